@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs what hnnc needs on Debian 12 when it is missing (as root).
+set -e
+need=""
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
+for p in gcc make libtcc-dev tcc liblua5.4-dev libcmocka-dev pkg-config; do
+  have_pkg "$p" || need="$need $p"
+done
+[ -z "$need" ] && exit 0
+echo "installing:$need"
+if [ "$(id -u)" != 0 ]; then
+  echo "error: missing packages:$need; run as root or: sudo apt-get install$need" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq $need >/dev/null

@@ -1,0 +1,84 @@
+# hnnc: one non-recursive Makefile. Objects and programs go to build/.
+#
+#   make          build/hnnc
+#   make run      the main job on the shipped default model
+#   make test     every test suite (cmocka), goldens, staleness of generated/
+#   make bench    benchmarks (and PyTorch side by side when it is installed)
+#   make asan     the test suite under AddressSanitizer + UBSan
+#   make regen    rewrite generated/ and the golden files
+#   make install  build/hnnc to $(PREFIX)/bin
+
+CC       = gcc
+# Bits matter: never -ffast-math or -Ofast; no contraction of a*b+c into fma.
+CFLAGS   = -std=c11 -O2 -g -Wall -Wextra -ffp-contract=off
+CPPFLAGS = -D_GNU_SOURCE -I/usr/include/lua5.4 -MMD -MP
+LDLIBS   = -llua5.4 -ltcc -ldl -lpthread -lm
+PREFIX   = /usr/local
+B        = build
+ELEMFN   = compiler/elemfn.c
+
+COMPILER = ir autodiff front schedule emit jit init model
+RUNTIME  = rng integrate
+LIBOBJ   = $(COMPILER:%=$(B)/compiler/%.o) $(RUNTIME:%=$(B)/runtime/%.o) $(B)/lualib.o $(B)/elemfn_text.o
+TESTS    = $(patsubst tests/%.c,$(B)/%,$(wildcard tests/test_*.c))
+LUALIB   = $(shell find compiler/lib -name '*.lua' | LC_ALL=C sort)
+
+all: deps $(B)/hnnc
+
+# ---- dependencies: installed by apt-get when missing (Debian 12, as root) ----
+deps: $(B)/.deps
+$(B)/.deps: .ci/deps.sh
+	@mkdir -p $(B)
+	@sh .ci/deps.sh
+	@touch $@
+
+$(B)/hnnc: $(B)/compiler/main.o $(LIBOBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/%.o: %.c | $(B)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The Lua library and the elementary functions are embedded in the binary.
+$(B)/lualib.c: $(LUALIB) .ci/embed.awk
+	@mkdir -p $(B)
+	awk -f .ci/embed.awk -v mode=lualib $(LUALIB) > $@.tmp && mv $@.tmp $@
+$(B)/elemfn_text.c: $(ELEMFN) .ci/embed.awk
+	@mkdir -p $(B)
+	awk -f .ci/embed.awk -v mode=elemfn $(ELEMFN) > $@.tmp && mv $@.tmp $@
+$(B)/lualib.o: $(B)/lualib.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+$(B)/elemfn_text.o: $(B)/elemfn_text.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+$(B)/runtime/rng.o: $(ELEMFN)
+$(B)/runtime/rng.o: CPPFLAGS += -DHNNC_ELEMFN='"$(abspath $(ELEMFN))"'
+
+# ---- tests ----
+$(B)/test_%: tests/test_%.c $(LIBOBJ) tests/check.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Icompiler -Iruntime -o $@ $< $(LIBOBJ) -lcmocka $(LDLIBS)
+
+test: all $(TESTS)
+	@sh tests/run.sh $(B)
+
+bench: all
+	@sh tests/bench/run.sh $(B)
+
+run: all
+	@sh tests/run_main.sh $(B)
+
+# Sanitizers: the whole suite, rebuilt in build/asan.
+asan:
+	$(MAKE) B=build/asan CFLAGS="$(CFLAGS) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDLIBS="$(LDLIBS) -fsanitize=address,undefined" HNNC_ASAN=1 test
+
+regen: all
+	@sh tests/regen.sh $(B)
+
+install: all
+	install -D -m 755 $(B)/hnnc $(DESTDIR)$(PREFIX)/bin/hnnc
+
+clean:
+	rm -rf build
+
+.PHONY: all deps test bench run asan regen install clean
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

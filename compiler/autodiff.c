@@ -1,0 +1,227 @@
+/* Derivatives as graph -> graph transforms.
+ *
+ * Each rule is written with the ordinary constructors, so a derivative graph
+ * is an ordinary graph: it is simplified by the same hash-consing and folding,
+ * emitted like any other, and can be differentiated again (the HNN's training
+ * loss contains grad_x H, and training needs grad_theta of that loss).
+ *
+ * A missing adjoint or tangent means zero: no zero nodes are built, so no
+ * 0*x is ever folded (which would be wrong for x = Inf or NaN).
+ *
+ * Batching: a shared operand used by a batched node receives the sum over
+ * samples of its per-sample contributions (bsum, or bmatmul for products).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir.h"
+
+#define N(id) (&g->node[id])
+
+/* f'(x) for an elementwise unary node i (y = f(x)), or -1 when it is zero. */
+static int derivative(Graph *g, int i) {
+  int x = IR_IN(g, i)[0];
+  switch (N(i)->op) {
+  case OP_NEG: return ir_scalar(g, -1.0);
+  case OP_SQUARE: return ir_binary(g, OP_MUL, ir_scalar(g, 2.0), x);
+  case OP_POWI: {
+    int k = N(i)->a[0];
+    return ir_binary(g, OP_MUL, ir_scalar(g, (double)k), ir_powi(g, x, k - 1));
+  }
+  case OP_ABS: return ir_unary(g, OP_SIGN, x);
+  case OP_SIGN: case OP_STEP: return -1;
+  case OP_RELU: return ir_unary(g, OP_STEP, x);
+  case OP_TANH: return ir_binary(g, OP_SUB, ir_scalar(g, 1.0), ir_unary(g, OP_SQUARE, i));
+  case OP_SIN: return ir_unary(g, OP_COS, x);
+  case OP_COS: return ir_unary(g, OP_NEG, ir_unary(g, OP_SIN, x));
+  case OP_EXP: return i;
+  case OP_LOG: return ir_binary(g, OP_DIV, ir_scalar(g, 1.0), x);
+  case OP_SQRT: return ir_binary(g, OP_DIV, ir_scalar(g, 0.5), i);
+  case OP_SOFTPLUS: return ir_unary(g, OP_SIGMOID, x);
+  case OP_SIGMOID: return ir_binary(g, OP_MUL, i, ir_binary(g, OP_SUB, ir_scalar(g, 1.0), i));
+  }
+  ir_bug(__FILE__, __LINE__, "derivative of a non-elementwise op");
+}
+
+/* op(X) op(Y), summed over samples when the result must be shared. */
+static int product(Graph *g, int x, int y, int tx, int ty, int shared) {
+  if (shared && (N(x)->batched || N(y)->batched)) return ir_bmatmul(g, x, y, tx, ty);
+  return ir_matmul(g, x, y, tx, ty);
+}
+
+/* The adjoints of A and B for Y = op(A) op(B) with adjoint G. */
+static void matmul_adjoints(Graph *g, int i, int G, int *dA, int *dB) {
+  int A = IR_IN(g, i)[0], B = IR_IN(g, i)[1], ta = N(i)->a[0], tb = N(i)->a[1];
+  int sa = !N(A)->batched, sb = !N(B)->batched;
+  if (!ta && !tb) *dA = product(g, G, B, 0, 1, sa), *dB = product(g, A, G, 1, 0, sb);
+  else if (!ta && tb) *dA = product(g, G, B, 0, 0, sa), *dB = product(g, G, A, 1, 0, sb);
+  else if (ta && !tb) *dA = product(g, B, G, 0, 1, sa), *dB = product(g, A, G, 0, 0, sb);
+  else *dA = product(g, B, G, 1, 1, sa), *dB = product(g, G, A, 1, 1, sb);
+}
+
+/* Adds contribution c to the adjoint of x, reduced to x's shape first. */
+static void accumulate(Graph *g, int *adj, int x, int c) {
+  if (N(x)->shape.rank == 0 && N(c)->shape.rank > 0) c = ir_sum_all(g, c);
+  if (!N(x)->batched && N(c)->batched) c = ir_bsum(g, c);
+  adj[x] = adj[x] < 0 ? c : ir_binary(g, OP_ADD, adj[x], c);
+}
+
+/* Marks the nodes <= y that depend on any of wrt. */
+static char *depends(Graph *g, int y, const int *wrt, int nwrt) {
+  char *dep = xmalloc(y + 1);
+  int i, j;
+  for (i = 0; i < nwrt; i++)
+    if (wrt[i] <= y) dep[wrt[i]] = 1;
+  for (i = 0; i <= y; i++)
+    for (j = 0; j < N(i)->nin && !dep[i]; j++) dep[i] = dep[IR_IN(g, i)[j]];
+  return dep;
+}
+
+void ad_vjp(Graph *g, int y, int seed, const int *wrt, int nwrt, int *out) {
+  char *dep = depends(g, y, wrt, nwrt);
+  int *adj = xmalloc((y + 1) * sizeof *adj);
+  int i, j, saveloc = g->curloc;
+  memset(adj, -1, (y + 1) * sizeof *adj);
+  adj[y] = seed;
+  for (i = y; i >= 0; i--) {
+    int G = adj[i], op = N(i)->op, a, b, k, off;
+    const int *in = IR_IN(g, i);
+    if (G < 0 || !dep[i] || N(i)->nin == 0) continue;
+    g->curloc = N(i)->loc; /* derivative nodes carry their primal's line */
+    a = in[0];
+    b = N(i)->nin > 1 ? in[1] : -1;
+    switch (ir_opkind[op]) {
+    case KIND_EW1: {
+      int d = derivative(g, i);
+      if (d >= 0 && dep[a]) accumulate(g, adj, a, ir_binary(g, OP_MUL, G, d));
+      break;
+    }
+    case KIND_EW2:
+      if (op == OP_ADD || op == OP_SUB) {
+        if (dep[a]) accumulate(g, adj, a, G);
+        if (dep[b]) accumulate(g, adj, b, op == OP_ADD ? G : ir_unary(g, OP_NEG, G));
+      } else if (op == OP_MUL) {
+        if (dep[a]) accumulate(g, adj, a, ir_binary(g, OP_MUL, G, b));
+        if (dep[b]) accumulate(g, adj, b, ir_binary(g, OP_MUL, G, a));
+      } else { /* y = a/b: da = G/b, db = -(G y)/b */
+        if (dep[a]) accumulate(g, adj, a, ir_binary(g, OP_DIV, G, b));
+        if (dep[b])
+          accumulate(g, adj, b, ir_unary(g, OP_NEG, ir_binary(g, OP_DIV, ir_binary(g, OP_MUL, G, i), b)));
+      }
+      break;
+    case KIND_MM: {
+      int dA, dB;
+      matmul_adjoints(g, i, G, &dA, &dB);
+      if (dep[a]) accumulate(g, adj, a, dA);
+      if (dep[b]) accumulate(g, adj, b, dB);
+      break;
+    }
+    case KIND_LIN:
+      switch (op) {
+      case OP_RESHAPE: accumulate(g, adj, a, ir_reshape(g, G, N(a)->shape)); break;
+      case OP_TRANSPOSE: accumulate(g, adj, a, ir_transpose(g, G)); break;
+      case OP_SUM: accumulate(g, adj, a, ir_expand(g, G, N(i)->a[0], N(a)->shape.dim[N(i)->a[0]])); break;
+      case OP_EXPAND: accumulate(g, adj, a, ir_sum(g, G, N(i)->a[0])); break;
+      case OP_SLICE:
+        accumulate(g, adj, a, ir_pad(g, G, N(i)->a[0], N(i)->a[1], N(a)->shape.dim[N(i)->a[0]]));
+        break;
+      case OP_PAD: accumulate(g, adj, a, ir_slice(g, G, N(i)->a[0], N(i)->a[1], N(a)->shape.dim[N(i)->a[0]])); break;
+      case OP_CONCAT:
+        for (k = 0, off = 0; k < N(i)->nin; k++) {
+          int x = IR_IN(g, i)[k], len = N(x)->shape.dim[N(i)->a[0]];
+          if (dep[x]) accumulate(g, adj, x, ir_slice(g, G, N(i)->a[0], off, len));
+          off += len;
+        }
+        break;
+      case OP_BSUM: accumulate(g, adj, a, G); break;  /* shared G stands for every sample */
+      case OP_BCAST: accumulate(g, adj, a, G); break; /* accumulate sums over samples */
+      default: ir_bug(__FILE__, __LINE__, "no vjp rule");
+      }
+      break;
+    default: ir_bug(__FILE__, __LINE__, "no vjp rule");
+    }
+  }
+  for (j = 0; j < nwrt; j++) {
+    int w = wrt[j], r = w <= y && adj[w] >= 0 ? adj[w] : ir_zeros_like(g, w);
+    if (N(w)->batched && !N(r)->batched) r = ir_bcast(g, r);
+    out[j] = r;
+  }
+  g->curloc = saveloc;
+  free(adj);
+  free(dep);
+}
+
+/* t broadcast to y's shape (a scalar tangent of a tensor result). */
+static int widen(Graph *g, int t, int y) {
+  if (N(t)->shape.rank == 0 && N(y)->shape.rank > 0)
+    return ir_binary(g, OP_MUL, t, ir_const(g, 1.0, N(y)->shape, 0));
+  return t;
+}
+static int tadd(Graph *g, int a, int b) { return a < 0 ? b : b < 0 ? a : ir_binary(g, OP_ADD, a, b); }
+
+int ad_jvp(Graph *g, int y, const int *wrt, const int *tangent, int nwrt) {
+  int *tan = xmalloc((y + 1) * sizeof *tan);
+  int i, j, r, saveloc = g->curloc;
+  memset(tan, -1, (y + 1) * sizeof *tan);
+  for (j = 0; j < nwrt; j++)
+    if (wrt[j] <= y) tan[wrt[j]] = tangent[j];
+  for (i = 0; i <= y; i++) {
+    const int *in = IR_IN(g, i);
+    int op = N(i)->op, any = 0, a, b, ta, tb, t = -1, k;
+    for (k = 0; k < N(i)->nin; k++) any |= tan[in[k]] >= 0;
+    if (!any) continue;
+    g->curloc = N(i)->loc;
+    a = in[0], ta = tan[a];
+    b = N(i)->nin > 1 ? in[1] : -1;
+    tb = b >= 0 ? tan[b] : -1;
+    switch (ir_opkind[op]) {
+    case KIND_EW1: {
+      int d = derivative(g, i);
+      t = d < 0 ? -1 : ir_binary(g, OP_MUL, ta, d);
+      break;
+    }
+    case KIND_EW2:
+      if (op == OP_ADD) t = tadd(g, ta, tb);
+      else if (op == OP_SUB) t = tadd(g, ta, tb < 0 ? -1 : ir_unary(g, OP_NEG, tb));
+      else if (op == OP_MUL)
+        t = tadd(g, ta < 0 ? -1 : ir_binary(g, OP_MUL, ta, b), tb < 0 ? -1 : ir_binary(g, OP_MUL, a, tb));
+      else /* (ta - y tb)/b */
+        t = tadd(g, ta < 0 ? -1 : ir_binary(g, OP_DIV, ta, b),
+                 tb < 0 ? -1 : ir_unary(g, OP_NEG, ir_binary(g, OP_DIV, ir_binary(g, OP_MUL, i, tb), b)));
+      if (t >= 0) t = widen(g, t, i);
+      break;
+    case KIND_MM: {
+      int (*mm)(Graph *, int, int, int, int) = op == OP_MATMUL ? ir_matmul : ir_bmatmul;
+      t = tadd(g, ta < 0 ? -1 : mm(g, ta, b, N(i)->a[0], N(i)->a[1]),
+               tb < 0 ? -1 : mm(g, a, tb, N(i)->a[0], N(i)->a[1]));
+      break;
+    }
+    case KIND_LIN:
+      switch (op) {
+      case OP_RESHAPE: t = ir_reshape(g, ta, N(i)->shape); break;
+      case OP_TRANSPOSE: t = ir_transpose(g, ta); break;
+      case OP_SUM: t = ir_sum(g, ta, N(i)->a[0]); break;
+      case OP_EXPAND: t = ir_expand(g, ta, N(i)->a[0], N(i)->a[1]); break;
+      case OP_SLICE: t = ir_slice(g, ta, N(i)->a[0], N(i)->a[1], N(i)->a[2]); break;
+      case OP_PAD: t = ir_pad(g, ta, N(i)->a[0], N(i)->a[1], N(i)->a[2]); break;
+      case OP_BSUM: t = ir_bsum(g, ta); break;
+      case OP_BCAST: t = ir_bcast(g, ta); break;
+      case OP_CONCAT: {
+        int *parts = xmalloc(N(i)->nin * sizeof *parts);
+        for (k = 0; k < N(i)->nin; k++) parts[k] = tan[in[k]] >= 0 ? tan[in[k]] : ir_zeros_like(g, in[k]);
+        t = ir_concat(g, parts, N(i)->nin, N(i)->a[0]);
+        free(parts);
+        break;
+      }
+      default: ir_bug(__FILE__, __LINE__, "no jvp rule");
+      }
+      break;
+    default: ir_bug(__FILE__, __LINE__, "no jvp rule");
+    }
+    tan[i] = t;
+  }
+  r = tan[y] >= 0 ? tan[y] : ir_zeros_like(g, y);
+  g->curloc = saveloc;
+  free(tan);
+  return r;
+}

@@ -1,0 +1,558 @@
+/* The C emitter.
+ *
+ * Output is a function of the graph only: names come from node ids and model
+ * names, constants are printed exactly (hex floats), and the file holds no
+ * timestamps or paths other than the model path given by the caller.
+ *
+ * Generated code: standalone C99, no headers, no libm (the elementary
+ * functions are pasted in), no allocation, no mutable globals. Each function
+ * takes n samples, the parameters theta, its inputs, its outputs and a
+ * workspace of NAME_FUNC_WS(n) elements. Loops keep constant bounds; matrix
+ * products accumulate every output in a fixed order, so gcc's vectorized
+ * code and tcc's scalar code give the same bits.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+
+#define N(id) (&g->node[id])
+
+void text_put(Text *t, const char *fmt, ...) {
+  va_list ap;
+  int k;
+  for (;;) {
+    size_t room = t->cap - t->n;
+    va_start(ap, fmt);
+    k = vsnprintf(t->s ? t->s + t->n : NULL, t->s ? room : 0, fmt, ap);
+    va_end(ap);
+    if (t->s && (size_t)k < room) break;
+    t->cap = 2 * (t->cap + k) + 4096;
+    t->s = xrealloc(t->s, t->cap);
+  }
+  t->n += k;
+}
+void text_free(Text *t) { free(t->s); memset(t, 0, sizeof *t); }
+
+typedef struct E {
+  Graph *g;
+  Plan *p;
+  Text *t;
+  const char *T, *suf; /* element type and function suffix */
+} E;
+
+#define PUT(...) text_put(e->t, __VA_ARGS__)
+
+/* An exact literal: decimal when it reads back exactly, else hex. */
+static void literal(E *e, double v, char *buf) {
+  char dec[64];
+  const char *f = e->g->is_float ? "f" : "";
+  snprintf(dec, sizeof dec, "%.17g", v);
+  if (v == floor(v) && fabs(v) < 1e15) snprintf(buf, 96, "%.1f%s", v, f);
+  else if (strlen(dec) <= 8 && strtod(dec, NULL) == v) snprintf(buf, 96, "%s%s", dec, f);
+  else snprintf(buf, 96, "%a%s", v, f);
+  if (v < 0 || (v == 0 && signbit(v))) { /* parenthesize negatives */
+    char tmp[100];
+    snprintf(tmp, sizeof tmp, "(%s)", buf);
+    strcpy(buf, tmp);
+  }
+}
+
+static long size_of(Graph *g, int x) { return shape_size(&N(x)->shape); }
+
+/* Base pointer of x's value: for per-sample values, the current chunk's. */
+static void ptr(E *e, int x, char *buf) {
+  Graph *g = e->g;
+  Plan *p = e->p;
+  Slot *s;
+  long S;
+  x = sched_base(p, x);
+  s = &p->slot[x];
+  S = size_of(g, x);
+  switch (s->kind) {
+  case ST_INPUT: sprintf(buf, "in_%s + (long)s0 * %ld", p->f->in[s->index].name, S); break;
+  case ST_PARAM: sprintf(buf, "theta + %ld", s->off); break;
+  case ST_TENSOR: sprintf(buf, "k%d", x); break;
+  case ST_WS: sprintf(buf, "ws + %ld", s->off); break;
+  case ST_FULL: sprintf(buf, "ws + %ld + (long)n * %ld + (long)s0 * %ld", p->ws_fixed, s->off, S); break;
+  case ST_OUT:
+    if (N(x)->batched) sprintf(buf, "out_%s + (long)s0 * %ld", p->f->outname[s->index], S);
+    else sprintf(buf, "out_%s", p->f->outname[s->index]);
+    break;
+  default: ir_bug(__FILE__, __LINE__, "no storage");
+  }
+}
+
+static void comment(E *e, int x) {
+  Graph *g = e->g;
+  char sh[64];
+  int j;
+  PUT("  { /* %%%d = %s", x, ir_opname[N(x)->op]);
+  for (j = 0; j < N(x)->nin; j++) PUT(" %%%d", IR_IN(g, x)[j]);
+  if (N(x)->op == OP_MATMUL || N(x)->op == OP_BMATMUL) PUT(" %s%s", N(x)->a[0] ? "T" : "N", N(x)->a[1] ? "T" : "N");
+  PUT(" : %s%s", shape_str(&N(x)->shape, sh), N(x)->batched ? " per sample" : "");
+  if (N(x)->loc >= 0) {
+    const char *l = g->loc[N(x)->loc], *nl = strchr(l, '\n');
+    PUT(", %.*s", nl ? (int)(nl - l) : (int)strlen(l), l);
+  }
+  PUT(" */\n");
+}
+
+/* Declares y (the result) and a, b, ... (operands) for a node's block. */
+static void pointers(E *e, int x) {
+  Graph *g = e->g;
+  char buf[160];
+  int j;
+  ptr(e, x, buf);
+  PUT("    %s *restrict y = %s;\n", e->T, buf);
+  for (j = 0; j < N(x)->nin; j++) {
+    int a = IR_IN(g, x)[j];
+    if (e->p->slot[sched_base(e->p, a)].kind == ST_NONE) continue;
+    ptr(e, a, buf);
+    if (N(x)->nin <= 4) PUT("    const %s *restrict %c = %s;\n", e->T, 'a' + j, buf);
+  }
+}
+
+/* The value of operand j of x at element (s, i) as a C expression. */
+static void operand(E *e, int x, int j, int flat, char *out) {
+  Graph *g = e->g;
+  int a = IR_IN(g, x)[j], b = sched_base(e->p, a);
+  long S = size_of(g, a);
+  if (e->p->slot[b].kind == ST_NONE) {
+    if (N(b)->op == OP_NBATCH) sprintf(out, "(%s)n", e->T);
+    else literal(e, N(b)->value, out);
+    return;
+  }
+  if (N(a)->batched && N(x)->batched) {
+    if (S == 1) sprintf(out, "%c[%s]", 'a' + j, flat ? "i" : "s");
+    else sprintf(out, "%c[%s]", 'a' + j, flat ? "i" : "s * %ld + i");
+    if (!flat && S != 1) sprintf(out, "%c[s * %ldL + i]", 'a' + j, S);
+  } else
+    sprintf(out, S == 1 ? "%c[0]" : "%c[i]", 'a' + j);
+}
+
+static void emit_elementwise(E *e, int x) {
+  Graph *g = e->g;
+  long S = size_of(g, x);
+  int j, flat = 1, op = N(x)->op;
+  char a[96], b[96], body[512];
+  const char *T = e->T, *f = e->suf;
+  /* flat over all elements unless a shared tensor meets per-sample ones */
+  for (j = 0; j < N(x)->nin; j++) {
+    int o = IR_IN(g, x)[j];
+    if (N(x)->batched && (!N(o)->batched || size_of(g, o) != S) && e->p->slot[sched_base(e->p, o)].kind != ST_NONE)
+      flat = 0;
+  }
+  if (!N(x)->batched) flat = 1;
+  operand(e, x, 0, flat, a);
+  if (N(x)->nin > 1) operand(e, x, 1, flat, b);
+  (void)T;
+  switch (op) {
+  case OP_NEG: sprintf(body, "-%s", a); break;
+  case OP_SQUARE: sprintf(body, "%s * %s", a, a); break;
+  case OP_POWI: sprintf(body, "hn_powi%s(%s, %d)", f, a, N(x)->a[0]); break;
+  case OP_ADD: sprintf(body, "%s + %s", a, b); break;
+  case OP_SUB: sprintf(body, "%s - %s", a, b); break;
+  case OP_MUL: sprintf(body, "%s * %s", a, b); break;
+  case OP_DIV: sprintf(body, "%s / %s", a, b); break;
+  default: sprintf(body, "hn_%s%s(%s)", ir_opname[op], f, a);
+  }
+  if (!N(x)->batched) PUT("    for (int i = 0; i < %ld; i++) y[i] = %s;\n", S, body);
+  else if (flat) PUT("    for (long i = 0; i < (long)c * %ld; i++) y[i] = %s;\n", S, body);
+  else if (S == 1) PUT("    for (int s = 0; s < c; s++) { const int i = 0; y[s] = %s; (void)i; }\n", body);
+  else PUT("    for (int s = 0; s < c; s++)\n      for (int i = 0; i < %ld; i++) y[s * %ldL + i] = %s;\n", S, S, body);
+}
+
+/* outer x len x inner view of x's shape around axis */
+static void around(const Shape *s, int axis, long *outer, long *len, long *inner) {
+  int i;
+  *outer = *inner = 1;
+  for (i = 0; i < axis; i++) *outer *= s->dim[i];
+  *len = s->dim[axis];
+  for (i = axis + 1; i < s->rank; i++) *inner *= s->dim[i];
+}
+
+/* Per-sample loop around a body that uses y, a, ... offset by the sample. */
+static void sample_loop_open(E *e, int x) {
+  Graph *g = e->g;
+  int j;
+  if (!N(x)->batched) return;
+  PUT("    for (int s = 0; s < c; s++) {\n");
+  PUT("      %s *restrict ys = y + (long)s * %ld;\n", e->T, size_of(g, x));
+  for (j = 0; j < N(x)->nin && j < 4; j++) {
+    int a = IR_IN(g, x)[j];
+    PUT("      const %s *restrict %cs = %c + (long)s * %ld;\n", e->T, 'a' + j, 'a' + j, N(a)->batched ? size_of(g, a) : 0L);
+  }
+}
+static void sample_loop_close(E *e, int x) {
+  if (e->g->node[x].batched) PUT("    }\n");
+}
+/* names inside the body: ys/as when in a sample loop, y/a otherwise */
+#define YS (N(x)->batched ? "ys" : "y")
+#define AS (N(x)->batched ? "as" : "a")
+
+static void emit_linear(E *e, int x) {
+  Graph *g = e->g;
+  Node *n = N(x);
+  int a = n->nin ? IR_IN(g, x)[0] : -1;
+  long o, len, in, olen;
+  switch (n->op) {
+  case OP_CONST: case OP_NBATCH: { /* materialized for a structural user */
+    char v[96];
+    if (n->op == OP_NBATCH) sprintf(v, "(%s)n", e->T);
+    else literal(e, n->value, v);
+    PUT("    for (int i = 0; i < %ld; i++) y[i] = %s;\n", size_of(g, x), v);
+    return;
+  }
+  case OP_BSUM: /* y += a over the chunk's samples, in sample order */
+    PUT("    for (int s = 0; s < c; s++)\n      for (int i = 0; i < %ld; i++) y[i] += a[s * %ldL + i];\n",
+        size_of(g, x), size_of(g, x));
+    return;
+  case OP_BCAST:
+    PUT("    for (int s = 0; s < c; s++)\n      for (int i = 0; i < %ld; i++) y[s * %ldL + i] = a[i];\n",
+        size_of(g, x), size_of(g, x));
+    return;
+  case OP_RESHAPE: /* only when copied: same elements */
+    if (n->batched) PUT("    for (long i = 0; i < (long)c * %ld; i++) y[i] = a[i];\n", size_of(g, x));
+    else PUT("    for (int i = 0; i < %ld; i++) y[i] = a[i];\n", size_of(g, x));
+    return;
+  }
+  sample_loop_open(e, x);
+  switch (n->op) {
+  case OP_TRANSPOSE:
+    PUT("      for (int i = 0; i < %d; i++)\n        for (int j = 0; j < %d; j++) %s[j * %d + i] = %s[i * %d + j];\n",
+        N(a)->shape.dim[0], N(a)->shape.dim[1], YS, N(a)->shape.dim[0], AS, N(a)->shape.dim[1]);
+    break;
+  case OP_SUM: /* y[o, k] = sum over l of a[o, l, k], from 0 in ascending l */
+    around(&N(a)->shape, n->a[0], &o, &len, &in);
+    PUT("      for (long o = 0; o < %ld; o++)\n        for (long k = 0; k < %ld; k++) {\n", o, in);
+    PUT("          %s acc = 0;\n          for (long l = 0; l < %ld; l++) acc += %s[(o * %ld + l) * %ld + k];\n", e->T, len, AS, len, in);
+    PUT("          %s[o * %ld + k] = acc;\n        }\n", YS, in);
+    break;
+  case OP_EXPAND:
+    around(&n->shape, n->a[0], &o, &len, &in);
+    PUT("      for (long o = 0; o < %ld; o++)\n        for (long l = 0; l < %ld; l++)\n", o, len);
+    PUT("          for (long k = 0; k < %ld; k++) %s[(o * %ld + l) * %ld + k] = %s[o * %ld + k];\n", in, YS, len, in, AS, in);
+    break;
+  case OP_SLICE:
+    around(&N(a)->shape, n->a[0], &o, &olen, &in);
+    PUT("      for (long o = 0; o < %ld; o++)\n        for (long l = 0; l < %d; l++)\n", o, n->a[2]);
+    PUT("          for (long k = 0; k < %ld; k++) %s[(o * %d + l) * %ld + k] = %s[(o * %ld + %d + l) * %ld + k];\n", in,
+        YS, n->a[2], in, AS, olen, n->a[1], in);
+    break;
+  case OP_PAD:
+    around(&n->shape, n->a[0], &o, &len, &in);
+    olen = N(a)->shape.dim[n->a[0]];
+    PUT("      for (long i = 0; i < %ld; i++) %s[i] = 0;\n", size_of(g, x), YS);
+    PUT("      for (long o = 0; o < %ld; o++)\n        for (long l = 0; l < %ld; l++)\n", o, olen);
+    PUT("          for (long k = 0; k < %ld; k++) %s[(o * %ld + %d + l) * %ld + k] = %s[(o * %ld + l) * %ld + k];\n", in,
+        YS, len, n->a[1], in, AS, olen, in);
+    break;
+  case OP_CONCAT: {
+    int j;
+    long off = 0;
+    around(&n->shape, n->a[0], &o, &len, &in);
+    for (j = 0; j < n->nin; j++) {
+      int b = IR_IN(g, x)[j], bb = sched_base(e->p, b);
+      long blen = N(b)->shape.dim[n->a[0]];
+      char src[160], v[320];
+      if (e->p->slot[bb].kind == ST_NONE) {
+        if (N(bb)->op == OP_NBATCH) sprintf(v, "(%s)n", e->T);
+        else literal(e, N(bb)->value, v);
+      } else {
+        ptr(e, b, src);
+        if (N(x)->batched && N(b)->batched) sprintf(v, "(%s)[(long)s * %ld + (o * %ld + l) * %ld + k]", src, size_of(g, b), blen, in);
+        else sprintf(v, "(%s)[(o * %ld + l) * %ld + k]", src, blen, in);
+      }
+      PUT("      for (long o = 0; o < %ld; o++)\n        for (long l = 0; l < %ld; l++)\n", o, blen);
+      PUT("          for (long k = 0; k < %ld; k++) %s[(o * %ld + %ld + l) * %ld + k] = %s;\n", in, YS, len, off, in, v);
+      off += blen;
+    }
+    break;
+  }
+  default: ir_bug(__FILE__, __LINE__, "no emitter for op");
+  }
+  sample_loop_close(e, x);
+}
+
+/* Matrix products. Every output element is 0 + sum over the contraction
+ * index in ascending order, except the NT form, which keeps 8 partial sums
+ * (lane l takes indices = l mod 8) combined as a fixed tree: both orders are
+ * written out in the C, so every compiler computes the same bits. */
+static void emit_matmul(E *e, int x) {
+  Graph *g = e->g;
+  Node *n = N(x);
+  int A = IR_IN(g, x)[0], B = IR_IN(g, x)[1], ta = n->a[0], tb = n->a[1];
+  int ra = N(A)->shape.dim[0], ca = N(A)->shape.dim[1], rb = N(B)->shape.dim[0], cb = N(B)->shape.dim[1];
+  int r = n->shape.dim[0], m = n->shape.dim[1], K = ta ? ra : ca;
+  int bsum = n->op == OP_BMATMUL;
+  const char *T = e->T;
+  (void)rb;
+  if (!bsum && !ta && N(A)->batched && !N(B)->batched) {
+    if (!tb) { /* NN: rows of all samples stacked, y[R, m] = a[R, K] b[K, m] */
+      PUT("    for (long i = 0; i < (long)c * %d; i++) {\n", r);
+      PUT("      %s *restrict yi = y + i * %d;\n      const %s *restrict ai = a + i * %d;\n", T, m, T, K);
+      PUT("      for (int j = 0; j < %d; j++) yi[j] = 0;\n", m);
+      PUT("      for (int p = 0; p < %d; p++) {\n        const %s av = ai[p];\n", K, T);
+      PUT("        const %s *restrict bp = b + (long)p * %d;\n", T, m);
+      PUT("        for (int j = 0; j < %d; j++) yi[j] += av * bp[j];\n      }\n    }\n", m);
+      return;
+    }
+    if (K >= 16) { /* NT: y[i, j] = a[i, :] . b[j, :], 8 lanes */
+      int K8 = K / 8 * 8;
+      PUT("    for (long i = 0; i < (long)c * %d; i++) {\n", r);
+      PUT("      const %s *restrict ai = a + i * %d;\n", T, K);
+      PUT("      for (int j = 0; j < %d; j++) {\n        const %s *restrict bj = b + (long)j * %d;\n", m, T, K);
+      PUT("        %s acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};\n", T);
+      PUT("        for (int p = 0; p < %d; p += 8)\n          for (int l = 0; l < 8; l++) acc[l] += ai[p + l] * bj[p + l];\n", K8);
+      if (K8 < K) PUT("        for (int p = %d; p < %d; p++) acc[p - %d] += ai[p] * bj[p];\n", K8, K, K8);
+      PUT("        y[i * %d + j] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));\n", m);
+      PUT("      }\n    }\n");
+      return;
+    }
+  }
+  if (bsum && ta && !tb) { /* TN over samples: y[k, j] += sum over rows of a[row, k] b[row, j] */
+    PUT("    for (long row = 0; row < (long)c * %d; row++) {\n", ra);
+    PUT("      const %s *restrict ar = a + row * %d, *restrict br = b + row * %d;\n", T, ca, cb);
+    PUT("      for (int k = 0; k < %d; k++) {\n        const %s av = ar[k];\n", ca, T);
+    PUT("        %s *restrict yk = y + (long)k * %d;\n", T, m);
+    PUT("        for (int j = 0; j < %d; j++) yk[j] += av * br[j];\n      }\n    }\n", m);
+    return;
+  }
+  /* generic: per sample (or once), strided operands */
+  {
+    char ai[64], bi[64];
+    sprintf(ai, ta ? "as[(long)p * %d + i]" : "as[(long)i * %d + p]", ca);
+    sprintf(bi, tb ? "bs[(long)j * %d + p]" : "bs[(long)p * %d + j]", cb);
+    if (n->batched || bsum) {
+      PUT("    for (int s = 0; s < c; s++) {\n");
+      PUT("      const %s *restrict as = a + (long)s * %ld, *restrict bs = b + (long)s * %ld;\n", T,
+          N(A)->batched ? size_of(g, A) : 0L, N(B)->batched ? size_of(g, B) : 0L);
+      PUT("      %s *restrict ys = y + (long)s * %ld;\n", T, bsum ? 0L : size_of(g, x));
+    } else
+      PUT("    {\n      const %s *restrict as = a, *restrict bs = b;\n      %s *restrict ys = y;\n", T, T);
+    PUT("      for (int i = 0; i < %d; i++)\n        for (int j = 0; j < %d; j++) {\n", r, m);
+    PUT("          %s acc = 0;\n          for (int p = 0; p < %d; p++) acc += %s * %s;\n", T, K, ai, bi);
+    PUT("          ys[(long)i * %d + j] %s acc;\n        }\n    }\n", m, bsum ? "+=" : "=");
+  }
+}
+
+static void emit_node(E *e, int x) {
+  Graph *g = e->g;
+  int op = N(x)->op;
+  Slot *s = &e->p->slot[x];
+  if (s->kind == ST_NONE || s->kind == ST_VIEW || s->kind == ST_INPUT || s->kind == ST_PARAM || s->kind == ST_TENSOR)
+    return;
+  comment(e, x);
+  pointers(e, x);
+  switch (ir_opkind[op]) {
+  case KIND_EW1: case KIND_EW2: emit_elementwise(e, x); break;
+  case KIND_MM: emit_matmul(e, x); break;
+  default: emit_linear(e, x);
+  }
+  PUT("  }\n");
+}
+
+/* Copies output k's value where its node could not write directly. */
+static void emit_outcopy(E *e, int k) {
+  Graph *g = e->g;
+  Func *f = e->p->f;
+  int x = f->out[k], b = sched_base(e->p, x);
+  long S = size_of(g, x);
+  char src[160], v[96];
+  PUT("  { /* output %s = %%%d */\n", f->outname[k], x);
+  if (e->p->slot[b].kind == ST_NONE) {
+    if (N(b)->op == OP_NBATCH) sprintf(v, "(%s)n", e->T);
+    else literal(e, N(b)->value, v);
+    PUT("    for (int i = 0; i < %ld; i++) out_%s[i] = %s;\n", S, f->outname[k], v);
+  } else {
+    ptr(e, x, src);
+    if (N(x)->batched) {
+      PUT("    const %s *restrict a = %s;\n", e->T, src);
+      PUT("    for (long i = 0; i < (long)c * %ld; i++) out_%s[(long)s0 * %ld + i] = a[i];\n", S, f->outname[k], S);
+    } else {
+      PUT("    const %s *restrict a = %s;\n", e->T, src);
+      PUT("    for (int i = 0; i < %ld; i++) out_%s[i] = a[i];\n", S, f->outname[k]);
+    }
+  }
+  PUT("  }\n");
+}
+
+static void signature(E *e, Text *t, const char *model, Func *f) {
+  int i;
+  text_put(t, "void %s_%s(int n, const %s *theta", model, f->name, e->T);
+  for (i = 0; i < f->nin; i++) text_put(t, ", const %s *in_%s", e->T, f->in[i].name);
+  for (i = 0; i < f->nout; i++) text_put(t, ", %s *out_%s", e->T, f->outname[i]);
+  text_put(t, ", %s *ws)", e->T);
+}
+
+/* The same function with inputs and outputs as arrays of pointers: one
+ * signature for every function, for runtimes that call them generically. */
+static void entry(E *e, Text *t, const char *model, Func *f) {
+  (void)f;
+  text_put(t, "void %s_%s_v(int n, const %s *theta, const %s *const *in, %s *const *out, %s *ws)", model, f->name, e->T,
+           e->T, e->T, e->T);
+}
+
+static void emit_function(E *e, const char *model) {
+  Graph *g = e->g;
+  Plan *p = e->p;
+  Func *f = p->f;
+  int k, q, i;
+  signature(e, e->t, model, f);
+  PUT("\n{\n");
+  PUT("  (void)n; (void)theta; (void)ws;\n");
+  for (q = 0; q < p->nphase; q++) {
+    int first = -1;
+    for (k = 0; k < p->norder; k++)
+      if (p->phase[p->order[k]] == q) { first = k; break; }
+    if (first < 0) continue;
+    if (q % 2 == 0) {
+      PUT("  /* phase %d: shared values */\n", q);
+      for (k = first; k < p->norder && p->phase[p->order[k]] == q; k++) emit_node(e, p->order[k]);
+      continue;
+    }
+    PUT("  /* phase %d: per sample, in chunks of %d */\n", q, p->chunk);
+    for (k = first; k < p->norder && p->phase[p->order[k]] == q; k++) { /* accumulators start at 0 */
+      int x = p->order[k];
+      char buf[160];
+      if (!sched_is_reduction(N(x)->op)) continue;
+      ptr(e, x, buf);
+      PUT("  for (int i = 0; i < %ld; i++) (%s)[i] = 0;\n", size_of(g, x), buf);
+    }
+    PUT("  for (int s0 = 0; s0 < n; s0 += %d) {\n", p->chunk);
+    PUT("    const int c = n - s0 < %d ? n - s0 : %d;\n", p->chunk, p->chunk);
+    PUT("    (void)c;\n");
+    {
+      Text *save = e->t, body = {0};
+      e->t = &body;
+      for (k = first; k < p->norder && p->phase[p->order[k]] == q; k++) emit_node(e, p->order[k]);
+      for (i = 0; i < f->nout; i++) {
+        int b = sched_base(p, f->out[i]);
+        if (p->outcopy[i] && N(f->out[i])->batched && p->phase[b] == q) emit_outcopy(e, i);
+      }
+      e->t = save;
+      /* indent the chunk body by two */
+      {
+        char *line = body.s, *end;
+        while (line && *line) {
+          end = strchr(line, '\n');
+          PUT("  %.*s\n", (int)(end - line), line);
+          line = end + 1;
+        }
+      }
+      text_free(&body);
+    }
+    PUT("  }\n");
+  }
+  for (i = 0; i < f->nout; i++)
+    if (p->outcopy[i] && !N(f->out[i])->batched) emit_outcopy(e, i);
+  PUT("}\n\n");
+}
+
+static void prelude(E *e) {
+  const char *T = e->T, *f = e->suf;
+  PUT("/* exact helpers: powers by repeated multiplication, abs, sign, relu, step */\n");
+  PUT("static inline %s hn_powi%s(%s x, int k) {\n", T, f, T);
+  PUT("  %s r = x;\n  int i, m = k < 0 ? -k : k;\n  for (i = 1; i < m; i++) r = r * x;\n", T);
+  PUT("  return k < 0 ? (%s)1 / r : r;\n}\n", T);
+  PUT("static inline %s hn_abs%s(%s x) { return x < 0 ? -x : x == 0 ? (%s)0 : x; }\n", T, f, T, T);
+  PUT("static inline %s hn_sign%s(%s x) { return x > 0 ? (%s)1 : x < 0 ? (%s)-1 : x == x ? (%s)0 : x; }\n", T, f, T, T, T, T);
+  PUT("static inline %s hn_relu%s(%s x) { return x > 0 ? x : x == x ? (%s)0 : x; }\n", T, f, T, T);
+  PUT("static inline %s hn_step%s(%s x) { return x > 0 ? (%s)1 : x == x ? (%s)0 : x; }\n\n", T, f, T, T, T);
+}
+
+static void upper(const char *s, char *out) {
+  for (; *s; s++) *out++ = (*s >= 'a' && *s <= 'z') ? *s - 32 : *s;
+  *out = 0;
+}
+
+static void header(E *e, const EmitOptions *o, Plan *plans, Text *h) {
+  Graph *g = e->g;
+  char M[256], F[256], sh[64];
+  int i, j;
+  upper(g->name, M);
+  text_put(h, "/* %s.h: generated by hnnc from %s. Do not edit.\n *\n", g->name, o->source);
+  text_put(h, " * Every function takes n samples, the parameters theta (%s_NPARAMS\n", M);
+  text_put(h, " * elements, layout below), its inputs and outputs (per-sample ones hold n\n");
+  text_put(h, " * rows, row-major; shared ones one value for the whole call), and a\n");
+  text_put(h, " * workspace of NAME_WS(n) elements. Outputs must not overlap the inputs.\n");
+  text_put(h, " * The code allocates nothing and has no mutable globals: calls on\n");
+  text_put(h, " * different workspaces may run in parallel. */\n");
+  text_put(h, "#ifndef %s_H\n#define %s_H\n\n", M, M);
+  text_put(h, "typedef %s %s_real;\n\n", e->T, g->name);
+  text_put(h, "#define %s_NPARAMS %ld\n", M, g->nparams_total);
+  text_put(h, "/* parameters: name, shape, offset in theta, initializer */\n");
+  for (i = 0; i < g->nparam; i++)
+    text_put(h, "/*   %-16s %-12s %8ld  %s */\n", g->param[i].name, shape_str(&g->param[i].shape, sh), g->param[i].offset,
+             g->param[i].init);
+  text_put(h, "\n");
+  for (i = 0; i < g->nfunc; i++) {
+    Func *f = &g->func[i];
+    Plan *p = &plans[i];
+    upper(f->name, F);
+    text_put(h, "/* %s: ", f->name);
+    for (j = 0; j < f->nin; j++)
+      text_put(h, "%s%s %s", j ? ", " : "", f->in[j].name, shape_str(&f->in[j].shape, sh));
+    text_put(h, " per sample -> ");
+    for (j = 0; j < f->nout; j++)
+      text_put(h, "%s%s %s%s", j ? ", " : "", f->outname[j], shape_str(&g->node[f->out[j]].shape, sh),
+               g->node[f->out[j]].batched ? " per sample" : " shared");
+    text_put(h, " */\n");
+    text_put(h, "#define %s_%s_WS(n) (%ldL + %ldL * (long)(n))\n", M, F, p->ws_fixed, p->ws_full);
+    signature(e, h, g->name, f);
+    text_put(h, ";\n");
+    entry(e, h, g->name, f);
+    text_put(h, ";\n\n");
+  }
+  text_put(h, "#endif\n");
+}
+
+void emit_model(Graph *g, const EmitOptions *o, Plan *plans, Text *c, Text *h) {
+  E e;
+  int i, x;
+  memset(&e, 0, sizeof e);
+  e.g = g;
+  e.t = c;
+  e.T = g->is_float ? "float" : "double";
+  e.suf = g->is_float ? "f" : "";
+  for (i = 0; i < g->nfunc; i++) sched_plan(&plans[i], g, i, o->chunk);
+  text_put(c, "/* %s.c: generated by hnnc from %s. Do not edit.\n", g->name, o->source);
+  text_put(c, " * Standalone C99: no headers, no libm, no allocation, no mutable globals.\n");
+  text_put(c, " * Compile without -ffast-math and with -ffp-contract=off (or -std=c99). */\n\n");
+  text_put(c, "%s\n", hnnc_elemfn);
+  e.t = c;
+  prelude(&e);
+  /* constant tensors, shared by all functions */
+  for (x = 0; x < g->nnode; x++) {
+    long k, sz;
+    int used = 0;
+    if (g->node[x].op != OP_TENSOR) continue;
+    for (i = 0; i < g->nfunc; i++) used |= plans[i].keep[x];
+    if (!used) continue;
+    sz = shape_size(&g->node[x].shape);
+    text_put(c, "static const %s k%d[%ld] = {", e.T, x, sz);
+    for (k = 0; k < sz; k++) {
+      char lit[100];
+      literal(&e, g->cdata[g->node[x].data + k], lit);
+      text_put(c, "%s%s", k ? ", " : "", lit);
+    }
+    text_put(c, "};\n");
+  }
+  text_put(c, "\n");
+  for (i = 0; i < g->nfunc; i++) {
+    e.p = &plans[i];
+    text_put(c, "/* ---- %s ---- */\n", g->func[i].name);
+    emit_function(&e, g->name);
+    entry(&e, c, g->name, &g->func[i]);
+    text_put(c, "\n{\n  %s_%s(n, theta", g->name, g->func[i].name);
+    for (x = 0; x < g->func[i].nin; x++) text_put(c, ", in[%d]", x);
+    for (x = 0; x < g->func[i].nout; x++) text_put(c, ", out[%d]", x);
+    text_put(c, ", ws);\n}\n\n");
+  }
+  e.t = h;
+  header(&e, o, plans, h);
+}

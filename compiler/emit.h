@@ -1,0 +1,21 @@
+/* The C emitter: one .c and one .h per model. */
+#ifndef HNNC_EMIT_H
+#define HNNC_EMIT_H
+#include "plan.h"
+
+typedef struct Text { char *s; size_t n, cap; } Text;
+void text_put(Text *t, const char *fmt, ...);
+void text_free(Text *t);
+
+typedef struct EmitOptions {
+  int chunk;         /* samples per chunk in per-sample loops */
+  const char *source; /* the model path, for comments */
+} EmitOptions;
+
+/* Emits the model's .c (into c) and .h (into h). Plans are made here; the
+ * caller gets them back in plans[g->nfunc] (freed with sched_free). */
+void emit_model(Graph *g, const EmitOptions *o, Plan *plans, Text *c, Text *h);
+
+/* The elementary-function library, pasted into every generated file. */
+extern const char hnnc_elemfn[];
+#endif

@@ -1,0 +1,50 @@
+-- hnnc: the model language. The primitives are C functions (the core);
+-- this file adds what is written with them. Loaded by require "hnnc".
+local core = ...
+local hn = {}
+for k, v in next, core do hn[k] = v end -- a copy: order does not matter
+
+-- grad(y, wrt): the gradient of the scalar y with respect to a tensor or a
+-- list of tensors. grad(f): the function x -> ∂f(x)/∂x.
+function hn.grad(f, wrt)
+  if type(f) == "function" then
+    return function(x) return core.gradient(f(x), x) end
+  end
+  return core.gradient(f, wrt)
+end
+
+-- jacobian(y, x): ∂y/∂x with shape y:shape() .. x:shape(), built row by row
+-- from vector-Jacobian products.
+function hn.jacobian(y, x)
+  local m, k = core.size(y), core.size(x)
+  local rows = {}
+  for i = 1, m do
+    local e = {}
+    for j = 1, m do e[j] = (i == j) and 1 or 0 end
+    local seed = core.reshape(core.const(e), core.shape(y))
+    rows[i] = core.reshape(core.vjp(y, x, seed), {1, k})
+  end
+  local shape = core.shape(y)
+  for _, d in ipairs(core.shape(x)) do shape[#shape + 1] = d end
+  return core.reshape(core.concat(rows, 1), shape)
+end
+
+-- hvp(f, x, v): the Hessian of the scalar function f at x times v
+-- (forward over reverse).
+function hn.hvp(f, x, v)
+  return core.jvp(core.gradient(f(x), x), x, v)
+end
+
+-- field(H): the Hamiltonian vector field x -> Ω∇H(x) = (∂H/∂p, -∂H/∂q) for
+-- x = (q, p), q and p of equal length.
+function hn.field(H)
+  return function(x)
+    local dq, dp = core.split(core.gradient(H(x), x), 2)
+    return core.concat({dp, -dq})
+  end
+end
+
+-- Unknown names are errors, not nils that fail later.
+return setmetatable(hn, {__index = function(_, k)
+  error("unknown primitive 'hn." .. tostring(k) .. "'", 2)
+end})

@@ -1,0 +1,33 @@
+/* A compiled model: the pipeline from a model file to callable kernels. */
+#ifndef HNNC_MODEL_H
+#define HNNC_MODEL_H
+#include "emit.h"
+#include "front.h"
+#include "jit.h"
+
+typedef void (*kernel_fn)(int n, const void *theta, const void *const *in, void *const *out, void *ws);
+
+typedef struct Model {
+  Graph *g;
+  Plan *plans;     /* one per function */
+  Text c, h;       /* generated source */
+  Jit jit;
+  kernel_fn *fn;   /* uniform entry points, NULL until jit */
+  double jit_ms;   /* compile time of the backend */
+} Model;
+
+typedef struct ModelOptions {
+  int chunk;       /* samples per chunk (default 32) */
+  int dump;        /* print the IR of every function to stderr */
+  FrontLimits limits;
+} ModelOptions;
+
+/* Front end, passes and emitter: m->g, m->plans, m->c, m->h. */
+int model_build(Model *m, const char *path, const ModelOptions *o, char *err, size_t nerr);
+/* Compiles the generated C with a backend and binds every function. */
+int model_jit(Model *m, int backend, char *err, size_t nerr);
+int model_func(const Model *m, const char *name); /* index, or -1 */
+long model_ws(const Model *m, int fi, long n);    /* workspace elements */
+void model_free(Model *m);
+size_t model_elem(const Model *m);                 /* sizeof element */
+#endif
