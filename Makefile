@@ -18,7 +18,7 @@ B        = build
 ELEMFN   = compiler/elemfn.c
 
 COMPILER = ir autodiff front schedule emit jit init model
-RUNTIME  = rng integrate
+RUNTIME  = rng integrate adam
 LIBOBJ   = $(COMPILER:%=$(B)/compiler/%.o) $(RUNTIME:%=$(B)/runtime/%.o) $(B)/lualib.o $(B)/elemfn_text.o
 TESTS    = $(patsubst tests/%.c,$(B)/%,$(wildcard tests/test_*.c))
 LUALIB   = $(shell find compiler/lib -name '*.lua' | LC_ALL=C sort)

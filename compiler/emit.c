@@ -112,7 +112,7 @@ static void pointers(E *e, int x) {
     int a = IR_IN(g, x)[j];
     if (e->p->slot[sched_base(e->p, a)].kind == ST_NONE) continue;
     ptr(e, a, buf);
-    if (N(x)->nin <= 4) PUT("    const %s *restrict %c = %s;\n", e->T, 'a' + j, buf);
+    if (N(x)->op != OP_CONCAT && N(x)->nin <= 4) PUT("    const %s *restrict %c = %s;\n", e->T, 'a' + j, buf);
   }
 }
 
@@ -161,9 +161,9 @@ static void emit_elementwise(E *e, int x) {
   default: sprintf(body, "hn_%s%s(%s)", ir_opname[op], f, a);
   }
   if (!N(x)->batched) PUT("    for (int i = 0; i < %ld; i++) y[i] = %s;\n", S, body);
-  else if (flat) PUT("    for (long i = 0; i < (long)c * %ld; i++) y[i] = %s;\n", S, body);
-  else if (S == 1) PUT("    for (int s = 0; s < c; s++) { const int i = 0; y[s] = %s; (void)i; }\n", body);
-  else PUT("    for (int s = 0; s < c; s++)\n      for (int i = 0; i < %ld; i++) y[s * %ldL + i] = %s;\n", S, S, body);
+  else if (flat) PUT("    for (long i = 0; i < (long)nc * %ld; i++) y[i] = %s;\n", S, body);
+  else if (S == 1) PUT("    for (int s = 0; s < nc; s++) { const int i = 0; y[s] = %s; (void)i; }\n", body);
+  else PUT("    for (int s = 0; s < nc; s++)\n      for (int i = 0; i < %ld; i++) y[s * %ldL + i] = %s;\n", S, S, body);
 }
 
 /* outer x len x inner view of x's shape around axis */
@@ -180,9 +180,9 @@ static void sample_loop_open(E *e, int x) {
   Graph *g = e->g;
   int j;
   if (!N(x)->batched) return;
-  PUT("    for (int s = 0; s < c; s++) {\n");
+  PUT("    for (int s = 0; s < nc; s++) {\n");
   PUT("      %s *restrict ys = y + (long)s * %ld;\n", e->T, size_of(g, x));
-  for (j = 0; j < N(x)->nin && j < 4; j++) {
+  for (j = 0; j < N(x)->nin && j < 4 && N(x)->op != OP_CONCAT; j++) {
     int a = IR_IN(g, x)[j];
     PUT("      const %s *restrict %cs = %c + (long)s * %ld;\n", e->T, 'a' + j, 'a' + j, N(a)->batched ? size_of(g, a) : 0L);
   }
@@ -208,15 +208,15 @@ static void emit_linear(E *e, int x) {
     return;
   }
   case OP_BSUM: /* y += a over the chunk's samples, in sample order */
-    PUT("    for (int s = 0; s < c; s++)\n      for (int i = 0; i < %ld; i++) y[i] += a[s * %ldL + i];\n",
+    PUT("    for (int s = 0; s < nc; s++)\n      for (int i = 0; i < %ld; i++) y[i] += a[s * %ldL + i];\n",
         size_of(g, x), size_of(g, x));
     return;
   case OP_BCAST:
-    PUT("    for (int s = 0; s < c; s++)\n      for (int i = 0; i < %ld; i++) y[s * %ldL + i] = a[i];\n",
+    PUT("    for (int s = 0; s < nc; s++)\n      for (int i = 0; i < %ld; i++) y[s * %ldL + i] = a[i];\n",
         size_of(g, x), size_of(g, x));
     return;
   case OP_RESHAPE: /* only when copied: same elements */
-    if (n->batched) PUT("    for (long i = 0; i < (long)c * %ld; i++) y[i] = a[i];\n", size_of(g, x));
+    if (n->batched) PUT("    for (long i = 0; i < (long)nc * %ld; i++) y[i] = a[i];\n", size_of(g, x));
     else PUT("    for (int i = 0; i < %ld; i++) y[i] = a[i];\n", size_of(g, x));
     return;
   }
@@ -293,7 +293,7 @@ static void emit_matmul(E *e, int x) {
   (void)rb;
   if (!bsum && !ta && N(A)->batched && !N(B)->batched) {
     if (!tb) { /* NN: rows of all samples stacked, y[R, m] = a[R, K] b[K, m] */
-      PUT("    for (long i = 0; i < (long)c * %d; i++) {\n", r);
+      PUT("    for (long i = 0; i < (long)nc * %d; i++) {\n", r);
       PUT("      %s *restrict yi = y + i * %d;\n      const %s *restrict ai = a + i * %d;\n", T, m, T, K);
       PUT("      for (int j = 0; j < %d; j++) yi[j] = 0;\n", m);
       PUT("      for (int p = 0; p < %d; p++) {\n        const %s av = ai[p];\n", K, T);
@@ -303,7 +303,7 @@ static void emit_matmul(E *e, int x) {
     }
     if (K >= 16) { /* NT: y[i, j] = a[i, :] . b[j, :], 8 lanes */
       int K8 = K / 8 * 8;
-      PUT("    for (long i = 0; i < (long)c * %d; i++) {\n", r);
+      PUT("    for (long i = 0; i < (long)nc * %d; i++) {\n", r);
       PUT("      const %s *restrict ai = a + i * %d;\n", T, K);
       PUT("      for (int j = 0; j < %d; j++) {\n        const %s *restrict bj = b + (long)j * %d;\n", m, T, K);
       PUT("        %s acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};\n", T);
@@ -315,7 +315,7 @@ static void emit_matmul(E *e, int x) {
     }
   }
   if (bsum && ta && !tb) { /* TN over samples: y[k, j] += sum over rows of a[row, k] b[row, j] */
-    PUT("    for (long row = 0; row < (long)c * %d; row++) {\n", ra);
+    PUT("    for (long row = 0; row < (long)nc * %d; row++) {\n", ra);
     PUT("      const %s *restrict ar = a + row * %d, *restrict br = b + row * %d;\n", T, ca, cb);
     PUT("      for (int k = 0; k < %d; k++) {\n        const %s av = ar[k];\n", ca, T);
     PUT("        %s *restrict yk = y + (long)k * %d;\n", T, m);
@@ -328,7 +328,7 @@ static void emit_matmul(E *e, int x) {
     sprintf(ai, ta ? "as[(long)p * %d + i]" : "as[(long)i * %d + p]", ca);
     sprintf(bi, tb ? "bs[(long)j * %d + p]" : "bs[(long)p * %d + j]", cb);
     if (n->batched || bsum) {
-      PUT("    for (int s = 0; s < c; s++) {\n");
+      PUT("    for (int s = 0; s < nc; s++) {\n");
       PUT("      const %s *restrict as = a + (long)s * %ld, *restrict bs = b + (long)s * %ld;\n", T,
           N(A)->batched ? size_of(g, A) : 0L, N(B)->batched ? size_of(g, B) : 0L);
       PUT("      %s *restrict ys = y + (long)s * %ld;\n", T, bsum ? 0L : size_of(g, x));
@@ -372,7 +372,7 @@ static void emit_outcopy(E *e, int k) {
     ptr(e, x, src);
     if (N(x)->batched) {
       PUT("    const %s *restrict a = %s;\n", e->T, src);
-      PUT("    for (long i = 0; i < (long)c * %ld; i++) out_%s[(long)s0 * %ld + i] = a[i];\n", S, f->outname[k], S);
+      PUT("    for (long i = 0; i < (long)nc * %ld; i++) out_%s[(long)s0 * %ld + i] = a[i];\n", S, f->outname[k], S);
     } else {
       PUT("    const %s *restrict a = %s;\n", e->T, src);
       PUT("    for (int i = 0; i < %ld; i++) out_%s[i] = a[i];\n", S, f->outname[k]);
@@ -424,8 +424,8 @@ static void emit_function(E *e, const char *model) {
       PUT("  for (int i = 0; i < %ld; i++) (%s)[i] = 0;\n", size_of(g, x), buf);
     }
     PUT("  for (int s0 = 0; s0 < n; s0 += %d) {\n", p->chunk);
-    PUT("    const int c = n - s0 < %d ? n - s0 : %d;\n", p->chunk, p->chunk);
-    PUT("    (void)c;\n");
+    PUT("    const int nc = n - s0 < %d ? n - s0 : %d;\n", p->chunk, p->chunk);
+    PUT("    (void)nc;\n");
     {
       Text *save = e->t, body = {0};
       e->t = &body;

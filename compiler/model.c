@@ -16,21 +16,27 @@
 
 static void put_stderr(void *ctx, const char *s) { (void)ctx; fputs(s, stderr); }
 
-int model_build(Model *m, const char *path, const ModelOptions *o, char *err, size_t nerr) {
+void model_from_graph(Model *m, Graph *g, const char *source, const ModelOptions *o) {
   EmitOptions eo;
   int i;
   memset(m, 0, sizeof *m);
-  m->g = front_load(path, o ? &o->limits : NULL, err, nerr);
-  if (!m->g) return 1;
+  m->g = g;
   if (o && o->dump)
     for (i = 0; i < m->g->nfunc; i++) {
       fprintf(stderr, "# function %s\n", m->g->func[i].name);
       ir_print(m->g, m->g->func[i].out, m->g->func[i].nout, put_stderr, NULL);
     }
   eo.chunk = o && o->chunk > 0 ? o->chunk : 32;
-  eo.source = path;
+  eo.source = source;
   m->plans = xmalloc(m->g->nfunc * sizeof *m->plans);
   emit_model(m->g, &eo, m->plans, &m->c, &m->h);
+}
+
+int model_build(Model *m, const char *path, const ModelOptions *o, char *err, size_t nerr) {
+  Graph *g = front_load(path, o ? &o->limits : NULL, err, nerr);
+  memset(m, 0, sizeof *m);
+  if (!g) return 1;
+  model_from_graph(m, g, path, o);
   return 0;
 }
 

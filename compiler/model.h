@@ -24,6 +24,8 @@ typedef struct ModelOptions {
 
 /* Front end, passes and emitter: m->g, m->plans, m->c, m->h. */
 int model_build(Model *m, const char *path, const ModelOptions *o, char *err, size_t nerr);
+/* The same from a graph built in C (tests); the model takes g. */
+void model_from_graph(Model *m, Graph *g, const char *source, const ModelOptions *o);
 /* Compiles the generated C with a backend and binds every function. */
 int model_jit(Model *m, int backend, char *err, size_t nerr);
 int model_func(const Model *m, const char *name); /* index, or -1 */

@@ -4,6 +4,7 @@
 #define HNNC_CHECK_H
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 /* |got - want| <= atol + rtol |want| elementwise; prints the first
  * mismatches and the worst error; returns the number of mismatches. */

@@ -1,0 +1,35 @@
+/* Adam, as torch.optim.Adam (amsgrad off, maximize off):
+ *   g  = grad + weight_decay * theta
+ *   m  = beta1 m + (1 - beta1) g
+ *   v  = beta2 v + (1 - beta2) g²
+ *   theta -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+ * The float version keeps the moments in float and does the arithmetic in
+ * float, as PyTorch does for float32 parameters. */
+#include <math.h>
+
+#include "adam.h"
+
+void rt_adam_init(rt_adam *a, double lr, double weight_decay) {
+  a->lr = lr, a->weight_decay = weight_decay;
+  a->beta1 = 0.9, a->beta2 = 0.999, a->eps = 1e-8;
+  a->step = 0;
+  a->beta1_t = a->beta2_t = 1;
+}
+
+#define ADAM_BODY(T, SQRT)                                                         \
+  long i;                                                                          \
+  T b1 = (T)a->beta1, b2 = (T)a->beta2, wd = (T)a->weight_decay, eps = (T)a->eps;  \
+  T step_size, bc2_sqrt;                                                           \
+  a->step++;                                                                       \
+  a->beta1_t *= a->beta1, a->beta2_t *= a->beta2;                                  \
+  step_size = (T)(a->lr / (1 - a->beta1_t));                                       \
+  bc2_sqrt = (T)sqrt(1 - a->beta2_t);                                              \
+  for (i = 0; i < n; i++) {                                                        \
+    T gi = g[i] + wd * theta[i];                                                   \
+    m[i] = b1 * m[i] + (1 - b1) * gi;                                              \
+    v[i] = b2 * v[i] + (1 - b2) * gi * gi;                                         \
+    theta[i] -= step_size * (m[i] / (SQRT(v[i]) / bc2_sqrt + eps));                \
+  }
+
+void rt_adam_step(rt_adam *a, long n, double *theta, const double *g, double *m, double *v) { ADAM_BODY(double, sqrt) }
+void rt_adam_stepf(rt_adam *a, long n, float *theta, const float *g, float *m, float *v) { ADAM_BODY(float, sqrtf) }
