@@ -66,6 +66,71 @@ static void accumulate(Graph *g, int *adj, int x, int c) {
   adj[x] = adj[x] < 0 ? c : ir_binary(g, OP_ADD, adj[x], c);
 }
 
+/* Adjoints that arrive through slices (x[i], split) are kept as pieces and
+ * assembled with one concat when the node is reached, instead of a sum of
+ * zero-padded tensors: the gradient of x from q = x[1], p = x[2] is then
+ * concat(dq, dp), not pad(dq) + pad(dp). */
+typedef struct Piece { int node, axis, start, next; } Piece;
+typedef struct Pieces { Piece *p; int n, cap; int *head; } Pieces;
+
+static void add_piece(Pieces *ps, int x, int axis, int start, int node) {
+  if (ps->n == ps->cap) {
+    ps->cap = ps->cap ? 2 * ps->cap : 64;
+    ps->p = xrealloc(ps->p, ps->cap * sizeof *ps->p);
+  }
+  ps->p[ps->n].node = node, ps->p[ps->n].axis = axis, ps->p[ps->n].start = start;
+  ps->p[ps->n].next = ps->head[x];
+  ps->head[x] = ps->n++;
+}
+
+static void assemble(Graph *g, Pieces *ps, int *adj, int x) {
+  int k, count = 0, axis = -1, ok = 1, *parts, nparts = 0, pos = 0, len;
+  Piece *list;
+  if (ps->head[x] < 0) return;
+  for (k = ps->head[x]; k >= 0; k = ps->p[k].next) {
+    if (axis >= 0 && ps->p[k].axis != axis) ok = 0;
+    axis = ps->p[k].axis;
+    count++;
+  }
+  list = xmalloc(count * sizeof *list);
+  for (k = ps->head[x], count = 0; k >= 0; k = ps->p[k].next) list[count++] = ps->p[k];
+  /* sort by start (insertion: few pieces); ties keep arrival order */
+  for (k = 1; k < count; k++) {
+    Piece t = list[k];
+    int j = k - 1;
+    while (j >= 0 && list[j].start > t.start) list[j + 1] = list[j], j--;
+    list[j + 1] = t;
+  }
+  len = ok ? N(x)->shape.dim[axis] : 0;
+  for (k = 0; ok && k < count; k++) {
+    if (list[k].start < pos) ok = 0; /* overlapping pieces: add them */
+    pos = list[k].start + N(list[k].node)->shape.dim[axis];
+  }
+  if (ok) {
+    parts = xmalloc((2 * count + 1) * sizeof *parts);
+    for (k = 0, pos = 0; k < count; k++) {
+      if (list[k].start > pos) {
+        Shape s = N(x)->shape;
+        s.dim[axis] = list[k].start - pos;
+        parts[nparts++] = ir_const(g, 0.0, s, 0);
+      }
+      parts[nparts++] = list[k].node;
+      pos = list[k].start + N(list[k].node)->shape.dim[axis];
+    }
+    if (pos < len) {
+      Shape s = N(x)->shape;
+      s.dim[axis] = len - pos;
+      parts[nparts++] = ir_const(g, 0.0, s, 0);
+    }
+    accumulate(g, adj, x, ir_concat(g, parts, nparts, axis));
+    free(parts);
+  } else
+    for (k = 0; k < count; k++)
+      accumulate(g, adj, x, ir_pad(g, list[k].node, list[k].axis, list[k].start, N(x)->shape.dim[list[k].axis]));
+  free(list);
+  ps->head[x] = -1;
+}
+
 /* Marks the nodes <= y that depend on any of wrt. */
 static char *depends(Graph *g, int y, const int *wrt, int nwrt) {
   char *dep = xmalloc(y + 1);
@@ -81,11 +146,17 @@ void ad_vjp(Graph *g, int y, int seed, const int *wrt, int nwrt, int *out) {
   char *dep = depends(g, y, wrt, nwrt);
   int *adj = xmalloc((y + 1) * sizeof *adj);
   int i, j, saveloc = g->curloc;
+  Pieces ps;
+  memset(&ps, 0, sizeof ps);
+  ps.head = xmalloc((y + 1) * sizeof *ps.head);
+  memset(ps.head, -1, (y + 1) * sizeof *ps.head);
   memset(adj, -1, (y + 1) * sizeof *adj);
   adj[y] = seed;
   for (i = y; i >= 0; i--) {
-    int G = adj[i], op = N(i)->op, a, b, k, off;
+    int G, op = N(i)->op, a, b, k, off;
     const int *in = IR_IN(g, i);
+    if (dep[i]) g->curloc = N(i)->loc, assemble(g, &ps, adj, i);
+    G = adj[i];
     if (G < 0 || !dep[i] || N(i)->nin == 0) continue;
     g->curloc = N(i)->loc; /* derivative nodes carry their primal's line */
     a = in[0];
@@ -122,9 +193,7 @@ void ad_vjp(Graph *g, int y, int seed, const int *wrt, int nwrt, int *out) {
       case OP_TRANSPOSE: accumulate(g, adj, a, ir_transpose(g, G)); break;
       case OP_SUM: accumulate(g, adj, a, ir_expand(g, G, N(i)->a[0], N(a)->shape.dim[N(i)->a[0]])); break;
       case OP_EXPAND: accumulate(g, adj, a, ir_sum(g, G, N(i)->a[0])); break;
-      case OP_SLICE:
-        accumulate(g, adj, a, ir_pad(g, G, N(i)->a[0], N(i)->a[1], N(a)->shape.dim[N(i)->a[0]]));
-        break;
+      case OP_SLICE: add_piece(&ps, a, N(i)->a[0], N(i)->a[1], G); break;
       case OP_PAD: accumulate(g, adj, a, ir_slice(g, G, N(i)->a[0], N(i)->a[1], N(a)->shape.dim[N(i)->a[0]])); break;
       case OP_CONCAT:
         for (k = 0, off = 0; k < N(i)->nin; k++) {
@@ -149,6 +218,8 @@ void ad_vjp(Graph *g, int y, int seed, const int *wrt, int nwrt, int *out) {
   g->curloc = saveloc;
   free(adj);
   free(dep);
+  free(ps.p);
+  free(ps.head);
 }
 
 /* t broadcast to y's shape (a scalar tangent of a tensor result). */

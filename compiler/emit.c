@@ -161,6 +161,7 @@ static void emit_elementwise(E *e, int x) {
   default: sprintf(body, "hn_%s%s(%s)", ir_opname[op], f, a);
   }
   if (!N(x)->batched) PUT("    for (int i = 0; i < %ld; i++) y[i] = %s;\n", S, body);
+  else if (flat && S == 1) PUT("    for (long i = 0; i < nc; i++) y[i] = %s;\n", body);
   else if (flat) PUT("    for (long i = 0; i < (long)nc * %ld; i++) y[i] = %s;\n", S, body);
   else if (S == 1) PUT("    for (int s = 0; s < nc; s++) { const int i = 0; y[s] = %s; (void)i; }\n", body);
   else PUT("    for (int s = 0; s < nc; s++)\n      for (int i = 0; i < %ld; i++) y[s * %ldL + i] = %s;\n", S, S, body);
@@ -194,11 +195,42 @@ static void sample_loop_close(E *e, int x) {
 #define YS (N(x)->batched ? "ys" : "y")
 #define AS (N(x)->batched ? "as" : "a")
 
+/* Index arithmetic for the (o, l, k) loop nests of structural ops: loops
+ * of extent 1 are left out and their terms dropped. */
+typedef struct Nest { long ext[3]; } Nest;
+static const char nest_var[3] = {'o', 'l', 'k'};
+
+static int nest_open(E *e, const Nest *n, const char *indent) {
+  int v, opened = 0;
+  for (v = 0; v < 3; v++)
+    if (n->ext[v] > 1) {
+      PUT("%s%*sfor (long %c = 0; %c < %ld; %c++)\n", indent, 2 * opened, "", nest_var[v], nest_var[v], n->ext[v], nest_var[v]);
+      opened++;
+    }
+  return opened;
+}
+/* "o * c0 + l * c1 + k * c2 + base" for the loops present */
+static char *nest_index(const Nest *n, long c0, long c1, long c2, long base, char *buf) {
+  long co[3];
+  int v, k = 0;
+  co[0] = c0, co[1] = c1, co[2] = c2;
+  buf[0] = 0;
+  for (v = 0; v < 3; v++) {
+    if (n->ext[v] <= 1 || co[v] == 0) continue;
+    if (co[v] == 1) k += sprintf(buf + k, "%s%c", k ? " + " : "", nest_var[v]);
+    else k += sprintf(buf + k, "%s%c * %ld", k ? " + " : "", nest_var[v], co[v]);
+  }
+  if (base || !k) sprintf(buf + k, "%s%ld", k ? " + " : "", base);
+  return buf;
+}
+
 static void emit_linear(E *e, int x) {
   Graph *g = e->g;
   Node *n = N(x);
-  int a = n->nin ? IR_IN(g, x)[0] : -1;
+  int a = n->nin ? IR_IN(g, x)[0] : -1, depth;
   long o, len, in, olen;
+  Nest ns;
+  char i1[128], i2[128], ind[32];
   switch (n->op) {
   case OP_CONST: case OP_NBATCH: { /* materialized for a structural user */
     char v[96];
@@ -221,35 +253,46 @@ static void emit_linear(E *e, int x) {
     return;
   }
   sample_loop_open(e, x);
+  strcpy(ind, n->batched ? "      " : "    ");
   switch (n->op) {
   case OP_TRANSPOSE:
-    PUT("      for (int i = 0; i < %d; i++)\n        for (int j = 0; j < %d; j++) %s[j * %d + i] = %s[i * %d + j];\n",
-        N(a)->shape.dim[0], N(a)->shape.dim[1], YS, N(a)->shape.dim[0], AS, N(a)->shape.dim[1]);
+    PUT("%sfor (int i = 0; i < %d; i++)\n%s  for (int j = 0; j < %d; j++) %s[j * %d + i] = %s[i * %d + j];\n", ind,
+        N(a)->shape.dim[0], ind, N(a)->shape.dim[1], YS, N(a)->shape.dim[0], AS, N(a)->shape.dim[1]);
     break;
   case OP_SUM: /* y[o, k] = sum over l of a[o, l, k], from 0 in ascending l */
     around(&N(a)->shape, n->a[0], &o, &len, &in);
-    PUT("      for (long o = 0; o < %ld; o++)\n        for (long k = 0; k < %ld; k++) {\n", o, in);
-    PUT("          %s acc = 0;\n          for (long l = 0; l < %ld; l++) acc += %s[(o * %ld + l) * %ld + k];\n", e->T, len, AS, len, in);
-    PUT("          %s[o * %ld + k] = acc;\n        }\n", YS, in);
+    ns.ext[0] = o, ns.ext[1] = 1, ns.ext[2] = in;
+    depth = nest_open(e, &ns, ind);
+    PUT("%s%*s{\n", ind, 2 * depth, "");
+    PUT("%s%*s  %s acc = 0;\n", ind, 2 * depth, "", e->T);
+    ns.ext[1] = len;
+    PUT("%s%*s  for (long l = 0; l < %ld; l++) acc += %s[%s];\n", ind, 2 * depth, "", len, AS,
+        nest_index(&ns, len * in, in, 1, 0, i1));
+    ns.ext[1] = 1;
+    PUT("%s%*s  %s[%s] = acc;\n%s%*s}\n", ind, 2 * depth, "", YS, nest_index(&ns, in, 0, 1, 0, i2), ind, 2 * depth, "");
     break;
   case OP_EXPAND:
     around(&n->shape, n->a[0], &o, &len, &in);
-    PUT("      for (long o = 0; o < %ld; o++)\n        for (long l = 0; l < %ld; l++)\n", o, len);
-    PUT("          for (long k = 0; k < %ld; k++) %s[(o * %ld + l) * %ld + k] = %s[o * %ld + k];\n", in, YS, len, in, AS, in);
+    ns.ext[0] = o, ns.ext[1] = len, ns.ext[2] = in;
+    depth = nest_open(e, &ns, ind);
+    PUT("%s%*s%s[%s] = %s[%s];\n", ind, 2 * depth, "", YS, nest_index(&ns, len * in, in, 1, 0, i1), AS,
+        nest_index(&ns, in, 0, 1, 0, i2));
     break;
   case OP_SLICE:
     around(&N(a)->shape, n->a[0], &o, &olen, &in);
-    PUT("      for (long o = 0; o < %ld; o++)\n        for (long l = 0; l < %d; l++)\n", o, n->a[2]);
-    PUT("          for (long k = 0; k < %ld; k++) %s[(o * %d + l) * %ld + k] = %s[(o * %ld + %d + l) * %ld + k];\n", in,
-        YS, n->a[2], in, AS, olen, n->a[1], in);
+    ns.ext[0] = o, ns.ext[1] = n->a[2], ns.ext[2] = in;
+    depth = nest_open(e, &ns, ind);
+    PUT("%s%*s%s[%s] = %s[%s];\n", ind, 2 * depth, "", YS, nest_index(&ns, n->a[2] * in, in, 1, 0, i1), AS,
+        nest_index(&ns, olen * in, in, 1, n->a[1] * in, i2));
     break;
   case OP_PAD:
     around(&n->shape, n->a[0], &o, &len, &in);
     olen = N(a)->shape.dim[n->a[0]];
-    PUT("      for (long i = 0; i < %ld; i++) %s[i] = 0;\n", size_of(g, x), YS);
-    PUT("      for (long o = 0; o < %ld; o++)\n        for (long l = 0; l < %ld; l++)\n", o, olen);
-    PUT("          for (long k = 0; k < %ld; k++) %s[(o * %ld + %d + l) * %ld + k] = %s[(o * %ld + l) * %ld + k];\n", in,
-        YS, len, n->a[1], in, AS, olen, in);
+    PUT("%sfor (long i = 0; i < %ld; i++) %s[i] = 0;\n", ind, size_of(g, x), YS);
+    ns.ext[0] = o, ns.ext[1] = olen, ns.ext[2] = in;
+    depth = nest_open(e, &ns, ind);
+    PUT("%s%*s%s[%s] = %s[%s];\n", ind, 2 * depth, "", YS, nest_index(&ns, len * in, in, 1, n->a[1] * in, i1), AS,
+        nest_index(&ns, olen * in, in, 1, 0, i2));
     break;
   case OP_CONCAT: {
     int j;
@@ -258,17 +301,19 @@ static void emit_linear(E *e, int x) {
     for (j = 0; j < n->nin; j++) {
       int b = IR_IN(g, x)[j], bb = sched_base(e->p, b);
       long blen = N(b)->shape.dim[n->a[0]];
-      char src[160], v[320];
+      char src[160], v[400];
+      ns.ext[0] = o, ns.ext[1] = blen, ns.ext[2] = in;
       if (e->p->slot[bb].kind == ST_NONE) {
         if (N(bb)->op == OP_NBATCH) sprintf(v, "(%s)n", e->T);
         else literal(e, N(bb)->value, v);
       } else {
         ptr(e, b, src);
-        if (N(x)->batched && N(b)->batched) sprintf(v, "(%s)[(long)s * %ld + (o * %ld + l) * %ld + k]", src, size_of(g, b), blen, in);
-        else sprintf(v, "(%s)[(o * %ld + l) * %ld + k]", src, blen, in);
+        if (N(x)->batched && N(b)->batched)
+          sprintf(v, "(%s)[(long)s * %ld + %s]", src, size_of(g, b), nest_index(&ns, blen * in, in, 1, 0, i2));
+        else sprintf(v, "(%s)[%s]", src, nest_index(&ns, blen * in, in, 1, 0, i2));
       }
-      PUT("      for (long o = 0; o < %ld; o++)\n        for (long l = 0; l < %ld; l++)\n", o, blen);
-      PUT("          for (long k = 0; k < %ld; k++) %s[(o * %ld + %ld + l) * %ld + k] = %s;\n", in, YS, len, off, in, v);
+      depth = nest_open(e, &ns, ind);
+      PUT("%s%*s%s[%s] = %s;\n", ind, 2 * depth, "", YS, nest_index(&ns, len * in, in, 1, off * in, i1), v);
       off += blen;
     }
     break;

@@ -790,7 +790,16 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     free(ptr);
     return NULL;
   }
-  if (F->mem - old + nsize > F->memcap) return NULL;
+  if (F->mem - old + nsize > F->memcap) {
+    lua_Debug ar; /* remember the user's line: getinfo "Sl" does not allocate */
+    int level;
+    for (level = 0; F->L && lua_getstack(F->L, level, &ar); level++)
+      if (lua_getinfo(F->L, "Sl", &ar) && ar.currentline > 0 && !strcmp(ar.source, F->chunk)) {
+        F->lastline = ar.currentline;
+        break;
+      }
+    return NULL;
+  }
   p = realloc(ptr, nsize);
   if (p) F->mem = F->mem - old + nsize;
   return p;

@@ -424,6 +424,14 @@ int ir_slice(Graph *g, int x, int axis, int start, int len) {
   if (start == 0 && len == s.dim[axis]) return x;
   s.dim[axis] = len;
   if (N(x)->op == OP_CONST) return ir_const(g, N(x)->value, s, 0);
+  if (N(x)->op == OP_CONCAT && N(x)->a[0] == axis) { /* slice(concat(.., y, ..)) = y */
+    int k, off = 0;
+    for (k = 0; k < N(x)->nin; k++) {
+      int y = IR_IN(g, x)[k];
+      if (off == start && N(y)->shape.dim[axis] == len && N(y)->batched == N(x)->batched) return y;
+      off += N(y)->shape.dim[axis];
+    }
+  }
   if (N(x)->op == OP_PAD && N(x)->a[0] == axis && N(x)->a[1] == start &&
       N(IR_IN(g, x)[0])->shape.dim[axis] == len)
     return IR_IN(g, x)[0]; /* slice(pad(x)) = x */

@@ -22,3 +22,9 @@ end
 hn.fn("H", {x = 4}, H)
 hn.fn("field", {x = 4}, hn.field(H))
 hn.fn("invariants", {x = 4}, invariants)
+
+-- Their rates of change along the field, d/dt I = ∇I · Ω∇H: zero for a
+-- conserved quantity, up to round-off.
+hn.fn("invariants_rate", {x = 4}, function(x)
+  return hn.jvp(invariants(x), x, hn.field(H)(x))
+end)

@@ -1,0 +1,2 @@
+local hn = require "hnnc"
+hn.fn("H", {x = 2}, function(x) return x[3] end)

@@ -1,0 +1,3 @@
+local hn = require "hnnc"
+hn.fn("H", {x = 2}, function(x) return hn.sum(x) end)
+hn.fn("H", {x = 2}, function(x) return hn.sum(x) end)

@@ -1,0 +1,2 @@
+local hn = require "hnnc"
+local W = hn.param{shape = {100000, 100000}, init = "normal"}

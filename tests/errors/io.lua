@@ -1,0 +1,2 @@
+local hn = require "hnnc"
+local f = io.open("/etc/passwd")

@@ -1,0 +1,6 @@
+local hn = require "hnnc"
+local nn = require "hnnc.nn"
+local net = nn.mlp{sizes = {2, 16, 1}}
+hn.fn("H", {x = 3}, function(x)
+  return net(x)[1]
+end)

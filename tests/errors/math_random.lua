@@ -1,0 +1,2 @@
+local hn = require "hnnc"
+local r = math.random()

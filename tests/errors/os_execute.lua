@@ -1,0 +1,2 @@
+local hn = require "hnnc"
+os.execute("echo hello")

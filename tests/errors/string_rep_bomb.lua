@@ -1,0 +1,2 @@
+local hn = require "hnnc"
+local s = string.rep("x", 1e10)

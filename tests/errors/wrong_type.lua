@@ -1,0 +1,4 @@
+local hn = require "hnnc"
+hn.fn("H", {x = 2}, function(x)
+  return hn.sum(hn.tanh("x"))
+end)

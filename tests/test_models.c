@@ -1,0 +1,243 @@
+/* The shipped models, compiled: fields against finite differences of H,
+ * loss gradients against finite differences of the loss, analytic cases
+ * (harmonic field exactly (p, -q); Kepler's invariants conserved), and the
+ * same bits from tcc and gcc and for every batch size. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "check.h"
+#include "harness.h"
+#include "init.h"
+
+typedef struct Loaded { Model m; double *theta; } Loaded;
+
+static void load(Loaded *l, const char *path, int backend) {
+  char err[4096];
+  if (model_build(&l->m, path, NULL, err, sizeof err)) fail_msg("%s", err);
+  if (model_jit(&l->m, backend, err, sizeof err)) fail_msg("%s", err);
+  l->theta = malloc((l->m.g->nparams_total + 1) * sizeof *l->theta);
+  init_params(l->m.g, l->m.g->seed, l->theta);
+}
+static void unload(Loaded *l) { model_free(&l->m); free(l->theta); }
+
+static long out_size(const Model *m, int fi, int j, long n) {
+  const Node *o = &m->g->node[m->g->func[fi].out[j]];
+  return shape_size(&o->shape) * (o->batched ? n : 1);
+}
+static long in_size(const Model *m, int fi, int j) { return shape_size(&m->g->func[fi].in[j].shape); }
+
+/* Calls function fi on n samples; out[j] must hold out_size doubles. */
+static void call(Loaded *l, int fi, long n, const double *theta, double **in, double **out) {
+  double *ws = malloc((model_ws(&l->m, fi, n) + 8) * sizeof *ws);
+  l->m.fn[fi]((int)n, theta, (const void *const *)in, (void *const *)out, ws);
+  free(ws);
+}
+
+/* Deterministic test inputs, in [-1.2, 1.2] (positions away from 0). */
+static void fill(double *x, long n, int salt) {
+  long i;
+  for (i = 0; i < n; i++) x[i] = 1.2 * sin(0.37 * i + 1.3 * salt + 0.5) + (i % 2 ? 0 : 0.1);
+}
+
+static const char *const systems[] = {"models/systems/harmonic.lua", "models/systems/pendulum.lua",
+                                      "models/systems/kepler.lua", "models/systems/henon_heiles.lua",
+                                      "models/systems/fput.lua", "models/systems/two_body.lua",
+                                      "models/hnn/pendulum.lua"};
+#define NSYS (int)(sizeof systems / sizeof *systems)
+
+/* field = (dH/dp, -dH/dq), against central differences of the compiled H. */
+static void test_field_vs_fd_of_H(void **state) {
+  int s;
+  long bad = 0;
+  (void)state;
+  for (s = 0; s < NSYS; s++) {
+    Loaded l;
+    int fH, fF, d, k;
+    long i;
+    double x[64], xp[64], xm[64], Hp, Hm, *pin[1], *pout[1], field[64], fd[64];
+    const double h = 1e-6;
+    load(&l, systems[s], JIT_TCC);
+    fH = model_func(&l.m, "H"), fF = model_func(&l.m, "field");
+    assert_true(fH >= 0 && fF >= 0);
+    d = (int)in_size(&l.m, fF, 0);
+    for (k = 0; k < 3; k++) {
+      fill(x, d, k);
+      if (strstr(systems[s], "kepler") || strstr(systems[s], "two_body")) x[0] += 1.5; /* away from collision */
+      pin[0] = x, pout[0] = field;
+      call(&l, fF, 1, l.theta, pin, pout);
+      for (i = 0; i < d; i++) {
+        memcpy(xp, x, sizeof xp), memcpy(xm, x, sizeof xm);
+        xp[i] += h, xm[i] -= h;
+        pin[0] = xp, pout[0] = &Hp;
+        call(&l, fH, 1, l.theta, pin, pout);
+        pin[0] = xm, pout[0] = &Hm;
+        call(&l, fH, 1, l.theta, pin, pout);
+        /* Ω∇H: dq/dt = dH/dp, dp/dt = -dH/dq */
+        if (i < d / 2) fd[i + d / 2] = -(Hp - Hm) / (2 * h);
+        else fd[i - d / 2] = (Hp - Hm) / (2 * h);
+      }
+      bad += check_close(systems[s], field, fd, d, 1e-6, 1e-7);
+    }
+    unload(&l);
+  }
+  assert_int_equal(bad, 0);
+}
+
+/* The loss gradient of the HNN against central differences of the loss. */
+static void test_hnn_loss_grad_vs_fd(void **state) {
+  Loaded l;
+  int fL, fG, j, k;
+  long n = 7, P, idx;
+  double x[14], xd[14], *in[2], *out[16], loss, *grad, lp, lm, fd[60], got[60];
+  const double h = 1e-6;
+  (void)state;
+  load(&l, "models/hnn/pendulum.lua", JIT_TCC);
+  fL = model_func(&l.m, "loss"), fG = model_func(&l.m, "loss_grad");
+  P = l.m.g->nparams_total;
+  grad = malloc(P * sizeof *grad);
+  fill(x, 14, 1), fill(xd, 14, 2);
+  in[0] = x, in[1] = xd;
+  out[0] = &loss;
+  for (j = 0; j < l.m.g->nparam; j++) out[j + 1] = grad + l.m.g->param[j].offset; /* gradient in theta's layout */
+  call(&l, fG, n, l.theta, in, out);
+  for (k = 0; k < 60; k++) { /* 60 parameters spread over all layers */
+    double save;
+    idx = (k * 7919L) % P;
+    save = l.theta[idx];
+    l.theta[idx] = save + h, out[0] = &lp;
+    call(&l, fL, n, l.theta, in, out);
+    l.theta[idx] = save - h, out[0] = &lm;
+    call(&l, fL, n, l.theta, in, out);
+    l.theta[idx] = save;
+    fd[k] = (lp - lm) / (2 * h);
+    got[k] = grad[idx];
+  }
+  assert_close("loss gradient", got, fd, 60, 1e-5, 1e-9);
+  free(grad);
+  unload(&l);
+}
+
+/* The harmonic field is exactly (p, -q), bit for bit. */
+static void test_harmonic_exact(void **state) {
+  Loaded l;
+  int fF;
+  long i, n = 1000;
+  double *x = malloc(2 * n * sizeof *x), *f = malloc(2 * n * sizeof *f), *want = malloc(2 * n * sizeof *want), *in[1], *out[1];
+  (void)state;
+  load(&l, "models/systems/harmonic.lua", JIT_TCC);
+  fF = model_func(&l.m, "field");
+  fill(x, 2 * n, 3);
+  for (i = 0; i < n; i++) x[2 * i] *= pow(10, (double)(i % 40) - 20), want[2 * i] = x[2 * i + 1], want[2 * i + 1] = -x[2 * i];
+  in[0] = x, out[0] = f;
+  call(&l, fF, n, l.theta, in, out);
+  assert_int_equal(check_bits("harmonic field", f, want, 2 * n), 0);
+  free(x), free(f), free(want);
+  unload(&l);
+}
+
+/* Kepler: energy, angular momentum and the Laplace-Runge-Lenz vector have
+ * zero rate along the compiled field: symbolically (jvp, to round-off) and
+ * by central differences of the invariants along the field. */
+static void test_kepler_invariants(void **state) {
+  Loaded l;
+  int fI, fR, fF, k, j;
+  double x[4], f[4], rate[4], ip[4], im[4], xp[4], xm[4], *in[1], *out[1], worst = 0, worst_fd = 0;
+  const double h = 1e-6;
+  (void)state;
+  load(&l, "models/systems/kepler.lua", JIT_TCC);
+  fI = model_func(&l.m, "invariants"), fR = model_func(&l.m, "invariants_rate"), fF = model_func(&l.m, "field");
+  for (k = 0; k < 50; k++) {
+    double r = 0.5 + 0.03 * k, th = 0.7 * k, v = 1.1 / sqrt(r) * (0.8 + 0.01 * k);
+    x[0] = r * cos(th), x[1] = r * sin(th), x[2] = -v * sin(th + 0.2), x[3] = v * cos(th + 0.2);
+    in[0] = x, out[0] = rate;
+    call(&l, fR, 1, l.theta, in, out);
+    out[0] = f;
+    call(&l, fF, 1, l.theta, in, out);
+    for (j = 0; j < 4; j++) xp[j] = x[j] + h * f[j], xm[j] = x[j] - h * f[j];
+    in[0] = xp, out[0] = ip;
+    call(&l, fI, 1, l.theta, in, out);
+    in[0] = xm, out[0] = im;
+    call(&l, fI, 1, l.theta, in, out);
+    for (j = 0; j < 4; j++) {
+      double fd = (ip[j] - im[j]) / (2 * h);
+      if (fabs(rate[j]) > worst) worst = fabs(rate[j]);
+      if (fabs(fd) > worst_fd) worst_fd = fabs(fd);
+    }
+  }
+  fprintf(stderr, "  kepler: largest |dI/dt| %.3g (symbolic), %.3g (finite differences)\n", worst, worst_fd);
+  assert_true(worst < 1e-13);
+  assert_true(worst_fd < 1e-8);
+  unload(&l);
+}
+
+/* Every function of every model: tcc and gcc give the same bits, and a
+ * sample's result does not depend on the batch it is computed in. */
+static void test_tcc_gcc_and_batch_bits(void **state) {
+  int s, fi, j;
+  long bad = 0;
+  (void)state;
+  for (s = 0; s < NSYS; s++) {
+    Loaded t, g;
+    load(&t, systems[s], JIT_TCC);
+    load(&g, systems[s], JIT_GCC);
+    for (fi = 0; fi < t.m.g->nfunc; fi++) {
+      Func *f = &t.m.g->func[fi];
+      long n = 77, k;
+      double *in[4], *ot[16], *og[16], *o1[16];
+      int shared = 0;
+      for (j = 0; j < f->nin; j++) {
+        in[j] = malloc(n * in_size(&t.m, fi, j) * sizeof(double));
+        fill(in[j], n * in_size(&t.m, fi, j), j);
+        if (strstr(systems[s], "kepler") || strstr(systems[s], "two_body"))
+          for (k = 0; k < n; k++) in[j][k * in_size(&t.m, fi, j)] += 1.5;
+      }
+      for (j = 0; j < f->nout; j++) {
+        ot[j] = calloc(out_size(&t.m, fi, j, n) + 1, sizeof(double));
+        og[j] = calloc(out_size(&t.m, fi, j, n) + 1, sizeof(double));
+        o1[j] = calloc(out_size(&t.m, fi, j, n) + 1, sizeof(double));
+        shared |= !t.m.g->node[f->out[j]].batched;
+      }
+      call(&t, fi, n, t.theta, in, ot);
+      call(&g, fi, n, g.theta, in, og);
+      for (j = 0; j < f->nout; j++) {
+        char what[256];
+        snprintf(what, sizeof what, "%s %s tcc vs gcc", systems[s], f->name);
+        bad += check_bits(what, ot[j], og[j], out_size(&t.m, fi, j, n));
+      }
+      if (!shared) { /* one sample at a time gives the same bits */
+        double *in1[4], *out1[16];
+        for (k = 0; k < n; k++) {
+          for (j = 0; j < f->nin; j++) in1[j] = in[j] + k * in_size(&t.m, fi, j);
+          for (j = 0; j < f->nout; j++) out1[j] = o1[j] + k * out_size(&t.m, fi, j, 1);
+          call(&g, fi, 1, g.theta, in1, out1);
+        }
+        for (j = 0; j < f->nout; j++) {
+          char what[256];
+          snprintf(what, sizeof what, "%s %s batch of %ld vs one by one", systems[s], f->name, n);
+          bad += check_bits(what, og[j], o1[j], out_size(&t.m, fi, j, n));
+        }
+      }
+      for (j = 0; j < f->nin; j++) free(in[j]);
+      for (j = 0; j < f->nout; j++) free(ot[j]), free(og[j]), free(o1[j]);
+    }
+    unload(&t);
+    unload(&g);
+  }
+  assert_int_equal(bad, 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_field_vs_fd_of_H),
+      cmocka_unit_test(test_hnn_loss_grad_vs_fd),
+      cmocka_unit_test(test_harmonic_exact),
+      cmocka_unit_test(test_kepler_invariants),
+      cmocka_unit_test(test_tcc_gcc_and_batch_bits),
+  };
+  return cmocka_run_group_tests_name("models", tests, NULL, NULL);
+}
