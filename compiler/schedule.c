@@ -84,7 +84,7 @@ static int is_leaf_value(int op) { return op == OP_CONST || op == OP_NBATCH; }
 int sched_plan(Plan *p, Graph *g, int fi, int chunk) {
   Func *f = &g->func[fi];
   int i, j, k, maxphase = 0;
-  int *avail, *pos, *last, *ismat;
+  int *avail, *pos, *last, *ismat, *phase_end;
   Alloc al;
   memset(p, 0, sizeof *p);
   memset(&al, 0, sizeof al);
@@ -160,12 +160,18 @@ int sched_plan(Plan *p, Graph *g, int fi, int chunk) {
     }
   }
   /* last use, in emission order (views extend their base's life) */
+  phase_end = xmalloc((p->nphase + 1) * sizeof *phase_end);
   for (i = 0; i < g->nnode; i++) last[i] = p->keep[i] ? pos[i] : -1;
+  for (k = p->norder - 1; k >= 0; k--) /* the last position of each phase */
+    if (k == p->norder - 1 || p->phase[p->order[k + 1]] != p->phase[p->order[k]]) phase_end[p->phase[p->order[k]]] = k;
   for (k = 0; k < p->norder; k++) {
-    int u = p->order[k];
+    int u = p->order[k], end = phase_end[p->phase[u]];
+    /* a value from outside a chunk loop is read by every iteration: it
+     * lives to the end of the loop */
     for (j = 0; j < N(u)->nin; j++) {
-      int x = sched_base(p, IR_IN(g, u)[j]);
-      if (last[x] < pos[u]) last[x] = pos[u];
+      int x = sched_base(p, IR_IN(g, u)[j]), at = pos[u];
+      if (p->phase[u] % 2 && p->phase[x] != p->phase[u]) at = end;
+      if (last[x] < at) last[x] = at;
     }
   }
   for (k = 0; k < f->nout; k++) {
@@ -204,7 +210,7 @@ int sched_plan(Plan *p, Graph *g, int fi, int chunk) {
   }
   p->ws_fixed = al.peak;
   free(al.free);
-  free(avail), free(pos), free(last), free(ismat);
+  free(avail), free(pos), free(last), free(ismat), free(phase_end);
   return 0;
 }
 

@@ -1,0 +1,4 @@
+#!/bin/sh
+# make regen: rewrite generated/ and the golden diagnostics. Review the diff.
+B=${1:-build}
+sh tests/generated.sh "$B/hnnc" --regen && sh tests/errors/run.sh "$B/hnnc" --regen && git status --short generated tests/errors
