@@ -10,7 +10,8 @@
 
 CC       = gcc
 # Bits matter: never -ffast-math or -Ofast; no contraction of a*b+c into fma.
-CFLAGS   = -std=c11 -O2 -g -Wall -Wextra -ffp-contract=off
+# (-fno-math-errno changes no value: it lets sqrt vectorize.)
+CFLAGS   = -std=c11 -O2 -g -Wall -Wextra -ffp-contract=off -fno-math-errno
 CPPFLAGS = -D_GNU_SOURCE -I/usr/include/lua5.4 -MMD -MP
 LDLIBS   = -llua5.4 -ltcc -ldl -lpthread -lm
 PREFIX   = /usr/local
@@ -19,7 +20,7 @@ ELEMFN   = compiler/elemfn.c
 
 COMPILER = ir autodiff front schedule emit jit init model
 RUNTIME  = rng integrate adam
-LIBOBJ   = $(COMPILER:%=$(B)/compiler/%.o) $(RUNTIME:%=$(B)/runtime/%.o) $(B)/lualib.o $(B)/elemfn_text.o
+LIBOBJ   = $(COMPILER:%=$(B)/compiler/%.o) $(RUNTIME:%=$(B)/runtime/%.o) $(B)/lualib.o $(B)/elemfn_text.o $(B)/kernels_text.o
 TESTS    = $(patsubst tests/%.c,$(B)/%,$(wildcard tests/test_*.c))
 LUALIB   = $(shell find compiler/lib -name '*.lua' | LC_ALL=C sort)
 
@@ -45,11 +46,17 @@ $(B)/lualib.c: $(LUALIB) .ci/embed.awk
 	awk -f .ci/embed.awk -v mode=lualib $(LUALIB) > $@.tmp && mv $@.tmp $@
 $(B)/elemfn_text.c: $(ELEMFN) .ci/embed.awk
 	@mkdir -p $(B)
-	awk -f .ci/embed.awk -v mode=elemfn $(ELEMFN) > $@.tmp && mv $@.tmp $@
+	awk -f .ci/embed.awk -v mode=string -v name=hnnc_elemfn $(ELEMFN) > $@.tmp && mv $@.tmp $@
+$(B)/kernels_text.c: compiler/kernels.c .ci/embed.awk
+	@mkdir -p $(B)
+	awk -f .ci/embed.awk -v mode=string -v name=hnnc_kernels compiler/kernels.c > $@.tmp && mv $@.tmp $@
+$(B)/kernels_text.o: $(B)/kernels_text.c
+	$(CC) $(CFLAGS) -c -o $@ $<
 $(B)/lualib.o: $(B)/lualib.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 $(B)/elemfn_text.o: $(B)/elemfn_text.c
 	$(CC) $(CFLAGS) -c -o $@ $<
+$(B)/runtime/adam.o: CFLAGS += -O3
 $(B)/runtime/rng.o: $(ELEMFN)
 $(B)/runtime/rng.o: CPPFLAGS += -DHNNC_ELEMFN='"$(abspath $(ELEMFN))"'
 
@@ -60,8 +67,11 @@ $(B)/test_%: tests/test_%.c $(LIBOBJ) tests/check.h
 test: all $(TESTS)
 	@sh tests/run.sh $(B)
 
-bench: all
+bench: all $(B)/bench_step
 	@sh tests/bench/run.sh $(B)
+
+$(B)/bench_step: tests/bench/bench_step.c $(LIBOBJ)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Icompiler -Iruntime -o $@ $< $(LIBOBJ) $(LDLIBS)
 
 run: all
 	@sh tests/run_main.sh $(B)

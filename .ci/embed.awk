@@ -3,7 +3,7 @@
 function esc(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); gsub(/\t/, "\\t", s); return s }
 BEGIN {
   if (mode == "lualib") print "const char *const hnnc_lualib[][2] = {"
-  else print "const char hnnc_elemfn[] ="
+  else print "const char " name "[] ="
 }
 mode == "lualib" && FNR == 1 {
   if (NR > 1) print "  },"

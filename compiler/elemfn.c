@@ -29,11 +29,13 @@
  *   sin, cos             exact argument reduction for every finite x:
  *                        Cody-Waite for |x| < 2^20, Payne-Hanek (a
  *                        1280-bit table of 2/pi) beyond.
- *   special values       as glibc: NaN in gives NaN out (the payload is
- *                        not specified), +-Inf, +-0 with its sign where
- *                        glibc keeps it (expm1, log1p, tanh, sin, sqrt),
+ *   special values       as glibc: +-Inf, +-0 with its sign where glibc
+ *                        keeps it (expm1, log1p, tanh, sin, sqrt),
  *                        subnormal inputs and results, overflow to Inf,
  *                        underflow to 0, log(0) = -Inf, log(x<0) = NaN.
+ *                        A NaN argument is returned unchanged; invalid
+ *                        arguments give the quiet NaN 0x7ff8000000000000
+ *                        (float: 0x7fc00000), on every platform.
  *   Floating-point exception flags (inexact, overflow...) are not
  *   meaningful.
  *
@@ -65,6 +67,35 @@ static inline double hn__double(unsigned long long u)
 static inline double hn__fabs(double x)
 {
 	return hn__double(hn__bits(x) & 0x7fffffffffffffffULL);
+}
+
+/* NaN test on the bits: the same answer from every compiler */
+static inline int hn__isnan(double x)
+{
+	return (hn__bits(x) & 0x7fffffffffffffffULL) > 0x7ff0000000000000ULL;
+}
+
+/* c ? a : b for c = 0 or 1, without a branch. Both arms are computed, so
+ * the compiler cannot specialise the code after a select for a constant
+ * arm (a clamp, say), which would leave control flow that keeps loops
+ * from vectorizing. */
+static inline double hn__sel(int c, double a, double b)
+{
+	unsigned long long m = 0 - (unsigned long long)c;
+
+	return hn__double((hn__bits(a) & m) | (hn__bits(b) & ~m));
+}
+
+static inline double hn__inf(void)
+{
+	return hn__double(0x7ff0000000000000ULL);
+}
+
+/* the NaN returned for invalid arguments (log(-1), sqrt(-1), sin(Inf)):
+ * one fixed bit pattern, where hardware default NaNs differ by platform */
+static inline double hn__nan(void)
+{
+	return hn__double(0x7ff8000000000000ULL);
 }
 
 /* a * b - p exactly, for p = a * b rounded (Dekker's product; no fma).
@@ -150,18 +181,20 @@ static inline double hn__scale2(unsigned long long kb)
 	return hn__double(((kk - (kk >> 1)) - 1) << 52);
 }
 
-/* e^x: e^710 overflows and e^-746 underflows, so x is clamped there
- * (NaN passes the clamps) */
+/* e^x: e^710 overflows and e^-746 underflows, so x is clamped there.
+ * A NaN argument is returned as it is, here and below: the NaN that
+ * arithmetic would produce may differ in sign between compilers. */
 static inline double hn_exp(double x)
 {
-	double r, rlo, k, lo, y;
+	double xc, r, rlo, k, lo, y;
 	unsigned long long kb;
 
-	x = x > 710.0 ? 710.0 : x;
-	x = x < -746.0 ? -746.0 : x;
-	r = hn__exp_reduce(x, &rlo, &k, &kb);
+	xc = hn__sel(x > 710.0, 710.0, x);
+	xc = hn__sel(xc < -746.0, -746.0, xc);
+	r = hn__exp_reduce(xc, &rlo, &k, &kb);
 	y = hn__exp_hilo(r, rlo, &lo);
-	return (y * hn__scale1(kb)) * hn__scale2(kb);
+	y = (y * hn__scale1(kb)) * hn__scale2(kb);
+	return hn__sel(hn__isnan(x), x, y);
 }
 
 /* e^x - 1 = 2 (T (1 + r + th + tl) - 1/2) with T = 2^(k-1): the large
@@ -173,13 +206,13 @@ static inline double hn_expm1(double x)
 	double xc, r, rlo, k, th, tl, t, big, small, s1, e1, b, s2, e2, c, s3, e3, y;
 	unsigned long long kb;
 
-	xc = x > 710.0 ? 710.0 : x;
-	xc = xc < -40.0 ? -40.0 : xc;
+	xc = hn__sel(x > 710.0, 710.0, x);
+	xc = hn__sel(xc < -40.0, -40.0, xc);
 	r = hn__exp_reduce(xc, &rlo, &k, &kb);
 	th = hn__exp_tail(r, &tl);
 	t = hn__double((kb - 0x4338000000000000ULL + 1022) << 52);    /* 2^(k-1) */
-	big = k >= 0.0 ? t : -0.5;
-	small = k >= 0.0 ? -0.5 : t;
+	big = hn__sel(k >= 0.0, t, -0.5);
+	small = hn__sel(k >= 0.0, -0.5, t);
 	s1 = big + small;                       /* t - 1/2 = s1 + e1 */
 	e1 = small - (s1 - big);
 	b = t * r;
@@ -189,7 +222,7 @@ static inline double hn_expm1(double x)
 	s3 = s2 + c;
 	e3 = c - (s3 - s2);
 	y = 2.0 * (s3 + (((e1 + e2) + e3) + t * (tl + (rlo + r * rlo))));
-	return hn__fabs(x) < 0x1p-54 ? x : y;
+	return hn__sel((hn__fabs(x) < 0x1p-54) | hn__isnan(x), x, y);
 }
 
 /* logarithm */
@@ -232,14 +265,14 @@ static inline double hn_log(double x)
 {
 	double xs, kadj, m, k, y, special;
 
-	xs = x < 0x1p-1022 ? x * 0x1p54 : x;    /* subnormals */
-	kadj = x < 0x1p-1022 ? 54.0 : 0.0;
+	xs = hn__sel(x < 0x1p-1022, x * 0x1p54, x);    /* subnormals */
+	kadj = hn__sel(x < 0x1p-1022, 54.0, 0.0);
 	k = hn__log_reduce(xs, &m);
 	y = hn__log_kernel(m - 1.0, k - kadj, 0.0);
-	special = x == 0.0 ? -hn__double(0x7ff0000000000000ULL) : x;
-	special = x < 0.0 ? hn__double(0x7ff8000000000000ULL) : special;
-	y = x < hn__double(0x7ff0000000000000ULL) ? y : special;  /* +Inf, NaN */
-	return x > 0.0 ? y : special;
+	special = hn__sel(x == 0.0, -hn__inf(), x);   /* +Inf, NaN: x */
+	special = hn__sel(x < 0.0, hn__nan(), special);
+	y = hn__sel((x > 0.0) & (x < hn__inf()), y, special);
+	return hn__sel(hn__isnan(x), x, y);
 }
 
 /* log(1 + xh + xl) for -1 < xh < +Inf and |xl| <= ulp(xh): u = 1 + xh
@@ -252,8 +285,8 @@ static inline double hn__log1p_hilo(double xh, double xl)
 	double m, k, f;
 
 	k = hn__log_reduce(u, &m);
-	f = k == 0.0 ? xh : m - 1.0;            /* k = 0: 1 + xh = u + c, f = xh exact */
-	c = k == 0.0 ? xl : c;
+	f = hn__sel(k == 0.0, xh, m - 1.0);     /* k = 0: 1 + xh = u + c, f = xh exact */
+	c = hn__sel(k == 0.0, xl, c);
 	return hn__log_kernel(f, k, c / u);
 }
 
@@ -262,24 +295,23 @@ static inline double hn_log1p(double x)
 	double y = hn__log1p_hilo(x, 0.0);
 	double special;
 
-	special = x == -1.0 ? -hn__double(0x7ff0000000000000ULL) : x;
-	special = x < -1.0 ? hn__double(0x7ff8000000000000ULL) : special;
-	y = x < hn__double(0x7ff0000000000000ULL) ? y : special;  /* +Inf, NaN */
-	y = x > -1.0 ? y : special;
-	return hn__fabs(x) < 0x1p-54 ? x : y;
+	special = hn__sel(x == -1.0, -hn__inf(), x);  /* +Inf, NaN: x */
+	special = hn__sel(x < -1.0, hn__nan(), special);
+	y = hn__sel((x > -1.0) & (x < hn__inf()), y, special);
+	return hn__sel((hn__fabs(x) < 0x1p-54) | hn__isnan(x), x, y);
 }
 
 /* neural-net activations */
 
-/* tanh x = x + x z T(z), z = x^2, for |x| < 0.55; beyond,
- * tanh |x| = 1 - 2/(e^2|x| + 1) with e^2|x| carried as hi + lo.
- * tanh(20) rounds to 1. */
+/* tanh a = a + a z T(z), z = a^2, for a = |x| < 0.55; beyond,
+ * tanh a = 1 - 2/(e^2a + 1) with e^2a carried as hi + lo. tanh(20)
+ * rounds to 1. The sign of x is put back last (also on -0). */
 static inline double hn_tanh(double x)
 {
 	double a = hn__fabs(x), z, p, r, rlo, k, h, l, sc, eh, el, dh, dl, w, y, ye;
 	unsigned long long kb;
 
-	z = x * x;
+	z = a * a;
 	p = -0x1.59aa384b00067p-16;
 	p = 0x1.64fe4c5b2714ap-14 + z * p;
 	p = -0x1.ec10d02c42d23p-13 + z * p;
@@ -291,10 +323,9 @@ static inline double hn_tanh(double x)
 	p = -0x1.ba1ba1b9fecc1p-5 + z * p;
 	p = 0x1.1111111111032p-3 + z * p;
 	p = -0x1.5555555555555p-2 + z * p;
-	p = x + x * (z * p);
+	p = a + a * (z * p);
 
-	a = a > 20.0 ? 20.0 : a;
-	r = hn__exp_reduce(2.0 * a, &rlo, &k, &kb);
+	r = hn__exp_reduce(2.0 * hn__sel(a > 20.0, 20.0, a), &rlo, &k, &kb);
 	h = hn__exp_hilo(r, rlo, &l);
 	sc = hn__double((kb - 0x4338000000000000ULL + 1023) << 52);   /* 2^k */
 	eh = h * sc;
@@ -305,8 +336,10 @@ static inline double hn_tanh(double x)
 	y = 1.0 - w;                            /* 1 - w = y + ye */
 	ye = (1.0 - y) - w;
 	y = y + (ye + (w * w) * (0.5 * dl));    /* 2/(dh + dl) = w - w^2 dl/2 */
-	y = x < 0.0 ? -y : y;
-	return hn__fabs(x) < 0.55 ? p : y;
+
+	y = hn__sel(a < 0.55, p, y);
+	y = hn__double(hn__bits(y) | (hn__bits(x) & 0x8000000000000000ULL));
+	return hn__sel(hn__isnan(x), x, y);
 }
 
 /* sigmoid x = 1/(1 + e^-x): with E = e^-|x| = eh + el,
@@ -317,7 +350,7 @@ static inline double hn_sigmoid(double x)
 	double a = hn__fabs(x), r, rlo, k, h, l, s1, s2, eh, el, dh, dl, num, nl, q, pr, res, inv;
 	unsigned long long kb;
 
-	a = a > 746.0 ? 746.0 : a;
+	a = hn__sel(a > 746.0, 746.0, a);
 	r = hn__exp_reduce(-a, &rlo, &k, &kb);
 	h = hn__exp_hilo(r, rlo, &l);
 	s1 = hn__scale1(kb);
@@ -326,13 +359,14 @@ static inline double hn_sigmoid(double x)
 	el = (l * s1) * s2;
 	dh = 1.0 + eh;                          /* 1 + E = dh + dl */
 	dl = ((1.0 - dh) + eh) + el;
-	num = x < 0.0 ? eh : 1.0;
-	nl = x < 0.0 ? el : 0.0;
+	num = hn__sel(x < 0.0, eh, 1.0);
+	nl = hn__sel(x < 0.0, el, 0.0);
 	q = num / dh;
 	pr = q * dh;                            /* num - q dh, exactly */
 	res = (num - pr) - hn__mul_err(q, dh, pr);
-	inv = x < 0.0 ? 1.0 - q : q;            /* 1/dh, to the few bits needed */
-	return q + ((res + nl) - q * dl) * inv;
+	inv = hn__sel(x < 0.0, 1.0 - q, q);     /* 1/dh, to the few bits needed */
+	q = q + ((res + nl) - q * dl) * inv;
+	return hn__sel(hn__isnan(x), x, q);
 }
 
 /* softplus x = log(1 + e^x) = x + log(1 + e^-x): the second form for
@@ -342,15 +376,16 @@ static inline double hn_softplus(double x)
 	double y, r, rlo, k, h, l, s1, s2, eh, el;
 	unsigned long long kb;
 
-	y = x > 1.0 ? -x : x;
-	y = y < -746.0 ? -746.0 : y;
+	y = hn__sel(x > 1.0, -x, x);            /* NaN: x is returned */
+	y = hn__sel(y < -746.0, -746.0, y);
 	r = hn__exp_reduce(y, &rlo, &k, &kb);
 	h = hn__exp_hilo(r, rlo, &l);
 	s1 = hn__scale1(kb);
 	s2 = hn__scale2(kb);
 	eh = (h * s1) * s2;
 	el = (l * s1) * s2;
-	return (x > 1.0 ? x : 0.0) + hn__log1p_hilo(eh, el);
+	y = hn__sel(x > 1.0, x, 0.0) + hn__log1p_hilo(eh, el);
+	return hn__sel(hn__isnan(x), x, y);
 }
 
 /* trigonometric */
@@ -435,7 +470,7 @@ static inline unsigned long long hn__window64(const unsigned int *p, int s)
 	return (lo >> sh) | ((unsigned long long)p[i + 2] << (64 - sh));
 }
 
-/* x = n pi/2 + rh + rl for 2^20 <= |x| < Inf (Payne-Hanek); NaN for Inf
+/* x = n pi/2 + rh + rl for 2^20 <= |x| < Inf (Payne-Hanek); 0 for Inf
  * and NaN. |x| = X 2^e with X a 53-bit integer; the bits of 2/pi whose
  * product with X lies above 2^2 are multiples of 4 and dropped, the next
  * 256 give |x| 2/pi mod 4 to 2^-126, and no double lies closer than
@@ -449,9 +484,9 @@ static inline unsigned long long hn__rem_pio2_large(double x, double *rh, double
 	unsigned int p[10];
 	double hi, mid, lo, s, v, err, fh, fl, ph, pl, h;
 
-	if (u >= 0x7ff0000000000000ULL) {
-		*rh = x - x;
-		*rl = *rh;
+	if (u >= 0x7ff0000000000000ULL) {      /* the caller returns NaN */
+		*rh = 0.0;
+		*rl = 0.0;
 		return 0;
 	}
 	i0 = e < 2 ? 0 : (e - 2) >> 5;
@@ -514,9 +549,11 @@ static inline double hn_sin(double x)
 		n = hn__rem_pio2_large(x, &rh, &rl);
 	s = hn__sin_kernel(rh, rl);
 	c = hn__cos_kernel(rh, rl);
-	y = (n & 1) ? c : s;
-	y = (n & 2) ? -y : y;
-	return hn__fabs(x) < 0x1p-27 ? x : y;   /* sin x = x, keeps -0 */
+	y = hn__sel((int)(n & 1), c, s);
+	y = hn__sel((int)(n >> 1), -y, y);
+	y = hn__sel(hn__fabs(x) < 0x1p-27, x, y);       /* sin x = x, keeps -0 */
+	y = hn__sel(hn__fabs(x) < hn__inf(), y, hn__nan());
+	return hn__sel(hn__isnan(x), x, y);
 }
 
 static inline double hn_cos(double x)
@@ -530,8 +567,10 @@ static inline double hn_cos(double x)
 		n = hn__rem_pio2_large(x, &rh, &rl);
 	s = hn__sin_kernel(rh, rl);
 	c = hn__cos_kernel(rh, rl);
-	y = (n & 1) ? s : c;
-	return ((n + 1) & 2) ? -y : y;
+	y = hn__sel((int)(n & 1), s, c);
+	y = hn__sel((int)(((n + 1) >> 1) & 1), -y, y);
+	y = hn__sel(hn__fabs(x) < hn__inf(), y, hn__nan());
+	return hn__sel(hn__isnan(x), x, y);
 }
 
 /* square root */
@@ -546,8 +585,8 @@ static inline double hn_sqrt(double x)
 {
 	double sc, us, a, ha, g, y, yu, yd, p, q, pe, qe, special;
 
-	sc = x < 0x1p-1000 ? 0x1p108 : (x > 0x1p1000 ? 0x1p-108 : 1.0);
-	us = x < 0x1p-1000 ? 0x1p-54 : (x > 0x1p1000 ? 0x1p54 : 1.0);
+	sc = hn__sel(x < 0x1p-1000, 0x1p108, hn__sel(x > 0x1p1000, 0x1p-108, 1.0));
+	us = hn__sel(x < 0x1p-1000, 0x1p-54, hn__sel(x > 0x1p1000, 0x1p54, 1.0));
 	a = x * sc;
 	ha = 0.5 * a;
 	g = hn__double(0x5fe6eb50c7b537a9ULL - (hn__bits(a) >> 1));
@@ -563,11 +602,11 @@ static inline double hn_sqrt(double x)
 	pe = hn__mul_err(y, yu, p);
 	q = yd * y;
 	qe = hn__mul_err(yd, y, q);
-	y = a - p > pe ? yu : (a - q <= qe ? yd : y);  /* a - p, a - q exact */
+	y = hn__sel(a - p > pe, yu, hn__sel(a - q <= qe, yd, y));  /* a - p, a - q exact */
 	y = y * us;
-	special = x < 0.0 ? hn__double(0x7ff8000000000000ULL) : x;  /* +-0, NaN */
-	y = x < hn__double(0x7ff0000000000000ULL) ? y : special;
-	return x > 0.0 ? y : special;
+	special = hn__sel(x < 0.0, hn__nan(), x);       /* +-0, +Inf, NaN: x */
+	y = hn__sel((x > 0.0) & (x < hn__inf()), y, special);
+	return hn__sel(hn__isnan(x), x, y);
 }
 
 /* float versions: computed in double, rounded once */

@@ -336,35 +336,12 @@ static void emit_matmul(E *e, int x) {
   int bsum = n->op == OP_BMATMUL;
   const char *T = e->T;
   (void)rb;
-  if (!bsum && !ta && N(A)->batched && !N(B)->batched) {
-    if (!tb) { /* NN: rows of all samples stacked, y[R, m] = a[R, K] b[K, m] */
-      PUT("    for (long i = 0; i < (long)nc * %d; i++) {\n", r);
-      PUT("      %s *restrict yi = y + i * %d;\n      const %s *restrict ai = a + i * %d;\n", T, m, T, K);
-      PUT("      for (int j = 0; j < %d; j++) yi[j] = 0;\n", m);
-      PUT("      for (int p = 0; p < %d; p++) {\n        const %s av = ai[p];\n", K, T);
-      PUT("        const %s *restrict bp = b + (long)p * %d;\n", T, m);
-      PUT("        for (int j = 0; j < %d; j++) yi[j] += av * bp[j];\n      }\n    }\n", m);
-      return;
-    }
-    if (K >= 16) { /* NT: y[i, j] = a[i, :] . b[j, :], 8 lanes */
-      int K8 = K / 8 * 8;
-      PUT("    for (long i = 0; i < (long)nc * %d; i++) {\n", r);
-      PUT("      const %s *restrict ai = a + i * %d;\n", T, K);
-      PUT("      for (int j = 0; j < %d; j++) {\n        const %s *restrict bj = b + (long)j * %d;\n", m, T, K);
-      PUT("        %s acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};\n", T);
-      PUT("        for (int p = 0; p < %d; p += 8)\n          for (int l = 0; l < 8; l++) acc[l] += ai[p + l] * bj[p + l];\n", K8);
-      if (K8 < K) PUT("        for (int p = %d; p < %d; p++) acc[p - %d] += ai[p] * bj[p];\n", K8, K, K8);
-      PUT("        y[i * %d + j] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));\n", m);
-      PUT("      }\n    }\n");
-      return;
-    }
+  if (!bsum && !ta && N(A)->batched && !N(B)->batched) { /* rows of all samples stacked */
+    PUT("    hn_mm_%s((long)nc * %d, %d, %d, a, b, y);\n", tb ? "nt" : "nn", r, K, m);
+    return;
   }
-  if (bsum && ta && !tb) { /* TN over samples: y[k, j] += sum over rows of a[row, k] b[row, j] */
-    PUT("    for (long row = 0; row < (long)nc * %d; row++) {\n", ra);
-    PUT("      const %s *restrict ar = a + row * %d, *restrict br = b + row * %d;\n", T, ca, cb);
-    PUT("      for (int k = 0; k < %d; k++) {\n        const %s av = ar[k];\n", ca, T);
-    PUT("        %s *restrict yk = y + (long)k * %d;\n", T, m);
-    PUT("        for (int j = 0; j < %d; j++) yk[j] += av * br[j];\n      }\n    }\n", m);
+  if (bsum && ta && !tb) { /* y[k, j] += sum over stacked rows of a[row, k] b[row, j] */
+    PUT("    hn_mm_tn((long)nc * %d, %d, %d, a, b, y);\n", ra, ca, m);
     return;
   }
   /* generic: per sample (or once), strided operands */
@@ -571,6 +548,8 @@ void emit_model(Graph *g, const EmitOptions *o, Plan *plans, Text *c, Text *h) {
   text_put(c, "%s\n", hnnc_elemfn);
   e.t = c;
   prelude(&e);
+  text_put(c, "typedef %s hn_real;\n#define HN_VW %d\n", e.T, g->is_float ? 8 : 4);
+  text_put(c, "%s\n", hnnc_kernels);
   /* constant tensors, shared by all functions */
   for (x = 0; x < g->nnode; x++) {
     long k, sz;

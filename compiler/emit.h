@@ -18,4 +18,6 @@ void emit_model(Graph *g, const EmitOptions *o, Plan *plans, Text *c, Text *h);
 
 /* The elementary-function library, pasted into every generated file. */
 extern const char hnnc_elemfn[];
+/* The matrix-product kernels (kernels.c), pasted after the element type. */
+extern const char hnnc_kernels[];
 #endif

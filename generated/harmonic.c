@@ -33,11 +33,13 @@
  *   sin, cos             exact argument reduction for every finite x:
  *                        Cody-Waite for |x| < 2^20, Payne-Hanek (a
  *                        1280-bit table of 2/pi) beyond.
- *   special values       as glibc: NaN in gives NaN out (the payload is
- *                        not specified), +-Inf, +-0 with its sign where
- *                        glibc keeps it (expm1, log1p, tanh, sin, sqrt),
+ *   special values       as glibc: +-Inf, +-0 with its sign where glibc
+ *                        keeps it (expm1, log1p, tanh, sin, sqrt),
  *                        subnormal inputs and results, overflow to Inf,
  *                        underflow to 0, log(0) = -Inf, log(x<0) = NaN.
+ *                        A NaN argument is returned unchanged; invalid
+ *                        arguments give the quiet NaN 0x7ff8000000000000
+ *                        (float: 0x7fc00000), on every platform.
  *   Floating-point exception flags (inexact, overflow...) are not
  *   meaningful.
  *
@@ -69,6 +71,19 @@ static inline double hn__double(unsigned long long u)
 static inline double hn__fabs(double x)
 {
 	return hn__double(hn__bits(x) & 0x7fffffffffffffffULL);
+}
+
+/* NaN test on the bits: the same answer from every compiler */
+static inline int hn__isnan(double x)
+{
+	return (hn__bits(x) & 0x7fffffffffffffffULL) > 0x7ff0000000000000ULL;
+}
+
+/* the NaN returned for invalid arguments (log(-1), sqrt(-1), sin(Inf)):
+ * one fixed bit pattern, where hardware default NaNs differ by platform */
+static inline double hn__nan(void)
+{
+	return hn__double(0x7ff8000000000000ULL);
 }
 
 /* a * b - p exactly, for p = a * b rounded (Dekker's product; no fma).
@@ -154,18 +169,20 @@ static inline double hn__scale2(unsigned long long kb)
 	return hn__double(((kk - (kk >> 1)) - 1) << 52);
 }
 
-/* e^x: e^710 overflows and e^-746 underflows, so x is clamped there
- * (NaN passes the clamps) */
+/* e^x: e^710 overflows and e^-746 underflows, so x is clamped there.
+ * A NaN argument is returned as it is, here and below: the NaN that
+ * arithmetic would produce may differ in sign between compilers. */
 static inline double hn_exp(double x)
 {
-	double r, rlo, k, lo, y;
+	double xc, r, rlo, k, lo, y;
 	unsigned long long kb;
 
-	x = x > 710.0 ? 710.0 : x;
-	x = x < -746.0 ? -746.0 : x;
-	r = hn__exp_reduce(x, &rlo, &k, &kb);
+	xc = x > 710.0 ? 710.0 : x;
+	xc = xc < -746.0 ? -746.0 : xc;
+	r = hn__exp_reduce(xc, &rlo, &k, &kb);
 	y = hn__exp_hilo(r, rlo, &lo);
-	return (y * hn__scale1(kb)) * hn__scale2(kb);
+	y = (y * hn__scale1(kb)) * hn__scale2(kb);
+	return hn__isnan(x) ? x : y;
 }
 
 /* e^x - 1 = 2 (T (1 + r + th + tl) - 1/2) with T = 2^(k-1): the large
@@ -193,7 +210,7 @@ static inline double hn_expm1(double x)
 	s3 = s2 + c;
 	e3 = c - (s3 - s2);
 	y = 2.0 * (s3 + (((e1 + e2) + e3) + t * (tl + (rlo + r * rlo))));
-	return hn__fabs(x) < 0x1p-54 ? x : y;
+	return hn__fabs(x) < 0x1p-54 || hn__isnan(x) ? x : y;
 }
 
 /* logarithm */
@@ -240,10 +257,11 @@ static inline double hn_log(double x)
 	kadj = x < 0x1p-1022 ? 54.0 : 0.0;
 	k = hn__log_reduce(xs, &m);
 	y = hn__log_kernel(m - 1.0, k - kadj, 0.0);
-	special = x == 0.0 ? -hn__double(0x7ff0000000000000ULL) : x;
-	special = x < 0.0 ? hn__double(0x7ff8000000000000ULL) : special;
-	y = x < hn__double(0x7ff0000000000000ULL) ? y : special;  /* +Inf, NaN */
-	return x > 0.0 ? y : special;
+	special = x == 0.0 ? -hn__double(0x7ff0000000000000ULL) : x;  /* +Inf, NaN: x */
+	special = x < 0.0 ? hn__nan() : special;
+	y = x < hn__double(0x7ff0000000000000ULL) ? y : special;
+	y = x > 0.0 ? y : special;
+	return hn__isnan(x) ? x : y;
 }
 
 /* log(1 + xh + xl) for -1 < xh < +Inf and |xl| <= ulp(xh): u = 1 + xh
@@ -266,24 +284,24 @@ static inline double hn_log1p(double x)
 	double y = hn__log1p_hilo(x, 0.0);
 	double special;
 
-	special = x == -1.0 ? -hn__double(0x7ff0000000000000ULL) : x;
-	special = x < -1.0 ? hn__double(0x7ff8000000000000ULL) : special;
-	y = x < hn__double(0x7ff0000000000000ULL) ? y : special;  /* +Inf, NaN */
+	special = x == -1.0 ? -hn__double(0x7ff0000000000000ULL) : x;  /* +Inf, NaN: x */
+	special = x < -1.0 ? hn__nan() : special;
+	y = x < hn__double(0x7ff0000000000000ULL) ? y : special;
 	y = x > -1.0 ? y : special;
-	return hn__fabs(x) < 0x1p-54 ? x : y;
+	return hn__fabs(x) < 0x1p-54 || hn__isnan(x) ? x : y;
 }
 
 /* neural-net activations */
 
-/* tanh x = x + x z T(z), z = x^2, for |x| < 0.55; beyond,
- * tanh |x| = 1 - 2/(e^2|x| + 1) with e^2|x| carried as hi + lo.
- * tanh(20) rounds to 1. */
+/* tanh a = a + a z T(z), z = a^2, for a = |x| < 0.55; beyond,
+ * tanh a = 1 - 2/(e^2a + 1) with e^2a carried as hi + lo. tanh(20)
+ * rounds to 1. The sign of x is put back last (also on -0). */
 static inline double hn_tanh(double x)
 {
 	double a = hn__fabs(x), z, p, r, rlo, k, h, l, sc, eh, el, dh, dl, w, y, ye;
 	unsigned long long kb;
 
-	z = x * x;
+	z = a * a;
 	p = -0x1.59aa384b00067p-16;
 	p = 0x1.64fe4c5b2714ap-14 + z * p;
 	p = -0x1.ec10d02c42d23p-13 + z * p;
@@ -295,10 +313,9 @@ static inline double hn_tanh(double x)
 	p = -0x1.ba1ba1b9fecc1p-5 + z * p;
 	p = 0x1.1111111111032p-3 + z * p;
 	p = -0x1.5555555555555p-2 + z * p;
-	p = x + x * (z * p);
+	p = a + a * (z * p);
 
-	a = a > 20.0 ? 20.0 : a;
-	r = hn__exp_reduce(2.0 * a, &rlo, &k, &kb);
+	r = hn__exp_reduce(2.0 * (a > 20.0 ? 20.0 : a), &rlo, &k, &kb);
 	h = hn__exp_hilo(r, rlo, &l);
 	sc = hn__double((kb - 0x4338000000000000ULL + 1023) << 52);   /* 2^k */
 	eh = h * sc;
@@ -309,8 +326,10 @@ static inline double hn_tanh(double x)
 	y = 1.0 - w;                            /* 1 - w = y + ye */
 	ye = (1.0 - y) - w;
 	y = y + (ye + (w * w) * (0.5 * dl));    /* 2/(dh + dl) = w - w^2 dl/2 */
-	y = x < 0.0 ? -y : y;
-	return hn__fabs(x) < 0.55 ? p : y;
+
+	y = a < 0.55 ? p : y;
+	y = hn__double(hn__bits(y) | (hn__bits(x) & 0x8000000000000000ULL));
+	return hn__isnan(x) ? x : y;
 }
 
 /* sigmoid x = 1/(1 + e^-x): with E = e^-|x| = eh + el,
@@ -336,7 +355,8 @@ static inline double hn_sigmoid(double x)
 	pr = q * dh;                            /* num - q dh, exactly */
 	res = (num - pr) - hn__mul_err(q, dh, pr);
 	inv = x < 0.0 ? 1.0 - q : q;            /* 1/dh, to the few bits needed */
-	return q + ((res + nl) - q * dl) * inv;
+	q = q + ((res + nl) - q * dl) * inv;
+	return hn__isnan(x) ? x : q;
 }
 
 /* softplus x = log(1 + e^x) = x + log(1 + e^-x): the second form for
@@ -346,7 +366,7 @@ static inline double hn_softplus(double x)
 	double y, r, rlo, k, h, l, s1, s2, eh, el;
 	unsigned long long kb;
 
-	y = x > 1.0 ? -x : x;
+	y = x > 1.0 ? -x : x;                   /* NaN: x is returned */
 	y = y < -746.0 ? -746.0 : y;
 	r = hn__exp_reduce(y, &rlo, &k, &kb);
 	h = hn__exp_hilo(r, rlo, &l);
@@ -354,7 +374,8 @@ static inline double hn_softplus(double x)
 	s2 = hn__scale2(kb);
 	eh = (h * s1) * s2;
 	el = (l * s1) * s2;
-	return (x > 1.0 ? x : 0.0) + hn__log1p_hilo(eh, el);
+	y = (x > 1.0 ? x : 0.0) + hn__log1p_hilo(eh, el);
+	return hn__isnan(x) ? x : y;
 }
 
 /* trigonometric */
@@ -439,7 +460,7 @@ static inline unsigned long long hn__window64(const unsigned int *p, int s)
 	return (lo >> sh) | ((unsigned long long)p[i + 2] << (64 - sh));
 }
 
-/* x = n pi/2 + rh + rl for 2^20 <= |x| < Inf (Payne-Hanek); NaN for Inf
+/* x = n pi/2 + rh + rl for 2^20 <= |x| < Inf (Payne-Hanek); 0 for Inf
  * and NaN. |x| = X 2^e with X a 53-bit integer; the bits of 2/pi whose
  * product with X lies above 2^2 are multiples of 4 and dropped, the next
  * 256 give |x| 2/pi mod 4 to 2^-126, and no double lies closer than
@@ -453,9 +474,9 @@ static inline unsigned long long hn__rem_pio2_large(double x, double *rh, double
 	unsigned int p[10];
 	double hi, mid, lo, s, v, err, fh, fl, ph, pl, h;
 
-	if (u >= 0x7ff0000000000000ULL) {
-		*rh = x - x;
-		*rl = *rh;
+	if (u >= 0x7ff0000000000000ULL) {      /* the caller returns NaN */
+		*rh = 0.0;
+		*rl = 0.0;
 		return 0;
 	}
 	i0 = e < 2 ? 0 : (e - 2) >> 5;
@@ -520,7 +541,9 @@ static inline double hn_sin(double x)
 	c = hn__cos_kernel(rh, rl);
 	y = (n & 1) ? c : s;
 	y = (n & 2) ? -y : y;
-	return hn__fabs(x) < 0x1p-27 ? x : y;   /* sin x = x, keeps -0 */
+	y = hn__fabs(x) < 0x1p-27 ? x : y;      /* sin x = x, keeps -0 */
+	y = hn__fabs(x) < hn__double(0x7ff0000000000000ULL) ? y : hn__nan();
+	return hn__isnan(x) ? x : y;
 }
 
 static inline double hn_cos(double x)
@@ -535,7 +558,9 @@ static inline double hn_cos(double x)
 	s = hn__sin_kernel(rh, rl);
 	c = hn__cos_kernel(rh, rl);
 	y = (n & 1) ? s : c;
-	return ((n + 1) & 2) ? -y : y;
+	y = ((n + 1) & 2) ? -y : y;
+	y = hn__fabs(x) < hn__double(0x7ff0000000000000ULL) ? y : hn__nan();
+	return hn__isnan(x) ? x : y;
 }
 
 /* square root */
@@ -569,9 +594,10 @@ static inline double hn_sqrt(double x)
 	qe = hn__mul_err(yd, y, q);
 	y = a - p > pe ? yu : (a - q <= qe ? yd : y);  /* a - p, a - q exact */
 	y = y * us;
-	special = x < 0.0 ? hn__double(0x7ff8000000000000ULL) : x;  /* +-0, NaN */
+	special = x < 0.0 ? hn__nan() : x;     /* +-0, +Inf, NaN: x */
 	y = x < hn__double(0x7ff0000000000000ULL) ? y : special;
-	return x > 0.0 ? y : special;
+	y = x > 0.0 ? y : special;
+	return hn__isnan(x) ? x : y;
 }
 
 /* float versions: computed in double, rounded once */
@@ -598,6 +624,183 @@ static inline double hn_abs(double x) { return x < 0 ? -x : x == 0 ? (double)0 :
 static inline double hn_sign(double x) { return x > 0 ? (double)1 : x < 0 ? (double)-1 : x == x ? (double)0 : x; }
 static inline double hn_relu(double x) { return x > 0 ? x : x == x ? (double)0 : x; }
 static inline double hn_step(double x) { return x > 0 ? (double)1 : x == x ? (double)0 : x; }
+
+typedef double hn_real;
+#define HN_VW 4
+/* kernels.c: the matrix products of generated code. Pasted into every
+ * generated file after "typedef double hn_real;" (or float) and
+ * "#define HN_VW 4" (or 8): the number of elements in 32 bytes.
+ *
+ * Each kernel has two bodies: GNU C vector extensions, for gcc and clang,
+ * and plain C99 for every other compiler (tcc). Both perform the same
+ * IEEE operations in the same order on every output element, so they give
+ * the same bits; the vector body only computes several outputs at once.
+ *
+ *   hn_mm_nn    y[R,M]  = a[R,K] b[K,M]      each y[i,j] = 0 + sum over p
+ *                                            of a[i,p] b[p,j], p ascending
+ *   hn_mm_nt    y[R,M]  = a[R,K] b[M,K]^T    eight partial sums: lane l
+ *                                            takes p = l mod 8, ascending;
+ *                                            then ((l0+l1)+(l2+l3)) +
+ *                                            ((l4+l5)+(l6+l7))
+ *   hn_mm_tn    y[K,M] += a[R,K]^T b[R,M]    each y[k,j] += a[r,k] b[r,j]
+ *                                            for r ascending
+ */
+#if defined(__GNUC__) && !defined(__TINYC__) && !defined(HN_NO_VECTOR)
+#define HN_VECTOR 1
+__extension__ typedef hn_real hn_vec __attribute__((vector_size(32), aligned(sizeof(hn_real)), may_alias));
+#define HN_LD(p) (*(const hn_vec *)(const void *)(p))
+#define HN_ST(p, v) (*(hn_vec *)(void *)(p) = (v))
+static inline hn_vec hn_splat(hn_real x) { hn_vec v = {0}; return v + x; }
+#endif
+
+static void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
+{
+  long i = 0;
+  int j = 0, p;
+#ifdef HN_VECTOR
+  for (; i + 2 <= R; i += 2) {
+    const hn_real *a0 = a + i * K, *a1 = a0 + K;
+    hn_real *y0 = y + i * M, *y1 = y0 + M;
+    for (j = 0; j + 4 * HN_VW <= M; j += 4 * HN_VW) {
+      hn_vec c00 = {0}, c01 = {0}, c02 = {0}, c03 = {0}, c10 = {0}, c11 = {0}, c12 = {0}, c13 = {0};
+      const hn_real *bp = b + j;
+      for (p = 0; p < K; p++, bp += M) {
+        hn_vec b0 = HN_LD(bp), b1 = HN_LD(bp + HN_VW), b2 = HN_LD(bp + 2 * HN_VW), b3 = HN_LD(bp + 3 * HN_VW);
+        hn_vec x0 = hn_splat(a0[p]), x1 = hn_splat(a1[p]);
+        c00 += x0 * b0, c01 += x0 * b1, c02 += x0 * b2, c03 += x0 * b3;
+        c10 += x1 * b0, c11 += x1 * b1, c12 += x1 * b2, c13 += x1 * b3;
+      }
+      HN_ST(y0 + j, c00), HN_ST(y0 + j + HN_VW, c01), HN_ST(y0 + j + 2 * HN_VW, c02), HN_ST(y0 + j + 3 * HN_VW, c03);
+      HN_ST(y1 + j, c10), HN_ST(y1 + j + HN_VW, c11), HN_ST(y1 + j + 2 * HN_VW, c12), HN_ST(y1 + j + 3 * HN_VW, c13);
+    }
+    for (; j + HN_VW <= M; j += HN_VW) {
+      hn_vec c0 = {0}, c1 = {0};
+      const hn_real *bp = b + j;
+      for (p = 0; p < K; p++, bp += M) {
+        hn_vec b0 = HN_LD(bp);
+        c0 += hn_splat(a0[p]) * b0, c1 += hn_splat(a1[p]) * b0;
+      }
+      HN_ST(y0 + j, c0), HN_ST(y1 + j, c1);
+    }
+    for (; j < M; j++) {
+      hn_real c0 = 0, c1 = 0;
+      for (p = 0; p < K; p++) c0 += a0[p] * b[(long)p * M + j], c1 += a1[p] * b[(long)p * M + j];
+      y0[j] = c0, y1[j] = c1;
+    }
+  }
+  for (; i < R; i++) {
+    const hn_real *a0 = a + i * K;
+    hn_real *y0 = y + i * M;
+    for (j = 0; j + 4 * HN_VW <= M; j += 4 * HN_VW) {
+      hn_vec c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
+      const hn_real *bp = b + j;
+      for (p = 0; p < K; p++, bp += M) {
+        hn_vec x0 = hn_splat(a0[p]);
+        c0 += x0 * HN_LD(bp), c1 += x0 * HN_LD(bp + HN_VW), c2 += x0 * HN_LD(bp + 2 * HN_VW), c3 += x0 * HN_LD(bp + 3 * HN_VW);
+      }
+      HN_ST(y0 + j, c0), HN_ST(y0 + j + HN_VW, c1), HN_ST(y0 + j + 2 * HN_VW, c2), HN_ST(y0 + j + 3 * HN_VW, c3);
+    }
+    for (; j + HN_VW <= M; j += HN_VW) {
+      hn_vec c0 = {0};
+      const hn_real *bp = b + j;
+      for (p = 0; p < K; p++, bp += M) c0 += hn_splat(a0[p]) * HN_LD(bp);
+      HN_ST(y0 + j, c0);
+    }
+    for (; j < M; j++) {
+      hn_real c0 = 0;
+      for (p = 0; p < K; p++) c0 += a0[p] * b[(long)p * M + j];
+      y0[j] = c0;
+    }
+  }
+#else
+  for (; i < R; i++) {
+    const hn_real *ai = a + i * K;
+    hn_real *yi = y + i * M;
+    for (j = 0; j < M; j++) yi[j] = 0;
+    for (p = 0; p < K; p++) {
+      const hn_real av = ai[p], *bp = b + (long)p * M;
+      for (j = 0; j < M; j++) yi[j] += av * bp[j];
+    }
+  }
+#endif
+}
+
+static void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
+{
+  long i;
+  int j, p, l, K8 = K / 8 * 8;
+  for (i = 0; i < R; i++) {
+    const hn_real *ai = a + i * K;
+    for (j = 0; j < M; j++) {
+      const hn_real *bj = b + (long)j * K;
+      hn_real s[8];
+#ifdef HN_VECTOR
+#if HN_VW == 4
+      hn_vec c0 = {0}, c1 = {0};
+      for (p = 0; p < K8; p += 8) c0 += HN_LD(ai + p) * HN_LD(bj + p), c1 += HN_LD(ai + p + 4) * HN_LD(bj + p + 4);
+      for (l = 0; l < 4; l++) s[l] = c0[l], s[l + 4] = c1[l];
+#else
+      hn_vec c0 = {0};
+      for (p = 0; p < K8; p += 8) c0 += HN_LD(ai + p) * HN_LD(bj + p);
+      for (l = 0; l < 8; l++) s[l] = c0[l];
+#endif
+#else
+      for (l = 0; l < 8; l++) s[l] = 0;
+      for (p = 0; p < K8; p += 8)
+        for (l = 0; l < 8; l++) s[l] += ai[p + l] * bj[p + l];
+#endif
+      for (p = K8; p < K; p++) s[p - K8] += ai[p] * bj[p];
+      y[i * M + j] = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    }
+  }
+}
+
+static void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
+{
+  long r;
+  int k = 0, j = 0;
+#ifdef HN_VECTOR
+  for (; k + 2 <= K; k += 2) {
+    hn_real *y0 = y + (long)k * M, *y1 = y0 + M;
+    for (j = 0; j + 2 * HN_VW <= M; j += 2 * HN_VW) {
+      hn_vec c00 = HN_LD(y0 + j), c01 = HN_LD(y0 + j + HN_VW), c10 = HN_LD(y1 + j), c11 = HN_LD(y1 + j + HN_VW);
+      for (r = 0; r < R; r++) {
+        const hn_real *br = b + r * M + j;
+        hn_vec b0 = HN_LD(br), b1 = HN_LD(br + HN_VW), x0 = hn_splat(a[r * K + k]), x1 = hn_splat(a[r * K + k + 1]);
+        c00 += x0 * b0, c01 += x0 * b1, c10 += x1 * b0, c11 += x1 * b1;
+      }
+      HN_ST(y0 + j, c00), HN_ST(y0 + j + HN_VW, c01), HN_ST(y1 + j, c10), HN_ST(y1 + j + HN_VW, c11);
+    }
+    for (; j < M; j++) {
+      hn_real c0 = y0[j], c1 = y1[j];
+      for (r = 0; r < R; r++) c0 += a[r * K + k] * b[r * M + j], c1 += a[r * K + k + 1] * b[r * M + j];
+      y0[j] = c0, y1[j] = c1;
+    }
+  }
+  for (; k < K; k++) {
+    hn_real *y0 = y + (long)k * M;
+    for (j = 0; j + HN_VW <= M; j += HN_VW) {
+      hn_vec c0 = HN_LD(y0 + j);
+      for (r = 0; r < R; r++) c0 += hn_splat(a[r * K + k]) * HN_LD(b + r * M + j);
+      HN_ST(y0 + j, c0);
+    }
+    for (; j < M; j++) {
+      hn_real c0 = y0[j];
+      for (r = 0; r < R; r++) c0 += a[r * K + k] * b[r * M + j];
+      y0[j] = c0;
+    }
+  }
+#else
+  for (r = 0; r < R; r++) {
+    const hn_real *ar = a + r * K, *br = b + r * M;
+    for (k = 0; k < K; k++) {
+      const hn_real av = ar[k];
+      hn_real *yk = y + (long)k * M;
+      for (j = 0; j < M; j++) yk[j] += av * br[j];
+    }
+  }
+#endif
+}
 
 
 /* ---- H ---- */

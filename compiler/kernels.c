@@ -1,0 +1,174 @@
+/* kernels.c: the matrix products of generated code. Pasted into every
+ * generated file after "typedef double hn_real;" (or float) and
+ * "#define HN_VW 4" (or 8): the number of elements in 32 bytes.
+ *
+ * Each kernel has two bodies: GNU C vector extensions, for gcc and clang,
+ * and plain C99 for every other compiler (tcc). Both perform the same
+ * IEEE operations in the same order on every output element, so they give
+ * the same bits; the vector body only computes several outputs at once.
+ *
+ *   hn_mm_nn    y[R,M]  = a[R,K] b[K,M]      each y[i,j] = 0 + sum over p
+ *                                            of a[i,p] b[p,j], p ascending
+ *   hn_mm_nt    y[R,M]  = a[R,K] b[M,K]^T    eight partial sums: lane l
+ *                                            takes p = l mod 8, ascending;
+ *                                            then ((l0+l1)+(l2+l3)) +
+ *                                            ((l4+l5)+(l6+l7))
+ *   hn_mm_tn    y[K,M] += a[R,K]^T b[R,M]    each y[k,j] += a[r,k] b[r,j]
+ *                                            for r ascending
+ */
+#if defined(__GNUC__) && !defined(__TINYC__) && !defined(HN_NO_VECTOR)
+#define HN_VECTOR 1
+__extension__ typedef hn_real hn_vec __attribute__((vector_size(32), aligned(sizeof(hn_real)), may_alias));
+#define HN_LD(p) (*(const hn_vec *)(const void *)(p))
+#define HN_ST(p, v) (*(hn_vec *)(void *)(p) = (v))
+static inline hn_vec hn_splat(hn_real x) { hn_vec v = {0}; return v + x; }
+#endif
+
+static void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
+{
+  long i = 0;
+  int j = 0, p;
+#ifdef HN_VECTOR
+  for (; i + 2 <= R; i += 2) {
+    const hn_real *a0 = a + i * K, *a1 = a0 + K;
+    hn_real *y0 = y + i * M, *y1 = y0 + M;
+    for (j = 0; j + 4 * HN_VW <= M; j += 4 * HN_VW) {
+      hn_vec c00 = {0}, c01 = {0}, c02 = {0}, c03 = {0}, c10 = {0}, c11 = {0}, c12 = {0}, c13 = {0};
+      const hn_real *bp = b + j;
+      for (p = 0; p < K; p++, bp += M) {
+        hn_vec b0 = HN_LD(bp), b1 = HN_LD(bp + HN_VW), b2 = HN_LD(bp + 2 * HN_VW), b3 = HN_LD(bp + 3 * HN_VW);
+        hn_vec x0 = hn_splat(a0[p]), x1 = hn_splat(a1[p]);
+        c00 += x0 * b0, c01 += x0 * b1, c02 += x0 * b2, c03 += x0 * b3;
+        c10 += x1 * b0, c11 += x1 * b1, c12 += x1 * b2, c13 += x1 * b3;
+      }
+      HN_ST(y0 + j, c00), HN_ST(y0 + j + HN_VW, c01), HN_ST(y0 + j + 2 * HN_VW, c02), HN_ST(y0 + j + 3 * HN_VW, c03);
+      HN_ST(y1 + j, c10), HN_ST(y1 + j + HN_VW, c11), HN_ST(y1 + j + 2 * HN_VW, c12), HN_ST(y1 + j + 3 * HN_VW, c13);
+    }
+    for (; j + HN_VW <= M; j += HN_VW) {
+      hn_vec c0 = {0}, c1 = {0};
+      const hn_real *bp = b + j;
+      for (p = 0; p < K; p++, bp += M) {
+        hn_vec b0 = HN_LD(bp);
+        c0 += hn_splat(a0[p]) * b0, c1 += hn_splat(a1[p]) * b0;
+      }
+      HN_ST(y0 + j, c0), HN_ST(y1 + j, c1);
+    }
+    for (; j < M; j++) {
+      hn_real c0 = 0, c1 = 0;
+      for (p = 0; p < K; p++) c0 += a0[p] * b[(long)p * M + j], c1 += a1[p] * b[(long)p * M + j];
+      y0[j] = c0, y1[j] = c1;
+    }
+  }
+  for (; i < R; i++) {
+    const hn_real *a0 = a + i * K;
+    hn_real *y0 = y + i * M;
+    for (j = 0; j + 4 * HN_VW <= M; j += 4 * HN_VW) {
+      hn_vec c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
+      const hn_real *bp = b + j;
+      for (p = 0; p < K; p++, bp += M) {
+        hn_vec x0 = hn_splat(a0[p]);
+        c0 += x0 * HN_LD(bp), c1 += x0 * HN_LD(bp + HN_VW), c2 += x0 * HN_LD(bp + 2 * HN_VW), c3 += x0 * HN_LD(bp + 3 * HN_VW);
+      }
+      HN_ST(y0 + j, c0), HN_ST(y0 + j + HN_VW, c1), HN_ST(y0 + j + 2 * HN_VW, c2), HN_ST(y0 + j + 3 * HN_VW, c3);
+    }
+    for (; j + HN_VW <= M; j += HN_VW) {
+      hn_vec c0 = {0};
+      const hn_real *bp = b + j;
+      for (p = 0; p < K; p++, bp += M) c0 += hn_splat(a0[p]) * HN_LD(bp);
+      HN_ST(y0 + j, c0);
+    }
+    for (; j < M; j++) {
+      hn_real c0 = 0;
+      for (p = 0; p < K; p++) c0 += a0[p] * b[(long)p * M + j];
+      y0[j] = c0;
+    }
+  }
+#else
+  for (; i < R; i++) {
+    const hn_real *ai = a + i * K;
+    hn_real *yi = y + i * M;
+    for (j = 0; j < M; j++) yi[j] = 0;
+    for (p = 0; p < K; p++) {
+      const hn_real av = ai[p], *bp = b + (long)p * M;
+      for (j = 0; j < M; j++) yi[j] += av * bp[j];
+    }
+  }
+#endif
+}
+
+static void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
+{
+  long i;
+  int j, p, l, K8 = K / 8 * 8;
+  for (i = 0; i < R; i++) {
+    const hn_real *ai = a + i * K;
+    for (j = 0; j < M; j++) {
+      const hn_real *bj = b + (long)j * K;
+      hn_real s[8];
+#ifdef HN_VECTOR
+#if HN_VW == 4
+      hn_vec c0 = {0}, c1 = {0};
+      for (p = 0; p < K8; p += 8) c0 += HN_LD(ai + p) * HN_LD(bj + p), c1 += HN_LD(ai + p + 4) * HN_LD(bj + p + 4);
+      for (l = 0; l < 4; l++) s[l] = c0[l], s[l + 4] = c1[l];
+#else
+      hn_vec c0 = {0};
+      for (p = 0; p < K8; p += 8) c0 += HN_LD(ai + p) * HN_LD(bj + p);
+      for (l = 0; l < 8; l++) s[l] = c0[l];
+#endif
+#else
+      for (l = 0; l < 8; l++) s[l] = 0;
+      for (p = 0; p < K8; p += 8)
+        for (l = 0; l < 8; l++) s[l] += ai[p + l] * bj[p + l];
+#endif
+      for (p = K8; p < K; p++) s[p - K8] += ai[p] * bj[p];
+      y[i * M + j] = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    }
+  }
+}
+
+static void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
+{
+  long r;
+  int k = 0, j = 0;
+#ifdef HN_VECTOR
+  for (; k + 2 <= K; k += 2) {
+    hn_real *y0 = y + (long)k * M, *y1 = y0 + M;
+    for (j = 0; j + 2 * HN_VW <= M; j += 2 * HN_VW) {
+      hn_vec c00 = HN_LD(y0 + j), c01 = HN_LD(y0 + j + HN_VW), c10 = HN_LD(y1 + j), c11 = HN_LD(y1 + j + HN_VW);
+      for (r = 0; r < R; r++) {
+        const hn_real *br = b + r * M + j;
+        hn_vec b0 = HN_LD(br), b1 = HN_LD(br + HN_VW), x0 = hn_splat(a[r * K + k]), x1 = hn_splat(a[r * K + k + 1]);
+        c00 += x0 * b0, c01 += x0 * b1, c10 += x1 * b0, c11 += x1 * b1;
+      }
+      HN_ST(y0 + j, c00), HN_ST(y0 + j + HN_VW, c01), HN_ST(y1 + j, c10), HN_ST(y1 + j + HN_VW, c11);
+    }
+    for (; j < M; j++) {
+      hn_real c0 = y0[j], c1 = y1[j];
+      for (r = 0; r < R; r++) c0 += a[r * K + k] * b[r * M + j], c1 += a[r * K + k + 1] * b[r * M + j];
+      y0[j] = c0, y1[j] = c1;
+    }
+  }
+  for (; k < K; k++) {
+    hn_real *y0 = y + (long)k * M;
+    for (j = 0; j + HN_VW <= M; j += HN_VW) {
+      hn_vec c0 = HN_LD(y0 + j);
+      for (r = 0; r < R; r++) c0 += hn_splat(a[r * K + k]) * HN_LD(b + r * M + j);
+      HN_ST(y0 + j, c0);
+    }
+    for (; j < M; j++) {
+      hn_real c0 = y0[j];
+      for (r = 0; r < R; r++) c0 += a[r * K + k] * b[r * M + j];
+      y0[j] = c0;
+    }
+  }
+#else
+  for (r = 0; r < R; r++) {
+    const hn_real *ar = a + r * K, *br = b + r * M;
+    for (k = 0; k < K; k++) {
+      const hn_real av = ar[k];
+      hn_real *yk = y + (long)k * M;
+      for (j = 0; j < M; j++) yk[j] += av * br[j];
+    }
+  }
+#endif
+}

@@ -1,0 +1,84 @@
+/* One training step of the pendulum HNN, as PyTorch's benchmark does it:
+ * the loss, its parameter gradient through grad_x H (one compiled kernel),
+ * and an Adam update (lr 1e-3, weight decay 1e-4). Prints JSON.
+ *   bench_step [--json] [--cc gcc|tcc] [--batch 1,32,750] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "adam.h"
+#include "init.h"
+#include "model.h"
+
+static double clock_us(clockid_t id) {
+  struct timespec ts;
+  clock_gettime(id, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec * 1e-3;
+}
+static int cmp(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv) {
+  const char *model = "models/hnn/pendulum.lua", *batches = "1,32,750";
+  int json = 0, backend = JIT_GCC, i, fi, first = 1;
+  Model m;
+  char err[4096], list[256];
+  for (i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--json")) json = 1;
+    else if (!strcmp(argv[i], "--cc") && i + 1 < argc) backend = jit_backend(argv[++i]);
+    else if (!strcmp(argv[i], "--batch") && i + 1 < argc) batches = argv[++i];
+    else if (!strcmp(argv[i], "--model") && i + 1 < argc) model = argv[++i];
+    else { fprintf(stderr, "usage: bench_step [--json] [--cc gcc|tcc] [--batch LIST] [--model FILE]\n"); return 2; }
+  }
+  if (backend < 0) { fprintf(stderr, "bench_step: unknown backend\n"); return 2; }
+  if (model_build(&m, model, NULL, err, sizeof err) || model_jit(&m, backend, err, sizeof err)) {
+    fprintf(stderr, "%s\n", err);
+    return 1;
+  }
+  fi = model_func(&m, "loss_grad");
+  if (fi < 0 || m.g->is_float) { fprintf(stderr, "%s: error: needs a double model with loss_grad\n", model); return 1; }
+  if (json) printf("{\"results\": [");
+  else printf("%-8s %8s %14s %14s\n", "what", "batch", "wall us/step", "cpu us/step");
+  snprintf(list, sizeof list, "%s", batches);
+  for (char *t = strtok(list, ","); t; t = strtok(NULL, ",")) {
+    long n = atol(t), P = m.g->nparams_total, k, reps, r;
+    double *theta = malloc(P * sizeof *theta), *g = calloc(P, sizeof *g), *mo = calloc(P, sizeof *mo),
+           *v = calloc(P, sizeof *v), *x = malloc(2 * n * sizeof *x), *xd = malloc(2 * n * sizeof *xd), loss,
+           *ws = malloc((model_ws(&m, fi, n) + 8) * sizeof *ws), *wall, *cpu, t0, c0;
+    void *in[2], *out[64];
+    rt_adam opt;
+    if (n < 1) continue;
+    init_params(m.g, m.g->seed, theta);
+    for (k = 0; k < 2 * n; k++) x[k] = 0.8 * ((k * 37) % 101 - 50) / 50.0, xd[k] = 0.5 * ((k * 53) % 97 - 48) / 48.0;
+    in[0] = x, in[1] = xd;
+    out[0] = &loss;
+    for (k = 0; k < m.g->nparam; k++) out[k + 1] = g + m.g->param[k].offset;
+    rt_adam_init(&opt, 1e-3, 1e-4);
+    t0 = clock_us(CLOCK_MONOTONIC);
+    m.fn[fi]((int)n, theta, (const void *const *)in, out, ws);
+    rt_adam_step(&opt, P, theta, g, mo, v);
+    t0 = clock_us(CLOCK_MONOTONIC) - t0;
+    reps = (long)(3e5 / (t0 > 1 ? t0 : 1));
+    if (reps < 5) reps = 5;
+    if (reps > 20000) reps = 20000;
+    wall = malloc(reps * sizeof *wall), cpu = malloc(reps * sizeof *cpu);
+    for (r = 0; r < reps; r++) {
+      t0 = clock_us(CLOCK_MONOTONIC), c0 = clock_us(CLOCK_THREAD_CPUTIME_ID);
+      m.fn[fi]((int)n, theta, (const void *const *)in, out, ws);
+      rt_adam_step(&opt, P, theta, g, mo, v);
+      wall[r] = clock_us(CLOCK_MONOTONIC) - t0, cpu[r] = clock_us(CLOCK_THREAD_CPUTIME_ID) - c0;
+    }
+    qsort(wall, reps, sizeof *wall, cmp);
+    qsort(cpu, reps, sizeof *cpu, cmp);
+    if (json) printf("%s{\"what\": \"step\", \"batch\": %ld, \"wall_us\": %.3f, \"cpu_us\": %.3f, \"reps\": %ld}", first ? "" : ", ", n, wall[reps / 2], cpu[reps / 2], reps);
+    else printf("%-8s %8ld %14.2f %14.2f\n", "step", n, wall[reps / 2], cpu[reps / 2]);
+    first = 0;
+    free(theta), free(g), free(mo), free(v), free(x), free(xd), free(ws), free(wall), free(cpu);
+  }
+  if (json) printf("]}\n");
+  model_free(&m);
+  return 0;
+}

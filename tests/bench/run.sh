@@ -1,0 +1,191 @@
+#!/bin/sh
+# make bench: hnnc's kernels and PyTorch, single-threaded, side by side.
+#
+#   sh tests/bench/run.sh BUILD_DIR
+#
+# Runs, one after the other in this invocation:
+#   BUILD_DIR/hnnc bench models/hnn/pendulum.lua --cc gcc --batch 1,32,750,1024 --json
+#   BUILD_DIR/bench_step --json                    (when it has been built)
+#   /usr/bin/python3 tests/bench/torch_hnn.py      (when Debian's python3-torch is installed)
+# and prints one table. See tests/bench/README.md.
+#
+# Environment:
+#   TORCH_DTYPE=float32      time PyTorch in float32 instead of float64
+#   TORCH_BLAS_PRELOAD=...   what to LD_PRELOAD into PyTorch's process instead of
+#                            OpenBLAS (a path, or "none" for whatever libblas.so.3 is)
+#   BENCH_JSON=FILE          also write the merged results as JSON to FILE
+set -u
+
+B=${1:-build}
+case $B in /*) ;; *) B=$(pwd)/$B ;; esac
+root=$(CDPATH='' cd -- "$(dirname -- "$0")/../.." && pwd) || exit 1
+cd "$root" || exit 1
+PY=/usr/bin/python3  # Debian's python, where python3-torch lives (not a pyenv one on PATH)
+MODEL=models/hnn/pendulum.lua
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hnnc-bench.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+# One thread everywhere. OPENBLAS_CORETYPE is left as the environment has it.
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+status=0
+: >"$tmp/hnnc.json"
+: >"$tmp/step.json"
+: >"$tmp/torch.json"
+: >"$tmp/notes"
+
+# ---- hnnc ----
+echo "bench: hnnc bench $MODEL --cc gcc ..."
+if [ ! -x "$B/hnnc" ]; then
+  echo "hnnc: $B/hnnc is not built" >>"$tmp/notes"
+  status=1
+elif ! "$B/hnnc" bench "$MODEL" --cc gcc --batch 1,32,750,1024 --json >"$tmp/hnnc.json" 2>"$tmp/hnnc.err"; then
+  echo "hnnc bench FAILED: $(head -c 2000 "$tmp/hnnc.err")" >>"$tmp/notes"
+  : >"$tmp/hnnc.json"
+  status=1
+fi
+
+# ---- the training step of hnnc (another program; may not exist yet) ----
+if [ -x "$B/bench_step" ]; then
+  echo "bench: bench_step --json ..."
+  if ! "$B/bench_step" --json >"$tmp/step.json" 2>"$tmp/step.err"; then
+    echo "bench_step FAILED: $(head -c 2000 "$tmp/step.err")" >>"$tmp/notes"
+    : >"$tmp/step.json"
+    status=1
+  fi
+else
+  echo "hnnc step: $B/bench_step is not built, the hnnc step column is empty" >>"$tmp/notes"
+fi
+
+# ---- PyTorch, with OpenBLAS preloaded ----
+if [ ! -x "$PY" ]; then
+  echo "PyTorch comparison skipped: $PY does not exist (apt-get install python3-torch)" >>"$tmp/notes"
+else
+  preload=${TORCH_BLAS_PRELOAD:-}
+  if [ -z "$preload" ]; then
+    # Debian's python3-torch links libblas.so.3, which is the slow reference BLAS
+    # unless the alternatives say otherwise: preload OpenBLAS for this process only.
+    ma=$(gcc -print-multiarch 2>/dev/null)
+    [ -n "$ma" ] || ma=x86_64-linux-gnu
+    for flavour in openblas-openmp openblas-pthread openblas-serial; do
+      d=/usr/lib/$ma/$flavour
+      if [ -f "$d/libblas.so.3" ]; then
+        preload=$d/libblas.so.3
+        [ -f "$d/liblapack.so.3" ] && preload="$preload $d/liblapack.so.3"
+        break
+      fi
+    done
+    [ -n "$preload" ] || echo "PyTorch: no OpenBLAS found (apt-get install libopenblas0-openmp): using whatever libblas.so.3 is" >>"$tmp/notes"
+  fi
+  [ "$preload" = none ] && preload=
+  echo "bench: $PY tests/bench/torch_hnn.py --dtype ${TORCH_DTYPE:-float64} (LD_PRELOAD=${preload:-nothing}) ..."
+  run_torch() {
+    if [ -n "$preload" ]; then LD_PRELOAD=$preload "$PY" "$@"; else "$PY" "$@"; fi
+  }
+  if ! run_torch tests/bench/torch_hnn.py --dtype "${TORCH_DTYPE:-float64}" >"$tmp/torch.json" 2>"$tmp/torch.err"; then
+    echo "PyTorch benchmark FAILED: $(tail -c 2000 "$tmp/torch.err")" >>"$tmp/notes"
+    : >"$tmp/torch.json"
+    status=1
+  fi
+fi
+
+# ---- one table ----
+if [ -x "$PY" ]; then
+  "$PY" - "$tmp/hnnc.json" "$tmp/step.json" "$tmp/torch.json" "$tmp/notes" "${BENCH_JSON:-}" <<'EOF' || status=1
+import json, sys
+
+MFLOP = {"field": 0.16, "step": 0.98}  # per sample; the step includes Adam
+PEAK = 108.0                            # GFLOP/s per core in double
+ROWS = [("field", 1), ("field", 32), ("field", 750), ("field", 1024),
+        ("step", 1), ("step", 32), ("step", 750)]
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            text = f.read().strip()
+        return json.loads(text) if text else None
+    except (OSError, ValueError) as e:
+        print("bench: cannot read %s: %s" % (path, e))
+        return None
+
+
+hnnc, step, torch = (load(p) for p in sys.argv[1:4])
+with open(sys.argv[4]) as f:
+    notes = [l.rstrip("\n") for l in f if l.strip()]
+out_json = sys.argv[5]
+
+ours = {}
+for r in (hnnc or {}).get("results", []):
+    ours[(r.get("function"), r.get("batch"))] = r
+for r in (step or {}).get("results", []):
+    ours[(r.get("what", "step"), r.get("batch"))] = r
+theirs = {}
+if torch and "skipped" in torch:
+    notes.append("PyTorch comparison skipped: " + torch["skipped"])
+    torch = None
+for r in (torch or {}).get("results", []):
+    theirs[(r.get("what"), r.get("batch"))] = r
+
+
+def us(r):
+    return r["cpu_us"] if r and r.get("cpu_us") is not None else None
+
+
+def fmt(v, w, p=2):
+    return ("%*.*f" % (w, p, v)) if v is not None else "%*s" % (w, "-")
+
+
+print()
+if hnnc:
+    print("hnnc:    model %s, backend %s; libtcc compiles the whole model in %.3f ms (median of 9)"
+          % (hnnc.get("model"), hnnc.get("backend"), hnnc.get("tcc_compile_ms", float("nan"))))
+if torch:
+    print("PyTorch: %s, %s, %s thread(s), %s"
+          % (torch.get("torch_version"), torch.get("dtype"), torch.get("threads"), torch.get("python")))
+    print("  BLAS:  %s" % torch.get("blas"))
+    if torch.get("gemm_200x200x1024_gflops") is not None:
+        print("         (a 200x200 by 200x1024 GEMM in that process: %.1f GFLOP/s)"
+              % torch["gemm_200x200x1024_gflops"])
+print("bound:   %.2f MFLOP/sample for field, %.2f for step (with Adam), at %.0f GFLOP/s per core in double"
+      % (MFLOP["field"], MFLOP["step"], PEAK))
+print()
+dt = (torch or {}).get("dtype", "float64")
+hdr = ("", "hnnc", "PyTorch", "PyTorch/", "FLOP bound", "hnnc at")
+hdr2 = ("median CPU time", "us/call", "us/call", "hnnc", "us/call", "% peak")
+line = "%-16s %12s %12s %9s %11s %9s"
+print(line % hdr)
+print(line % hdr2)
+print("-" * 74)
+merged = []
+for what, n in ROWS:
+    a, b = us(ours.get((what, n))), us(theirs.get((what, n)))
+    bound = n * MFLOP[what] / PEAK * 1e3  # us
+    ratio = b / a if a and b else None
+    eff = bound / a if a else None
+    print("%-16s %12s %12s %9s %11s %9s" % (
+        "%s b=%d" % (what, n), fmt(a, 12), fmt(b, 12),
+        fmt(ratio, 8, 2) + ("x" if ratio else " "), fmt(bound, 11),
+        ("%7.1f%%" % (100 * eff)) if eff else "-"))
+    merged.append({"what": what, "batch": n, "hnnc_cpu_us": a, "torch_cpu_us": b,
+                   "torch_over_hnnc": ratio, "bound_us": bound})
+print("-" * 74)
+print("CPU time of the calling thread per call, median; wall times: BENCH_JSON=FILE."
+      " PyTorch in %s%s; 'hnnc at %% peak' = bound / hnnc." % (dt, "" if dt == "float64" else
+      " (hnnc and the bound are in float64)"))
+extra = [(k, r) for k, r in ours.items() if k[0] not in ("field", "step")]
+if extra:
+    print("hnnc, other functions (cpu us/call): " + ", ".join(
+        "%s b=%s %.2f" % (k[0], k[1], r["cpu_us"]) for k, r in sorted(extra, key=lambda kr: (kr[0][0], kr[0][1]))))
+for n in notes:
+    print("note: " + n)
+if out_json:
+    with open(out_json, "w") as f:
+        json.dump({"hnnc": hnnc, "hnnc_step": step, "torch": torch, "table": merged, "notes": notes}, f, indent=1)
+EOF
+else
+  echo "no $PY to format the table; raw results:"
+  cat "$tmp/hnnc.json" "$tmp/step.json" "$tmp/notes"
+fi
+exit $status
