@@ -1,6 +1,6 @@
 # Turns files into C strings: the Lua library (module name, source) or the
 # elementary-function fragment.
-function esc(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); gsub(/\t/, "\\t", s); return s }
+function esc(s) { gsub(/\\/, "&&", s); gsub(/"/, "\\\"", s); gsub(/\t/, "\\t", s); return s }
 BEGIN {
   if (mode == "lualib") print "const char *const hnnc_lualib[][2] = {"
   else print "const char " name "[] ="

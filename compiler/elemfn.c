@@ -136,18 +136,20 @@ static inline double hn__exp_tail(double r, double *tl)
 {
 	double rh = hn__double(hn__bits(r) & 0xfffffffff8000000ULL);
 	double rl = r - rh;
-	double p = 0x1.1f2a2cef15609p-29;
+	double r2 = r * r, pe, po;
 
-	p = 0x1.af38aa22c7b69p-26 + r * p;
-	p = 0x1.27e502c72fa86p-22 + r * p;
-	p = 0x1.71de0daf68823p-19 + r * p;
-	p = 0x1.a01a0198a6123p-16 + r * p;
-	p = 0x1.a01a01a7c3705p-13 + r * p;
-	p = 0x1.6c16c16c18127p-10 + r * p;
-	p = 0x1.11111111109b5p-7 + r * p;
-	p = 0x1.5555555555554p-5 + r * p;
-	p = 0x1.5555555555556p-3 + r * p;
-	*tl = (rh * rl + 0.5 * (rl * rl)) + (r * r) * (r * p);
+	/* (e^r - 1 - r - r^2/2)/r^3 = pe(r^2) + r po(r^2): two short chains */
+	pe = 0x1.af38aa22c7b69p-26;
+	pe = 0x1.71de0daf68823p-19 + r2 * pe;
+	pe = 0x1.a01a01a7c3705p-13 + r2 * pe;
+	pe = 0x1.11111111109b5p-7 + r2 * pe;
+	pe = 0x1.5555555555556p-3 + r2 * pe;
+	po = 0x1.1f2a2cef15609p-29;
+	po = 0x1.27e502c72fa86p-22 + r2 * po;
+	po = 0x1.a01a0198a6123p-16 + r2 * po;
+	po = 0x1.6c16c16c18127p-10 + r2 * po;
+	po = 0x1.5555555555554p-5 + r2 * po;
+	*tl = (rh * rl + 0.5 * (rl * rl)) + r2 * (r * (pe + r * po));
 	return 0.5 * (rh * rh);
 }
 
@@ -236,15 +238,16 @@ static inline double hn__log_kernel(double f, double k, double c)
 	double s = f / (2.0 + f);
 	double z = s * s;
 	double hfsq = 0.5 * f * f;
-	double p = 0x1.2b5cc6da4e83dp-3;
+	double w = z * z, pe, po, p;
 
-	p = 0x1.39fdff4715d1ep-3 + z * p;
-	p = 0x1.7462b7be2ff3ap-3 + z * p;
-	p = 0x1.c71c62da0b420p-3 + z * p;
-	p = 0x1.2492492dfae88p-2 + z * p;
-	p = 0x1.9999999995284p-2 + z * p;
-	p = 0x1.5555555555558p-1 + z * p;
-	p = z * p;
+	pe = 0x1.2b5cc6da4e83dp-3;              /* R(z)/z = pe(z^2) + z po(z^2) */
+	pe = 0x1.7462b7be2ff3ap-3 + w * pe;
+	pe = 0x1.2492492dfae88p-2 + w * pe;
+	pe = 0x1.5555555555558p-1 + w * pe;
+	po = 0x1.39fdff4715d1ep-3;
+	po = 0x1.c71c62da0b420p-3 + w * po;
+	po = 0x1.9999999995284p-2 + w * po;
+	p = z * (pe + z * po);
 	return k * 0x1.62e42ffp-1
 	       - ((hfsq - (s * (hfsq + p) + (k * -0x1.718432a1b0e26p-35 + c))) - f);
 }
@@ -308,22 +311,23 @@ static inline double hn_log1p(double x)
  * rounds to 1. The sign of x is put back last (also on -0). */
 static inline double hn_tanh(double x)
 {
-	double a = hn__fabs(x), z, p, r, rlo, k, h, l, sc, eh, el, dh, dl, w, y, ye;
+	double a = hn__fabs(x), z, z2, te, to, p, r, rlo, k, h, l, sc, eh, el, dh, dl, w, y, ye;
 	unsigned long long kb;
 
 	z = a * a;
-	p = -0x1.59aa384b00067p-16;
-	p = 0x1.64fe4c5b2714ap-14 + z * p;
-	p = -0x1.ec10d02c42d23p-13 + z * p;
-	p = 0x1.34c5ae44d3edcp-11 + z * p;
-	p = -0x1.7d97d06bd7b36p-10 + z * p;
-	p = 0x1.d6d3393d8f157p-9 + z * p;
-	p = -0x1.226e32f0428bep-7 + z * p;
-	p = 0x1.664f487714776p-6 + z * p;
-	p = -0x1.ba1ba1b9fecc1p-5 + z * p;
-	p = 0x1.1111111111032p-3 + z * p;
-	p = -0x1.5555555555555p-2 + z * p;
-	p = a + a * (z * p);
+	z2 = z * z;                             /* T(z) = te(z^2) + z to(z^2) */
+	te = -0x1.59aa384b00067p-16;
+	te = -0x1.ec10d02c42d23p-13 + z2 * te;
+	te = -0x1.7d97d06bd7b36p-10 + z2 * te;
+	te = -0x1.226e32f0428bep-7 + z2 * te;
+	te = -0x1.ba1ba1b9fecc1p-5 + z2 * te;
+	te = -0x1.5555555555555p-2 + z2 * te;
+	to = 0x1.64fe4c5b2714ap-14;
+	to = 0x1.34c5ae44d3edcp-11 + z2 * to;
+	to = 0x1.d6d3393d8f157p-9 + z2 * to;
+	to = 0x1.664f487714776p-6 + z2 * to;
+	to = 0x1.1111111111032p-3 + z2 * to;
+	p = a + a * (z * (te + z * to));
 
 	r = hn__exp_reduce(2.0 * hn__sel(a > 20.0, 20.0, a), &rlo, &k, &kb);
 	h = hn__exp_hilo(r, rlo, &l);
@@ -609,15 +613,75 @@ static inline double hn_sqrt(double x)
 	return hn__sel(hn__isnan(x), x, y);
 }
 
-/* float versions: computed in double, rounded once */
+/* float versions: computed in double, rounded once. A NaN argument is
+ * returned unchanged by a select on its bits: a float -> double -> float
+ * round trip would quiet a signaling NaN with some compilers only. */
 
-static inline float hn_expf(float x) { return (float)hn_exp((double)x); }
-static inline float hn_expm1f(float x) { return (float)hn_expm1((double)x); }
-static inline float hn_logf(float x) { return (float)hn_log((double)x); }
-static inline float hn_log1pf(float x) { return (float)hn_log1p((double)x); }
-static inline float hn_tanhf(float x) { return (float)hn_tanh((double)x); }
-static inline float hn_sinf(float x) { return (float)hn_sin((double)x); }
-static inline float hn_cosf(float x) { return (float)hn_cos((double)x); }
-static inline float hn_sqrtf(float x) { return (float)hn_sqrt((double)x); }
-static inline float hn_sigmoidf(float x) { return (float)hn_sigmoid((double)x); }
-static inline float hn_softplusf(float x) { return (float)hn_softplus((double)x); }
+static inline float hn__self(int c, float a, float b)
+{
+	union { float f; unsigned int u; } va, vb;
+	unsigned int m = 0 - (unsigned int)c;
+
+	va.f = a;
+	vb.f = b;
+	va.u = (va.u & m) | (vb.u & ~m);
+	return va.f;
+}
+
+static inline int hn__isnanf(float x)
+{
+	union { float f; unsigned int u; } v;
+
+	v.f = x;
+	return (v.u & 0x7fffffffU) > 0x7f800000U;
+}
+
+static inline float hn_expf(float x)
+{
+	return hn__self(hn__isnanf(x), x, (float)hn_exp((double)x));
+}
+
+static inline float hn_expm1f(float x)
+{
+	return hn__self(hn__isnanf(x), x, (float)hn_expm1((double)x));
+}
+
+static inline float hn_logf(float x)
+{
+	return hn__self(hn__isnanf(x), x, (float)hn_log((double)x));
+}
+
+static inline float hn_log1pf(float x)
+{
+	return hn__self(hn__isnanf(x), x, (float)hn_log1p((double)x));
+}
+
+static inline float hn_tanhf(float x)
+{
+	return hn__self(hn__isnanf(x), x, (float)hn_tanh((double)x));
+}
+
+static inline float hn_sinf(float x)
+{
+	return hn__self(hn__isnanf(x), x, (float)hn_sin((double)x));
+}
+
+static inline float hn_cosf(float x)
+{
+	return hn__self(hn__isnanf(x), x, (float)hn_cos((double)x));
+}
+
+static inline float hn_sqrtf(float x)
+{
+	return hn__self(hn__isnanf(x), x, (float)hn_sqrt((double)x));
+}
+
+static inline float hn_sigmoidf(float x)
+{
+	return hn__self(hn__isnanf(x), x, (float)hn_sigmoid((double)x));
+}
+
+static inline float hn_softplusf(float x)
+{
+	return hn__self(hn__isnanf(x), x, (float)hn_softplus((double)x));
+}

@@ -21,10 +21,11 @@
 __extension__ typedef hn_real hn_vec __attribute__((vector_size(32), aligned(sizeof(hn_real)), may_alias));
 #define HN_LD(p) (*(const hn_vec *)(const void *)(p))
 #define HN_ST(p, v) (*(hn_vec *)(void *)(p) = (v))
-static inline hn_vec hn_splat(hn_real x) { hn_vec v = {0}; return v + x; }
+#define hn_splat(x) (hn_vec_zero + (x))
+static const hn_vec hn_vec_zero = {0};
 #endif
 
-static void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
+static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
 {
   long i = 0;
   int j = 0, p;
@@ -96,56 +97,91 @@ static void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, const hn_r
 #endif
 }
 
-static void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
+/* the fixed reduction tree of the eight lanes */
+static inline hn_real hn_lanes8(const hn_real *s)
+{
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
 {
   long i;
-  int j, p, l, K8 = K / 8 * 8;
+  int j, p, l, q, K8 = K / 8 * 8;
   for (i = 0; i < R; i++) {
     const hn_real *ai = a + i * K;
-    for (j = 0; j < M; j++) {
+    hn_real *yi = y + i * M;
+    j = 0;
+#ifdef HN_VECTOR
+    for (; j + 4 <= M; j += 4) { /* four outputs share each load of a */
+      hn_real s[4][8];
+#if HN_VW == 4
+      hn_vec c[4][2] = {{{0}}};
+      for (p = 0; p < K8; p += 8) {
+        hn_vec x0 = HN_LD(ai + p), x1 = HN_LD(ai + p + 4);
+        for (q = 0; q < 4; q++) {
+          const hn_real *bq = b + (long)(j + q) * K + p;
+          c[q][0] += x0 * HN_LD(bq), c[q][1] += x1 * HN_LD(bq + 4);
+        }
+      }
+      for (q = 0; q < 4; q++)
+        for (l = 0; l < 4; l++) s[q][l] = c[q][0][l], s[q][l + 4] = c[q][1][l];
+#else
+      hn_vec c[4] = {{0}};
+      for (p = 0; p < K8; p += 8) {
+        hn_vec x0 = HN_LD(ai + p);
+        for (q = 0; q < 4; q++) c[q] += x0 * HN_LD(b + (long)(j + q) * K + p);
+      }
+      for (q = 0; q < 4; q++)
+        for (l = 0; l < 8; l++) s[q][l] = c[q][l];
+#endif
+      for (q = 0; q < 4; q++) {
+        const hn_real *bq = b + (long)(j + q) * K;
+        for (p = K8; p < K; p++) s[q][p - K8] += ai[p] * bq[p];
+        yi[j + q] = hn_lanes8(s[q]);
+      }
+    }
+#endif
+    for (; j < M; j++) {
       const hn_real *bj = b + (long)j * K;
       hn_real s[8];
-#ifdef HN_VECTOR
-#if HN_VW == 4
-      hn_vec c0 = {0}, c1 = {0};
-      for (p = 0; p < K8; p += 8) c0 += HN_LD(ai + p) * HN_LD(bj + p), c1 += HN_LD(ai + p + 4) * HN_LD(bj + p + 4);
-      for (l = 0; l < 4; l++) s[l] = c0[l], s[l + 4] = c1[l];
-#else
-      hn_vec c0 = {0};
-      for (p = 0; p < K8; p += 8) c0 += HN_LD(ai + p) * HN_LD(bj + p);
-      for (l = 0; l < 8; l++) s[l] = c0[l];
-#endif
-#else
       for (l = 0; l < 8; l++) s[l] = 0;
       for (p = 0; p < K8; p += 8)
         for (l = 0; l < 8; l++) s[l] += ai[p + l] * bj[p + l];
-#endif
       for (p = K8; p < K; p++) s[p - K8] += ai[p] * bj[p];
-      y[i * M + j] = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+      yi[j] = hn_lanes8(s);
     }
   }
 }
 
-static void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
+static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
 {
   long r;
   int k = 0, j = 0;
 #ifdef HN_VECTOR
-  for (; k + 2 <= K; k += 2) {
-    hn_real *y0 = y + (long)k * M, *y1 = y0 + M;
+  for (; k + 4 <= K; k += 4) { /* four rows of y, two vectors wide */
+    hn_real *y0 = y + (long)k * M, *y1 = y0 + M, *y2 = y1 + M, *y3 = y2 + M;
     for (j = 0; j + 2 * HN_VW <= M; j += 2 * HN_VW) {
       hn_vec c00 = HN_LD(y0 + j), c01 = HN_LD(y0 + j + HN_VW), c10 = HN_LD(y1 + j), c11 = HN_LD(y1 + j + HN_VW);
+      hn_vec c20 = HN_LD(y2 + j), c21 = HN_LD(y2 + j + HN_VW), c30 = HN_LD(y3 + j), c31 = HN_LD(y3 + j + HN_VW);
       for (r = 0; r < R; r++) {
-        const hn_real *br = b + r * M + j;
-        hn_vec b0 = HN_LD(br), b1 = HN_LD(br + HN_VW), x0 = hn_splat(a[r * K + k]), x1 = hn_splat(a[r * K + k + 1]);
-        c00 += x0 * b0, c01 += x0 * b1, c10 += x1 * b0, c11 += x1 * b1;
+        const hn_real *br = b + r * M + j, *ar = a + r * K + k;
+        hn_vec b0 = HN_LD(br), b1 = HN_LD(br + HN_VW), x;
+        x = hn_splat(ar[0]), c00 += x * b0, c01 += x * b1;
+        x = hn_splat(ar[1]), c10 += x * b0, c11 += x * b1;
+        x = hn_splat(ar[2]), c20 += x * b0, c21 += x * b1;
+        x = hn_splat(ar[3]), c30 += x * b0, c31 += x * b1;
       }
       HN_ST(y0 + j, c00), HN_ST(y0 + j + HN_VW, c01), HN_ST(y1 + j, c10), HN_ST(y1 + j + HN_VW, c11);
+      HN_ST(y2 + j, c20), HN_ST(y2 + j + HN_VW, c21), HN_ST(y3 + j, c30), HN_ST(y3 + j + HN_VW, c31);
     }
     for (; j < M; j++) {
-      hn_real c0 = y0[j], c1 = y1[j];
-      for (r = 0; r < R; r++) c0 += a[r * K + k] * b[r * M + j], c1 += a[r * K + k + 1] * b[r * M + j];
-      y0[j] = c0, y1[j] = c1;
+      int q;
+      for (q = 0; q < 4; q++) {
+        hn_real *yq = y + (long)(k + q) * M + j, c0 = *yq;
+        const hn_real *aq = a + k + q, *bj = b + j;
+        for (r = 0; r < R; r++) c0 += aq[r * K] * bj[r * M];
+        *yq = c0;
+      }
     }
   }
   for (; k < K; k++) {

@@ -79,6 +79,22 @@ static inline int hn__isnan(double x)
 	return (hn__bits(x) & 0x7fffffffffffffffULL) > 0x7ff0000000000000ULL;
 }
 
+/* c ? a : b for c = 0 or 1, without a branch. Both arms are computed, so
+ * the compiler cannot specialise the code after a select for a constant
+ * arm (a clamp, say), which would leave control flow that keeps loops
+ * from vectorizing. */
+static inline double hn__sel(int c, double a, double b)
+{
+	unsigned long long m = 0 - (unsigned long long)c;
+
+	return hn__double((hn__bits(a) & m) | (hn__bits(b) & ~m));
+}
+
+static inline double hn__inf(void)
+{
+	return hn__double(0x7ff0000000000000ULL);
+}
+
 /* the NaN returned for invalid arguments (log(-1), sqrt(-1), sin(Inf)):
  * one fixed bit pattern, where hardware default NaNs differ by platform */
 static inline double hn__nan(void)
@@ -124,18 +140,20 @@ static inline double hn__exp_tail(double r, double *tl)
 {
 	double rh = hn__double(hn__bits(r) & 0xfffffffff8000000ULL);
 	double rl = r - rh;
-	double p = 0x1.1f2a2cef15609p-29;
+	double r2 = r * r, pe, po;
 
-	p = 0x1.af38aa22c7b69p-26 + r * p;
-	p = 0x1.27e502c72fa86p-22 + r * p;
-	p = 0x1.71de0daf68823p-19 + r * p;
-	p = 0x1.a01a0198a6123p-16 + r * p;
-	p = 0x1.a01a01a7c3705p-13 + r * p;
-	p = 0x1.6c16c16c18127p-10 + r * p;
-	p = 0x1.11111111109b5p-7 + r * p;
-	p = 0x1.5555555555554p-5 + r * p;
-	p = 0x1.5555555555556p-3 + r * p;
-	*tl = (rh * rl + 0.5 * (rl * rl)) + (r * r) * (r * p);
+	/* (e^r - 1 - r - r^2/2)/r^3 = pe(r^2) + r po(r^2): two short chains */
+	pe = 0x1.af38aa22c7b69p-26;
+	pe = 0x1.71de0daf68823p-19 + r2 * pe;
+	pe = 0x1.a01a01a7c3705p-13 + r2 * pe;
+	pe = 0x1.11111111109b5p-7 + r2 * pe;
+	pe = 0x1.5555555555556p-3 + r2 * pe;
+	po = 0x1.1f2a2cef15609p-29;
+	po = 0x1.27e502c72fa86p-22 + r2 * po;
+	po = 0x1.a01a0198a6123p-16 + r2 * po;
+	po = 0x1.6c16c16c18127p-10 + r2 * po;
+	po = 0x1.5555555555554p-5 + r2 * po;
+	*tl = (rh * rl + 0.5 * (rl * rl)) + r2 * (r * (pe + r * po));
 	return 0.5 * (rh * rh);
 }
 
@@ -177,12 +195,12 @@ static inline double hn_exp(double x)
 	double xc, r, rlo, k, lo, y;
 	unsigned long long kb;
 
-	xc = x > 710.0 ? 710.0 : x;
-	xc = xc < -746.0 ? -746.0 : xc;
+	xc = hn__sel(x > 710.0, 710.0, x);
+	xc = hn__sel(xc < -746.0, -746.0, xc);
 	r = hn__exp_reduce(xc, &rlo, &k, &kb);
 	y = hn__exp_hilo(r, rlo, &lo);
 	y = (y * hn__scale1(kb)) * hn__scale2(kb);
-	return hn__isnan(x) ? x : y;
+	return hn__sel(hn__isnan(x), x, y);
 }
 
 /* e^x - 1 = 2 (T (1 + r + th + tl) - 1/2) with T = 2^(k-1): the large
@@ -194,13 +212,13 @@ static inline double hn_expm1(double x)
 	double xc, r, rlo, k, th, tl, t, big, small, s1, e1, b, s2, e2, c, s3, e3, y;
 	unsigned long long kb;
 
-	xc = x > 710.0 ? 710.0 : x;
-	xc = xc < -40.0 ? -40.0 : xc;
+	xc = hn__sel(x > 710.0, 710.0, x);
+	xc = hn__sel(xc < -40.0, -40.0, xc);
 	r = hn__exp_reduce(xc, &rlo, &k, &kb);
 	th = hn__exp_tail(r, &tl);
 	t = hn__double((kb - 0x4338000000000000ULL + 1022) << 52);    /* 2^(k-1) */
-	big = k >= 0.0 ? t : -0.5;
-	small = k >= 0.0 ? -0.5 : t;
+	big = hn__sel(k >= 0.0, t, -0.5);
+	small = hn__sel(k >= 0.0, -0.5, t);
 	s1 = big + small;                       /* t - 1/2 = s1 + e1 */
 	e1 = small - (s1 - big);
 	b = t * r;
@@ -210,7 +228,7 @@ static inline double hn_expm1(double x)
 	s3 = s2 + c;
 	e3 = c - (s3 - s2);
 	y = 2.0 * (s3 + (((e1 + e2) + e3) + t * (tl + (rlo + r * rlo))));
-	return hn__fabs(x) < 0x1p-54 || hn__isnan(x) ? x : y;
+	return hn__sel((hn__fabs(x) < 0x1p-54) | hn__isnan(x), x, y);
 }
 
 /* logarithm */
@@ -224,15 +242,16 @@ static inline double hn__log_kernel(double f, double k, double c)
 	double s = f / (2.0 + f);
 	double z = s * s;
 	double hfsq = 0.5 * f * f;
-	double p = 0x1.2b5cc6da4e83dp-3;
+	double w = z * z, pe, po, p;
 
-	p = 0x1.39fdff4715d1ep-3 + z * p;
-	p = 0x1.7462b7be2ff3ap-3 + z * p;
-	p = 0x1.c71c62da0b420p-3 + z * p;
-	p = 0x1.2492492dfae88p-2 + z * p;
-	p = 0x1.9999999995284p-2 + z * p;
-	p = 0x1.5555555555558p-1 + z * p;
-	p = z * p;
+	pe = 0x1.2b5cc6da4e83dp-3;              /* R(z)/z = pe(z^2) + z po(z^2) */
+	pe = 0x1.7462b7be2ff3ap-3 + w * pe;
+	pe = 0x1.2492492dfae88p-2 + w * pe;
+	pe = 0x1.5555555555558p-1 + w * pe;
+	po = 0x1.39fdff4715d1ep-3;
+	po = 0x1.c71c62da0b420p-3 + w * po;
+	po = 0x1.9999999995284p-2 + w * po;
+	p = z * (pe + z * po);
 	return k * 0x1.62e42ffp-1
 	       - ((hfsq - (s * (hfsq + p) + (k * -0x1.718432a1b0e26p-35 + c))) - f);
 }
@@ -253,15 +272,14 @@ static inline double hn_log(double x)
 {
 	double xs, kadj, m, k, y, special;
 
-	xs = x < 0x1p-1022 ? x * 0x1p54 : x;    /* subnormals */
-	kadj = x < 0x1p-1022 ? 54.0 : 0.0;
+	xs = hn__sel(x < 0x1p-1022, x * 0x1p54, x);    /* subnormals */
+	kadj = hn__sel(x < 0x1p-1022, 54.0, 0.0);
 	k = hn__log_reduce(xs, &m);
 	y = hn__log_kernel(m - 1.0, k - kadj, 0.0);
-	special = x == 0.0 ? -hn__double(0x7ff0000000000000ULL) : x;  /* +Inf, NaN: x */
-	special = x < 0.0 ? hn__nan() : special;
-	y = x < hn__double(0x7ff0000000000000ULL) ? y : special;
-	y = x > 0.0 ? y : special;
-	return hn__isnan(x) ? x : y;
+	special = hn__sel(x == 0.0, -hn__inf(), x);   /* +Inf, NaN: x */
+	special = hn__sel(x < 0.0, hn__nan(), special);
+	y = hn__sel((x > 0.0) & (x < hn__inf()), y, special);
+	return hn__sel(hn__isnan(x), x, y);
 }
 
 /* log(1 + xh + xl) for -1 < xh < +Inf and |xl| <= ulp(xh): u = 1 + xh
@@ -274,8 +292,8 @@ static inline double hn__log1p_hilo(double xh, double xl)
 	double m, k, f;
 
 	k = hn__log_reduce(u, &m);
-	f = k == 0.0 ? xh : m - 1.0;            /* k = 0: 1 + xh = u + c, f = xh exact */
-	c = k == 0.0 ? xl : c;
+	f = hn__sel(k == 0.0, xh, m - 1.0);     /* k = 0: 1 + xh = u + c, f = xh exact */
+	c = hn__sel(k == 0.0, xl, c);
 	return hn__log_kernel(f, k, c / u);
 }
 
@@ -284,11 +302,10 @@ static inline double hn_log1p(double x)
 	double y = hn__log1p_hilo(x, 0.0);
 	double special;
 
-	special = x == -1.0 ? -hn__double(0x7ff0000000000000ULL) : x;  /* +Inf, NaN: x */
-	special = x < -1.0 ? hn__nan() : special;
-	y = x < hn__double(0x7ff0000000000000ULL) ? y : special;
-	y = x > -1.0 ? y : special;
-	return hn__fabs(x) < 0x1p-54 || hn__isnan(x) ? x : y;
+	special = hn__sel(x == -1.0, -hn__inf(), x);  /* +Inf, NaN: x */
+	special = hn__sel(x < -1.0, hn__nan(), special);
+	y = hn__sel((x > -1.0) & (x < hn__inf()), y, special);
+	return hn__sel((hn__fabs(x) < 0x1p-54) | hn__isnan(x), x, y);
 }
 
 /* neural-net activations */
@@ -298,24 +315,25 @@ static inline double hn_log1p(double x)
  * rounds to 1. The sign of x is put back last (also on -0). */
 static inline double hn_tanh(double x)
 {
-	double a = hn__fabs(x), z, p, r, rlo, k, h, l, sc, eh, el, dh, dl, w, y, ye;
+	double a = hn__fabs(x), z, z2, te, to, p, r, rlo, k, h, l, sc, eh, el, dh, dl, w, y, ye;
 	unsigned long long kb;
 
 	z = a * a;
-	p = -0x1.59aa384b00067p-16;
-	p = 0x1.64fe4c5b2714ap-14 + z * p;
-	p = -0x1.ec10d02c42d23p-13 + z * p;
-	p = 0x1.34c5ae44d3edcp-11 + z * p;
-	p = -0x1.7d97d06bd7b36p-10 + z * p;
-	p = 0x1.d6d3393d8f157p-9 + z * p;
-	p = -0x1.226e32f0428bep-7 + z * p;
-	p = 0x1.664f487714776p-6 + z * p;
-	p = -0x1.ba1ba1b9fecc1p-5 + z * p;
-	p = 0x1.1111111111032p-3 + z * p;
-	p = -0x1.5555555555555p-2 + z * p;
-	p = a + a * (z * p);
+	z2 = z * z;                             /* T(z) = te(z^2) + z to(z^2) */
+	te = -0x1.59aa384b00067p-16;
+	te = -0x1.ec10d02c42d23p-13 + z2 * te;
+	te = -0x1.7d97d06bd7b36p-10 + z2 * te;
+	te = -0x1.226e32f0428bep-7 + z2 * te;
+	te = -0x1.ba1ba1b9fecc1p-5 + z2 * te;
+	te = -0x1.5555555555555p-2 + z2 * te;
+	to = 0x1.64fe4c5b2714ap-14;
+	to = 0x1.34c5ae44d3edcp-11 + z2 * to;
+	to = 0x1.d6d3393d8f157p-9 + z2 * to;
+	to = 0x1.664f487714776p-6 + z2 * to;
+	to = 0x1.1111111111032p-3 + z2 * to;
+	p = a + a * (z * (te + z * to));
 
-	r = hn__exp_reduce(2.0 * (a > 20.0 ? 20.0 : a), &rlo, &k, &kb);
+	r = hn__exp_reduce(2.0 * hn__sel(a > 20.0, 20.0, a), &rlo, &k, &kb);
 	h = hn__exp_hilo(r, rlo, &l);
 	sc = hn__double((kb - 0x4338000000000000ULL + 1023) << 52);   /* 2^k */
 	eh = h * sc;
@@ -327,9 +345,9 @@ static inline double hn_tanh(double x)
 	ye = (1.0 - y) - w;
 	y = y + (ye + (w * w) * (0.5 * dl));    /* 2/(dh + dl) = w - w^2 dl/2 */
 
-	y = a < 0.55 ? p : y;
+	y = hn__sel(a < 0.55, p, y);
 	y = hn__double(hn__bits(y) | (hn__bits(x) & 0x8000000000000000ULL));
-	return hn__isnan(x) ? x : y;
+	return hn__sel(hn__isnan(x), x, y);
 }
 
 /* sigmoid x = 1/(1 + e^-x): with E = e^-|x| = eh + el,
@@ -340,7 +358,7 @@ static inline double hn_sigmoid(double x)
 	double a = hn__fabs(x), r, rlo, k, h, l, s1, s2, eh, el, dh, dl, num, nl, q, pr, res, inv;
 	unsigned long long kb;
 
-	a = a > 746.0 ? 746.0 : a;
+	a = hn__sel(a > 746.0, 746.0, a);
 	r = hn__exp_reduce(-a, &rlo, &k, &kb);
 	h = hn__exp_hilo(r, rlo, &l);
 	s1 = hn__scale1(kb);
@@ -349,14 +367,14 @@ static inline double hn_sigmoid(double x)
 	el = (l * s1) * s2;
 	dh = 1.0 + eh;                          /* 1 + E = dh + dl */
 	dl = ((1.0 - dh) + eh) + el;
-	num = x < 0.0 ? eh : 1.0;
-	nl = x < 0.0 ? el : 0.0;
+	num = hn__sel(x < 0.0, eh, 1.0);
+	nl = hn__sel(x < 0.0, el, 0.0);
 	q = num / dh;
 	pr = q * dh;                            /* num - q dh, exactly */
 	res = (num - pr) - hn__mul_err(q, dh, pr);
-	inv = x < 0.0 ? 1.0 - q : q;            /* 1/dh, to the few bits needed */
+	inv = hn__sel(x < 0.0, 1.0 - q, q);     /* 1/dh, to the few bits needed */
 	q = q + ((res + nl) - q * dl) * inv;
-	return hn__isnan(x) ? x : q;
+	return hn__sel(hn__isnan(x), x, q);
 }
 
 /* softplus x = log(1 + e^x) = x + log(1 + e^-x): the second form for
@@ -366,16 +384,16 @@ static inline double hn_softplus(double x)
 	double y, r, rlo, k, h, l, s1, s2, eh, el;
 	unsigned long long kb;
 
-	y = x > 1.0 ? -x : x;                   /* NaN: x is returned */
-	y = y < -746.0 ? -746.0 : y;
+	y = hn__sel(x > 1.0, -x, x);            /* NaN: x is returned */
+	y = hn__sel(y < -746.0, -746.0, y);
 	r = hn__exp_reduce(y, &rlo, &k, &kb);
 	h = hn__exp_hilo(r, rlo, &l);
 	s1 = hn__scale1(kb);
 	s2 = hn__scale2(kb);
 	eh = (h * s1) * s2;
 	el = (l * s1) * s2;
-	y = (x > 1.0 ? x : 0.0) + hn__log1p_hilo(eh, el);
-	return hn__isnan(x) ? x : y;
+	y = hn__sel(x > 1.0, x, 0.0) + hn__log1p_hilo(eh, el);
+	return hn__sel(hn__isnan(x), x, y);
 }
 
 /* trigonometric */
@@ -539,11 +557,11 @@ static inline double hn_sin(double x)
 		n = hn__rem_pio2_large(x, &rh, &rl);
 	s = hn__sin_kernel(rh, rl);
 	c = hn__cos_kernel(rh, rl);
-	y = (n & 1) ? c : s;
-	y = (n & 2) ? -y : y;
-	y = hn__fabs(x) < 0x1p-27 ? x : y;      /* sin x = x, keeps -0 */
-	y = hn__fabs(x) < hn__double(0x7ff0000000000000ULL) ? y : hn__nan();
-	return hn__isnan(x) ? x : y;
+	y = hn__sel((int)(n & 1), c, s);
+	y = hn__sel((int)(n >> 1), -y, y);
+	y = hn__sel(hn__fabs(x) < 0x1p-27, x, y);       /* sin x = x, keeps -0 */
+	y = hn__sel(hn__fabs(x) < hn__inf(), y, hn__nan());
+	return hn__sel(hn__isnan(x), x, y);
 }
 
 static inline double hn_cos(double x)
@@ -557,10 +575,10 @@ static inline double hn_cos(double x)
 		n = hn__rem_pio2_large(x, &rh, &rl);
 	s = hn__sin_kernel(rh, rl);
 	c = hn__cos_kernel(rh, rl);
-	y = (n & 1) ? s : c;
-	y = ((n + 1) & 2) ? -y : y;
-	y = hn__fabs(x) < hn__double(0x7ff0000000000000ULL) ? y : hn__nan();
-	return hn__isnan(x) ? x : y;
+	y = hn__sel((int)(n & 1), s, c);
+	y = hn__sel((int)(((n + 1) >> 1) & 1), -y, y);
+	y = hn__sel(hn__fabs(x) < hn__inf(), y, hn__nan());
+	return hn__sel(hn__isnan(x), x, y);
 }
 
 /* square root */
@@ -575,8 +593,8 @@ static inline double hn_sqrt(double x)
 {
 	double sc, us, a, ha, g, y, yu, yd, p, q, pe, qe, special;
 
-	sc = x < 0x1p-1000 ? 0x1p108 : (x > 0x1p1000 ? 0x1p-108 : 1.0);
-	us = x < 0x1p-1000 ? 0x1p-54 : (x > 0x1p1000 ? 0x1p54 : 1.0);
+	sc = hn__sel(x < 0x1p-1000, 0x1p108, hn__sel(x > 0x1p1000, 0x1p-108, 1.0));
+	us = hn__sel(x < 0x1p-1000, 0x1p-54, hn__sel(x > 0x1p1000, 0x1p54, 1.0));
 	a = x * sc;
 	ha = 0.5 * a;
 	g = hn__double(0x5fe6eb50c7b537a9ULL - (hn__bits(a) >> 1));
@@ -592,26 +610,85 @@ static inline double hn_sqrt(double x)
 	pe = hn__mul_err(y, yu, p);
 	q = yd * y;
 	qe = hn__mul_err(yd, y, q);
-	y = a - p > pe ? yu : (a - q <= qe ? yd : y);  /* a - p, a - q exact */
+	y = hn__sel(a - p > pe, yu, hn__sel(a - q <= qe, yd, y));  /* a - p, a - q exact */
 	y = y * us;
-	special = x < 0.0 ? hn__nan() : x;     /* +-0, +Inf, NaN: x */
-	y = x < hn__double(0x7ff0000000000000ULL) ? y : special;
-	y = x > 0.0 ? y : special;
-	return hn__isnan(x) ? x : y;
+	special = hn__sel(x < 0.0, hn__nan(), x);       /* +-0, +Inf, NaN: x */
+	y = hn__sel((x > 0.0) & (x < hn__inf()), y, special);
+	return hn__sel(hn__isnan(x), x, y);
 }
 
-/* float versions: computed in double, rounded once */
+/* float versions: computed in double, rounded once. A NaN argument is
+ * returned unchanged by a select on its bits: a float -> double -> float
+ * round trip would quiet a signaling NaN with some compilers only. */
 
-static inline float hn_expf(float x) { return (float)hn_exp((double)x); }
-static inline float hn_expm1f(float x) { return (float)hn_expm1((double)x); }
-static inline float hn_logf(float x) { return (float)hn_log((double)x); }
-static inline float hn_log1pf(float x) { return (float)hn_log1p((double)x); }
-static inline float hn_tanhf(float x) { return (float)hn_tanh((double)x); }
-static inline float hn_sinf(float x) { return (float)hn_sin((double)x); }
-static inline float hn_cosf(float x) { return (float)hn_cos((double)x); }
-static inline float hn_sqrtf(float x) { return (float)hn_sqrt((double)x); }
-static inline float hn_sigmoidf(float x) { return (float)hn_sigmoid((double)x); }
-static inline float hn_softplusf(float x) { return (float)hn_softplus((double)x); }
+static inline float hn__self(int c, float a, float b)
+{
+	union { float f; unsigned int u; } va, vb;
+	unsigned int m = 0 - (unsigned int)c;
+
+	va.f = a;
+	vb.f = b;
+	va.u = (va.u & m) | (vb.u & ~m);
+	return va.f;
+}
+
+static inline int hn__isnanf(float x)
+{
+	union { float f; unsigned int u; } v;
+
+	v.f = x;
+	return (v.u & 0x7fffffffU) > 0x7f800000U;
+}
+
+static inline float hn_expf(float x)
+{
+	return hn__self(hn__isnanf(x), x, (float)hn_exp((double)x));
+}
+
+static inline float hn_expm1f(float x)
+{
+	return hn__self(hn__isnanf(x), x, (float)hn_expm1((double)x));
+}
+
+static inline float hn_logf(float x)
+{
+	return hn__self(hn__isnanf(x), x, (float)hn_log((double)x));
+}
+
+static inline float hn_log1pf(float x)
+{
+	return hn__self(hn__isnanf(x), x, (float)hn_log1p((double)x));
+}
+
+static inline float hn_tanhf(float x)
+{
+	return hn__self(hn__isnanf(x), x, (float)hn_tanh((double)x));
+}
+
+static inline float hn_sinf(float x)
+{
+	return hn__self(hn__isnanf(x), x, (float)hn_sin((double)x));
+}
+
+static inline float hn_cosf(float x)
+{
+	return hn__self(hn__isnanf(x), x, (float)hn_cos((double)x));
+}
+
+static inline float hn_sqrtf(float x)
+{
+	return hn__self(hn__isnanf(x), x, (float)hn_sqrt((double)x));
+}
+
+static inline float hn_sigmoidf(float x)
+{
+	return hn__self(hn__isnanf(x), x, (float)hn_sigmoid((double)x));
+}
+
+static inline float hn_softplusf(float x)
+{
+	return hn__self(hn__isnanf(x), x, (float)hn_softplus((double)x));
+}
 
 /* exact helpers: powers by repeated multiplication, abs, sign, relu, step */
 static inline double hn_powi(double x, int k) {
@@ -650,10 +727,11 @@ typedef double hn_real;
 __extension__ typedef hn_real hn_vec __attribute__((vector_size(32), aligned(sizeof(hn_real)), may_alias));
 #define HN_LD(p) (*(const hn_vec *)(const void *)(p))
 #define HN_ST(p, v) (*(hn_vec *)(void *)(p) = (v))
-static inline hn_vec hn_splat(hn_real x) { hn_vec v = {0}; return v + x; }
+#define hn_splat(x) (hn_vec_zero + (x))
+static const hn_vec hn_vec_zero = {0};
 #endif
 
-static void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
+static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
 {
   long i = 0;
   int j = 0, p;
@@ -725,56 +803,91 @@ static void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, const hn_r
 #endif
 }
 
-static void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
+/* the fixed reduction tree of the eight lanes */
+static inline hn_real hn_lanes8(const hn_real *s)
+{
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
 {
   long i;
-  int j, p, l, K8 = K / 8 * 8;
+  int j, p, l, q, K8 = K / 8 * 8;
   for (i = 0; i < R; i++) {
     const hn_real *ai = a + i * K;
-    for (j = 0; j < M; j++) {
+    hn_real *yi = y + i * M;
+    j = 0;
+#ifdef HN_VECTOR
+    for (; j + 4 <= M; j += 4) { /* four outputs share each load of a */
+      hn_real s[4][8];
+#if HN_VW == 4
+      hn_vec c[4][2] = {{{0}}};
+      for (p = 0; p < K8; p += 8) {
+        hn_vec x0 = HN_LD(ai + p), x1 = HN_LD(ai + p + 4);
+        for (q = 0; q < 4; q++) {
+          const hn_real *bq = b + (long)(j + q) * K + p;
+          c[q][0] += x0 * HN_LD(bq), c[q][1] += x1 * HN_LD(bq + 4);
+        }
+      }
+      for (q = 0; q < 4; q++)
+        for (l = 0; l < 4; l++) s[q][l] = c[q][0][l], s[q][l + 4] = c[q][1][l];
+#else
+      hn_vec c[4] = {{0}};
+      for (p = 0; p < K8; p += 8) {
+        hn_vec x0 = HN_LD(ai + p);
+        for (q = 0; q < 4; q++) c[q] += x0 * HN_LD(b + (long)(j + q) * K + p);
+      }
+      for (q = 0; q < 4; q++)
+        for (l = 0; l < 8; l++) s[q][l] = c[q][l];
+#endif
+      for (q = 0; q < 4; q++) {
+        const hn_real *bq = b + (long)(j + q) * K;
+        for (p = K8; p < K; p++) s[q][p - K8] += ai[p] * bq[p];
+        yi[j + q] = hn_lanes8(s[q]);
+      }
+    }
+#endif
+    for (; j < M; j++) {
       const hn_real *bj = b + (long)j * K;
       hn_real s[8];
-#ifdef HN_VECTOR
-#if HN_VW == 4
-      hn_vec c0 = {0}, c1 = {0};
-      for (p = 0; p < K8; p += 8) c0 += HN_LD(ai + p) * HN_LD(bj + p), c1 += HN_LD(ai + p + 4) * HN_LD(bj + p + 4);
-      for (l = 0; l < 4; l++) s[l] = c0[l], s[l + 4] = c1[l];
-#else
-      hn_vec c0 = {0};
-      for (p = 0; p < K8; p += 8) c0 += HN_LD(ai + p) * HN_LD(bj + p);
-      for (l = 0; l < 8; l++) s[l] = c0[l];
-#endif
-#else
       for (l = 0; l < 8; l++) s[l] = 0;
       for (p = 0; p < K8; p += 8)
         for (l = 0; l < 8; l++) s[l] += ai[p + l] * bj[p + l];
-#endif
       for (p = K8; p < K; p++) s[p - K8] += ai[p] * bj[p];
-      y[i * M + j] = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+      yi[j] = hn_lanes8(s);
     }
   }
 }
 
-static void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
+static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
 {
   long r;
   int k = 0, j = 0;
 #ifdef HN_VECTOR
-  for (; k + 2 <= K; k += 2) {
-    hn_real *y0 = y + (long)k * M, *y1 = y0 + M;
+  for (; k + 4 <= K; k += 4) { /* four rows of y, two vectors wide */
+    hn_real *y0 = y + (long)k * M, *y1 = y0 + M, *y2 = y1 + M, *y3 = y2 + M;
     for (j = 0; j + 2 * HN_VW <= M; j += 2 * HN_VW) {
       hn_vec c00 = HN_LD(y0 + j), c01 = HN_LD(y0 + j + HN_VW), c10 = HN_LD(y1 + j), c11 = HN_LD(y1 + j + HN_VW);
+      hn_vec c20 = HN_LD(y2 + j), c21 = HN_LD(y2 + j + HN_VW), c30 = HN_LD(y3 + j), c31 = HN_LD(y3 + j + HN_VW);
       for (r = 0; r < R; r++) {
-        const hn_real *br = b + r * M + j;
-        hn_vec b0 = HN_LD(br), b1 = HN_LD(br + HN_VW), x0 = hn_splat(a[r * K + k]), x1 = hn_splat(a[r * K + k + 1]);
-        c00 += x0 * b0, c01 += x0 * b1, c10 += x1 * b0, c11 += x1 * b1;
+        const hn_real *br = b + r * M + j, *ar = a + r * K + k;
+        hn_vec b0 = HN_LD(br), b1 = HN_LD(br + HN_VW), x;
+        x = hn_splat(ar[0]), c00 += x * b0, c01 += x * b1;
+        x = hn_splat(ar[1]), c10 += x * b0, c11 += x * b1;
+        x = hn_splat(ar[2]), c20 += x * b0, c21 += x * b1;
+        x = hn_splat(ar[3]), c30 += x * b0, c31 += x * b1;
       }
       HN_ST(y0 + j, c00), HN_ST(y0 + j + HN_VW, c01), HN_ST(y1 + j, c10), HN_ST(y1 + j + HN_VW, c11);
+      HN_ST(y2 + j, c20), HN_ST(y2 + j + HN_VW, c21), HN_ST(y3 + j, c30), HN_ST(y3 + j + HN_VW, c31);
     }
     for (; j < M; j++) {
-      hn_real c0 = y0[j], c1 = y1[j];
-      for (r = 0; r < R; r++) c0 += a[r * K + k] * b[r * M + j], c1 += a[r * K + k + 1] * b[r * M + j];
-      y0[j] = c0, y1[j] = c1;
+      int q;
+      for (q = 0; q < 4; q++) {
+        hn_real *yq = y + (long)(k + q) * M + j, c0 = *yq;
+        const hn_real *aq = a + k + q, *bj = b + j;
+        for (r = 0; r < R; r++) c0 += aq[r * K] * bj[r * M];
+        *yq = c0;
+      }
     }
   }
   for (; k < K; k++) {
