@@ -19,9 +19,9 @@ B        = build
 ELEMFN   = compiler/elemfn.c
 
 COMPILER = ir autodiff front schedule emit jit init model
-RUNTIME  = rng integrate adam
+RUNTIME  = rng integrate adam npy data
 LIBOBJ   = $(COMPILER:%=$(B)/compiler/%.o) $(RUNTIME:%=$(B)/runtime/%.o) $(B)/lualib.o $(B)/elemfn_text.o $(B)/kernels_text.o
-TESTS    = $(patsubst tests/%.c,$(B)/%,$(wildcard tests/test_*.c))
+TESTS    = $(patsubst %,$(B)/test_%,ad models elemfn integrate data)
 LUALIB   = $(shell find compiler/lib -name '*.lua' | LC_ALL=C sort)
 
 all: deps $(B)/hnnc
@@ -65,7 +65,7 @@ $(B)/test_%: tests/test_%.c $(LIBOBJ) tests/check.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Icompiler -Iruntime -o $@ $< $(LIBOBJ) -lcmocka $(LDLIBS)
 
 test: all $(TESTS)
-	@sh tests/run.sh $(B)
+	@sh tests/run.sh $(B) $(TESTS)
 
 bench: all $(B)/bench_step
 	@sh tests/bench/run.sh $(B)

@@ -705,6 +705,7 @@ static int l_fn(lua_State *L) {
   f->name = xstrdup(name);
   f->loc = declloc;
   f->in = xmalloc((nparams + 1) * sizeof *f->in);
+  g->nfunc++; /* from here on the graph owns f */
   /* every key of the shape table must be an input */
   lua_pushnil(L);
   while (lua_next(L, 2)) {
@@ -718,7 +719,6 @@ static int l_fn(lua_State *L) {
     lua_pop(L, 1);
     if (!found) ERR(L, "'%s' has no input named '%s'", name, k);
   }
-  g->nfunc++; /* from here on the graph owns f */
   base = lua_gettop(L);
   lua_pushvalue(L, 3);
   for (i = 1; i <= nparams; i++) {

@@ -192,7 +192,7 @@ static int intern(Graph *g, Node n, const int *in) {
     g->cappool = 2 * (g->cappool + n.nin) + 256;
     g->pool = xrealloc(g->pool, g->cappool * sizeof *g->pool);
   }
-  memcpy(g->pool + g->npool, in, n.nin * sizeof *in);
+  if (n.nin) memcpy(g->pool + g->npool, in, n.nin * sizeof *in);
   n.inoff = g->npool;
   g->npool += n.nin;
   if (g->nnode == g->capnode) {
