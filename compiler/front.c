@@ -753,6 +753,44 @@ static int l_fn(lua_State *L) {
   return 0;
 }
 
+static const char *const train_options[] = {"task", "system", "steps", "lr", "weight_decay", "batch", NULL};
+
+/* train{task = "pendulum", system = "../systems/pendulum.lua", steps = 2001,
+ * lr = 1e-3, weight_decay = 1e-4, batch = 0}: how `hnnc train` trains this
+ * model. system is relative to the model file. */
+static int l_train(lua_State *L) {
+  Graph *g = enter(L);
+  Front *F = front(L);
+  TrainSpec *t = &g->train;
+  const char *s;
+  static const char *const tasks[] = {"spring", "pendulum", "two_body", NULL};
+  int i;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  check_options(L, 1, "train", train_options);
+  if (t->present) ERR(L, "hn.train is given twice");
+  memset(t, 0, sizeof *t);
+  t->present = 1, t->loc = g->curloc;
+  lua_getfield(L, 1, "task");
+  if (!(s = lua_tostring(L, -1))) ERR(L, "hn.train needs task = \"spring\", \"pendulum\" or \"two_body\"");
+  for (i = 0; tasks[i] && strcmp(tasks[i], s); i++) {}
+  if (!tasks[i]) ERR(L, "unknown task '%s' (expected spring, pendulum or two_body)", s);
+  snprintf(t->task, sizeof t->task, "%s", s);
+  lua_getfield(L, 1, "system");
+  if (!(s = lua_tostring(L, -1))) ERR(L, "hn.train needs system = \"path/to/system.lua\" (relative to this file)");
+  {
+    const char *slash = strrchr(F->path, '/');
+    if (s[0] == '/' || !slash) snprintf(t->system, sizeof t->system, "%s", s);
+    else snprintf(t->system, sizeof t->system, "%.*s/%s", (int)(slash - F->path), F->path, s);
+  }
+  t->steps = (long)num_option(L, 1, "steps", 2001);
+  t->lr = num_option(L, 1, "lr", 1e-3);
+  t->weight_decay = num_option(L, 1, "weight_decay", 0);
+  t->batch = (long)num_option(L, 1, "batch", 0);
+  if (t->steps < 0 || t->lr <= 0 || t->weight_decay < 0 || t->batch < 0)
+    ERR(L, "hn.train: steps, batch and weight_decay must be >= 0 and lr > 0");
+  return 0;
+}
+
 static const char *const model_options[] = {"name", "dtype", "seed", NULL};
 
 /* model{name = "pendulum_hnn", dtype = "double", seed = 0} */
@@ -889,7 +927,7 @@ static const luaL_Reg core_funcs[] = {
     {"dot", l_dot}, {"concat", l_concat}, {"split", l_split}, {"slice", l_slice}, {"reshape", l_reshape},
     {"const", l_const}, {"zeros", l_zeros}, {"ones", l_ones}, {"batch_sum", l_batch_sum},
     {"batch_mean", l_batch_mean}, {"gradient", l_gradient}, {"vjp", l_vjp}, {"jvp", l_jvp},
-    {"param", l_param}, {"params", l_params}, {"fn", l_fn}, {"model", l_model},
+    {"param", l_param}, {"params", l_params}, {"fn", l_fn}, {"model", l_model}, {"train", l_train},
     {"shape", l_shape}, {"size", l_size}, {NULL, NULL}};
 
 static const luaL_Reg tensor_meta[] = {

@@ -58,6 +58,16 @@ typedef struct Func {
   int loc;
 } Func;
 
+/* Training settings of a model file, from hn.train{...} (see front.c). */
+typedef struct TrainSpec {
+  int present, loc;
+  char task[32];       /* data set recipe: spring, pendulum, two_body        */
+  char system[1024];   /* the analytic system model (true H, data), a path   */
+  long steps;          /* Adam updates                                       */
+  double lr, weight_decay;
+  long batch;          /* rows per step; 0 = full batch                      */
+} TrainSpec;
+
 typedef struct Graph Graph;
 struct Graph {
   Node *node; int nnode, capnode;
@@ -71,6 +81,7 @@ struct Graph {
   int is_float;                          /* element type float (else double) */
   uint64_t seed;
   int curloc;                            /* location given to new nodes   */
+  TrainSpec train;
   /* errors: ir_error formats into errmsg and calls throw, which never
    * returns (a longjmp, or lua_error while tracing) */
   char errmsg[2048];

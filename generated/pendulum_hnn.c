@@ -925,49 +925,49 @@ void pendulum_hnn_H(int n, const double *theta, const double *in_x, double *out_
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %7 = matmul %6 %0 NN : [1,200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %7 = matmul %6 %0 NN : [1,200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 2;
       const double *restrict b = theta + 0;
       hn_mm_nn((long)nc * 1, 2, 200, a, b, y);
     }
-    { /* %9 = add %8 %1 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %9 = add %8 %1 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 6400;
       const double *restrict a = ws + 0;
       const double *restrict b = theta + 400;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] + b[i];
     }
-    { /* %10 = tanh %9 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %10 = tanh %9 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 6400;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = hn_tanh(a[i]);
     }
-    { /* %12 = matmul %11 %2 NN : [1,200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %12 = matmul %11 %2 NN : [1,200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 6400;
       const double *restrict a = ws + 0;
       const double *restrict b = theta + 600;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %14 = add %13 %3 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %14 = add %13 %3 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 6400;
       const double *restrict b = theta + 40600;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] + b[i];
     }
-    { /* %15 = tanh %14 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %15 = tanh %14 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 6400;
       const double *restrict a = ws + 0;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = hn_tanh(a[i]);
     }
-    { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/hnn/pendulum.lua:10 */
+    { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 6400;
       const double *restrict b = theta + 40800;
       hn_mm_nn((long)nc * 1, 200, 2, a, b, y);
     }
-    { /* %19 = slice %18 : [1] per sample, models/hnn/pendulum.lua:10 */
+    { /* %19 = slice %18 : [1] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 64;
       const double *restrict a = ws + 0;
       for (int s = 0; s < nc; s++) {
@@ -993,20 +993,20 @@ void pendulum_hnn_field(int n, const double *theta, const double *in_x, double *
 {
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
-  { /* %38 = const : [1], models/hnn/pendulum.lua:10 */
+  { /* %38 = const : [1], models/hnn/pendulum.lua:14 */
     double *restrict y = ws + 0;
     for (int i = 0; i < 1; i++) y[i] = 1.0;
   }
-  { /* %39 = const : [1], models/hnn/pendulum.lua:10 */
+  { /* %39 = const : [1], models/hnn/pendulum.lua:14 */
     double *restrict y = ws + 8;
     for (int i = 0; i < 1; i++) y[i] = 0.0;
   }
-  { /* %40 = concat %39 %38 : [2], models/hnn/pendulum.lua:10 */
+  { /* %40 = concat %39 %38 : [2], models/hnn/pendulum.lua:14 */
     double *restrict y = ws + 16;
     y[0] = (ws + 8)[0];
     y[1] = (ws + 0)[0];
   }
-  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/pendulum.lua:10 */
+  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/pendulum.lua:14 */
     double *restrict y = ws + 24;
     const double *restrict a = ws + 16;
     const double *restrict b = theta + 40800;
@@ -1025,88 +1025,88 @@ void pendulum_hnn_field(int n, const double *theta, const double *in_x, double *
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %23 = matmul %22 %0 NN : [1,200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %23 = matmul %22 %0 NN : [1,200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 224;
       const double *restrict a = in_x + (long)s0 * 2;
       const double *restrict b = theta + 0;
       hn_mm_nn((long)nc * 1, 2, 200, a, b, y);
     }
-    { /* %25 = add %24 %1 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %25 = add %24 %1 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 6624;
       const double *restrict a = ws + 224;
       const double *restrict b = theta + 400;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] + b[i];
     }
-    { /* %26 = tanh %25 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %26 = tanh %25 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 6624;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = hn_tanh(a[i]);
     }
-    { /* %28 = matmul %27 %2 NN : [1,200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %28 = matmul %27 %2 NN : [1,200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 6624;
       const double *restrict a = ws + 224;
       const double *restrict b = theta + 600;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %30 = add %29 %3 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %30 = add %29 %3 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 13024;
       const double *restrict a = ws + 6624;
       const double *restrict b = theta + 40600;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] + b[i];
     }
-    { /* %31 = tanh %30 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %31 = tanh %30 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 6624;
       const double *restrict a = ws + 13024;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = hn_tanh(a[i]);
     }
-    { /* %46 = square %31 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %46 = square %31 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 13024;
       const double *restrict a = ws + 6624;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * a[i];
     }
-    { /* %47 = sub %37 %46 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %47 = sub %37 %46 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 6624;
       const double *restrict b = ws + 13024;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = 1.0 - b[i];
     }
-    { /* %48 = mul %45 %47 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %48 = mul %45 %47 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 13024;
       const double *restrict a = ws + 24;
       const double *restrict b = ws + 6624;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[s * 200L + i] = a[i] * b[s * 200L + i];
     }
-    { /* %50 = matmul %49 %2 NT : [1,200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %50 = matmul %49 %2 NT : [1,200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 6624;
       const double *restrict a = ws + 13024;
       const double *restrict b = theta + 600;
       hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %53 = square %26 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %53 = square %26 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 13024;
       const double *restrict a = ws + 224;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * a[i];
     }
-    { /* %54 = sub %37 %53 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %54 = sub %37 %53 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 224;
       const double *restrict b = ws + 13024;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = 1.0 - b[i];
     }
-    { /* %55 = mul %52 %54 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %55 = mul %52 %54 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 13024;
       const double *restrict a = ws + 6624;
       const double *restrict b = ws + 224;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
     }
-    { /* %57 = matmul %56 %0 NT : [1,2] per sample, models/hnn/pendulum.lua:10 */
+    { /* %57 = matmul %56 %0 NT : [1,2] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 13024;
       const double *restrict b = theta + 0;
       hn_mm_nt((long)nc * 1, 200, 2, a, b, y);
     }
-    { /* %60 = slice %59 : [1] per sample, models/hnn/pendulum.lua:19 */
+    { /* %60 = slice %59 : [1] per sample, models/hnn/pendulum.lua:22 */
       double *restrict y = ws + 288;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1115,7 +1115,7 @@ void pendulum_hnn_field(int n, const double *theta, const double *in_x, double *
         ys[0] = as[0];
       }
     }
-    { /* %61 = slice %59 : [1] per sample, models/hnn/pendulum.lua:19 */
+    { /* %61 = slice %59 : [1] per sample, models/hnn/pendulum.lua:22 */
       double *restrict y = ws + 320;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1124,12 +1124,12 @@ void pendulum_hnn_field(int n, const double *theta, const double *in_x, double *
         ys[0] = as[1];
       }
     }
-    { /* %62 = neg %60 : [1] per sample, models/hnn/pendulum.lua:19 */
+    { /* %62 = neg %60 : [1] per sample, models/hnn/pendulum.lua:22 */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 288;
       for (long i = 0; i < nc; i++) y[i] = -a[i];
     }
-    { /* %63 = concat %61 %62 : [2] per sample, models/hnn/pendulum.lua:19 */
+    { /* %63 = concat %61 %62 : [2] per sample, models/hnn/pendulum.lua:22 */
       double *restrict y = out_y0 + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 2;
@@ -1150,20 +1150,20 @@ void pendulum_hnn_loss(int n, const double *theta, const double *in_x, const dou
 {
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
-  { /* %38 = const : [1], models/hnn/pendulum.lua:10 */
+  { /* %38 = const : [1], models/hnn/pendulum.lua:14 */
     double *restrict y = ws + 0;
     for (int i = 0; i < 1; i++) y[i] = 1.0;
   }
-  { /* %39 = const : [1], models/hnn/pendulum.lua:10 */
+  { /* %39 = const : [1], models/hnn/pendulum.lua:14 */
     double *restrict y = ws + 8;
     for (int i = 0; i < 1; i++) y[i] = 0.0;
   }
-  { /* %40 = concat %39 %38 : [2], models/hnn/pendulum.lua:10 */
+  { /* %40 = concat %39 %38 : [2], models/hnn/pendulum.lua:14 */
     double *restrict y = ws + 16;
     y[0] = (ws + 8)[0];
     y[1] = (ws + 0)[0];
   }
-  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/pendulum.lua:10 */
+  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/pendulum.lua:14 */
     double *restrict y = ws + 24;
     const double *restrict a = ws + 16;
     const double *restrict b = theta + 40800;
@@ -1183,88 +1183,88 @@ void pendulum_hnn_loss(int n, const double *theta, const double *in_x, const dou
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %67 = matmul %66 %0 NN : [1,200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %67 = matmul %66 %0 NN : [1,200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 224;
       const double *restrict a = in_x + (long)s0 * 2;
       const double *restrict b = theta + 0;
       hn_mm_nn((long)nc * 1, 2, 200, a, b, y);
     }
-    { /* %69 = add %68 %1 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %69 = add %68 %1 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 6624;
       const double *restrict a = ws + 224;
       const double *restrict b = theta + 400;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] + b[i];
     }
-    { /* %70 = tanh %69 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %70 = tanh %69 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 6624;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = hn_tanh(a[i]);
     }
-    { /* %72 = matmul %71 %2 NN : [1,200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %72 = matmul %71 %2 NN : [1,200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 6624;
       const double *restrict a = ws + 224;
       const double *restrict b = theta + 600;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %74 = add %73 %3 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %74 = add %73 %3 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 13024;
       const double *restrict a = ws + 6624;
       const double *restrict b = theta + 40600;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] + b[i];
     }
-    { /* %75 = tanh %74 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %75 = tanh %74 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 6624;
       const double *restrict a = ws + 13024;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = hn_tanh(a[i]);
     }
-    { /* %83 = square %75 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %83 = square %75 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 13024;
       const double *restrict a = ws + 6624;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * a[i];
     }
-    { /* %84 = sub %37 %83 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %84 = sub %37 %83 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 6624;
       const double *restrict b = ws + 13024;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = 1.0 - b[i];
     }
-    { /* %85 = mul %45 %84 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %85 = mul %45 %84 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 13024;
       const double *restrict a = ws + 24;
       const double *restrict b = ws + 6624;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[s * 200L + i] = a[i] * b[s * 200L + i];
     }
-    { /* %87 = matmul %86 %2 NT : [1,200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %87 = matmul %86 %2 NT : [1,200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 6624;
       const double *restrict a = ws + 13024;
       const double *restrict b = theta + 600;
       hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %90 = square %70 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %90 = square %70 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 13024;
       const double *restrict a = ws + 224;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * a[i];
     }
-    { /* %91 = sub %37 %90 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %91 = sub %37 %90 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 224;
       const double *restrict b = ws + 13024;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = 1.0 - b[i];
     }
-    { /* %92 = mul %89 %91 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %92 = mul %89 %91 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 13024;
       const double *restrict a = ws + 6624;
       const double *restrict b = ws + 224;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
     }
-    { /* %94 = matmul %93 %0 NT : [1,2] per sample, models/hnn/pendulum.lua:10 */
+    { /* %94 = matmul %93 %0 NT : [1,2] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 13024;
       const double *restrict b = theta + 0;
       hn_mm_nt((long)nc * 1, 200, 2, a, b, y);
     }
-    { /* %97 = slice %96 : [1] per sample, models/hnn/pendulum.lua:15 */
+    { /* %97 = slice %96 : [1] per sample, models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 288;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1273,7 +1273,7 @@ void pendulum_hnn_loss(int n, const double *theta, const double *in_x, const dou
         ys[0] = as[0];
       }
     }
-    { /* %98 = slice %96 : [1] per sample, models/hnn/pendulum.lua:15 */
+    { /* %98 = slice %96 : [1] per sample, models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 320;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1282,12 +1282,12 @@ void pendulum_hnn_loss(int n, const double *theta, const double *in_x, const dou
         ys[0] = as[1];
       }
     }
-    { /* %99 = neg %97 : [1] per sample, models/hnn/pendulum.lua:15 */
+    { /* %99 = neg %97 : [1] per sample, models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 288;
       for (long i = 0; i < nc; i++) y[i] = -a[i];
     }
-    { /* %100 = concat %98 %99 : [2] per sample, models/hnn/pendulum.lua:15 */
+    { /* %100 = concat %98 %99 : [2] per sample, models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 256;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 2;
@@ -1295,18 +1295,18 @@ void pendulum_hnn_loss(int n, const double *theta, const double *in_x, const dou
         ys[1] = (ws + 224)[(long)s * 1 + 0];
       }
     }
-    { /* %101 = sub %100 %65 : [2] per sample, models/hnn/pendulum.lua:15 */
+    { /* %101 = sub %100 %65 : [2] per sample, models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 320;
       const double *restrict a = ws + 256;
       const double *restrict b = in_xdot + (long)s0 * 2;
       for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] - b[i];
     }
-    { /* %102 = square %101 : [2] per sample, models/hnn/pendulum.lua:15 */
+    { /* %102 = square %101 : [2] per sample, models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 320;
       for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * a[i];
     }
-    { /* %103 = sum %102 : [] per sample, models/hnn/pendulum.lua:15 */
+    { /* %103 = sum %102 : [] per sample, models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 288;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1319,12 +1319,12 @@ void pendulum_hnn_loss(int n, const double *theta, const double *in_x, const dou
         }
       }
     }
-    { /* %105 = div %103 %104 : [] per sample, models/hnn/pendulum.lua:15 */
+    { /* %105 = div %103 %104 : [] per sample, models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 288;
       for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
     }
-    { /* %107 = bsum %105 : [], models/hnn/pendulum.lua:15 */
+    { /* %107 = bsum %105 : [], models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++)
@@ -1332,7 +1332,7 @@ void pendulum_hnn_loss(int n, const double *theta, const double *in_x, const dou
     }
   }
   /* phase 2: shared values */
-  { /* %108 = div %107 %106 : [], models/hnn/pendulum.lua:15 */
+  { /* %108 = div %107 %106 : [], models/hnn/pendulum.lua:18 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 0;
     for (int i = 0; i < 1; i++) y[i] = a[0] / (double)n;
@@ -1349,20 +1349,20 @@ void pendulum_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
 {
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
-  { /* %38 = const : [1], models/hnn/pendulum.lua:10 */
+  { /* %38 = const : [1], models/hnn/pendulum.lua:14 */
     double *restrict y = ws + 0;
     for (int i = 0; i < 1; i++) y[i] = 1.0;
   }
-  { /* %39 = const : [1], models/hnn/pendulum.lua:10 */
+  { /* %39 = const : [1], models/hnn/pendulum.lua:14 */
     double *restrict y = ws + 8;
     for (int i = 0; i < 1; i++) y[i] = 0.0;
   }
-  { /* %40 = concat %39 %38 : [2], models/hnn/pendulum.lua:10 */
+  { /* %40 = concat %39 %38 : [2], models/hnn/pendulum.lua:14 */
     double *restrict y = ws + 16;
     y[0] = (ws + 8)[0];
     y[1] = (ws + 0)[0];
   }
-  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/pendulum.lua:10 */
+  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/pendulum.lua:14 */
     double *restrict y = ws + 24;
     const double *restrict a = ws + 16;
     const double *restrict b = theta + 40800;
@@ -1377,16 +1377,16 @@ void pendulum_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
         }
     }
   }
-  { /* %152 = div %37 %106 : [], models/hnn/pendulum.lua:15 */
+  { /* %152 = div %37 %106 : [], models/hnn/pendulum.lua:18 */
     double *restrict y = ws + 0;
     for (int i = 0; i < 1; i++) y[i] = 1.0 / (double)n;
   }
-  { /* %153 = div %152 %104 : [], models/hnn/pendulum.lua:15 */
+  { /* %153 = div %152 %104 : [], models/hnn/pendulum.lua:18 */
     double *restrict y = ws + 8;
     const double *restrict a = ws + 0;
     for (int i = 0; i < 1; i++) y[i] = a[0] / 2.0;
   }
-  { /* %154 = expand %153 : [2], models/hnn/pendulum.lua:15 */
+  { /* %154 = expand %153 : [2], models/hnn/pendulum.lua:18 */
     double *restrict y = ws + 0;
     const double *restrict a = ws + 8;
     for (long l = 0; l < 2; l++)
@@ -1404,88 +1404,88 @@ void pendulum_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %112 = matmul %111 %0 NN : [1,200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %112 = matmul %111 %0 NN : [1,200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 81224;
       const double *restrict a = in_x + (long)s0 * 2;
       const double *restrict b = theta + 0;
       hn_mm_nn((long)nc * 1, 2, 200, a, b, y);
     }
-    { /* %114 = add %113 %1 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %114 = add %113 %1 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 87624;
       const double *restrict a = ws + 81224;
       const double *restrict b = theta + 400;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] + b[i];
     }
-    { /* %115 = tanh %114 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %115 = tanh %114 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 81224;
       const double *restrict a = ws + 87624;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = hn_tanh(a[i]);
     }
-    { /* %117 = matmul %116 %2 NN : [1,200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %117 = matmul %116 %2 NN : [1,200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 87624;
       const double *restrict a = ws + 81224;
       const double *restrict b = theta + 600;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %119 = add %118 %3 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %119 = add %118 %3 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 94024;
       const double *restrict a = ws + 87624;
       const double *restrict b = theta + 40600;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] + b[i];
     }
-    { /* %120 = tanh %119 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %120 = tanh %119 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 87624;
       const double *restrict a = ws + 94024;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = hn_tanh(a[i]);
     }
-    { /* %128 = square %120 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %128 = square %120 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 94024;
       const double *restrict a = ws + 87624;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * a[i];
     }
-    { /* %129 = sub %37 %128 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %129 = sub %37 %128 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 100424;
       const double *restrict b = ws + 94024;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = 1.0 - b[i];
     }
-    { /* %130 = mul %45 %129 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %130 = mul %45 %129 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 94024;
       const double *restrict a = ws + 24;
       const double *restrict b = ws + 100424;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[s * 200L + i] = a[i] * b[s * 200L + i];
     }
-    { /* %132 = matmul %131 %2 NT : [1,200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %132 = matmul %131 %2 NT : [1,200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 106824;
       const double *restrict a = ws + 94024;
       const double *restrict b = theta + 600;
       hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %135 = square %115 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %135 = square %115 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 113224;
       const double *restrict a = ws + 81224;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * a[i];
     }
-    { /* %136 = sub %37 %135 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %136 = sub %37 %135 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 119624;
       const double *restrict b = ws + 113224;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = 1.0 - b[i];
     }
-    { /* %137 = mul %134 %136 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %137 = mul %134 %136 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 113224;
       const double *restrict a = ws + 106824;
       const double *restrict b = ws + 119624;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
     }
-    { /* %139 = matmul %138 %0 NT : [1,2] per sample, models/hnn/pendulum.lua:10 */
+    { /* %139 = matmul %138 %0 NT : [1,2] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 126024;
       const double *restrict a = ws + 113224;
       const double *restrict b = theta + 0;
       hn_mm_nt((long)nc * 1, 200, 2, a, b, y);
     }
-    { /* %142 = slice %141 : [1] per sample, models/hnn/pendulum.lua:15 */
+    { /* %142 = slice %141 : [1] per sample, models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 126088;
       const double *restrict a = ws + 126024;
       for (int s = 0; s < nc; s++) {
@@ -1494,7 +1494,7 @@ void pendulum_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
         ys[0] = as[0];
       }
     }
-    { /* %143 = slice %141 : [1] per sample, models/hnn/pendulum.lua:15 */
+    { /* %143 = slice %141 : [1] per sample, models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 126120;
       const double *restrict a = ws + 126024;
       for (int s = 0; s < nc; s++) {
@@ -1503,12 +1503,12 @@ void pendulum_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
         ys[0] = as[1];
       }
     }
-    { /* %144 = neg %142 : [1] per sample, models/hnn/pendulum.lua:15 */
+    { /* %144 = neg %142 : [1] per sample, models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 126024;
       const double *restrict a = ws + 126088;
       for (long i = 0; i < nc; i++) y[i] = -a[i];
     }
-    { /* %145 = concat %143 %144 : [2] per sample, models/hnn/pendulum.lua:15 */
+    { /* %145 = concat %143 %144 : [2] per sample, models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 126056;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 2;
@@ -1516,18 +1516,18 @@ void pendulum_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
         ys[1] = (ws + 126024)[(long)s * 1 + 0];
       }
     }
-    { /* %146 = sub %145 %110 : [2] per sample, models/hnn/pendulum.lua:15 */
+    { /* %146 = sub %145 %110 : [2] per sample, models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 126120;
       const double *restrict a = ws + 126056;
       const double *restrict b = in_xdot + (long)s0 * 2;
       for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] - b[i];
     }
-    { /* %147 = square %146 : [2] per sample, models/hnn/pendulum.lua:15 */
+    { /* %147 = square %146 : [2] per sample, models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 126024;
       const double *restrict a = ws + 126120;
       for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * a[i];
     }
-    { /* %148 = sum %147 : [] per sample, models/hnn/pendulum.lua:15 */
+    { /* %148 = sum %147 : [] per sample, models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 126088;
       const double *restrict a = ws + 126024;
       for (int s = 0; s < nc; s++) {
@@ -1540,30 +1540,30 @@ void pendulum_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
         }
       }
     }
-    { /* %149 = div %148 %104 : [] per sample, models/hnn/pendulum.lua:15 */
+    { /* %149 = div %148 %104 : [] per sample, models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 126024;
       const double *restrict a = ws + 126088;
       for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
     }
-    { /* %150 = bsum %149 : [], models/hnn/pendulum.lua:15 */
+    { /* %150 = bsum %149 : [], models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 8;
       const double *restrict a = ws + 126024;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 1; i++) y[i] += a[s * 1L + i];
     }
-    { /* %155 = mul %104 %146 : [2] per sample, models/hnn/pendulum.lua:15 */
+    { /* %155 = mul %104 %146 : [2] per sample, models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 126024;
       const double *restrict b = ws + 126120;
       for (long i = 0; i < (long)nc * 2; i++) y[i] = 2.0 * b[i];
     }
-    { /* %156 = mul %154 %155 : [2] per sample, models/hnn/pendulum.lua:15 */
+    { /* %156 = mul %154 %155 : [2] per sample, models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 126088;
       const double *restrict a = ws + 0;
       const double *restrict b = ws + 126024;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 2; i++) y[s * 2L + i] = a[i] * b[s * 2L + i];
     }
-    { /* %157 = slice %156 : [1] per sample, models/hnn/pendulum.lua:15 */
+    { /* %157 = slice %156 : [1] per sample, models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 126024;
       const double *restrict a = ws + 126088;
       for (int s = 0; s < nc; s++) {
@@ -1572,7 +1572,7 @@ void pendulum_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
         ys[0] = as[0];
       }
     }
-    { /* %158 = slice %156 : [1] per sample, models/hnn/pendulum.lua:15 */
+    { /* %158 = slice %156 : [1] per sample, models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 126056;
       const double *restrict a = ws + 126088;
       for (int s = 0; s < nc; s++) {
@@ -1581,12 +1581,12 @@ void pendulum_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
         ys[0] = as[1];
       }
     }
-    { /* %160 = neg %158 : [1] per sample, models/hnn/pendulum.lua:15 */
+    { /* %160 = neg %158 : [1] per sample, models/hnn/pendulum.lua:18 */
       double *restrict y = ws + 126088;
       const double *restrict a = ws + 126056;
       for (long i = 0; i < nc; i++) y[i] = -a[i];
     }
-    { /* %161 = concat %160 %157 : [2] per sample, models/hnn/pendulum.lua:10 */
+    { /* %161 = concat %160 %157 : [2] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 126120;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 2;
@@ -1594,136 +1594,136 @@ void pendulum_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
         ys[1] = (ws + 126024)[(long)s * 1 + 0];
       }
     }
-    { /* %163 = matmul %162 %0 NN : [1,200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %163 = matmul %162 %0 NN : [1,200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 126184;
       const double *restrict a = ws + 126120;
       const double *restrict b = theta + 0;
       hn_mm_nn((long)nc * 1, 2, 200, a, b, y);
     }
-    { /* %164 = bmatmul %162 %138 TN : [2,200], models/hnn/pendulum.lua:10 */
+    { /* %164 = bmatmul %162 %138 TN : [2,200], models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 126120;
       const double *restrict b = ws + 113224;
       hn_mm_tn((long)nc * 1, 2, 200, a, b, y);
     }
-    { /* %166 = mul %165 %136 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %166 = mul %165 %136 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 113224;
       const double *restrict a = ws + 126184;
       const double *restrict b = ws + 119624;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
     }
-    { /* %167 = mul %165 %134 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %167 = mul %165 %134 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 132584;
       const double *restrict a = ws + 126184;
       const double *restrict b = ws + 106824;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
     }
-    { /* %168 = neg %167 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %168 = neg %167 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 106824;
       const double *restrict a = ws + 132584;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = -a[i];
     }
-    { /* %169 = mul %104 %115 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %169 = mul %104 %115 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 126024;
       const double *restrict b = ws + 81224;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = 2.0 * b[i];
     }
-    { /* %170 = mul %168 %169 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %170 = mul %168 %169 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 132424;
       const double *restrict a = ws + 106824;
       const double *restrict b = ws + 126024;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
     }
-    { /* %172 = matmul %171 %2 NN : [1,200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %172 = matmul %171 %2 NN : [1,200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 106824;
       const double *restrict a = ws + 113224;
       const double *restrict b = theta + 600;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %173 = bmatmul %171 %131 TN : [200,200], models/hnn/pendulum.lua:10 */
+    { /* %173 = bmatmul %171 %131 TN : [200,200], models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 624;
       const double *restrict a = ws + 113224;
       const double *restrict b = ws + 94024;
       hn_mm_tn((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %175 = mul %174 %129 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %175 = mul %174 %129 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 126024;
       const double *restrict a = ws + 106824;
       const double *restrict b = ws + 100424;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
     }
-    { /* %176 = bsum %175 : [200], models/hnn/pendulum.lua:10 */
+    { /* %176 = bsum %175 : [200], models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 40624;
       const double *restrict a = ws + 126024;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
     }
-    { /* %177 = mul %174 %45 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %177 = mul %174 %45 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 94024;
       const double *restrict a = ws + 106824;
       const double *restrict b = ws + 24;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] * b[i];
     }
-    { /* %178 = neg %177 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %178 = neg %177 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 126024;
       const double *restrict a = ws + 94024;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = -a[i];
     }
-    { /* %179 = mul %104 %120 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %179 = mul %104 %120 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 94024;
       const double *restrict b = ws + 87624;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = 2.0 * b[i];
     }
-    { /* %180 = mul %178 %179 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %180 = mul %178 %179 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 87624;
       const double *restrict a = ws + 126024;
       const double *restrict b = ws + 94024;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
     }
-    { /* %181 = mul %180 %129 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %181 = mul %180 %129 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 126024;
       const double *restrict a = ws + 87624;
       const double *restrict b = ws + 100424;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
     }
-    { /* %182 = bsum %181 : [200], models/hnn/pendulum.lua:10 */
+    { /* %182 = bsum %181 : [200], models/hnn/pendulum.lua:14 */
       double *restrict y = out_y4;
       const double *restrict a = ws + 126024;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
     }
-    { /* %184 = matmul %183 %2 NT : [1,200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %184 = matmul %183 %2 NT : [1,200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 87624;
       const double *restrict a = ws + 126024;
       const double *restrict b = theta + 600;
       hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %185 = bmatmul %116 %183 TN : [200,200], models/hnn/pendulum.lua:10 */
+    { /* %185 = bmatmul %116 %183 TN : [200,200], models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 40824;
       const double *restrict a = ws + 81224;
       const double *restrict b = ws + 126024;
       hn_mm_tn((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %188 = add %170 %187 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %188 = add %170 %187 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 81224;
       const double *restrict a = ws + 132424;
       const double *restrict b = ws + 87624;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] + b[i];
     }
-    { /* %189 = mul %188 %136 : [200] per sample, models/hnn/pendulum.lua:10 */
+    { /* %189 = mul %188 %136 : [200] per sample, models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 87624;
       const double *restrict a = ws + 81224;
       const double *restrict b = ws + 119624;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
     }
-    { /* %190 = bsum %189 : [200], models/hnn/pendulum.lua:10 */
+    { /* %190 = bsum %189 : [200], models/hnn/pendulum.lua:14 */
       double *restrict y = out_y2;
       const double *restrict a = ws + 87624;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
     }
-    { /* %193 = bmatmul %111 %191 TN : [2,200], models/hnn/pendulum.lua:10 */
+    { /* %193 = bmatmul %111 %191 TN : [2,200], models/hnn/pendulum.lua:14 */
       double *restrict y = ws + 80824;
       const double *restrict a = in_x + (long)s0 * 2;
       const double *restrict b = ws + 87624;
@@ -1731,24 +1731,24 @@ void pendulum_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
     }
   }
   /* phase 2: shared values */
-  { /* %151 = div %150 %106 : [], models/hnn/pendulum.lua:15 */
+  { /* %151 = div %150 %106 : [], models/hnn/pendulum.lua:18 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 8;
     for (int i = 0; i < 1; i++) y[i] = a[0] / (double)n;
   }
-  { /* %186 = add %173 %185 : [200,200], models/hnn/pendulum.lua:10 */
+  { /* %186 = add %173 %185 : [200,200], models/hnn/pendulum.lua:14 */
     double *restrict y = out_y3;
     const double *restrict a = ws + 624;
     const double *restrict b = ws + 40824;
     for (int i = 0; i < 40000; i++) y[i] = a[i] + b[i];
   }
-  { /* %194 = add %164 %193 : [2,200], models/hnn/pendulum.lua:10 */
+  { /* %194 = add %164 %193 : [2,200], models/hnn/pendulum.lua:14 */
     double *restrict y = out_y1;
     const double *restrict a = ws + 224;
     const double *restrict b = ws + 80824;
     for (int i = 0; i < 400; i++) y[i] = a[i] + b[i];
   }
-  { /* %197 = matmul %195 %41 TN : [200,2], models/hnn/pendulum.lua:10 */
+  { /* %197 = matmul %195 %41 TN : [200,2], models/hnn/pendulum.lua:14 */
     double *restrict y = out_y5;
     const double *restrict a = ws + 40624;
     const double *restrict b = ws + 16;

@@ -1,16 +1,19 @@
--- The Hamiltonian neural network of Greydanus et al. (2019) for the ideal
--- pendulum: a 2-200-200-2 tanh MLP with orthogonal weights, no bias on the
--- last layer; as in the reference code, output 2 of the MLP is H.
+-- Hamiltonian neural network for the pendulum task of Greydanus et al. (2019),
+-- as the reference code builds it: a 2-200-200-2 tanh MLP with orthogonal
+-- weights and no bias on the last layer; output 2 is H, and the model's
+-- vector field is (∂H/∂p, −∂H/∂q). The training loss is the mean over all
+-- elements of (ẋ − field(x))². Data and training settings: hn.train below
+-- (shared/ref/hnn-tasks.md).
 local hn = require "hnnc"
 local nn = require "hnnc.nn"
 hn.model{name = "pendulum_hnn", seed = 0}
+hn.train{task = "pendulum", system = "../systems/pendulum.lua", steps = 2001, lr = 1e-3, weight_decay = 1e-4, batch = 0}
 
 local mlp = nn.mlp{sizes = {2, 200, 200, 2}, act = "tanh", init = "orthogonal", last_bias = false}
 
 local function H(x) return mlp(x)[2] end
 local field = hn.field(H)
 
--- The training loss: the mean over all elements of (ẋ − field(x))².
 local function loss(x, xdot)
   return hn.batch_mean(hn.mean(hn.square(field(x) - xdot)))
 end
