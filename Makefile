@@ -19,9 +19,9 @@ B        = build
 ELEMFN   = compiler/elemfn.c
 
 COMPILER = ir autodiff front schedule emit jit init model
-RUNTIME  = rng integrate adam npy data
+RUNTIME  = rng integrate adam npy data plot
 LIBOBJ   = $(COMPILER:%=$(B)/compiler/%.o) $(RUNTIME:%=$(B)/runtime/%.o) $(B)/lualib.o $(B)/elemfn_text.o $(B)/kernels_text.o
-TESTS    = $(patsubst %,$(B)/test_%,ad models elemfn integrate data)
+TESTS    = $(patsubst %,$(B)/test_%,ad models elemfn integrate data plot)
 LUALIB   = $(shell find compiler/lib -name '*.lua' | LC_ALL=C sort)
 
 all: deps $(B)/hnnc
