@@ -29,7 +29,11 @@ static int derivative(Graph *g, int i) {
     return ir_binary(g, OP_MUL, ir_scalar(g, (double)k), ir_powi(g, x, k - 1));
   }
   case OP_ABS: return ir_unary(g, OP_SIGN, x);
-  case OP_SIGN: case OP_STEP: return -1;
+  case OP_SIGN: return -1;
+  case OP_STEP: /* only relu's derivative makes a step: this is relu'' */
+    ir_warn(g, N(i)->loc, "the second derivative of relu is zero: a loss on the Hamiltonian field of a relu "
+                          "network gets no curvature (use tanh, softplus or sin)");
+    return -1;
   case OP_RELU: return ir_unary(g, OP_STEP, x);
   case OP_TANH: return ir_binary(g, OP_SUB, ir_scalar(g, 1.0), ir_unary(g, OP_SQUARE, i));
   case OP_SIN: return ir_unary(g, OP_COS, x);

@@ -56,6 +56,14 @@ _Noreturn void ir_error(Graph *g, int loc, const char *fmt, ...) {
   abort(); /* throw_ never returns */
 }
 
+void ir_warn(Graph *g, int loc, const char *msg) {
+  char line[1200];
+  const char *where = loc >= 0 && loc < g->nloc ? g->loc[loc] : "hnnc", *nl = strchr(where, '\n');
+  size_t k = strlen(g->warnings);
+  snprintf(line, sizeof line, "%.*s: warning: %s\n", nl ? (int)(nl - where) : (int)strlen(where), where, msg);
+  if (!strstr(g->warnings, line) && k + strlen(line) < sizeof g->warnings) strcat(g->warnings, line);
+}
+
 Graph *ir_new(void) {
   Graph *g = xmalloc(sizeof *g);
   g->caphash = 1 << 12;

@@ -82,6 +82,7 @@ struct Graph {
   uint64_t seed;
   int curloc;                            /* location given to new nodes   */
   TrainSpec train;
+  char warnings[4096];                   /* "FILE:LINE: warning: ..." lines */
   /* errors: ir_error formats into errmsg and calls throw, which never
    * returns (a longjmp, or lua_error while tracing) */
   char errmsg[2048];
@@ -95,6 +96,7 @@ _Noreturn void ir_error(Graph *g, int loc, const char *fmt, ...);
 _Noreturn void ir_bug(const char *file, int line, const char *msg);
 #define IR_ASSERT(c) ((c) ? (void)0 : ir_bug(__FILE__, __LINE__, #c))
 int ir_location(Graph *g, const char *text);
+void ir_warn(Graph *g, int loc, const char *msg); /* once per location and message */
 #define IR_IN(g, id) ((g)->pool + (g)->node[id].inoff) /* operand ids of node id */
 void *xmalloc(size_t n);
 void *xrealloc(void *p, size_t n);

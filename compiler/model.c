@@ -37,6 +37,7 @@ int model_build(Model *m, const char *path, const ModelOptions *o, char *err, si
   memset(m, 0, sizeof *m);
   if (!g) return 1;
   model_from_graph(m, g, path, o);
+  if (g->warnings[0]) fputs(g->warnings, stderr);
   return 0;
 }
 

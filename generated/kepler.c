@@ -731,67 +731,54 @@ __extension__ typedef hn_real hn_vec __attribute__((vector_size(32), aligned(siz
 static const hn_vec hn_vec_zero = {0};
 #endif
 
+/* Loop order for the cache: a panel of b (all K rows, a block of columns)
+ * stays in L1 while every row of a passes over it. */
 static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
 {
-  long i = 0;
+  long i;
   int j = 0, p;
 #ifdef HN_VECTOR
-  for (; i + 2 <= R; i += 2) {
-    const hn_real *a0 = a + i * K, *a1 = a0 + K;
-    hn_real *y0 = y + i * M, *y1 = y0 + M;
-    for (j = 0; j + 4 * HN_VW <= M; j += 4 * HN_VW) {
+  for (; j + 4 * HN_VW <= M; j += 4 * HN_VW) {
+    for (i = 0; i + 2 <= R; i += 2) {
+      const hn_real *a0 = a + i * K, *a1 = a0 + K, *bp = b + j;
+      hn_real *y0 = y + i * M + j, *y1 = y0 + M;
       hn_vec c00 = {0}, c01 = {0}, c02 = {0}, c03 = {0}, c10 = {0}, c11 = {0}, c12 = {0}, c13 = {0};
-      const hn_real *bp = b + j;
       for (p = 0; p < K; p++, bp += M) {
         hn_vec b0 = HN_LD(bp), b1 = HN_LD(bp + HN_VW), b2 = HN_LD(bp + 2 * HN_VW), b3 = HN_LD(bp + 3 * HN_VW);
         hn_vec x0 = hn_splat(a0[p]), x1 = hn_splat(a1[p]);
         c00 += x0 * b0, c01 += x0 * b1, c02 += x0 * b2, c03 += x0 * b3;
         c10 += x1 * b0, c11 += x1 * b1, c12 += x1 * b2, c13 += x1 * b3;
       }
-      HN_ST(y0 + j, c00), HN_ST(y0 + j + HN_VW, c01), HN_ST(y0 + j + 2 * HN_VW, c02), HN_ST(y0 + j + 3 * HN_VW, c03);
-      HN_ST(y1 + j, c10), HN_ST(y1 + j + HN_VW, c11), HN_ST(y1 + j + 2 * HN_VW, c12), HN_ST(y1 + j + 3 * HN_VW, c13);
+      HN_ST(y0, c00), HN_ST(y0 + HN_VW, c01), HN_ST(y0 + 2 * HN_VW, c02), HN_ST(y0 + 3 * HN_VW, c03);
+      HN_ST(y1, c10), HN_ST(y1 + HN_VW, c11), HN_ST(y1 + 2 * HN_VW, c12), HN_ST(y1 + 3 * HN_VW, c13);
     }
-    for (; j + HN_VW <= M; j += HN_VW) {
-      hn_vec c0 = {0}, c1 = {0};
-      const hn_real *bp = b + j;
-      for (p = 0; p < K; p++, bp += M) {
-        hn_vec b0 = HN_LD(bp);
-        c0 += hn_splat(a0[p]) * b0, c1 += hn_splat(a1[p]) * b0;
-      }
-      HN_ST(y0 + j, c0), HN_ST(y1 + j, c1);
-    }
-    for (; j < M; j++) {
-      hn_real c0 = 0, c1 = 0;
-      for (p = 0; p < K; p++) c0 += a0[p] * b[(long)p * M + j], c1 += a1[p] * b[(long)p * M + j];
-      y0[j] = c0, y1[j] = c1;
-    }
-  }
-  for (; i < R; i++) {
-    const hn_real *a0 = a + i * K;
-    hn_real *y0 = y + i * M;
-    for (j = 0; j + 4 * HN_VW <= M; j += 4 * HN_VW) {
+    for (; i < R; i++) {
+      const hn_real *a0 = a + i * K, *bp = b + j;
+      hn_real *y0 = y + i * M + j;
       hn_vec c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
-      const hn_real *bp = b + j;
       for (p = 0; p < K; p++, bp += M) {
         hn_vec x0 = hn_splat(a0[p]);
         c0 += x0 * HN_LD(bp), c1 += x0 * HN_LD(bp + HN_VW), c2 += x0 * HN_LD(bp + 2 * HN_VW), c3 += x0 * HN_LD(bp + 3 * HN_VW);
       }
-      HN_ST(y0 + j, c0), HN_ST(y0 + j + HN_VW, c1), HN_ST(y0 + j + 2 * HN_VW, c2), HN_ST(y0 + j + 3 * HN_VW, c3);
-    }
-    for (; j + HN_VW <= M; j += HN_VW) {
-      hn_vec c0 = {0};
-      const hn_real *bp = b + j;
-      for (p = 0; p < K; p++, bp += M) c0 += hn_splat(a0[p]) * HN_LD(bp);
-      HN_ST(y0 + j, c0);
-    }
-    for (; j < M; j++) {
-      hn_real c0 = 0;
-      for (p = 0; p < K; p++) c0 += a0[p] * b[(long)p * M + j];
-      y0[j] = c0;
+      HN_ST(y0, c0), HN_ST(y0 + HN_VW, c1), HN_ST(y0 + 2 * HN_VW, c2), HN_ST(y0 + 3 * HN_VW, c3);
     }
   }
+  for (; j + HN_VW <= M; j += HN_VW)
+    for (i = 0; i < R; i++) {
+      const hn_real *a0 = a + i * K, *bp = b + j;
+      hn_vec c0 = {0};
+      for (p = 0; p < K; p++, bp += M) c0 += hn_splat(a0[p]) * HN_LD(bp);
+      HN_ST(y + i * M + j, c0);
+    }
+  for (; j < M; j++)
+    for (i = 0; i < R; i++) {
+      const hn_real *a0 = a + i * K;
+      hn_real c0 = 0;
+      for (p = 0; p < K; p++) c0 += a0[p] * b[(long)p * M + j];
+      y[i * M + j] = c0;
+    }
 #else
-  for (; i < R; i++) {
+  for (i = 0; i < R; i++) {
     const hn_real *ai = a + i * K;
     hn_real *yi = y + i * M;
     for (j = 0; j < M; j++) yi[j] = 0;
@@ -812,22 +799,17 @@ static inline hn_real hn_lanes8(const hn_real *s)
 static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
 {
   long i;
-  int j, p, l, q, K8 = K / 8 * 8;
-  for (i = 0; i < R; i++) {
-    const hn_real *ai = a + i * K;
-    hn_real *yi = y + i * M;
-    j = 0;
+  int j = 0, p, l, q, K8 = K / 8 * 8;
 #ifdef HN_VECTOR
-    for (; j + 4 <= M; j += 4) { /* four outputs share each load of a */
+  for (; j + 4 <= M; j += 4) /* four rows of b stay in L1 for every row of a */
+    for (i = 0; i < R; i++) {
+      const hn_real *ai = a + i * K, *b0 = b + (long)j * K;
       hn_real s[4][8];
 #if HN_VW == 4
       hn_vec c[4][2] = {{{0}}};
       for (p = 0; p < K8; p += 8) {
         hn_vec x0 = HN_LD(ai + p), x1 = HN_LD(ai + p + 4);
-        for (q = 0; q < 4; q++) {
-          const hn_real *bq = b + (long)(j + q) * K + p;
-          c[q][0] += x0 * HN_LD(bq), c[q][1] += x1 * HN_LD(bq + 4);
-        }
+        for (q = 0; q < 4; q++) c[q][0] += x0 * HN_LD(b0 + q * K + p), c[q][1] += x1 * HN_LD(b0 + q * K + p + 4);
       }
       for (q = 0; q < 4; q++)
         for (l = 0; l < 4; l++) s[q][l] = c[q][0][l], s[q][l + 4] = c[q][1][l];
@@ -835,28 +817,29 @@ static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, con
       hn_vec c[4] = {{0}};
       for (p = 0; p < K8; p += 8) {
         hn_vec x0 = HN_LD(ai + p);
-        for (q = 0; q < 4; q++) c[q] += x0 * HN_LD(b + (long)(j + q) * K + p);
+        for (q = 0; q < 4; q++) c[q] += x0 * HN_LD(b0 + q * K + p);
       }
       for (q = 0; q < 4; q++)
         for (l = 0; l < 8; l++) s[q][l] = c[q][l];
 #endif
       for (q = 0; q < 4; q++) {
-        const hn_real *bq = b + (long)(j + q) * K;
+        const hn_real *bq = b0 + q * K;
         for (p = K8; p < K; p++) s[q][p - K8] += ai[p] * bq[p];
-        yi[j + q] = hn_lanes8(s[q]);
+        y[i * M + j + q] = hn_lanes8(s[q]);
       }
     }
 #endif
-    for (; j < M; j++) {
-      const hn_real *bj = b + (long)j * K;
+  for (; j < M; j++)
+    for (i = 0; i < R; i++) {
+      const hn_real *ai = a + i * K, *bj = b + (long)j * K;
       hn_real s[8];
       for (l = 0; l < 8; l++) s[l] = 0;
       for (p = 0; p < K8; p += 8)
         for (l = 0; l < 8; l++) s[l] += ai[p + l] * bj[p + l];
       for (p = K8; p < K; p++) s[p - K8] += ai[p] * bj[p];
-      yi[j] = hn_lanes8(s);
+      y[i * M + j] = hn_lanes8(s);
     }
-  }
+  (void)q;
 }
 
 static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)

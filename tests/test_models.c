@@ -231,8 +231,58 @@ static void test_tcc_gcc_and_batch_bits(void **state) {
   assert_int_equal(bad, 0);
 }
 
+/* A float model: tcc and gcc give the same bits, and the field agrees with
+ * the double model to float precision. */
+static void test_float_model(void **state) {
+  Loaded t, g, d;
+  int fi, fd;
+  long n = 50, k;
+  float xf[100], ft[100], fg[100], thf_dummy = 0, *wsf;
+  double x[100], f64[100], got[100], *in[1], *out[1];
+  float *thf;
+  void *vin[1], *vout[1];
+  (void)state, (void)thf_dummy;
+  load(&t, "tests/models/pendulum_hnn_f32.lua", JIT_TCC);
+  load(&g, "tests/models/pendulum_hnn_f32.lua", JIT_GCC);
+  load(&d, "models/hnn/pendulum.lua", JIT_TCC);
+  assert_true(t.m.g->is_float);
+  fi = model_func(&t.m, "field"), fd = model_func(&d.m, "field");
+  thf = malloc(t.m.g->nparams_total * sizeof *thf);
+  for (k = 0; k < t.m.g->nparams_total; k++) thf[k] = (float)t.theta[k], d.theta[k] = thf[k]; /* same weights */
+  fill(x, 2 * n, 5);
+  for (k = 0; k < 2 * n; k++) xf[k] = (float)x[k], x[k] = xf[k];
+  wsf = malloc((model_ws(&t.m, fi, n) + 8) * sizeof *wsf);
+  vin[0] = xf, vout[0] = ft;
+  t.m.fn[fi]((int)n, thf, (const void *const *)vin, vout, wsf);
+  vout[0] = fg;
+  g.m.fn[fi]((int)n, thf, (const void *const *)vin, vout, wsf);
+  assert_int_equal(memcmp(ft, fg, 2 * n * sizeof *ft), 0);
+  in[0] = x, out[0] = f64;
+  call(&d, fd, n, d.theta, in, out);
+  for (k = 0; k < 2 * n; k++) got[k] = ft[k];
+  assert_close("float field vs double field", got, f64, 2 * n, 1e-4, 1e-6);
+  free(thf), free(wsf);
+  unload(&t), unload(&g), unload(&d);
+}
+
+/* relu'' = 0 makes a field-matching loss blind to curvature: hnnc warns
+ * at the line of the network; a tanh network gets no warning. */
+static void test_relu_warning(void **state) {
+  Model m;
+  char err[4096];
+  (void)state;
+  if (model_build(&m, "tests/models/relu_hnn.lua", NULL, err, sizeof err)) fail_msg("%s", err);
+  assert_non_null(strstr(m.g->warnings, "tests/models/relu_hnn.lua:4: warning: the second derivative of relu is zero"));
+  model_free(&m);
+  if (model_build(&m, "models/hnn/pendulum.lua", NULL, err, sizeof err)) fail_msg("%s", err);
+  assert_string_equal(m.g->warnings, "");
+  model_free(&m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_relu_warning),
+      cmocka_unit_test(test_float_model),
       cmocka_unit_test(test_field_vs_fd_of_H),
       cmocka_unit_test(test_hnn_loss_grad_vs_fd),
       cmocka_unit_test(test_harmonic_exact),
