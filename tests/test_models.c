@@ -279,8 +279,37 @@ static void test_relu_warning(void **state) {
   model_free(&m);
 }
 
+/* hn.jacobian, hn.hvp and nested grad against their closed forms. */
+static void test_jacobian_hvp(void **state) {
+  Loaded l;
+  int fj = -1, fh = -1, fr = -1, k;
+  long bad = 0;
+  (void)state;
+  load(&l, "tests/models/pendulum_derivatives.lua", JIT_TCC);
+  fj = model_func(&l.m, "jacobian"), fh = model_func(&l.m, "hvp"), fr = model_func(&l.m, "hvp_rev");
+  for (k = 0; k < 20; k++) {
+    double x[2] = {-2.5 + 0.27 * k, 0.3 - 0.1 * k}, v[2] = {0.7 - 0.05 * k, -1.1 + 0.13 * k};
+    double J[4], hv[2], hr[2], wantJ[4], wanth[2], *in[2], *out[1];
+    wantJ[0] = 0, wantJ[1] = 2, wantJ[2] = -3 * cos(x[0]), wantJ[3] = 0;
+    wanth[0] = 3 * cos(x[0]) * v[0], wanth[1] = 2 * v[1];
+    in[0] = x, in[1] = v;
+    out[0] = J;
+    call(&l, fj, 1, l.theta, in, out);
+    out[0] = hv;
+    call(&l, fh, 1, l.theta, in, out);
+    out[0] = hr;
+    call(&l, fr, 1, l.theta, in, out);
+    bad += check_close("jacobian", J, wantJ, 4, 4e-16, 1e-15);
+    bad += check_close("hvp", hv, wanth, 2, 4e-16, 1e-15);
+    bad += check_close("hvp reverse over reverse", hr, wanth, 2, 4e-16, 1e-15);
+  }
+  assert_int_equal(bad, 0);
+  unload(&l);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_jacobian_hvp),
       cmocka_unit_test(test_relu_warning),
       cmocka_unit_test(test_float_model),
       cmocka_unit_test(test_field_vs_fd_of_H),
