@@ -167,6 +167,107 @@ static void emit_elementwise(E *e, int x) {
   else PUT("    for (int s = 0; s < nc; s++)\n      for (int i = 0; i < %ld; i++) y[s * %ldL + i] = %s;\n", S, S, body);
 }
 
+/* ---- fused elementwise loops ----
+ * A run of per-sample elementwise nodes of the same size becomes one loop:
+ * values flow through locals, and a node's buffer is written only when a
+ * node outside the run (or an output) reads it. The arithmetic of each
+ * element is unchanged, so are the bits. */
+static int fusable(E *e, int x, long S) {
+  Graph *g = e->g;
+  int j, k = ir_opkind[N(x)->op];
+  if ((k != KIND_EW1 && k != KIND_EW2) || !N(x)->batched || size_of(g, x) != S) return 0;
+  if (e->p->slot[x].kind != ST_WS && e->p->slot[x].kind != ST_OUT) return 0;
+  for (j = 0; j < N(x)->nin; j++) {
+    int o = sched_base(e->p, IR_IN(g, x)[j]);
+    if (e->p->slot[o].kind == ST_NONE) continue;
+    if (size_of(g, o) != S && size_of(g, o) != 1) return 0;
+    if (N(o)->batched && size_of(g, o) != S) return 0;
+  }
+  return 1;
+}
+
+static int in_group(const int *grp, int n, int x) {
+  int k;
+  for (k = 0; k < n; k++)
+    if (grp[k] == x) return 1;
+  return 0;
+}
+
+static void fused_operand(E *e, const int *grp, int n, int x, int j, char *out) {
+  Graph *g = e->g;
+  int o = sched_base(e->p, IR_IN(g, x)[j]);
+  if (e->p->slot[o].kind == ST_NONE) {
+    if (N(o)->op == OP_NBATCH) sprintf(out, "(%s)n", e->T);
+    else literal(e, N(o)->value, out);
+  } else if (in_group(grp, n, o)) sprintf(out, "t%d", o);
+  else if (N(o)->batched) sprintf(out, "p%d[k]", o);
+  else sprintf(out, size_of(g, o) == 1 ? "p%d[0]" : "p%d[i]", o);
+}
+
+static void emit_fused(E *e, const int *grp, int n, const int *uses) {
+  Graph *g = e->g;
+  long S = size_of(g, grp[0]);
+  int k, j;
+  char buf[200], a[96], b[96];
+  PUT("  { /* fused elementwise:");
+  for (k = 0; k < n; k++) PUT(" %%%d", grp[k]);
+  PUT(" */\n");
+  for (k = 0; k < n; k++) { /* pointers: results that are stored, operands from outside */
+    int x = grp[k], inner = 0;
+    for (j = 0; j < n; j++) {
+      int y = grp[j], m;
+      for (m = 0; m < N(y)->nin; m++) inner += sched_base(e->p, IR_IN(g, y)[m]) == x;
+    }
+    if (uses[x] > inner || e->p->slot[x].kind == ST_OUT) {
+      ptr(e, x, buf);
+      PUT("    %s *y%d = %s;\n", e->T, x, buf);
+    }
+    for (j = 0; j < N(x)->nin; j++) {
+      int o = sched_base(e->p, IR_IN(g, x)[j]), m, seen = 0;
+      if (e->p->slot[o].kind == ST_NONE || in_group(grp, n, o)) continue;
+      for (m = 0; m < k && !seen; m++) { /* declared by an earlier member? */
+        int y = grp[m], q;
+        for (q = 0; q < N(y)->nin; q++) seen |= sched_base(e->p, IR_IN(g, y)[q]) == o;
+      }
+      for (m = 0; m < j; m++) seen |= sched_base(e->p, IR_IN(g, x)[m]) == o;
+      if (seen) continue;
+      ptr(e, o, buf);
+      PUT("    const %s *p%d = %s;\n", e->T, o, buf);
+    }
+  }
+  if (S == 1) PUT("    for (long k = 0; k < nc; k++) {\n");
+  else PUT("    for (long s = 0; s < nc; s++)\n    for (long i = 0; i < %ld; i++) {\n      const long k = s * %ld + i;\n", S, S);
+  for (k = 0; k < n; k++) {
+    int x = grp[k], op = N(x)->op, inner = 0;
+    const char *f = e->suf;
+    char body[400];
+    fused_operand(e, grp, n, x, 0, a);
+    if (N(x)->nin > 1) fused_operand(e, grp, n, x, 1, b);
+    switch (op) {
+    case OP_NEG: sprintf(body, "-%s", a); break;
+    case OP_SQUARE: sprintf(body, "%s * %s", a, a); break;
+    case OP_POWI: sprintf(body, "hn_powi%s(%s, %d)", f, a, N(x)->a[0]); break;
+    case OP_ADD: sprintf(body, "%s + %s", a, b); break;
+    case OP_SUB: sprintf(body, "%s - %s", a, b); break;
+    case OP_MUL: sprintf(body, "%s * %s", a, b); break;
+    case OP_DIV: sprintf(body, "%s / %s", a, b); break;
+    default: sprintf(body, "hn_%s%s(%s)", ir_opname[op], f, a);
+    }
+    PUT("      const %s t%d = %s; /* %s", e->T, x, body, ir_opname[op]);
+    if (N(x)->loc >= 0) {
+      const char *l = g->loc[N(x)->loc], *nl = strchr(l, '\n');
+      PUT(", %.*s", nl ? (int)(nl - l) : (int)strlen(l), l);
+    }
+    PUT(" */\n");
+    for (j = 0; j < n; j++) {
+      int y = grp[j], m;
+      for (m = 0; m < N(y)->nin; m++) inner += sched_base(e->p, IR_IN(g, y)[m]) == x;
+    }
+    if (uses[x] > inner || e->p->slot[x].kind == ST_OUT) PUT("      y%d[k] = t%d;\n", x, x);
+  }
+  PUT("    }\n  }\n");
+}
+
 /* outer x len x inner view of x's shape around axis */
 static void around(const Shape *s, int axis, long *outer, long *len, long *inner) {
   int i;
@@ -423,7 +524,10 @@ static void emit_function(E *e, const char *model) {
   Graph *g = e->g;
   Plan *p = e->p;
   Func *f = p->f;
-  int k, q, i;
+  int k, q, i, *uses = xmalloc(g->nnode * sizeof *uses), *group = xmalloc((p->norder + 1) * sizeof *group);
+  for (k = 0; k < p->norder; k++) /* readers of each stored value */
+    for (i = 0; i < N(p->order[k])->nin; i++) uses[sched_base(p, IR_IN(g, p->order[k])[i])]++;
+  for (i = 0; i < f->nout; i++) uses[sched_base(p, f->out[i])]++;
   signature(e, e->t, model, f);
   PUT("\n{\n");
   PUT("  (void)n; (void)theta; (void)ws;\n");
@@ -451,7 +555,23 @@ static void emit_function(E *e, const char *model) {
     {
       Text *save = e->t, body = {0};
       e->t = &body;
-      for (k = first; k < p->norder && p->phase[p->order[k]] == q; k++) emit_node(e, p->order[k]);
+      for (k = first; k < p->norder && p->phase[p->order[k]] == q; k++) {
+        int x = p->order[k], n = 0, m;
+        if (fusable(e, x, size_of(g, x))) { /* the longest run of fusable nodes */
+          for (m = k; m < p->norder && p->phase[p->order[m]] == q; m++) {
+            int y = p->order[m];
+            if (p->slot[y].kind == ST_VIEW || p->slot[y].kind == ST_NONE) continue; /* no code */
+            if (!fusable(e, y, size_of(g, x))) break;
+            group[n++] = y;
+          }
+          if (n >= 2) {
+            emit_fused(e, group, n, uses);
+            while (k + 1 < m) k++; /* views inside the run emit nothing */
+            continue;
+          }
+        }
+        emit_node(e, x);
+      }
       for (i = 0; i < f->nout; i++) {
         int b = sched_base(p, f->out[i]);
         if (p->outcopy[i] && N(f->out[i])->batched && p->phase[b] == q) emit_outcopy(e, i);
@@ -473,6 +593,7 @@ static void emit_function(E *e, const char *model) {
   for (i = 0; i < f->nout; i++)
     if (p->outcopy[i] && !N(f->out[i])->batched) emit_outcopy(e, i);
   PUT("}\n\n");
+  free(uses), free(group);
 }
 
 static void prelude(E *e) {

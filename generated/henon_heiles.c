@@ -12,11 +12,16 @@
  *
  * Requires: IEEE binary64/binary32 arithmetic evaluated in its own
  * precision (FLT_EVAL_METHOD 0: SSE2 on x86-64, any AArch64), round to
- * nearest, no FP contraction (gcc/clang: -ffp-contract=off; tcc never
- * contracts), no -ffast-math. Every operation and its order is written
- * out; constants are exact hex literals; bit casts go through unions.
- * float <-> double and signed long long -> double conversions are the
- * only conversions used (tcc -nostdlib has no unsigned helpers).
+ * nearest, no FP contraction (gcc and clang: -ffp-contract=off, which
+ * clang does not default to; tcc never contracts), no -ffast-math. Every
+ * operation and its order is written out; constants are exact hex
+ * literals; bit casts go through unions; selects are bit masks. The only
+ * conversions are float <-> double and signed long long -> double (tcc
+ * -nostdlib has no helpers for the unsigned ones). gcc -O0..-O3
+ * -march=native, clang -O0..-O3 and tcc give identical bits.
+ *
+ * Polynomials are minimax (Remez) fits made for this file; each states
+ * the function it approximates, on which interval and to what error.
  *
  * Guarantees, measured against glibc 2.36 and a long double reference
  * over millions of points (tests/test_elemfn.c):
@@ -29,7 +34,8 @@
  *                        have no glibc counterpart: they are checked
  *                        against 1/(1+expl(-x)) and log1pl(expl(x)).
  *   float versions       computed in double and rounded once: within
- *                        1 ulp of the exact result.
+ *                        0.5 + 2^-20 ulp of the exact result, at most
+ *                        1 ulp from glibc (tanhf: 2, glibc's error).
  *   sin, cos             exact argument reduction for every finite x:
  *                        Cody-Waite for |x| < 2^20, Payne-Hanek (a
  *                        1280-bit table of 2/pi) beyond.
@@ -133,16 +139,17 @@ static inline double hn__exp_reduce(double x, double *rlo, double *k,
 	return r;
 }
 
-/* e^r - 1 - r = th + tl for |r| <= 0.3466, relative error below 2^-60.
- * th = r^2/2 is exact: r = rh + rl with rh of 26 bits and rl of 27 bits,
- * so rh^2 and rh rl are exact products. */
+/* e^r - 1 - r = th + tl for |r| <= 0.3466, relative error below 2^-58.
+ * With r = rh + rl, rh the top 26 bits of r and rl the other 27,
+ * th = rh^2/2 and rh rl are exact products, so r^2/2 is not rounded. */
 static inline double hn__exp_tail(double r, double *tl)
 {
 	double rh = hn__double(hn__bits(r) & 0xfffffffff8000000ULL);
 	double rl = r - rh;
 	double r2 = r * r, pe, po;
 
-	/* (e^r - 1 - r - r^2/2)/r^3 = pe(r^2) + r po(r^2): two short chains */
+	/* (e^r - 1 - r - r^2/2)/r^3 = pe(r^2) + r po(r^2) (two short chains)
+	 * on |r| <= 0.3467, relative error 2^-53, so 2^-60 of e^r */
 	pe = 0x1.af38aa22c7b69p-26;
 	pe = 0x1.71de0daf68823p-19 + r2 * pe;
 	pe = 0x1.a01a01a7c3705p-13 + r2 * pe;
@@ -206,7 +213,7 @@ static inline double hn_exp(double x)
 /* e^x - 1 = 2 (T (1 + r + th + tl) - 1/2) with T = 2^(k-1): the large
  * terms are added in exact steps (Fast2Sum, each first operand the larger
  * or zero) so that no rounding error is amplified.
- * expm1(x) = -1 in double for x < -37.5, = x for |x| < 2^-54. */
+ * expm1(x) = -1 in double for x < -38, = x for |x| < 2^-54. */
 static inline double hn_expm1(double x)
 {
 	double xc, r, rlo, k, th, tl, t, big, small, s1, e1, b, s2, e2, c, s3, e3, y;
@@ -244,7 +251,9 @@ static inline double hn__log_kernel(double f, double k, double c)
 	double hfsq = 0.5 * f * f;
 	double w = z * z, pe, po, p;
 
-	pe = 0x1.2b5cc6da4e83dp-3;              /* R(z)/z = pe(z^2) + z po(z^2) */
+	/* R(z)/z = (2 atanh(s) - 2s)/s^3 = pe(z^2) + z po(z^2) on |s| <= 0.1716,
+	 * relative error 2^-50, so 2^-57 of log(1+f) */
+	pe = 0x1.2b5cc6da4e83dp-3;
 	pe = 0x1.7462b7be2ff3ap-3 + w * pe;
 	pe = 0x1.2492492dfae88p-2 + w * pe;
 	pe = 0x1.5555555555558p-1 + w * pe;
@@ -319,7 +328,9 @@ static inline double hn_tanh(double x)
 	unsigned long long kb;
 
 	z = a * a;
-	z2 = z * z;                             /* T(z) = te(z^2) + z to(z^2) */
+	z2 = z * z;
+	/* T(z) = (tanh a - a)/a^3 = te(z^2) + z to(z^2) on a <= 0.55, relative
+	 * error 2^-54, so 2^-57 of tanh a */
 	te = -0x1.59aa384b00067p-16;
 	te = -0x1.ec10d02c42d23p-13 + z2 * te;
 	te = -0x1.7d97d06bd7b36p-10 + z2 * te;
@@ -399,7 +410,9 @@ static inline double hn_softplus(double x)
 /* trigonometric */
 
 /* sin(x + y) for |x| <= pi/4 (a little more is fine), |y| <= ulp(x):
- * sin x = x + x^3 S(x^2), and sin(x + y) = sin x + y (1 - x^2/2) */
+ * sin x = x + x^3 S(x^2), and sin(x + y) = sin x + y (1 - x^2/2).
+ * S(z) = (sin x - x)/x^3 on |x| <= pi/4: relative error 2^-54 (2^-57 of
+ * sin x). */
 static inline double hn__sin_kernel(double x, double y)
 {
 	double z = x * x, v = z * x;
@@ -415,7 +428,8 @@ static inline double hn__sin_kernel(double x, double y)
 
 /* cos(x + y) for |x| <= pi/4, |y| <= ulp(x): cos x = 1 - x^2/2 + x^4 C(x^2),
  * with the rounding error of 1 - x^2/2 recovered, and
- * cos(x + y) = cos x - x y */
+ * cos(x + y) = cos x - x y. C(z) = (cos x - 1 + x^2/2)/x^4 on |x| <= pi/4:
+ * relative error 2^-54 (2^-60 of cos x). */
 static inline double hn__cos_kernel(double x, double y)
 {
 	double z = x * x, hz = 0.5 * z, w = 1.0 - hz;
@@ -944,85 +958,29 @@ void henon_heiles_H(int n, const double *theta, const double *in_x, double *out_
         ys[0] = as[3];
       }
     }
-    { /* %9 = mul %6 %6 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 128;
-      const double *restrict a = ws + 64;
-      const double *restrict b = ws + 64;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %10 = mul %8 %8 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 64;
-      const double *restrict a = ws + 96;
-      const double *restrict b = ws + 96;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %11 = add %9 %10 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 96;
-      const double *restrict a = ws + 128;
-      const double *restrict b = ws + 64;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %13 = div %11 %12 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 64;
-      const double *restrict a = ws + 96;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
-    }
-    { /* %14 = mul %2 %2 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 96;
-      const double *restrict a = ws + 0;
-      const double *restrict b = ws + 0;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %15 = mul %4 %4 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 32;
-      const double *restrict b = ws + 32;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %16 = add %14 %15 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 128;
-      const double *restrict a = ws + 96;
-      const double *restrict b = ws + 0;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %17 = div %16 %12 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 128;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
-    }
-    { /* %18 = add %13 %17 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 128;
-      const double *restrict a = ws + 64;
-      const double *restrict b = ws + 0;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %19 = mul %14 %4 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 64;
-      const double *restrict a = ws + 96;
-      const double *restrict b = ws + 32;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %20 = add %18 %19 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 128;
-      const double *restrict b = ws + 64;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %21 = powi %4 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 64;
-      const double *restrict a = ws + 32;
-      for (long i = 0; i < nc; i++) y[i] = hn_powi(a[i], 3);
-    }
-    { /* %23 = div %21 %22 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 32;
-      const double *restrict a = ws + 64;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / 3.0;
-    }
-    { /* %24 = sub %20 %23 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = out_y0 + (long)s0 * 1;
-      const double *restrict a = ws + 0;
-      const double *restrict b = ws + 32;
-      for (long i = 0; i < nc; i++) y[i] = a[i] - b[i];
+    { /* fused elementwise: %9 %10 %11 %13 %14 %15 %16 %17 %18 %19 %20 %21 %23 %24 */
+      const double *p5 = ws + 64;
+      const double *p7 = ws + 96;
+      const double *p1 = ws + 0;
+      const double *p3 = ws + 32;
+      double *y24 = out_y0 + (long)s0 * 1;
+      for (long k = 0; k < nc; k++) {
+        const double t9 = p5[k] * p5[k]; /* mul, models/systems/henon_heiles.lua:8 */
+        const double t10 = p7[k] * p7[k]; /* mul, models/systems/henon_heiles.lua:8 */
+        const double t11 = t9 + t10; /* add, models/systems/henon_heiles.lua:8 */
+        const double t13 = t11 / 2.0; /* div, models/systems/henon_heiles.lua:8 */
+        const double t14 = p1[k] * p1[k]; /* mul, models/systems/henon_heiles.lua:8 */
+        const double t15 = p3[k] * p3[k]; /* mul, models/systems/henon_heiles.lua:8 */
+        const double t16 = t14 + t15; /* add, models/systems/henon_heiles.lua:8 */
+        const double t17 = t16 / 2.0; /* div, models/systems/henon_heiles.lua:8 */
+        const double t18 = t13 + t17; /* add, models/systems/henon_heiles.lua:8 */
+        const double t19 = t14 * p3[k]; /* mul, models/systems/henon_heiles.lua:8 */
+        const double t20 = t18 + t19; /* add, models/systems/henon_heiles.lua:8 */
+        const double t21 = hn_powi(p3[k], 3); /* powi, models/systems/henon_heiles.lua:8 */
+        const double t23 = t21 / 3.0; /* div, models/systems/henon_heiles.lua:8 */
+        const double t24 = t20 - t23; /* sub, models/systems/henon_heiles.lua:8 */
+        y24[k] = t24;
+      }
     }
   }
 }
@@ -1077,88 +1035,36 @@ void henon_heiles_field(int n, const double *theta, const double *in_x, double *
         ys[0] = as[3];
       }
     }
-    { /* %38 = mul %27 %27 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 128;
-      const double *restrict a = ws + 0;
-      const double *restrict b = ws + 0;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %51 = square %29 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 160;
-      const double *restrict a = ws + 32;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * a[i];
-    }
-    { /* %52 = mul %22 %51 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 192;
-      const double *restrict b = ws + 160;
-      for (long i = 0; i < nc; i++) y[i] = 3.0 * b[i];
-    }
-    { /* %53 = mul %50 %52 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 160;
-      const double *restrict b = ws + 192;
-      for (long i = 0; i < nc; i++) y[i] = (-0x1.5555555555555p-2) * b[i];
-    }
-    { /* %54 = add %53 %38 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 192;
-      const double *restrict a = ws + 160;
-      const double *restrict b = ws + 128;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %56 = add %29 %55 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 128;
-      const double *restrict a = ws + 32;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + 0.5;
-    }
-    { /* %57 = mul %55 %29 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 160;
-      const double *restrict b = ws + 32;
-      for (long i = 0; i < nc; i++) y[i] = 0.5 * b[i];
-    }
-    { /* %58 = add %54 %57 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 32;
-      const double *restrict a = ws + 192;
-      const double *restrict b = ws + 160;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %59 = add %58 %57 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 192;
-      const double *restrict a = ws + 32;
-      const double *restrict b = ws + 160;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %60 = mul %56 %27 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 32;
-      const double *restrict a = ws + 128;
-      const double *restrict b = ws + 0;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %61 = add %60 %60 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 32;
-      const double *restrict b = ws + 32;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %62 = mul %55 %33 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 32;
-      const double *restrict b = ws + 96;
-      for (long i = 0; i < nc; i++) y[i] = 0.5 * b[i];
-    }
-    { /* %63 = add %62 %62 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 96;
-      const double *restrict a = ws + 32;
-      const double *restrict b = ws + 32;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %64 = mul %55 %31 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 32;
-      const double *restrict b = ws + 64;
-      for (long i = 0; i < nc; i++) y[i] = 0.5 * b[i];
-    }
-    { /* %65 = add %64 %64 : [] per sample, models/systems/henon_heiles.lua:8 */
-      double *restrict y = ws + 64;
-      const double *restrict a = ws + 32;
-      const double *restrict b = ws + 32;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
+    { /* fused elementwise: %38 %51 %52 %53 %54 %56 %57 %58 %59 %60 %61 %62 %63 %64 %65 */
+      const double *p26 = ws + 0;
+      const double *p28 = ws + 32;
+      double *y59 = ws + 192;
+      double *y61 = ws + 0;
+      const double *p32 = ws + 96;
+      double *y63 = ws + 96;
+      const double *p30 = ws + 64;
+      double *y65 = ws + 64;
+      for (long k = 0; k < nc; k++) {
+        const double t38 = p26[k] * p26[k]; /* mul, models/systems/henon_heiles.lua:8 */
+        const double t51 = p28[k] * p28[k]; /* square, models/systems/henon_heiles.lua:8 */
+        const double t52 = 3.0 * t51; /* mul, models/systems/henon_heiles.lua:8 */
+        const double t53 = (-0x1.5555555555555p-2) * t52; /* mul, models/systems/henon_heiles.lua:8 */
+        const double t54 = t53 + t38; /* add, models/systems/henon_heiles.lua:8 */
+        const double t56 = p28[k] + 0.5; /* add, models/systems/henon_heiles.lua:8 */
+        const double t57 = 0.5 * p28[k]; /* mul, models/systems/henon_heiles.lua:8 */
+        const double t58 = t54 + t57; /* add, models/systems/henon_heiles.lua:8 */
+        const double t59 = t58 + t57; /* add, models/systems/henon_heiles.lua:8 */
+        y59[k] = t59;
+        const double t60 = t56 * p26[k]; /* mul, models/systems/henon_heiles.lua:8 */
+        const double t61 = t60 + t60; /* add, models/systems/henon_heiles.lua:8 */
+        y61[k] = t61;
+        const double t62 = 0.5 * p32[k]; /* mul, models/systems/henon_heiles.lua:8 */
+        const double t63 = t62 + t62; /* add, models/systems/henon_heiles.lua:8 */
+        y63[k] = t63;
+        const double t64 = 0.5 * p30[k]; /* mul, models/systems/henon_heiles.lua:8 */
+        const double t65 = t64 + t64; /* add, models/systems/henon_heiles.lua:8 */
+        y65[k] = t65;
+      }
     }
     { /* %70 = concat %69 %68 %67 %66 : [4] per sample, models/systems/henon_heiles.lua:12 */
       double *restrict y = ws + 224;

@@ -12,11 +12,16 @@
  *
  * Requires: IEEE binary64/binary32 arithmetic evaluated in its own
  * precision (FLT_EVAL_METHOD 0: SSE2 on x86-64, any AArch64), round to
- * nearest, no FP contraction (gcc/clang: -ffp-contract=off; tcc never
- * contracts), no -ffast-math. Every operation and its order is written
- * out; constants are exact hex literals; bit casts go through unions.
- * float <-> double and signed long long -> double conversions are the
- * only conversions used (tcc -nostdlib has no unsigned helpers).
+ * nearest, no FP contraction (gcc and clang: -ffp-contract=off, which
+ * clang does not default to; tcc never contracts), no -ffast-math. Every
+ * operation and its order is written out; constants are exact hex
+ * literals; bit casts go through unions; selects are bit masks. The only
+ * conversions are float <-> double and signed long long -> double (tcc
+ * -nostdlib has no helpers for the unsigned ones). gcc -O0..-O3
+ * -march=native, clang -O0..-O3 and tcc give identical bits.
+ *
+ * Polynomials are minimax (Remez) fits made for this file; each states
+ * the function it approximates, on which interval and to what error.
  *
  * Guarantees, measured against glibc 2.36 and a long double reference
  * over millions of points (tests/test_elemfn.c):
@@ -29,7 +34,8 @@
  *                        have no glibc counterpart: they are checked
  *                        against 1/(1+expl(-x)) and log1pl(expl(x)).
  *   float versions       computed in double and rounded once: within
- *                        1 ulp of the exact result.
+ *                        0.5 + 2^-20 ulp of the exact result, at most
+ *                        1 ulp from glibc (tanhf: 2, glibc's error).
  *   sin, cos             exact argument reduction for every finite x:
  *                        Cody-Waite for |x| < 2^20, Payne-Hanek (a
  *                        1280-bit table of 2/pi) beyond.
@@ -133,16 +139,17 @@ static inline double hn__exp_reduce(double x, double *rlo, double *k,
 	return r;
 }
 
-/* e^r - 1 - r = th + tl for |r| <= 0.3466, relative error below 2^-60.
- * th = r^2/2 is exact: r = rh + rl with rh of 26 bits and rl of 27 bits,
- * so rh^2 and rh rl are exact products. */
+/* e^r - 1 - r = th + tl for |r| <= 0.3466, relative error below 2^-58.
+ * With r = rh + rl, rh the top 26 bits of r and rl the other 27,
+ * th = rh^2/2 and rh rl are exact products, so r^2/2 is not rounded. */
 static inline double hn__exp_tail(double r, double *tl)
 {
 	double rh = hn__double(hn__bits(r) & 0xfffffffff8000000ULL);
 	double rl = r - rh;
 	double r2 = r * r, pe, po;
 
-	/* (e^r - 1 - r - r^2/2)/r^3 = pe(r^2) + r po(r^2): two short chains */
+	/* (e^r - 1 - r - r^2/2)/r^3 = pe(r^2) + r po(r^2) (two short chains)
+	 * on |r| <= 0.3467, relative error 2^-53, so 2^-60 of e^r */
 	pe = 0x1.af38aa22c7b69p-26;
 	pe = 0x1.71de0daf68823p-19 + r2 * pe;
 	pe = 0x1.a01a01a7c3705p-13 + r2 * pe;
@@ -206,7 +213,7 @@ static inline double hn_exp(double x)
 /* e^x - 1 = 2 (T (1 + r + th + tl) - 1/2) with T = 2^(k-1): the large
  * terms are added in exact steps (Fast2Sum, each first operand the larger
  * or zero) so that no rounding error is amplified.
- * expm1(x) = -1 in double for x < -37.5, = x for |x| < 2^-54. */
+ * expm1(x) = -1 in double for x < -38, = x for |x| < 2^-54. */
 static inline double hn_expm1(double x)
 {
 	double xc, r, rlo, k, th, tl, t, big, small, s1, e1, b, s2, e2, c, s3, e3, y;
@@ -244,7 +251,9 @@ static inline double hn__log_kernel(double f, double k, double c)
 	double hfsq = 0.5 * f * f;
 	double w = z * z, pe, po, p;
 
-	pe = 0x1.2b5cc6da4e83dp-3;              /* R(z)/z = pe(z^2) + z po(z^2) */
+	/* R(z)/z = (2 atanh(s) - 2s)/s^3 = pe(z^2) + z po(z^2) on |s| <= 0.1716,
+	 * relative error 2^-50, so 2^-57 of log(1+f) */
+	pe = 0x1.2b5cc6da4e83dp-3;
 	pe = 0x1.7462b7be2ff3ap-3 + w * pe;
 	pe = 0x1.2492492dfae88p-2 + w * pe;
 	pe = 0x1.5555555555558p-1 + w * pe;
@@ -319,7 +328,9 @@ static inline double hn_tanh(double x)
 	unsigned long long kb;
 
 	z = a * a;
-	z2 = z * z;                             /* T(z) = te(z^2) + z to(z^2) */
+	z2 = z * z;
+	/* T(z) = (tanh a - a)/a^3 = te(z^2) + z to(z^2) on a <= 0.55, relative
+	 * error 2^-54, so 2^-57 of tanh a */
 	te = -0x1.59aa384b00067p-16;
 	te = -0x1.ec10d02c42d23p-13 + z2 * te;
 	te = -0x1.7d97d06bd7b36p-10 + z2 * te;
@@ -399,7 +410,9 @@ static inline double hn_softplus(double x)
 /* trigonometric */
 
 /* sin(x + y) for |x| <= pi/4 (a little more is fine), |y| <= ulp(x):
- * sin x = x + x^3 S(x^2), and sin(x + y) = sin x + y (1 - x^2/2) */
+ * sin x = x + x^3 S(x^2), and sin(x + y) = sin x + y (1 - x^2/2).
+ * S(z) = (sin x - x)/x^3 on |x| <= pi/4: relative error 2^-54 (2^-57 of
+ * sin x). */
 static inline double hn__sin_kernel(double x, double y)
 {
 	double z = x * x, v = z * x;
@@ -415,7 +428,8 @@ static inline double hn__sin_kernel(double x, double y)
 
 /* cos(x + y) for |x| <= pi/4, |y| <= ulp(x): cos x = 1 - x^2/2 + x^4 C(x^2),
  * with the rounding error of 1 - x^2/2 recovered, and
- * cos(x + y) = cos x - x y */
+ * cos(x + y) = cos x - x y. C(z) = (cos x - 1 + x^2/2)/x^4 on |x| <= pi/4:
+ * relative error 2^-54 (2^-60 of cos x). */
 static inline double hn__cos_kernel(double x, double y)
 {
 	double z = x * x, hz = 0.5 * z, w = 1.0 - hz;
@@ -971,21 +985,16 @@ void kepler_H(int n, const double *theta, const double *in_x, double *out_y0, do
         }
       }
     }
-    { /* %9 = sqrt %8 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 32;
-      const double *restrict a = ws + 0;
-      for (long i = 0; i < nc; i++) y[i] = hn_sqrt(a[i]);
-    }
-    { /* %11 = div %10 %9 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 64;
-      const double *restrict b = ws + 32;
-      for (long i = 0; i < nc; i++) y[i] = (-1.0) / b[i];
-    }
-    { /* %12 = add %6 %11 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = out_y0 + (long)s0 * 1;
-      const double *restrict a = ws + 96;
-      const double *restrict b = ws + 64;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
+    { /* fused elementwise: %9 %11 %12 */
+      const double *p8 = ws + 0;
+      double *y12 = out_y0 + (long)s0 * 1;
+      const double *p6 = ws + 96;
+      for (long k = 0; k < nc; k++) {
+        const double t9 = hn_sqrt(p8[k]); /* sqrt, models/systems/kepler.lua:10 */
+        const double t11 = (-1.0) / t9; /* div, models/systems/kepler.lua:10 */
+        const double t12 = p6[k] + t11; /* add, models/systems/kepler.lua:10 */
+        y12[k] = t12;
+      }
     }
   }
 }
@@ -1043,37 +1052,18 @@ void kepler_field(int n, const double *theta, const double *in_x, double *out_y0
         }
       }
     }
-    { /* %21 = sqrt %20 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 128;
-      const double *restrict a = ws + 192;
-      for (long i = 0; i < nc; i++) y[i] = hn_sqrt(a[i]);
-    }
-    { /* %22 = div %10 %21 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 160;
-      const double *restrict b = ws + 128;
-      for (long i = 0; i < nc; i++) y[i] = (-1.0) / b[i];
-    }
-    { /* %25 = div %22 %21 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 192;
-      const double *restrict a = ws + 160;
-      const double *restrict b = ws + 128;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / b[i];
-    }
-    { /* %26 = neg %25 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 160;
-      const double *restrict a = ws + 192;
-      for (long i = 0; i < nc; i++) y[i] = -a[i];
-    }
-    { /* %28 = div %27 %21 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 192;
-      const double *restrict b = ws + 128;
-      for (long i = 0; i < nc; i++) y[i] = 0.5 / b[i];
-    }
-    { /* %29 = mul %26 %28 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 128;
-      const double *restrict a = ws + 160;
-      const double *restrict b = ws + 192;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
+    { /* fused elementwise: %21 %22 %25 %26 %28 %29 */
+      const double *p20 = ws + 192;
+      double *y29 = ws + 128;
+      for (long k = 0; k < nc; k++) {
+        const double t21 = hn_sqrt(p20[k]); /* sqrt, models/systems/kepler.lua:10 */
+        const double t22 = (-1.0) / t21; /* div, models/systems/kepler.lua:10 */
+        const double t25 = t22 / t21; /* div, models/systems/kepler.lua:10 */
+        const double t26 = -t25; /* neg, models/systems/kepler.lua:10 */
+        const double t28 = 0.5 / t21; /* div, models/systems/kepler.lua:10 */
+        const double t29 = t26 * t28; /* mul, models/systems/kepler.lua:10 */
+        y29[k] = t29;
+      }
     }
     { /* %30 = expand %29 : [2] per sample, models/systems/kepler.lua:10 */
       double *restrict y = ws + 160;
@@ -1085,33 +1075,23 @@ void kepler_field(int n, const double *theta, const double *in_x, double *out_y0
           ys[l] = as[0];
       }
     }
-    { /* %31 = mul %30 %14 : [2] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 224;
-      const double *restrict a = ws + 160;
-      const double *restrict b = ws + 0;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
-    }
-    { /* %32 = add %31 %31 : [2] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 224;
-      const double *restrict b = ws + 224;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] + b[i];
-    }
-    { /* %34 = mul %33 %15 : [2] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 128;
-      const double *restrict b = ws + 64;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = 0.5 * b[i];
-    }
-    { /* %35 = add %34 %34 : [2] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 64;
-      const double *restrict a = ws + 128;
-      const double *restrict b = ws + 128;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] + b[i];
-    }
-    { /* %37 = neg %32 : [2] per sample, models/systems/kepler.lua:23 */
-      double *restrict y = ws + 128;
-      const double *restrict a = ws + 0;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = -a[i];
+    { /* fused elementwise: %31 %32 %34 %35 %37 */
+      const double *p30 = ws + 160;
+      const double *p14 = ws + 0;
+      const double *p15 = ws + 64;
+      double *y35 = ws + 64;
+      double *y37 = ws + 128;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 2; i++) {
+        const long k = s * 2 + i;
+        const double t31 = p30[k] * p14[k]; /* mul, models/systems/kepler.lua:10 */
+        const double t32 = t31 + t31; /* add, models/systems/kepler.lua:10 */
+        const double t34 = 0.5 * p15[k]; /* mul, models/systems/kepler.lua:10 */
+        const double t35 = t34 + t34; /* add, models/systems/kepler.lua:10 */
+        y35[k] = t35;
+        const double t37 = -t32; /* neg, models/systems/kepler.lua:23 */
+        y37[k] = t37;
+      }
     }
     { /* %38 = concat %35 %37 : [4] per sample, models/systems/kepler.lua:23 */
       double *restrict y = out_y0 + (long)s0 * 4;
@@ -1176,46 +1156,24 @@ void kepler_invariants(int n, const double *theta, const double *in_x, double *o
         ys[0] = as[3];
       }
     }
-    { /* %48 = mul %41 %47 : [] per sample, models/systems/kepler.lua:17 */
-      double *restrict y = ws + 128;
-      const double *restrict a = ws + 0;
-      const double *restrict b = ws + 96;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %49 = mul %43 %45 : [] per sample, models/systems/kepler.lua:17 */
-      double *restrict y = ws + 160;
-      const double *restrict a = ws + 32;
-      const double *restrict b = ws + 64;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %50 = sub %48 %49 : [] per sample, models/systems/kepler.lua:17 */
-      double *restrict y = ws + 192;
-      const double *restrict a = ws + 128;
-      const double *restrict b = ws + 160;
-      for (long i = 0; i < nc; i++) y[i] = a[i] - b[i];
-    }
-    { /* %51 = mul %41 %41 : [] per sample, models/systems/kepler.lua:18 */
-      double *restrict y = ws + 128;
-      const double *restrict a = ws + 0;
-      const double *restrict b = ws + 0;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %52 = mul %43 %43 : [] per sample, models/systems/kepler.lua:18 */
-      double *restrict y = ws + 160;
-      const double *restrict a = ws + 32;
-      const double *restrict b = ws + 32;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %53 = add %51 %52 : [] per sample, models/systems/kepler.lua:18 */
-      double *restrict y = ws + 224;
-      const double *restrict a = ws + 128;
-      const double *restrict b = ws + 160;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %54 = sqrt %53 : [] per sample, models/systems/kepler.lua:18 */
-      double *restrict y = ws + 128;
-      const double *restrict a = ws + 224;
-      for (long i = 0; i < nc; i++) y[i] = hn_sqrt(a[i]);
+    { /* fused elementwise: %48 %49 %50 %51 %52 %53 %54 */
+      const double *p40 = ws + 0;
+      const double *p46 = ws + 96;
+      const double *p42 = ws + 32;
+      const double *p44 = ws + 64;
+      double *y50 = ws + 192;
+      double *y54 = ws + 128;
+      for (long k = 0; k < nc; k++) {
+        const double t48 = p40[k] * p46[k]; /* mul, models/systems/kepler.lua:17 */
+        const double t49 = p42[k] * p44[k]; /* mul, models/systems/kepler.lua:17 */
+        const double t50 = t48 - t49; /* sub, models/systems/kepler.lua:17 */
+        y50[k] = t50;
+        const double t51 = p40[k] * p40[k]; /* mul, models/systems/kepler.lua:18 */
+        const double t52 = p42[k] * p42[k]; /* mul, models/systems/kepler.lua:18 */
+        const double t53 = t51 + t52; /* add, models/systems/kepler.lua:18 */
+        const double t54 = hn_sqrt(t53); /* sqrt, models/systems/kepler.lua:18 */
+        y54[k] = t54;
+      }
     }
     { /* %55 = slice %39 : [2] per sample, models/systems/kepler.lua:9 */
       double *restrict y = ws + 224;
@@ -1280,72 +1238,35 @@ void kepler_invariants(int n, const double *theta, const double *in_x, double *o
         }
       }
     }
-    { /* %62 = sqrt %61 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 224;
-      const double *restrict a = ws + 160;
-      for (long i = 0; i < nc; i++) y[i] = hn_sqrt(a[i]);
-    }
-    { /* %63 = div %10 %62 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 256;
-      const double *restrict b = ws + 224;
-      for (long i = 0; i < nc; i++) y[i] = (-1.0) / b[i];
-    }
-    { /* %64 = add %59 %63 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 160;
-      const double *restrict a = ws + 288;
-      const double *restrict b = ws + 256;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %65 = mul %47 %50 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 224;
-      const double *restrict a = ws + 96;
-      const double *restrict b = ws + 192;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %66 = neg %41 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 96;
-      const double *restrict a = ws + 0;
-      for (long i = 0; i < nc; i++) y[i] = -a[i];
-    }
-    { /* %67 = div %66 %54 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 96;
-      const double *restrict b = ws + 128;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / b[i];
-    }
-    { /* %68 = add %65 %67 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 96;
-      const double *restrict a = ws + 224;
-      const double *restrict b = ws + 0;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %69 = neg %45 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 64;
-      for (long i = 0; i < nc; i++) y[i] = -a[i];
-    }
-    { /* %70 = mul %69 %50 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 64;
-      const double *restrict a = ws + 0;
-      const double *restrict b = ws + 192;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %71 = neg %43 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 32;
-      for (long i = 0; i < nc; i++) y[i] = -a[i];
-    }
-    { /* %72 = div %71 %54 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 32;
-      const double *restrict a = ws + 0;
-      const double *restrict b = ws + 128;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / b[i];
-    }
-    { /* %73 = add %70 %72 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 64;
-      const double *restrict b = ws + 32;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
+    { /* fused elementwise: %62 %63 %64 %65 %66 %67 %68 %69 %70 %71 %72 %73 */
+      const double *p61 = ws + 160;
+      double *y64 = ws + 160;
+      const double *p59 = ws + 288;
+      const double *p46 = ws + 96;
+      const double *p50 = ws + 192;
+      const double *p40 = ws + 0;
+      const double *p54 = ws + 128;
+      double *y68 = ws + 96;
+      const double *p44 = ws + 64;
+      const double *p42 = ws + 32;
+      double *y73 = ws + 0;
+      for (long k = 0; k < nc; k++) {
+        const double t62 = hn_sqrt(p61[k]); /* sqrt, models/systems/kepler.lua:10 */
+        const double t63 = (-1.0) / t62; /* div, models/systems/kepler.lua:10 */
+        const double t64 = p59[k] + t63; /* add, models/systems/kepler.lua:10 */
+        y64[k] = t64;
+        const double t65 = p46[k] * p50[k]; /* mul, models/systems/kepler.lua:19 */
+        const double t66 = -p40[k]; /* neg, models/systems/kepler.lua:19 */
+        const double t67 = t66 / p54[k]; /* div, models/systems/kepler.lua:19 */
+        const double t68 = t65 + t67; /* add, models/systems/kepler.lua:19 */
+        y68[k] = t68;
+        const double t69 = -p44[k]; /* neg, models/systems/kepler.lua:19 */
+        const double t70 = t69 * p50[k]; /* mul, models/systems/kepler.lua:19 */
+        const double t71 = -p42[k]; /* neg, models/systems/kepler.lua:19 */
+        const double t72 = t71 / p54[k]; /* div, models/systems/kepler.lua:19 */
+        const double t73 = t70 + t72; /* add, models/systems/kepler.lua:19 */
+        y73[k] = t73;
+      }
     }
     { /* %78 = concat %74 %75 %76 %77 : [4] per sample, models/systems/kepler.lua:19 */
       double *restrict y = out_y0 + (long)s0 * 4;
@@ -1410,46 +1331,24 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
         ys[0] = as[3];
       }
     }
-    { /* %88 = mul %81 %87 : [] per sample, models/systems/kepler.lua:17 */
-      double *restrict y = ws + 128;
-      const double *restrict a = ws + 0;
-      const double *restrict b = ws + 96;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %89 = mul %83 %85 : [] per sample, models/systems/kepler.lua:17 */
-      double *restrict y = ws + 160;
-      const double *restrict a = ws + 32;
-      const double *restrict b = ws + 64;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %90 = sub %88 %89 : [] per sample, models/systems/kepler.lua:17 */
-      double *restrict y = ws + 192;
-      const double *restrict a = ws + 128;
-      const double *restrict b = ws + 160;
-      for (long i = 0; i < nc; i++) y[i] = a[i] - b[i];
-    }
-    { /* %91 = mul %81 %81 : [] per sample, models/systems/kepler.lua:18 */
-      double *restrict y = ws + 128;
-      const double *restrict a = ws + 0;
-      const double *restrict b = ws + 0;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %92 = mul %83 %83 : [] per sample, models/systems/kepler.lua:18 */
-      double *restrict y = ws + 160;
-      const double *restrict a = ws + 32;
-      const double *restrict b = ws + 32;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %93 = add %91 %92 : [] per sample, models/systems/kepler.lua:18 */
-      double *restrict y = ws + 224;
-      const double *restrict a = ws + 128;
-      const double *restrict b = ws + 160;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %94 = sqrt %93 : [] per sample, models/systems/kepler.lua:18 */
-      double *restrict y = ws + 128;
-      const double *restrict a = ws + 224;
-      for (long i = 0; i < nc; i++) y[i] = hn_sqrt(a[i]);
+    { /* fused elementwise: %88 %89 %90 %91 %92 %93 %94 */
+      const double *p80 = ws + 0;
+      const double *p86 = ws + 96;
+      const double *p82 = ws + 32;
+      const double *p84 = ws + 64;
+      double *y90 = ws + 192;
+      double *y94 = ws + 128;
+      for (long k = 0; k < nc; k++) {
+        const double t88 = p80[k] * p86[k]; /* mul, models/systems/kepler.lua:17 */
+        const double t89 = p82[k] * p84[k]; /* mul, models/systems/kepler.lua:17 */
+        const double t90 = t88 - t89; /* sub, models/systems/kepler.lua:17 */
+        y90[k] = t90;
+        const double t91 = p80[k] * p80[k]; /* mul, models/systems/kepler.lua:18 */
+        const double t92 = p82[k] * p82[k]; /* mul, models/systems/kepler.lua:18 */
+        const double t93 = t91 + t92; /* add, models/systems/kepler.lua:18 */
+        const double t94 = hn_sqrt(t93); /* sqrt, models/systems/kepler.lua:18 */
+        y94[k] = t94;
+      }
     }
     { /* %95 = slice %79 : [2] per sample, models/systems/kepler.lua:9 */
       double *restrict y = ws + 224;
@@ -1490,64 +1389,39 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
         }
       }
     }
-    { /* %102 = sqrt %101 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 352;
-      const double *restrict a = ws + 160;
-      for (long i = 0; i < nc; i++) y[i] = hn_sqrt(a[i]);
-    }
-    { /* %103 = div %10 %102 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 160;
-      const double *restrict b = ws + 352;
-      for (long i = 0; i < nc; i++) y[i] = (-1.0) / b[i];
-    }
-    { /* %106 = neg %81 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 384;
-      const double *restrict a = ws + 0;
-      for (long i = 0; i < nc; i++) y[i] = -a[i];
-    }
-    { /* %107 = div %106 %94 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 416;
-      const double *restrict a = ws + 384;
-      const double *restrict b = ws + 128;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / b[i];
-    }
-    { /* %109 = neg %85 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 384;
-      const double *restrict a = ws + 64;
-      for (long i = 0; i < nc; i++) y[i] = -a[i];
-    }
-    { /* %111 = neg %83 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 448;
-      const double *restrict a = ws + 32;
-      for (long i = 0; i < nc; i++) y[i] = -a[i];
-    }
-    { /* %112 = div %111 %94 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 480;
-      const double *restrict a = ws + 448;
-      const double *restrict b = ws + 128;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / b[i];
-    }
-    { /* %119 = div %103 %102 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 448;
-      const double *restrict a = ws + 160;
-      const double *restrict b = ws + 352;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / b[i];
-    }
-    { /* %120 = neg %119 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 512;
-      const double *restrict a = ws + 448;
-      for (long i = 0; i < nc; i++) y[i] = -a[i];
-    }
-    { /* %121 = div %27 %102 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 448;
-      const double *restrict b = ws + 352;
-      for (long i = 0; i < nc; i++) y[i] = 0.5 / b[i];
-    }
-    { /* %122 = mul %120 %121 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 544;
-      const double *restrict a = ws + 512;
-      const double *restrict b = ws + 448;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
+    { /* fused elementwise: %102 %103 %106 %107 %109 %111 %112 %119 %120 %121 %122 */
+      double *y102 = ws + 352;
+      const double *p101 = ws + 160;
+      double *y103 = ws + 160;
+      const double *p80 = ws + 0;
+      double *y107 = ws + 416;
+      const double *p94 = ws + 128;
+      double *y109 = ws + 384;
+      const double *p84 = ws + 64;
+      const double *p82 = ws + 32;
+      double *y112 = ws + 480;
+      double *y121 = ws + 448;
+      double *y122 = ws + 544;
+      for (long k = 0; k < nc; k++) {
+        const double t102 = hn_sqrt(p101[k]); /* sqrt, models/systems/kepler.lua:10 */
+        y102[k] = t102;
+        const double t103 = (-1.0) / t102; /* div, models/systems/kepler.lua:10 */
+        y103[k] = t103;
+        const double t106 = -p80[k]; /* neg, models/systems/kepler.lua:19 */
+        const double t107 = t106 / p94[k]; /* div, models/systems/kepler.lua:19 */
+        y107[k] = t107;
+        const double t109 = -p84[k]; /* neg, models/systems/kepler.lua:19 */
+        y109[k] = t109;
+        const double t111 = -p82[k]; /* neg, models/systems/kepler.lua:19 */
+        const double t112 = t111 / p94[k]; /* div, models/systems/kepler.lua:19 */
+        y112[k] = t112;
+        const double t119 = t103 / t102; /* div, models/systems/kepler.lua:10 */
+        const double t120 = -t119; /* neg, models/systems/kepler.lua:10 */
+        const double t121 = 0.5 / t102; /* div, models/systems/kepler.lua:10 */
+        y121[k] = t121;
+        const double t122 = t120 * t121; /* mul, models/systems/kepler.lua:10 */
+        y122[k] = t122;
+      }
     }
     { /* %123 = expand %122 : [2] per sample, models/systems/kepler.lua:10 */
       double *restrict y = ws + 576;
@@ -1559,33 +1433,23 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
           ys[l] = as[0];
       }
     }
-    { /* %124 = mul %123 %95 : [2] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 512;
-      const double *restrict a = ws + 576;
-      const double *restrict b = ws + 224;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
-    }
-    { /* %125 = add %124 %124 : [2] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 576;
-      const double *restrict a = ws + 512;
-      const double *restrict b = ws + 512;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] + b[i];
-    }
-    { /* %126 = mul %33 %96 : [2] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 512;
-      const double *restrict b = ws + 288;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = 0.5 * b[i];
-    }
-    { /* %127 = add %126 %126 : [2] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 640;
-      const double *restrict a = ws + 512;
-      const double *restrict b = ws + 512;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] + b[i];
-    }
-    { /* %129 = neg %125 : [2] per sample, models/systems/kepler.lua:29 */
-      double *restrict y = ws + 512;
-      const double *restrict a = ws + 576;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = -a[i];
+    { /* fused elementwise: %124 %125 %126 %127 %129 */
+      const double *p123 = ws + 576;
+      const double *p95 = ws + 224;
+      const double *p96 = ws + 288;
+      double *y127 = ws + 640;
+      double *y129 = ws + 512;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 2; i++) {
+        const long k = s * 2 + i;
+        const double t124 = p123[k] * p95[k]; /* mul, models/systems/kepler.lua:10 */
+        const double t125 = t124 + t124; /* add, models/systems/kepler.lua:10 */
+        const double t126 = 0.5 * p96[k]; /* mul, models/systems/kepler.lua:10 */
+        const double t127 = t126 + t126; /* add, models/systems/kepler.lua:10 */
+        y127[k] = t127;
+        const double t129 = -t125; /* neg, models/systems/kepler.lua:29 */
+        y129[k] = t129;
+      }
     }
     { /* %130 = concat %127 %129 : [4] per sample, models/systems/kepler.lua:29 */
       double *restrict y = ws + 704;
@@ -1633,123 +1497,52 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
         ys[0] = as[3];
       }
     }
-    { /* %139 = mul %81 %138 : [] per sample, models/systems/kepler.lua:17 */
-      double *restrict y = ws + 704;
-      const double *restrict a = ws + 0;
-      const double *restrict b = ws + 864;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
+    { /* fused elementwise: %139 %140 %141 %142 %143 %144 %145 %146 %147 %148 %149 %150 %151 %152 %153 %154 %155 */
+      const double *p80 = ws + 0;
+      const double *p137 = ws + 864;
+      const double *p131 = ws + 576;
+      const double *p86 = ws + 96;
+      const double *p82 = ws + 32;
+      const double *p135 = ws + 832;
+      const double *p133 = ws + 608;
+      const double *p84 = ws + 64;
+      double *y146 = ws + 800;
+      const double *p94 = ws + 128;
+      double *y155 = ws + 32;
+      for (long k = 0; k < nc; k++) {
+        const double t139 = p80[k] * p137[k]; /* mul, models/systems/kepler.lua:17 */
+        const double t140 = p131[k] * p86[k]; /* mul, models/systems/kepler.lua:17 */
+        const double t141 = t140 + t139; /* add, models/systems/kepler.lua:17 */
+        const double t142 = p82[k] * p135[k]; /* mul, models/systems/kepler.lua:17 */
+        const double t143 = p133[k] * p84[k]; /* mul, models/systems/kepler.lua:17 */
+        const double t144 = t143 + t142; /* add, models/systems/kepler.lua:17 */
+        const double t145 = -t144; /* neg, models/systems/kepler.lua:17 */
+        const double t146 = t141 + t145; /* add, models/systems/kepler.lua:17 */
+        y146[k] = t146;
+        const double t147 = p80[k] * p131[k]; /* mul, models/systems/kepler.lua:18 */
+        const double t148 = p131[k] * p80[k]; /* mul, models/systems/kepler.lua:18 */
+        const double t149 = t148 + t147; /* add, models/systems/kepler.lua:18 */
+        const double t150 = p82[k] * p133[k]; /* mul, models/systems/kepler.lua:18 */
+        const double t151 = p133[k] * p82[k]; /* mul, models/systems/kepler.lua:18 */
+        const double t152 = t151 + t150; /* add, models/systems/kepler.lua:18 */
+        const double t153 = t149 + t152; /* add, models/systems/kepler.lua:18 */
+        const double t154 = 0.5 / p94[k]; /* div, models/systems/kepler.lua:18 */
+        const double t155 = t153 * t154; /* mul, models/systems/kepler.lua:18 */
+        y155[k] = t155;
+      }
     }
-    { /* %140 = mul %132 %87 : [] per sample, models/systems/kepler.lua:17 */
-      double *restrict y = ws + 736;
-      const double *restrict a = ws + 576;
-      const double *restrict b = ws + 96;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %141 = add %140 %139 : [] per sample, models/systems/kepler.lua:17 */
-      double *restrict y = ws + 768;
-      const double *restrict a = ws + 736;
-      const double *restrict b = ws + 704;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %142 = mul %83 %136 : [] per sample, models/systems/kepler.lua:17 */
-      double *restrict y = ws + 800;
-      const double *restrict a = ws + 32;
-      const double *restrict b = ws + 832;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %143 = mul %134 %85 : [] per sample, models/systems/kepler.lua:17 */
-      double *restrict y = ws + 704;
-      const double *restrict a = ws + 608;
-      const double *restrict b = ws + 64;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %144 = add %143 %142 : [] per sample, models/systems/kepler.lua:17 */
-      double *restrict y = ws + 736;
-      const double *restrict a = ws + 704;
-      const double *restrict b = ws + 800;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %145 = neg %144 : [] per sample, models/systems/kepler.lua:17 */
-      double *restrict y = ws + 64;
-      const double *restrict a = ws + 736;
-      for (long i = 0; i < nc; i++) y[i] = -a[i];
-    }
-    { /* %146 = add %141 %145 : [] per sample, models/systems/kepler.lua:17 */
-      double *restrict y = ws + 800;
-      const double *restrict a = ws + 768;
-      const double *restrict b = ws + 64;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %147 = mul %81 %132 : [] per sample, models/systems/kepler.lua:18 */
-      double *restrict y = ws + 64;
-      const double *restrict a = ws + 0;
-      const double *restrict b = ws + 576;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %148 = mul %132 %81 : [] per sample, models/systems/kepler.lua:18 */
-      double *restrict y = ws + 704;
-      const double *restrict a = ws + 576;
-      const double *restrict b = ws + 0;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %149 = add %148 %147 : [] per sample, models/systems/kepler.lua:18 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 704;
-      const double *restrict b = ws + 64;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %150 = mul %83 %134 : [] per sample, models/systems/kepler.lua:18 */
-      double *restrict y = ws + 64;
-      const double *restrict a = ws + 32;
-      const double *restrict b = ws + 608;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %151 = mul %134 %83 : [] per sample, models/systems/kepler.lua:18 */
-      double *restrict y = ws + 704;
-      const double *restrict a = ws + 608;
-      const double *restrict b = ws + 32;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %152 = add %151 %150 : [] per sample, models/systems/kepler.lua:18 */
-      double *restrict y = ws + 32;
-      const double *restrict a = ws + 704;
-      const double *restrict b = ws + 64;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %153 = add %149 %152 : [] per sample, models/systems/kepler.lua:18 */
-      double *restrict y = ws + 64;
-      const double *restrict a = ws + 0;
-      const double *restrict b = ws + 32;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %154 = div %27 %94 : [] per sample, models/systems/kepler.lua:18 */
-      double *restrict y = ws + 0;
-      const double *restrict b = ws + 128;
-      for (long i = 0; i < nc; i++) y[i] = 0.5 / b[i];
-    }
-    { /* %155 = mul %153 %154 : [] per sample, models/systems/kepler.lua:18 */
-      double *restrict y = ws + 32;
-      const double *restrict a = ws + 64;
-      const double *restrict b = ws + 0;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %156 = mul %96 %129 : [2] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 704;
-      const double *restrict a = ws + 288;
-      const double *restrict b = ws + 512;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
-    }
-    { /* %157 = mul %129 %96 : [2] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 896;
-      const double *restrict a = ws + 512;
-      const double *restrict b = ws + 288;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
-    }
-    { /* %158 = add %157 %156 : [2] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 512;
-      const double *restrict a = ws + 896;
-      const double *restrict b = ws + 704;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] + b[i];
+    { /* fused elementwise: %156 %157 %158 */
+      const double *p96 = ws + 288;
+      const double *p129 = ws + 512;
+      double *y158 = ws + 512;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 2; i++) {
+        const long k = s * 2 + i;
+        const double t156 = p96[k] * p129[k]; /* mul, models/systems/kepler.lua:10 */
+        const double t157 = p129[k] * p96[k]; /* mul, models/systems/kepler.lua:10 */
+        const double t158 = t157 + t156; /* add, models/systems/kepler.lua:10 */
+        y158[k] = t158;
+      }
     }
     { /* %159 = sum %158 : [] per sample, models/systems/kepler.lua:10 */
       double *restrict y = ws + 64;
@@ -1769,23 +1562,18 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
       const double *restrict a = ws + 64;
       for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
     }
-    { /* %161 = mul %95 %127 : [2] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 288;
-      const double *restrict a = ws + 224;
-      const double *restrict b = ws + 640;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
-    }
-    { /* %162 = mul %127 %95 : [2] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 512;
-      const double *restrict a = ws + 640;
-      const double *restrict b = ws + 224;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
-    }
-    { /* %163 = add %162 %161 : [2] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 224;
-      const double *restrict a = ws + 512;
-      const double *restrict b = ws + 288;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] + b[i];
+    { /* fused elementwise: %161 %162 %163 */
+      const double *p95 = ws + 224;
+      const double *p127 = ws + 640;
+      double *y163 = ws + 224;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 2; i++) {
+        const long k = s * 2 + i;
+        const double t161 = p95[k] * p127[k]; /* mul, models/systems/kepler.lua:10 */
+        const double t162 = p127[k] * p95[k]; /* mul, models/systems/kepler.lua:10 */
+        const double t163 = t162 + t161; /* add, models/systems/kepler.lua:10 */
+        y163[k] = t163;
+      }
     }
     { /* %164 = sum %163 : [] per sample, models/systems/kepler.lua:10 */
       double *restrict y = ws + 64;
@@ -1800,155 +1588,58 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
         }
       }
     }
-    { /* %165 = mul %164 %121 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 512;
-      const double *restrict a = ws + 64;
-      const double *restrict b = ws + 448;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %166 = mul %103 %165 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 544;
-      const double *restrict a = ws + 160;
-      const double *restrict b = ws + 512;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %167 = div %166 %102 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 448;
-      const double *restrict a = ws + 544;
-      const double *restrict b = ws + 352;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / b[i];
-    }
-    { /* %168 = neg %167 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 64;
-      const double *restrict a = ws + 448;
-      for (long i = 0; i < nc; i++) y[i] = -a[i];
-    }
-    { /* %169 = add %160 %168 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 160;
-      const double *restrict a = ws + 0;
-      const double *restrict b = ws + 64;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %170 = mul %87 %146 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 448;
-      const double *restrict a = ws + 96;
-      const double *restrict b = ws + 800;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %171 = mul %138 %90 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 864;
-      const double *restrict b = ws + 192;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %172 = add %171 %170 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 512;
-      const double *restrict a = ws + 0;
-      const double *restrict b = ws + 448;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %173 = neg %132 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 544;
-      const double *restrict a = ws + 576;
-      for (long i = 0; i < nc; i++) y[i] = -a[i];
-    }
-    { /* %174 = mul %107 %155 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 448;
-      const double *restrict a = ws + 416;
-      const double *restrict b = ws + 32;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %175 = div %174 %94 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 576;
-      const double *restrict a = ws + 448;
-      const double *restrict b = ws + 128;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / b[i];
-    }
-    { /* %176 = neg %175 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 576;
-      for (long i = 0; i < nc; i++) y[i] = -a[i];
-    }
-    { /* %177 = div %173 %94 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 576;
-      const double *restrict a = ws + 544;
-      const double *restrict b = ws + 128;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / b[i];
-    }
-    { /* %178 = add %177 %176 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 544;
-      const double *restrict a = ws + 576;
-      const double *restrict b = ws + 0;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %179 = add %172 %178 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 576;
-      const double *restrict a = ws + 512;
-      const double *restrict b = ws + 544;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %180 = neg %136 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 832;
-      for (long i = 0; i < nc; i++) y[i] = -a[i];
-    }
-    { /* %181 = mul %109 %146 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 416;
-      const double *restrict a = ws + 384;
-      const double *restrict b = ws + 800;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %182 = mul %180 %90 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 448;
-      const double *restrict a = ws + 0;
-      const double *restrict b = ws + 192;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %183 = add %182 %181 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 448;
-      const double *restrict b = ws + 416;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %184 = neg %134 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 512;
-      const double *restrict a = ws + 608;
-      for (long i = 0; i < nc; i++) y[i] = -a[i];
-    }
-    { /* %185 = mul %112 %155 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 544;
-      const double *restrict a = ws + 480;
-      const double *restrict b = ws + 32;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * b[i];
-    }
-    { /* %186 = div %185 %94 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 32;
-      const double *restrict a = ws + 544;
-      const double *restrict b = ws + 128;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / b[i];
-    }
-    { /* %187 = neg %186 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 544;
-      const double *restrict a = ws + 32;
-      for (long i = 0; i < nc; i++) y[i] = -a[i];
-    }
-    { /* %188 = div %184 %94 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 32;
-      const double *restrict a = ws + 512;
-      const double *restrict b = ws + 128;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / b[i];
-    }
-    { /* %189 = add %188 %187 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 64;
-      const double *restrict a = ws + 32;
-      const double *restrict b = ws + 544;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
-    }
-    { /* %190 = add %183 %189 : [] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = ws + 32;
-      const double *restrict a = ws + 0;
-      const double *restrict b = ws + 64;
-      for (long i = 0; i < nc; i++) y[i] = a[i] + b[i];
+    { /* fused elementwise: %165 %166 %167 %168 %169 %170 %171 %172 %173 %174 %175 %176 %177 %178 %179 %180 %181 %182 %183 %184 %185 %186 %187 %188 %189 %190 */
+      const double *p164 = ws + 64;
+      const double *p121 = ws + 448;
+      const double *p103 = ws + 160;
+      const double *p102 = ws + 352;
+      double *y169 = ws + 160;
+      const double *p160 = ws + 0;
+      const double *p86 = ws + 96;
+      const double *p146 = ws + 800;
+      const double *p137 = ws + 864;
+      const double *p90 = ws + 192;
+      const double *p131 = ws + 576;
+      const double *p107 = ws + 416;
+      const double *p155 = ws + 32;
+      const double *p94 = ws + 128;
+      double *y179 = ws + 576;
+      const double *p135 = ws + 832;
+      const double *p109 = ws + 384;
+      const double *p133 = ws + 608;
+      const double *p112 = ws + 480;
+      double *y190 = ws + 32;
+      for (long k = 0; k < nc; k++) {
+        const double t165 = p164[k] * p121[k]; /* mul, models/systems/kepler.lua:10 */
+        const double t166 = p103[k] * t165; /* mul, models/systems/kepler.lua:10 */
+        const double t167 = t166 / p102[k]; /* div, models/systems/kepler.lua:10 */
+        const double t168 = -t167; /* neg, models/systems/kepler.lua:10 */
+        const double t169 = p160[k] + t168; /* add, models/systems/kepler.lua:10 */
+        y169[k] = t169;
+        const double t170 = p86[k] * p146[k]; /* mul, models/systems/kepler.lua:19 */
+        const double t171 = p137[k] * p90[k]; /* mul, models/systems/kepler.lua:19 */
+        const double t172 = t171 + t170; /* add, models/systems/kepler.lua:19 */
+        const double t173 = -p131[k]; /* neg, models/systems/kepler.lua:19 */
+        const double t174 = p107[k] * p155[k]; /* mul, models/systems/kepler.lua:19 */
+        const double t175 = t174 / p94[k]; /* div, models/systems/kepler.lua:19 */
+        const double t176 = -t175; /* neg, models/systems/kepler.lua:19 */
+        const double t177 = t173 / p94[k]; /* div, models/systems/kepler.lua:19 */
+        const double t178 = t177 + t176; /* add, models/systems/kepler.lua:19 */
+        const double t179 = t172 + t178; /* add, models/systems/kepler.lua:19 */
+        y179[k] = t179;
+        const double t180 = -p135[k]; /* neg, models/systems/kepler.lua:19 */
+        const double t181 = p109[k] * p146[k]; /* mul, models/systems/kepler.lua:19 */
+        const double t182 = t180 * p90[k]; /* mul, models/systems/kepler.lua:19 */
+        const double t183 = t182 + t181; /* add, models/systems/kepler.lua:19 */
+        const double t184 = -p133[k]; /* neg, models/systems/kepler.lua:19 */
+        const double t185 = p112[k] * p155[k]; /* mul, models/systems/kepler.lua:19 */
+        const double t186 = t185 / p94[k]; /* div, models/systems/kepler.lua:19 */
+        const double t187 = -t186; /* neg, models/systems/kepler.lua:19 */
+        const double t188 = t184 / p94[k]; /* div, models/systems/kepler.lua:19 */
+        const double t189 = t188 + t187; /* add, models/systems/kepler.lua:19 */
+        const double t190 = t183 + t189; /* add, models/systems/kepler.lua:19 */
+        y190[k] = t190;
+      }
     }
     { /* %195 = concat %191 %192 %193 %194 : [4] per sample, models/systems/kepler.lua:19 */
       double *restrict y = out_y0 + (long)s0 * 4;

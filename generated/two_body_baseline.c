@@ -12,11 +12,16 @@
  *
  * Requires: IEEE binary64/binary32 arithmetic evaluated in its own
  * precision (FLT_EVAL_METHOD 0: SSE2 on x86-64, any AArch64), round to
- * nearest, no FP contraction (gcc/clang: -ffp-contract=off; tcc never
- * contracts), no -ffast-math. Every operation and its order is written
- * out; constants are exact hex literals; bit casts go through unions.
- * float <-> double and signed long long -> double conversions are the
- * only conversions used (tcc -nostdlib has no unsigned helpers).
+ * nearest, no FP contraction (gcc and clang: -ffp-contract=off, which
+ * clang does not default to; tcc never contracts), no -ffast-math. Every
+ * operation and its order is written out; constants are exact hex
+ * literals; bit casts go through unions; selects are bit masks. The only
+ * conversions are float <-> double and signed long long -> double (tcc
+ * -nostdlib has no helpers for the unsigned ones). gcc -O0..-O3
+ * -march=native, clang -O0..-O3 and tcc give identical bits.
+ *
+ * Polynomials are minimax (Remez) fits made for this file; each states
+ * the function it approximates, on which interval and to what error.
  *
  * Guarantees, measured against glibc 2.36 and a long double reference
  * over millions of points (tests/test_elemfn.c):
@@ -29,7 +34,8 @@
  *                        have no glibc counterpart: they are checked
  *                        against 1/(1+expl(-x)) and log1pl(expl(x)).
  *   float versions       computed in double and rounded once: within
- *                        1 ulp of the exact result.
+ *                        0.5 + 2^-20 ulp of the exact result, at most
+ *                        1 ulp from glibc (tanhf: 2, glibc's error).
  *   sin, cos             exact argument reduction for every finite x:
  *                        Cody-Waite for |x| < 2^20, Payne-Hanek (a
  *                        1280-bit table of 2/pi) beyond.
@@ -133,16 +139,17 @@ static inline double hn__exp_reduce(double x, double *rlo, double *k,
 	return r;
 }
 
-/* e^r - 1 - r = th + tl for |r| <= 0.3466, relative error below 2^-60.
- * th = r^2/2 is exact: r = rh + rl with rh of 26 bits and rl of 27 bits,
- * so rh^2 and rh rl are exact products. */
+/* e^r - 1 - r = th + tl for |r| <= 0.3466, relative error below 2^-58.
+ * With r = rh + rl, rh the top 26 bits of r and rl the other 27,
+ * th = rh^2/2 and rh rl are exact products, so r^2/2 is not rounded. */
 static inline double hn__exp_tail(double r, double *tl)
 {
 	double rh = hn__double(hn__bits(r) & 0xfffffffff8000000ULL);
 	double rl = r - rh;
 	double r2 = r * r, pe, po;
 
-	/* (e^r - 1 - r - r^2/2)/r^3 = pe(r^2) + r po(r^2): two short chains */
+	/* (e^r - 1 - r - r^2/2)/r^3 = pe(r^2) + r po(r^2) (two short chains)
+	 * on |r| <= 0.3467, relative error 2^-53, so 2^-60 of e^r */
 	pe = 0x1.af38aa22c7b69p-26;
 	pe = 0x1.71de0daf68823p-19 + r2 * pe;
 	pe = 0x1.a01a01a7c3705p-13 + r2 * pe;
@@ -206,7 +213,7 @@ static inline double hn_exp(double x)
 /* e^x - 1 = 2 (T (1 + r + th + tl) - 1/2) with T = 2^(k-1): the large
  * terms are added in exact steps (Fast2Sum, each first operand the larger
  * or zero) so that no rounding error is amplified.
- * expm1(x) = -1 in double for x < -37.5, = x for |x| < 2^-54. */
+ * expm1(x) = -1 in double for x < -38, = x for |x| < 2^-54. */
 static inline double hn_expm1(double x)
 {
 	double xc, r, rlo, k, th, tl, t, big, small, s1, e1, b, s2, e2, c, s3, e3, y;
@@ -244,7 +251,9 @@ static inline double hn__log_kernel(double f, double k, double c)
 	double hfsq = 0.5 * f * f;
 	double w = z * z, pe, po, p;
 
-	pe = 0x1.2b5cc6da4e83dp-3;              /* R(z)/z = pe(z^2) + z po(z^2) */
+	/* R(z)/z = (2 atanh(s) - 2s)/s^3 = pe(z^2) + z po(z^2) on |s| <= 0.1716,
+	 * relative error 2^-50, so 2^-57 of log(1+f) */
+	pe = 0x1.2b5cc6da4e83dp-3;
 	pe = 0x1.7462b7be2ff3ap-3 + w * pe;
 	pe = 0x1.2492492dfae88p-2 + w * pe;
 	pe = 0x1.5555555555558p-1 + w * pe;
@@ -319,7 +328,9 @@ static inline double hn_tanh(double x)
 	unsigned long long kb;
 
 	z = a * a;
-	z2 = z * z;                             /* T(z) = te(z^2) + z to(z^2) */
+	z2 = z * z;
+	/* T(z) = (tanh a - a)/a^3 = te(z^2) + z to(z^2) on a <= 0.55, relative
+	 * error 2^-54, so 2^-57 of tanh a */
 	te = -0x1.59aa384b00067p-16;
 	te = -0x1.ec10d02c42d23p-13 + z2 * te;
 	te = -0x1.7d97d06bd7b36p-10 + z2 * te;
@@ -399,7 +410,9 @@ static inline double hn_softplus(double x)
 /* trigonometric */
 
 /* sin(x + y) for |x| <= pi/4 (a little more is fine), |y| <= ulp(x):
- * sin x = x + x^3 S(x^2), and sin(x + y) = sin x + y (1 - x^2/2) */
+ * sin x = x + x^3 S(x^2), and sin(x + y) = sin x + y (1 - x^2/2).
+ * S(z) = (sin x - x)/x^3 on |x| <= pi/4: relative error 2^-54 (2^-57 of
+ * sin x). */
 static inline double hn__sin_kernel(double x, double y)
 {
 	double z = x * x, v = z * x;
@@ -415,7 +428,8 @@ static inline double hn__sin_kernel(double x, double y)
 
 /* cos(x + y) for |x| <= pi/4, |y| <= ulp(x): cos x = 1 - x^2/2 + x^4 C(x^2),
  * with the rounding error of 1 - x^2/2 recovered, and
- * cos(x + y) = cos x - x y */
+ * cos(x + y) = cos x - x y. C(z) = (cos x - 1 + x^2/2)/x^4 on |x| <= pi/4:
+ * relative error 2^-54 (2^-60 of cos x). */
 static inline double hn__cos_kernel(double x, double y)
 {
 	double z = x * x, hz = 0.5 * z, w = 1.0 - hz;
@@ -914,17 +928,17 @@ void two_body_baseline_field(int n, const double *theta, const double *in_x, dou
       const double *restrict b = theta + 0;
       hn_mm_nn((long)nc * 1, 8, 200, a, b, y);
     }
-    { /* %9 = add %8 %1 : [200] per sample, models/baseline/two_body.lua:16 */
-      double *restrict y = ws + 6400;
-      const double *restrict a = ws + 0;
-      const double *restrict b = theta + 1600;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] + b[i];
-    }
-    { /* %10 = tanh %9 : [200] per sample, models/baseline/two_body.lua:16 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 6400;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = hn_tanh(a[i]);
+    { /* fused elementwise: %9 %10 */
+      const double *p7 = ws + 0;
+      const double *p1 = theta + 1600;
+      double *y10 = ws + 0;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 200; i++) {
+        const long k = s * 200 + i;
+        const double t9 = p7[k] + p1[i]; /* add, models/baseline/two_body.lua:16 */
+        const double t10 = hn_tanh(t9); /* tanh, models/baseline/two_body.lua:16 */
+        y10[k] = t10;
+      }
     }
     { /* %12 = matmul %11 %2 NN : [1,200] per sample, models/baseline/two_body.lua:16 */
       double *restrict y = ws + 6400;
@@ -932,17 +946,17 @@ void two_body_baseline_field(int n, const double *theta, const double *in_x, dou
       const double *restrict b = theta + 1800;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %14 = add %13 %3 : [200] per sample, models/baseline/two_body.lua:16 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 6400;
-      const double *restrict b = theta + 41800;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] + b[i];
-    }
-    { /* %15 = tanh %14 : [200] per sample, models/baseline/two_body.lua:16 */
-      double *restrict y = ws + 6400;
-      const double *restrict a = ws + 0;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = hn_tanh(a[i]);
+    { /* fused elementwise: %14 %15 */
+      const double *p12 = ws + 6400;
+      const double *p3 = theta + 41800;
+      double *y15 = ws + 6400;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 200; i++) {
+        const long k = s * 200 + i;
+        const double t14 = p12[k] + p3[i]; /* add, models/baseline/two_body.lua:16 */
+        const double t15 = hn_tanh(t14); /* tanh, models/baseline/two_body.lua:16 */
+        y15[k] = t15;
+      }
     }
     { /* %17 = matmul %16 %4 NN : [1,8] per sample, models/baseline/two_body.lua:16 */
       double *restrict y = ws + 0;
@@ -978,17 +992,17 @@ void two_body_baseline_loss(int n, const double *theta, const double *in_x, cons
       const double *restrict b = theta + 0;
       hn_mm_nn((long)nc * 1, 8, 200, a, b, y);
     }
-    { /* %24 = add %23 %1 : [200] per sample, models/baseline/two_body.lua:13 */
-      double *restrict y = ws + 6408;
-      const double *restrict a = ws + 8;
-      const double *restrict b = theta + 1600;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] + b[i];
-    }
-    { /* %25 = tanh %24 : [200] per sample, models/baseline/two_body.lua:13 */
-      double *restrict y = ws + 8;
-      const double *restrict a = ws + 6408;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = hn_tanh(a[i]);
+    { /* fused elementwise: %24 %25 */
+      const double *p22 = ws + 8;
+      const double *p1 = theta + 1600;
+      double *y25 = ws + 8;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 200; i++) {
+        const long k = s * 200 + i;
+        const double t24 = p22[k] + p1[i]; /* add, models/baseline/two_body.lua:13 */
+        const double t25 = hn_tanh(t24); /* tanh, models/baseline/two_body.lua:13 */
+        y25[k] = t25;
+      }
     }
     { /* %27 = matmul %26 %2 NN : [1,200] per sample, models/baseline/two_body.lua:13 */
       double *restrict y = ws + 6408;
@@ -996,17 +1010,17 @@ void two_body_baseline_loss(int n, const double *theta, const double *in_x, cons
       const double *restrict b = theta + 1800;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %29 = add %28 %3 : [200] per sample, models/baseline/two_body.lua:13 */
-      double *restrict y = ws + 8;
-      const double *restrict a = ws + 6408;
-      const double *restrict b = theta + 41800;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] + b[i];
-    }
-    { /* %30 = tanh %29 : [200] per sample, models/baseline/two_body.lua:13 */
-      double *restrict y = ws + 6408;
-      const double *restrict a = ws + 8;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = hn_tanh(a[i]);
+    { /* fused elementwise: %29 %30 */
+      const double *p27 = ws + 6408;
+      const double *p3 = theta + 41800;
+      double *y30 = ws + 6408;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 200; i++) {
+        const long k = s * 200 + i;
+        const double t29 = p27[k] + p3[i]; /* add, models/baseline/two_body.lua:13 */
+        const double t30 = hn_tanh(t29); /* tanh, models/baseline/two_body.lua:13 */
+        y30[k] = t30;
+      }
     }
     { /* %32 = matmul %31 %4 NN : [1,8] per sample, models/baseline/two_body.lua:13 */
       double *restrict y = ws + 8;
@@ -1014,16 +1028,17 @@ void two_body_baseline_loss(int n, const double *theta, const double *in_x, cons
       const double *restrict b = theta + 42000;
       hn_mm_nn((long)nc * 1, 200, 8, a, b, y);
     }
-    { /* %34 = sub %33 %20 : [8] per sample, models/baseline/two_body.lua:13 */
-      double *restrict y = ws + 264;
-      const double *restrict a = ws + 8;
-      const double *restrict b = in_xdot + (long)s0 * 8;
-      for (long i = 0; i < (long)nc * 8; i++) y[i] = a[i] - b[i];
-    }
-    { /* %35 = square %34 : [8] per sample, models/baseline/two_body.lua:13 */
-      double *restrict y = ws + 8;
-      const double *restrict a = ws + 264;
-      for (long i = 0; i < (long)nc * 8; i++) y[i] = a[i] * a[i];
+    { /* fused elementwise: %34 %35 */
+      const double *p32 = ws + 8;
+      const double *p20 = in_xdot + (long)s0 * 8;
+      double *y35 = ws + 8;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 8; i++) {
+        const long k = s * 8 + i;
+        const double t34 = p32[k] - p20[k]; /* sub, models/baseline/two_body.lua:13 */
+        const double t35 = t34 * t34; /* square, models/baseline/two_body.lua:13 */
+        y35[k] = t35;
+      }
     }
     { /* %36 = sum %35 : [] per sample, models/baseline/two_body.lua:13 */
       double *restrict y = ws + 264;
@@ -1099,17 +1114,17 @@ void two_body_baseline_loss_grad(int n, const double *theta, const double *in_x,
       const double *restrict b = theta + 0;
       hn_mm_nn((long)nc * 1, 8, 200, a, b, y);
     }
-    { /* %47 = add %46 %1 : [200] per sample, models/baseline/two_body.lua:13 */
-      double *restrict y = ws + 6416;
-      const double *restrict a = ws + 16;
-      const double *restrict b = theta + 1600;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] + b[i];
-    }
-    { /* %48 = tanh %47 : [200] per sample, models/baseline/two_body.lua:13 */
-      double *restrict y = ws + 16;
-      const double *restrict a = ws + 6416;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = hn_tanh(a[i]);
+    { /* fused elementwise: %47 %48 */
+      const double *p45 = ws + 16;
+      const double *p1 = theta + 1600;
+      double *y48 = ws + 16;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 200; i++) {
+        const long k = s * 200 + i;
+        const double t47 = p45[k] + p1[i]; /* add, models/baseline/two_body.lua:13 */
+        const double t48 = hn_tanh(t47); /* tanh, models/baseline/two_body.lua:13 */
+        y48[k] = t48;
+      }
     }
     { /* %50 = matmul %49 %2 NN : [1,200] per sample, models/baseline/two_body.lua:13 */
       double *restrict y = ws + 6416;
@@ -1117,17 +1132,17 @@ void two_body_baseline_loss_grad(int n, const double *theta, const double *in_x,
       const double *restrict b = theta + 1800;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %52 = add %51 %3 : [200] per sample, models/baseline/two_body.lua:13 */
-      double *restrict y = ws + 12816;
-      const double *restrict a = ws + 6416;
-      const double *restrict b = theta + 41800;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] + b[i];
-    }
-    { /* %53 = tanh %52 : [200] per sample, models/baseline/two_body.lua:13 */
-      double *restrict y = ws + 6416;
-      const double *restrict a = ws + 12816;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = hn_tanh(a[i]);
+    { /* fused elementwise: %52 %53 */
+      const double *p50 = ws + 6416;
+      const double *p3 = theta + 41800;
+      double *y53 = ws + 6416;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 200; i++) {
+        const long k = s * 200 + i;
+        const double t52 = p50[k] + p3[i]; /* add, models/baseline/two_body.lua:13 */
+        const double t53 = hn_tanh(t52); /* tanh, models/baseline/two_body.lua:13 */
+        y53[k] = t53;
+      }
     }
     { /* %55 = matmul %54 %4 NN : [1,8] per sample, models/baseline/two_body.lua:13 */
       double *restrict y = ws + 12816;
@@ -1135,16 +1150,19 @@ void two_body_baseline_loss_grad(int n, const double *theta, const double *in_x,
       const double *restrict b = theta + 42000;
       hn_mm_nn((long)nc * 1, 200, 8, a, b, y);
     }
-    { /* %57 = sub %56 %43 : [8] per sample, models/baseline/two_body.lua:13 */
-      double *restrict y = ws + 13072;
-      const double *restrict a = ws + 12816;
-      const double *restrict b = in_xdot + (long)s0 * 8;
-      for (long i = 0; i < (long)nc * 8; i++) y[i] = a[i] - b[i];
-    }
-    { /* %58 = square %57 : [8] per sample, models/baseline/two_body.lua:13 */
-      double *restrict y = ws + 12816;
-      const double *restrict a = ws + 13072;
-      for (long i = 0; i < (long)nc * 8; i++) y[i] = a[i] * a[i];
+    { /* fused elementwise: %57 %58 */
+      double *y57 = ws + 13072;
+      const double *p55 = ws + 12816;
+      const double *p43 = in_xdot + (long)s0 * 8;
+      double *y58 = ws + 12816;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 8; i++) {
+        const long k = s * 8 + i;
+        const double t57 = p55[k] - p43[k]; /* sub, models/baseline/two_body.lua:13 */
+        y57[k] = t57;
+        const double t58 = t57 * t57; /* square, models/baseline/two_body.lua:13 */
+        y58[k] = t58;
+      }
     }
     { /* %59 = sum %58 : [] per sample, models/baseline/two_body.lua:13 */
       double *restrict y = ws + 13328;
@@ -1170,17 +1188,17 @@ void two_body_baseline_loss_grad(int n, const double *theta, const double *in_x,
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 1; i++) y[i] += a[s * 1L + i];
     }
-    { /* %68 = mul %67 %57 : [8] per sample, models/baseline/two_body.lua:13 */
-      double *restrict y = ws + 12816;
-      const double *restrict b = ws + 13072;
-      for (long i = 0; i < (long)nc * 8; i++) y[i] = 2.0 * b[i];
-    }
-    { /* %69 = mul %66 %68 : [8] per sample, models/baseline/two_body.lua:13 */
-      double *restrict y = ws + 13072;
-      const double *restrict a = ws + 0;
-      const double *restrict b = ws + 12816;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 8; i++) y[s * 8L + i] = a[i] * b[s * 8L + i];
+    { /* fused elementwise: %68 %69 */
+      const double *p57 = ws + 13072;
+      double *y69 = ws + 13072;
+      const double *p66 = ws + 0;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 8; i++) {
+        const long k = s * 8 + i;
+        const double t68 = 2.0 * p57[k]; /* mul, models/baseline/two_body.lua:13 */
+        const double t69 = p66[i] * t68; /* mul, models/baseline/two_body.lua:13 */
+        y69[k] = t69;
+      }
     }
     { /* %71 = matmul %70 %4 NT : [1,200] per sample, models/baseline/two_body.lua:13 */
       double *restrict y = ws + 13328;
@@ -1194,21 +1212,18 @@ void two_body_baseline_loss_grad(int n, const double *theta, const double *in_x,
       const double *restrict b = ws + 13072;
       hn_mm_tn((long)nc * 1, 200, 8, a, b, y);
     }
-    { /* %74 = square %53 : [200] per sample, models/baseline/two_body.lua:13 */
-      double *restrict y = ws + 19728;
-      const double *restrict a = ws + 6416;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * a[i];
-    }
-    { /* %75 = sub %63 %74 : [200] per sample, models/baseline/two_body.lua:13 */
-      double *restrict y = ws + 6416;
-      const double *restrict b = ws + 19728;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = 1.0 - b[i];
-    }
-    { /* %76 = mul %73 %75 : [200] per sample, models/baseline/two_body.lua:13 */
-      double *restrict y = ws + 19728;
-      const double *restrict a = ws + 13328;
-      const double *restrict b = ws + 6416;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
+    { /* fused elementwise: %74 %75 %76 */
+      const double *p53 = ws + 6416;
+      double *y76 = ws + 19728;
+      const double *p71 = ws + 13328;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 200; i++) {
+        const long k = s * 200 + i;
+        const double t74 = p53[k] * p53[k]; /* square, models/baseline/two_body.lua:13 */
+        const double t75 = 1.0 - t74; /* sub, models/baseline/two_body.lua:13 */
+        const double t76 = p71[k] * t75; /* mul, models/baseline/two_body.lua:13 */
+        y76[k] = t76;
+      }
     }
     { /* %77 = bsum %76 : [200], models/baseline/two_body.lua:13 */
       double *restrict y = out_y4;
@@ -1228,21 +1243,18 @@ void two_body_baseline_loss_grad(int n, const double *theta, const double *in_x,
       const double *restrict b = ws + 19728;
       hn_mm_tn((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %82 = square %48 : [200] per sample, models/baseline/two_body.lua:13 */
-      double *restrict y = ws + 12816;
-      const double *restrict a = ws + 16;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * a[i];
-    }
-    { /* %83 = sub %63 %82 : [200] per sample, models/baseline/two_body.lua:13 */
-      double *restrict y = ws + 16;
-      const double *restrict b = ws + 12816;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = 1.0 - b[i];
-    }
-    { /* %84 = mul %81 %83 : [200] per sample, models/baseline/two_body.lua:13 */
-      double *restrict y = ws + 12816;
-      const double *restrict a = ws + 6416;
-      const double *restrict b = ws + 16;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
+    { /* fused elementwise: %82 %83 %84 */
+      const double *p48 = ws + 16;
+      double *y84 = ws + 12816;
+      const double *p79 = ws + 6416;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 200; i++) {
+        const long k = s * 200 + i;
+        const double t82 = p48[k] * p48[k]; /* square, models/baseline/two_body.lua:13 */
+        const double t83 = 1.0 - t82; /* sub, models/baseline/two_body.lua:13 */
+        const double t84 = p79[k] * t83; /* mul, models/baseline/two_body.lua:13 */
+        y84[k] = t84;
+      }
     }
     { /* %85 = bsum %84 : [200], models/baseline/two_body.lua:13 */
       double *restrict y = out_y2;

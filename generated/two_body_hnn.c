@@ -12,11 +12,16 @@
  *
  * Requires: IEEE binary64/binary32 arithmetic evaluated in its own
  * precision (FLT_EVAL_METHOD 0: SSE2 on x86-64, any AArch64), round to
- * nearest, no FP contraction (gcc/clang: -ffp-contract=off; tcc never
- * contracts), no -ffast-math. Every operation and its order is written
- * out; constants are exact hex literals; bit casts go through unions.
- * float <-> double and signed long long -> double conversions are the
- * only conversions used (tcc -nostdlib has no unsigned helpers).
+ * nearest, no FP contraction (gcc and clang: -ffp-contract=off, which
+ * clang does not default to; tcc never contracts), no -ffast-math. Every
+ * operation and its order is written out; constants are exact hex
+ * literals; bit casts go through unions; selects are bit masks. The only
+ * conversions are float <-> double and signed long long -> double (tcc
+ * -nostdlib has no helpers for the unsigned ones). gcc -O0..-O3
+ * -march=native, clang -O0..-O3 and tcc give identical bits.
+ *
+ * Polynomials are minimax (Remez) fits made for this file; each states
+ * the function it approximates, on which interval and to what error.
  *
  * Guarantees, measured against glibc 2.36 and a long double reference
  * over millions of points (tests/test_elemfn.c):
@@ -29,7 +34,8 @@
  *                        have no glibc counterpart: they are checked
  *                        against 1/(1+expl(-x)) and log1pl(expl(x)).
  *   float versions       computed in double and rounded once: within
- *                        1 ulp of the exact result.
+ *                        0.5 + 2^-20 ulp of the exact result, at most
+ *                        1 ulp from glibc (tanhf: 2, glibc's error).
  *   sin, cos             exact argument reduction for every finite x:
  *                        Cody-Waite for |x| < 2^20, Payne-Hanek (a
  *                        1280-bit table of 2/pi) beyond.
@@ -133,16 +139,17 @@ static inline double hn__exp_reduce(double x, double *rlo, double *k,
 	return r;
 }
 
-/* e^r - 1 - r = th + tl for |r| <= 0.3466, relative error below 2^-60.
- * th = r^2/2 is exact: r = rh + rl with rh of 26 bits and rl of 27 bits,
- * so rh^2 and rh rl are exact products. */
+/* e^r - 1 - r = th + tl for |r| <= 0.3466, relative error below 2^-58.
+ * With r = rh + rl, rh the top 26 bits of r and rl the other 27,
+ * th = rh^2/2 and rh rl are exact products, so r^2/2 is not rounded. */
 static inline double hn__exp_tail(double r, double *tl)
 {
 	double rh = hn__double(hn__bits(r) & 0xfffffffff8000000ULL);
 	double rl = r - rh;
 	double r2 = r * r, pe, po;
 
-	/* (e^r - 1 - r - r^2/2)/r^3 = pe(r^2) + r po(r^2): two short chains */
+	/* (e^r - 1 - r - r^2/2)/r^3 = pe(r^2) + r po(r^2) (two short chains)
+	 * on |r| <= 0.3467, relative error 2^-53, so 2^-60 of e^r */
 	pe = 0x1.af38aa22c7b69p-26;
 	pe = 0x1.71de0daf68823p-19 + r2 * pe;
 	pe = 0x1.a01a01a7c3705p-13 + r2 * pe;
@@ -206,7 +213,7 @@ static inline double hn_exp(double x)
 /* e^x - 1 = 2 (T (1 + r + th + tl) - 1/2) with T = 2^(k-1): the large
  * terms are added in exact steps (Fast2Sum, each first operand the larger
  * or zero) so that no rounding error is amplified.
- * expm1(x) = -1 in double for x < -37.5, = x for |x| < 2^-54. */
+ * expm1(x) = -1 in double for x < -38, = x for |x| < 2^-54. */
 static inline double hn_expm1(double x)
 {
 	double xc, r, rlo, k, th, tl, t, big, small, s1, e1, b, s2, e2, c, s3, e3, y;
@@ -244,7 +251,9 @@ static inline double hn__log_kernel(double f, double k, double c)
 	double hfsq = 0.5 * f * f;
 	double w = z * z, pe, po, p;
 
-	pe = 0x1.2b5cc6da4e83dp-3;              /* R(z)/z = pe(z^2) + z po(z^2) */
+	/* R(z)/z = (2 atanh(s) - 2s)/s^3 = pe(z^2) + z po(z^2) on |s| <= 0.1716,
+	 * relative error 2^-50, so 2^-57 of log(1+f) */
+	pe = 0x1.2b5cc6da4e83dp-3;
 	pe = 0x1.7462b7be2ff3ap-3 + w * pe;
 	pe = 0x1.2492492dfae88p-2 + w * pe;
 	pe = 0x1.5555555555558p-1 + w * pe;
@@ -319,7 +328,9 @@ static inline double hn_tanh(double x)
 	unsigned long long kb;
 
 	z = a * a;
-	z2 = z * z;                             /* T(z) = te(z^2) + z to(z^2) */
+	z2 = z * z;
+	/* T(z) = (tanh a - a)/a^3 = te(z^2) + z to(z^2) on a <= 0.55, relative
+	 * error 2^-54, so 2^-57 of tanh a */
 	te = -0x1.59aa384b00067p-16;
 	te = -0x1.ec10d02c42d23p-13 + z2 * te;
 	te = -0x1.7d97d06bd7b36p-10 + z2 * te;
@@ -399,7 +410,9 @@ static inline double hn_softplus(double x)
 /* trigonometric */
 
 /* sin(x + y) for |x| <= pi/4 (a little more is fine), |y| <= ulp(x):
- * sin x = x + x^3 S(x^2), and sin(x + y) = sin x + y (1 - x^2/2) */
+ * sin x = x + x^3 S(x^2), and sin(x + y) = sin x + y (1 - x^2/2).
+ * S(z) = (sin x - x)/x^3 on |x| <= pi/4: relative error 2^-54 (2^-57 of
+ * sin x). */
 static inline double hn__sin_kernel(double x, double y)
 {
 	double z = x * x, v = z * x;
@@ -415,7 +428,8 @@ static inline double hn__sin_kernel(double x, double y)
 
 /* cos(x + y) for |x| <= pi/4, |y| <= ulp(x): cos x = 1 - x^2/2 + x^4 C(x^2),
  * with the rounding error of 1 - x^2/2 recovered, and
- * cos(x + y) = cos x - x y */
+ * cos(x + y) = cos x - x y. C(z) = (cos x - 1 + x^2/2)/x^4 on |x| <= pi/4:
+ * relative error 2^-54 (2^-60 of cos x). */
 static inline double hn__cos_kernel(double x, double y)
 {
 	double z = x * x, hz = 0.5 * z, w = 1.0 - hz;
@@ -914,17 +928,17 @@ void two_body_hnn_H(int n, const double *theta, const double *in_x, double *out_
       const double *restrict b = theta + 0;
       hn_mm_nn((long)nc * 1, 8, 200, a, b, y);
     }
-    { /* %9 = add %8 %1 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 6400;
-      const double *restrict a = ws + 0;
-      const double *restrict b = theta + 1600;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] + b[i];
-    }
-    { /* %10 = tanh %9 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 6400;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = hn_tanh(a[i]);
+    { /* fused elementwise: %9 %10 */
+      const double *p7 = ws + 0;
+      const double *p1 = theta + 1600;
+      double *y10 = ws + 0;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 200; i++) {
+        const long k = s * 200 + i;
+        const double t9 = p7[k] + p1[i]; /* add, models/hnn/two_body.lua:14 */
+        const double t10 = hn_tanh(t9); /* tanh, models/hnn/two_body.lua:14 */
+        y10[k] = t10;
+      }
     }
     { /* %12 = matmul %11 %2 NN : [1,200] per sample, models/hnn/two_body.lua:14 */
       double *restrict y = ws + 6400;
@@ -932,17 +946,17 @@ void two_body_hnn_H(int n, const double *theta, const double *in_x, double *out_
       const double *restrict b = theta + 1800;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %14 = add %13 %3 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 6400;
-      const double *restrict b = theta + 41800;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] + b[i];
-    }
-    { /* %15 = tanh %14 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 6400;
-      const double *restrict a = ws + 0;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = hn_tanh(a[i]);
+    { /* fused elementwise: %14 %15 */
+      const double *p12 = ws + 6400;
+      const double *p3 = theta + 41800;
+      double *y15 = ws + 6400;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 200; i++) {
+        const long k = s * 200 + i;
+        const double t14 = p12[k] + p3[i]; /* add, models/hnn/two_body.lua:14 */
+        const double t15 = hn_tanh(t14); /* tanh, models/hnn/two_body.lua:14 */
+        y15[k] = t15;
+      }
     }
     { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/hnn/two_body.lua:14 */
       double *restrict y = ws + 0;
@@ -1014,17 +1028,17 @@ void two_body_hnn_field(int n, const double *theta, const double *in_x, double *
       const double *restrict b = theta + 0;
       hn_mm_nn((long)nc * 1, 8, 200, a, b, y);
     }
-    { /* %25 = add %24 %1 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 6624;
-      const double *restrict a = ws + 224;
-      const double *restrict b = theta + 1600;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] + b[i];
-    }
-    { /* %26 = tanh %25 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 224;
-      const double *restrict a = ws + 6624;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = hn_tanh(a[i]);
+    { /* fused elementwise: %25 %26 */
+      const double *p23 = ws + 224;
+      const double *p1 = theta + 1600;
+      double *y26 = ws + 224;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 200; i++) {
+        const long k = s * 200 + i;
+        const double t25 = p23[k] + p1[i]; /* add, models/hnn/two_body.lua:14 */
+        const double t26 = hn_tanh(t25); /* tanh, models/hnn/two_body.lua:14 */
+        y26[k] = t26;
+      }
     }
     { /* %28 = matmul %27 %2 NN : [1,200] per sample, models/hnn/two_body.lua:14 */
       double *restrict y = ws + 6624;
@@ -1032,34 +1046,21 @@ void two_body_hnn_field(int n, const double *theta, const double *in_x, double *
       const double *restrict b = theta + 1800;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %30 = add %29 %3 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 13024;
-      const double *restrict a = ws + 6624;
-      const double *restrict b = theta + 41800;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] + b[i];
-    }
-    { /* %31 = tanh %30 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 6624;
-      const double *restrict a = ws + 13024;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = hn_tanh(a[i]);
-    }
-    { /* %46 = square %31 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 13024;
-      const double *restrict a = ws + 6624;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * a[i];
-    }
-    { /* %47 = sub %37 %46 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 6624;
-      const double *restrict b = ws + 13024;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = 1.0 - b[i];
-    }
-    { /* %48 = mul %45 %47 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 13024;
-      const double *restrict a = ws + 24;
-      const double *restrict b = ws + 6624;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[s * 200L + i] = a[i] * b[s * 200L + i];
+    { /* fused elementwise: %30 %31 %46 %47 %48 */
+      const double *p28 = ws + 6624;
+      const double *p3 = theta + 41800;
+      double *y48 = ws + 13024;
+      const double *p42 = ws + 24;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 200; i++) {
+        const long k = s * 200 + i;
+        const double t30 = p28[k] + p3[i]; /* add, models/hnn/two_body.lua:14 */
+        const double t31 = hn_tanh(t30); /* tanh, models/hnn/two_body.lua:14 */
+        const double t46 = t31 * t31; /* square, models/hnn/two_body.lua:14 */
+        const double t47 = 1.0 - t46; /* sub, models/hnn/two_body.lua:14 */
+        const double t48 = p42[i] * t47; /* mul, models/hnn/two_body.lua:14 */
+        y48[k] = t48;
+      }
     }
     { /* %50 = matmul %49 %2 NT : [1,200] per sample, models/hnn/two_body.lua:14 */
       double *restrict y = ws + 6624;
@@ -1067,21 +1068,18 @@ void two_body_hnn_field(int n, const double *theta, const double *in_x, double *
       const double *restrict b = theta + 1800;
       hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %53 = square %26 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 13024;
-      const double *restrict a = ws + 224;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * a[i];
-    }
-    { /* %54 = sub %37 %53 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 224;
-      const double *restrict b = ws + 13024;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = 1.0 - b[i];
-    }
-    { /* %55 = mul %52 %54 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 13024;
-      const double *restrict a = ws + 6624;
-      const double *restrict b = ws + 224;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
+    { /* fused elementwise: %53 %54 %55 */
+      const double *p26 = ws + 224;
+      double *y55 = ws + 13024;
+      const double *p50 = ws + 6624;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 200; i++) {
+        const long k = s * 200 + i;
+        const double t53 = p26[k] * p26[k]; /* square, models/hnn/two_body.lua:14 */
+        const double t54 = 1.0 - t53; /* sub, models/hnn/two_body.lua:14 */
+        const double t55 = p50[k] * t54; /* mul, models/hnn/two_body.lua:14 */
+        y55[k] = t55;
+      }
     }
     { /* %57 = matmul %56 %0 NT : [1,8] per sample, models/hnn/two_body.lua:14 */
       double *restrict y = ws + 224;
@@ -1176,17 +1174,17 @@ void two_body_hnn_loss(int n, const double *theta, const double *in_x, const dou
       const double *restrict b = theta + 0;
       hn_mm_nn((long)nc * 1, 8, 200, a, b, y);
     }
-    { /* %69 = add %68 %1 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 6624;
-      const double *restrict a = ws + 224;
-      const double *restrict b = theta + 1600;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] + b[i];
-    }
-    { /* %70 = tanh %69 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 224;
-      const double *restrict a = ws + 6624;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = hn_tanh(a[i]);
+    { /* fused elementwise: %69 %70 */
+      const double *p67 = ws + 224;
+      const double *p1 = theta + 1600;
+      double *y70 = ws + 224;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 200; i++) {
+        const long k = s * 200 + i;
+        const double t69 = p67[k] + p1[i]; /* add, models/hnn/two_body.lua:14 */
+        const double t70 = hn_tanh(t69); /* tanh, models/hnn/two_body.lua:14 */
+        y70[k] = t70;
+      }
     }
     { /* %72 = matmul %71 %2 NN : [1,200] per sample, models/hnn/two_body.lua:14 */
       double *restrict y = ws + 6624;
@@ -1194,34 +1192,21 @@ void two_body_hnn_loss(int n, const double *theta, const double *in_x, const dou
       const double *restrict b = theta + 1800;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %74 = add %73 %3 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 13024;
-      const double *restrict a = ws + 6624;
-      const double *restrict b = theta + 41800;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] + b[i];
-    }
-    { /* %75 = tanh %74 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 6624;
-      const double *restrict a = ws + 13024;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = hn_tanh(a[i]);
-    }
-    { /* %83 = square %75 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 13024;
-      const double *restrict a = ws + 6624;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * a[i];
-    }
-    { /* %84 = sub %37 %83 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 6624;
-      const double *restrict b = ws + 13024;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = 1.0 - b[i];
-    }
-    { /* %85 = mul %45 %84 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 13024;
-      const double *restrict a = ws + 24;
-      const double *restrict b = ws + 6624;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[s * 200L + i] = a[i] * b[s * 200L + i];
+    { /* fused elementwise: %74 %75 %83 %84 %85 */
+      const double *p72 = ws + 6624;
+      const double *p3 = theta + 41800;
+      double *y85 = ws + 13024;
+      const double *p42 = ws + 24;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 200; i++) {
+        const long k = s * 200 + i;
+        const double t74 = p72[k] + p3[i]; /* add, models/hnn/two_body.lua:14 */
+        const double t75 = hn_tanh(t74); /* tanh, models/hnn/two_body.lua:14 */
+        const double t83 = t75 * t75; /* square, models/hnn/two_body.lua:14 */
+        const double t84 = 1.0 - t83; /* sub, models/hnn/two_body.lua:14 */
+        const double t85 = p42[i] * t84; /* mul, models/hnn/two_body.lua:14 */
+        y85[k] = t85;
+      }
     }
     { /* %87 = matmul %86 %2 NT : [1,200] per sample, models/hnn/two_body.lua:14 */
       double *restrict y = ws + 6624;
@@ -1229,21 +1214,18 @@ void two_body_hnn_loss(int n, const double *theta, const double *in_x, const dou
       const double *restrict b = theta + 1800;
       hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %90 = square %70 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 13024;
-      const double *restrict a = ws + 224;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * a[i];
-    }
-    { /* %91 = sub %37 %90 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 224;
-      const double *restrict b = ws + 13024;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = 1.0 - b[i];
-    }
-    { /* %92 = mul %89 %91 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 13024;
-      const double *restrict a = ws + 6624;
-      const double *restrict b = ws + 224;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
+    { /* fused elementwise: %90 %91 %92 */
+      const double *p70 = ws + 224;
+      double *y92 = ws + 13024;
+      const double *p87 = ws + 6624;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 200; i++) {
+        const long k = s * 200 + i;
+        const double t90 = p70[k] * p70[k]; /* square, models/hnn/two_body.lua:14 */
+        const double t91 = 1.0 - t90; /* sub, models/hnn/two_body.lua:14 */
+        const double t92 = p87[k] * t91; /* mul, models/hnn/two_body.lua:14 */
+        y92[k] = t92;
+      }
     }
     { /* %94 = matmul %93 %0 NT : [1,8] per sample, models/hnn/two_body.lua:14 */
       double *restrict y = ws + 224;
@@ -1286,16 +1268,17 @@ void two_body_hnn_loss(int n, const double *theta, const double *in_x, const dou
           ys[l + 4] = (ws + 224)[(long)s * 4 + l];
       }
     }
-    { /* %101 = sub %100 %65 : [8] per sample, models/hnn/two_body.lua:18 */
-      double *restrict y = ws + 608;
-      const double *restrict a = ws + 352;
-      const double *restrict b = in_xdot + (long)s0 * 8;
-      for (long i = 0; i < (long)nc * 8; i++) y[i] = a[i] - b[i];
-    }
-    { /* %102 = square %101 : [8] per sample, models/hnn/two_body.lua:18 */
-      double *restrict y = ws + 224;
-      const double *restrict a = ws + 608;
-      for (long i = 0; i < (long)nc * 8; i++) y[i] = a[i] * a[i];
+    { /* fused elementwise: %101 %102 */
+      const double *p100 = ws + 352;
+      const double *p65 = in_xdot + (long)s0 * 8;
+      double *y102 = ws + 224;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 8; i++) {
+        const long k = s * 8 + i;
+        const double t101 = p100[k] - p65[k]; /* sub, models/hnn/two_body.lua:18 */
+        const double t102 = t101 * t101; /* square, models/hnn/two_body.lua:18 */
+        y102[k] = t102;
+      }
     }
     { /* %103 = sum %102 : [] per sample, models/hnn/two_body.lua:18 */
       double *restrict y = ws + 480;
@@ -1401,17 +1384,17 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       const double *restrict b = theta + 0;
       hn_mm_nn((long)nc * 1, 8, 200, a, b, y);
     }
-    { /* %114 = add %113 %1 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 90024;
-      const double *restrict a = ws + 83624;
-      const double *restrict b = theta + 1600;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] + b[i];
-    }
-    { /* %115 = tanh %114 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 83624;
-      const double *restrict a = ws + 90024;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = hn_tanh(a[i]);
+    { /* fused elementwise: %114 %115 */
+      const double *p112 = ws + 83624;
+      const double *p1 = theta + 1600;
+      double *y115 = ws + 83624;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 200; i++) {
+        const long k = s * 200 + i;
+        const double t114 = p112[k] + p1[i]; /* add, models/hnn/two_body.lua:14 */
+        const double t115 = hn_tanh(t114); /* tanh, models/hnn/two_body.lua:14 */
+        y115[k] = t115;
+      }
     }
     { /* %117 = matmul %116 %2 NN : [1,200] per sample, models/hnn/two_body.lua:14 */
       double *restrict y = ws + 90024;
@@ -1419,34 +1402,25 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       const double *restrict b = theta + 1800;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %119 = add %118 %3 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 96424;
-      const double *restrict a = ws + 90024;
-      const double *restrict b = theta + 41800;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] + b[i];
-    }
-    { /* %120 = tanh %119 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 90024;
-      const double *restrict a = ws + 96424;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = hn_tanh(a[i]);
-    }
-    { /* %128 = square %120 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 96424;
-      const double *restrict a = ws + 90024;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * a[i];
-    }
-    { /* %129 = sub %37 %128 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 102824;
-      const double *restrict b = ws + 96424;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = 1.0 - b[i];
-    }
-    { /* %130 = mul %45 %129 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 96424;
-      const double *restrict a = ws + 24;
-      const double *restrict b = ws + 102824;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[s * 200L + i] = a[i] * b[s * 200L + i];
+    { /* fused elementwise: %119 %120 %128 %129 %130 */
+      const double *p117 = ws + 90024;
+      const double *p3 = theta + 41800;
+      double *y120 = ws + 90024;
+      double *y129 = ws + 102824;
+      double *y130 = ws + 96424;
+      const double *p42 = ws + 24;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 200; i++) {
+        const long k = s * 200 + i;
+        const double t119 = p117[k] + p3[i]; /* add, models/hnn/two_body.lua:14 */
+        const double t120 = hn_tanh(t119); /* tanh, models/hnn/two_body.lua:14 */
+        y120[k] = t120;
+        const double t128 = t120 * t120; /* square, models/hnn/two_body.lua:14 */
+        const double t129 = 1.0 - t128; /* sub, models/hnn/two_body.lua:14 */
+        y129[k] = t129;
+        const double t130 = p42[i] * t129; /* mul, models/hnn/two_body.lua:14 */
+        y130[k] = t130;
+      }
     }
     { /* %132 = matmul %131 %2 NT : [1,200] per sample, models/hnn/two_body.lua:14 */
       double *restrict y = ws + 109224;
@@ -1454,21 +1428,20 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       const double *restrict b = theta + 1800;
       hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %135 = square %115 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 115624;
-      const double *restrict a = ws + 83624;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * a[i];
-    }
-    { /* %136 = sub %37 %135 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 122024;
-      const double *restrict b = ws + 115624;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = 1.0 - b[i];
-    }
-    { /* %137 = mul %134 %136 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 115624;
-      const double *restrict a = ws + 109224;
-      const double *restrict b = ws + 122024;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
+    { /* fused elementwise: %135 %136 %137 */
+      const double *p115 = ws + 83624;
+      double *y136 = ws + 122024;
+      double *y137 = ws + 115624;
+      const double *p132 = ws + 109224;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 200; i++) {
+        const long k = s * 200 + i;
+        const double t135 = p115[k] * p115[k]; /* square, models/hnn/two_body.lua:14 */
+        const double t136 = 1.0 - t135; /* sub, models/hnn/two_body.lua:14 */
+        y136[k] = t136;
+        const double t137 = p132[k] * t136; /* mul, models/hnn/two_body.lua:14 */
+        y137[k] = t137;
+      }
     }
     { /* %139 = matmul %138 %0 NT : [1,8] per sample, models/hnn/two_body.lua:14 */
       double *restrict y = ws + 128424;
@@ -1511,16 +1484,19 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
           ys[l + 4] = (ws + 128424)[(long)s * 4 + l];
       }
     }
-    { /* %146 = sub %145 %110 : [8] per sample, models/hnn/two_body.lua:18 */
-      double *restrict y = ws + 128808;
-      const double *restrict a = ws + 128552;
-      const double *restrict b = in_xdot + (long)s0 * 8;
-      for (long i = 0; i < (long)nc * 8; i++) y[i] = a[i] - b[i];
-    }
-    { /* %147 = square %146 : [8] per sample, models/hnn/two_body.lua:18 */
-      double *restrict y = ws + 128424;
-      const double *restrict a = ws + 128808;
-      for (long i = 0; i < (long)nc * 8; i++) y[i] = a[i] * a[i];
+    { /* fused elementwise: %146 %147 */
+      double *y146 = ws + 128808;
+      const double *p145 = ws + 128552;
+      const double *p110 = in_xdot + (long)s0 * 8;
+      double *y147 = ws + 128424;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 8; i++) {
+        const long k = s * 8 + i;
+        const double t146 = p145[k] - p110[k]; /* sub, models/hnn/two_body.lua:18 */
+        y146[k] = t146;
+        const double t147 = t146 * t146; /* square, models/hnn/two_body.lua:18 */
+        y147[k] = t147;
+      }
     }
     { /* %148 = sum %147 : [] per sample, models/hnn/two_body.lua:18 */
       double *restrict y = ws + 128680;
@@ -1546,17 +1522,17 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 1; i++) y[i] += a[s * 1L + i];
     }
-    { /* %156 = mul %155 %146 : [8] per sample, models/hnn/two_body.lua:18 */
-      double *restrict y = ws + 128424;
-      const double *restrict b = ws + 128808;
-      for (long i = 0; i < (long)nc * 8; i++) y[i] = 2.0 * b[i];
-    }
-    { /* %157 = mul %154 %156 : [8] per sample, models/hnn/two_body.lua:18 */
-      double *restrict y = ws + 128680;
-      const double *restrict a = ws + 0;
-      const double *restrict b = ws + 128424;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 8; i++) y[s * 8L + i] = a[i] * b[s * 8L + i];
+    { /* fused elementwise: %156 %157 */
+      const double *p146 = ws + 128808;
+      double *y157 = ws + 128680;
+      const double *p154 = ws + 0;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 8; i++) {
+        const long k = s * 8 + i;
+        const double t156 = 2.0 * p146[k]; /* mul, models/hnn/two_body.lua:18 */
+        const double t157 = p154[i] * t156; /* mul, models/hnn/two_body.lua:18 */
+        y157[k] = t157;
+      }
     }
     { /* %158 = slice %157 : [4] per sample, models/hnn/two_body.lua:18 */
       double *restrict y = ws + 128424;
@@ -1605,33 +1581,24 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       const double *restrict b = ws + 115624;
       hn_mm_tn((long)nc * 1, 8, 200, a, b, y);
     }
-    { /* %167 = mul %166 %136 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 115624;
-      const double *restrict a = ws + 129064;
-      const double *restrict b = ws + 122024;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
-    }
-    { /* %168 = mul %166 %134 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 135464;
-      const double *restrict a = ws + 129064;
-      const double *restrict b = ws + 109224;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
-    }
-    { /* %169 = neg %168 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 109224;
-      const double *restrict a = ws + 135464;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = -a[i];
-    }
-    { /* %170 = mul %155 %115 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 128424;
-      const double *restrict b = ws + 83624;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = 2.0 * b[i];
-    }
-    { /* %171 = mul %169 %170 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 134824;
-      const double *restrict a = ws + 109224;
-      const double *restrict b = ws + 128424;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
+    { /* fused elementwise: %167 %168 %169 %170 %171 */
+      double *y167 = ws + 115624;
+      const double *p164 = ws + 129064;
+      const double *p136 = ws + 122024;
+      const double *p132 = ws + 109224;
+      const double *p115 = ws + 83624;
+      double *y171 = ws + 134824;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 200; i++) {
+        const long k = s * 200 + i;
+        const double t167 = p164[k] * p136[k]; /* mul, models/hnn/two_body.lua:14 */
+        y167[k] = t167;
+        const double t168 = p164[k] * p132[k]; /* mul, models/hnn/two_body.lua:14 */
+        const double t169 = -t168; /* neg, models/hnn/two_body.lua:14 */
+        const double t170 = 2.0 * p115[k]; /* mul, models/hnn/two_body.lua:14 */
+        const double t171 = t169 * t170; /* mul, models/hnn/two_body.lua:14 */
+        y171[k] = t171;
+      }
     }
     { /* %173 = matmul %172 %2 NN : [1,200] per sample, models/hnn/two_body.lua:14 */
       double *restrict y = ws + 109224;
@@ -1657,34 +1624,22 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
     }
-    { /* %178 = mul %175 %45 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 96424;
-      const double *restrict a = ws + 109224;
-      const double *restrict b = ws + 24;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[s * 200L + i] = a[s * 200L + i] * b[i];
-    }
-    { /* %179 = neg %178 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 128424;
-      const double *restrict a = ws + 96424;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = -a[i];
-    }
-    { /* %180 = mul %155 %120 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 96424;
-      const double *restrict b = ws + 90024;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = 2.0 * b[i];
-    }
-    { /* %181 = mul %179 %180 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 90024;
-      const double *restrict a = ws + 128424;
-      const double *restrict b = ws + 96424;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
-    }
-    { /* %182 = mul %181 %129 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 128424;
-      const double *restrict a = ws + 90024;
-      const double *restrict b = ws + 102824;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
+    { /* fused elementwise: %178 %179 %180 %181 %182 */
+      const double *p173 = ws + 109224;
+      const double *p42 = ws + 24;
+      const double *p120 = ws + 90024;
+      double *y182 = ws + 128424;
+      const double *p129 = ws + 102824;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 200; i++) {
+        const long k = s * 200 + i;
+        const double t178 = p173[k] * p42[i]; /* mul, models/hnn/two_body.lua:14 */
+        const double t179 = -t178; /* neg, models/hnn/two_body.lua:14 */
+        const double t180 = 2.0 * p120[k]; /* mul, models/hnn/two_body.lua:14 */
+        const double t181 = t179 * t180; /* mul, models/hnn/two_body.lua:14 */
+        const double t182 = t181 * p129[k]; /* mul, models/hnn/two_body.lua:14 */
+        y182[k] = t182;
+      }
     }
     { /* %183 = bsum %182 : [200], models/hnn/two_body.lua:14 */
       double *restrict y = out_y4;
@@ -1704,17 +1659,18 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       const double *restrict b = ws + 128424;
       hn_mm_tn((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %189 = add %171 %188 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 83624;
-      const double *restrict a = ws + 134824;
-      const double *restrict b = ws + 90024;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] + b[i];
-    }
-    { /* %190 = mul %189 %136 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 90024;
-      const double *restrict a = ws + 83624;
-      const double *restrict b = ws + 122024;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
+    { /* fused elementwise: %189 %190 */
+      const double *p171 = ws + 134824;
+      const double *p185 = ws + 90024;
+      double *y190 = ws + 90024;
+      const double *p136 = ws + 122024;
+      for (long s = 0; s < nc; s++)
+      for (long i = 0; i < 200; i++) {
+        const long k = s * 200 + i;
+        const double t189 = p171[k] + p185[k]; /* add, models/hnn/two_body.lua:14 */
+        const double t190 = t189 * p136[k]; /* mul, models/hnn/two_body.lua:14 */
+        y190[k] = t190;
+      }
     }
     { /* %191 = bsum %190 : [200], models/hnn/two_body.lua:14 */
       double *restrict y = out_y2;
