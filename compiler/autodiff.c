@@ -63,11 +63,26 @@ static void matmul_adjoints(Graph *g, int i, int G, int *dA, int *dB) {
   else *dA = product(g, B, G, 1, 1, sa), *dB = product(g, G, A, 1, 1, sb);
 }
 
+/* Two sums over samples of products, sum_s A1ᵀB1 + sum_s A2ᵀB2 (a weight
+ * used twice: in H and in its gradient), become one sum over stacked rows,
+ * sum_s [A1; A2]ᵀ [B1; B2]: one accumulator, each sample's terms added in
+ * turn, still independent of the chunking. */
+static int merge_products(Graph *g, int a, int c) {
+  int xs[2], ys[2], *ia = IR_IN(g, a), *ic = IR_IN(g, c);
+  if (N(a)->op != OP_BMATMUL || N(c)->op != OP_BMATMUL || !N(a)->a[0] || N(a)->a[1] || !N(c)->a[0] || N(c)->a[1])
+    return -1;
+  if (N(ia[0])->shape.dim[1] != N(ic[0])->shape.dim[1] || N(ia[1])->shape.dim[1] != N(ic[1])->shape.dim[1]) return -1;
+  xs[0] = ia[0], xs[1] = ic[0], ys[0] = ia[1], ys[1] = ic[1];
+  return ir_bmatmul(g, ir_concat(g, xs, 2, 0), ir_concat(g, ys, 2, 0), 1, 0);
+}
+
 /* Adds contribution c to the adjoint of x, reduced to x's shape first. */
 static void accumulate(Graph *g, int *adj, int x, int c) {
+  int m;
   if (N(x)->shape.rank == 0 && N(c)->shape.rank > 0) c = ir_sum_all(g, c);
   if (!N(x)->batched && N(c)->batched) c = ir_bsum(g, c);
-  adj[x] = adj[x] < 0 ? c : ir_binary(g, OP_ADD, adj[x], c);
+  if (adj[x] >= 0 && (m = merge_products(g, adj[x], c)) >= 0) adj[x] = m;
+  else adj[x] = adj[x] < 0 ? c : ir_binary(g, OP_ADD, adj[x], c);
 }
 
 /* Adjoints that arrive through slices (x[i], split) are kept as pieces and

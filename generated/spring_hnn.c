@@ -1360,26 +1360,24 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
   }
   /* phase 1: per sample, in chunks of 32 */
   for (int i = 0; i < 1; i++) (ws + 8)[i] = 0;
-  for (int i = 0; i < 400; i++) (ws + 224)[i] = 0;
-  for (int i = 0; i < 40000; i++) (ws + 624)[i] = 0;
-  for (int i = 0; i < 200; i++) (ws + 40624)[i] = 0;
+  for (int i = 0; i < 200; i++) (ws + 224)[i] = 0;
   for (int i = 0; i < 200; i++) (out_y4)[i] = 0;
-  for (int i = 0; i < 40000; i++) (ws + 40824)[i] = 0;
+  for (int i = 0; i < 40000; i++) (out_y3)[i] = 0;
   for (int i = 0; i < 200; i++) (out_y2)[i] = 0;
-  for (int i = 0; i < 400; i++) (ws + 80824)[i] = 0;
+  for (int i = 0; i < 400; i++) (out_y1)[i] = 0;
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
     { /* %112 = matmul %111 %0 NN : [1,200] per sample, models/hnn/spring.lua:14 */
-      double *restrict y = ws + 81224;
+      double *restrict y = ws + 424;
       const double *restrict a = in_x + (long)s0 * 2;
       const double *restrict b = theta + 0;
       hn_mm_nn((long)nc * 1, 2, 200, a, b, y);
     }
     { /* fused elementwise: %114 %115 */
-      const double *p112 = ws + 81224;
+      const double *p112 = ws + 424;
       const double *p1 = theta + 400;
-      double *y115 = ws + 81224;
+      double *y115 = ws + 424;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
@@ -1389,17 +1387,17 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
       }
     }
     { /* %117 = matmul %116 %2 NN : [1,200] per sample, models/hnn/spring.lua:14 */
-      double *restrict y = ws + 87624;
-      const double *restrict a = ws + 81224;
+      double *restrict y = ws + 6824;
+      const double *restrict a = ws + 424;
       const double *restrict b = theta + 600;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y);
     }
     { /* fused elementwise: %119 %120 %128 %129 %130 */
-      const double *p117 = ws + 87624;
+      const double *p117 = ws + 6824;
       const double *p3 = theta + 40600;
-      double *y120 = ws + 87624;
-      double *y129 = ws + 100424;
-      double *y130 = ws + 94024;
+      double *y120 = ws + 6824;
+      double *y129 = ws + 19624;
+      double *y130 = ws + 13224;
       const double *p42 = ws + 24;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
@@ -1415,16 +1413,16 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
       }
     }
     { /* %132 = matmul %131 %2 NT : [1,200] per sample, models/hnn/spring.lua:14 */
-      double *restrict y = ws + 106824;
-      const double *restrict a = ws + 94024;
+      double *restrict y = ws + 26024;
+      const double *restrict a = ws + 13224;
       const double *restrict b = theta + 600;
       hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
     }
     { /* fused elementwise: %135 %136 %137 */
-      const double *p115 = ws + 81224;
-      double *y136 = ws + 119624;
-      double *y137 = ws + 113224;
-      const double *p132 = ws + 106824;
+      const double *p115 = ws + 424;
+      double *y136 = ws + 38824;
+      double *y137 = ws + 32424;
+      const double *p132 = ws + 26024;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
@@ -1436,14 +1434,14 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
       }
     }
     { /* %139 = matmul %138 %0 NT : [1,2] per sample, models/hnn/spring.lua:14 */
-      double *restrict y = ws + 126024;
-      const double *restrict a = ws + 113224;
+      double *restrict y = ws + 45224;
+      const double *restrict a = ws + 32424;
       const double *restrict b = theta + 0;
       hn_mm_nt((long)nc * 1, 200, 2, a, b, y);
     }
     { /* %142 = slice %141 : [1] per sample, models/hnn/spring.lua:18 */
-      double *restrict y = ws + 126088;
-      const double *restrict a = ws + 126024;
+      double *restrict y = ws + 45288;
+      const double *restrict a = ws + 45224;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 1;
         const double *restrict as = a + (long)s * 2;
@@ -1451,8 +1449,8 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
       }
     }
     { /* %143 = slice %141 : [1] per sample, models/hnn/spring.lua:18 */
-      double *restrict y = ws + 126120;
-      const double *restrict a = ws + 126024;
+      double *restrict y = ws + 45320;
+      const double *restrict a = ws + 45224;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 1;
         const double *restrict as = a + (long)s * 2;
@@ -1460,23 +1458,23 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
       }
     }
     { /* %144 = neg %142 : [1] per sample, models/hnn/spring.lua:18 */
-      double *restrict y = ws + 126024;
-      const double *restrict a = ws + 126088;
+      double *restrict y = ws + 45224;
+      const double *restrict a = ws + 45288;
       for (long i = 0; i < nc; i++) y[i] = -a[i];
     }
     { /* %145 = concat %143 %144 : [2] per sample, models/hnn/spring.lua:18 */
-      double *restrict y = ws + 126056;
+      double *restrict y = ws + 45256;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 2;
-        ys[0] = (ws + 126120)[(long)s * 1 + 0];
-        ys[1] = (ws + 126024)[(long)s * 1 + 0];
+        ys[0] = (ws + 45320)[(long)s * 1 + 0];
+        ys[1] = (ws + 45224)[(long)s * 1 + 0];
       }
     }
     { /* fused elementwise: %146 %147 */
-      double *y146 = ws + 126120;
-      const double *p145 = ws + 126056;
+      double *y146 = ws + 45320;
+      const double *p145 = ws + 45256;
       const double *p110 = in_xdot + (long)s0 * 2;
-      double *y147 = ws + 126024;
+      double *y147 = ws + 45224;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 2; i++) {
         const long k = s * 2 + i;
@@ -1487,8 +1485,8 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
       }
     }
     { /* %148 = sum %147 : [] per sample, models/hnn/spring.lua:18 */
-      double *restrict y = ws + 126088;
-      const double *restrict a = ws + 126024;
+      double *restrict y = ws + 45288;
+      const double *restrict a = ws + 45224;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 1;
         const double *restrict as = a + (long)s * 2;
@@ -1500,19 +1498,19 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
       }
     }
     { /* %149 = div %148 %104 : [] per sample, models/hnn/spring.lua:18 */
-      double *restrict y = ws + 126024;
-      const double *restrict a = ws + 126088;
+      double *restrict y = ws + 45224;
+      const double *restrict a = ws + 45288;
       for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
     }
     { /* %150 = bsum %149 : [], models/hnn/spring.lua:18 */
       double *restrict y = ws + 8;
-      const double *restrict a = ws + 126024;
+      const double *restrict a = ws + 45224;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 1; i++) y[i] += a[s * 1L + i];
     }
     { /* fused elementwise: %155 %156 */
-      const double *p146 = ws + 126120;
-      double *y156 = ws + 126088;
+      const double *p146 = ws + 45320;
+      double *y156 = ws + 45288;
       const double *p154 = ws + 0;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 2; i++) {
@@ -1523,8 +1521,8 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
       }
     }
     { /* %157 = slice %156 : [1] per sample, models/hnn/spring.lua:18 */
-      double *restrict y = ws + 126024;
-      const double *restrict a = ws + 126088;
+      double *restrict y = ws + 45224;
+      const double *restrict a = ws + 45288;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 1;
         const double *restrict as = a + (long)s * 2;
@@ -1532,8 +1530,8 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
       }
     }
     { /* %158 = slice %156 : [1] per sample, models/hnn/spring.lua:18 */
-      double *restrict y = ws + 126056;
-      const double *restrict a = ws + 126088;
+      double *restrict y = ws + 45256;
+      const double *restrict a = ws + 45288;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 1;
         const double *restrict as = a + (long)s * 2;
@@ -1541,37 +1539,31 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
       }
     }
     { /* %160 = neg %158 : [1] per sample, models/hnn/spring.lua:18 */
-      double *restrict y = ws + 126088;
-      const double *restrict a = ws + 126056;
+      double *restrict y = ws + 45288;
+      const double *restrict a = ws + 45256;
       for (long i = 0; i < nc; i++) y[i] = -a[i];
     }
     { /* %161 = concat %160 %157 : [2] per sample, models/hnn/spring.lua:14 */
-      double *restrict y = ws + 126120;
+      double *restrict y = ws + 45320;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 2;
-        ys[0] = (ws + 126088)[(long)s * 1 + 0];
-        ys[1] = (ws + 126024)[(long)s * 1 + 0];
+        ys[0] = (ws + 45288)[(long)s * 1 + 0];
+        ys[1] = (ws + 45224)[(long)s * 1 + 0];
       }
     }
     { /* %163 = matmul %162 %0 NN : [1,200] per sample, models/hnn/spring.lua:14 */
-      double *restrict y = ws + 126184;
-      const double *restrict a = ws + 126120;
+      double *restrict y = ws + 45384;
+      const double *restrict a = ws + 45320;
       const double *restrict b = theta + 0;
       hn_mm_nn((long)nc * 1, 2, 200, a, b, y);
     }
-    { /* %164 = bmatmul %162 %138 TN : [2,200], models/hnn/spring.lua:14 */
-      double *restrict y = ws + 224;
-      const double *restrict a = ws + 126120;
-      const double *restrict b = ws + 113224;
-      hn_mm_tn((long)nc * 1, 2, 200, a, b, y);
-    }
     { /* fused elementwise: %166 %167 %168 %169 %170 */
-      double *y166 = ws + 113224;
-      const double *p163 = ws + 126184;
-      const double *p136 = ws + 119624;
-      const double *p132 = ws + 106824;
-      const double *p115 = ws + 81224;
-      double *y170 = ws + 132424;
+      double *y166 = ws + 51784;
+      const double *p163 = ws + 45384;
+      const double *p136 = ws + 38824;
+      const double *p132 = ws + 26024;
+      const double *p115 = ws + 424;
+      double *y170 = ws + 58184;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
@@ -1585,35 +1577,29 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
       }
     }
     { /* %172 = matmul %171 %2 NN : [1,200] per sample, models/hnn/spring.lua:14 */
-      double *restrict y = ws + 106824;
-      const double *restrict a = ws + 113224;
+      double *restrict y = ws + 45384;
+      const double *restrict a = ws + 51784;
       const double *restrict b = theta + 600;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %173 = bmatmul %171 %131 TN : [200,200], models/hnn/spring.lua:14 */
-      double *restrict y = ws + 624;
-      const double *restrict a = ws + 113224;
-      const double *restrict b = ws + 94024;
-      hn_mm_tn((long)nc * 1, 200, 200, a, b, y);
-    }
     { /* %175 = mul %174 %129 : [200] per sample, models/hnn/spring.lua:14 */
-      double *restrict y = ws + 126024;
-      const double *restrict a = ws + 106824;
-      const double *restrict b = ws + 100424;
+      double *restrict y = ws + 26024;
+      const double *restrict a = ws + 45384;
+      const double *restrict b = ws + 19624;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
     }
     { /* %176 = bsum %175 : [200], models/hnn/spring.lua:14 */
-      double *restrict y = ws + 40624;
-      const double *restrict a = ws + 126024;
+      double *restrict y = ws + 224;
+      const double *restrict a = ws + 26024;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
     }
     { /* fused elementwise: %177 %178 %179 %180 %181 */
-      const double *p172 = ws + 106824;
+      const double *p172 = ws + 45384;
       const double *p42 = ws + 24;
-      const double *p120 = ws + 87624;
-      double *y181 = ws + 126024;
-      const double *p129 = ws + 100424;
+      const double *p120 = ws + 6824;
+      double *y181 = ws + 45384;
+      const double *p129 = ws + 19624;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
@@ -1627,46 +1613,86 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
     }
     { /* %182 = bsum %181 : [200], models/hnn/spring.lua:14 */
       double *restrict y = out_y4;
-      const double *restrict a = ws + 126024;
+      const double *restrict a = ws + 45384;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
     }
     { /* %184 = matmul %183 %2 NT : [1,200] per sample, models/hnn/spring.lua:14 */
-      double *restrict y = ws + 87624;
-      const double *restrict a = ws + 126024;
+      double *restrict y = ws + 6824;
+      const double *restrict a = ws + 45384;
       const double *restrict b = theta + 600;
       hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %185 = bmatmul %116 %183 TN : [200,200], models/hnn/spring.lua:14 */
-      double *restrict y = ws + 40824;
-      const double *restrict a = ws + 81224;
-      const double *restrict b = ws + 126024;
-      hn_mm_tn((long)nc * 1, 200, 200, a, b, y);
+    { /* %186 = concat %131 %183 : [2,200] per sample, models/hnn/spring.lua:14 */
+      double *restrict y = ws + 19624;
+      for (int s = 0; s < nc; s++) {
+        double *restrict ys = y + (long)s * 400;
+        for (long k = 0; k < 200; k++)
+          ys[k] = (ws + 13224)[(long)s * 200 + k];
+        for (long k = 0; k < 200; k++)
+          ys[k + 200] = (ws + 45384)[(long)s * 200 + k];
+      }
     }
-    { /* fused elementwise: %188 %189 */
-      const double *p170 = ws + 132424;
-      const double *p184 = ws + 87624;
-      double *y189 = ws + 87624;
-      const double *p136 = ws + 119624;
+    { /* %187 = concat %171 %116 : [2,200] per sample, models/hnn/spring.lua:14 */
+      double *restrict y = ws + 64584;
+      for (int s = 0; s < nc; s++) {
+        double *restrict ys = y + (long)s * 400;
+        for (long k = 0; k < 200; k++)
+          ys[k] = (ws + 51784)[(long)s * 200 + k];
+        for (long k = 0; k < 200; k++)
+          ys[k + 200] = (ws + 424)[(long)s * 200 + k];
+      }
+    }
+    { /* %188 = bmatmul %187 %186 TN : [200,200], models/hnn/spring.lua:14 */
+      double *restrict y = out_y3;
+      const double *restrict a = ws + 64584;
+      const double *restrict b = ws + 19624;
+      hn_mm_tn((long)nc * 2, 200, 200, a, b, y);
+    }
+    { /* fused elementwise: %190 %191 */
+      const double *p170 = ws + 58184;
+      const double *p184 = ws + 6824;
+      double *y191 = ws + 6824;
+      const double *p136 = ws + 38824;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t188 = p170[k] + p184[k]; /* add, models/hnn/spring.lua:14 */
-        const double t189 = t188 * p136[k]; /* mul, models/hnn/spring.lua:14 */
-        y189[k] = t189;
+        const double t190 = p170[k] + p184[k]; /* add, models/hnn/spring.lua:14 */
+        const double t191 = t190 * p136[k]; /* mul, models/hnn/spring.lua:14 */
+        y191[k] = t191;
       }
     }
-    { /* %190 = bsum %189 : [200], models/hnn/spring.lua:14 */
+    { /* %192 = bsum %191 : [200], models/hnn/spring.lua:14 */
       double *restrict y = out_y2;
-      const double *restrict a = ws + 87624;
+      const double *restrict a = ws + 6824;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
     }
-    { /* %193 = bmatmul %111 %191 TN : [2,200], models/hnn/spring.lua:14 */
-      double *restrict y = ws + 80824;
-      const double *restrict a = in_x + (long)s0 * 2;
-      const double *restrict b = ws + 87624;
-      hn_mm_tn((long)nc * 1, 2, 200, a, b, y);
+    { /* %196 = concat %138 %193 : [2,200] per sample, models/hnn/spring.lua:14 */
+      double *restrict y = ws + 13224;
+      for (int s = 0; s < nc; s++) {
+        double *restrict ys = y + (long)s * 400;
+        for (long k = 0; k < 200; k++)
+          ys[k] = (ws + 32424)[(long)s * 200 + k];
+        for (long k = 0; k < 200; k++)
+          ys[k + 200] = (ws + 6824)[(long)s * 200 + k];
+      }
+    }
+    { /* %197 = concat %162 %111 : [2,2] per sample, models/hnn/spring.lua:14 */
+      double *restrict y = ws + 424;
+      for (int s = 0; s < nc; s++) {
+        double *restrict ys = y + (long)s * 4;
+        for (long k = 0; k < 2; k++)
+          ys[k] = (ws + 45320)[(long)s * 2 + k];
+        for (long k = 0; k < 2; k++)
+          ys[k + 2] = (in_x + (long)s0 * 2)[(long)s * 2 + k];
+      }
+    }
+    { /* %198 = bmatmul %197 %196 TN : [2,200], models/hnn/spring.lua:14 */
+      double *restrict y = out_y1;
+      const double *restrict a = ws + 424;
+      const double *restrict b = ws + 13224;
+      hn_mm_tn((long)nc * 2, 2, 200, a, b, y);
     }
   }
   /* phase 2: shared values */
@@ -1675,21 +1701,9 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
     const double *restrict a = ws + 8;
     for (int i = 0; i < 1; i++) y[i] = a[0] / (double)n;
   }
-  { /* %186 = add %173 %185 : [200,200], models/hnn/spring.lua:14 */
-    double *restrict y = out_y3;
-    const double *restrict a = ws + 624;
-    const double *restrict b = ws + 40824;
-    for (int i = 0; i < 40000; i++) y[i] = a[i] + b[i];
-  }
-  { /* %194 = add %164 %193 : [2,200], models/hnn/spring.lua:14 */
-    double *restrict y = out_y1;
-    const double *restrict a = ws + 224;
-    const double *restrict b = ws + 80824;
-    for (int i = 0; i < 400; i++) y[i] = a[i] + b[i];
-  }
-  { /* %197 = matmul %195 %41 TN : [200,2], models/hnn/spring.lua:14 */
+  { /* %201 = matmul %199 %41 TN : [200,2], models/hnn/spring.lua:14 */
     double *restrict y = out_y5;
-    const double *restrict a = ws + 40624;
+    const double *restrict a = ws + 224;
     const double *restrict b = ws + 16;
     {
       const double *restrict as = a, *restrict bs = b;

@@ -1368,26 +1368,24 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
   }
   /* phase 1: per sample, in chunks of 32 */
   for (int i = 0; i < 1; i++) (ws + 8)[i] = 0;
-  for (int i = 0; i < 1600; i++) (ws + 224)[i] = 0;
-  for (int i = 0; i < 40000; i++) (ws + 1824)[i] = 0;
-  for (int i = 0; i < 200; i++) (ws + 41824)[i] = 0;
+  for (int i = 0; i < 200; i++) (ws + 224)[i] = 0;
   for (int i = 0; i < 200; i++) (out_y4)[i] = 0;
-  for (int i = 0; i < 40000; i++) (ws + 42024)[i] = 0;
+  for (int i = 0; i < 40000; i++) (out_y3)[i] = 0;
   for (int i = 0; i < 200; i++) (out_y2)[i] = 0;
-  for (int i = 0; i < 1600; i++) (ws + 82024)[i] = 0;
+  for (int i = 0; i < 1600; i++) (out_y1)[i] = 0;
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
     { /* %112 = matmul %111 %0 NN : [1,200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 83624;
+      double *restrict y = ws + 424;
       const double *restrict a = in_x + (long)s0 * 8;
       const double *restrict b = theta + 0;
       hn_mm_nn((long)nc * 1, 8, 200, a, b, y);
     }
     { /* fused elementwise: %114 %115 */
-      const double *p112 = ws + 83624;
+      const double *p112 = ws + 424;
       const double *p1 = theta + 1600;
-      double *y115 = ws + 83624;
+      double *y115 = ws + 424;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
@@ -1397,17 +1395,17 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       }
     }
     { /* %117 = matmul %116 %2 NN : [1,200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 90024;
-      const double *restrict a = ws + 83624;
+      double *restrict y = ws + 6824;
+      const double *restrict a = ws + 424;
       const double *restrict b = theta + 1800;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y);
     }
     { /* fused elementwise: %119 %120 %128 %129 %130 */
-      const double *p117 = ws + 90024;
+      const double *p117 = ws + 6824;
       const double *p3 = theta + 41800;
-      double *y120 = ws + 90024;
-      double *y129 = ws + 102824;
-      double *y130 = ws + 96424;
+      double *y120 = ws + 6824;
+      double *y129 = ws + 19624;
+      double *y130 = ws + 13224;
       const double *p42 = ws + 24;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
@@ -1423,16 +1421,16 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       }
     }
     { /* %132 = matmul %131 %2 NT : [1,200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 109224;
-      const double *restrict a = ws + 96424;
+      double *restrict y = ws + 26024;
+      const double *restrict a = ws + 13224;
       const double *restrict b = theta + 1800;
       hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
     }
     { /* fused elementwise: %135 %136 %137 */
-      const double *p115 = ws + 83624;
-      double *y136 = ws + 122024;
-      double *y137 = ws + 115624;
-      const double *p132 = ws + 109224;
+      const double *p115 = ws + 424;
+      double *y136 = ws + 38824;
+      double *y137 = ws + 32424;
+      const double *p132 = ws + 26024;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
@@ -1444,14 +1442,14 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       }
     }
     { /* %139 = matmul %138 %0 NT : [1,8] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 128424;
-      const double *restrict a = ws + 115624;
+      double *restrict y = ws + 45224;
+      const double *restrict a = ws + 32424;
       const double *restrict b = theta + 0;
       hn_mm_nt((long)nc * 1, 200, 8, a, b, y);
     }
     { /* %142 = slice %141 : [4] per sample, models/hnn/two_body.lua:18 */
-      double *restrict y = ws + 128680;
-      const double *restrict a = ws + 128424;
+      double *restrict y = ws + 45480;
+      const double *restrict a = ws + 45224;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 4;
         const double *restrict as = a + (long)s * 8;
@@ -1460,8 +1458,8 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       }
     }
     { /* %143 = slice %141 : [4] per sample, models/hnn/two_body.lua:18 */
-      double *restrict y = ws + 128808;
-      const double *restrict a = ws + 128424;
+      double *restrict y = ws + 45608;
+      const double *restrict a = ws + 45224;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 4;
         const double *restrict as = a + (long)s * 8;
@@ -1470,25 +1468,25 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       }
     }
     { /* %144 = neg %142 : [4] per sample, models/hnn/two_body.lua:18 */
-      double *restrict y = ws + 128424;
-      const double *restrict a = ws + 128680;
+      double *restrict y = ws + 45224;
+      const double *restrict a = ws + 45480;
       for (long i = 0; i < (long)nc * 4; i++) y[i] = -a[i];
     }
     { /* %145 = concat %143 %144 : [8] per sample, models/hnn/two_body.lua:18 */
-      double *restrict y = ws + 128552;
+      double *restrict y = ws + 45352;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 8;
         for (long l = 0; l < 4; l++)
-          ys[l] = (ws + 128808)[(long)s * 4 + l];
+          ys[l] = (ws + 45608)[(long)s * 4 + l];
         for (long l = 0; l < 4; l++)
-          ys[l + 4] = (ws + 128424)[(long)s * 4 + l];
+          ys[l + 4] = (ws + 45224)[(long)s * 4 + l];
       }
     }
     { /* fused elementwise: %146 %147 */
-      double *y146 = ws + 128808;
-      const double *p145 = ws + 128552;
+      double *y146 = ws + 45608;
+      const double *p145 = ws + 45352;
       const double *p110 = in_xdot + (long)s0 * 8;
-      double *y147 = ws + 128424;
+      double *y147 = ws + 45224;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 8; i++) {
         const long k = s * 8 + i;
@@ -1499,8 +1497,8 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       }
     }
     { /* %148 = sum %147 : [] per sample, models/hnn/two_body.lua:18 */
-      double *restrict y = ws + 128680;
-      const double *restrict a = ws + 128424;
+      double *restrict y = ws + 45480;
+      const double *restrict a = ws + 45224;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 1;
         const double *restrict as = a + (long)s * 8;
@@ -1512,19 +1510,19 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       }
     }
     { /* %149 = div %148 %104 : [] per sample, models/hnn/two_body.lua:18 */
-      double *restrict y = ws + 128712;
-      const double *restrict a = ws + 128680;
+      double *restrict y = ws + 45512;
+      const double *restrict a = ws + 45480;
       for (long i = 0; i < nc; i++) y[i] = a[i] / 8.0;
     }
     { /* %150 = bsum %149 : [], models/hnn/two_body.lua:18 */
       double *restrict y = ws + 8;
-      const double *restrict a = ws + 128712;
+      const double *restrict a = ws + 45512;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 1; i++) y[i] += a[s * 1L + i];
     }
     { /* fused elementwise: %156 %157 */
-      const double *p146 = ws + 128808;
-      double *y157 = ws + 128680;
+      const double *p146 = ws + 45608;
+      double *y157 = ws + 45480;
       const double *p154 = ws + 0;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 8; i++) {
@@ -1535,8 +1533,8 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       }
     }
     { /* %158 = slice %157 : [4] per sample, models/hnn/two_body.lua:18 */
-      double *restrict y = ws + 128424;
-      const double *restrict a = ws + 128680;
+      double *restrict y = ws + 45224;
+      const double *restrict a = ws + 45480;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 4;
         const double *restrict as = a + (long)s * 8;
@@ -1545,8 +1543,8 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       }
     }
     { /* %159 = slice %157 : [4] per sample, models/hnn/two_body.lua:18 */
-      double *restrict y = ws + 128552;
-      const double *restrict a = ws + 128680;
+      double *restrict y = ws + 45352;
+      const double *restrict a = ws + 45480;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 4;
         const double *restrict as = a + (long)s * 8;
@@ -1555,39 +1553,33 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       }
     }
     { /* %161 = neg %159 : [4] per sample, models/hnn/two_body.lua:18 */
-      double *restrict y = ws + 128680;
-      const double *restrict a = ws + 128552;
+      double *restrict y = ws + 45480;
+      const double *restrict a = ws + 45352;
       for (long i = 0; i < (long)nc * 4; i++) y[i] = -a[i];
     }
     { /* %162 = concat %161 %158 : [8] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 128808;
+      double *restrict y = ws + 45608;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 8;
         for (long l = 0; l < 4; l++)
-          ys[l] = (ws + 128680)[(long)s * 4 + l];
+          ys[l] = (ws + 45480)[(long)s * 4 + l];
         for (long l = 0; l < 4; l++)
-          ys[l + 4] = (ws + 128424)[(long)s * 4 + l];
+          ys[l + 4] = (ws + 45224)[(long)s * 4 + l];
       }
     }
     { /* %164 = matmul %163 %0 NN : [1,200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 129064;
-      const double *restrict a = ws + 128808;
+      double *restrict y = ws + 45864;
+      const double *restrict a = ws + 45608;
       const double *restrict b = theta + 0;
       hn_mm_nn((long)nc * 1, 8, 200, a, b, y);
     }
-    { /* %165 = bmatmul %163 %138 TN : [8,200], models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 224;
-      const double *restrict a = ws + 128808;
-      const double *restrict b = ws + 115624;
-      hn_mm_tn((long)nc * 1, 8, 200, a, b, y);
-    }
     { /* fused elementwise: %167 %168 %169 %170 %171 */
-      double *y167 = ws + 115624;
-      const double *p164 = ws + 129064;
-      const double *p136 = ws + 122024;
-      const double *p132 = ws + 109224;
-      const double *p115 = ws + 83624;
-      double *y171 = ws + 134824;
+      double *y167 = ws + 52264;
+      const double *p164 = ws + 45864;
+      const double *p136 = ws + 38824;
+      const double *p132 = ws + 26024;
+      const double *p115 = ws + 424;
+      double *y171 = ws + 58664;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
@@ -1601,35 +1593,29 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       }
     }
     { /* %173 = matmul %172 %2 NN : [1,200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 109224;
-      const double *restrict a = ws + 115624;
+      double *restrict y = ws + 45864;
+      const double *restrict a = ws + 52264;
       const double *restrict b = theta + 1800;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %174 = bmatmul %172 %131 TN : [200,200], models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 1824;
-      const double *restrict a = ws + 115624;
-      const double *restrict b = ws + 96424;
-      hn_mm_tn((long)nc * 1, 200, 200, a, b, y);
-    }
     { /* %176 = mul %175 %129 : [200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 128424;
-      const double *restrict a = ws + 109224;
-      const double *restrict b = ws + 102824;
+      double *restrict y = ws + 26024;
+      const double *restrict a = ws + 45864;
+      const double *restrict b = ws + 19624;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
     }
     { /* %177 = bsum %176 : [200], models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 41824;
-      const double *restrict a = ws + 128424;
+      double *restrict y = ws + 224;
+      const double *restrict a = ws + 26024;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
     }
     { /* fused elementwise: %178 %179 %180 %181 %182 */
-      const double *p173 = ws + 109224;
+      const double *p173 = ws + 45864;
       const double *p42 = ws + 24;
-      const double *p120 = ws + 90024;
-      double *y182 = ws + 128424;
-      const double *p129 = ws + 102824;
+      const double *p120 = ws + 6824;
+      double *y182 = ws + 45864;
+      const double *p129 = ws + 19624;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
@@ -1643,46 +1629,86 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
     }
     { /* %183 = bsum %182 : [200], models/hnn/two_body.lua:14 */
       double *restrict y = out_y4;
-      const double *restrict a = ws + 128424;
+      const double *restrict a = ws + 45864;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
     }
     { /* %185 = matmul %184 %2 NT : [1,200] per sample, models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 90024;
-      const double *restrict a = ws + 128424;
+      double *restrict y = ws + 6824;
+      const double *restrict a = ws + 45864;
       const double *restrict b = theta + 1800;
       hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %186 = bmatmul %116 %184 TN : [200,200], models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 42024;
-      const double *restrict a = ws + 83624;
-      const double *restrict b = ws + 128424;
-      hn_mm_tn((long)nc * 1, 200, 200, a, b, y);
+    { /* %187 = concat %131 %184 : [2,200] per sample, models/hnn/two_body.lua:14 */
+      double *restrict y = ws + 19624;
+      for (int s = 0; s < nc; s++) {
+        double *restrict ys = y + (long)s * 400;
+        for (long k = 0; k < 200; k++)
+          ys[k] = (ws + 13224)[(long)s * 200 + k];
+        for (long k = 0; k < 200; k++)
+          ys[k + 200] = (ws + 45864)[(long)s * 200 + k];
+      }
     }
-    { /* fused elementwise: %189 %190 */
-      const double *p171 = ws + 134824;
-      const double *p185 = ws + 90024;
-      double *y190 = ws + 90024;
-      const double *p136 = ws + 122024;
+    { /* %188 = concat %172 %116 : [2,200] per sample, models/hnn/two_body.lua:14 */
+      double *restrict y = ws + 65064;
+      for (int s = 0; s < nc; s++) {
+        double *restrict ys = y + (long)s * 400;
+        for (long k = 0; k < 200; k++)
+          ys[k] = (ws + 52264)[(long)s * 200 + k];
+        for (long k = 0; k < 200; k++)
+          ys[k + 200] = (ws + 424)[(long)s * 200 + k];
+      }
+    }
+    { /* %189 = bmatmul %188 %187 TN : [200,200], models/hnn/two_body.lua:14 */
+      double *restrict y = out_y3;
+      const double *restrict a = ws + 65064;
+      const double *restrict b = ws + 19624;
+      hn_mm_tn((long)nc * 2, 200, 200, a, b, y);
+    }
+    { /* fused elementwise: %191 %192 */
+      const double *p171 = ws + 58664;
+      const double *p185 = ws + 6824;
+      double *y192 = ws + 6824;
+      const double *p136 = ws + 38824;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t189 = p171[k] + p185[k]; /* add, models/hnn/two_body.lua:14 */
-        const double t190 = t189 * p136[k]; /* mul, models/hnn/two_body.lua:14 */
-        y190[k] = t190;
+        const double t191 = p171[k] + p185[k]; /* add, models/hnn/two_body.lua:14 */
+        const double t192 = t191 * p136[k]; /* mul, models/hnn/two_body.lua:14 */
+        y192[k] = t192;
       }
     }
-    { /* %191 = bsum %190 : [200], models/hnn/two_body.lua:14 */
+    { /* %193 = bsum %192 : [200], models/hnn/two_body.lua:14 */
       double *restrict y = out_y2;
-      const double *restrict a = ws + 90024;
+      const double *restrict a = ws + 6824;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
     }
-    { /* %194 = bmatmul %111 %192 TN : [8,200], models/hnn/two_body.lua:14 */
-      double *restrict y = ws + 82024;
-      const double *restrict a = in_x + (long)s0 * 8;
-      const double *restrict b = ws + 90024;
-      hn_mm_tn((long)nc * 1, 8, 200, a, b, y);
+    { /* %197 = concat %138 %194 : [2,200] per sample, models/hnn/two_body.lua:14 */
+      double *restrict y = ws + 13224;
+      for (int s = 0; s < nc; s++) {
+        double *restrict ys = y + (long)s * 400;
+        for (long k = 0; k < 200; k++)
+          ys[k] = (ws + 32424)[(long)s * 200 + k];
+        for (long k = 0; k < 200; k++)
+          ys[k + 200] = (ws + 6824)[(long)s * 200 + k];
+      }
+    }
+    { /* %198 = concat %163 %111 : [2,8] per sample, models/hnn/two_body.lua:14 */
+      double *restrict y = ws + 424;
+      for (int s = 0; s < nc; s++) {
+        double *restrict ys = y + (long)s * 16;
+        for (long k = 0; k < 8; k++)
+          ys[k] = (ws + 45608)[(long)s * 8 + k];
+        for (long k = 0; k < 8; k++)
+          ys[k + 8] = (in_x + (long)s0 * 8)[(long)s * 8 + k];
+      }
+    }
+    { /* %199 = bmatmul %198 %197 TN : [8,200], models/hnn/two_body.lua:14 */
+      double *restrict y = out_y1;
+      const double *restrict a = ws + 424;
+      const double *restrict b = ws + 13224;
+      hn_mm_tn((long)nc * 2, 8, 200, a, b, y);
     }
   }
   /* phase 2: shared values */
@@ -1691,21 +1717,9 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
     const double *restrict a = ws + 8;
     for (int i = 0; i < 1; i++) y[i] = a[0] / (double)n;
   }
-  { /* %187 = add %174 %186 : [200,200], models/hnn/two_body.lua:14 */
-    double *restrict y = out_y3;
-    const double *restrict a = ws + 1824;
-    const double *restrict b = ws + 42024;
-    for (int i = 0; i < 40000; i++) y[i] = a[i] + b[i];
-  }
-  { /* %195 = add %165 %194 : [8,200], models/hnn/two_body.lua:14 */
-    double *restrict y = out_y1;
-    const double *restrict a = ws + 224;
-    const double *restrict b = ws + 82024;
-    for (int i = 0; i < 1600; i++) y[i] = a[i] + b[i];
-  }
-  { /* %198 = matmul %196 %41 TN : [200,2], models/hnn/two_body.lua:14 */
+  { /* %202 = matmul %200 %41 TN : [200,2], models/hnn/two_body.lua:14 */
     double *restrict y = out_y5;
-    const double *restrict a = ws + 41824;
+    const double *restrict a = ws + 224;
     const double *restrict b = ws + 16;
     {
       const double *restrict as = a, *restrict bs = b;
