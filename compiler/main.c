@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_train.h"
 #include "init.h"
 #include "model.h"
 
@@ -21,6 +22,10 @@ static const char usage_main[] =
     "  eval MODEL.lua FUNC [--cc tcc|gcc]    evaluate FUNC on rows read from stdin\n"
     "  bench MODEL.lua [--batch 1,32,750]    time every function and the JIT\n"
     "  dump MODEL.lua [FUNC]                 print the graph of each function\n"
+    "  train MODEL.lua -o DIR [--seed S]     train as hn.train says: data, Adam, checkpoints, plots\n"
+    "  evaluate MODEL.lua --params DIR       losses and energy MSE (published and corrected protocols)\n"
+    "  simulate MODEL.lua --x0 .. --t T      integrate the model's field, print the trajectory\n"
+    "  data SYSTEM.lua --task T -o DIR       write a task's data set (.npy, optionally CSV)\n"
     "\n"
     "Run 'hnnc VERB --help' for a verb's options.\n";
 
@@ -63,11 +68,17 @@ static const char usage_bench[] =
     "  --reps N       timed calls per measurement (default: about 0.2 s worth)\n";
 
 static const char usage_dump[] =
-    "usage: hnnc dump MODEL.lua [FUNC]\n"
+    "usage: hnnc dump MODEL.lua [FUNC] [--plan]\n"
     "\n"
     "Prints the graph of each function (or of FUNC) after tracing,\n"
-    "differentiation and simplification: one node per line, in id order, with\n"
-    "its operands, shape and the model line that created it.\n";
+    "differentiation and simplification (folding and CSE happen as nodes are\n"
+    "made), keeping what the outputs reach (dead-code elimination): one node\n"
+    "per line, in id order, with its operands, shape and the model line that\n"
+    "created it.\n"
+    "\n"
+    "  --plan   print the schedule instead: nodes in emission order with their\n"
+    "           phase (even: shared values; odd: per-sample chunk loops) and\n"
+    "           storage (workspace offsets, inputs, outputs, parameters)\n";
 
 static int wants_help(int argc, char **argv) {
   int i;
@@ -456,15 +467,34 @@ static int cmd_bench(int argc, char **argv) {
 
 static void put_stdout(void *ctx, const char *s) { (void)ctx; fputs(s, stdout); }
 
+static void print_plan(const Model *m, int fi) {
+  static const char *const kinds[] = {"-", "input", "param", "tensor", "ws", "ws (all samples)", "output", "view"};
+  const Plan *p = &m->plans[fi];
+  const Graph *g = m->g;
+  int k;
+  for (k = 0; k < p->norder; k++) {
+    int x = p->order[k];
+    const Slot *s = &p->slot[x];
+    char sh[64];
+    printf("phase %d  %%%-5d %-9s %-10s %s", p->phase[x], x, ir_opname[g->node[x].op], shape_str(&g->node[x].shape, sh),
+           kinds[s->kind]);
+    if (s->kind == ST_WS || s->kind == ST_FULL || s->kind == ST_PARAM) printf(" +%ld", s->off);
+    if (s->kind == ST_OUT) printf(" %s", p->f->outname[s->index]);
+    if (s->kind == ST_INPUT) printf(" %s", p->f->in[s->index].name);
+    printf("\n");
+  }
+}
+
 static int cmd_dump(int argc, char **argv) {
   const char *model = NULL, *fname = NULL;
   ModelOptions mo;
   Model m;
   char err[4096];
-  int i, shown = 0;
+  int i, shown = 0, plan = 0;
   memset(&mo, 0, sizeof mo);
   for (i = 0; i < argc; i++) {
-    if (argv[i][0] == '-') return usage_error(usage_dump, "unknown option '%s'", argv[i]);
+    if (!strcmp(argv[i], "--plan")) plan = 1;
+    else if (argv[i][0] == '-') return usage_error(usage_dump, "unknown option '%s'", argv[i]);
     else if (!model) model = argv[i];
     else if (!fname) fname = argv[i];
     else return usage_error(usage_dump, "unexpected argument '%s'", argv[i]);
@@ -476,7 +506,8 @@ static int cmd_dump(int argc, char **argv) {
     if (fname && strcmp(fname, f->name)) continue;
     printf("# function %s: %d nodes after dead-code elimination, workspace %ld + %ld n\n", f->name,
            ir_reach(m.g, f->out, f->nout, m.plans[i].keep), m.plans[i].ws_fixed, m.plans[i].ws_full);
-    ir_print(m.g, f->out, f->nout, put_stdout, NULL);
+    if (plan) print_plan(&m, i);
+    else ir_print(m.g, f->out, f->nout, put_stdout, NULL);
     shown++;
   }
   model_free(&m);
@@ -493,6 +524,10 @@ int main(int argc, char **argv) {
       {"eval", cmd_eval, usage_eval},
       {"bench", cmd_bench, usage_bench},
       {"dump", cmd_dump, usage_dump},
+      {"train", cmd_train, usage_train},
+      {"evaluate", cmd_evaluate, usage_evaluate},
+      {"simulate", cmd_simulate, usage_simulate},
+      {"data", cmd_data, usage_data},
   };
   size_t i;
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

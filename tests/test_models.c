@@ -14,6 +14,8 @@
 #include "harness.h"
 #include "init.h"
 
+#include <pthread.h>
+
 typedef struct Loaded { Model m; double *theta; } Loaded;
 
 static void load(Loaded *l, const char *path, int backend) {
@@ -307,8 +309,63 @@ static void test_jacobian_hvp(void **state) {
   unload(&l);
 }
 
+/* The generated code is reentrant: two threads calling the same kernel on
+ * their own workspaces get the bits of a lone call. */
+typedef struct Job { Loaded *l; int fi; long n; double *x, *out, *ws; int reps; } Job;
+static void *job_run(void *arg) {
+  Job *j = arg;
+  int r;
+  for (r = 0; r < j->reps; r++) {
+    const void *in[1] = {j->x};
+    void *out[1] = {j->out};
+    j->l->m.fn[j->fi]((int)j->n, j->l->theta, in, out, j->ws);
+  }
+  return NULL;
+}
+static void test_two_threads(void **state) {
+  Loaded l;
+  Job jobs[2];
+  pthread_t th[2];
+  double *want;
+  long n = 64;
+  int k;
+  (void)state;
+  load(&l, "models/hnn/pendulum.lua", JIT_GCC);
+  want = malloc(2 * n * sizeof *want);
+  for (k = 0; k < 2; k++) {
+    jobs[k].l = &l, jobs[k].fi = model_func(&l.m, "field"), jobs[k].n = n, jobs[k].reps = 200;
+    jobs[k].x = malloc(2 * n * sizeof(double)), jobs[k].out = malloc(2 * n * sizeof(double));
+    jobs[k].ws = malloc((model_ws(&l.m, jobs[k].fi, n) + 8) * sizeof(double));
+    fill(jobs[k].x, 2 * n, 9);
+  }
+  jobs[0].reps = 1;
+  job_run(&jobs[0]);
+  memcpy(want, jobs[0].out, 2 * n * sizeof *want);
+  jobs[0].reps = 200;
+  for (k = 0; k < 2; k++) pthread_create(&th[k], NULL, job_run, &jobs[k]);
+  for (k = 0; k < 2; k++) pthread_join(th[k], NULL);
+  for (k = 0; k < 2; k++) {
+    assert_int_equal(check_bits("field from a thread", jobs[k].out, want, 2 * n), 0);
+    free(jobs[k].x), free(jobs[k].out), free(jobs[k].ws);
+  }
+  free(want);
+  unload(&l);
+}
+
+/* A compile error in generated code names the model line of its node. */
+static void test_jit_error_mapping(void **state) {
+  Jit j;
+  char err[1024];
+  const char *src = "void f(double *y)\n{\n  { /* %7 = add %5 %6 : [2] per sample, models/x.lua:12 */\n    y[0] = 1 +;\n  }\n}\n";
+  (void)state;
+  assert_int_not_equal(jit_compile(&j, JIT_TCC, src, err, sizeof err), 0);
+  assert_non_null(strstr(err, "models/x.lua:12: error: generated C did not compile"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_two_threads),
+      cmocka_unit_test(test_jit_error_mapping),
       cmocka_unit_test(test_jacobian_hvp),
       cmocka_unit_test(test_relu_warning),
       cmocka_unit_test(test_float_model),
