@@ -706,18 +706,23 @@ static int l_fn(lua_State *L) {
   f->loc = declloc;
   f->in = xmalloc((nparams + 1) * sizeof *f->in);
   g->nfunc++; /* from here on the graph owns f */
-  /* every key of the shape table must be an input */
-  lua_pushnil(L);
-  while (lua_next(L, 2)) {
-    const char *k;
-    int found = 0;
-    lua_pop(L, 1);
-    if (lua_type(L, -1) != LUA_TSTRING) ERR(L, "input shapes of '%s' must be keyed by input name", name);
-    k = lua_tostring(L, -1);
-    lua_pushvalue(L, 3);
-    for (i = 1; i <= nparams; i++) found |= !strcmp(lua_getlocal(L, NULL, i), k);
-    lua_pop(L, 1);
-    if (!found) ERR(L, "'%s' has no input named '%s'", name, k);
+  /* every key of the shape table must be an input (the alphabetically first
+   * stray key is named, so the message does not depend on pairs order) */
+  {
+    const char *stray = NULL;
+    lua_pushnil(L);
+    while (lua_next(L, 2)) {
+      const char *k;
+      int found = 0;
+      lua_pop(L, 1);
+      if (lua_type(L, -1) != LUA_TSTRING) ERR(L, "input shapes of '%s' must be keyed by input name", name);
+      k = lua_tostring(L, -1);
+      lua_pushvalue(L, 3);
+      for (i = 1; i <= nparams; i++) found |= !strcmp(lua_getlocal(L, NULL, i), k);
+      lua_pop(L, 1);
+      if (!found && (!stray || strcmp(k, stray) < 0)) stray = k;
+    }
+    if (stray) ERR(L, "'%s' has no input named '%s'", name, stray);
   }
   base = lua_gettop(L);
   lua_pushvalue(L, 3);
