@@ -2,6 +2,10 @@
  * Standalone C99: no headers, no libm, no allocation, no mutable globals.
  * Compile without -ffast-math and with -ffp-contract=off (or -std=c99). */
 
+#ifdef __clang__ /* the library functions a model does not call */
+#pragma clang diagnostic ignored "-Wunused-function"
+#endif
+
 /* elemfn.c: elementary functions for generated kernels
  *
  * The code generator pastes this file verbatim into every generated .c
@@ -750,9 +754,10 @@ static const hn_vec hn_vec_zero = {0};
 static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
 {
   long i;
-  int j = 0, p;
+  int j, p;
 #ifdef HN_VECTOR
-  for (; j + 4 * HN_VW <= M; j += 4 * HN_VW) {
+  const int M16 = M - M % (4 * HN_VW), M4 = M - M % HN_VW; /* explicit bounds: each tail starts where its loop knows */
+  for (j = 0; j < M16; j += 4 * HN_VW) {
     for (i = 0; i + 2 <= R; i += 2) {
       const hn_real *a0 = a + i * K, *a1 = a0 + K, *bp = b + j;
       hn_real *y0 = y + i * M + j, *y1 = y0 + M;
@@ -777,14 +782,14 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
       HN_ST(y0, c0), HN_ST(y0 + HN_VW, c1), HN_ST(y0 + 2 * HN_VW, c2), HN_ST(y0 + 3 * HN_VW, c3);
     }
   }
-  for (; j + HN_VW <= M; j += HN_VW)
+  for (j = M16; j < M4; j += HN_VW)
     for (i = 0; i < R; i++) {
       const hn_real *a0 = a + i * K, *bp = b + j;
       hn_vec c0 = {0};
       for (p = 0; p < K; p++, bp += M) c0 += hn_splat(a0[p]) * HN_LD(bp);
       HN_ST(y + i * M + j, c0);
     }
-  for (; j < M; j++)
+  for (j = M4; j < M; j++)
     for (i = 0; i < R; i++) {
       const hn_real *a0 = a + i * K;
       hn_real c0 = 0;
@@ -813,9 +818,10 @@ static inline hn_real hn_lanes8(const hn_real *s)
 static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
 {
   long i;
-  int j = 0, p, l, q, K8 = K / 8 * 8;
+  int j = 0, p, l, q, K8 = K / 8 * 8, M4 = 0;
 #ifdef HN_VECTOR
-  for (; j + 4 <= M; j += 4) /* four rows of b stay in L1 for every row of a */
+  M4 = M - M % 4;
+  for (j = 0; j < M4; j += 4) /* four rows of b stay in L1 for every row of a */
     for (i = 0; i < R; i++) {
       const hn_real *ai = a + i * K, *b0 = b + (long)j * K;
       hn_real s[4][8];
@@ -843,7 +849,7 @@ static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, con
       }
     }
 #endif
-  for (; j < M; j++)
+  for (j = M4; j < M; j++)
     for (i = 0; i < R; i++) {
       const hn_real *ai = a + i * K, *bj = b + (long)j * K;
       hn_real s[8];
@@ -861,9 +867,10 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
   long r;
   int k = 0, j = 0;
 #ifdef HN_VECTOR
-  for (; k + 4 <= K; k += 4) { /* four rows of y, two vectors wide */
+  const int K4 = K - K % 4, M8 = M - M % (2 * HN_VW), M4 = M - M % HN_VW;
+  for (k = 0; k < K4; k += 4) { /* four rows of y, two vectors wide */
     hn_real *y0 = y + (long)k * M, *y1 = y0 + M, *y2 = y1 + M, *y3 = y2 + M;
-    for (j = 0; j + 2 * HN_VW <= M; j += 2 * HN_VW) {
+    for (j = 0; j < M8; j += 2 * HN_VW) {
       hn_vec c00 = HN_LD(y0 + j), c01 = HN_LD(y0 + j + HN_VW), c10 = HN_LD(y1 + j), c11 = HN_LD(y1 + j + HN_VW);
       hn_vec c20 = HN_LD(y2 + j), c21 = HN_LD(y2 + j + HN_VW), c30 = HN_LD(y3 + j), c31 = HN_LD(y3 + j + HN_VW);
       for (r = 0; r < R; r++) {
@@ -877,7 +884,7 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
       HN_ST(y0 + j, c00), HN_ST(y0 + j + HN_VW, c01), HN_ST(y1 + j, c10), HN_ST(y1 + j + HN_VW, c11);
       HN_ST(y2 + j, c20), HN_ST(y2 + j + HN_VW, c21), HN_ST(y3 + j, c30), HN_ST(y3 + j + HN_VW, c31);
     }
-    for (; j < M; j++) {
+    for (j = M8; j < M; j++) {
       int q;
       for (q = 0; q < 4; q++) {
         hn_real *yq = y + (long)(k + q) * M + j, c0 = *yq;
@@ -887,14 +894,14 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
       }
     }
   }
-  for (; k < K; k++) {
+  for (k = K4; k < K; k++) {
     hn_real *y0 = y + (long)k * M;
-    for (j = 0; j + HN_VW <= M; j += HN_VW) {
+    for (j = 0; j < M4; j += HN_VW) {
       hn_vec c0 = HN_LD(y0 + j);
       for (r = 0; r < R; r++) c0 += hn_splat(a[r * K + k]) * HN_LD(b + r * M + j);
       HN_ST(y0 + j, c0);
     }
-    for (; j < M; j++) {
+    for (j = M4; j < M; j++) {
       hn_real c0 = y0[j];
       for (r = 0; r < R; r++) c0 += a[r * K + k] * b[r * M + j];
       y0[j] = c0;

@@ -23,8 +23,13 @@ rm -f "$tmp.diff"
 n=0
 for c in generated/*.c; do
   gcc -std=c99 -pedantic -Wall -Wextra -Werror -O2 -c "$c" -o "$tmp/x.o" || { echo "FAIL: $c is not clean C99"; exit 1; }
+  gcc -std=c99 -pedantic -Wall -Wextra -Werror -O3 -march=native -ffp-contract=off -c "$c" -o "$tmp/x.o" ||
+    { echo "FAIL: $c is not clean under gcc -O3 -march=native"; exit 1; }
+  if command -v clang >/dev/null; then
+    clang -std=c99 -pedantic -Wall -Wextra -Werror -O2 -c "$c" -o "$tmp/x.o" || { echo "FAIL: $c is not clean under clang"; exit 1; }
+  fi
   printf '#include "%s"\n' "${c%.c}.h" > "$tmp/h.c"
   gcc -std=c99 -pedantic -Wall -Wextra -Werror -I. -c "$tmp/h.c" -o "$tmp/h.o" || { echo "FAIL: ${c%.c}.h"; exit 1; }
   n=$((n + 1))
 done
-echo "$n models up to date, clean under gcc -std=c99 -pedantic -Wall -Wextra -Werror"
+echo "$n models up to date, clean under -std=c99 -pedantic -Wall -Wextra -Werror (gcc -O2, gcc -O3 -march=native$(command -v clang >/dev/null && echo ', clang'))"
