@@ -362,8 +362,53 @@ static void test_jit_error_mapping(void **state) {
   assert_non_null(strstr(err, "models/x.lua:12: error: generated C did not compile"));
 }
 
+/* Values kept for all samples across a batch reduction: the centered
+ * output against a direct computation, and the gradient of a loss through
+ * the batch mean against finite differences, at a batch larger than a chunk. */
+static void test_batch_mean_layer(void **state) {
+  Loaded l;
+  int fc, fg, i, j, k;
+  long n = 77, s;
+  double *x = malloc(3 * n * sizeof *x), *y = malloc(3 * n * sizeof *y), *want = malloc(3 * n * sizeof *want);
+  double mean[3] = {0, 0, 0}, *W, L, grad[9], fd[9], scratch[9], *in[1], *out[2];
+  const double h = 1e-6;
+  (void)state;
+  load(&l, "tests/models/zero_center.lua", JIT_TCC);
+  W = l.theta;
+  fc = model_func(&l.m, "center"), fg = model_func(&l.m, "loss_grad");
+  fill(x, 3 * n, 4);
+  for (s = 0; s < n; s++)
+    for (j = 0; j < 3; j++) {
+      double a = 0;
+      for (k = 0; k < 3; k++) a += x[s * 3 + k] * W[k * 3 + j];
+      want[s * 3 + j] = tanh(a);
+      mean[j] += tanh(a) / n;
+    }
+  for (s = 0; s < n; s++)
+    for (j = 0; j < 3; j++) want[s * 3 + j] -= mean[j];
+  in[0] = x, out[0] = y;
+  call(&l, fc, n, l.theta, in, out);
+  assert_close("centered", y, want, 3 * n, 1e-13, 1e-14);
+  out[0] = &L, out[1] = grad;
+  call(&l, fg, n, l.theta, in, out);
+  for (i = 0; i < 9; i++) {
+    double lp, lm, save = W[i];
+    out[1] = scratch; /* the gradient output of these calls is not used */
+    W[i] = save + h, out[0] = &lp;
+    call(&l, fg, n, l.theta, in, out);
+    W[i] = save - h, out[0] = &lm;
+    call(&l, fg, n, l.theta, in, out);
+    W[i] = save;
+    fd[i] = (lp - lm) / (2 * h);
+  }
+  assert_close("gradient through the batch mean", grad, fd, 9, 1e-6, 1e-9);
+  free(x), free(y), free(want);
+  unload(&l);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_batch_mean_layer),
       cmocka_unit_test(test_two_threads),
       cmocka_unit_test(test_jit_error_mapping),
       cmocka_unit_test(test_jacobian_hvp),
