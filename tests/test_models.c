@@ -49,7 +49,11 @@ static void fill(double *x, long n, int salt) {
 static const char *const systems[] = {"models/systems/harmonic.lua", "models/systems/pendulum.lua",
                                       "models/systems/kepler.lua", "models/systems/henon_heiles.lua",
                                       "models/systems/fput.lua", "models/systems/two_body.lua",
-                                      "models/hnn/pendulum.lua"};
+                                      "models/systems/spring.lua", "models/hnn/pendulum.lua",
+                                      "models/hnn/spring.lua", "models/hnn/two_body.lua"};
+static const char *const trainable[] = {"models/hnn/pendulum.lua", "models/hnn/spring.lua", "models/hnn/two_body.lua",
+                                        "models/baseline/pendulum.lua", "models/baseline/spring.lua",
+                                        "models/baseline/two_body.lua"};
 #define NSYS (int)(sizeof systems / sizeof *systems)
 
 /* field = (dH/dp, -dH/dq), against central differences of the compiled H. */
@@ -70,6 +74,7 @@ static void test_field_vs_fd_of_H(void **state) {
     for (k = 0; k < 3; k++) {
       fill(x, d, k);
       if (strstr(systems[s], "kepler") || strstr(systems[s], "two_body")) x[0] += 1.5; /* away from collision */
+      x[0] = x[0]; /* (the HNN and spring models need no offset) */
       pin[0] = x, pout[0] = field;
       call(&l, fF, 1, l.theta, pin, pout);
       for (i = 0; i < d; i++) {
@@ -90,38 +95,46 @@ static void test_field_vs_fd_of_H(void **state) {
   assert_int_equal(bad, 0);
 }
 
-/* The loss gradient of the HNN against central differences of the loss. */
-static void test_hnn_loss_grad_vs_fd(void **state) {
-  Loaded l;
-  int fL, fG, j, k;
-  long n = 7, P, idx;
-  double x[14], xd[14], *in[2], *out[16], loss, *grad, lp, lm, fd[60], got[60];
-  const double h = 1e-6;
+/* Every trainable model's loss gradient against central differences of its
+ * loss, at 60 parameters spread over all layers. */
+static void test_loss_grad_vs_fd(void **state) {
+  int t;
+  long bad = 0;
   (void)state;
-  load(&l, "models/hnn/pendulum.lua", JIT_TCC);
-  fL = model_func(&l.m, "loss"), fG = model_func(&l.m, "loss_grad");
-  P = l.m.g->nparams_total;
-  grad = malloc(P * sizeof *grad);
-  fill(x, 14, 1), fill(xd, 14, 2);
-  in[0] = x, in[1] = xd;
-  out[0] = &loss;
-  for (j = 0; j < l.m.g->nparam; j++) out[j + 1] = grad + l.m.g->param[j].offset; /* gradient in theta's layout */
-  call(&l, fG, n, l.theta, in, out);
-  for (k = 0; k < 60; k++) { /* 60 parameters spread over all layers */
-    double save;
-    idx = (k * 7919L) % P;
-    save = l.theta[idx];
-    l.theta[idx] = save + h, out[0] = &lp;
-    call(&l, fL, n, l.theta, in, out);
-    l.theta[idx] = save - h, out[0] = &lm;
-    call(&l, fL, n, l.theta, in, out);
-    l.theta[idx] = save;
-    fd[k] = (lp - lm) / (2 * h);
-    got[k] = grad[idx];
+  for (t = 0; t < (int)(sizeof trainable / sizeof *trainable); t++) {
+    Loaded l;
+    int fL, fG, j, k, d;
+    long n = 7, P, idx;
+    double x[64], xd[64], *in[2], *out[16], loss, *grad, lp, lm, fd[60], got[60];
+    const double h = 1e-6;
+    load(&l, trainable[t], JIT_TCC);
+    fL = model_func(&l.m, "loss"), fG = model_func(&l.m, "loss_grad");
+    assert_true(fL >= 0 && fG >= 0);
+    d = (int)in_size(&l.m, fL, 0);
+    P = l.m.g->nparams_total;
+    grad = malloc(P * sizeof *grad);
+    fill(x, n * d, 1), fill(xd, n * d, 2);
+    in[0] = x, in[1] = xd;
+    out[0] = &loss;
+    for (j = 0; j < l.m.g->nparam; j++) out[j + 1] = grad + l.m.g->param[j].offset; /* in theta's layout */
+    call(&l, fG, n, l.theta, in, out);
+    for (k = 0; k < 60; k++) {
+      double save;
+      idx = (k * 7919L) % P;
+      save = l.theta[idx];
+      l.theta[idx] = save + h, out[0] = &lp;
+      call(&l, fL, n, l.theta, in, out);
+      l.theta[idx] = save - h, out[0] = &lm;
+      call(&l, fL, n, l.theta, in, out);
+      l.theta[idx] = save;
+      fd[k] = (lp - lm) / (2 * h);
+      got[k] = grad[idx];
+    }
+    bad += check_close(trainable[t], got, fd, 60, 1e-5, 1e-9);
+    free(grad);
+    unload(&l);
   }
-  assert_close("loss gradient", got, fd, 60, 1e-5, 1e-9);
-  free(grad);
-  unload(&l);
+  assert_int_equal(bad, 0);
 }
 
 /* The harmonic field is exactly (p, -q), bit for bit. */
@@ -183,10 +196,13 @@ static void test_tcc_gcc_and_batch_bits(void **state) {
   int s, fi, j;
   long bad = 0;
   (void)state;
-  for (s = 0; s < NSYS; s++) {
+  const char *all[NSYS + 3];
+  for (s = 0; s < NSYS; s++) all[s] = all[s];
+  all[NSYS] = trainable[3], all[NSYS + 1] = trainable[4], all[NSYS + 2] = trainable[5]; /* the baselines */
+  for (s = 0; s < NSYS + 3; s++) {
     Loaded t, g;
-    load(&t, systems[s], JIT_TCC);
-    load(&g, systems[s], JIT_GCC);
+    load(&t, all[s], JIT_TCC);
+    load(&g, all[s], JIT_GCC);
     for (fi = 0; fi < t.m.g->nfunc; fi++) {
       Func *f = &t.m.g->func[fi];
       long n = 77, k;
@@ -195,7 +211,7 @@ static void test_tcc_gcc_and_batch_bits(void **state) {
       for (j = 0; j < f->nin; j++) {
         in[j] = malloc(n * in_size(&t.m, fi, j) * sizeof(double));
         fill(in[j], n * in_size(&t.m, fi, j), j);
-        if (strstr(systems[s], "kepler") || strstr(systems[s], "two_body"))
+        if (strstr(all[s], "kepler") || strstr(all[s], "two_body"))
           for (k = 0; k < n; k++) in[j][k * in_size(&t.m, fi, j)] += 1.5;
       }
       for (j = 0; j < f->nout; j++) {
@@ -208,7 +224,7 @@ static void test_tcc_gcc_and_batch_bits(void **state) {
       call(&g, fi, n, g.theta, in, og);
       for (j = 0; j < f->nout; j++) {
         char what[256];
-        snprintf(what, sizeof what, "%s %s tcc vs gcc", systems[s], f->name);
+        snprintf(what, sizeof what, "%s %s tcc vs gcc", all[s], f->name);
         bad += check_bits(what, ot[j], og[j], out_size(&t.m, fi, j, n));
       }
       if (!shared) { /* one sample at a time gives the same bits */
@@ -220,7 +236,7 @@ static void test_tcc_gcc_and_batch_bits(void **state) {
         }
         for (j = 0; j < f->nout; j++) {
           char what[256];
-          snprintf(what, sizeof what, "%s %s batch of %ld vs one by one", systems[s], f->name, n);
+          snprintf(what, sizeof what, "%s %s batch of %ld vs one by one", all[s], f->name, n);
           bad += check_bits(what, og[j], o1[j], out_size(&t.m, fi, j, n));
         }
       }
@@ -415,7 +431,7 @@ int main(void) {
       cmocka_unit_test(test_relu_warning),
       cmocka_unit_test(test_float_model),
       cmocka_unit_test(test_field_vs_fd_of_H),
-      cmocka_unit_test(test_hnn_loss_grad_vs_fd),
+      cmocka_unit_test(test_loss_grad_vs_fd),
       cmocka_unit_test(test_harmonic_exact),
       cmocka_unit_test(test_kepler_invariants),
       cmocka_unit_test(test_tcc_gcc_and_batch_bits),
