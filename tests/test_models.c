@@ -197,7 +197,7 @@ static void test_tcc_gcc_and_batch_bits(void **state) {
   long bad = 0;
   (void)state;
   const char *all[NSYS + 3];
-  for (s = 0; s < NSYS; s++) all[s] = all[s];
+  for (s = 0; s < NSYS; s++) all[s] = systems[s];
   all[NSYS] = trainable[3], all[NSYS + 1] = trainable[4], all[NSYS + 2] = trainable[5]; /* the baselines */
   for (s = 0; s < NSYS + 3; s++) {
     Loaded t, g;
