@@ -32,8 +32,22 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
   long i;
   int j, p;
 #ifdef HN_VECTOR
-  const int M16 = M - M % (4 * HN_VW), M4 = M - M % HN_VW; /* explicit bounds: each tail starts where its loop knows */
-  for (j = 0; j < M16; j += 4 * HN_VW) {
+  const int M32 = M - M % (8 * HN_VW), M16 = M - M % (4 * HN_VW), M4 = M - M % HN_VW; /* explicit bounds */
+  j = 0;
+  if (R == 1) /* one row (batch 1): eight accumulators hide the latency of the adds */
+    for (; j < M32; j += 8 * HN_VW) {
+      const hn_real *bp = b + j;
+      hn_vec c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0}, c6 = {0}, c7 = {0};
+      for (p = 0; p < K; p++, bp += M) {
+        hn_vec x0 = hn_splat(a[p]);
+        c0 += x0 * HN_LD(bp), c1 += x0 * HN_LD(bp + HN_VW), c2 += x0 * HN_LD(bp + 2 * HN_VW), c3 += x0 * HN_LD(bp + 3 * HN_VW);
+        c4 += x0 * HN_LD(bp + 4 * HN_VW), c5 += x0 * HN_LD(bp + 5 * HN_VW), c6 += x0 * HN_LD(bp + 6 * HN_VW);
+        c7 += x0 * HN_LD(bp + 7 * HN_VW);
+      }
+      HN_ST(y + j, c0), HN_ST(y + j + HN_VW, c1), HN_ST(y + j + 2 * HN_VW, c2), HN_ST(y + j + 3 * HN_VW, c3);
+      HN_ST(y + j + 4 * HN_VW, c4), HN_ST(y + j + 5 * HN_VW, c5), HN_ST(y + j + 6 * HN_VW, c6), HN_ST(y + j + 7 * HN_VW, c7);
+    }
+  for (; j < M16; j += 4 * HN_VW) {
     for (i = 0; i + 2 <= R; i += 2) {
       const hn_real *a0 = a + i * K, *a1 = a0 + K, *bp = b + j;
       hn_real *y0 = y + i * M + j, *y1 = y0 + M;
