@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_train.h"
 #include "init.h"
 #include "model.h"
 
@@ -21,6 +22,10 @@ static const char usage_main[] =
     "  eval MODEL.lua FUNC [--cc tcc|gcc]    evaluate FUNC on rows read from stdin\n"
     "  bench MODEL.lua [--batch 1,32,750]    time every function and the JIT\n"
     "  dump MODEL.lua [FUNC]                 print the graph of each function\n"
+    "  train MODEL.lua -o DIR [--seed S]     train as hn.train says: data, Adam, checkpoints, plots\n"
+    "  evaluate MODEL.lua --params DIR       losses and energy MSE (published and corrected protocols)\n"
+    "  simulate MODEL.lua --x0 .. --t T      integrate the model's field, print the trajectory\n"
+    "  data SYSTEM.lua --task T -o DIR       write a task's data set (.npy, optionally CSV)\n"
     "\n"
     "Run 'hnnc VERB --help' for a verb's options.\n";
 
@@ -519,6 +524,10 @@ int main(int argc, char **argv) {
       {"eval", cmd_eval, usage_eval},
       {"bench", cmd_bench, usage_bench},
       {"dump", cmd_dump, usage_dump},
+      {"train", cmd_train, usage_train},
+      {"evaluate", cmd_evaluate, usage_evaluate},
+      {"simulate", cmd_simulate, usage_simulate},
+      {"data", cmd_data, usage_data},
   };
   size_t i;
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

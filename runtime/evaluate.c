@@ -1,0 +1,142 @@
+/* Losses with standard errors and the energy metric (evaluate.h) */
+#include "evaluate.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void say(char *err, size_t nerr, const char *who, const char *fmt, ...) {
+  if (err && nerr > 0) {
+    va_list ap;
+    int n = snprintf(err, nerr, "%s: error: ", who);
+    if (n >= 0 && (size_t)n < nerr) {
+      va_start(ap, fmt);
+      vsnprintf(err + n, nerr - n, fmt, ap);
+      va_end(ap);
+    }
+  }
+}
+
+void rt_loss_stats(const double *v, long n, long rows, double *mean, double *se) {
+  double s = 0, ss = 0, m;
+  long i;
+  for (i = 0; i < n; i++) s += v[i];
+  m = n > 0 ? s / n : NAN;
+  for (i = 0; i < n; i++) ss += (v[i] - m) * (v[i] - m);
+  *mean = m;
+  *se = n > 1 && rows > 0 ? sqrt(ss / (n - 1)) / sqrt((double)rows) : NAN;
+}
+
+int rt_group_stats(const double *v, int n, int groups, double *mean, double *se) {
+  double total = 0, gm[64], gmean = 0, var = 0;
+  int g, i, size;
+  if (groups < 1 || groups > 64 || n < groups || n % groups) {
+    *mean = *se = NAN;
+    return 1;
+  }
+  size = n / groups;
+  for (i = 0; i < n; i++) total += v[i];
+  for (g = 0; g < groups; g++) {
+    double s = 0;
+    for (i = 0; i < size; i++) s += v[g * size + i];
+    gm[g] = s / size;
+    gmean += gm[g];
+  }
+  gmean /= groups;
+  for (g = 0; g < groups; g++) var += (gm[g] - gmean) * (gm[g] - gmean);
+  *mean = total / n;
+  *se = sqrt(var / groups) / sqrt((double)groups);
+  return 0;
+}
+
+void rt_energy_times(const rt_task *t, int protocol, int k, double *t1_true, double *t_true, double *t1_learned,
+                     double *t_learned) {
+  int n = t->energy_npoints, j, i;
+  if (protocol == RT_PROTOCOL_PUBLISHED && t->kind == RT_TASK_SPRING) {
+    const double f = 1 + .9 * 0.1; /* 1 + .9 * noise_std, as Python computes it */
+    double span = t->energy_t1 * f; /* the figure's call before the loop */
+    rt_linspace(t->energy_t0, span, n, t_true);
+    for (i = 0; i < k; i++) { /* rollouts 0 .. k-1 each scale both in place */
+      span *= f;
+      for (j = 0; j < n; j++) t_true[j] *= f;
+    }
+    *t1_true = span;
+    *t1_learned = span * f;
+    for (j = 0; j < n; j++) t_learned[j] = t_true[j] * f;
+    return;
+  }
+  *t1_true = *t1_learned = t->energy_t1;
+  rt_linspace(t->energy_t0, t->energy_t1, n, t_true);
+  memcpy(t_learned, t_true, n * sizeof *t_true);
+}
+
+/* E = sum of the squared components: the reference analysis' energy_loss */
+static int sum_squares(void *ctx, int n, const double *x, double *e) {
+  int dim = *(const int *)ctx, i, c;
+  for (i = 0; i < n; i++) {
+    double s = 0;
+    for (c = 0; c < dim; c++) s += x[(size_t)i * dim + c] * x[(size_t)i * dim + c];
+    e[i] = s;
+  }
+  return 0;
+}
+
+int rt_energy_metric(const rt_task *t, int protocol, const rt_system *truth, const rt_system *learned,
+                     const rt_energy *true_h, uint64_t seed, double *mse, double *mean, double *se, double *traj_true,
+                     double *traj_learned, char *err, size_t nerr) {
+  int n = t->energy_npoints, dim = t->dim, k, j, failed = 0;
+  double *tt = malloc(2 * n * sizeof *tt + 8), *tl = tt + n;
+  double *xt = malloc((size_t)2 * n * dim * sizeof *xt + 8), *xl = xt + (size_t)n * dim;
+  double *et = malloc(2 * n * sizeof *et + 8), *el = et + n;
+  int sq_dim = dim;
+  rt_energy sq = {sum_squares, &sq_dim};
+  const rt_energy *E = true_h;
+  *mean = *se = NAN;
+  if (!tt || !xt || !et) {
+    free(tt), free(xt), free(et);
+    say(err, nerr, t->name, "out of memory");
+    return -1;
+  }
+  if (truth->dim != dim || learned->dim != dim || n < 1 || t->energy_nrollout < 1) {
+    free(tt), free(xt), free(et);
+    say(err, nerr, t->name, "the fields have dimensions %d and %d, the task %d", truth->dim, learned->dim, dim);
+    return -1;
+  }
+  if (protocol == RT_PROTOCOL_PUBLISHED && (t->kind == RT_TASK_SPRING || t->kind == RT_TASK_PENDULUM)) E = &sq;
+  for (k = 0; k < t->energy_nrollout; k++) {
+    double x0[RT_MAXDIM], t1t, t1l, s = 0;
+    int e1, e2;
+    rt_energy_x0(t, seed, k, x0);
+    rt_energy_times(t, protocol, k, &t1t, tt, &t1l, tl);
+    e1 = rt_task_rk45(t, truth, t->energy_t0, t1t, x0, n, tt, t->energy_rtol, t->energy_atol, xt);
+    e2 = rt_task_rk45(t, learned, t->energy_t0, t1l, x0, n, tl, t->energy_rtol, t->energy_atol, xl);
+    if (traj_true) memcpy(traj_true + (size_t)k * n * dim, xt, (size_t)n * dim * sizeof *xt);
+    if (traj_learned) memcpy(traj_learned + (size_t)k * n * dim, xl, (size_t)n * dim * sizeof *xl);
+    if (e1 || e2) {
+      if (!failed)
+        say(err, nerr, t->name, "energy rollout %d: the %s rollout failed: %s", k, e1 ? "true" : "learned",
+            (e1 ? e1 : e2) < 0 ? "out of memory" : rt_strerror(e1 ? e1 : e2));
+      failed++;
+      mse[k] = NAN;
+      continue;
+    }
+    if (E->fn(E->ctx, n, xt, et) || E->fn(E->ctx, n, xl, el)) {
+      if (!failed) say(err, nerr, t->name, "energy rollout %d: the energy could not be evaluated", k);
+      failed++;
+      mse[k] = NAN;
+      continue;
+    }
+    for (j = 0; j < n; j++) s += (et[j] - el[j]) * (et[j] - el[j]);
+    mse[k] = s / n;
+  }
+  if (t->energy_nrollout % RT_ENERGY_GROUPS == 0) rt_group_stats(mse, t->energy_nrollout, RT_ENERGY_GROUPS, mean, se);
+  else {
+    double tmp;
+    rt_loss_stats(mse, t->energy_nrollout, t->energy_nrollout, mean, &tmp);
+    *se = NAN;
+  }
+  free(tt), free(xt), free(et);
+  return failed;
+}

@@ -1,0 +1,28 @@
+-- float32 twin of models/hnn/spring.lua (for timing float32 training):
+-- Hamiltonian neural network for the spring task of Greydanus et al. (2019),
+-- as the reference code builds it: a 2-200-200-2 tanh MLP with orthogonal
+-- weights and no bias on the last layer; output 2 is H, and the model's
+-- vector field is (∂H/∂p, −∂H/∂q). The training loss is the mean over all
+-- elements of (ẋ − field(x))². Data and training settings: hn.train below
+-- (shared/ref/hnn-tasks.md).
+local hn = require "hnnc"
+local nn = require "hnnc.nn"
+hn.model{name = "spring_hnn_f32", seed = 0, dtype = "float"}
+hn.train{task = "spring", system = "../../models/systems/spring.lua", steps = 2001, lr = 1e-3, weight_decay = 1e-4, batch = 0}
+
+local mlp = nn.mlp{sizes = {2, 200, 200, 2}, act = "tanh", init = "orthogonal", last_bias = false}
+
+local function H(x) return mlp(x)[2] end
+local field = hn.field(H)
+
+local function loss(x, xdot)
+  return hn.batch_mean(hn.mean(hn.square(field(x) - xdot)))
+end
+
+hn.fn("H", {x = 2}, H)
+hn.fn("field", {x = 2}, field)
+hn.fn("loss", {x = 2, xdot = 2}, loss)
+hn.fn("loss_grad", {x = 2, xdot = 2}, function(x, xdot)
+  local L = loss(x, xdot)
+  return L, hn.grad(L, hn.params())
+end)

@@ -1,0 +1,847 @@
+/* tests of runtime/train.c, checkpoint.c, evaluate.c and the train verbs
+ *
+ * Oracles: Adam against a two-step example computed by hand (the numbers
+ * in the comment); the energy-metric grouping against exact arithmetic;
+ * the first 10 training losses of a small model against
+ * tests/golden/train_losses.txt (written once by `make regen`, which runs
+ * this program with --regen-golden FILE, and reviewed like code); and
+ * self-consistency where bits are the contract: the same seed twice, a
+ * resumed run against an uninterrupted one. The command-line part runs
+ * the hnnc binary next to this program on bad input.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "adam.h"
+#include "check.h"
+#include "checkpoint.h"
+#include "data.h"
+#include "evaluate.h"
+#include "init.h"
+#include "model.h"
+#include "npy.h"
+#include "train.h"
+
+#define GOLDEN "tests/golden/train_losses.txt"
+
+static char tmpdir[64];
+static char hnnc[4200]; /* the hnnc binary beside this program */
+
+/* ---- the small model, written here ---- */
+
+static const char *tiny_src =
+    "local hn = require \"hnnc\"\n"
+    "local nn = require \"hnnc.nn\"\n"
+    "hn.model{name = \"tiny_hnn\", seed = 3%s}\n"
+    "hn.train{task = \"spring\", system = \"spring.lua\", steps = 12, lr = %s, weight_decay = 1e-4, batch = %s}\n"
+    "local mlp = nn.mlp{sizes = {2, 8, 8, 2}, act = \"%s\", init = \"orthogonal\", last_bias = false}\n"
+    "local function H(x) return mlp(x)[2] end\n"
+    "local field = hn.field(H)\n"
+    "local function loss(x, xdot) return hn.batch_mean(hn.mean(hn.square(field(x) - xdot))) end\n"
+    "hn.fn(\"H\", {x = 2}, H)\n"
+    "hn.fn(\"field\", {x = 2}, field)\n"
+    "hn.fn(\"loss\", {x = 2, xdot = 2}, loss)\n"
+    "hn.fn(\"loss_grad\", {x = 2, xdot = 2}, function(x, xdot)\n"
+    "  local L = loss(x, xdot)\n"
+    "  return L, hn.grad(L, hn.params())\n"
+    "end)\n";
+
+/* a loss unbounded below (-w) plus 0 * exp(w): Adam moves w by about lr
+   a step, and once exp(w) overflows (w > 709.8) the loss is 0 * inf = NaN;
+   with lr 100 that is the test loss after the 7th or 8th update */
+static const char *diverge_src =
+    "local hn = require \"hnnc\"\n"
+    "hn.model{name = \"diverge\", seed = 1}\n"
+    "hn.train{task = \"spring\", system = \"spring.lua\", steps = 100, lr = 100, weight_decay = 0, batch = 0}\n"
+    "local w = hn.param{shape = {1}, init = \"zeros\", name = \"w\"}\n"
+    "local function field(x) return x * hn.exp(w[1] * 1e-9) end\n"
+    "local function loss(x, xdot)\n"
+    "  return hn.batch_mean(hn.mean(hn.square(field(x) - xdot))) - w[1] + hn.exp(w[1]) * 0\n"
+    "end\n"
+    "hn.fn(\"field\", {x = 2}, field)\n"
+    "hn.fn(\"loss\", {x = 2, xdot = 2}, loss)\n"
+    "hn.fn(\"loss_grad\", {x = 2, xdot = 2}, function(x, xdot)\n"
+    "  local L = loss(x, xdot)\n"
+    "  return L, hn.grad(L, hn.params())\n"
+    "end)\n";
+
+static const char *spring_src =
+    "local hn = require \"hnnc\"\n"
+    "local function H(x) return hn.square(x[1]) + hn.square(x[2]) end\n"
+    "hn.fn(\"H\", {x = 2}, H)\n"
+    "hn.fn(\"field\", {x = 2}, hn.field(H))\n";
+
+static void write_text(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+/* writes DIR/NAME.lua (dtype "float" or NULL, lr, batch; tanh, or
+   softplus if the name has "sp") and returns its path */
+static const char *tiny_file(const char *name, const char *dtype, const char *lr, const char *batch) {
+  static char path[256];
+  char src[4096], extra[64] = "";
+  if (dtype) snprintf(extra, sizeof extra, ", dtype = \"%s\"", dtype);
+  snprintf(src, sizeof src, tiny_src, extra, lr, batch, strstr(name, "sp") ? "softplus" : "tanh");
+  snprintf(path, sizeof path, "%s/%s.lua", tmpdir, name);
+  write_text(path, src);
+  return path;
+}
+
+/* the spring's true field, (dH/dp, -dH/dq) with H = q^2 + p^2 */
+static int spring_field(void *ctx, int n, const double *x, double *xdot) {
+  int i;
+  (void)ctx;
+  for (i = 0; i < n; i++) xdot[2 * i] = 2 * x[2 * i + 1], xdot[2 * i + 1] = -2 * x[2 * i];
+  return 0;
+}
+
+/* 6 spring trajectories: 90 train and 90 test rows */
+static void small_data(rt_dataset *d) {
+  rt_task t = *rt_task_find("spring");
+  rt_system s = {spring_field, NULL, 2};
+  char err[512];
+  t.ntraj = 6;
+  assert_int_equal(rt_dataset_make(&t, &s, 5, d, err, sizeof err), 0);
+  assert_int_equal(d->ntrain, 90);
+}
+
+/* a compiled model bound as an objective, as the CLI does it */
+typedef struct Bound {
+  Model m;
+  rt_objective obj;
+  int fg, fl, shape[16][5];
+  void *ws, *out[16];
+  double loss_d;
+  float loss_f;
+} Bound;
+
+static int bound_eval(void *ctx, int n, const void *theta, const void *x, const void *xdot, double *loss, void *grad) {
+  Bound *b = ctx;
+  const void *in[2] = {x, xdot};
+  int i, fi = grad ? b->fg : b->fl;
+  size_t es = model_elem(&b->m);
+  b->out[0] = b->m.g->is_float ? (void *)&b->loss_f : (void *)&b->loss_d;
+  if (grad)
+    for (i = 0; i < b->m.g->nparam; i++) b->out[1 + i] = (char *)grad + b->m.g->param[i].offset * es;
+  free(b->ws);
+  b->ws = malloc((model_ws(&b->m, fi, n) + 8) * es);
+  b->m.fn[fi](n, theta, in, b->out, b->ws);
+  *loss = b->m.g->is_float ? b->loss_f : b->loss_d;
+  return 0;
+}
+
+static Bound *bind(const char *path) {
+  Bound *b = calloc(1, sizeof *b);
+  char err[4096];
+  int i, k;
+  if (model_build(&b->m, path, NULL, err, sizeof err) || model_jit(&b->m, JIT_TCC, err, sizeof err)) {
+    fprintf(stderr, "%s\n", err);
+    fail();
+  }
+  b->fg = model_func(&b->m, "loss_grad"), b->fl = model_func(&b->m, "loss");
+  assert_true(b->fg >= 0 && b->fl >= 0 && b->m.g->nparam < 15);
+  for (i = 0; i < b->m.g->nparam; i++) {
+    b->shape[i][0] = b->m.g->param[i].shape.rank;
+    for (k = 0; k < 4; k++) b->shape[i][1 + k] = k < b->m.g->param[i].shape.rank ? b->m.g->param[i].shape.dim[k] : 0;
+  }
+  b->obj.is_float = b->m.g->is_float;
+  b->obj.nparams = b->m.g->nparams_total;
+  b->obj.dim = 2;
+  b->obj.eval = bound_eval;
+  b->obj.ctx = b;
+  b->obj.hash = rt_fnv1a(RT_FNV_INIT, b->m.c.s, strlen(b->m.c.s));
+  b->obj.ntensor = b->m.g->nparam;
+  b->obj.shape = (const int(*)[5])b->shape;
+  return b;
+}
+
+static void unbind(Bound *b) {
+  free(b->ws);
+  model_free(&b->m);
+  free(b);
+}
+
+/* the initial parameters in the model's element type */
+static void *init_theta(Bound *b, uint64_t seed) {
+  long P = b->obj.nparams, i;
+  double *t = malloc(P * sizeof *t);
+  init_params(b->m.g, seed, t);
+  if (b->obj.is_float) {
+    float *f = malloc(P * sizeof *f);
+    for (i = 0; i < P; i++) f[i] = (float)t[i];
+    free(t);
+    return f;
+  }
+  return t;
+}
+
+static void options(rt_train_options *o, long steps, const char *dir) {
+  rt_train_defaults(o);
+  o->steps = steps;
+  o->lr = 1e-2;
+  o->weight_decay = 1e-4;
+  o->seed = 7;
+  o->dir = dir;
+  o->checkpoint_every = 5;
+}
+
+static const char *subdir(const char *name) {
+  static char path[4][256];
+  static int k;
+  char *p = path[k++ % 4];
+  snprintf(p, 256, "%s/%s", tmpdir, name);
+  mkdir(p, 0777);
+  return p;
+}
+
+/* ---- setup ---- */
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f) {
+  (void)sb, (void)flag, (void)f;
+  return remove(p);
+}
+static int setup(void **state) {
+  (void)state;
+  snprintf(tmpdir, sizeof tmpdir, "/tmp/hnnc_train_XXXXXX");
+  if (!mkdtemp(tmpdir)) return 1;
+  {
+    char p[256];
+    snprintf(p, sizeof p, "%s/spring.lua", tmpdir);
+    write_text(p, spring_src);
+  }
+  return 0;
+}
+static int teardown(void **state) {
+  (void)state;
+  nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  return 0;
+}
+
+/* ---- Adam ---- */
+
+/* lr 0.1, weight decay 0.01, theta (1, -2), gradients (0.5, -1) then
+ * (0.25, 2). Step 1: g = grad + 0.01 theta = (0.51, -1.02), m = 0.1 g,
+ * v = 0.001 g^2, step size 0.1 / (1 - 0.9) = 1, denominator
+ * sqrt(v) / sqrt(0.001) + 1e-8 = |g| + 1e-8: theta = (1 - 0.51/(0.51 + 1e-8),
+ * -2 + 1.02/(1.02 + 1e-8)) = (0.90000000196, -1.90000000098). Step 2:
+ * g = (0.259, 1.981), m = (0.0718, 0.1063), v = (3.269209e-4, 4.9637206e-3),
+ * step size 0.1/0.19, denominator sqrt(v)/sqrt(1 - 0.999^2) + 1e-8:
+ * theta = (0.80655504105, -1.93550441866). */
+static void test_adam_two_steps(void **state) {
+  double theta[2] = {1, -2}, m[2] = {0, 0}, v[2] = {0, 0}, g1[2] = {0.5, -1}, g2[2] = {0.25, 2};
+  double t1[2] = {0.9000000019607843, -1.9000000009803921}, t2[2] = {0.8065550410499319, -1.9355044186569044};
+  double m2[2] = {0.07180000000196077, 0.10629999999901958}, v2[2] = {0.0003269209000101572, 0.004963720599961162};
+  float tf[2] = {1, -2}, mf[2] = {0, 0}, vf[2] = {0, 0}, gf1[2] = {0.5f, -1}, gf2[2] = {0.25f, 2};
+  double tfd[2];
+  rt_adam a, af;
+  (void)state;
+  rt_adam_init(&a, 0.1, 0.01);
+  rt_adam_step(&a, 2, theta, g1, m, v);
+  assert_close("theta after step 1", theta, t1, 2, 1e-15, 0);
+  rt_adam_step(&a, 2, theta, g2, m, v);
+  assert_close("theta after step 2", theta, t2, 2, 1e-14, 0);
+  assert_close("m after step 2", m, m2, 2, 1e-14, 0);
+  assert_close("v after step 2", v, v2, 2, 1e-14, 0);
+  assert_int_equal(a.step, 2);
+  /* float: the same to float precision */
+  rt_adam_init(&af, 0.1, 0.01);
+  rt_adam_stepf(&af, 2, tf, gf1, mf, vf);
+  rt_adam_stepf(&af, 2, tf, gf2, mf, vf);
+  tfd[0] = tf[0], tfd[1] = tf[1];
+  assert_close("float theta after step 2", tfd, t2, 2, 1e-5, 0);
+}
+
+/* ---- the energy metric's arithmetic ---- */
+
+static void test_energy_grouping(void **state) {
+  double v[15], mean, se, four[4] = {1, 2, 3, 4}, t_true[100], t_learned[100], t1, t1l;
+  const rt_task *spring = rt_task_find("spring"), *pend = rt_task_find("pendulum");
+  int i;
+  (void)state;
+  /* 1..15: group means 2, 5, 8, 11, 14; mean 8; std (ddof 0) of the group
+     means sqrt((36 + 9 + 0 + 9 + 36) / 5) = sqrt(18); / sqrt(5) = sqrt(3.6) */
+  for (i = 0; i < 15; i++) v[i] = i + 1;
+  assert_int_equal(rt_group_stats(v, 15, 5, &mean, &se), 0);
+  assert_true(mean == 8);
+  assert_close("group se", &se, (double[]){1.8973665961010275}, 1, 1e-15, 0);
+  /* equal groups: no error bar */
+  for (i = 0; i < 15; i++) v[i] = i % 3;
+  rt_group_stats(v, 15, 5, &mean, &se);
+  assert_true(mean == 1 && se == 0);
+  assert_int_not_equal(rt_group_stats(v, 14, 5, &mean, &se), 0);
+  /* loss: std (ddof 1) of 1..4 = sqrt(5/3), over sqrt(rows = 2) */
+  rt_loss_stats(four, 4, 2, &mean, &se);
+  assert_true(mean == 2.5);
+  assert_close("loss se", &se, (double[]){0.9128709291752768}, 1, 1e-15, 0);
+  /* time grids: spring, published: rollout 0 runs the truth on [0, 20 f]
+     and the model on [0, 20 f^2]; rollout 14 the model up to 20 f^16 =
+     79.406 (f = 1.09); corrected and pendulum: [0, 20] both */
+  rt_energy_times(spring, RT_PROTOCOL_PUBLISHED, 0, &t1, t_true, &t1l, t_learned);
+  assert_close("spring t1 true 0", &t1, (double[]){21.8}, 1, 1e-15, 0);
+  assert_close("spring t1 learned 0", &t1l, (double[]){21.8 * 1.09}, 1, 1e-15, 0);
+  assert_true(t_true[99] == t1 && t_learned[99] == t1l && t_true[0] == 0);
+  rt_energy_times(spring, RT_PROTOCOL_PUBLISHED, 14, &t1, t_true, &t1l, t_learned);
+  assert_close("spring t1 learned 14", &t1l, (double[]){79.40611762118803}, 1, 1e-14, 0);
+  assert_close("spring t[50] learned 14", &t_learned[50], (double[]){79.40611762118803 * 50 / 99}, 1, 1e-14, 0);
+  rt_energy_times(spring, RT_PROTOCOL_CORRECTED, 14, &t1, t_true, &t1l, t_learned);
+  assert_true(t1 == 20 && t1l == 20 && t_learned[99] == 20);
+  rt_energy_times(pend, RT_PROTOCOL_PUBLISHED, 14, &t1, t_true, &t1l, t_learned);
+  assert_true(t1 == 20 && t1l == 20);
+}
+
+/* the metric with the true field as the "learned" one gives zero; a
+   damped field loses energy, and the error bar is that of the groups */
+static int spring_damped(void *ctx, int n, const double *x, double *xdot) {
+  int i;
+  spring_field(ctx, n, x, xdot);
+  for (i = 0; i < 2 * n; i++) xdot[i] -= *(double *)ctx * x[i];
+  return 0;
+}
+static int spring_energy(void *ctx, int n, const double *x, double *e) {
+  int i;
+  (void)ctx;
+  for (i = 0; i < n; i++) e[i] = x[2 * i] * x[2 * i] + x[2 * i + 1] * x[2 * i + 1];
+  return 0;
+}
+static void test_energy_metric(void **state) {
+  const rt_task *t = rt_task_find("spring");
+  double damping = 0, mse[15], mean, se, m2, se2;
+  rt_system truth = {spring_field, NULL, 2}, model = {spring_damped, &damping, 2};
+  rt_energy H = {spring_energy, NULL};
+  char err[256];
+  (void)state;
+  assert_int_equal(rt_energy_metric(t, RT_PROTOCOL_CORRECTED, &truth, &model, &H, 0, mse, &mean, &se, NULL, NULL, err, sizeof err), 0);
+  assert_true(mean < 1e-18);
+  /* published: the same trajectory on other time grids, to t = 79, at
+     scipy's default atol 1e-6: the integration error's floor */
+  assert_int_equal(rt_energy_metric(t, RT_PROTOCOL_PUBLISHED, &truth, &model, &H, 0, mse, &mean, &se, NULL, NULL, err, sizeof err), 0);
+  fprintf(stderr, "  published spring protocol, exact field: energy MSE %.3g\n", mean);
+  assert_true(mean < 1e-10);
+  damping = 0.01;
+  assert_int_equal(rt_energy_metric(t, RT_PROTOCOL_CORRECTED, &truth, &model, &H, 0, mse, &mean, &se, NULL, NULL, err, sizeof err), 0);
+  rt_group_stats(mse, 15, 5, &m2, &se2);
+  assert_true(mean > 1e-3 && mean == m2 && se == se2 && se > 0);
+  /* the published spring protocol runs the model longer: more energy lost */
+  assert_int_equal(rt_energy_metric(t, RT_PROTOCOL_PUBLISHED, &truth, &model, &H, 0, mse, &m2, &se2, NULL, NULL, err, sizeof err), 0);
+  assert_true(m2 > 2 * mean);
+}
+
+/* ---- training ---- */
+
+/* the losses of two runs, bit for bit (NaN where not evaluated) */
+static int hist_bits_equal(const rt_train_result *a, const rt_train_result *b) {
+  long i, bad = 0;
+  if (a->nhist != b->nhist) return 0;
+  for (i = 0; i < a->nhist; i++)
+    bad += check_bits("train loss", &a->hist[4 * i + 1], &b->hist[4 * i + 1], 1) +
+           check_bits("test loss", &a->hist[4 * i + 2], &b->hist[4 * i + 2], 1);
+  return bad == 0;
+}
+
+static void run_twice(const char *model, long batch, int sampler) {
+  Bound *b = bind(model);
+  rt_dataset d;
+  rt_train_options o;
+  rt_train_result r1, r2;
+  void *t1 = init_theta(b, 7), *t2 = init_theta(b, 7);
+  char err[1024];
+  size_t es = b->obj.is_float ? 4 : 8;
+  small_data(&d);
+  options(&o, 9, NULL);
+  o.batch = batch, o.sampler = sampler, o.test_batch = batch ? 20 : 0;
+  assert_int_equal(rt_train(&b->obj, &d, &o, t1, &r1, err, sizeof err), 0);
+  assert_int_equal(rt_train(&b->obj, &d, &o, t2, &r2, err, sizeof err), 0);
+  assert_int_equal(r1.nhist, 9);
+  assert_true(hist_bits_equal(&r1, &r2));
+  assert_memory_equal(t1, t2, b->obj.nparams * es);
+  assert_true(isfinite(r1.hist[4 * 8 + 1]) && r1.hist[4 * 8 + 1] < r1.hist[1]);
+  rt_train_result_free(&r1), rt_train_result_free(&r2);
+  free(t1), free(t2);
+  rt_dataset_free(&d);
+  unbind(b);
+}
+
+static void test_same_seed_same_bits(void **state) {
+  (void)state;
+  run_twice(tiny_file("tiny", NULL, "1e-2", "0"), 0, RT_SAMPLE_EPOCH);
+  run_twice(tiny_file("tiny", NULL, "1e-2", "0"), 16, RT_SAMPLE_EPOCH);
+  run_twice(tiny_file("tiny", NULL, "1e-2", "0"), 16, RT_SAMPLE_RANDOM);
+}
+
+/* the test loss never feeds back: evaluating it every 4th step instead of
+   every step leaves the parameters and the train losses bit for bit (so
+   --eval-every only saves time) */
+static void test_eval_every_changes_nothing(void **state) {
+  Bound *b = bind(tiny_file("tiny", NULL, "1e-2", "0"));
+  rt_dataset d;
+  rt_train_options o;
+  rt_train_result r1, r4;
+  void *t1 = init_theta(b, 7), *t4 = init_theta(b, 7);
+  char err[1024];
+  long i;
+  (void)state;
+  small_data(&d);
+  options(&o, 9, NULL);
+  assert_int_equal(rt_train(&b->obj, &d, &o, t1, &r1, err, sizeof err), 0);
+  o.eval_every = 4;
+  assert_int_equal(rt_train(&b->obj, &d, &o, t4, &r4, err, sizeof err), 0);
+  assert_memory_equal(t1, t4, b->obj.nparams * sizeof(double));
+  for (i = 0; i < 9; i++) {
+    assert_int_equal(check_bits("train loss", &r1.hist[4 * i + 1], &r4.hist[4 * i + 1], 1), 0);
+    if (i % 4 == 0 || i == 8) assert_int_equal(check_bits("test loss", &r1.hist[4 * i + 2], &r4.hist[4 * i + 2], 1), 0);
+    else assert_true(isnan(r4.hist[4 * i + 2]));
+  }
+  rt_train_result_free(&r1), rt_train_result_free(&r4);
+  free(t1), free(t4);
+  rt_dataset_free(&d);
+  unbind(b);
+}
+
+/* the first 10 training losses: hex floats, one a line */
+static int golden_losses(double *loss) {
+  Bound *b = bind(tiny_file("golden", NULL, "1e-2", "0"));
+  rt_dataset d;
+  rt_train_options o;
+  rt_train_result r;
+  void *theta = init_theta(b, 7);
+  char err[1024];
+  int i, rc;
+  small_data(&d);
+  options(&o, 10, NULL);
+  rc = rt_train(&b->obj, &d, &o, theta, &r, err, sizeof err);
+  for (i = 0; i < 10; i++) loss[i] = r.hist[4 * i + 1];
+  rt_train_result_free(&r);
+  free(theta);
+  rt_dataset_free(&d);
+  unbind(b);
+  return rc;
+}
+
+static void test_golden_losses(void **state) {
+  double got[10], want[10];
+  FILE *f = fopen(GOLDEN, "r");
+  char line[256];
+  int n = 0;
+  (void)state;
+  if (!f) {
+    fprintf(stderr, "  %s is missing: run 'make regen' and review it\n", GOLDEN);
+    fail();
+  }
+  while (n < 10 && fgets(line, sizeof line, f))
+    if (line[0] != '#') want[n++] = strtod(line, NULL);
+  fclose(f);
+  assert_int_equal(n, 10);
+  assert_int_equal(golden_losses(got), 0);
+  if (check_bits("golden loss", got, want, 10)) {
+    fprintf(stderr, "  the training losses changed: if on purpose, run 'make regen' and review %s\n", GOLDEN);
+    fail();
+  }
+}
+
+static void resume_case(const char *model, long batch, const char *name) {
+  Bound *b = bind(model);
+  rt_dataset d;
+  rt_train_options o;
+  rt_train_result whole, part, rest;
+  char dir_a[256], dir_b[256], err[1024];
+  void *ta = init_theta(b, 7), *tb = init_theta(b, 7), *tc = init_theta(b, 99);
+  size_t es = b->obj.is_float ? 4 : 8;
+  long i;
+  snprintf(dir_a, sizeof dir_a, "%s", subdir(name));
+  snprintf(dir_b, sizeof dir_b, "%.200s_b", dir_a);
+  mkdir(dir_b, 0777);
+  small_data(&d);
+  options(&o, 13, dir_a);
+  o.batch = batch, o.test_batch = batch ? 20 : 0;
+  assert_int_equal(rt_train(&b->obj, &d, &o, ta, &whole, err, sizeof err), 0);
+  /* interrupted after 7 steps (checkpoints at 5 and 7), then resumed */
+  o.dir = dir_b, o.steps = 7;
+  assert_int_equal(rt_train(&b->obj, &d, &o, tb, &part, err, sizeof err), 0);
+  assert_int_equal(part.checkpoint_step, 7);
+  o.steps = 13, o.resume = 1;
+  if (rt_train(&b->obj, &d, &o, tc, &rest, err, sizeof err)) {
+    fprintf(stderr, "%s\n", err);
+    fail();
+  }
+  assert_int_equal(rest.first, 7);
+  assert_int_equal(rest.step, 13);
+  assert_memory_equal(ta, tc, b->obj.nparams * es);
+  assert_true(hist_bits_equal(&whole, &rest));
+  for (i = 0; i < whole.nhist; i++) assert_true(whole.hist[4 * i] == rest.hist[4 * i]);
+  rt_train_result_free(&whole), rt_train_result_free(&part), rt_train_result_free(&rest);
+  free(ta), free(tb), free(tc);
+  rt_dataset_free(&d);
+  unbind(b);
+}
+
+static void test_resume_equals_uninterrupted(void **state) {
+  (void)state;
+  resume_case(tiny_file("tiny", NULL, "1e-2", "0"), 0, "resume_full");
+  /* 90 rows in batches of 16: 5 batches an epoch, so the resumed run
+     crosses an epoch boundary with the saved permutation */
+  resume_case(tiny_file("tiny", NULL, "1e-2", "0"), 16, "resume_batch");
+  resume_case(tiny_file("tiny32", "float", "1e-2", "0"), 16, "resume_float");
+}
+
+static void expect_error(const rt_objective *obj, const rt_dataset *d, const rt_train_options *o, void *theta,
+                         const char *want1, const char *want2) {
+  rt_train_result r;
+  char err[2048];
+  int rc = rt_train(obj, d, o, theta, &r, err, sizeof err);
+  rt_train_result_free(&r);
+  if (rc != RT_TRAIN_ERROR || !strstr(err, want1) || !strstr(err, want2)) {
+    fprintf(stderr, "  rc %d, message '%s', expected '%s' and '%s'\n", rc, rc ? err : "", want1, want2);
+    fail();
+  }
+}
+
+static void test_checkpoint_errors(void **state) {
+  Bound *b = bind(tiny_file("tiny", NULL, "1e-2", "0"));
+  rt_dataset d;
+  rt_train_options o;
+  rt_train_result r;
+  rt_objective other;
+  const char *dir = subdir("corrupt");
+  char path[512], err[1024], buf[1 << 16];
+  void *theta = init_theta(b, 7);
+  FILE *f;
+  long size;
+  int shape[16][5];
+  (void)state;
+  small_data(&d);
+  options(&o, 5, dir);
+  assert_int_equal(rt_train(&b->obj, &d, &o, theta, &r, err, sizeof err), 0);
+  rt_train_result_free(&r);
+  snprintf(path, sizeof path, "%s/checkpoint.bin", dir);
+  f = fopen(path, "rb");
+  size = (long)fread(buf, 1, sizeof buf, f);
+  fclose(f);
+  assert_true(size > 1000 && size < (long)sizeof buf);
+  o.resume = 1, o.steps = 10;
+  /* another model, another dtype, other shapes, other settings */
+  other = b->obj;
+  other.hash ^= 1;
+  expect_error(&other, &d, &o, theta, path, "another model");
+  other = b->obj;
+  other.is_float = 1;
+  expect_error(&other, &d, &o, theta, path, "the checkpoint holds double parameters, the model is float");
+  other = b->obj;
+  memcpy(shape, b->shape, sizeof shape);
+  shape[0][1] = 3, shape[0][2] = 8;
+  other.shape = (const int(*)[5])shape;
+  expect_error(&other, &d, &o, theta, path, "parameter tensor 1 has shape [2,8] in the checkpoint, [3,8] in the model");
+  o.seed = 8;
+  expect_error(&b->obj, &d, &o, theta, path, "made with seed 7");
+  o.seed = 7;
+  o.steps = 3;
+  expect_error(&b->obj, &d, &o, theta, path, "beyond the 3 steps");
+  o.steps = 10;
+  /* truncated */
+  f = fopen(path, "wb"), fwrite(buf, 1, size / 2, f), fclose(f);
+  expect_error(&b->obj, &d, &o, theta, path, "truncated");
+  f = fopen(path, "wb"), fwrite(buf, 1, 5, f), fclose(f);
+  expect_error(&b->obj, &d, &o, theta, path, "not an hnnc checkpoint");
+  /* a flipped bit in theta */
+  buf[size - 100] ^= 4;
+  f = fopen(path, "wb"), fwrite(buf, 1, size, f), fclose(f);
+  expect_error(&b->obj, &d, &o, theta, path, "checksum mismatch");
+  buf[size - 100] ^= 4;
+  /* a foreign file, a later version */
+  f = fopen(path, "wb"), fputs("\x93NUMPY not a checkpoint at all", f), fclose(f);
+  expect_error(&b->obj, &d, &o, theta, path, "not an hnnc checkpoint");
+  buf[8] = 9;
+  f = fopen(path, "wb"), fwrite(buf, 1, size, f), fclose(f);
+  expect_error(&b->obj, &d, &o, theta, path, "checkpoint version 9");
+  remove(path);
+  expect_error(&b->obj, &d, &o, theta, path, "cannot open");
+  /* an output folder that does not exist: the checkpoint cannot be written */
+  o.resume = 0, o.dir = "/nonexistent/hnnc";
+  expect_error(&b->obj, &d, &o, theta, "/nonexistent/hnnc/checkpoint.bin", "cannot write");
+  free(theta);
+  rt_dataset_free(&d);
+  unbind(b);
+}
+
+static void test_divergence(void **state) {
+  Bound *b;
+  char src_path[256];
+  rt_dataset d;
+  rt_train_options o;
+  rt_train_result r;
+  rt_checkpoint c;
+  const char *dir = subdir("diverge");
+  char path[512], err[2048];
+  double *theta;
+  long i;
+  int rc;
+  (void)state;
+  snprintf(src_path, sizeof src_path, "%s/diverge.lua", tmpdir);
+  write_text(src_path, diverge_src);
+  b = bind(src_path);
+  theta = init_theta(b, 7);
+  small_data(&d);
+  options(&o, 200, dir);
+  o.lr = 100, o.weight_decay = 0, o.checkpoint_every = 1;
+  rc = rt_train(&b->obj, &d, &o, theta, &r, err, sizeof err);
+  fprintf(stderr, "  %s\n", rc ? err : "no divergence");
+  assert_int_equal(rc, RT_TRAIN_DIVERGED);
+  assert_non_null(strstr(err, "training diverged at step"));
+  assert_non_null(strstr(err, "the last good checkpoint"));
+  assert_true(r.nhist >= 2 && r.nhist < 200);
+  assert_true(!isfinite(r.hist[4 * (r.nhist - 1) + 1]) || !isfinite(r.hist[4 * (r.nhist - 1) + 2]));
+  snprintf(path, sizeof path, "%s/checkpoint.bin", dir);
+  assert_int_equal(rt_checkpoint_read(path, &c, err, sizeof err), 0);
+  assert_int_equal(c.step, r.checkpoint_step);
+  assert_true(c.step == r.nhist - 1);
+  for (i = 0; i < c.nhist; i++) assert_true(isfinite(c.hist[4 * i + 1]) && isfinite(c.hist[4 * i + 2]));
+  assert_true(c.step >= 5);
+  for (i = 0; i < c.nparams; i++) assert_true(isfinite(((double *)c.theta)[i]));
+  rt_checkpoint_free(&c);
+  rt_train_result_free(&r);
+  free(theta);
+  rt_dataset_free(&d);
+  unbind(b);
+}
+
+static void test_float32_training(void **state) {
+  Bound *b = bind(tiny_file("tiny32", "float", "1e-2", "0"));
+  rt_dataset d;
+  rt_train_options o;
+  rt_train_result r;
+  float *theta = init_theta(b, 7);
+  char err[1024], path[512];
+  const char *dir = subdir("float32");
+  (void)state;
+  assert_true(b->obj.is_float);
+  small_data(&d);
+  options(&o, 40, dir);
+  o.eval_every = 10;
+  assert_int_equal(rt_train(&b->obj, &d, &o, theta, &r, err, sizeof err), 0);
+  assert_int_equal(r.nhist, 40);
+  assert_true(isfinite(r.hist[4 * 39 + 1]) && r.hist[4 * 39 + 1] < 0.5 * r.hist[1]);
+  assert_true(!isnan(r.hist[4 * 10 + 2]) && isnan(r.hist[4 * 11 + 2]) && !isnan(r.hist[4 * 39 + 2]));
+  /* metrics.csv: a header and 40 rows; an empty test loss where not evaluated */
+  snprintf(path, sizeof path, "%s/metrics.csv", dir);
+  {
+    FILE *f = fopen(path, "r");
+    char line[256];
+    int n = 0, empty = 0;
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f)) n++, empty += strstr(line, ",,") != NULL;
+    fclose(f);
+    assert_int_equal(n, 41);
+    assert_int_equal(empty, 40 - 5);
+  }
+  rt_train_result_free(&r);
+  free(theta);
+  rt_dataset_free(&d);
+  unbind(b);
+}
+
+/* ---- the command line on bad input ---- */
+
+/* runs hnnc with the arguments (a shell command line, in tmpdir); returns
+   the exit status and the first line of stderr containing `want` in msg */
+static int run_hnnc(const char *args, char *msg, size_t nmsg) {
+  char cmd[8192], log[512], line[2048];
+  FILE *f;
+  int st;
+  snprintf(log, sizeof log, "%s/stderr.txt", tmpdir);
+  snprintf(cmd, sizeof cmd, "cd %s && %s %s > /dev/null 2> %s", tmpdir, hnnc, args, log);
+  st = system(cmd);
+  msg[0] = 0;
+  if ((f = fopen(log, "r"))) {
+    size_t n = 0;
+    while (fgets(line, sizeof line, f) && n + strlen(line) < nmsg) strcpy(msg + n, line), n += strlen(line);
+    fclose(f);
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void expect_cli(const char *args, int status, const char *want) {
+  char msg[8192];
+  int st = run_hnnc(args, msg, sizeof msg);
+  if (st != status || !strstr(msg, want)) {
+    fprintf(stderr, "  hnnc %s: status %d (want %d), stderr:\n%s  (wanted '%s')\n", args, st, status, msg, want);
+    fail();
+  }
+}
+
+static int count_tmp(const char *dir) {
+  char cmd[512];
+  FILE *p;
+  int n = 0;
+  snprintf(cmd, sizeof cmd, "find %s -name '*.tmp.*' | wc -l", dir);
+  p = popen(cmd, "r");
+  if (p) {
+    if (fscanf(p, "%d", &n) != 1) n = -1;
+    pclose(p);
+  }
+  return n;
+}
+
+static void test_cli_bad_input(void **state) {
+  char path[512];
+  FILE *f;
+  (void)state;
+  if (access(hnnc, X_OK)) {
+    fprintf(stderr, "  %s not built: skipped\n", hnnc);
+    skip();
+  }
+  tiny_file("cli", NULL, "1e-2", "0");
+  snprintf(path, sizeof path, "%s/diverge.lua", tmpdir);
+  write_text(path, diverge_src);
+  tiny_file("cli32ok", "float", "1e-2", "0");
+  /* a short run, then resumed further */
+  expect_cli("train cli.lua -o run --steps 6 --cc tcc --quiet", 0, "");
+  expect_cli("train cli.lua -o run --steps 9 --cc tcc --quiet --resume", 0, "");
+  expect_cli("evaluate cli.lua --params run --cc tcc --json", 0, "");
+  /* parameters: missing, malformed, wrong count, NaN */
+  expect_cli("evaluate cli.lua --params nothing.npy --cc tcc", 1, "nothing.npy: error: cannot open");
+  snprintf(path, sizeof path, "%s/bad.npy", tmpdir);
+  f = fopen(path, "w"), fputs("\x93NUMPY\x01\x00garbage", f), fclose(f);
+  expect_cli("evaluate cli.lua --params bad.npy --cc tcc", 1, "bad.npy: error:");
+  {
+    double v[3] = {1, NAN, 2};
+    rt_npy a = {RT_NPY_F8, 1, {3}, 3, v};
+    char err[512];
+    snprintf(path, sizeof path, "%s/nan.npy", tmpdir);
+    assert_int_equal(rt_npy_write(path, &a, 0, err, sizeof err), 0);
+    expect_cli("evaluate cli.lua --params nan.npy --cc tcc", 1, "nan.npy: error:");
+    v[1] = 0;
+    assert_int_equal(rt_npy_write(path, &a, 0, err, sizeof err), 0);
+    expect_cli("evaluate cli.lua --params nan.npy --cc tcc", 1, "nan.npy: error: 3 parameters, the model cli.lua has");
+  }
+  /* data: missing, NaN */
+  expect_cli("evaluate cli.lua --params run --data nodata --cc tcc", 1, "nodata/x_train.npy: error:");
+  expect_cli("data spring.lua --task spring -o data1", 0, "");
+  {
+    rt_npy a;
+    char err[512];
+    snprintf(path, sizeof path, "%s/data1/dx_test.npy", tmpdir);
+    assert_int_equal(rt_npy_read(path, 0, &a, err, sizeof err), 0);
+    ((double *)a.data)[7] = INFINITY;
+    assert_int_equal(rt_npy_write(path, &a, 0, err, sizeof err), 0);
+    rt_npy_free(&a);
+  }
+  expect_cli("evaluate cli.lua --params run --data data1 --cc tcc", 1, "data1/dx_test.npy: error:");
+  /* an unwritable output folder (a file's name), a missing system */
+  snprintf(path, sizeof path, "%s/afile", tmpdir);
+  write_text(path, "x");
+  expect_cli("train cli.lua -o afile/out --cc tcc --quiet", 1, "afile/out: error: cannot create the output folder");
+  expect_cli("data spring.lua --task spring -o afile", 1, "afile: error: not a folder");
+  /* checkpoints: corrupted, foreign */
+  snprintf(path, sizeof path, "%s/run/checkpoint.bin", tmpdir);
+  if (truncate(path, 300)) fail();
+  expect_cli("train cli.lua -o run --steps 12 --cc tcc --quiet --resume", 1, "run/checkpoint.bin: error: truncated");
+  write_text(path, "not a checkpoint");
+  expect_cli("train cli.lua -o run --steps 12 --cc tcc --quiet --resume", 1, "run/checkpoint.bin: error: not an hnnc checkpoint");
+  expect_cli("train cli32ok.lua -o run32 --steps 2 --cc tcc --quiet", 0, "");
+  snprintf(path, sizeof path, "cp %s/run32/checkpoint.bin %s/run/checkpoint.bin", tmpdir, tmpdir);
+  assert_int_equal(system(path), 0);
+  expect_cli("train cli.lua -o run --steps 12 --cc tcc --quiet --resume", 1, "belongs to another model");
+  /* divergence: a clear stop, non-zero status, the last good checkpoint kept */
+  expect_cli("train diverge.lua -o div --steps 300 --checkpoint-every 1 --cc tcc --quiet", 1, "training diverged at step");
+  snprintf(path, sizeof path, "%s/div/checkpoint.bin", tmpdir);
+  assert_true(rt_checkpoint_is(path));
+  snprintf(path, sizeof path, "%s/div/params.npy", tmpdir);
+  assert_int_not_equal(access(path, F_OK), 0);
+  /* simulate */
+  expect_cli("simulate cli.lua --x0 1 --t 1 --cc tcc", 1, "--x0 has 1 values, the model's state has 2");
+  expect_cli("simulate cli.lua --x0 1,nan --t 1 --cc tcc", 1, "not a finite number");
+  expect_cli("simulate cli.lua --x0 1,0 --t 1:5 --integrator euler", 2, "unknown integrator");
+  expect_cli("simulate cli.lua --x0 1,0 --t 1:5 --integrator implicit_midpoint --cc tcc -o sim.csv", 0, "central differences");
+  expect_cli("simulate cli.lua --x0 1,0 --t 1:5 --cc tcc -o nowhere/sim.npy", 1, "nowhere/sim.npy: error:");
+  assert_int_equal(count_tmp(tmpdir), 0);
+}
+
+/* simulate: implicit midpoint with the model's compiled Jacobian
+   (hn.jacobian) and with central differences of its field reach the same
+   states (Newton solves the same equation to round-off); every integrator
+   writes N rows */
+static void test_cli_simulate(void **state) {
+  char path[512], src[8192], cmd[2048];
+  const char *base;
+  FILE *f;
+  (void)state;
+  if (access(hnnc, X_OK)) skip();
+  base = tiny_file("sim", NULL, "1e-2", "0");
+  f = fopen(base, "r");
+  src[fread(src, 1, sizeof src - 200, f)] = 0;
+  fclose(f);
+  strcat(src, "hn.fn(\"jacobian\", {x = 2}, function(x) return hn.jacobian(field(x), x) end)\n");
+  snprintf(path, sizeof path, "%s/simjac.lua", tmpdir);
+  write_text(path, src);
+  expect_cli("simulate sim.lua --x0 0.5,-0.3 --t 3:4 --integrator implicit_midpoint --h 0.01 --cc tcc -o a.csv", 0, "central differences");
+  expect_cli("simulate simjac.lua --x0 0.5,-0.3 --t 3:4 --integrator implicit_midpoint --h 0.01 --cc tcc -o b.csv", 0, "wrote");
+  snprintf(cmd, sizeof cmd, "cd %s && cmp -s a.csv b.csv", tmpdir);
+  assert_int_equal(system(cmd), 0);
+  {
+    static const char *const integ[] = {"rk45", "dop853", "rk4", "leapfrog", "yoshida4"};
+    int i;
+    for (i = 0; i < 5; i++) {
+      char args[256];
+      rt_npy a;
+      char err[512];
+      snprintf(args, sizeof args, "simulate sim.lua --x0 0.5,-0.3 --t 2:7 --integrator %s --cc tcc -o s.npy", integ[i]);
+      expect_cli(args, 0, "wrote");
+      snprintf(path, sizeof path, "%s/s.npy", tmpdir);
+      assert_int_equal(rt_npy_read(path, RT_NPY_FINITE, &a, err, sizeof err), 0);
+      assert_true(a.rank == 2 && a.shape[0] == 7 && a.shape[1] == 4); /* t, q, p, H */
+      assert_true(((double *)a.data)[4 * 6] == 2 && ((double *)a.data)[1] == 0.5);
+      rt_npy_free(&a);
+    }
+  }
+}
+
+int main(int argc, char **argv) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_adam_two_steps),
+      cmocka_unit_test(test_energy_grouping),
+      cmocka_unit_test(test_energy_metric),
+      cmocka_unit_test(test_same_seed_same_bits),
+      cmocka_unit_test(test_eval_every_changes_nothing),
+      cmocka_unit_test(test_golden_losses),
+      cmocka_unit_test(test_resume_equals_uninterrupted),
+      cmocka_unit_test(test_checkpoint_errors),
+      cmocka_unit_test(test_divergence),
+      cmocka_unit_test(test_float32_training),
+      cmocka_unit_test(test_cli_bad_input),
+      cmocka_unit_test(test_cli_simulate),
+  };
+  {
+    const char *slash = strrchr(argv[0], '/');
+    char cwd[2048];
+    if (!getcwd(cwd, sizeof cwd)) return 1;
+    if (slash) snprintf(hnnc, sizeof hnnc, "%s/%.*s/hnnc", argv[0][0] == '/' ? "" : cwd, (int)(slash - argv[0]), argv[0]);
+    else snprintf(hnnc, sizeof hnnc, "%s/hnnc", cwd);
+  }
+  if (argc == 3 && !strcmp(argv[1], "--regen-golden")) { /* make regen */
+    double loss[10];
+    FILE *f;
+    int i;
+    if (setup(NULL) || golden_losses(loss)) return 1;
+    teardown(NULL);
+    if (!(f = fopen(argv[2], "w"))) return 1;
+    fprintf(f, "# the first 10 training losses of tests/test_train.c's small model (2-8-8-2 tanh HNN, seed 7,\n"
+               "# 6 spring trajectories, full batch, Adam lr 1e-2, weight decay 1e-4); written by make regen\n");
+    for (i = 0; i < 10; i++) fprintf(f, "%a  # %.17g\n", loss[i], loss[i]);
+    return fclose(f) != 0;
+  }
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
