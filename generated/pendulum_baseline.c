@@ -12,7 +12,8 @@
  * file, so that a model evaluates to the same bits whichever compiler
  * builds it (gcc, clang, tcc) and whatever libm the machine has. It is a
  * C99 fragment: no #include, no libm, no mutable state, no allocation;
- * every function is static inline and named hn_*, helpers hn__*.
+ * every function is static inline and named hn_*, helpers hn__*; the
+ * bit-level helper macros HN__* are undefined at the end.
  *
  * Requires: IEEE binary64/binary32 arithmetic evaluated in its own
  * precision (FLT_EVAL_METHOD 0: SSE2 on x86-64, any AArch64), round to
@@ -60,57 +61,27 @@
  * |x| >= 2^20, which keeps their loops scalar.
  */
 
-/* bit access */
+/* Bit access and selects. These run dozens of times per call, and tcc
+ * never inlines, so they are macros (undefined at the end of the file)
+ * rather than functions: C99 compound literals of a union do the bit
+ * casts. HN__SEL(c, a, b) is c ? a : b for c = 0 or 1 without a branch:
+ * both arms are computed, so the compiler cannot specialise the code after
+ * a select for a constant arm (a clamp, say), which would leave control
+ * flow that keeps loops from vectorizing. */
+union hn__u64 { double d; unsigned long long u; };
+union hn__u32 { float f; unsigned int u; };
 
-static inline unsigned long long hn__bits(double x)
-{
-	union { double d; unsigned long long u; } v;
-
-	v.d = x;
-	return v.u;
-}
-
-static inline double hn__double(unsigned long long u)
-{
-	union { double d; unsigned long long u; } v;
-
-	v.u = u;
-	return v.d;
-}
-
-static inline double hn__fabs(double x)
-{
-	return hn__double(hn__bits(x) & 0x7fffffffffffffffULL);
-}
-
-/* NaN test on the bits: the same answer from every compiler */
-static inline int hn__isnan(double x)
-{
-	return (hn__bits(x) & 0x7fffffffffffffffULL) > 0x7ff0000000000000ULL;
-}
-
-/* c ? a : b for c = 0 or 1, without a branch. Both arms are computed, so
- * the compiler cannot specialise the code after a select for a constant
- * arm (a clamp, say), which would leave control flow that keeps loops
- * from vectorizing. */
-static inline double hn__sel(int c, double a, double b)
-{
-	unsigned long long m = 0 - (unsigned long long)c;
-
-	return hn__double((hn__bits(a) & m) | (hn__bits(b) & ~m));
-}
-
-static inline double hn__inf(void)
-{
-	return hn__double(0x7ff0000000000000ULL);
-}
-
+#define HN__BITS(x) (((union hn__u64){ .d = (x) }).u)
+#define HN__DOUBLE(v) (((union hn__u64){ .u = (v) }).d)
+#define HN__MASK(c) (0 - (unsigned long long)(c))
+#define HN__SEL(c, a, b) \
+	HN__DOUBLE((HN__BITS(a) & HN__MASK(c)) | (HN__BITS(b) & ~HN__MASK(c)))
+#define HN__FABS(x) HN__DOUBLE(HN__BITS(x) & 0x7fffffffffffffffULL)
+#define HN__ISNAN(x) ((HN__BITS(x) & 0x7fffffffffffffffULL) > 0x7ff0000000000000ULL)
+#define HN__INF HN__DOUBLE(0x7ff0000000000000ULL)
 /* the NaN returned for invalid arguments (log(-1), sqrt(-1), sin(Inf)):
  * one fixed bit pattern, where hardware default NaNs differ by platform */
-static inline double hn__nan(void)
-{
-	return hn__double(0x7ff8000000000000ULL);
-}
+#define HN__NAN HN__DOUBLE(0x7ff8000000000000ULL)
 
 /* a * b - p exactly, for p = a * b rounded (Dekker's product; no fma).
  * Requires |a|, |b| < 2^995 and a * b neither overflowing nor subnormal. */
@@ -134,7 +105,7 @@ static inline double hn__exp_reduce(double x, double *rlo, double *k,
 	double t = x * 0x1.71547652b82fep+0 + 0x1.8p52;
 	double hi, lo, r;
 
-	*kbits = hn__bits(t);
+	*kbits = HN__BITS(t);
 	*k = t - 0x1.8p52;
 	hi = x - *k * 0x1.62e42ffp-1;
 	lo = *k * -0x1.718432a1b0e26p-35;
@@ -148,7 +119,7 @@ static inline double hn__exp_reduce(double x, double *rlo, double *k,
  * th = rh^2/2 and rh rl are exact products, so r^2/2 is not rounded. */
 static inline double hn__exp_tail(double r, double *tl)
 {
-	double rh = hn__double(hn__bits(r) & 0xfffffffff8000000ULL);
+	double rh = HN__DOUBLE(HN__BITS(r) & 0xfffffffff8000000ULL);
 	double rl = r - rh;
 	double r2 = r * r, pe, po;
 
@@ -188,14 +159,14 @@ static inline double hn__scale1(unsigned long long kb)
 {
 	unsigned long long kk = kb - 0x4337fffffffff800ULL;       /* k + 2048 */
 
-	return hn__double(((kk >> 1) - 1) << 52);
+	return HN__DOUBLE(((kk >> 1) - 1) << 52);
 }
 
 static inline double hn__scale2(unsigned long long kb)
 {
 	unsigned long long kk = kb - 0x4337fffffffff800ULL;
 
-	return hn__double(((kk - (kk >> 1)) - 1) << 52);
+	return HN__DOUBLE(((kk - (kk >> 1)) - 1) << 52);
 }
 
 /* e^x: e^710 overflows and e^-746 underflows, so x is clamped there.
@@ -206,12 +177,12 @@ static inline double hn_exp(double x)
 	double xc, r, rlo, k, lo, y;
 	unsigned long long kb;
 
-	xc = hn__sel(x > 710.0, 710.0, x);
-	xc = hn__sel(xc < -746.0, -746.0, xc);
+	xc = HN__SEL(x > 710.0, 710.0, x);
+	xc = HN__SEL(xc < -746.0, -746.0, xc);
 	r = hn__exp_reduce(xc, &rlo, &k, &kb);
 	y = hn__exp_hilo(r, rlo, &lo);
 	y = (y * hn__scale1(kb)) * hn__scale2(kb);
-	return hn__sel(hn__isnan(x), x, y);
+	return HN__SEL(HN__ISNAN(x), x, y);
 }
 
 /* e^x - 1 = 2 (T (1 + r + th + tl) - 1/2) with T = 2^(k-1): the large
@@ -223,13 +194,13 @@ static inline double hn_expm1(double x)
 	double xc, r, rlo, k, th, tl, t, big, small, s1, e1, b, s2, e2, c, s3, e3, y;
 	unsigned long long kb;
 
-	xc = hn__sel(x > 710.0, 710.0, x);
-	xc = hn__sel(xc < -40.0, -40.0, xc);
+	xc = HN__SEL(x > 710.0, 710.0, x);
+	xc = HN__SEL(xc < -40.0, -40.0, xc);
 	r = hn__exp_reduce(xc, &rlo, &k, &kb);
 	th = hn__exp_tail(r, &tl);
-	t = hn__double((kb - 0x4338000000000000ULL + 1022) << 52);    /* 2^(k-1) */
-	big = hn__sel(k >= 0.0, t, -0.5);
-	small = hn__sel(k >= 0.0, -0.5, t);
+	t = HN__DOUBLE((kb - 0x4338000000000000ULL + 1022) << 52);    /* 2^(k-1) */
+	big = HN__SEL(k >= 0.0, t, -0.5);
+	small = HN__SEL(k >= 0.0, -0.5, t);
 	s1 = big + small;                       /* t - 1/2 = s1 + e1 */
 	e1 = small - (s1 - big);
 	b = t * r;
@@ -239,7 +210,7 @@ static inline double hn_expm1(double x)
 	s3 = s2 + c;
 	e3 = c - (s3 - s2);
 	y = 2.0 * (s3 + (((e1 + e2) + e3) + t * (tl + (rlo + r * rlo))));
-	return hn__sel((hn__fabs(x) < 0x1p-54) | hn__isnan(x), x, y);
+	return HN__SEL((HN__FABS(x) < 0x1p-54) | HN__ISNAN(x), x, y);
 }
 
 /* logarithm */
@@ -273,26 +244,26 @@ static inline double hn__log_kernel(double f, double k, double c)
  * Returns k as a double; *m gets m. */
 static inline double hn__log_reduce(double u, double *m)
 {
-	unsigned long long ux = hn__bits(u);
+	unsigned long long ux = HN__BITS(u);
 	unsigned long long tmp = ux + (0x8000000000000000ULL - 0x3fe6a09e667f3bcdULL);
 	unsigned long long n = tmp >> 52;                       /* k + 2048 */
 
-	*m = hn__double(ux - (tmp & 0xfff0000000000000ULL) + 0x8000000000000000ULL);
-	return hn__double(0x4330000000000000ULL + n) - 4503599627372544.0; /* - 2^52 - 2048 */
+	*m = HN__DOUBLE(ux - (tmp & 0xfff0000000000000ULL) + 0x8000000000000000ULL);
+	return HN__DOUBLE(0x4330000000000000ULL + n) - 4503599627372544.0; /* - 2^52 - 2048 */
 }
 
 static inline double hn_log(double x)
 {
 	double xs, kadj, m, k, y, special;
 
-	xs = hn__sel(x < 0x1p-1022, x * 0x1p54, x);    /* subnormals */
-	kadj = hn__sel(x < 0x1p-1022, 54.0, 0.0);
+	xs = HN__SEL(x < 0x1p-1022, x * 0x1p54, x);    /* subnormals */
+	kadj = HN__SEL(x < 0x1p-1022, 54.0, 0.0);
 	k = hn__log_reduce(xs, &m);
 	y = hn__log_kernel(m - 1.0, k - kadj, 0.0);
-	special = hn__sel(x == 0.0, -hn__inf(), x);   /* +Inf, NaN: x */
-	special = hn__sel(x < 0.0, hn__nan(), special);
-	y = hn__sel((x > 0.0) & (x < hn__inf()), y, special);
-	return hn__sel(hn__isnan(x), x, y);
+	special = HN__SEL(x == 0.0, -HN__INF, x);   /* +Inf, NaN: x */
+	special = HN__SEL(x < 0.0, HN__NAN, special);
+	y = HN__SEL((x > 0.0) & (x < HN__INF), y, special);
+	return HN__SEL(HN__ISNAN(x), x, y);
 }
 
 /* log(1 + xh + xl) for -1 < xh < +Inf and |xl| <= ulp(xh): u = 1 + xh
@@ -305,8 +276,8 @@ static inline double hn__log1p_hilo(double xh, double xl)
 	double m, k, f;
 
 	k = hn__log_reduce(u, &m);
-	f = hn__sel(k == 0.0, xh, m - 1.0);     /* k = 0: 1 + xh = u + c, f = xh exact */
-	c = hn__sel(k == 0.0, xl, c);
+	f = HN__SEL(k == 0.0, xh, m - 1.0);     /* k = 0: 1 + xh = u + c, f = xh exact */
+	c = HN__SEL(k == 0.0, xl, c);
 	return hn__log_kernel(f, k, c / u);
 }
 
@@ -315,10 +286,10 @@ static inline double hn_log1p(double x)
 	double y = hn__log1p_hilo(x, 0.0);
 	double special;
 
-	special = hn__sel(x == -1.0, -hn__inf(), x);  /* +Inf, NaN: x */
-	special = hn__sel(x < -1.0, hn__nan(), special);
-	y = hn__sel((x > -1.0) & (x < hn__inf()), y, special);
-	return hn__sel((hn__fabs(x) < 0x1p-54) | hn__isnan(x), x, y);
+	special = HN__SEL(x == -1.0, -HN__INF, x);  /* +Inf, NaN: x */
+	special = HN__SEL(x < -1.0, HN__NAN, special);
+	y = HN__SEL((x > -1.0) & (x < HN__INF), y, special);
+	return HN__SEL((HN__FABS(x) < 0x1p-54) | HN__ISNAN(x), x, y);
 }
 
 /* neural-net activations */
@@ -328,7 +299,7 @@ static inline double hn_log1p(double x)
  * rounds to 1. The sign of x is put back last (also on -0). */
 static inline double hn_tanh(double x)
 {
-	double a = hn__fabs(x), z, z2, te, to, p, r, rlo, k, h, l, sc, eh, el, dh, dl, w, y, ye;
+	double a = HN__FABS(x), z, z2, te, to, p, r, rlo, k, h, l, sc, eh, el, dh, dl, w, y, ye;
 	unsigned long long kb;
 
 	z = a * a;
@@ -348,9 +319,9 @@ static inline double hn_tanh(double x)
 	to = 0x1.1111111111032p-3 + z2 * to;
 	p = a + a * (z * (te + z * to));
 
-	r = hn__exp_reduce(2.0 * hn__sel(a > 20.0, 20.0, a), &rlo, &k, &kb);
+	r = hn__exp_reduce(2.0 * HN__SEL(a > 20.0, 20.0, a), &rlo, &k, &kb);
 	h = hn__exp_hilo(r, rlo, &l);
-	sc = hn__double((kb - 0x4338000000000000ULL + 1023) << 52);   /* 2^k */
+	sc = HN__DOUBLE((kb - 0x4338000000000000ULL + 1023) << 52);   /* 2^k */
 	eh = h * sc;
 	el = l * sc;
 	dh = eh + 1.0;                          /* e^2a + 1 = dh + dl */
@@ -360,9 +331,9 @@ static inline double hn_tanh(double x)
 	ye = (1.0 - y) - w;
 	y = y + (ye + (w * w) * (0.5 * dl));    /* 2/(dh + dl) = w - w^2 dl/2 */
 
-	y = hn__sel(a < 0.55, p, y);
-	y = hn__double(hn__bits(y) | (hn__bits(x) & 0x8000000000000000ULL));
-	return hn__sel(hn__isnan(x), x, y);
+	y = HN__SEL(a < 0.55, p, y);
+	y = HN__DOUBLE(HN__BITS(y) | (HN__BITS(x) & 0x8000000000000000ULL));
+	return HN__SEL(HN__ISNAN(x), x, y);
 }
 
 /* sigmoid x = 1/(1 + e^-x): with E = e^-|x| = eh + el,
@@ -370,10 +341,10 @@ static inline double hn_tanh(double x)
  * first-order correction for its exact residual and the low parts */
 static inline double hn_sigmoid(double x)
 {
-	double a = hn__fabs(x), r, rlo, k, h, l, s1, s2, eh, el, dh, dl, num, nl, q, pr, res, inv;
+	double a = HN__FABS(x), r, rlo, k, h, l, s1, s2, eh, el, dh, dl, num, nl, q, pr, res, inv;
 	unsigned long long kb;
 
-	a = hn__sel(a > 746.0, 746.0, a);
+	a = HN__SEL(a > 746.0, 746.0, a);
 	r = hn__exp_reduce(-a, &rlo, &k, &kb);
 	h = hn__exp_hilo(r, rlo, &l);
 	s1 = hn__scale1(kb);
@@ -382,14 +353,14 @@ static inline double hn_sigmoid(double x)
 	el = (l * s1) * s2;
 	dh = 1.0 + eh;                          /* 1 + E = dh + dl */
 	dl = ((1.0 - dh) + eh) + el;
-	num = hn__sel(x < 0.0, eh, 1.0);
-	nl = hn__sel(x < 0.0, el, 0.0);
+	num = HN__SEL(x < 0.0, eh, 1.0);
+	nl = HN__SEL(x < 0.0, el, 0.0);
 	q = num / dh;
 	pr = q * dh;                            /* num - q dh, exactly */
 	res = (num - pr) - hn__mul_err(q, dh, pr);
-	inv = hn__sel(x < 0.0, 1.0 - q, q);     /* 1/dh, to the few bits needed */
+	inv = HN__SEL(x < 0.0, 1.0 - q, q);     /* 1/dh, to the few bits needed */
 	q = q + ((res + nl) - q * dl) * inv;
-	return hn__sel(hn__isnan(x), x, q);
+	return HN__SEL(HN__ISNAN(x), x, q);
 }
 
 /* softplus x = log(1 + e^x) = x + log(1 + e^-x): the second form for
@@ -399,16 +370,16 @@ static inline double hn_softplus(double x)
 	double y, r, rlo, k, h, l, s1, s2, eh, el;
 	unsigned long long kb;
 
-	y = hn__sel(x > 1.0, -x, x);            /* NaN: x is returned */
-	y = hn__sel(y < -746.0, -746.0, y);
+	y = HN__SEL(x > 1.0, -x, x);            /* NaN: x is returned */
+	y = HN__SEL(y < -746.0, -746.0, y);
 	r = hn__exp_reduce(y, &rlo, &k, &kb);
 	h = hn__exp_hilo(r, rlo, &l);
 	s1 = hn__scale1(kb);
 	s2 = hn__scale2(kb);
 	eh = (h * s1) * s2;
 	el = (l * s1) * s2;
-	y = hn__sel(x > 1.0, x, 0.0) + hn__log1p_hilo(eh, el);
-	return hn__sel(hn__isnan(x), x, y);
+	y = HN__SEL(x > 1.0, x, 0.0) + hn__log1p_hilo(eh, el);
+	return HN__SEL(HN__ISNAN(x), x, y);
 }
 
 /* trigonometric */
@@ -470,7 +441,7 @@ static inline unsigned long long hn__rem_pio2(double x, double *rh, double *rl)
 	v3 = h - s2;
 	*rh = h;
 	*rl = (s2 - (h - v3)) + (lo - v3);
-	return hn__bits(t) & 3;
+	return HN__BITS(t) & 3;
 }
 
 /* 2/pi = sum T[i] 2^(-32(i+1)), 1280 bits: enough for |x| < 2^1024 */
@@ -503,7 +474,7 @@ static inline unsigned long long hn__window64(const unsigned int *p, int s)
  * 2^-62 to a multiple of pi/2. Returns n mod 4. */
 static inline unsigned long long hn__rem_pio2_large(double x, double *rh, double *rl)
 {
-	unsigned long long u = hn__bits(x) & 0x7fffffffffffffffULL;
+	unsigned long long u = HN__BITS(x) & 0x7fffffffffffffffULL;
 	unsigned long long mant = (u & 0x000fffffffffffffULL) | 0x0010000000000000ULL;
 	unsigned long long ml = mant & 0xffffffffULL, mh = mant >> 32, t, carry, q, r, n, f;
 	int e = (int)(u >> 52) - 1075, i0, j, top;
@@ -569,17 +540,17 @@ static inline double hn_sin(double x)
 	double rh, rl, s, c, y;
 	unsigned long long n;
 
-	if (hn__fabs(x) < 0x1p20)
+	if (HN__FABS(x) < 0x1p20)
 		n = hn__rem_pio2(x, &rh, &rl);
 	else
 		n = hn__rem_pio2_large(x, &rh, &rl);
 	s = hn__sin_kernel(rh, rl);
 	c = hn__cos_kernel(rh, rl);
-	y = hn__sel((int)(n & 1), c, s);
-	y = hn__sel((int)(n >> 1), -y, y);
-	y = hn__sel(hn__fabs(x) < 0x1p-27, x, y);       /* sin x = x, keeps -0 */
-	y = hn__sel(hn__fabs(x) < hn__inf(), y, hn__nan());
-	return hn__sel(hn__isnan(x), x, y);
+	y = HN__SEL((int)(n & 1), c, s);
+	y = HN__SEL((int)(n >> 1), -y, y);
+	y = HN__SEL(HN__FABS(x) < 0x1p-27, x, y);       /* sin x = x, keeps -0 */
+	y = HN__SEL(HN__FABS(x) < HN__INF, y, HN__NAN);
+	return HN__SEL(HN__ISNAN(x), x, y);
 }
 
 static inline double hn_cos(double x)
@@ -587,16 +558,16 @@ static inline double hn_cos(double x)
 	double rh, rl, s, c, y;
 	unsigned long long n;
 
-	if (hn__fabs(x) < 0x1p20)
+	if (HN__FABS(x) < 0x1p20)
 		n = hn__rem_pio2(x, &rh, &rl);
 	else
 		n = hn__rem_pio2_large(x, &rh, &rl);
 	s = hn__sin_kernel(rh, rl);
 	c = hn__cos_kernel(rh, rl);
-	y = hn__sel((int)(n & 1), s, c);
-	y = hn__sel((int)(((n + 1) >> 1) & 1), -y, y);
-	y = hn__sel(hn__fabs(x) < hn__inf(), y, hn__nan());
-	return hn__sel(hn__isnan(x), x, y);
+	y = HN__SEL((int)(n & 1), s, c);
+	y = HN__SEL((int)(((n + 1) >> 1) & 1), -y, y);
+	y = HN__SEL(HN__FABS(x) < HN__INF, y, HN__NAN);
+	return HN__SEL(HN__ISNAN(x), x, y);
 }
 
 /* square root */
@@ -611,102 +582,99 @@ static inline double hn_sqrt(double x)
 {
 	double sc, us, a, ha, g, y, yu, yd, p, q, pe, qe, special;
 
-	sc = hn__sel(x < 0x1p-1000, 0x1p108, hn__sel(x > 0x1p1000, 0x1p-108, 1.0));
-	us = hn__sel(x < 0x1p-1000, 0x1p-54, hn__sel(x > 0x1p1000, 0x1p54, 1.0));
+	sc = HN__SEL(x < 0x1p-1000, 0x1p108, HN__SEL(x > 0x1p1000, 0x1p-108, 1.0));
+	us = HN__SEL(x < 0x1p-1000, 0x1p-54, HN__SEL(x > 0x1p1000, 0x1p54, 1.0));
 	a = x * sc;
 	ha = 0.5 * a;
-	g = hn__double(0x5fe6eb50c7b537a9ULL - (hn__bits(a) >> 1));
+	g = HN__DOUBLE(0x5fe6eb50c7b537a9ULL - (HN__BITS(a) >> 1));
 	g = g * (1.5 - ha * g * g);
 	g = g * (1.5 - ha * g * g);
 	g = g * (1.5 - ha * g * g);
 	g = g * (1.5 - ha * g * g);
 	y = a * g;
 	y = y + (0.5 * g) * (a - y * y);
-	yu = hn__double(hn__bits(y) + 1);
-	yd = hn__double(hn__bits(y) - 1);
+	yu = HN__DOUBLE(HN__BITS(y) + 1);
+	yd = HN__DOUBLE(HN__BITS(y) - 1);
 	p = y * yu;
 	pe = hn__mul_err(y, yu, p);
 	q = yd * y;
 	qe = hn__mul_err(yd, y, q);
-	y = hn__sel(a - p > pe, yu, hn__sel(a - q <= qe, yd, y));  /* a - p, a - q exact */
+	y = HN__SEL(a - p > pe, yu, HN__SEL(a - q <= qe, yd, y));  /* a - p, a - q exact */
 	y = y * us;
-	special = hn__sel(x < 0.0, hn__nan(), x);       /* +-0, +Inf, NaN: x */
-	y = hn__sel((x > 0.0) & (x < hn__inf()), y, special);
-	return hn__sel(hn__isnan(x), x, y);
+	special = HN__SEL(x < 0.0, HN__NAN, x);       /* +-0, +Inf, NaN: x */
+	y = HN__SEL((x > 0.0) & (x < HN__INF), y, special);
+	return HN__SEL(HN__ISNAN(x), x, y);
 }
 
 /* float versions: computed in double, rounded once. A NaN argument is
  * returned unchanged by a select on its bits: a float -> double -> float
  * round trip would quiet a signaling NaN with some compilers only. */
 
-static inline float hn__self(int c, float a, float b)
-{
-	union { float f; unsigned int u; } va, vb;
-	unsigned int m = 0 - (unsigned int)c;
-
-	va.f = a;
-	vb.f = b;
-	va.u = (va.u & m) | (vb.u & ~m);
-	return va.f;
-}
-
-static inline int hn__isnanf(float x)
-{
-	union { float f; unsigned int u; } v;
-
-	v.f = x;
-	return (v.u & 0x7fffffffU) > 0x7f800000U;
-}
+#define HN__SELF(c, a, b) (((union hn__u32){ .u = \
+	(((union hn__u32){ .f = (a) }).u & (0 - (unsigned int)(c))) \
+	| (((union hn__u32){ .f = (b) }).u & ~(0 - (unsigned int)(c))) }).f)
+#define HN__ISNANF(x) ((((union hn__u32){ .f = (x) }).u & 0x7fffffffU) > 0x7f800000U)
 
 static inline float hn_expf(float x)
 {
-	return hn__self(hn__isnanf(x), x, (float)hn_exp((double)x));
+	return HN__SELF(HN__ISNANF(x), x, (float)hn_exp((double)x));
 }
 
 static inline float hn_expm1f(float x)
 {
-	return hn__self(hn__isnanf(x), x, (float)hn_expm1((double)x));
+	return HN__SELF(HN__ISNANF(x), x, (float)hn_expm1((double)x));
 }
 
 static inline float hn_logf(float x)
 {
-	return hn__self(hn__isnanf(x), x, (float)hn_log((double)x));
+	return HN__SELF(HN__ISNANF(x), x, (float)hn_log((double)x));
 }
 
 static inline float hn_log1pf(float x)
 {
-	return hn__self(hn__isnanf(x), x, (float)hn_log1p((double)x));
+	return HN__SELF(HN__ISNANF(x), x, (float)hn_log1p((double)x));
 }
 
 static inline float hn_tanhf(float x)
 {
-	return hn__self(hn__isnanf(x), x, (float)hn_tanh((double)x));
+	return HN__SELF(HN__ISNANF(x), x, (float)hn_tanh((double)x));
 }
 
 static inline float hn_sinf(float x)
 {
-	return hn__self(hn__isnanf(x), x, (float)hn_sin((double)x));
+	return HN__SELF(HN__ISNANF(x), x, (float)hn_sin((double)x));
 }
 
 static inline float hn_cosf(float x)
 {
-	return hn__self(hn__isnanf(x), x, (float)hn_cos((double)x));
+	return HN__SELF(HN__ISNANF(x), x, (float)hn_cos((double)x));
 }
 
 static inline float hn_sqrtf(float x)
 {
-	return hn__self(hn__isnanf(x), x, (float)hn_sqrt((double)x));
+	return HN__SELF(HN__ISNANF(x), x, (float)hn_sqrt((double)x));
 }
 
 static inline float hn_sigmoidf(float x)
 {
-	return hn__self(hn__isnanf(x), x, (float)hn_sigmoid((double)x));
+	return HN__SELF(HN__ISNANF(x), x, (float)hn_sigmoid((double)x));
 }
 
 static inline float hn_softplusf(float x)
 {
-	return hn__self(hn__isnanf(x), x, (float)hn_softplus((double)x));
+	return HN__SELF(HN__ISNANF(x), x, (float)hn_softplus((double)x));
 }
+
+#undef HN__BITS
+#undef HN__DOUBLE
+#undef HN__MASK
+#undef HN__SEL
+#undef HN__FABS
+#undef HN__ISNAN
+#undef HN__INF
+#undef HN__NAN
+#undef HN__SELF
+#undef HN__ISNANF
 
 /* exact helpers: powers by repeated multiplication, abs, sign, relu, step */
 static inline double hn_powi(double x, int k) {
