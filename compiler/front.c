@@ -46,6 +46,8 @@ static int where(lua_State *L) {
   Front *F = front(L);
   lua_Debug ar, inner, entry;
   int level, have_inner = 0, have_entry = 0;
+  memset(&inner, 0, sizeof inner);
+  memset(&entry, 0, sizeof entry);
   char buf[1400];
   for (level = 0; lua_getstack(L, level, &ar); level++) {
     lua_getinfo(L, "Sln", &ar);

@@ -9,6 +9,7 @@
 
 #include "cli_train.h"
 #include "init.h"
+#include "../runtime/npy.h"
 #include "model.h"
 
 static const char usage_main[] =
@@ -149,75 +150,42 @@ static int cmd_compile(int argc, char **argv) {
 
 /* ---- parameters ---- */
 
-/* Reads a .npy of float64 (any shape, C order) or whitespace/comma
- * separated text numbers; exactly want values. */
+/* Reads a .npy (float64 or float32, any shape, C order, all finite) or
+ * whitespace/comma separated text numbers; exactly want values. */
 static int read_params(const char *path, long want, double *theta, char *err, size_t nerr) {
-  FILE *f = fopen(path, "rb");
-  char magic[8];
+  size_t len = strlen(path);
+  FILE *f;
   long k = 0;
-  if (!f) { snprintf(err, nerr, "%s: error: cannot open: %s", path, strerror(errno)); return 1; }
-  if (fread(magic, 1, 6, f) == 6 && !memcmp(magic, "\x93NUMPY", 6)) {
-    unsigned char ver[2], lenb[4];
-    unsigned long hlen;
-    char *hdr;
-    long count = 1;
-    if (fread(ver, 1, 2, f) != 2) goto bad;
-    if (ver[0] == 1) {
-      if (fread(lenb, 1, 2, f) != 2) goto bad;
-      hlen = lenb[0] | lenb[1] << 8;
-    } else {
-      if (fread(lenb, 1, 4, f) != 4) goto bad;
-      hlen = lenb[0] | lenb[1] << 8 | (unsigned long)lenb[2] << 16 | (unsigned long)lenb[3] << 24;
-    }
-    if (hlen > 65536) goto bad;
-    hdr = calloc(1, hlen + 1);
-    if (fread(hdr, 1, hlen, f) != hlen) { free(hdr); goto bad; }
-    if (!strstr(hdr, "'<f8'") || strstr(hdr, "'fortran_order': True")) {
-      free(hdr);
-      fclose(f);
-      snprintf(err, nerr, "%s: error: parameters must be a C-order float64 array ('<f8')", path);
+  if (len > 4 && !strcmp(path + len - 4, ".npy")) {
+    rt_npy a;
+    if (rt_npy_read(path, RT_NPY_FINITE | RT_NPY_AS_F8, &a, err, nerr)) return 1;
+    if (a.count != want) {
+      snprintf(err, nerr, "%s: error: %ld parameters, the model has %ld", path, a.count, want);
+      rt_npy_free(&a);
       return 1;
     }
-    {
-      char *s = strstr(hdr, "'shape': (");
-      if (!s) { free(hdr); goto bad; }
-      s += 10;
-      while (*s && *s != ')') {
-        long d = strtol(s, &s, 10);
-        count *= d;
-        while (*s == ',' || *s == ' ') s++;
-      }
-    }
-    free(hdr);
-    if (count != want) {
-      fclose(f);
-      snprintf(err, nerr, "%s: error: %ld parameters, the model has %ld", path, count, want);
-      return 1;
-    }
-    if ((long)fread(theta, sizeof(double), want, f) != want) goto bad;
-    fclose(f);
-    for (k = 0; k < want; k++)
-      if (!isfinite(theta[k])) { snprintf(err, nerr, "%s: error: parameter %ld is not finite", path, k); return 1; }
+    memcpy(theta, a.data, want * sizeof *theta);
+    rt_npy_free(&a);
     return 0;
   }
-  rewind(f);
+  if (!(f = fopen(path, "r"))) { snprintf(err, nerr, "%s: error: cannot open: %s", path, strerror(errno)); return 1; }
   for (;;) {
     double v;
     int c = fgetc(f);
     if (c == EOF) break;
     if (c == ',' || c == ' ' || c == '\n' || c == '\t' || c == '\r') continue;
     ungetc(c, f);
-    if (fscanf(f, "%lf", &v) != 1) goto bad;
+    if (fscanf(f, "%lf", &v) != 1 || !isfinite(v)) {
+      fclose(f);
+      snprintf(err, nerr, "%s: error: parameter %ld is not a finite number", path, k + 1);
+      return 1;
+    }
     if (k >= want) { fclose(f); snprintf(err, nerr, "%s: error: more than %ld parameters", path, want); return 1; }
     theta[k++] = v;
   }
   fclose(f);
   if (k != want) { snprintf(err, nerr, "%s: error: %ld parameters, the model has %ld", path, k, want); return 1; }
   return 0;
-bad:
-  fclose(f);
-  snprintf(err, nerr, "%s: error: malformed parameter file", path);
-  return 1;
 }
 
 /* theta in the model's element type, from a double array */

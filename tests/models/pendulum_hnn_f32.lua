@@ -7,7 +7,7 @@
 local hn = require "hnnc"
 local nn = require "hnnc.nn"
 hn.model{name = "pendulum_hnn_f32", seed = 0, dtype = "float"}
-hn.train{task = "pendulum", system = "../systems/pendulum.lua", steps = 2001, lr = 1e-3, weight_decay = 1e-4, batch = 0}
+hn.train{task = "pendulum", system = "../../models/systems/pendulum.lua", steps = 2001, lr = 1e-3, weight_decay = 1e-4, batch = 0}
 
 local mlp = nn.mlp{sizes = {2, 200, 200, 2}, act = "tanh", init = "orthogonal", last_bias = false}
 
