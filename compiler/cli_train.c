@@ -54,6 +54,9 @@ const char usage_train[] =
     "                          the checkpoint's)\n"
     "  --steps N               Adam updates in all (default: hn.train's steps)\n"
     "  --cc tcc|gcc            backend (default gcc)\n"
+    "  --dtype float64|float32 element type of the learned model, overriding its\n"
+    "                          hn.model (the reference trained in float32);\n"
+    "                          evaluate with the same --dtype\n"
     "  --eval-every K          test loss every K steps and at the last (default 1)\n"
     "  --test-batch N          test rows per evaluation, 0 = all (default: all for\n"
     "                          full-batch training; with mini-batches, N = the batch\n"
@@ -90,6 +93,7 @@ const char usage_evaluate[] =
     "                     train_loss_se, test_loss, test_loss_se, energy_mse,\n"
     "                     energy_mse_se, energy_mse_corrected, energy_mse_corrected_se\n"
     "  --cc tcc|gcc       backend (default gcc)\n"
+    "  --dtype float64|float32  the element type the model was trained with\n"
     "  --seed S           seed of the data set and of the rollouts' initial states\n"
     "                     (default: the checkpoint's if there is one, else the model's)\n"
     "  --data DIR         the data set's folder (default: DIR/data of --params DIR\n"
@@ -119,7 +123,8 @@ const char usage_simulate[] =
     "  --rtol R, --atol A adaptive methods (default 1e-10 and 1e-12)\n"
     "  -o FILE            write FILE.csv or FILE.npy (float64, rows x columns)\n"
     "                     instead of printing\n"
-    "  --cc tcc|gcc       backend (default gcc)\n";
+    "  --cc tcc|gcc       backend (default gcc)\n"
+    "  --dtype float64|float32  the element type the model was trained with\n";
 
 const char usage_data[] =
     "usage: hnnc data SYSTEM.lua --task spring|pendulum|two_body -o DIR [--seed S] [--csv]\n"
@@ -443,11 +448,14 @@ static void setup_free(Setup *s) {
 }
 
 /* Builds and compiles the model and, if it has hn.train, its task's system. */
-static int setup(Setup *s, const char *path, int backend, int need_train, char *err, size_t nerr) {
+static int setup(Setup *s, const char *path, int backend, int need_train, int dtype, char *err, size_t nerr) {
   TrainSpec *t;
+  ModelOptions mo;
   memset(s, 0, sizeof *s);
+  memset(&mo, 0, sizeof mo);
+  mo.limits.dtype = dtype; /* the learned model only: data always come from the double system */
   s->path = path;
-  if (model_build(&s->m, path, NULL, err, nerr)) return 1;
+  if (model_build(&s->m, path, &mo, err, nerr)) return 1;
   t = &s->m.g->train;
   if (need_train && !t->present) {
     snprintf(err, nerr, "%s: error: the model has no training settings: add hn.train{task = \"pendulum\", system = "
@@ -716,6 +724,7 @@ static int write_params(const Setup *s, const void *theta, const char *path, cha
 }
 
 int cmd_train(int argc, char **argv) {
+  int dtype = 0; /* --dtype: 0 as the model says, 1 float64, 2 float32 */
   const char *model = NULL, *dir = NULL;
   int backend = JIT_GCC, resume = 0, png = 0, quiet = 0, have_seed = 0, rc, i;
   long steps = -1, eval_every = 1, test_batch = -1, ckpt_every = 500;
@@ -744,6 +753,11 @@ int cmd_train(int argc, char **argv) {
     } else if (!strcmp(a, "--cc") && v) {
       if ((backend = jit_backend(v)) < 0) return usage_error(usage_train, "unknown backend '%s'", v);
       i++;
+    } else if (!strcmp(a, "--dtype") && v) {
+      if (!strcmp(v, "float64") || !strcmp(v, "double")) dtype = 1;
+      else if (!strcmp(v, "float32") || !strcmp(v, "float")) dtype = 2;
+      else return usage_error(usage_train, "--dtype is float64 or float32, not '%s'", v);
+      i++;
     } else if (!strcmp(a, "--eval-every") && v) {
       if (parse_long(v, &eval_every) || eval_every < 1) return usage_error(usage_train, "bad --eval-every '%s'", v);
       i++;
@@ -767,7 +781,7 @@ int cmd_train(int argc, char **argv) {
   }
   if (!model) return usage_error(usage_train, "no model file given");
   if (!dir) return usage_error(usage_train, "no output folder given (-o DIR)");
-  if (setup(&s, model, backend, 1, err, sizeof err)) return fail(err);
+  if (setup(&s, model, backend, 1, dtype, err, sizeof err)) return fail(err);
   if (prepare_dir(dir, err, sizeof err)) {
     setup_free(&s);
     return fail(err);
@@ -894,6 +908,7 @@ static int field_loss(Kern *k, const double *x, const double *dx, long rows, int
 }
 
 int cmd_evaluate(int argc, char **argv) {
+  int dtype = 0; /* --dtype: 0 as the model says, 1 float64, 2 float32 */
   const char *model = NULL, *params = NULL, *data_dir = NULL;
   int backend = JIT_GCC, json = 0, have_seed = 0, ck_seed = 0, i, nfail[2], rc = 1;
   uint64_t seed = 0, cseed = 0;
@@ -917,13 +932,18 @@ int cmd_evaluate(int argc, char **argv) {
     } else if (!strcmp(a, "--cc") && v) {
       if ((backend = jit_backend(v)) < 0) return usage_error(usage_evaluate, "unknown backend '%s'", v);
       i++;
+    } else if (!strcmp(a, "--dtype") && v) {
+      if (!strcmp(v, "float64") || !strcmp(v, "double")) dtype = 1;
+      else if (!strcmp(v, "float32") || !strcmp(v, "float")) dtype = 2;
+      else return usage_error(usage_evaluate, "--dtype is float64 or float32, not '%s'", v);
+      i++;
     } else if (a[0] == '-') return usage_error(usage_evaluate, "unknown option '%s'%s", a, v ? "" : " (or missing value)");
     else if (!model) model = a;
     else return usage_error(usage_evaluate, "unexpected argument '%s'", a);
   }
   if (!model) return usage_error(usage_evaluate, "no model file given");
   if (!params) return usage_error(usage_evaluate, "no parameters given (--params DIR|FILE)");
-  if (setup(&s, model, backend, 1, err, sizeof err)) return fail(err);
+  if (setup(&s, model, backend, 1, dtype, err, sizeof err)) return fail(err);
   theta_d = xmalloc((s.m.g->nparams_total + 1) * sizeof *theta_d);
   if (load_params(&s, params, theta_d, &ck_seed, &cseed, used, sizeof used, err, sizeof err)) {
     free(theta_d), setup_free(&s);
@@ -1030,6 +1050,7 @@ static int sim_jacobian(void *ctx, const double *x, double *J) {
 }
 
 int cmd_simulate(int argc, char **argv) {
+  int dtype = 0; /* --dtype: 0 as the model says, 1 float64, 2 float32 */
   const char *model = NULL, *params = NULL, *x0s = NULL, *ts = NULL, *integ = "rk45", *out = NULL;
   int backend = JIT_GCC, i, dim, N = 101, has_energy = 0, ncol, rc = 1, ck_seed, nx0 = 0;
   double T = 0, h = 0, rtol = 1e-10, atol = 1e-12, x0[RT_MAXDIM], *theta_d, *tev = NULL, *X = NULL, *E = NULL,
@@ -1061,6 +1082,11 @@ int cmd_simulate(int argc, char **argv) {
       i++;
     } else if (!strcmp(a, "--cc") && v) {
       if ((backend = jit_backend(v)) < 0) return usage_error(usage_simulate, "unknown backend '%s'", v);
+      i++;
+    } else if (!strcmp(a, "--dtype") && v) {
+      if (!strcmp(v, "float64") || !strcmp(v, "double")) dtype = 1;
+      else if (!strcmp(v, "float32") || !strcmp(v, "float")) dtype = 2;
+      else return usage_error(usage_simulate, "--dtype is float64 or float32, not '%s'", v);
       i++;
     } else if (a[0] == '-' && !(a[1] >= '0' && a[1] <= '9'))
       return usage_error(usage_simulate, "unknown option '%s'%s", a, v ? "" : " (or missing value)");
@@ -1100,7 +1126,7 @@ int cmd_simulate(int argc, char **argv) {
     }
   }
   memset(&kf, 0, sizeof kf), memset(&kj, 0, sizeof kj), memset(&kh, 0, sizeof kh);
-  if (setup(&s, model, backend, 0, err, sizeof err)) return fail(err);
+  if (setup(&s, model, backend, 0, dtype, err, sizeof err)) return fail(err);
   theta_d = xmalloc((s.m.g->nparams_total + 1) * sizeof *theta_d);
   if (params) {
     if (load_params(&s, params, theta_d, &ck_seed, &cseed, used, sizeof used, err, sizeof err)) {

@@ -32,6 +32,7 @@ typedef struct Front {
   int lastline;       /* last user line seen by the hook */
   int formatted;      /* the error on the stack is final  */
   int tracing;        /* inside hn.fn */
+  int dtype_forced;   /* the caller chose the element type */
 } Front;
 
 #define TENSOR_MT "hnnc.tensor"
@@ -817,7 +818,7 @@ static int l_model(lua_State *L) {
   if (!lua_isnil(L, -1)) {
     s = lua_tostring(L, -1);
     if (!s || (strcmp(s, "double") && strcmp(s, "float"))) ERR(L, "dtype must be \"double\" or \"float\"");
-    g->is_float = !strcmp(s, "float");
+    if (!front(L)->dtype_forced) g->is_float = !strcmp(s, "float");
   }
   lua_getfield(L, 1, "seed");
   if (!lua_isnil(L, -1)) g->seed = (uint64_t)int_arg(L, -1, "model", 0, 0x7fffffff);
@@ -1046,7 +1047,7 @@ static int check_model(Front *F) {
   return 0;
 }
 
-Graph *front_load(const char *path, const FrontLimits *lim, char *err, size_t nerr) {
+Graph *front_load(const char *path, const FrontOptions *lim, char *err, size_t nerr) {
   Front F;
   lua_State *L;
   char *src;
@@ -1062,6 +1063,7 @@ Graph *front_load(const char *path, const FrontLimits *lim, char *err, size_t ne
     return NULL;
   }
   F.g = ir_new();
+  if (lim && lim->dtype) F.g->is_float = lim->dtype == 2, F.dtype_forced = 1;
   F.g->throw_ = front_throw;
   F.g->ud = &F;
   default_name(F.g, path);

@@ -19,7 +19,7 @@ typedef struct Model {
 typedef struct ModelOptions {
   int chunk;       /* samples per chunk (default 32) */
   int dump;        /* print the IR of every function to stderr */
-  FrontLimits limits;
+  FrontOptions limits;  /* sandbox limits, element type override */
 } ModelOptions;
 
 /* Front end, passes and emitter: m->g, m->plans, m->c, m->h. */

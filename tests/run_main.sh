@@ -3,7 +3,8 @@
 # (models/hnn/pendulum.lua, models/baseline/pendulum.lua) with the published
 # protocol of Greydanus et al. (2019) that their hn.train settings carry
 # (2001 full-batch Adam updates, lr 1e-3, weight decay 1e-4, seed 0; gcc
-# backend), both at once on the machine's two cores; evaluates them; prints a
+# backend; float32, as the reference trained: HNNC_DTYPE=float64 for double),
+# both at once on the machine's two cores; evaluates them; prints a
 # Table-1-style comparison beside the published numbers
 # (/work/shared/ref/hnn-tasks.md); the plots are in build/run/*/.
 #
@@ -17,14 +18,15 @@ O=$B/run
 HNN=models/hnn/pendulum.lua
 BASE=models/baseline/pendulum.lua
 K=${HNNC_EVAL_EVERY:-10}
+DT=${HNNC_DTYPE:-float32}
 mkdir -p "$O"
 start=$(date +%s)
 
-echo "== training $HNN and $BASE (seed 0, gcc, test loss every $K steps), in parallel"
-"$B/hnnc" train "$BASE" -o "$O/pendulum_baseline" --cc gcc --eval-every "$K" --quiet \
+echo "== training $HNN and $BASE (seed 0, gcc, $DT, test loss every $K steps), in parallel"
+"$B/hnnc" train "$BASE" -o "$O/pendulum_baseline" --cc gcc --dtype "$DT" --eval-every "$K" --quiet \
   > "$O/baseline.txt" 2> "$O/baseline.log" &
 pid=$!
-if ! "$B/hnnc" train "$HNN" -o "$O/pendulum_hnn" --cc gcc --eval-every "$K" > "$O/hnn.txt"; then
+if ! "$B/hnnc" train "$HNN" -o "$O/pendulum_hnn" --cc gcc --dtype "$DT" --eval-every "$K" > "$O/hnn.txt"; then
   kill "$pid" 2> /dev/null || true
   exit 1
 fi
@@ -33,8 +35,8 @@ sed 's/^/   /' "$O/baseline.txt" "$O/hnn.txt"
 
 echo
 echo "== evaluating (losses; energy MSE of 15 rollouts, published and corrected protocols)"
-"$B/hnnc" evaluate "$BASE" --params "$O/pendulum_baseline" --json > "$O/baseline.json"
-"$B/hnnc" evaluate "$HNN" --params "$O/pendulum_hnn" --json > "$O/hnn.json"
+"$B/hnnc" evaluate "$BASE" --params "$O/pendulum_baseline" --dtype "$DT" --json > "$O/baseline.json"
+"$B/hnnc" evaluate "$HNN" --params "$O/pendulum_hnn" --dtype "$DT" --json > "$O/hnn.json"
 
 # value of a key of a one-line JSON object
 get() { sed -n "s/.*\"$1\": \([^,}]*\).*/\1/p" "$2"; }
