@@ -58,7 +58,8 @@ $(B)/elemfn_text.o: $(B)/elemfn_text.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 $(B)/runtime/adam.o: CFLAGS += -O3
 $(B)/runtime/rng.o: $(ELEMFN)
-$(B)/runtime/rng.o: CPPFLAGS += -DHNNC_ELEMFN='"$(abspath $(ELEMFN))"'
+$(B)/runtime/rng.o $(B)/runtime/train.o: CPPFLAGS += -DHNNC_ELEMFN='"$(abspath $(ELEMFN))"'
+$(B)/runtime/train.o: $(ELEMFN)
 
 # ---- tests ----
 $(B)/test_%: tests/test_%.c $(LIBOBJ) tests/check.h

@@ -331,8 +331,9 @@ static int obj_eval(void *ctx, int n, const void *theta, const void *x, const vo
 }
 
 /* FNV-1a of the generated C without its comments (they name the model
-   file, which may be reached by other paths), the parameter layout and the
-   element type: resuming needs the same compiled model. */
+   file, which may be reached by other paths), the parameter layout, the
+   element type and the learning-rate schedule: resuming needs the same
+   compiled model trained the same way. */
 static uint64_t model_hash(const Model *m) {
   uint64_t h = RT_FNV_INIT;
   const char *s = m->c.s;
@@ -353,7 +354,14 @@ static uint64_t model_hash(const Model *m) {
     for (k = 0; k < 4; k++) v[1 + k] = k < p->shape.rank ? p->shape.dim[k] : 0;
     h = rt_fnv1a(h, v, sizeof v);
   }
-  return rt_fnv1a(h, &m->g->is_float, sizeof m->g->is_float);
+  h = rt_fnv1a(h, &m->g->is_float, sizeof m->g->is_float);
+  if (strcmp(m->g->train.schedule, "constant") && m->g->train.schedule[0]) { /* constant: as before schedules */
+    double v[3];
+    v[0] = (double)m->g->train.decay_steps, v[1] = m->g->train.gamma, v[2] = m->g->train.min_lr;
+    h = rt_fnv1a(h, m->g->train.schedule, strlen(m->g->train.schedule));
+    h = rt_fnv1a(h, v, sizeof v);
+  }
+  return h;
 }
 
 /* Checks loss_grad and loss and fills the objective. */
@@ -823,6 +831,11 @@ int cmd_train(int argc, char **argv) {
   rt_train_defaults(&opt);
   opt.steps = steps >= 0 ? steps : s.m.g->train.steps;
   opt.lr = s.m.g->train.lr;
+  opt.schedule = !strcmp(s.m.g->train.schedule, "cosine")        ? RT_LR_COSINE
+                 : !strcmp(s.m.g->train.schedule, "step")        ? RT_LR_STEP
+                 : !strcmp(s.m.g->train.schedule, "exponential") ? RT_LR_EXPONENTIAL
+                                                                 : RT_LR_CONSTANT;
+  opt.decay_steps = s.m.g->train.decay_steps, opt.gamma = s.m.g->train.gamma, opt.min_lr = s.m.g->train.min_lr;
   opt.weight_decay = s.m.g->train.weight_decay;
   opt.batch = s.m.g->train.batch;
   opt.sampler = sampler;

@@ -761,7 +761,8 @@ static int l_fn(lua_State *L) {
   return 0;
 }
 
-static const char *const train_options[] = {"task", "system", "steps", "lr", "weight_decay", "batch", NULL};
+static const char *const train_options[] = {"task",     "system",      "steps", "lr",     "weight_decay", "batch",
+                                            "schedule", "decay_steps", "gamma", "min_lr", NULL};
 
 /* train{task = "pendulum", system = "../systems/pendulum.lua", steps = 2001,
  * lr = 1e-3, weight_decay = 1e-4, batch = 0}: how `hnnc train` trains this
@@ -796,6 +797,17 @@ static int l_train(lua_State *L) {
   t->batch = (long)num_option(L, 1, "batch", 0);
   if (t->steps < 0 || t->lr <= 0 || t->weight_decay < 0 || t->batch < 0)
     ERR(L, "hn.train: steps, batch and weight_decay must be >= 0 and lr > 0");
+  lua_getfield(L, 1, "schedule");
+  s = lua_isnil(L, -1) ? "constant" : lua_tostring(L, -1);
+  if (!s || (strcmp(s, "constant") && strcmp(s, "cosine") && strcmp(s, "step") && strcmp(s, "exponential")))
+    ERR(L, "unknown schedule '%s' (expected constant, cosine, step or exponential)", s ? s : "?");
+  snprintf(t->schedule, sizeof t->schedule, "%s", s);
+  t->decay_steps = (long)num_option(L, 1, "decay_steps", 0);
+  t->gamma = num_option(L, 1, "gamma", !strcmp(s, "step") ? 0.1 : !strcmp(s, "exponential") ? 0.999 : 1);
+  t->min_lr = num_option(L, 1, "min_lr", 0);
+  if (t->decay_steps < 0 || !(t->gamma > 0) || t->gamma > 1 || t->min_lr < 0 || t->min_lr > t->lr)
+    ERR(L, "hn.train: need decay_steps >= 0, 0 < gamma <= 1 and 0 <= min_lr <= lr");
+  if (!strcmp(s, "step") && t->decay_steps == 0) ERR(L, "hn.train: schedule \"step\" needs decay_steps");
   return 0;
 }
 

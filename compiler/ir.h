@@ -66,6 +66,9 @@ typedef struct TrainSpec {
   long steps;          /* Adam updates                                       */
   double lr, weight_decay;
   long batch;          /* rows per step; 0 = full batch                      */
+  char schedule[16];   /* learning rate: constant, cosine, step, exponential */
+  long decay_steps;    /* step: the period; cosine: the horizon (0: steps)   */
+  double gamma, min_lr;/* step and exponential factor; cosine floor          */
 } TrainSpec;
 
 typedef struct Graph Graph;

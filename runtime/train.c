@@ -35,6 +35,31 @@ static int fail(char *err, size_t nerr, const char *who, const char *fmt, ...) {
   return RT_TRAIN_ERROR;
 }
 
+static double hn_cos_(double x);
+
+/* gamma^k by repeated squaring: a fixed sequence of correctly rounded
+   multiplications, the same bits everywhere */
+static double power(double gamma, long k) {
+  double r = 1, b = gamma;
+  for (; k > 0; k >>= 1, b *= b)
+    if (k & 1) r *= b;
+  return r;
+}
+
+double rt_train_lr(const rt_train_options *o, long t) {
+  long T;
+  switch (o->schedule) {
+  case RT_LR_COSINE:
+    T = o->decay_steps > 0 ? o->decay_steps : o->steps;
+    if (T <= 0) return o->lr;
+    if (t > T) t = T;
+    return o->min_lr + (o->lr - o->min_lr) * (1 + hn_cos_(3.141592653589793 * (double)t / (double)T)) / 2;
+  case RT_LR_STEP: return o->decay_steps > 0 ? o->lr * power(o->gamma, t / o->decay_steps) : o->lr;
+  case RT_LR_EXPONENTIAL: return o->lr * power(o->gamma, t);
+  default: return o->lr;
+  }
+}
+
 void rt_train_defaults(rt_train_options *o) {
   memset(o, 0, sizeof *o);
   o->steps = 2001;
@@ -326,6 +351,7 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
       break;
     }
     if (isfinite(train_loss)) {
+      s.adam.lr = rt_train_lr(o, step);
       if (obj->is_float) rt_adam_stepf(&s.adam, P, theta, s.grad, s.m, s.v);
       else rt_adam_step(&s.adam, P, theta, s.grad, s.m, s.v);
       if (s.ntest > 0 && (step % o->eval_every == 0 || step == o->steps - 1)) {
@@ -389,3 +415,7 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
   state_free(&s);
   return rc;
 }
+
+/* hnnc's own cosine (compiler/elemfn.c), so schedules do not depend on libm */
+#include HNNC_ELEMFN
+static double hn_cos_(double x) { return hn_cos(x); }

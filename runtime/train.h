@@ -82,9 +82,19 @@ typedef struct rt_train_progress {
   double total_seconds; /* including the runs before a resume */
 } rt_train_progress;
 
+enum { RT_LR_CONSTANT, RT_LR_COSINE, RT_LR_STEP, RT_LR_EXPONENTIAL };
+
 typedef struct rt_train_options {
   long steps;           /* Adam updates in all (a resumed run counts the earlier ones) */
   double lr, weight_decay;
+  int schedule;         /* RT_LR_*: the learning rate of update t (0-based):
+                         *   constant     lr
+                         *   cosine       min_lr + (lr - min_lr)(1 + cos(pi min(t, T)/T))/2,
+                         *                T = decay_steps (0: steps)
+                         *   step         lr gamma^floor(t / decay_steps)
+                         *   exponential  lr gamma^t                              */
+  long decay_steps;
+  double gamma, min_lr;
   long batch;           /* rows per step, 0: full batch */
   int sampler;          /* RT_SAMPLE_EPOCH or RT_SAMPLE_RANDOM */
   long test_batch;      /* test rows per evaluation, 0: all */
@@ -105,6 +115,10 @@ typedef struct rt_train_result {
   double seconds;       /* total wall time of training, resumed runs included */
   long checkpoint_step; /* step of the last checkpoint written or read, -1: none */
 } rt_train_result;
+
+/* The learning rate of update t (0-based) under o's schedule; the same bits
+   on every platform (powers by repeated squaring, hnnc's own cosine). */
+double rt_train_lr(const rt_train_options *o, long t);
 
 /* lr 1e-3, no weight decay, full batch, RT_SAMPLE_EPOCH, test loss every
    step on the whole test set, seed 0, no files, checkpoints every 500. */

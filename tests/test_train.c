@@ -809,8 +809,32 @@ static void test_cli_simulate(void **state) {
   }
 }
 
+/* Learning-rate schedules: their defining values. */
+static void test_lr_schedules(void **state) {
+  rt_train_options o;
+  long t;
+  (void)state;
+  rt_train_defaults(&o);
+  o.lr = 1e-2, o.steps = 100, o.min_lr = 1e-4;
+  o.schedule = RT_LR_CONSTANT;
+  assert_true(rt_train_lr(&o, 57) == 1e-2);
+  o.schedule = RT_LR_COSINE;
+  assert_true(rt_train_lr(&o, 0) == 1e-2);
+  assert_true(rt_train_lr(&o, 100) == 1e-4);
+  assert_true(rt_train_lr(&o, 500) == 1e-4); /* stays at the floor */
+  assert_true(fabs(rt_train_lr(&o, 50) - (1e-2 + 1e-4) / 2) < 1e-17);
+  for (t = 1; t <= 100; t++) assert_true(rt_train_lr(&o, t) < rt_train_lr(&o, t - 1)); /* decreasing */
+  o.schedule = RT_LR_STEP, o.decay_steps = 30, o.gamma = 0.5;
+  assert_true(rt_train_lr(&o, 29) == 1e-2);
+  assert_true(rt_train_lr(&o, 30) == 0.5e-2);
+  assert_true(rt_train_lr(&o, 95) == 1e-2 * 0.125);
+  o.schedule = RT_LR_EXPONENTIAL, o.gamma = 0.999;
+  assert_true(fabs(rt_train_lr(&o, 1000) / (1e-2 * pow(0.999, 1000)) - 1) < 1e-13);
+}
+
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_lr_schedules),
       cmocka_unit_test(test_adam_two_steps),
       cmocka_unit_test(test_energy_grouping),
       cmocka_unit_test(test_energy_metric),
