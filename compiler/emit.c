@@ -134,12 +134,27 @@ static void operand(E *e, int x, int j, int flat, char *out) {
     sprintf(out, S == 1 ? "%c[0]" : "%c[i]", 'a' + j);
 }
 
+/* The C expression of elementwise node x with operand expressions a, b. */
+static void ew_expr(E *e, int x, const char *a, const char *b, char *body) {
+  Graph *g = e->g;
+  const char *f = e->suf;
+  switch (N(x)->op) {
+  case OP_NEG: sprintf(body, "-%s", a); break;
+  case OP_SQUARE: sprintf(body, "%s * %s", a, a); break;
+  case OP_POWI: sprintf(body, "hn_powi%s(%s, %d)", f, a, N(x)->a[0]); break;
+  case OP_ADD: sprintf(body, "%s + %s", a, b); break;
+  case OP_SUB: sprintf(body, "%s - %s", a, b); break;
+  case OP_MUL: sprintf(body, "%s * %s", a, b); break;
+  case OP_DIV: sprintf(body, "%s / %s", a, b); break;
+  default: sprintf(body, "hn_%s%s(%s)", ir_opname[N(x)->op], f, a);
+  }
+}
+
 static void emit_elementwise(E *e, int x) {
   Graph *g = e->g;
   long S = size_of(g, x);
-  int j, flat = 1, op = N(x)->op;
+  int j, flat = 1;
   char a[96], b[96], body[512];
-  const char *T = e->T, *f = e->suf;
   /* flat over all elements unless a shared tensor meets per-sample ones */
   for (j = 0; j < N(x)->nin; j++) {
     int o = IR_IN(g, x)[j];
@@ -149,17 +164,7 @@ static void emit_elementwise(E *e, int x) {
   if (!N(x)->batched) flat = 1;
   operand(e, x, 0, flat, a);
   if (N(x)->nin > 1) operand(e, x, 1, flat, b);
-  (void)T;
-  switch (op) {
-  case OP_NEG: sprintf(body, "-%s", a); break;
-  case OP_SQUARE: sprintf(body, "%s * %s", a, a); break;
-  case OP_POWI: sprintf(body, "hn_powi%s(%s, %d)", f, a, N(x)->a[0]); break;
-  case OP_ADD: sprintf(body, "%s + %s", a, b); break;
-  case OP_SUB: sprintf(body, "%s - %s", a, b); break;
-  case OP_MUL: sprintf(body, "%s * %s", a, b); break;
-  case OP_DIV: sprintf(body, "%s / %s", a, b); break;
-  default: sprintf(body, "hn_%s%s(%s)", ir_opname[op], f, a);
-  }
+  ew_expr(e, x, a, b, body);
   if (!N(x)->batched) PUT("    for (int i = 0; i < %ld; i++) y[i] = %s;\n", S, body);
   else if (flat && S == 1) PUT("    for (long i = 0; i < nc; i++) y[i] = %s;\n", body);
   else if (flat) PUT("    for (long i = 0; i < (long)nc * %ld; i++) y[i] = %s;\n", S, body);
@@ -239,20 +244,10 @@ static void emit_fused(E *e, const int *grp, int n, const int *uses) {
   else PUT("    for (long s = 0; s < nc; s++)\n    for (long i = 0; i < %ld; i++) {\n      const long k = s * %ld + i;\n", S, S);
   for (k = 0; k < n; k++) {
     int x = grp[k], op = N(x)->op, inner = 0;
-    const char *f = e->suf;
     char body[400];
     fused_operand(e, grp, n, x, 0, a);
     if (N(x)->nin > 1) fused_operand(e, grp, n, x, 1, b);
-    switch (op) {
-    case OP_NEG: sprintf(body, "-%s", a); break;
-    case OP_SQUARE: sprintf(body, "%s * %s", a, a); break;
-    case OP_POWI: sprintf(body, "hn_powi%s(%s, %d)", f, a, N(x)->a[0]); break;
-    case OP_ADD: sprintf(body, "%s + %s", a, b); break;
-    case OP_SUB: sprintf(body, "%s - %s", a, b); break;
-    case OP_MUL: sprintf(body, "%s * %s", a, b); break;
-    case OP_DIV: sprintf(body, "%s / %s", a, b); break;
-    default: sprintf(body, "hn_%s%s(%s)", ir_opname[op], f, a);
-    }
+    ew_expr(e, x, a, b, body);
     PUT("      const %s t%d = %s; /* %s", e->T, x, body, ir_opname[op]);
     if (N(x)->loc >= 0) {
       const char *l = g->loc[N(x)->loc], *nl = strchr(l, '\n');

@@ -5,6 +5,7 @@
  * bounds checks, so a truncated file is reported as such and never read
  * past its end.
  */
+#include "error.h"
 #include "checkpoint.h"
 
 #include <errno.h>
@@ -15,19 +16,6 @@
 #include <unistd.h>
 
 #define MAGIC "HNNCCKPT"
-
-static int fail(char *err, size_t nerr, const char *path, const char *fmt, ...) {
-  if (err && nerr > 0) {
-    va_list ap;
-    int n = snprintf(err, nerr, "%s: error: ", path);
-    if (n >= 0 && (size_t)n < nerr) {
-      va_start(ap, fmt);
-      vsnprintf(err + n, nerr - n, fmt, ap);
-      va_end(ap);
-    }
-  }
-  return 1;
-}
 
 uint64_t rt_fnv1a(uint64_t h, const void *data, size_t n) {
   const unsigned char *p = data;
@@ -77,7 +65,7 @@ int rt_checkpoint_write(const char *path, const rt_checkpoint *c, char *err, siz
   FILE *f;
   int i, ok;
   long k;
-  if (c->elem != 4 && c->elem != 8) return fail(err, nerr, path, "element size %d (must be 4 or 8)", c->elem);
+  if (c->elem != 4 && c->elem != 8) return rt_fail(err, nerr, path, "element size %d (must be 4 or 8)", c->elem);
   for (i = 0; i < 8; i++) put(&b, (unsigned char)MAGIC[i], 1);
   put_u32(&b, RT_CHECKPOINT_VERSION);
   put_u32(&b, (uint32_t)c->elem);
@@ -111,12 +99,12 @@ int rt_checkpoint_write(const char *path, const rt_checkpoint *c, char *err, siz
   if (!b.oom) put_u64(&b, rt_fnv1a(RT_FNV_INIT, b.p, b.n));
   if (b.oom) {
     free(b.p);
-    return fail(err, nerr, path, "out of memory");
+    return rt_fail(err, nerr, path, "out of memory");
   }
   snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
   if (!(f = fopen(tmp, "wb"))) {
     free(b.p);
-    return fail(err, nerr, path, "cannot write: %s", strerror(errno));
+    return rt_fail(err, nerr, path, "cannot write: %s", strerror(errno));
   }
   ok = fwrite(b.p, 1, b.n, f) == b.n;
   ok = !fflush(f) && ok;
@@ -126,12 +114,12 @@ int rt_checkpoint_write(const char *path, const rt_checkpoint *c, char *err, siz
   if (!ok) {
     int e = errno;
     remove(tmp);
-    return fail(err, nerr, path, "cannot write: %s", strerror(e));
+    return rt_fail(err, nerr, path, "cannot write: %s", strerror(e));
   }
   if (rename(tmp, path)) {
     int e = errno;
     remove(tmp);
-    return fail(err, nerr, path, "cannot rename %s: %s", tmp, strerror(e));
+    return rt_fail(err, nerr, path, "cannot rename %s: %s", tmp, strerror(e));
   }
   return 0;
 }
@@ -199,34 +187,34 @@ int rt_checkpoint_read(const char *path, rt_checkpoint *c, char *err, size_t ner
   rd r;
   int i, k;
   memset(c, 0, sizeof *c);
-  if (!(f = fopen(path, "rb"))) return fail(err, nerr, path, "cannot open the checkpoint: %s", strerror(errno));
+  if (!(f = fopen(path, "rb"))) return rt_fail(err, nerr, path, "cannot open the checkpoint: %s", strerror(errno));
   for (;;) {
     if (size == cap) {
       unsigned char *p = realloc(data, cap = cap ? 2 * cap : 1 << 16);
-      if (!p) { free(data), fclose(f); return fail(err, nerr, path, "out of memory"); }
+      if (!p) { free(data), fclose(f); return rt_fail(err, nerr, path, "out of memory"); }
       data = p;
     }
     got = fread(data + size, 1, cap - size, f);
     size += got;
     if (!got) break;
   }
-  if (ferror(f)) { free(data), fclose(f); return fail(err, nerr, path, "cannot read: %s", strerror(errno)); }
+  if (ferror(f)) { free(data), fclose(f); return rt_fail(err, nerr, path, "cannot read: %s", strerror(errno)); }
   fclose(f);
   r.p = data, r.n = size, r.at = 0, r.short_ = 0;
   if (size < 8 || memcmp(data, MAGIC, 8)) {
     free(data);
-    return fail(err, nerr, path, "not an hnnc checkpoint (no \"%s\" magic)", MAGIC);
+    return rt_fail(err, nerr, path, "not an hnnc checkpoint (no \"%s\" magic)", MAGIC);
   }
   r.at = 8;
   c->version = (int)get(&r, 4);
   if (!r.short_ && c->version != RT_CHECKPOINT_VERSION) {
     free(data);
-    return fail(err, nerr, path, "checkpoint version %d; this hnnc reads version %d", c->version, RT_CHECKPOINT_VERSION);
+    return rt_fail(err, nerr, path, "checkpoint version %d; this hnnc reads version %d", c->version, RT_CHECKPOINT_VERSION);
   }
   c->elem = (int)get(&r, 4);
   if (!r.short_ && c->elem != 4 && c->elem != 8) {
     free(data);
-    return fail(err, nerr, path, "bad element size %d in the checkpoint header (corrupted)", c->elem);
+    return rt_fail(err, nerr, path, "bad element size %d in the checkpoint header (corrupted)", c->elem);
   }
   c->hash = get(&r, 8);
   c->nparams = (long)get(&r, 8);
@@ -269,15 +257,15 @@ int rt_checkpoint_read(const char *path, rt_checkpoint *c, char *err, size_t ner
   if (r.short_ || r.at + 8 > size) {
     free(data);
     rt_checkpoint_free(c);
-    return fail(err, nerr, path, "truncated checkpoint (%zu bytes)", size);
+    return rt_fail(err, nerr, path, "truncated checkpoint (%zu bytes)", size);
   }
   {
     uint64_t want = rt_fnv1a(RT_FNV_INIT, data, r.at), have = get(&r, 8);
     if (want != have || r.at != size) {
       free(data);
       rt_checkpoint_free(c);
-      if (want != have) return fail(err, nerr, path, "checksum mismatch: the checkpoint is corrupted");
-      return fail(err, nerr, path, "%zu bytes of trailing data after the checkpoint (corrupted)", size - r.at);
+      if (want != have) return rt_fail(err, nerr, path, "checksum mismatch: the checkpoint is corrupted");
+      return rt_fail(err, nerr, path, "%zu bytes of trailing data after the checkpoint (corrupted)", size - r.at);
     }
   }
   free(data);
@@ -285,5 +273,5 @@ int rt_checkpoint_read(const char *path, rt_checkpoint *c, char *err, size_t ner
 oom:
   free(data);
   rt_checkpoint_free(c);
-  return fail(err, nerr, path, "out of memory");
+  return rt_fail(err, nerr, path, "out of memory");
 }

@@ -16,6 +16,7 @@
  *  - a spring/pendulum direction draw of exactly (0, 0) (probability
  *    2^-106) is redrawn instead of giving NaN.
  */
+#include "error.h"
 #include "data.h"
 
 #include <errno.h>
@@ -55,20 +56,6 @@ static const rt_task tasks[] = {
 	  .energy_nrollout = 15, .energy_t0 = 0.0, .energy_t1 = 25.0,
 	  .energy_npoints = 500, .energy_rtol = 1e-9, .energy_atol = 1e-6 },
 };
-
-static int fail(char *err, size_t nerr, const char *who, const char *fmt, ...)
-{
-	if (err && nerr > 0) {
-		va_list ap;
-		int n = snprintf(err, nerr, "%s: error: ", who);
-		if (n >= 0 && (size_t)n < nerr) {
-			va_start(ap, fmt);
-			vsnprintf(err + n, nerr - n, fmt, ap);
-			va_end(ap);
-		}
-	}
-	return 1;
-}
 
 const rt_task *rt_task_find(const char *name)
 {
@@ -258,13 +245,13 @@ int rt_dataset_make(const rt_task *t, const rt_system *field, uint64_t seed,
 	memset(out, 0, sizeof *out);
 	memset(&d, 0, sizeof d);
 	if (field->dim != t->dim)
-		return fail(err, nerr, t->name, "the field has dimension %d, the "
+		return rt_fail(err, nerr, t->name, "the field has dimension %d, the "
 		            "task needs %d", field->dim, t->dim);
 	if (t->dim < 1 || t->npad < 0 || t->dim + t->npad > RT_MAXDIM ||
 	    t->ntraj < 1 || t->npoints < 1 ||
 	    !(t->split >= 0.0 && t->split <= 1.0) ||
 	    !(t->noise >= 0.0))
-		return fail(err, nerr, t->name, "invalid task parameters");
+		return rt_fail(err, nerr, t->name, "invalid task parameters");
 
 	int dim = t->dim, np = t->npoints;
 	long rows = (long)t->ntraj * np;
@@ -275,11 +262,11 @@ int rt_dataset_make(const rt_task *t, const rt_system *field, uint64_t seed,
 	t_eval = malloc((size_t)np * sizeof *t_eval);
 	x0 = malloc((size_t)t->ntraj * dim * sizeof *x0);
 	if (!x || !dx || !t_eval || !x0) {
-		fail(err, nerr, t->name, "out of memory for %ld rows", rows);
+		rt_fail(err, nerr, t->name, "out of memory for %ld rows", rows);
 		goto done;
 	}
 	if (rt_task_initial_states(t, seed, x0)) {
-		fail(err, nerr, t->name, "no initial-state sampler for kind %d "
+		rt_fail(err, nerr, t->name, "no initial-state sampler for kind %d "
 		     "with dimension %d", t->kind, dim);
 		goto done;
 	}
@@ -291,13 +278,13 @@ int rt_dataset_make(const rt_task *t, const rt_system *field, uint64_t seed,
 		int e = rt_task_rk45(t, field, t->t0, t->t1, x0 + (size_t)j * dim,
 		                     np, t_eval, t->rtol, t->atol, xj);
 		if (e) {
-			fail(err, nerr, t->name, "trajectory %d of %d: rk45: %s", j,
+			rt_fail(err, nerr, t->name, "trajectory %d of %d: rk45: %s", j,
 			     t->ntraj, e < 0 ? "out of memory" : rt_strerror(e));
 			goto done;
 		}
 		if (field->field(field->ctx, np, xj, dxj) != 0 ||
 		    !all_finite(dxj, (size_t)np * dim)) {
-			fail(err, nerr, t->name, "trajectory %d of %d: the field "
+			rt_fail(err, nerr, t->name, "trajectory %d of %d: the field "
 			     "failed or is not finite at a sampled state", j, t->ntraj);
 			goto done;
 		}
@@ -320,7 +307,7 @@ int rt_dataset_make(const rt_task *t, const rt_system *field, uint64_t seed,
 	d.x_test = malloc((size_t)ntest * row + 1);
 	d.dx_test = malloc((size_t)ntest * row + 1);
 	if (!d.x_train || !d.dx_train || !d.x_test || !d.dx_test) {
-		fail(err, nerr, t->name, "out of memory for %ld rows", rows);
+		rt_fail(err, nerr, t->name, "out of memory for %ld rows", rows);
 		rt_dataset_free(&d);
 		goto done;
 	}
@@ -360,13 +347,13 @@ int rt_dataset_save(const rt_dataset *d, const char *dir, char *err,
 	long rows[4] = { d->ntrain, d->ntrain, d->ntest, d->ntest };
 
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-		return fail(err, nerr, dir, "cannot create the folder: %s",
+		return rt_fail(err, nerr, dir, "cannot create the folder: %s",
 		            strerror(errno));
 	for (int i = 0; i < 4; i++) {
 		rt_npy a = { RT_NPY_F8, 2, { rows[i], d->dim }, 0, arrays[i] };
 		char *path = join(dir, file_names[i]);
 		if (!path)
-			return fail(err, nerr, dir, "out of memory");
+			return rt_fail(err, nerr, dir, "out of memory");
 		int e = rt_npy_write(path, &a, 0, err, nerr);
 		free(path);
 		if (e)
@@ -387,23 +374,23 @@ int rt_dataset_load(const char *dir, rt_dataset *out, char *err, size_t nerr)
 		free(path);
 		path = join(dir, file_names[i]);
 		if (!path) {
-			fail(err, nerr, dir, "out of memory");
+			rt_fail(err, nerr, dir, "out of memory");
 			goto done;
 		}
 		if (rt_npy_read(path, RT_NPY_FINITE | RT_NPY_AS_F8, &a[i], err, nerr))
 			goto done;
 		if (a[i].rank != 2 || a[i].shape[1] < 1 || a[i].shape[1] > INT_MAX) {
-			fail(err, nerr, path, "expected a (rows, dim) array with dim "
+			rt_fail(err, nerr, path, "expected a (rows, dim) array with dim "
 			     ">= 1, found rank %d", a[i].rank);
 			goto done;
 		}
 		if (a[i].shape[1] != a[0].shape[1]) {
-			fail(err, nerr, path, "dim %ld differs from %s's %ld",
+			rt_fail(err, nerr, path, "dim %ld differs from %s's %ld",
 			     a[i].shape[1], file_names[0], a[0].shape[1]);
 			goto done;
 		}
 		if ((i == 1 || i == 3) && a[i].shape[0] != a[i - 1].shape[0]) {
-			fail(err, nerr, path, "%ld rows, but %s has %ld", a[i].shape[0],
+			rt_fail(err, nerr, path, "%ld rows, but %s has %ld", a[i].shape[0],
 			     file_names[i - 1], a[i - 1].shape[0]);
 			goto done;
 		}

@@ -1,4 +1,5 @@
 /* Losses with standard errors and the energy metric (evaluate.h) */
+#include "error.h"
 #include "evaluate.h"
 
 #include <math.h>
@@ -6,18 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void say(char *err, size_t nerr, const char *who, const char *fmt, ...) {
-  if (err && nerr > 0) {
-    va_list ap;
-    int n = snprintf(err, nerr, "%s: error: ", who);
-    if (n >= 0 && (size_t)n < nerr) {
-      va_start(ap, fmt);
-      vsnprintf(err + n, nerr - n, fmt, ap);
-      va_end(ap);
-    }
-  }
-}
 
 void rt_loss_stats(const double *v, long n, long rows, double *mean, double *se) {
   double s = 0, ss = 0, m;
@@ -96,12 +85,12 @@ int rt_energy_metric(const rt_task *t, int protocol, const rt_system *truth, con
   *mean = *se = NAN;
   if (!tt || !xt || !et) {
     free(tt), free(xt), free(et);
-    say(err, nerr, t->name, "out of memory");
+    (void)rt_fail(err, nerr, t->name, "out of memory");
     return -1;
   }
   if (truth->dim != dim || learned->dim != dim || n < 1 || t->energy_nrollout < 1) {
     free(tt), free(xt), free(et);
-    say(err, nerr, t->name, "the fields have dimensions %d and %d, the task %d", truth->dim, learned->dim, dim);
+    (void)rt_fail(err, nerr, t->name, "the fields have dimensions %d and %d, the task %d", truth->dim, learned->dim, dim);
     return -1;
   }
   if (protocol == RT_PROTOCOL_PUBLISHED && (t->kind == RT_TASK_SPRING || t->kind == RT_TASK_PENDULUM)) E = &sq;
@@ -116,14 +105,14 @@ int rt_energy_metric(const rt_task *t, int protocol, const rt_system *truth, con
     if (traj_learned) memcpy(traj_learned + (size_t)k * n * dim, xl, (size_t)n * dim * sizeof *xl);
     if (e1 || e2) {
       if (!failed)
-        say(err, nerr, t->name, "energy rollout %d: the %s rollout failed: %s", k, e1 ? "true" : "learned",
+        (void)rt_fail(err, nerr, t->name, "energy rollout %d: the %s rollout failed: %s", k, e1 ? "true" : "learned",
             (e1 ? e1 : e2) < 0 ? "out of memory" : rt_strerror(e1 ? e1 : e2));
       failed++;
       mse[k] = NAN;
       continue;
     }
     if (E->fn(E->ctx, n, xt, et) || E->fn(E->ctx, n, xl, el)) {
-      if (!failed) say(err, nerr, t->name, "energy rollout %d: the energy could not be evaluated", k);
+      if (!failed) (void)rt_fail(err, nerr, t->name, "energy rollout %d: the energy could not be evaluated", k);
       failed++;
       mse[k] = NAN;
       continue;

@@ -13,6 +13,7 @@
  * Values are encoded and decoded byte by byte, so the files are
  * little-endian whatever the host.
  */
+#include "error.h"
 #include "npy.h"
 
 #include <ctype.h>
@@ -32,20 +33,6 @@
 #define ARRAY_ALIGN 64          /* numpy's data alignment */
 #define GROWTH_AXIS_MAX_DIGITS 21
 #define MAX_HEADER 10000        /* np.load's default max_header_size */
-
-static int fail(char *err, size_t nerr, const char *path, const char *fmt, ...)
-{
-	if (err && nerr > 0) {
-		va_list ap;
-		int n = snprintf(err, nerr, "%s: error: ", path);
-		if (n >= 0 && (size_t)n < nerr) {
-			va_start(ap, fmt);
-			vsnprintf(err + n, nerr - n, fmt, ap);
-			va_end(ap);
-		}
-	}
-	return 1;
-}
 
 /* ---- little-endian encoding ---- */
 
@@ -98,12 +85,12 @@ static int atomic_open(atomic_file *a, const char *path, char *err, size_t nerr)
 	a->f = NULL;
 	a->tmp = malloc(n);
 	if (!a->tmp)
-		return fail(err, nerr, path, "out of memory");
+		return rt_fail(err, nerr, path, "out of memory");
 	snprintf(a->tmp, n, "%s.tmp.%ld", path, (long)getpid());
 	a->f = fopen(a->tmp, "wb");
 	if (!a->f) {
 		int e = errno;
-		fail(err, nerr, path, "cannot create %s: %s", a->tmp, strerror(e));
+		rt_fail(err, nerr, path, "cannot create %s: %s", a->tmp, strerror(e));
 		free(a->tmp);
 		a->tmp = NULL;
 		return 1;
@@ -137,13 +124,13 @@ static int atomic_commit(atomic_file *a, const char *path, int flags,
 	}
 	a->f = NULL;
 	if (bad) {
-		fail(err, nerr, path, "cannot write %s: %s", a->tmp, strerror(e));
+		rt_fail(err, nerr, path, "cannot write %s: %s", a->tmp, strerror(e));
 		atomic_abort(a);
 		return 1;
 	}
 	if (rename(a->tmp, path) != 0) {
 		e = errno;
-		fail(err, nerr, path, "cannot rename %s to it: %s", a->tmp,
+		rt_fail(err, nerr, path, "cannot rename %s to it: %s", a->tmp,
 		     strerror(e));
 		atomic_abort(a);
 		return 1;
@@ -213,20 +200,20 @@ int rt_npy_write(const char *path, const rt_npy *a, int flags, char *err,
 	atomic_file af;
 
 	if (a->dtype != RT_NPY_F8 && a->dtype != RT_NPY_F4)
-		return fail(err, nerr, path, "dtype %d is neither RT_NPY_F8 nor "
+		return rt_fail(err, nerr, path, "dtype %d is neither RT_NPY_F8 nor "
 		            "RT_NPY_F4", a->dtype);
 	if (a->rank < 0 || a->rank > RT_NPY_MAXRANK)
-		return fail(err, nerr, path, "rank %d is outside 0..%d", a->rank,
+		return rt_fail(err, nerr, path, "rank %d is outside 0..%d", a->rank,
 		            RT_NPY_MAXRANK);
 	long count = shape_count(a->rank, a->shape, a->dtype);
 	if (count < 0)
-		return fail(err, nerr, path, "invalid shape (negative or too large)");
+		return rt_fail(err, nerr, path, "invalid shape (negative or too large)");
 	if (count > 0 && !a->data)
-		return fail(err, nerr, path, "no data for %ld elements", count);
+		return rt_fail(err, nerr, path, "no data for %ld elements", count);
 	size_t hlen = make_header(header, sizeof header, a->dtype, a->rank,
 	                          a->shape);
 	if (hlen == 0)
-		return fail(err, nerr, path, "header too long");
+		return rt_fail(err, nerr, path, "header too long");
 
 	if (atomic_open(&af, path, err, nerr))
 		return 1;
@@ -349,66 +336,66 @@ static int parse_header(const char *path, const char *h, size_t hlen,
 	int seen_descr = 0, seen_order = 0, seen_shape = 0;
 
 	if (!accept(&c, '{'))
-		return fail(err, nerr, path, "header is not a Python dict: %.60s", h);
+		return rt_fail(err, nerr, path, "header is not a Python dict: %.60s", h);
 	while (!accept(&c, '}')) {
 		if (parse_string(&c, key, sizeof key) || !accept(&c, ':'))
-			return fail(err, nerr, path, "malformed header near '%.30s'",
+			return rt_fail(err, nerr, path, "malformed header near '%.30s'",
 			            c.s);
 		if (strcmp(key, "descr") == 0 && !seen_descr) {
 			seen_descr = 1;
 			skip_space(&c);
 			if (c.s < c.end && (*c.s == '[' || *c.s == '{'))
-				return fail(err, nerr, path, "structured dtype is not "
+				return rt_fail(err, nerr, path, "structured dtype is not "
 				            "supported (only '<f8' and '<f4')");
 			if (parse_string(&c, descr, sizeof descr))
-				return fail(err, nerr, path, "malformed 'descr' in header");
+				return rt_fail(err, nerr, path, "malformed 'descr' in header");
 			if (strcmp(descr, "<f8") == 0)
 				a->dtype = RT_NPY_F8;
 			else if (strcmp(descr, "<f4") == 0)
 				a->dtype = RT_NPY_F4;
 			else if (descr[0] == '>' && (strcmp(descr + 1, "f8") == 0 ||
 			                             strcmp(descr + 1, "f4") == 0))
-				return fail(err, nerr, path, "big-endian dtype '%s' is not "
+				return rt_fail(err, nerr, path, "big-endian dtype '%s' is not "
 				            "supported (only '<f8' and '<f4'; convert with "
 				            "a.astype('<f8'))", descr);
 			else
-				return fail(err, nerr, path, "unsupported dtype '%s' (only "
+				return rt_fail(err, nerr, path, "unsupported dtype '%s' (only "
 				            "'<f8' and '<f4')", descr);
 		} else if (strcmp(key, "fortran_order") == 0 && !seen_order) {
 			seen_order = 1;
 			if (parse_word(&c, "True"))
-				return fail(err, nerr, path, "fortran_order is True; only C "
+				return rt_fail(err, nerr, path, "fortran_order is True; only C "
 				            "order is supported (save np.ascontiguousarray(a))");
 			if (!parse_word(&c, "False"))
-				return fail(err, nerr, path, "fortran_order is not a bool");
+				return rt_fail(err, nerr, path, "fortran_order is not a bool");
 		} else if (strcmp(key, "shape") == 0 && !seen_shape) {
 			seen_shape = 1;
 			int r = parse_shape(&c, &a->rank, a->shape);
 			if (r == 2)
-				return fail(err, nerr, path, "rank above %d is not supported",
+				return rt_fail(err, nerr, path, "rank above %d is not supported",
 				            RT_NPY_MAXRANK);
 			if (r)
-				return fail(err, nerr, path, "'shape' is not a tuple of "
+				return rt_fail(err, nerr, path, "'shape' is not a tuple of "
 				            "nonnegative ints");
 		} else {
 			int known = !strcmp(key, "descr") || !strcmp(key, "shape") ||
 			            !strcmp(key, "fortran_order");
-			return fail(err, nerr, path, "%s key '%s' in header (expected "
+			return rt_fail(err, nerr, path, "%s key '%s' in header (expected "
 			            "descr, fortran_order, shape)", known ? "repeated" :
 			            "unexpected", key);
 		}
 		if (!accept(&c, ',')) {
 			if (accept(&c, '}'))
 				break;
-			return fail(err, nerr, path, "malformed header near '%.30s'",
+			return rt_fail(err, nerr, path, "malformed header near '%.30s'",
 			            c.s);
 		}
 	}
 	skip_space(&c);
 	if (c.s != c.end)
-		return fail(err, nerr, path, "junk after the header dict");
+		return rt_fail(err, nerr, path, "junk after the header dict");
 	if (!seen_descr || !seen_order || !seen_shape)
-		return fail(err, nerr, path, "header lacks '%s'", !seen_descr ?
+		return rt_fail(err, nerr, path, "header lacks '%s'", !seen_descr ?
 		            "descr" : !seen_order ? "fortran_order" : "shape");
 	return 0;
 }
@@ -440,14 +427,14 @@ int rt_npy_read(const char *path, int flags, rt_npy *out, char *err,
 	memset(&a, 0, sizeof a);
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return fail(err, nerr, path, "cannot open: %s", strerror(errno));
+		return rt_fail(err, nerr, path, "cannot open: %s", strerror(errno));
 	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-		fail(err, nerr, path, "not a regular file");
+		rt_fail(err, nerr, path, "not a regular file");
 		goto done;
 	}
 	long long fsize = (long long)st.st_size;
 	if (fread(pre, 1, 10, f) != 10 || memcmp(pre, MAGIC, MAGIC_LEN) != 0) {
-		fail(err, nerr, path, "not a .npy file (no \\x93NUMPY magic)");
+		rt_fail(err, nerr, path, "not a .npy file (no \\x93NUMPY magic)");
 		goto done;
 	}
 	int major = pre[6], minor = pre[7];
@@ -457,7 +444,7 @@ int rt_npy_read(const char *path, int flags, rt_npy *out, char *err,
 		start = 10;
 	} else if ((major == 2 || major == 3) && minor == 0) {
 		if (fread(pre + 10, 1, 2, f) != 2) {
-			fail(err, nerr, path, "truncated: file has %lld bytes, shorter "
+			rt_fail(err, nerr, path, "truncated: file has %lld bytes, shorter "
 			     "than the 12-byte preamble", fsize);
 			goto done;
 		}
@@ -465,40 +452,40 @@ int rt_npy_read(const char *path, int flags, rt_npy *out, char *err,
 		       (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
 		start = 12;
 	} else {
-		fail(err, nerr, path, "unsupported format version %d.%d (1.0, 2.0, "
+		rt_fail(err, nerr, path, "unsupported format version %d.%d (1.0, 2.0, "
 		     "3.0 are read)", major, minor);
 		goto done;
 	}
 	if (hlen > MAX_HEADER) {
-		fail(err, nerr, path, "header length %zu exceeds %d bytes", hlen,
+		rt_fail(err, nerr, path, "header length %zu exceeds %d bytes", hlen,
 		     MAX_HEADER);
 		goto done;
 	}
 	if ((long long)(start + hlen) > fsize) {
-		fail(err, nerr, path, "truncated: file has %lld bytes, the header "
+		rt_fail(err, nerr, path, "truncated: file has %lld bytes, the header "
 		     "needs %zu", fsize, start + hlen);
 		goto done;
 	}
 	header = malloc(hlen + 1);
 	if (!header || fread(header, 1, hlen, f) != hlen) {
-		fail(err, nerr, path, header ? "read error" : "out of memory");
+		rt_fail(err, nerr, path, header ? "read error" : "out of memory");
 		goto done;
 	}
 	header[hlen] = 0;
 	if (memchr(header, 0, hlen)) {
-		fail(err, nerr, path, "NUL byte in the header");
+		rt_fail(err, nerr, path, "NUL byte in the header");
 		goto done;
 	}
 	if (parse_header(path, header, hlen, &a, err, nerr))
 		goto done;
 	a.count = shape_count(a.rank, a.shape, a.dtype);
 	if (a.count < 0) {
-		fail(err, nerr, path, "shape too large");
+		rt_fail(err, nerr, path, "shape too large");
 		goto done;
 	}
 	long long want = (long long)(start + hlen) + (long long)a.count * a.dtype;
 	if (fsize != want) {
-		fail(err, nerr, path, "%s: file has %lld bytes, expected %lld "
+		rt_fail(err, nerr, path, "%s: file has %lld bytes, expected %lld "
 		     "(%zu header + %ld elements x %d bytes)",
 		     fsize < want ? "truncated" : "trailing data", fsize, want,
 		     start + hlen, a.count, a.dtype);
@@ -509,11 +496,11 @@ int rt_npy_read(const char *path, int flags, rt_npy *out, char *err,
 	raw = malloc(nbytes ? nbytes : 1);
 	a.data = malloc((size_t)a.count * (as_f8 ? 8 : (size_t)a.dtype) + 1);
 	if (!raw || !a.data) {
-		fail(err, nerr, path, "out of memory for %ld elements", a.count);
+		rt_fail(err, nerr, path, "out of memory for %ld elements", a.count);
 		goto done;
 	}
 	if (fread(raw, 1, nbytes, f) != nbytes) {
-		fail(err, nerr, path, "read error: %s", strerror(errno));
+		rt_fail(err, nerr, path, "read error: %s", strerror(errno));
 		goto done;
 	}
 	for (long i = 0; i < a.count; i++) {
@@ -532,7 +519,7 @@ int rt_npy_read(const char *path, int flags, rt_npy *out, char *err,
 		if ((flags & RT_NPY_FINITE) && !isfinite(v)) {
 			char idx[96];
 			format_index(idx, sizeof idx, &a, i);
-			fail(err, nerr, path, "non-finite value %s at index %s (flat "
+			rt_fail(err, nerr, path, "non-finite value %s at index %s (flat "
 			     "index %ld)", isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf",
 			     idx, i);
 			goto done;
@@ -564,7 +551,7 @@ int rt_csv_write(const char *path, const char *header, long rows, long cols,
 {
 	atomic_file af;
 	if (rows < 0 || cols < 0 || (rows > 0 && cols > 0 && !data))
-		return fail(err, nerr, path, "invalid table (%ld x %ld)", rows, cols);
+		return rt_fail(err, nerr, path, "invalid table (%ld x %ld)", rows, cols);
 	if (atomic_open(&af, path, err, nerr))
 		return 1;
 	if (header)

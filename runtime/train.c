@@ -7,6 +7,7 @@
  * permutations and the epoch cursor. Everything else (batch buffers, the
  * gradient, the float copies of the data) is rebuilt from it.
  */
+#include "error.h"
 #include "train.h"
 
 #include <errno.h>
@@ -21,19 +22,6 @@
 #include "adam.h"
 #include "checkpoint.h"
 #include "rng.h"
-
-static int fail(char *err, size_t nerr, const char *who, const char *fmt, ...) {
-  if (err && nerr > 0) {
-    va_list ap;
-    int n = snprintf(err, nerr, "%s: error: ", who);
-    if (n >= 0 && (size_t)n < nerr) {
-      va_start(ap, fmt);
-      vsnprintf(err + n, nerr - n, fmt, ap);
-      va_end(ap);
-    }
-  }
-  return RT_TRAIN_ERROR;
-}
 
 static double hn_cos_(double x);
 
@@ -113,7 +101,7 @@ int rt_write_metrics(const char *path, const double *hist, long nhist, char *err
   long i;
   int ok;
   snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-  if (!(f = fopen(tmp, "w"))) return fail(err, nerr, path, "cannot write: %s", strerror(errno));
+  if (!(f = fopen(tmp, "w"))) return rt_fail(err, nerr, path, "cannot write: %s", strerror(errno));
   ok = fputs("step,train_loss,test_loss,seconds\n", f) >= 0;
   for (i = 0; ok && i < nhist; i++) {
     const double *h = hist + 4 * i;
@@ -126,12 +114,12 @@ int rt_write_metrics(const char *path, const double *hist, long nhist, char *err
   if (!ok) {
     int e = errno;
     remove(tmp);
-    return fail(err, nerr, path, "cannot write: %s", strerror(e));
+    return rt_fail(err, nerr, path, "cannot write: %s", strerror(e));
   }
   if (rename(tmp, path)) {
     int e = errno;
     remove(tmp);
-    return fail(err, nerr, path, "cannot rename %s: %s", tmp, strerror(e));
+    return rt_fail(err, nerr, path, "cannot rename %s: %s", tmp, strerror(e));
   }
   return 0;
 }
@@ -207,29 +195,29 @@ static int restore(state *s, void *theta, long *step, double *seconds, char *err
   path_join(path, sizeof path, o->dir, "checkpoint.bin");
   if (rt_checkpoint_read(path, &c, err, nerr)) return RT_TRAIN_ERROR;
   if (c.hash != obj->hash) {
-    fail(err, nerr, path, "the checkpoint belongs to another model (model hash %016llx; this model's is %016llx)",
+    rt_fail(err, nerr, path, "the checkpoint belongs to another model (model hash %016llx; this model's is %016llx)",
          (unsigned long long)c.hash, (unsigned long long)obj->hash);
     goto done;
   }
   if ((size_t)c.elem != s->es) {
-    fail(err, nerr, path, "the checkpoint holds %s parameters, the model is %s", c.elem == 4 ? "float" : "double",
+    rt_fail(err, nerr, path, "the checkpoint holds %s parameters, the model is %s", c.elem == 4 ? "float" : "double",
          s->es == 4 ? "float" : "double");
     goto done;
   }
   if (c.nparams != obj->nparams || c.ntensor != obj->ntensor) {
-    fail(err, nerr, path, "the checkpoint has %ld parameters in %d tensors, the model %ld in %d", c.nparams, c.ntensor,
+    rt_fail(err, nerr, path, "the checkpoint has %ld parameters in %d tensors, the model %ld in %d", c.nparams, c.ntensor,
          obj->nparams, obj->ntensor);
     goto done;
   }
   for (i = 0; i < c.ntensor; i++)
     if (memcmp(c.shape[i], obj->shape[i], sizeof c.shape[i])) {
-      fail(err, nerr, path, "parameter tensor %ld has shape %s in the checkpoint, %s in the model", i + 1,
+      rt_fail(err, nerr, path, "parameter tensor %ld has shape %s in the checkpoint, %s in the model", i + 1,
            shape_text(c.shape[i], b1), shape_text(obj->shape[i], b2));
       goto done;
     }
   if (c.seed != o->seed || c.lr != o->lr || c.weight_decay != o->weight_decay || c.batch != s->batch ||
       c.sampler != o->sampler || c.test_batch != s->test_batch) {
-    fail(err, nerr, path,
+    rt_fail(err, nerr, path,
          "the checkpoint was made with seed %llu, lr %g, weight decay %g, batch %ld, sampler %d, test batch %ld; "
          "this run has seed %llu, lr %g, weight decay %g, batch %ld, sampler %d, test batch %ld",
          (unsigned long long)c.seed, c.lr, c.weight_decay, c.batch, c.sampler, c.test_batch,
@@ -237,19 +225,19 @@ static int restore(state *s, void *theta, long *step, double *seconds, char *err
     goto done;
   }
   if (c.ntrain != s->ntrain || c.ntest != s->ntest) {
-    fail(err, nerr, path, "the checkpoint was trained on %ld/%ld train/test rows, this data set has %ld/%ld", c.ntrain,
+    rt_fail(err, nerr, path, "the checkpoint was trained on %ld/%ld train/test rows, this data set has %ld/%ld", c.ntrain,
          c.ntest, s->ntrain, s->ntest);
     goto done;
   }
   if (c.step < 0 || c.step > o->steps || c.nhist != c.step || c.cursor < 0 || c.cursor > c.ntrain) {
-    if (c.step > o->steps) fail(err, nerr, path, "the checkpoint is at step %ld, beyond the %ld steps asked for", c.step, o->steps);
-    else fail(err, nerr, path, "inconsistent step counters (corrupted)");
+    if (c.step > o->steps) rt_fail(err, nerr, path, "the checkpoint is at step %ld, beyond the %ld steps asked for", c.step, o->steps);
+    else rt_fail(err, nerr, path, "inconsistent step counters (corrupted)");
     goto done;
   }
   for (i = 0; i < c.ntrain; i++)
-    if (c.perm[i] < 0 || c.perm[i] >= c.ntrain) { fail(err, nerr, path, "row index out of range (corrupted)"); goto done; }
+    if (c.perm[i] < 0 || c.perm[i] >= c.ntrain) { rt_fail(err, nerr, path, "row index out of range (corrupted)"); goto done; }
   for (i = 0; i < c.ntest; i++)
-    if (c.test_perm[i] < 0 || c.test_perm[i] >= c.ntest) { fail(err, nerr, path, "row index out of range (corrupted)"); goto done; }
+    if (c.test_perm[i] < 0 || c.test_perm[i] >= c.ntest) { rt_fail(err, nerr, path, "row index out of range (corrupted)"); goto done; }
   memcpy(theta, c.theta, c.nparams * s->es);
   memcpy(s->m, c.m, c.nparams * s->es);
   memcpy(s->v, c.v, c.nparams * s->es);
@@ -279,12 +267,12 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
   memset(res, 0, sizeof *res);
   res->checkpoint_step = -1;
   memset(&s, 0, sizeof s);
-  if (obj->dim != d->dim) return fail(err, nerr, who, "the model takes rows of %d values, the data have %d", obj->dim, d->dim);
-  if (d->ntrain < 1) return fail(err, nerr, who, "no training rows");
+  if (obj->dim != d->dim) return rt_fail(err, nerr, who, "the model takes rows of %d values, the data have %d", obj->dim, d->dim);
+  if (d->ntrain < 1) return rt_fail(err, nerr, who, "no training rows");
   if (o->steps < 0 || o->eval_every < 1 || o->batch < 0 || o->test_batch < 0 || !(o->lr > 0) || !(o->weight_decay >= 0))
-    return fail(err, nerr, who, "invalid training options (steps %ld, eval_every %ld, batch %ld, lr %g)", o->steps,
+    return rt_fail(err, nerr, who, "invalid training options (steps %ld, eval_every %ld, batch %ld, lr %g)", o->steps,
                 o->eval_every, o->batch, o->lr);
-  if (d->ntrain > 2147483647L || d->ntest > 2147483647L) return fail(err, nerr, who, "too many rows");
+  if (d->ntrain > 2147483647L || d->ntest > 2147483647L) return rt_fail(err, nerr, who, "too many rows");
   s.obj = obj, s.o = o;
   s.es = obj->is_float ? sizeof(float) : sizeof(double);
   s.dim = d->dim;
@@ -305,7 +293,7 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
   if (!s.xtr || !s.dxtr || !s.xte || !s.dxte || !s.xb || !s.dxb || !s.xtb || !s.dxtb || !s.grad || !s.m || !s.v ||
       !s.perm || !s.test_perm || !s.hist) {
     state_free(&s);
-    return fail(err, nerr, who, "out of memory");
+    return rt_fail(err, nerr, who, "out of memory");
   }
   for (i = 0; i < s.ntrain; i++) s.perm[i] = i;
   for (i = 0; i < s.ntest; i++) s.test_perm[i] = i;
@@ -315,7 +303,7 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
   if (o->resume) {
     if (!o->dir) {
       state_free(&s);
-      return fail(err, nerr, who, "resume needs a folder with a checkpoint");
+      return rt_fail(err, nerr, who, "resume needs a folder with a checkpoint");
     }
     if (restore(&s, theta, &first, &seconds0, err, nerr)) {
       state_free(&s);
@@ -347,7 +335,7 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
       x = s.xb, dx = s.dxb, nb = s.batch;
     }
     if (obj->eval(obj->ctx, (int)nb, theta, x, dx, &train_loss, s.grad)) {
-      rc = fail(err, nerr, who, "the loss gradient could not be evaluated at step %ld", step);
+      rc = rt_fail(err, nerr, who, "the loss gradient could not be evaluated at step %ld", step);
       break;
     }
     if (isfinite(train_loss)) {
@@ -364,7 +352,7 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
           xt = s.xtb, dxt = s.dxtb, nt = s.test_batch;
         }
         if (obj->eval(obj->ctx, (int)nt, theta, xt, dxt, &test_loss, NULL)) {
-          rc = fail(err, nerr, who, "the test loss could not be evaluated at step %ld", step);
+          rc = rt_fail(err, nerr, who, "the test loss could not be evaluated at step %ld", step);
           break;
         }
         evaluated = 1;
@@ -378,7 +366,7 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
       else if (o->dir) snprintf(where, sizeof where, "no checkpoint had been written yet");
       else snprintf(where, sizeof where, "no checkpoints were asked for");
       double bad = isfinite(train_loss) ? test_loss : train_loss;
-      fail(err, nerr, who, "training diverged at step %ld: the %s loss is %s (lr %g); %s", step,
+      rt_fail(err, nerr, who, "training diverged at step %ld: the %s loss is %s (lr %g); %s", step,
            isfinite(train_loss) ? "test" : "train", isnan(bad) ? "NaN" : bad > 0 ? "+Inf" : "-Inf", o->lr, where);
       rc = RT_TRAIN_DIVERGED;
       if (o->dir) {
