@@ -433,7 +433,8 @@ static void emit_matmul(E *e, int x) {
   const char *T = e->T;
   (void)rb;
   if (!bsum && !ta && N(A)->batched && !N(B)->batched) { /* rows of all samples stacked */
-    PUT("    hn_mm_%s((long)nc * %d, %d, %d, a, b, y);\n", tb ? "nt" : "nn", r, K, m);
+    if (tb) PUT("    hn_mm_nt((long)nc * %d, %d, %d, a, b, y);\n", r, K, m);
+    else PUT("    hn_mm_nn((long)nc * %d, %d, %d, a, b, y, ws + %ld);\n", r, K, m, e->p->pack);
     return;
   }
   if (bsum && ta && !tb) { /* y[k, j] += sum over stacked rows of a[row, k] b[row, j] */

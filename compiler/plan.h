@@ -30,6 +30,7 @@ typedef struct Plan {
   int *outcopy;    /* per output: copy the node's value into the output */
   int chunk;       /* samples per chunk                               */
   long ws_fixed, ws_full; /* workspace = ws_fixed + ws_full * n elements */
+  long pack;       /* ws + pack: scratch of the matrix kernels (panel copies) */
 } Plan;
 
 int sched_plan(Plan *p, Graph *g, int fi, int chunk);

@@ -700,6 +700,7 @@ typedef double hn_real;
  * the same bits; the vector body only computes several outputs at once.
  *
  *   hn_mm_nn    y[R,M]  = a[R,K] b[K,M]      each y[i,j] = 0 + sum over p
+ *               (pack: scratch of K * 4 * HN_VW elements)
  *                                            of a[i,p] b[p,j], p ascending
  *   hn_mm_nt    y[R,M]  = a[R,K] b[M,K]^T    eight partial sums: lane l
  *                                            takes p = l mod 8, ascending;
@@ -713,13 +714,19 @@ typedef double hn_real;
 __extension__ typedef hn_real hn_vec __attribute__((vector_size(32), aligned(sizeof(hn_real)), may_alias));
 #define HN_LD(p) (*(const hn_vec *)(const void *)(p))
 #define HN_ST(p, v) (*(hn_vec *)(void *)(p) = (v))
-#define hn_splat(x) (hn_vec_zero + (x))
-static const hn_vec hn_vec_zero = {0};
+/* x in every lane, without arithmetic (0 + x would cost an add and turn -0
+ * into +0) */
+#if HN_VW == 4
+#define hn_splat(x) ((hn_vec){(x), (x), (x), (x)})
+#else
+#define hn_splat(x) ((hn_vec){(x), (x), (x), (x), (x), (x), (x), (x)})
+#endif
 #endif
 
 /* Loop order for the cache: a panel of b (all K rows, a block of columns)
  * stays in L1 while every row of a passes over it. */
-static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
+static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y,
+                            hn_real *restrict pack)
 {
   long i;
   int j, p;
@@ -740,11 +747,19 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
       HN_ST(y + j + 4 * HN_VW, c4), HN_ST(y + j + 5 * HN_VW, c5), HN_ST(y + j + 6 * HN_VW, c6), HN_ST(y + j + 7 * HN_VW, c7);
     }
   for (; j < M16; j += 4 * HN_VW) {
+    /* copy the panel b[:, j:j+16] to pack, contiguous: one stream through
+     * L1 instead of K rows 8*M bytes apart (TLB misses; 1.5x measured) */
+    for (p = 0; p < K; p++) {
+      const hn_real *src = b + (long)p * M + j;
+      hn_real *dst = pack + (long)p * 4 * HN_VW;
+      HN_ST(dst, HN_LD(src)), HN_ST(dst + HN_VW, HN_LD(src + HN_VW));
+      HN_ST(dst + 2 * HN_VW, HN_LD(src + 2 * HN_VW)), HN_ST(dst + 3 * HN_VW, HN_LD(src + 3 * HN_VW));
+    }
     for (i = 0; i + 2 <= R; i += 2) {
-      const hn_real *a0 = a + i * K, *a1 = a0 + K, *bp = b + j;
+      const hn_real *a0 = a + i * K, *a1 = a0 + K, *bp = pack;
       hn_real *y0 = y + i * M + j, *y1 = y0 + M;
       hn_vec c00 = {0}, c01 = {0}, c02 = {0}, c03 = {0}, c10 = {0}, c11 = {0}, c12 = {0}, c13 = {0};
-      for (p = 0; p < K; p++, bp += M) {
+      for (p = 0; p < K; p++, bp += 4 * HN_VW) {
         hn_vec b0 = HN_LD(bp), b1 = HN_LD(bp + HN_VW), b2 = HN_LD(bp + 2 * HN_VW), b3 = HN_LD(bp + 3 * HN_VW);
         hn_vec x0 = hn_splat(a0[p]), x1 = hn_splat(a1[p]);
         c00 += x0 * b0, c01 += x0 * b1, c02 += x0 * b2, c03 += x0 * b3;
@@ -754,10 +769,10 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
       HN_ST(y1, c10), HN_ST(y1 + HN_VW, c11), HN_ST(y1 + 2 * HN_VW, c12), HN_ST(y1 + 3 * HN_VW, c13);
     }
     for (; i < R; i++) {
-      const hn_real *a0 = a + i * K, *bp = b + j;
+      const hn_real *a0 = a + i * K, *bp = pack;
       hn_real *y0 = y + i * M + j;
       hn_vec c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
-      for (p = 0; p < K; p++, bp += M) {
+      for (p = 0; p < K; p++, bp += 4 * HN_VW) {
         hn_vec x0 = hn_splat(a0[p]);
         c0 += x0 * HN_LD(bp), c1 += x0 * HN_LD(bp + HN_VW), c2 += x0 * HN_LD(bp + 2 * HN_VW), c3 += x0 * HN_LD(bp + 3 * HN_VW);
       }
@@ -779,6 +794,7 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
       y[i * M + j] = c0;
     }
 #else
+  (void)pack;
   for (i = 0; i < R; i++) {
     const hn_real *ai = a + i * K;
     hn_real *yi = y + i * M;
