@@ -419,19 +419,21 @@ static void emit_linear(E *e, int x) {
   sample_loop_close(e, x);
 }
 
-/* Matrix products. Every output element is 0 + sum over the contraction
- * index in ascending order, except the NT form, which keeps 8 partial sums
- * (lane l takes indices = l mod 8) combined as a fixed tree: both orders are
- * written out in the C, so every compiler computes the same bits. */
+/* Matrix products: the kernels of kernels.c for the three forms the
+ * derivatives of a layer produce (NN, NT with a per-sample left operand and
+ * a shared right one; TN summed over samples), a plain loop nest for the
+ * rest. Every output element is 0 + the sum over the contraction index in
+ * ascending order, except the NT form, which keeps 8 partial sums (lane l
+ * takes indices = l mod 8) combined as a fixed tree: both orders are written
+ * out in the C, so every compiler computes the same bits. */
 static void emit_matmul(E *e, int x) {
   Graph *g = e->g;
   Node *n = N(x);
   int A = IR_IN(g, x)[0], B = IR_IN(g, x)[1], ta = n->a[0], tb = n->a[1];
-  int ra = N(A)->shape.dim[0], ca = N(A)->shape.dim[1], rb = N(B)->shape.dim[0], cb = N(B)->shape.dim[1];
+  int ra = N(A)->shape.dim[0], ca = N(A)->shape.dim[1], cb = N(B)->shape.dim[1];
   int r = n->shape.dim[0], m = n->shape.dim[1], K = ta ? ra : ca;
   int bsum = n->op == OP_BMATMUL;
   const char *T = e->T;
-  (void)rb;
   if (!bsum && !ta && N(A)->batched && !N(B)->batched) { /* rows of all samples stacked */
     if (tb) PUT("    hn_mm_nt((long)nc * %d, %d, %d, a, b, y);\n", r, K, m);
     else PUT("    hn_mm_nn((long)nc * %d, %d, %d, a, b, y, ws + %ld);\n", r, K, m, e->p->pack);

@@ -246,8 +246,6 @@ static int l_matmul(lua_State *L) {
   Graph *g = enter(L);
   int a = tensor_arg(L, 1, "matmul"), b = tensor_arg(L, 2, "matmul"), r;
   Shape sa = g->node[a].shape, sb = g->node[b].shape, s1, s2;
-  int one = 1;
-  (void)one;
   if (sa.rank < 1 || sa.rank > 2 || sb.rank < 1 || sb.rank > 2) {
     char b1[64], b2[64];
     ERR(L, "matmul needs vectors or matrices, got %s and %s", shape_str(&sa, b1), shape_str(&sb, b2));
