@@ -19,7 +19,7 @@ B        = build
 ELEMFN   = compiler/elemfn.c
 
 COMPILER = ir autodiff front schedule emit jit init model cli_train
-RUNTIME  = error rng integrate adam npy data plot checkpoint train evaluate
+RUNTIME  = error atomic rng integrate adam npy data plot checkpoint train evaluate
 LIBOBJ   = $(COMPILER:%=$(B)/compiler/%.o) $(RUNTIME:%=$(B)/runtime/%.o) $(B)/lualib.o $(B)/elemfn_text.o $(B)/kernels_text.o
 TESTS    = $(patsubst %,$(B)/test_%,ad models elemfn integrate data plot train)
 LUALIB   = $(shell find compiler/lib -name '*.lua' | LC_ALL=C sort)

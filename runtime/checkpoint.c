@@ -5,6 +5,7 @@
  * bounds checks, so a truncated file is reported as such and never read
  * past its end.
  */
+#include "atomic.h"
 #include "error.h"
 #include "checkpoint.h"
 
@@ -101,27 +102,13 @@ int rt_checkpoint_write(const char *path, const rt_checkpoint *c, char *err, siz
     free(b.p);
     return rt_fail(err, nerr, path, "out of memory");
   }
-  snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-  if (!(f = fopen(tmp, "wb"))) {
+  if (!(f = rt_atomic_open(path, "wb", tmp, sizeof tmp, err, nerr))) {
     free(b.p);
-    return rt_fail(err, nerr, path, "cannot write: %s", strerror(errno));
+    return 1;
   }
   ok = fwrite(b.p, 1, b.n, f) == b.n;
-  ok = !fflush(f) && ok;
-  ok = !fsync(fileno(f)) && ok;
-  ok = !fclose(f) && ok;
   free(b.p);
-  if (!ok) {
-    int e = errno;
-    remove(tmp);
-    return rt_fail(err, nerr, path, "cannot write: %s", strerror(e));
-  }
-  if (rename(tmp, path)) {
-    int e = errno;
-    remove(tmp);
-    return rt_fail(err, nerr, path, "cannot rename %s: %s", tmp, strerror(e));
-  }
-  return 0;
+  return rt_atomic_commit(f, ok, 1, tmp, path, err, nerr);
 }
 
 /* ---- reading ---- */

@@ -7,6 +7,7 @@
  * permutations and the epoch cursor. Everything else (batch buffers, the
  * gradient, the float copies of the data) is rebuilt from it.
  */
+#include "atomic.h"
 #include "error.h"
 #include "train.h"
 
@@ -100,8 +101,7 @@ int rt_write_metrics(const char *path, const double *hist, long nhist, char *err
   FILE *f;
   long i;
   int ok;
-  snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-  if (!(f = fopen(tmp, "w"))) return rt_fail(err, nerr, path, "cannot write: %s", strerror(errno));
+  if (!(f = rt_atomic_open(path, "w", tmp, sizeof tmp, err, nerr))) return 1;
   ok = fputs("step,train_loss,test_loss,seconds\n", f) >= 0;
   for (i = 0; ok && i < nhist; i++) {
     const double *h = hist + 4 * i;
@@ -109,19 +109,7 @@ int rt_write_metrics(const char *path, const double *hist, long nhist, char *err
     if (!isnan(h[2])) snprintf(test, sizeof test, "%.17g", h[2]);
     ok = fprintf(f, "%ld,%.17g,%s,%.6f\n", (long)h[0], h[1], test, h[3]) > 0;
   }
-  ok = !fflush(f) && ok;
-  ok = !fclose(f) && ok;
-  if (!ok) {
-    int e = errno;
-    remove(tmp);
-    return rt_fail(err, nerr, path, "cannot write: %s", strerror(e));
-  }
-  if (rename(tmp, path)) {
-    int e = errno;
-    remove(tmp);
-    return rt_fail(err, nerr, path, "cannot rename %s: %s", tmp, strerror(e));
-  }
-  return 0;
+  return rt_atomic_commit(f, ok, 0, tmp, path, err, nerr);
 }
 
 typedef struct state {
