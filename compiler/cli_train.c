@@ -422,24 +422,6 @@ static void obj_free(Obj *o) {
   memset(o, 0, sizeof *o);
 }
 
-/* theta in the model's element type from doubles */
-static void *to_elem(const Model *m, const double *x, long n) {
-  void *p = xmalloc(n * model_elem(m) + 64);
-  long i;
-  if (m->g->is_float)
-    for (i = 0; i < n; i++) ((float *)p)[i] = (float)x[i];
-  else
-    memcpy(p, x, n * sizeof *x);
-  return p;
-}
-static void from_elem(const Model *m, const void *p, long n, double *x) {
-  long i;
-  if (m->g->is_float)
-    for (i = 0; i < n; i++) x[i] = ((const float *)p)[i];
-  else
-    memcpy(x, p, n * sizeof *x);
-}
-
 /* ---- the model and its system ---- */
 
 typedef struct Setup {
@@ -723,7 +705,7 @@ static int write_params(const Setup *s, const void *theta, const char *path, cha
   double *t = xmalloc((P + 1) * sizeof *t);
   rt_npy a;
   int rc;
-  from_elem(&s->m, theta, P, t);
+  model_from_elem(&s->m, theta, P, t);
   memset(&a, 0, sizeof a);
   a.dtype = RT_NPY_F8, a.rank = 1, a.shape[0] = P, a.data = t;
   rc = rt_npy_write(path, &a, RT_NPY_FSYNC, err, nerr);
@@ -826,7 +808,7 @@ int cmd_train(int argc, char **argv) {
   }
   theta_d = xmalloc((obj.nparams + 1) * sizeof *theta_d);
   init_params(s.m.g, seed, theta_d);
-  theta = to_elem(&s.m, theta_d, obj.nparams);
+  theta = model_to_elem(&s.m, theta_d, obj.nparams);
 
   rt_train_defaults(&opt);
   opt.steps = steps >= 0 ? steps : s.m.g->train.steps;
@@ -965,7 +947,7 @@ int cmd_evaluate(int argc, char **argv) {
   if (!have_seed) seed = ck_seed ? cseed : s.m.g->seed;
   snprintf(ddir, sizeof ddir, "%s/data", params);
   if (!data_dir && is_dir(params) && is_dir(ddir)) data_dir = ddir;
-  theta = to_elem(&s.m, theta_d, s.m.g->nparams_total);
+  theta = model_to_elem(&s.m, theta_d, s.m.g->nparams_total);
   if (bind_field(&kl, &s.m, theta, &learned, model, err, sizeof err) ||
       bind_field(&kt, &s.sys, NULL, &truth, s.m.g->train.system, err, sizeof err)) {
     free(theta), free(theta_d), setup_free(&s);
@@ -1148,7 +1130,7 @@ int cmd_simulate(int argc, char **argv) {
     }
   } else
     init_params(s.m.g, s.m.g->seed, theta_d);
-  theta = to_elem(&s.m, theta_d, s.m.g->nparams_total);
+  theta = model_to_elem(&s.m, theta_d, s.m.g->nparams_total);
   if (bind_field(&kf, &s.m, theta, &sys, model, err, sizeof err)) {
     fail(err);
     goto done;

@@ -9,6 +9,7 @@
 
 #include "cli_train.h"
 #include "init.h"
+#include "../runtime/atomic.h"
 #include "../runtime/npy.h"
 #include "model.h"
 
@@ -104,21 +105,8 @@ static int usage_error(const char *usage, const char *fmt, const char *arg) {
 
 static int write_atomic(const char *path, const char *text, char *err, size_t nerr) {
   char tmp[4200];
-  FILE *f;
-  snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-  f = fopen(tmp, "w");
-  if (!f) { snprintf(err, nerr, "%s: error: cannot write: %s", path, strerror(errno)); return 1; }
-  if (fputs(text, f) < 0 || fclose(f)) {
-    remove(tmp);
-    snprintf(err, nerr, "%s: error: cannot write: %s", path, strerror(errno));
-    return 1;
-  }
-  if (rename(tmp, path)) {
-    remove(tmp);
-    snprintf(err, nerr, "%s: error: cannot rename: %s", path, strerror(errno));
-    return 1;
-  }
-  return 0;
+  FILE *f = rt_atomic_open(path, "w", tmp, sizeof tmp, err, nerr);
+  return f ? rt_atomic_commit(f, fputs(text, f) >= 0, 0, tmp, path, err, nerr) : 1;
 }
 
 static int cmd_compile(int argc, char **argv) {
@@ -140,7 +128,14 @@ static int cmd_compile(int argc, char **argv) {
   if (model_build(&m, model, &mo, err, sizeof err)) return fail(err);
   snprintf(cpath, sizeof cpath, "%s/%s.c", dir, m.g->name);
   snprintf(hpath, sizeof hpath, "%s/%s.h", dir, m.g->name);
-  if (write_atomic(hpath, m.h.s, err, sizeof err) || write_atomic(cpath, m.c.s, err, sizeof err)) {
+  /* each file whole or not at all; a new header without its new .c would
+   * be a mismatched pair, so it goes too */
+  if (write_atomic(hpath, m.h.s, err, sizeof err)) {
+    model_free(&m);
+    return fail(err);
+  }
+  if (write_atomic(cpath, m.c.s, err, sizeof err)) {
+    remove(hpath);
     model_free(&m);
     return fail(err);
   }
@@ -186,17 +181,6 @@ static int read_params(const char *path, long want, double *theta, char *err, si
   fclose(f);
   if (k != want) { snprintf(err, nerr, "%s: error: %ld parameters, the model has %ld", path, k, want); return 1; }
   return 0;
-}
-
-/* theta in the model's element type, from a double array */
-static void *to_elem(const Model *m, const double *x, long n) {
-  void *p = xmalloc(n * model_elem(m) + 64);
-  long i;
-  if (m->g->is_float)
-    for (i = 0; i < n; i++) ((float *)p)[i] = (float)x[i];
-  else
-    memcpy(p, x, n * sizeof *x);
-  return p;
 }
 
 /* ---- eval ---- */
@@ -268,7 +252,7 @@ static int cmd_eval(int argc, char **argv) {
     rows++;
   }
   if (model_jit(&m, backend, err, sizeof err)) return fail(err);
-  th = to_elem(&m, theta, m.g->nparams_total);
+  th = model_to_elem(&m, theta, m.g->nparams_total);
   in = xmalloc((f->nin + 1) * sizeof *in);
   out = xmalloc((f->nout + 1) * sizeof *out);
   {
@@ -278,7 +262,7 @@ static int cmd_eval(int argc, char **argv) {
       double *a = xmalloc((rows * S + 1) * sizeof *a);
       for (r = 0; r < rows; r++)
         for (k = 0; k < S; k++) a[r * S + k] = data[r * width + off + k];
-      in[i] = to_elem(&m, a, rows * S);
+      in[i] = model_to_elem(&m, a, rows * S);
       free(a);
       off += S;
     }
@@ -374,7 +358,7 @@ static int cmd_bench(int argc, char **argv) {
   if (model_jit(&m, backend, err, sizeof err)) return fail(err);
   theta = xmalloc((m.g->nparams_total + 1) * sizeof *theta);
   init_params(m.g, m.g->seed, theta);
-  th = to_elem(&m, theta, m.g->nparams_total);
+  th = model_to_elem(&m, theta, m.g->nparams_total);
   if (json) printf("{\"model\": \"%s\", \"backend\": \"%s\", \"tcc_compile_ms\": %.3f, \"results\": [", m.g->name,
                    backend == JIT_GCC ? "gcc" : "tcc", tcc_ms[4]);
   else {
@@ -393,7 +377,7 @@ static int cmd_bench(int argc, char **argv) {
         long S = shape_size(&f->in[i].shape) * n;
         double *a = xmalloc(S * sizeof *a);
         for (k = 0; k < S; k++) a[k] = sin(1.0 + k * 0.7 + i); /* deterministic inputs in [-1, 1] */
-        in[i] = to_elem(&m, a, S);
+        in[i] = model_to_elem(&m, a, S);
         free(a);
       }
       for (i = 0; i < f->nout; i++) {

@@ -86,3 +86,21 @@ void model_free(Model *m) {
   ir_free(m->g);
   memset(m, 0, sizeof *m);
 }
+
+void *model_to_elem(const Model *m, const double *x, long n) {
+  void *p = xmalloc(n * model_elem(m) + 64);
+  long i;
+  if (m->g->is_float)
+    for (i = 0; i < n; i++) ((float *)p)[i] = (float)x[i];
+  else
+    memcpy(p, x, n * sizeof *x);
+  return p;
+}
+
+void model_from_elem(const Model *m, const void *p, long n, double *x) {
+  long i;
+  if (m->g->is_float)
+    for (i = 0; i < n; i++) x[i] = ((const float *)p)[i];
+  else
+    memcpy(x, p, n * sizeof *x);
+}

@@ -32,4 +32,7 @@ int model_func(const Model *m, const char *name); /* index, or -1 */
 long model_ws(const Model *m, int fi, long n);    /* workspace elements */
 void model_free(Model *m);
 size_t model_elem(const Model *m);                 /* sizeof element */
+/* n doubles as a new array of the model's element type (free it), and back */
+void *model_to_elem(const Model *m, const double *x, long n);
+void model_from_elem(const Model *m, const void *p, long n, double *x);
 #endif
