@@ -16,7 +16,8 @@ CPPFLAGS = -D_GNU_SOURCE -I/usr/include/lua5.4 -MMD -MP
 LDLIBS   = -llua5.4 -ltcc -ldl -lpthread -lm
 PREFIX   = /usr/local
 B        = build
-override ELEMFN := compiler/elemfn.c  # not a knob: build/ does not track which file it embedded
+# not a knob: build/ does not track which file it embedded
+override ELEMFN := compiler/elemfn.c
 
 COMPILER = ir autodiff front schedule emit jit init model cli_train
 RUNTIME  = error atomic rng integrate adam npy data plot checkpoint train evaluate
