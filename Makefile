@@ -17,11 +17,13 @@ LDLIBS   = -llua5.4 -ltcc -ldl -lpthread -lm
 PREFIX   = /usr/local
 B        = build
 # not a knob: build/ does not track which file it embedded
-override ELEMFN := compiler/elemfn.c
+override ELEMFN := prelude/elemfn.c
 
-COMPILER = ir autodiff front schedule emit jit init model cli_train
-RUNTIME  = error atomic rng integrate adam npy data plot checkpoint train evaluate
-LIBOBJ   = $(COMPILER:%=$(B)/compiler/%.o) $(RUNTIME:%=$(B)/runtime/%.o) $(B)/lualib.o $(B)/elemfn_text.o $(B)/kernels_text.o
+COMPILER = ir autodiff front schedule emit jit init model
+PRELUDE  = rng
+RUNTIME  = error atomic integrate adam npy data plot checkpoint train evaluate
+CLI      = cli_train
+LIBOBJ   = $(COMPILER:%=$(B)/compiler/%.o) $(PRELUDE:%=$(B)/prelude/%.o) $(RUNTIME:%=$(B)/runtime/%.o) $(CLI:%=$(B)/cli/%.o) $(B)/lualib.o $(B)/elemfn_text.o $(B)/kernels_text.o
 TESTS    = $(patsubst %,$(B)/test_%,ad models elemfn integrate data plot train)
 LUALIB   = $(shell find compiler/lib -name '*.lua' | LC_ALL=C sort)
 
@@ -34,7 +36,7 @@ $(B)/.deps: .ci/deps.sh
 	@sh .ci/deps.sh
 	@touch $@
 
-$(B)/hnnc: $(B)/compiler/main.o $(LIBOBJ)
+$(B)/hnnc: $(B)/cli/main.o $(LIBOBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/%.o: %.c | $(B)/.deps
@@ -42,15 +44,15 @@ $(B)/%.o: %.c | $(B)/.deps
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # The Lua library and the elementary functions are embedded in the binary.
-$(B)/lualib.c: $(LUALIB) .ci/embed.awk
+$(B)/lualib.c: $(LUALIB) tools/embed.awk
 	@mkdir -p $(B)
-	awk -f .ci/embed.awk -v mode=lualib $(LUALIB) > $@.tmp && mv $@.tmp $@
-$(B)/elemfn_text.c: $(ELEMFN) .ci/embed.awk
+	awk -f tools/embed.awk -v mode=lualib $(LUALIB) > $@.tmp && mv $@.tmp $@
+$(B)/elemfn_text.c: $(ELEMFN) tools/embed.awk
 	@mkdir -p $(B)
-	awk -f .ci/embed.awk -v mode=string -v name=hnnc_elemfn $(ELEMFN) > $@.tmp && mv $@.tmp $@
-$(B)/kernels_text.c: compiler/kernels.c .ci/embed.awk
+	awk -f tools/embed.awk -v mode=string -v name=hnnc_elemfn $(ELEMFN) > $@.tmp && mv $@.tmp $@
+$(B)/kernels_text.c: prelude/kernels.c tools/embed.awk
 	@mkdir -p $(B)
-	awk -f .ci/embed.awk -v mode=string -v name=hnnc_kernels compiler/kernels.c > $@.tmp && mv $@.tmp $@
+	awk -f tools/embed.awk -v mode=string -v name=hnnc_kernels prelude/kernels.c > $@.tmp && mv $@.tmp $@
 $(B)/kernels_text.o: $(B)/kernels_text.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 $(B)/lualib.o: $(B)/lualib.c
@@ -58,13 +60,10 @@ $(B)/lualib.o: $(B)/lualib.c
 $(B)/elemfn_text.o: $(B)/elemfn_text.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 $(B)/runtime/adam.o: CFLAGS += -O3
-$(B)/runtime/rng.o: $(ELEMFN)
-$(B)/runtime/rng.o $(B)/runtime/train.o: CPPFLAGS += -DHNNC_ELEMFN='"$(abspath $(ELEMFN))"'
-$(B)/runtime/train.o: $(ELEMFN)
 
 # ---- tests ----
 $(B)/test_%: tests/test_%.c $(LIBOBJ) tests/check.h
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Icompiler -Iruntime -o $@ $< $(LIBOBJ) -lcmocka $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Icompiler -Iruntime -Iprelude -Icli -o $@ $< $(LIBOBJ) -lcmocka $(LDLIBS)
 
 test: all $(TESTS)
 	@sh tests/run.sh $(B) $(TESTS)
@@ -73,7 +72,7 @@ bench: all $(B)/bench_step
 	@sh tests/bench/run.sh $(B)
 
 $(B)/bench_step: tests/bench/bench_step.c $(LIBOBJ)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Icompiler -Iruntime -o $@ $< $(LIBOBJ) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Icompiler -Iruntime -Iprelude -Icli -o $@ $< $(LIBOBJ) $(LDLIBS)
 
 run: all
 	@sh tests/run_main.sh $(B)

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "init.h"
-#include "../runtime/rng.h"
+#include "../prelude/rng.h"
 
 /* Orthonormalizes the columns of a (rows x cols, rows >= cols, row-major)
  * by modified Gram-Schmidt run twice; the diagonal of R stays positive,

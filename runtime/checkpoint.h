@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 #include "adam.h"
-#include "rng.h"
+#include "../prelude/rng.h"
 
 #define RT_CHECKPOINT_VERSION 1
 

@@ -29,7 +29,7 @@
 #include <sys/stat.h>
 
 #include "npy.h"
-#include "rng.h"
+#include "../prelude/rng.h"
 
 /* npoints = int(timescale * (t1 - t0)) in the reference: timescale 10 for
    the spring (30 points), 15 for the pendulum (45 points); the two-body

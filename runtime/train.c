@@ -22,7 +22,7 @@
 
 #include "adam.h"
 #include "checkpoint.h"
-#include "rng.h"
+#include "../prelude/rng.h"
 
 static double hn_cos_(double x);
 
@@ -392,6 +392,6 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
   return rc;
 }
 
-/* hnnc's own cosine (compiler/elemfn.c), so schedules do not depend on libm */
-#include HNNC_ELEMFN
+/* hnnc's own cosine (prelude/elemfn.c), so schedules do not depend on libm */
+#include "../prelude/elemfn.c"
 static double hn_cos_(double x) { return hn_cos(x); }

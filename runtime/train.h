@@ -2,7 +2,7 @@
  * gradient, over a data set of (x, xdot) rows.
  *
  * requires an rt_objective (in hnnc, the model's compiled loss_grad and
- * loss: see compiler/cli_train.c), an rt_dataset (data.h), adam.c, rng.c,
+ * loss: see cli/cli_train.c), an rt_dataset (data.h), adam.c, rng.c,
  * checkpoint.c, npy.c (metrics.csv is written by rt_csv-like code here).
  *
  * One step s = 0, 1, ..., steps-1, as the reference's loop does it:

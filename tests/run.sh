@@ -19,6 +19,8 @@ for t in "$@"; do
     status=1
   fi
 done
+if out=$(sh tests/layers.sh 2>&1); then note "ok    $out"
+else echo "$out"; note "FAIL  layers"; status=1; fi
 if out=$(sh tests/errors/run.sh "$B/hnnc" 2>&1); then note "ok    diagnostics: $(echo "$out" | tail -1)"
 else echo "$out"; note "FAIL  diagnostics"; status=1; fi
 if out=$(sh tests/generated.sh "$B/hnnc" 2>&1); then note "ok    generated: $(echo "$out" | tail -1)"

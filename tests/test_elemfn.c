@@ -30,7 +30,7 @@
 #include <string.h>
 #include <libtcc.h>
 
-#include "../compiler/elemfn.c"
+#include "../prelude/elemfn.c"
 
 /* deterministic sampling: splitmix64 with a fixed seed per function */
 
@@ -458,13 +458,13 @@ static void tcc_error(void *opaque, const char *msg)
 	printf("  tcc: %s\n", msg);
 }
 
-/* the fragment's path, from this file's: tests/../compiler/elemfn.c */
+/* the fragment's path, from this file's: tests/../prelude/elemfn.c */
 static void fragment_path(char *buf, size_t size)
 {
 	const char *slash = strrchr(__FILE__, '/');
 	int dir = slash ? (int)(slash - __FILE__) : 0;
 
-	snprintf(buf, size, "%.*s%s../compiler/elemfn.c", dir, __FILE__, slash ? "/" : "");
+	snprintf(buf, size, "%.*s%s../prelude/elemfn.c", dir, __FILE__, slash ? "/" : "");
 }
 
 static void test_tcc_bit_identical(void **state)

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../compiler/elemfn.c"
+#include "../../prelude/elemfn.c"
 
 #define N 4096
 #define MIN_NS 2e8                      /* time each loop for at least 0.2 s */

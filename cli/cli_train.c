@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "cli_train.h"
-#include "init.h"
-#include "model.h"
+#include "../compiler/init.h"
+#include "../compiler/model.h"
 #include "../runtime/checkpoint.h"
 #include "../runtime/data.h"
 #include "../runtime/evaluate.h"

@@ -1,6 +1,6 @@
 /* xoshiro256** (Blackman & Vigna), seeded through splitmix64. */
 #include "rng.h"
-#include HNNC_ELEMFN
+#include "elemfn.c"
 
 static uint64_t splitmix64(uint64_t *x) {
   uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);

@@ -8,10 +8,10 @@
 #include <unistd.h>
 
 #include "cli_train.h"
-#include "init.h"
+#include "../compiler/init.h"
 #include "../runtime/atomic.h"
 #include "../runtime/npy.h"
-#include "model.h"
+#include "../compiler/model.h"
 
 static const char usage_main[] =
     "usage: hnnc VERB [options]\n"
