@@ -364,15 +364,18 @@ static int cmd_bench(int argc, char **argv) {
   else {
     printf("model %s, backend %s; libtcc compiles the whole model in %.3f ms (median of 9)\n", m.g->name,
            backend == JIT_GCC ? "gcc" : "tcc", tcc_ms[4]);
-    printf("%-14s %8s %14s %14s %14s\n", "function", "batch", "wall us/call", "cpu us/call", "us/sample");
+    printf("%-14s %8s %14s %14s %14s %12s %9s\n", "function", "batch", "wall us/call", "cpu us/call", "us/sample",
+           "MFLOP/call", "GFLOP/s");
   }
   for (fi = 0; fi < m.g->nfunc; fi++) {
     Func *f = &m.g->func[fi];
+    Flops fl;
     int b;
+    flops_count(m.g, fi, &fl);
     for (b = 0; b < nb; b++) {
       long n = batch[b], k, reps, r;
       void **in = xmalloc(f->nin * sizeof *in), **out = xmalloc(f->nout * sizeof *out), *ws;
-      double *wall, *cpu, t0, c0;
+      double *wall, *cpu, t0, c0, flop = (double)fl.per_sample * n + fl.shared;
       for (i = 0; i < f->nin; i++) {
         long S = shape_size(&f->in[i].shape) * n;
         double *a = xmalloc(S * sizeof *a);
@@ -401,10 +404,13 @@ static int cmd_bench(int argc, char **argv) {
       qsort(wall, reps, sizeof *wall, cmp_double);
       qsort(cpu, reps, sizeof *cpu, cmp_double);
       if (json)
-        printf("%s{\"function\": \"%s\", \"batch\": %ld, \"wall_us\": %.3f, \"cpu_us\": %.3f, \"reps\": %ld}",
-               fi || b ? ", " : "", f->name, n, wall[reps / 2], cpu[reps / 2], reps);
+        printf("%s{\"function\": \"%s\", \"batch\": %ld, \"wall_us\": %.3f, \"cpu_us\": %.3f, \"reps\": %ld, "
+               "\"flops\": %.0f, \"elementary\": %ld}",
+               fi || b ? ", " : "", f->name, n, wall[reps / 2], cpu[reps / 2], reps, flop,
+               fl.elem_per_sample * n + fl.elem_shared);
       else
-        printf("%-14s %8ld %14.2f %14.2f %14.3f\n", f->name, n, wall[reps / 2], cpu[reps / 2], cpu[reps / 2] / n);
+        printf("%-14s %8ld %14.2f %14.2f %14.3f %12.3f %9.2f\n", f->name, n, wall[reps / 2], cpu[reps / 2],
+               cpu[reps / 2] / n, flop / 1e6, flop / (cpu[reps / 2] * 1e3));
       fflush(stdout);
       for (i = 0; i < f->nin; i++) free(in[i]);
       for (i = 0; i < f->nout; i++) free(out[i]);
@@ -456,8 +462,12 @@ static int cmd_dump(int argc, char **argv) {
   for (i = 0; i < m.g->nfunc; i++) {
     Func *f = &m.g->func[i];
     if (fname && strcmp(fname, f->name)) continue;
+    Flops fl;
+    flops_count(m.g, i, &fl);
     printf("# function %s: %d nodes after dead-code elimination, workspace %ld + %ld n\n", f->name,
            ir_reach(m.g, f->out, f->nout, m.plans[i].keep), m.plans[i].ws_fixed, m.plans[i].ws_full);
+    printf("# FLOPs: %ld per sample + %ld shared; elementary functions: %ld per sample + %ld shared\n",
+           fl.per_sample, fl.shared, fl.elem_per_sample, fl.elem_shared);
     if (plan) print_plan(&m, i);
     else ir_print(m.g, f->out, f->nout, put_stdout, NULL);
     shown++;

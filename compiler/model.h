@@ -2,6 +2,7 @@
 #ifndef HNNC_MODEL_H
 #define HNNC_MODEL_H
 #include "emit.h"
+#include "flops.h"
 #include "front.h"
 #include "jit.h"
 

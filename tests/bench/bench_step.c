@@ -25,6 +25,7 @@ int main(int argc, char **argv) {
   const char *model = "models/hnn/pendulum.lua", *batches = "1,32,750";
   int json = 0, backend = JIT_GCC, i, fi, first = 1;
   Model m;
+  Flops fl;
   char err[4096], list[256];
   for (i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--json")) json = 1;
@@ -40,6 +41,7 @@ int main(int argc, char **argv) {
   }
   fi = model_func(&m, "loss_grad");
   if (fi < 0 || m.g->is_float) { fprintf(stderr, "%s: error: needs a double model with loss_grad\n", model); return 1; }
+  flops_count(m.g, fi, &fl);
   if (json) printf("{\"results\": [");
   else printf("%-8s %8s %14s %14s\n", "what", "batch", "wall us/step", "cpu us/step");
   snprintf(list, sizeof list, "%s", batches);
@@ -47,7 +49,7 @@ int main(int argc, char **argv) {
     long n = atol(t), P = m.g->nparams_total, k, reps, r;
     double *theta = malloc(P * sizeof *theta), *g = calloc(P, sizeof *g), *mo = calloc(P, sizeof *mo),
            *v = calloc(P, sizeof *v), *x = malloc(2 * n * sizeof *x), *xd = malloc(2 * n * sizeof *xd), loss,
-           *ws = malloc((model_ws(&m, fi, n) + 8) * sizeof *ws), *wall, *cpu, t0, c0;
+           *ws = malloc((model_ws(&m, fi, n) + 8) * sizeof *ws), *wall, *cpu, t0, c0, flop;
     void *in[2], *out[64];
     rt_adam opt;
     if (n < 1) continue;
@@ -73,7 +75,11 @@ int main(int argc, char **argv) {
     }
     qsort(wall, reps, sizeof *wall, cmp);
     qsort(cpu, reps, sizeof *cpu, cmp);
-    if (json) printf("%s{\"what\": \"step\", \"batch\": %ld, \"wall_us\": %.3f, \"cpu_us\": %.3f, \"reps\": %ld}", first ? "" : ", ", n, wall[reps / 2], cpu[reps / 2], reps);
+    /* the loss gradient's FLOPs, and Adam's: 13 per parameter (and a sqrt) */
+    flop = (double)fl.per_sample * n + fl.shared + 13.0 * P;
+    if (json)
+      printf("%s{\"what\": \"step\", \"batch\": %ld, \"wall_us\": %.3f, \"cpu_us\": %.3f, \"reps\": %ld, "
+             "\"flops\": %.0f}", first ? "" : ", ", n, wall[reps / 2], cpu[reps / 2], reps, flop);
     else printf("%-8s %8ld %14.2f %14.2f\n", "step", n, wall[reps / 2], cpu[reps / 2]);
     first = 0;
     free(theta), free(g), free(mo), free(v), free(x), free(xd), free(ws), free(wall), free(cpu);
