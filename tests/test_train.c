@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "adam.h"
+#include "binding.h"
 #include "check.h"
 #include "checkpoint.h"
 #include "data.h"
@@ -120,58 +121,27 @@ static void small_data(rt_dataset *d) {
   assert_int_equal(d->ntrain, 90);
 }
 
-/* a compiled model bound as an objective, as the CLI does it */
+/* a compiled model bound as an objective by the CLI's binding (one model
+   hash) */
 typedef struct Bound {
   Model m;
+  Obj o;
   rt_objective obj;
-  int fg, fl, shape[16][5];
-  void *ws, *out[16];
-  double loss_d;
-  float loss_f;
 } Bound;
-
-static int bound_eval(void *ctx, int n, const void *theta, const void *x, const void *xdot, double *loss, void *grad) {
-  Bound *b = ctx;
-  const void *in[2] = {x, xdot};
-  int i, fi = grad ? b->fg : b->fl;
-  size_t es = model_elem(&b->m);
-  b->out[0] = b->m.g->is_float ? (void *)&b->loss_f : (void *)&b->loss_d;
-  if (grad)
-    for (i = 0; i < b->m.g->nparam; i++) b->out[1 + i] = (char *)grad + b->m.g->param[i].offset * es;
-  free(b->ws);
-  b->ws = malloc((model_ws(&b->m, fi, n) + 8) * es);
-  b->m.fn[fi](n, theta, in, b->out, b->ws);
-  *loss = b->m.g->is_float ? b->loss_f : b->loss_d;
-  return 0;
-}
 
 static Bound *bind(const char *path) {
   Bound *b = calloc(1, sizeof *b);
   char err[4096];
-  int i, k;
-  if (model_build(&b->m, path, NULL, err, sizeof err) || model_jit(&b->m, JIT_TCC, err, sizeof err)) {
+  if (model_build(&b->m, path, NULL, err, sizeof err) || model_jit(&b->m, JIT_TCC, err, sizeof err) ||
+      bind_objective(&b->o, &b->obj, &b->m, path, err, sizeof err)) {
     fprintf(stderr, "%s\n", err);
     fail();
   }
-  b->fg = model_func(&b->m, "loss_grad"), b->fl = model_func(&b->m, "loss");
-  assert_true(b->fg >= 0 && b->fl >= 0 && b->m.g->nparam < 15);
-  for (i = 0; i < b->m.g->nparam; i++) {
-    b->shape[i][0] = b->m.g->param[i].shape.rank;
-    for (k = 0; k < 4; k++) b->shape[i][1 + k] = k < b->m.g->param[i].shape.rank ? b->m.g->param[i].shape.dim[k] : 0;
-  }
-  b->obj.is_float = b->m.g->is_float;
-  b->obj.nparams = b->m.g->nparams_total;
-  b->obj.dim = 2;
-  b->obj.eval = bound_eval;
-  b->obj.ctx = b;
-  b->obj.hash = rt_fnv1a(RT_FNV_INIT, b->m.c.s, strlen(b->m.c.s));
-  b->obj.ntensor = b->m.g->nparam;
-  b->obj.shape = (const int(*)[5])b->shape;
   return b;
 }
 
 static void unbind(Bound *b) {
-  free(b->ws);
+  obj_free(&b->o);
   model_free(&b->m);
   free(b);
 }
@@ -541,7 +511,7 @@ static void test_checkpoint_errors(void **state) {
   other.is_float = 1;
   expect_error(&other, &d, &o, theta, path, "the checkpoint holds double parameters, the model is float");
   other = b->obj;
-  memcpy(shape, b->shape, sizeof shape);
+  memcpy(shape, b->o.shape, b->m.g->nparam * sizeof *shape);
   shape[0][1] = 3, shape[0][2] = 8;
   other.shape = (const int(*)[5])shape;
   expect_error(&other, &d, &o, theta, path, "parameter tensor 1 has shape [2,8] in the checkpoint, [3,8] in the model");

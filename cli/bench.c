@@ -1,0 +1,139 @@
+/* hnnc bench: every function of a model timed at several batch sizes, and
+ * the time to compile it. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "../compiler/init.h"
+#include "../compiler/model.h"
+
+const char usage_bench[] =
+    "usage: hnnc bench MODEL.lua [--batch 1,32,750] [--cc gcc|tcc] [--json] [--reps N]\n"
+    "\n"
+    "Times every function of the model at each batch size: median wall time\n"
+    "and median per-thread CPU time per call, in microseconds, and the time\n"
+    "to compile the model with the backend.\n"
+    "\n"
+    "  --batch LIST   comma-separated batch sizes (default 1,32,750)\n"
+    "  --cc gcc|tcc   backend (default gcc)\n"
+    "  --json         one JSON object instead of a table\n"
+    "  --reps N       timed calls per measurement (default: about 0.2 s worth)\n";
+
+static double clock_us(clockid_t id) {
+  struct timespec ts;
+  clock_gettime(id, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec * 1e-3;
+}
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+int cmd_bench(int argc, char **argv) {
+  const char *model = NULL, *batches = "1,32,750";
+  int backend = JIT_GCC, json = 0, reps_opt = 0, i, fi, nb = 0;
+  long batch[32];
+  ModelOptions mo;
+  Model m;
+  char err[4096], list[256];
+  double *theta, tcc_ms[9];
+  void *th;
+  memset(&mo, 0, sizeof mo);
+  for (i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "--cc") && i + 1 < argc) {
+      if ((backend = jit_backend(argv[++i])) < 0) return usage_error(usage_bench, "unknown backend '%s'", argv[i]);
+    } else if (!strcmp(argv[i], "--batch") && i + 1 < argc) batches = argv[++i];
+    else if (!strcmp(argv[i], "--json")) json = 1;
+    else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps_opt = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--chunk") && i + 1 < argc) mo.chunk = atoi(argv[++i]);
+    else if (argv[i][0] == '-') return usage_error(usage_bench, "unknown option '%s'", argv[i]);
+    else if (!model) model = argv[i];
+    else return usage_error(usage_bench, "unexpected argument '%s'", argv[i]);
+  }
+  if (!model) return usage_error(usage_bench, "%s", "no model file given");
+  snprintf(list, sizeof list, "%s", batches);
+  for (char *t = strtok(list, ","); t && nb < 32; t = strtok(NULL, ",")) {
+    batch[nb] = atol(t);
+    if (batch[nb] < 1 || batch[nb] > 1000000) return usage_error(usage_bench, "bad batch size '%s'", t);
+    nb++;
+  }
+  if (model_build(&m, model, &mo, err, sizeof err)) return fail(err);
+  /* the libtcc compile time of the whole model, median of 9 */
+  for (i = 0; i < 9; i++) {
+    Jit j;
+    double t0 = clock_us(CLOCK_MONOTONIC);
+    if (jit_compile(&j, JIT_TCC, m.c.s, err, sizeof err)) return fail(err);
+    tcc_ms[i] = (clock_us(CLOCK_MONOTONIC) - t0) / 1e3;
+    jit_free(&j);
+  }
+  qsort(tcc_ms, 9, sizeof *tcc_ms, cmp_double);
+  if (model_jit(&m, backend, err, sizeof err)) return fail(err);
+  theta = xmalloc((m.g->nparams_total + 1) * sizeof *theta);
+  init_params(m.g, m.g->seed, theta);
+  th = model_to_elem(&m, theta, m.g->nparams_total);
+  if (json) printf("{\"model\": \"%s\", \"backend\": \"%s\", \"tcc_compile_ms\": %.3f, \"results\": [", m.g->name,
+                   backend == JIT_GCC ? "gcc" : "tcc", tcc_ms[4]);
+  else {
+    printf("model %s, backend %s; libtcc compiles the whole model in %.3f ms (median of 9)\n", m.g->name,
+           backend == JIT_GCC ? "gcc" : "tcc", tcc_ms[4]);
+    printf("%-14s %8s %14s %14s %14s %12s %9s\n", "function", "batch", "wall us/call", "cpu us/call", "us/sample",
+           "MFLOP/call", "GFLOP/s");
+  }
+  for (fi = 0; fi < m.g->nfunc; fi++) {
+    Func *f = &m.g->func[fi];
+    Flops fl;
+    int b;
+    flops_count(m.g, fi, &fl);
+    for (b = 0; b < nb; b++) {
+      long n = batch[b], k, reps, r;
+      void **in = xmalloc(f->nin * sizeof *in), **out = xmalloc(f->nout * sizeof *out), *ws;
+      double *wall, *cpu, t0, c0, flop = (double)fl.per_sample * n + fl.shared;
+      for (i = 0; i < f->nin; i++) {
+        long S = shape_size(&f->in[i].shape) * n;
+        double *a = xmalloc(S * sizeof *a);
+        for (k = 0; k < S; k++) a[k] = sin(1.0 + k * 0.7 + i); /* deterministic inputs in [-1, 1] */
+        in[i] = model_to_elem(&m, a, S);
+        free(a);
+      }
+      for (i = 0; i < f->nout; i++) {
+        Node *o = &m.g->node[f->out[i]];
+        out[i] = xmalloc((shape_size(&o->shape) * (o->batched ? n : 1) + 1) * model_elem(&m));
+      }
+      ws = xmalloc((model_ws(&m, fi, n) + 8) * model_elem(&m));
+      /* calibrate: about 0.2 s per measurement, 5..100000 calls */
+      t0 = clock_us(CLOCK_MONOTONIC);
+      m.fn[fi]((int)n, th, (const void *const *)in, out, ws);
+      t0 = clock_us(CLOCK_MONOTONIC) - t0;
+      reps = reps_opt > 0 ? reps_opt : (long)(2e5 / (t0 > 0.05 ? t0 : 0.05));
+      if (reps < 5) reps = 5;
+      if (reps > 100000) reps = 100000;
+      wall = xmalloc(reps * sizeof *wall), cpu = xmalloc(reps * sizeof *cpu);
+      for (r = 0; r < reps; r++) {
+        t0 = clock_us(CLOCK_MONOTONIC), c0 = clock_us(CLOCK_THREAD_CPUTIME_ID);
+        m.fn[fi]((int)n, th, (const void *const *)in, out, ws);
+        wall[r] = clock_us(CLOCK_MONOTONIC) - t0, cpu[r] = clock_us(CLOCK_THREAD_CPUTIME_ID) - c0;
+      }
+      qsort(wall, reps, sizeof *wall, cmp_double);
+      qsort(cpu, reps, sizeof *cpu, cmp_double);
+      if (json)
+        printf("%s{\"function\": \"%s\", \"batch\": %ld, \"wall_us\": %.3f, \"cpu_us\": %.3f, \"reps\": %ld, "
+               "\"flops\": %.0f, \"elementary\": %ld}",
+               fi || b ? ", " : "", f->name, n, wall[reps / 2], cpu[reps / 2], reps, flop,
+               fl.elem_per_sample * n + fl.elem_shared);
+      else
+        printf("%-14s %8ld %14.2f %14.2f %14.3f %12.3f %9.2f\n", f->name, n, wall[reps / 2], cpu[reps / 2],
+               cpu[reps / 2] / n, flop / 1e6, flop / (cpu[reps / 2] * 1e3));
+      fflush(stdout);
+      for (i = 0; i < f->nin; i++) free(in[i]);
+      for (i = 0; i < f->nout; i++) free(out[i]);
+      free(in), free(out), free(ws), free(wall), free(cpu);
+    }
+  }
+  if (json) printf("]}\n");
+  free(theta), free(th);
+  model_free(&m);
+  return 0;
+}

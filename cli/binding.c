@@ -1,0 +1,334 @@
+/* The model-to-runtime binding (binding.h): kernels on doubles, the
+ * objective, the model hash, the model with its system, its data and its
+ * parameters. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "binding.h"
+#include "cli.h"
+#include "../runtime/checkpoint.h"
+#include "../runtime/npy.h"
+
+/* ---- a compiled function of one per-sample input and output, on doubles ---- */
+
+/* Binds function fname (inputs: one per-sample tensor; output 0 per sample).
+   -1 if the model has no such function, 1 if it has another signature. */
+int kern_init(Kern *k, Model *m, const char *fname, const void *theta) {
+  Func *f;
+  memset(k, 0, sizeof *k);
+  k->fi = model_func(m, fname);
+  if (k->fi < 0) return -1;
+  f = &m->g->func[k->fi];
+  if (f->nin != 1 || f->nout < 1 || !m->g->node[f->out[0]].batched) return 1;
+  k->m = m, k->theta = theta;
+  k->din = (int)shape_size(&f->in[0].shape);
+  k->dout = (int)shape_size(&m->g->node[f->out[0]].shape);
+  return 0;
+}
+
+void kern_free(Kern *k) {
+  free(k->ws), free(k->xb), free(k->yb);
+  k->ws = k->xb = k->yb = NULL;
+  k->cap = 0;
+}
+
+int kern_call(Kern *k, long n, const double *x, double *y) {
+  Model *m = k->m;
+  size_t es = model_elem(m);
+  const void *in[1];
+  void *out[16];
+  Func *f = &m->g->func[k->fi];
+  long i;
+  int j;
+  if (n > k->cap) {
+    long cap = n > 2 * k->cap ? n : 2 * k->cap;
+    free(k->ws), free(k->xb), free(k->yb);
+    k->ws = malloc((model_ws(m, k->fi, cap) + 8) * es);
+    k->xb = malloc((size_t)cap * k->din * es + 8);
+    k->yb = malloc((size_t)cap * k->dout * es + 8);
+    k->cap = k->ws && k->xb && k->yb ? cap : 0;
+    if (!k->cap) return 1;
+  }
+  if (f->nout > 16) return 1;
+  for (j = 1; j < f->nout; j++) { /* extra outputs (rare): scratch */
+    Node *o = &m->g->node[f->out[j]];
+    out[j] = malloc(((o->batched ? n : 1) * shape_size(&o->shape) + 1) * es);
+  }
+  if (m->g->is_float) {
+    for (i = 0; i < n * k->din; i++) ((float *)k->xb)[i] = (float)x[i];
+    in[0] = k->xb, out[0] = k->yb;
+    m->fn[k->fi]((int)n, k->theta, in, out, k->ws);
+    for (i = 0; i < n * k->dout; i++) y[i] = ((float *)k->yb)[i];
+  } else {
+    in[0] = x, out[0] = y;
+    m->fn[k->fi]((int)n, k->theta, in, out, k->ws);
+  }
+  for (j = 1; j < f->nout; j++) free(out[j]);
+  return 0;
+}
+
+static int kern_field(void *ctx, int n, const double *x, double *xdot) { return kern_call(ctx, n, x, xdot); }
+static int kern_energy(void *ctx, int n, const double *x, double *e) { return kern_call(ctx, n, x, e); }
+
+/* the field (function "field") of m as an rt_system */
+int bind_field(Kern *k, Model *m, const void *theta, rt_system *s, const char *path, char *err, size_t nerr) {
+  int rc = kern_init(k, m, "field", theta);
+  if (rc || k->din != k->dout || k->din < 1 || k->din > RT_MAXDIM) {
+    snprintf(err, nerr, "%s: error: %s", path,
+             rc < 0 ? "the model has no function 'field' (hn.fn(\"field\", {x = d}, ...))"
+                    : "'field' must map a per-sample x [d] to a per-sample [d] (d <= 64)");
+    return 1;
+  }
+  s->field = kern_field, s->ctx = k, s->dim = k->din;
+  return 0;
+}
+
+/* H of m as an rt_energy; 1 if m has no usable H */
+int bind_energy(Kern *k, Model *m, const void *theta, int dim, rt_energy *e) {
+  if (kern_init(k, m, "H", theta) || k->din != dim || k->dout != 1) return 1;
+  e->fn = kern_energy, e->ctx = k;
+  return 0;
+}
+
+/* ---- the model's loss and gradient as an rt_objective ---- */
+
+static int obj_eval(void *ctx, int n, const void *theta, const void *x, const void *xdot, double *loss, void *grad) {
+  Obj *o = ctx;
+  Model *m = o->m;
+  size_t es = model_elem(m);
+  const void *in[2];
+  int fi = grad ? o->fgrad : o->floss, i;
+  long need = model_ws(m, fi, n) + 8;
+  if (need > o->cap) {
+    free(o->ws);
+    if (!(o->ws = malloc(need * es))) { o->cap = 0; return 1; }
+    o->cap = need;
+  }
+  in[0] = x, in[1] = xdot;
+  o->out[0] = m->g->is_float ? (void *)&o->lossf : (void *)&o->lossd;
+  if (grad)
+    for (i = 0; i < m->g->nparam; i++) o->out[1 + i] = (char *)grad + m->g->param[i].offset * es;
+  m->fn[fi](n, theta, in, o->out, o->ws);
+  *loss = m->g->is_float ? (double)o->lossf : o->lossd;
+  return 0;
+}
+
+/* FNV-1a of the generated C without its comments (they name the model
+   file, which may be reached by other paths), the parameter layout, the
+   element type and the learning-rate schedule: resuming needs the same
+   compiled model trained the same way. */
+uint64_t model_hash(const Model *m) {
+  uint64_t h = RT_FNV_INIT;
+  const char *s = m->c.s;
+  int i, k;
+  while (*s) {
+    if (s[0] == '/' && s[1] == '*') {
+      const char *e = strstr(s + 2, "*/");
+      s = e ? e + 2 : s + strlen(s);
+      continue;
+    }
+    h = rt_fnv1a(h, s++, 1);
+  }
+  for (i = 0; i < m->g->nparam; i++) {
+    const Param *p = &m->g->param[i];
+    long v[6];
+    h = rt_fnv1a(h, p->name, strlen(p->name) + 1);
+    v[0] = p->shape.rank, v[5] = p->offset;
+    for (k = 0; k < 4; k++) v[1 + k] = k < p->shape.rank ? p->shape.dim[k] : 0;
+    h = rt_fnv1a(h, v, sizeof v);
+  }
+  h = rt_fnv1a(h, &m->g->is_float, sizeof m->g->is_float);
+  if (strcmp(m->g->train.schedule, "constant") && m->g->train.schedule[0]) { /* constant: as before schedules */
+    double v[3];
+    v[0] = (double)m->g->train.decay_steps, v[1] = m->g->train.gamma, v[2] = m->g->train.min_lr;
+    h = rt_fnv1a(h, m->g->train.schedule, strlen(m->g->train.schedule));
+    h = rt_fnv1a(h, v, sizeof v);
+  }
+  return h;
+}
+
+/* Checks loss_grad and loss and fills the objective. */
+int bind_objective(Obj *o, rt_objective *obj, Model *m, const char *path, char *err, size_t nerr) {
+  Graph *g = m->g;
+  Func *fg, *fl;
+  int i, k, dim;
+  memset(o, 0, sizeof *o);
+  o->m = m;
+  o->fgrad = model_func(m, "loss_grad"), o->floss = model_func(m, "loss");
+  if (o->fgrad < 0 || o->floss < 0) {
+    snprintf(err, nerr, "%s: error: a trainable model needs the functions loss(x, xdot) and loss_grad(x, xdot)", path);
+    return 1;
+  }
+  fg = &g->func[o->fgrad], fl = &g->func[o->floss];
+  dim = fg->nin == 2 ? (int)shape_size(&fg->in[0].shape) : 0;
+  if (fg->nin != 2 || fl->nin != 2 || shape_size(&fg->in[1].shape) != dim || shape_size(&fl->in[0].shape) != dim ||
+      shape_size(&fl->in[1].shape) != dim) {
+    snprintf(err, nerr, "%s: error: loss and loss_grad must take (x [d], xdot [d])", path);
+    return 1;
+  }
+  if (fl->nout < 1 || g->node[fl->out[0]].batched || shape_size(&g->node[fl->out[0]].shape) != 1 ||
+      fg->nout != 1 + g->nparam || g->node[fg->out[0]].batched || shape_size(&g->node[fg->out[0]].shape) != 1) {
+    snprintf(err, nerr,
+             "%s: error: loss must return a scalar mean over the batch, and loss_grad the loss and the gradient of "
+             "every parameter (return L, hn.grad(L, hn.params()))",
+             path);
+    return 1;
+  }
+  for (i = 0; i < g->nparam; i++) {
+    Node *n = &g->node[fg->out[1 + i]];
+    if (n->batched || !shape_equal(&n->shape, &g->param[i].shape)) {
+      snprintf(err, nerr, "%s: error: loss_grad output %d must be the gradient of parameter %s", path, i + 2,
+               g->param[i].name);
+      return 1;
+    }
+  }
+  o->out = xmalloc((g->nparam + 1) * sizeof *o->out);
+  o->shape = xmalloc((g->nparam + 1) * sizeof *o->shape);
+  for (i = 0; i < g->nparam; i++) {
+    o->shape[i][0] = g->param[i].shape.rank;
+    for (k = 0; k < 4; k++) o->shape[i][1 + k] = k < g->param[i].shape.rank ? g->param[i].shape.dim[k] : 0;
+  }
+  memset(obj, 0, sizeof *obj);
+  obj->is_float = g->is_float;
+  obj->nparams = g->nparams_total;
+  obj->dim = dim;
+  obj->eval = obj_eval;
+  obj->ctx = o;
+  obj->hash = model_hash(m);
+  obj->ntensor = g->nparam;
+  obj->shape = (const int(*)[5])o->shape;
+  return 0;
+}
+
+void obj_free(Obj *o) {
+  free(o->ws), free(o->out), free(o->shape);
+  memset(o, 0, sizeof *o);
+}
+/* ---- the model and its system ---- */
+
+void setup_free(Setup *s) {
+  model_free(&s->m);
+  if (s->have_sys) model_free(&s->sys);
+  s->have_sys = 0;
+}
+
+/* Builds and compiles the model and, if it has hn.train, its task's system. */
+int setup_open(Setup *s, const char *path, int backend, int need_train, int dtype, char *err, size_t nerr) {
+  TrainSpec *t;
+  ModelOptions mo;
+  memset(s, 0, sizeof *s);
+  memset(&mo, 0, sizeof mo);
+  mo.limits.dtype = dtype; /* the learned model only: data always come from the double system */
+  s->path = path;
+  if (model_build(&s->m, path, &mo, err, nerr)) return 1;
+  t = &s->m.g->train;
+  if (need_train && !t->present) {
+    snprintf(err, nerr, "%s: error: the model has no training settings: add hn.train{task = \"pendulum\", system = "
+             "\"../systems/pendulum.lua\", steps = 2001, lr = 1e-3, weight_decay = 1e-4, batch = 0}", path);
+    model_free(&s->m);
+    return 1;
+  }
+  if (model_jit(&s->m, backend, err, nerr)) {
+    model_free(&s->m);
+    return 1;
+  }
+  if (!t->present) return 0;
+  if (!(s->task = rt_task_find(t->task))) {
+    snprintf(err, nerr, "%s: error: unknown task '%s' (tasks: %s)", path, t->task, rt_task_names());
+    model_free(&s->m);
+    return 1;
+  }
+  if (model_build(&s->sys, t->system, NULL, err, nerr) || model_jit(&s->sys, backend, err, nerr)) {
+    model_free(&s->m);
+    if (s->sys.g) model_free(&s->sys);
+    return 1;
+  }
+  s->have_sys = 1;
+  return 0;
+}
+
+/* the task's data set: loaded from data_dir if given, else made with the
+   system's field */
+int get_data(Setup *s, uint64_t seed, const char *data_dir, rt_dataset *d, char *err, size_t nerr) {
+  Kern k;
+  rt_system field;
+  int rc;
+  if (data_dir) {
+    if (rt_dataset_load(data_dir, d, err, nerr)) return 1;
+    if (d->dim != s->task->dim) {
+      snprintf(err, nerr, "%s: error: the data have rows of %d values, the task %s needs %d", data_dir, d->dim,
+               s->task->name, s->task->dim);
+      rt_dataset_free(d);
+      return 1;
+    }
+    return 0;
+  }
+  if (bind_field(&k, &s->sys, NULL, &field, s->m.g->train.system, err, nerr)) return 1;
+  if (s->sys.g->nparams_total) {
+    snprintf(err, nerr, "%s: error: a system model must have no parameters", s->m.g->train.system);
+    return 1;
+  }
+  rc = rt_dataset_make(s->task, &field, seed, d, err, nerr);
+  kern_free(&k);
+  return rc;
+}
+
+/* Parameters (nparams doubles) from DIR (DIR/params.npy, else
+   DIR/checkpoint.bin) or FILE (a .npy, or a checkpoint). A checkpoint
+   anywhere there gives *seed (and *has_seed = 1). */
+int load_params(Setup *s, const char *arg, double *theta, int *has_seed, uint64_t *seed, char *used,
+                       size_t nused, char *err, size_t nerr) {
+  char path[4200], ck[4200];
+  long P = s->m.g->nparams_total;
+  *has_seed = 0;
+  ck[0] = 0;
+  if (is_dir(arg)) {
+    snprintf(path, sizeof path, "%s/params.npy", arg);
+    snprintf(ck, sizeof ck, "%s/checkpoint.bin", arg);
+    if (!exists(path)) {
+      if (!exists(ck)) {
+        snprintf(err, nerr, "%s: error: no params.npy or checkpoint.bin in this folder", arg);
+        return 1;
+      }
+      snprintf(path, sizeof path, "%s", ck);
+    }
+    if (!exists(ck)) ck[0] = 0;
+  } else
+    snprintf(path, sizeof path, "%s", arg);
+  snprintf(used, nused, "%s", path);
+  if (rt_checkpoint_is(path) || ck[0]) {
+    rt_checkpoint c;
+    const char *cp = rt_checkpoint_is(path) ? path : ck;
+    uint64_t h = model_hash(&s->m);
+    if (rt_checkpoint_read(cp, &c, err, nerr)) return 1;
+    if (c.hash != h || c.nparams != P || (c.elem == 4) != s->m.g->is_float) {
+      snprintf(err, nerr, "%s: error: the checkpoint belongs to another model (hash %016llx, %ld %s parameters; "
+               "%s has hash %016llx, %ld %s)", cp, (unsigned long long)c.hash, c.nparams, c.elem == 4 ? "float" : "double",
+               s->path, (unsigned long long)h, P, s->m.g->is_float ? "float" : "double");
+      rt_checkpoint_free(&c);
+      return 1;
+    }
+    *has_seed = 1, *seed = c.seed;
+    if (cp == path) {
+      long i;
+      for (i = 0; i < P; i++) theta[i] = c.elem == 4 ? ((float *)c.theta)[i] : ((double *)c.theta)[i];
+      rt_checkpoint_free(&c);
+      return 0;
+    }
+    rt_checkpoint_free(&c);
+  }
+  {
+    rt_npy a;
+    if (rt_npy_read(path, RT_NPY_FINITE | RT_NPY_AS_F8, &a, err, nerr)) return 1;
+    if (a.count != P) {
+      snprintf(err, nerr, "%s: error: %ld parameters, the model %s has %ld", path, a.count, s->path, P);
+      rt_npy_free(&a);
+      return 1;
+    }
+    memcpy(theta, a.data, P * sizeof *theta);
+    rt_npy_free(&a);
+  }
+  return 0;
+}

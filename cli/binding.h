@@ -1,0 +1,76 @@
+/* The single binding of a compiled model to the runtime, used by the verbs
+ * and the tests alike (one model hash).
+ *
+ * A Kern is a compiled function of one per-sample input and output on
+ * doubles (converted to float for float32 models); bind_field and
+ * bind_energy make an rt_system and an rt_energy of the model's `field` and
+ * `H`. An Obj makes the model's loss and loss_grad an rt_objective. A Setup
+ * is a model compiled with the system model its hn.train names.
+ */
+#ifndef HNNC_BINDING_H
+#define HNNC_BINDING_H
+#include <stdint.h>
+
+#include "../compiler/model.h"
+#include "../runtime/data.h"
+#include "../runtime/evaluate.h"
+#include "../runtime/integrate.h"
+#include "../runtime/train.h"
+
+typedef struct Kern {
+  Model *m;
+  int fi;
+  const void *theta;  /* in the model's element type */
+  void *ws, *xb, *yb; /* workspace; float copies of the rows */
+  long cap;           /* rows the buffers hold */
+  int din, dout;      /* per-sample sizes of input 0 and output 0 */
+} Kern;
+
+/* Binds function fname (inputs: one per-sample tensor; output 0 per sample).
+   -1 if the model has no such function, 1 if it has another signature. */
+int kern_init(Kern *k, Model *m, const char *fname, const void *theta);
+void kern_free(Kern *k);
+/* y = fname(x) for n rows; 1 when out of memory */
+int kern_call(Kern *k, long n, const double *x, double *y);
+/* the field (function "field") of m as an rt_system; errors name path */
+int bind_field(Kern *k, Model *m, const void *theta, rt_system *s, const char *path, char *err, size_t nerr);
+/* H of m as an rt_energy; 1 if m has no usable H */
+int bind_energy(Kern *k, Model *m, const void *theta, int dim, rt_energy *e);
+
+typedef struct Obj {
+  Model *m;
+  int fgrad, floss;
+  void *ws;
+  long cap;  /* workspace elements */
+  void **out;
+  float lossf;
+  double lossd;
+  int (*shape)[5];
+} Obj;
+
+/* the identity of a compiled model for checkpoints */
+uint64_t model_hash(const Model *m);
+/* Checks loss_grad and loss and fills the objective; errors name path. */
+int bind_objective(Obj *o, rt_objective *obj, Model *m, const char *path, char *err, size_t nerr);
+void obj_free(Obj *o);
+
+typedef struct Setup {
+  const char *path;
+  Model m, sys;
+  int have_sys;
+  const rt_task *task;
+} Setup;
+
+/* Builds and compiles the model and, if it has hn.train, its task's system.
+   dtype: 0 as the model says, 1 float64, 2 float32. */
+int setup_open(Setup *s, const char *path, int backend, int need_train, int dtype, char *err, size_t nerr);
+void setup_free(Setup *s);
+/* the task's data set: loaded from data_dir if given, else made with the
+   system's field */
+int get_data(Setup *s, uint64_t seed, const char *data_dir, rt_dataset *d, char *err, size_t nerr);
+/* Parameters (nparams doubles) from DIR (DIR/params.npy, else
+   DIR/checkpoint.bin) or FILE (a .npy, or a checkpoint). A checkpoint
+   anywhere there gives *seed (and *has_seed = 1). */
+int load_params(Setup *s, const char *arg, double *theta, int *has_seed, uint64_t *seed, char *used, size_t nused,
+                char *err, size_t nerr);
+#endif

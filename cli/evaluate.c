@@ -1,0 +1,403 @@
+/* hnnc evaluate | simulate: trained parameters on the model's task (losses,
+ * energy metrics), and the model's field integrated from one state. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "binding.h"
+#include "cli.h"
+#include "report.h"
+#include "../compiler/init.h"
+#include "../runtime/evaluate.h"
+#include "../runtime/npy.h"
+
+const char usage_evaluate[] =
+    "usage: hnnc evaluate MODEL.lua --params DIR|FILE [--json] [--cc tcc|gcc] [--seed S] [--data DIR]\n"
+    "\n"
+    "Evaluates trained parameters on the model's task (hn.train):\n"
+    "  - train and test loss, mean over all elements of (xdot - field(x))^2, with\n"
+    "    the reference's standard error (std of the squared errors / sqrt(rows));\n"
+    "  - energy MSE over 15 rollouts of the learned field against the true one\n"
+    "    (RK45, rtol 1e-12; two-body rtol 1e-9), error bar = std of 5 group\n"
+    "    means / sqrt(5), under the published protocol (the reference analysis\n"
+    "    code: spring time spans growing from run to run up to t = 79, learned\n"
+    "    time rescaled by 1.09; pendulum energy q^2 + p^2) and the corrected one\n"
+    "    (nominal time span, the system's true H).\n"
+    "\n"
+    "  --params DIR|FILE  DIR/params.npy (else DIR/checkpoint.bin), or a .npy of the\n"
+    "                     parameters (float64 or float32, any shape, nparams values),\n"
+    "                     or a checkpoint file\n"
+    "  --json             print one JSON object with the keys train_loss,\n"
+    "                     train_loss_se, test_loss, test_loss_se, energy_mse,\n"
+    "                     energy_mse_se, energy_mse_corrected, energy_mse_corrected_se\n"
+    "  --cc tcc|gcc       backend (default gcc)\n"
+    "  --dtype float64|float32  the element type the model was trained with\n"
+    "  --seed S           seed of the data set and of the rollouts' initial states\n"
+    "                     (default: the checkpoint's if there is one, else the model's)\n"
+    "  --data DIR         the data set's folder (default: DIR/data of --params DIR\n"
+    "                     when it exists, else made anew from the seed)\n";
+
+const char usage_simulate[] =
+    "usage: hnnc simulate MODEL.lua [--params DIR|FILE] --x0 a,b,... --t T[:N]\n"
+    "                     [--integrator rk45|dop853|rk4|leapfrog|yoshida4|implicit_midpoint]\n"
+    "                     [--h STEP] [--rtol R] [--atol A] [-o FILE.csv|FILE.npy] [--cc tcc|gcc]\n"
+    "\n"
+    "Integrates the model's field from x0 over [0, T] and prints N rows (default\n"
+    "101) at the times linspace(0, T, N): t, the state, and its energy: the\n"
+    "model's H if it has one, else the H of its hn.train system (column\n"
+    "H_true), else none. Without --params, the parameters are the model's\n"
+    "initializers with its seed.\n"
+    "\n"
+    "  --integrator NAME  rk45 (default) and dop853: adaptive, as scipy's solve_ivp;\n"
+    "                     rk4; leapfrog and yoshida4: symplectic, for separable H\n"
+    "                     (a learned H is not); implicit_midpoint: symplectic for any\n"
+    "                     H, Newton's method with the model's `jacobian` function if\n"
+    "                     it has one (hn.fn(\"jacobian\", {x = d}, function(x) return\n"
+    "                     hn.jacobian(field(x), x) end)), else central differences\n"
+    "                     of the compiled field\n"
+    "  --h STEP           fixed-step methods: the largest step (default: a tenth of\n"
+    "                     the output spacing); made smaller so that each output\n"
+    "                     time falls on a step\n"
+    "  --rtol R, --atol A adaptive methods (default 1e-10 and 1e-12)\n"
+    "  -o FILE            write FILE.csv or FILE.npy (float64, rows x columns)\n"
+    "                     instead of printing\n"
+    "  --cc tcc|gcc       backend (default gcc)\n"
+    "  --dtype float64|float32  the element type the model was trained with\n";
+
+/* mean and standard error of (xdot - field(x))^2 over all rows */
+static int field_loss(Kern *k, const double *x, const double *dx, long rows, int dim, double *mean, double *se) {
+  double *f = xmalloc(((size_t)rows * dim + 1) * sizeof *f);
+  long i;
+  if (kern_call(k, rows, x, f)) {
+    free(f);
+    return 1;
+  }
+  for (i = 0; i < rows * dim; i++) f[i] = (dx[i] - f[i]) * (dx[i] - f[i]);
+  rt_loss_stats(f, rows * dim, rows, mean, se);
+  free(f);
+  return 0;
+}
+
+int cmd_evaluate(int argc, char **argv) {
+  int dtype = 0; /* --dtype: 0 as the model says, 1 float64, 2 float32 */
+  const char *model = NULL, *params = NULL, *data_dir = NULL;
+  int backend = JIT_GCC, json = 0, have_seed = 0, ck_seed = 0, i, nfail[2], rc = 1;
+  uint64_t seed = 0, cseed = 0;
+  char err[8192], used[4200], ddir[4300], ferr[2][1024];
+  Setup s;
+  rt_dataset d;
+  double *theta_d, tr, tr_se, te, te_se, e[2], e_se[2], *mse;
+  void *theta;
+  Kern kl, kt, kh;
+  rt_system learned, truth;
+  rt_energy H;
+  for (i = 0; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    long l;
+    if (!strcmp(a, "--params") && v) params = v, i++;
+    else if (!strcmp(a, "--data") && v) data_dir = v, i++;
+    else if (!strcmp(a, "--json")) json = 1;
+    else if (!strcmp(a, "--seed") && v) {
+      if (parse_long(v, &l) || l < 0) return usage_error(usage_evaluate, "--seed takes an integer >= 0, not '%s'", v);
+      seed = (uint64_t)l, have_seed = 1, i++;
+    } else if (!strcmp(a, "--cc") && v) {
+      if ((backend = jit_backend(v)) < 0) return usage_error(usage_evaluate, "unknown backend '%s'", v);
+      i++;
+    } else if (!strcmp(a, "--dtype") && v) {
+      if (!strcmp(v, "float64") || !strcmp(v, "double")) dtype = 1;
+      else if (!strcmp(v, "float32") || !strcmp(v, "float")) dtype = 2;
+      else return usage_error(usage_evaluate, "--dtype is float64 or float32, not '%s'", v);
+      i++;
+    } else if (a[0] == '-') return usage_error(usage_evaluate, "unknown option '%s'%s", a, v ? "" : " (or missing value)");
+    else if (!model) model = a;
+    else return usage_error(usage_evaluate, "unexpected argument '%s'", a);
+  }
+  if (!model) return usage_error(usage_evaluate, "no model file given");
+  if (!params) return usage_error(usage_evaluate, "no parameters given (--params DIR|FILE)");
+  if (setup_open(&s, model, backend, 1, dtype, err, sizeof err)) return fail(err);
+  theta_d = xmalloc((s.m.g->nparams_total + 1) * sizeof *theta_d);
+  if (load_params(&s, params, theta_d, &ck_seed, &cseed, used, sizeof used, err, sizeof err)) {
+    free(theta_d), setup_free(&s);
+    return fail(err);
+  }
+  if (!have_seed) seed = ck_seed ? cseed : s.m.g->seed;
+  snprintf(ddir, sizeof ddir, "%s/data", params);
+  if (!data_dir && is_dir(params) && is_dir(ddir)) data_dir = ddir;
+  theta = model_to_elem(&s.m, theta_d, s.m.g->nparams_total);
+  if (bind_field(&kl, &s.m, theta, &learned, model, err, sizeof err) ||
+      bind_field(&kt, &s.sys, NULL, &truth, s.m.g->train.system, err, sizeof err)) {
+    free(theta), free(theta_d), setup_free(&s);
+    return fail(err);
+  }
+  memset(&d, 0, sizeof d);
+  mse = xmalloc((s.task->energy_nrollout + 1) * sizeof *mse);
+  if (bind_energy(&kh, &s.sys, NULL, truth.dim, &H) || learned.dim != s.task->dim || truth.dim != s.task->dim) {
+    fprintf(stderr, "%s: error: the system needs H(x [%d]) and field(x [%d]), and the model field(x [%d])\n",
+            s.m.g->train.system, s.task->dim, s.task->dim, s.task->dim);
+    goto done;
+  }
+  if (get_data(&s, seed, data_dir, &d, err, sizeof err)) {
+    fail(err);
+    goto done;
+  }
+  if (field_loss(&kl, d.x_train, d.dx_train, d.ntrain, d.dim, &tr, &tr_se) ||
+      field_loss(&kl, d.x_test, d.dx_test, d.ntest, d.dim, &te, &te_se)) {
+    fprintf(stderr, "%s: error: out of memory evaluating the field\n", model);
+    goto done;
+  }
+  for (i = 0; i < 2; i++) {
+    ferr[i][0] = 0;
+    nfail[i] = rt_energy_metric(s.task, i ? RT_PROTOCOL_CORRECTED : RT_PROTOCOL_PUBLISHED, &truth, &learned, &H, seed,
+                                mse, &e[i], &e_se[i], NULL, NULL, ferr[i], sizeof ferr[i]);
+    if (nfail[i] < 0) {
+      fprintf(stderr, "%s\n", ferr[i]);
+      goto done;
+    }
+    if (nfail[i]) fprintf(stderr, "hnnc: warning: %d of %d %s rollouts failed, their energy MSE is NaN (first: %s)\n",
+                          nfail[i], s.task->energy_nrollout, i ? "corrected" : "published", ferr[i]);
+  }
+  if (json) {
+    printf("{");
+    json_num("train_loss", tr, 0), json_num("train_loss_se", tr_se, 0);
+    json_num("test_loss", te, 0), json_num("test_loss_se", te_se, 0);
+    json_num("energy_mse", e[0], 0), json_num("energy_mse_se", e_se[0], 0);
+    json_num("energy_mse_corrected", e[1], 0), json_num("energy_mse_corrected_se", e_se[1], 1);
+    printf("}\n");
+  } else {
+    const rt_task *t = s.task;
+    double t1, t1l, *tt = xmalloc(2 * t->energy_npoints * sizeof *tt);
+    rt_energy_times(t, RT_PROTOCOL_PUBLISHED, t->energy_nrollout - 1, &t1, tt, &t1l, tt + t->energy_npoints);
+    printf("%s (%s) on %s, seed %llu, parameters %s%s%s\n", s.m.g->name, model, t->name, (unsigned long long)seed,
+           used, data_dir ? ", data " : "", data_dir ? data_dir : "");
+    printf("  train loss            %.4e +/- %.2e   (%ld rows)\n", tr, tr_se, d.ntrain);
+    printf("  test loss             %.4e +/- %.2e   (%ld rows)\n", te, te_se, d.ntest);
+    printf("  energy MSE published  %.4e +/- %.2e   (%d rollouts; %s)\n", e[0], e_se[0], t->energy_nrollout,
+           t->kind == RT_TASK_SPRING ? "E = q^2 + p^2; spans grow per rollout as in the reference analysis"
+           : t->kind == RT_TASK_PENDULUM ? "E = q^2 + p^2 as in the reference analysis; t in [0, 20]"
+                                         : "E = true H; t in [0, 25]");
+    if (t->kind == RT_TASK_SPRING) printf("                                                  (the last learned rollout ends at t = %.1f)\n", t1l);
+    printf("  energy MSE corrected  %.4e +/- %.2e   (%d rollouts; E = true H; t in [%g, %g])\n", e[1], e_se[1],
+           t->energy_nrollout, t->energy_t0, t->energy_t1);
+    free(tt);
+  }
+  rc = 0;
+done:
+  free(mse);
+  kern_free(&kl), kern_free(&kt), kern_free(&kh);
+  rt_dataset_free(&d);
+  free(theta), free(theta_d);
+  setup_free(&s);
+  return rc;
+}
+
+/* ---- simulate ---- */
+
+typedef struct JacCtx {
+  Kern *field, *jac;  /* jac NULL: central differences of field */
+  int dim;
+} JacCtx;
+
+static int sim_field(void *ctx, int n, const double *x, double *xdot) {
+  JacCtx *j = ctx;
+  return kern_call(j->field, n, x, xdot);
+}
+
+static int sim_jacobian(void *ctx, const double *x, double *J) {
+  JacCtx *j = ctx;
+  int d = j->dim, a, b;
+  double xp[RT_MAXDIM], fp[RT_MAXDIM], fm[RT_MAXDIM];
+  if (j->jac) return kern_call(j->jac, 1, x, J);
+  memcpy(xp, x, d * sizeof *xp);
+  for (b = 0; b < d; b++) {
+    double h = 1e-6 * (fabs(x[b]) > 1 ? fabs(x[b]) : 1);
+    xp[b] = x[b] + h;
+    if (kern_call(j->field, 1, xp, fp)) return 1;
+    xp[b] = x[b] - h;
+    if (kern_call(j->field, 1, xp, fm)) return 1;
+    xp[b] = x[b];
+    for (a = 0; a < d; a++) J[a * d + b] = (fp[a] - fm[a]) / (2 * h);
+  }
+  return 0;
+}
+
+int cmd_simulate(int argc, char **argv) {
+  int dtype = 0; /* --dtype: 0 as the model says, 1 float64, 2 float32 */
+  const char *model = NULL, *params = NULL, *x0s = NULL, *ts = NULL, *integ = "rk45", *out = NULL;
+  int backend = JIT_GCC, i, dim, N = 101, has_energy = 0, ncol, rc = 1, ck_seed, nx0 = 0;
+  double T = 0, h = 0, rtol = 1e-10, atol = 1e-12, x0[RT_MAXDIM], *theta_d, *tev = NULL, *X = NULL, *E = NULL,
+         *table = NULL;
+  uint64_t cseed;
+  char err[8192], used[4200], header[4096];
+  Setup s;
+  Kern kf, kj, kh;
+  JacCtx jc;
+  rt_system sys;
+  rt_energy H;
+  rt_stats st;
+  void *theta;
+  for (i = 0; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--params") && v) params = v, i++;
+    else if (!strcmp(a, "--x0") && v) x0s = v, i++;
+    else if (!strcmp(a, "--t") && v) ts = v, i++;
+    else if (!strcmp(a, "--integrator") && v) integ = v, i++;
+    else if (!strcmp(a, "-o") && v) out = v, i++;
+    else if (!strcmp(a, "--h") && v) {
+      if (parse_double(v, &h) || h <= 0) return usage_error(usage_simulate, "bad --h '%s'", v);
+      i++;
+    } else if (!strcmp(a, "--rtol") && v) {
+      if (parse_double(v, &rtol) || rtol <= 0) return usage_error(usage_simulate, "bad --rtol '%s'", v);
+      i++;
+    } else if (!strcmp(a, "--atol") && v) {
+      if (parse_double(v, &atol) || atol <= 0) return usage_error(usage_simulate, "bad --atol '%s'", v);
+      i++;
+    } else if (!strcmp(a, "--cc") && v) {
+      if ((backend = jit_backend(v)) < 0) return usage_error(usage_simulate, "unknown backend '%s'", v);
+      i++;
+    } else if (!strcmp(a, "--dtype") && v) {
+      if (!strcmp(v, "float64") || !strcmp(v, "double")) dtype = 1;
+      else if (!strcmp(v, "float32") || !strcmp(v, "float")) dtype = 2;
+      else return usage_error(usage_simulate, "--dtype is float64 or float32, not '%s'", v);
+      i++;
+    } else if (a[0] == '-' && !(a[1] >= '0' && a[1] <= '9'))
+      return usage_error(usage_simulate, "unknown option '%s'%s", a, v ? "" : " (or missing value)");
+    else if (!model) model = a;
+    else return usage_error(usage_simulate, "unexpected argument '%s'", a);
+  }
+  if (!model) return usage_error(usage_simulate, "no model file given");
+  if (!x0s) return usage_error(usage_simulate, "no initial state given (--x0 a,b,...)");
+  if (!ts) return usage_error(usage_simulate, "no time span given (--t T or --t T:N)");
+  {
+    char buf[256], *colon;
+    long n;
+    snprintf(buf, sizeof buf, "%s", ts);
+    if ((colon = strchr(buf, ':'))) {
+      *colon = 0;
+      if (parse_long(colon + 1, &n) || n < 2 || n > 10000000) return usage_error(usage_simulate, "bad point count in --t '%s'", ts);
+      N = (int)n;
+    }
+    if (parse_double(buf, &T) || T <= 0) return usage_error(usage_simulate, "bad time span in --t '%s' (T > 0)", ts);
+  }
+  if (strcmp(integ, "rk45") && strcmp(integ, "dop853") && strcmp(integ, "rk4") && strcmp(integ, "leapfrog") &&
+      strcmp(integ, "yoshida4") && strcmp(integ, "implicit_midpoint"))
+    return usage_error(usage_simulate, "unknown integrator '%s'", integ);
+  if (out && !(strlen(out) > 4 && (!strcmp(out + strlen(out) - 4, ".csv") || !strcmp(out + strlen(out) - 4, ".npy"))))
+    return usage_error(usage_simulate, "-o takes a .csv or .npy file name, not '%s'", out);
+  {
+    char buf[4096], *tok, *save;
+    snprintf(buf, sizeof buf, "%s", x0s);
+    for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+      double v;
+      if (parse_double(tok, &v)) {
+        fprintf(stderr, "hnnc: error: --x0: not a finite number: '%s'\n", tok);
+        return 1;
+      }
+      if (nx0 < RT_MAXDIM) x0[nx0] = v;
+      nx0++;
+    }
+  }
+  memset(&kf, 0, sizeof kf), memset(&kj, 0, sizeof kj), memset(&kh, 0, sizeof kh);
+  if (setup_open(&s, model, backend, 0, dtype, err, sizeof err)) return fail(err);
+  theta_d = xmalloc((s.m.g->nparams_total + 1) * sizeof *theta_d);
+  if (params) {
+    if (load_params(&s, params, theta_d, &ck_seed, &cseed, used, sizeof used, err, sizeof err)) {
+      free(theta_d), setup_free(&s);
+      return fail(err);
+    }
+  } else
+    init_params(s.m.g, s.m.g->seed, theta_d);
+  theta = model_to_elem(&s.m, theta_d, s.m.g->nparams_total);
+  if (bind_field(&kf, &s.m, theta, &sys, model, err, sizeof err)) {
+    fail(err);
+    goto done;
+  }
+  dim = sys.dim;
+  if (nx0 != dim) {
+    fprintf(stderr, "hnnc: error: --x0 has %d values, the model's state has %d\n", nx0, dim);
+    goto done;
+  }
+  jc.field = &kf, jc.jac = NULL, jc.dim = dim;
+  {
+    int r = kern_init(&kj, &s.m, "jacobian", theta);
+    if (!r && kj.din == dim && kj.dout == dim * dim) jc.jac = &kj;
+  }
+  sys.field = sim_field, sys.ctx = &jc;
+  /* energy: the model's H, else the system's */
+  if (!bind_energy(&kh, &s.m, theta, dim, &H)) has_energy = 1;
+  else if (s.have_sys && !bind_energy(&kh, &s.sys, NULL, dim, &H)) has_energy = 2;
+  tev = xmalloc(N * sizeof *tev);
+  X = xmalloc((size_t)N * dim * sizeof *X);
+  rt_linspace(0, T, N, tev);
+  memset(&st, 0, sizeof st);
+  if (!strcmp(integ, "rk45")) rc = rt_rk45(&sys, 0, T, x0, N, tev, rtol, atol, X, &st);
+  else if (!strcmp(integ, "dop853")) rc = rt_dop853(&sys, 0, T, x0, N, tev, rtol, atol, X, &st);
+  else {
+    double dt = T / (N - 1);
+    long every = h > 0 ? (long)ceil(dt / h - 1e-9) : 10;
+    if (every < 1) every = 1;
+    if ((double)every * (N - 1) > 2e9) {
+      fprintf(stderr, "hnnc: error: --h %g needs more than 2e9 steps\n", h);
+      goto done;
+    }
+    if (h > 0 && fabs(dt / every - h) > 1e-12 * h)
+      fprintf(stderr, "hnnc: note: step %.17g (the output spacing / %ld)\n", dt / every, every);
+    h = dt / every;
+    if (!strcmp(integ, "rk4")) rc = rt_rk4(&sys, 0, h, (int)(every * (N - 1)), (int)every, x0, X, &st);
+    else if (!strcmp(integ, "leapfrog")) rc = rt_leapfrog(&sys, 0, h, (int)(every * (N - 1)), (int)every, x0, X, &st);
+    else if (!strcmp(integ, "yoshida4")) rc = rt_yoshida4(&sys, 0, h, (int)(every * (N - 1)), (int)every, x0, X, &st);
+    else {
+      rc = rt_implicit_midpoint(&sys, sim_jacobian, 0, h, (int)(every * (N - 1)), (int)every, x0, 1e-14, 50, X, &st);
+      if (!jc.jac) fprintf(stderr, "hnnc: note: %s has no function 'jacobian'; Newton used central differences of its field\n", model);
+    }
+  }
+  if (rc) fprintf(stderr, "hnnc: warning: %s stopped at t = %.17g: %s (the rows after it are NaN)\n", integ, st.t, rt_strerror(rc));
+  if (has_energy) {
+    E = xmalloc(N * sizeof *E);
+    for (i = 0; i < N; i++) {
+      if (kern_call(&kh, 1, X + (size_t)i * dim, E + i)) E[i] = NAN;
+    }
+  }
+  ncol = 1 + dim + (has_energy ? 1 : 0);
+  table = xmalloc((size_t)N * ncol * sizeof *table);
+  for (i = 0; i < N; i++) {
+    double *r = table + (size_t)i * ncol;
+    r[0] = tev[i];
+    memcpy(r + 1, X + (size_t)i * dim, dim * sizeof *r);
+    if (has_energy) r[1 + dim] = E[i];
+  }
+  {
+    int n = snprintf(header, sizeof header, "t");
+    for (i = 0; i < dim; i++) {
+      if (dim == 2) n += snprintf(header + n, sizeof header - n, ",%s", i ? "p" : "q");
+      else if (dim % 2 == 0) n += snprintf(header + n, sizeof header - n, ",%s%d", i < dim / 2 ? "q" : "p", i % (dim / 2) + 1);
+      else n += snprintf(header + n, sizeof header - n, ",x%d", i + 1);
+    }
+    if (has_energy) snprintf(header + n, sizeof header - n, ",%s", has_energy == 1 ? "H" : "H_true");
+  }
+  rc = 0;
+  if (!out) {
+    long r;
+    int c;
+    printf("%s\n", header);
+    for (r = 0; r < N; r++) {
+      for (c = 0; c < ncol; c++) printf("%s%.17g", c ? "," : "", table[r * ncol + c]);
+      printf("\n");
+    }
+  } else if (!strcmp(out + strlen(out) - 4, ".csv")) {
+    if (rt_csv_write(out, header, N, ncol, table, err, sizeof err)) rc = fail(err);
+  } else {
+    rt_npy a;
+    memset(&a, 0, sizeof a);
+    a.dtype = RT_NPY_F8, a.rank = 2, a.shape[0] = N, a.shape[1] = ncol, a.data = table;
+    if (rt_npy_write(out, &a, 0, err, sizeof err)) rc = fail(err);
+  }
+  if (out && !rc)
+    fprintf(stderr, "wrote %s: %d rows (%s); %s: %ld steps, %ld field evaluations\n", out, N, header, integ, st.nstep, st.nfev);
+done:
+  free(table), free(E), free(X), free(tev);
+  kern_free(&kf), kern_free(&kj), kern_free(&kh);
+  free(theta), free(theta_d);
+  setup_free(&s);
+  return rc;
+}

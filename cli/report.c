@@ -1,0 +1,144 @@
+/* The training progress line, the plots of a run, JSON numbers. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "report.h"
+
+static void fmt_time(double s, char *buf, size_t n) {
+  if (!isfinite(s) || s < 0) snprintf(buf, n, "?");
+  else if (s < 60) snprintf(buf, n, "%.0f s", s);
+  else if (s < 3600) snprintf(buf, n, "%d min %02d s", (int)(s / 60), (int)fmod(s, 60));
+  else snprintf(buf, n, "%d h %02d min", (int)(s / 3600), (int)fmod(s / 60, 60));
+}
+
+void on_progress(void *ctx, const rt_train_progress *p) {
+  Progress *g = ctx;
+  long done = p->step + 1;
+  double rate = p->seconds > 0 ? (done - p->first) / p->seconds : 0, now = now_s();
+  char left[32], test[32];
+  if (!isnan(p->test_loss)) g->test = p->test_loss;
+  if (isnan(g->test)) snprintf(test, sizeof test, "-");
+  else snprintf(test, sizeof test, "%.4e", g->test);
+  if (g->mode == 1) {
+    int w = 30, fill = (int)((double)w * done / p->steps), i;
+    char bar[40];
+    if (now - g->last < 0.1 && done < p->steps) return;
+    g->last = now;
+    for (i = 0; i < w; i++) bar[i] = i < fill ? '#' : '.';
+    bar[w] = 0;
+    fmt_time(rate > 0 ? (p->steps - done) / rate : NAN, left, sizeof left);
+    fprintf(stderr, "\r  step %ld/%ld [%s] train %.4e test %s  %.0f steps/s  %s left\033[K", done, p->steps, bar,
+            p->train_loss, test, rate, left);
+    if (done == p->steps) fputc('\n', stderr);
+    fflush(stderr);
+  } else if (g->mode == 2 && (p->step % 200 == 0 || done == p->steps)) {
+    fprintf(stderr, "step %ld/%ld, train_loss %.4e, test_loss %s, %.1f steps/s, %.1f s\n", p->step, p->steps,
+            p->train_loss, test, rate, p->total_seconds);
+    fflush(stderr);
+  }
+}
+
+static int write_plot(rt_plot *p, const char *dir, const char *name, int png, char *written, size_t nw) {
+  char path[4200], err[4400];
+  int rc;
+  snprintf(path, sizeof path, "%s/%s.svg", dir, name);
+  rc = rt_plot_write_svg(p, path, err, sizeof err);
+  if (!rc) snprintf(written + strlen(written), nw - strlen(written), " %s.svg", name);
+  if (!rc && png) {
+    snprintf(path, sizeof path, "%s/%s.png", dir, name);
+    rc = rt_plot_write_png(p, path, 960, 720, err, sizeof err);
+    if (!rc) snprintf(written + strlen(written), nw - strlen(written), " %s.png", name);
+  }
+  if (rc) fprintf(stderr, "hnnc: warning: %s\n", err);
+  rt_plot_free(p);
+  return rc;
+}
+
+void plot_loss(const rt_train_result *r, const char *dir, const char *name, int png, char *written, size_t nw) {
+  double *x = xmalloc((2 * r->nhist + 1) * sizeof *x), *y = x + r->nhist;
+  long i, n;
+  char title[256];
+  rt_plot *p;
+  snprintf(title, sizeof title, "%s: loss", name);
+  p = rt_plot_new(title, "step", "mean squared error");
+  rt_plot_logy(p, 1);
+  for (i = 0; i < r->nhist; i++) x[i] = r->hist[4 * i], y[i] = r->hist[4 * i + 1];
+  rt_plot_line(p, "train", (int)r->nhist, x, y, 0);
+  for (i = n = 0; i < r->nhist; i++)
+    if (!isnan(r->hist[4 * i + 2])) x[n] = r->hist[4 * i], y[n++] = r->hist[4 * i + 2];
+  rt_plot_line(p, "test", (int)n, x, y, 1);
+  write_plot(p, dir, "loss", png, written, nw);
+  free(x);
+}
+
+void plot_rollouts(Setup *s, const rt_system *learned, const rt_system *truth, const rt_energy *H,
+                          const rt_dataset *d, uint64_t seed, const char *dir, int png, char *written, size_t nw) {
+  const rt_task *t = s->task;
+  enum { NROLL = 3 };
+  int dim = t->dim, np = t->kind == RT_TASK_TWO_BODY ? t->energy_npoints : 400, k, j, ok[NROLL];
+  double *tt = xmalloc(np * sizeof *tt), *xt = xmalloc((size_t)NROLL * np * dim * sizeof *xt),
+         *xl = xmalloc((size_t)NROLL * np * dim * sizeof *xl), *et = xmalloc(np * sizeof *et),
+         *el = xmalloc(np * sizeof *el), *a = xmalloc(np * sizeof *a), *b = xmalloc(np * sizeof *b);
+  char title[256];
+  rt_plot *p;
+  rt_linspace(t->energy_t0, t->energy_t1, np, tt);
+  for (k = 0; k < NROLL; k++) {
+    double x0[RT_MAXDIM];
+    rt_energy_x0(t, seed, k, x0);
+    ok[k] = !rt_task_rk45(t, truth, t->energy_t0, t->energy_t1, x0, np, tt, 1e-10, 1e-10, xt + (size_t)k * np * dim);
+    ok[k] &= !rt_task_rk45(t, learned, t->energy_t0, t->energy_t1, x0, np, tt, 1e-10, 1e-10, xl + (size_t)k * np * dim);
+  }
+  /* energy along the rollouts */
+  snprintf(title, sizeof title, "%s: true energy along rollouts", s->m.g->name);
+  p = rt_plot_new(title, "t", "H");
+  for (k = 0; k < NROLL; k++) {
+    char lt[64], ll[64];
+    if (H->fn(H->ctx, np, xt + (size_t)k * np * dim, et) || H->fn(H->ctx, np, xl + (size_t)k * np * dim, el)) continue;
+    snprintf(lt, sizeof lt, "true %d", k + 1), snprintf(ll, sizeof ll, "learned %d", k + 1);
+    rt_plot_line(p, lt, np, tt, et, k | RT_PLOT_DASHED);
+    rt_plot_line(p, ll, np, tt, el, k);
+  }
+  write_plot(p, dir, "energy", png, written, nw);
+  if (dim == 2) {
+    enum { G = 17 };
+    double L = 0, gx[G * G], gy[G * G], u[G * G], v[G * G];
+    long i;
+    for (i = 0; i < d->ntrain * 2; i++)
+      if (fabs(d->x_train[i]) > L) L = fabs(d->x_train[i]);
+    for (k = 0; k < NROLL; k++)
+      for (j = 0; j < np * 2; j++)
+        if (fabs(xt[(size_t)k * np * 2 + j]) > L) L = fabs(xt[(size_t)k * np * 2 + j]);
+    L = L > 0 ? 1.1 * L : 1;
+    for (i = 0; i < G * G; i++) gx[i] = -L + 2 * L * (i % G) / (G - 1), gy[i] = -L + 2 * L * (i / G) / (G - 1);
+    snprintf(title, sizeof title, "%s: phase portrait", s->m.g->name);
+    p = rt_plot_new(title, "q", "p");
+    rt_plot_xlim(p, -L, L), rt_plot_ylim(p, -L, L);
+    rt_plot_size(p, 640, 640);
+    {
+      double *gf = xmalloc(2 * G * G * sizeof *gf), *gin = xmalloc(2 * G * G * sizeof *gin);
+      for (i = 0; i < G * G; i++) gin[2 * i] = gx[i], gin[2 * i + 1] = gy[i];
+      if (!learned->field(learned->ctx, G * G, gin, gf)) {
+        for (i = 0; i < G * G; i++) u[i] = gf[2 * i], v[i] = gf[2 * i + 1];
+        rt_plot_arrows(p, "learned field", G * G, gx, gy, u, v, RT_PLOT_ARROWS_MAGNITUDE);
+      }
+      free(gf), free(gin);
+    }
+    for (k = 0; k < NROLL; k++) {
+      if (!ok[k]) continue;
+      for (j = 0; j < np; j++) a[j] = xt[((size_t)k * np + j) * 2], b[j] = xt[((size_t)k * np + j) * 2 + 1];
+      rt_plot_line(p, k ? NULL : "true", np, a, b, 7 | RT_PLOT_DASHED);
+      for (j = 0; j < np; j++) a[j] = xl[((size_t)k * np + j) * 2], b[j] = xl[((size_t)k * np + j) * 2 + 1];
+      rt_plot_line(p, k ? NULL : "learned", np, a, b, 3);
+    }
+    write_plot(p, dir, "phase", png, written, nw);
+  }
+  free(tt), free(xt), free(xl), free(et), free(el), free(a), free(b);
+}
+
+void json_num(const char *key, double v, int last) {
+  if (isfinite(v)) printf("\"%s\": %.17g%s", key, v, last ? "" : ", ");
+  else printf("\"%s\": null%s", key, last ? "" : ", ");
+}

@@ -1,0 +1,240 @@
+/* hnnc train: Adam on the model's loss_grad, with the task's data set made
+ * from the compiled field of the system model hn.train names; then the
+ * run's parameters, plots and summary. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "binding.h"
+#include "cli.h"
+#include "report.h"
+#include "../compiler/init.h"
+#include "../runtime/checkpoint.h"
+#include "../runtime/npy.h"
+
+const char usage_train[] =
+    "usage: hnnc train MODEL.lua -o DIR [--seed S] [--steps N] [--cc tcc|gcc] [--eval-every K] [--resume]\n"
+    "\n"
+    "Trains MODEL.lua as its hn.train{...} says: makes the task's data set from\n"
+    "the compiled vector field of the system model it names, then runs Adam\n"
+    "(PyTorch's semantics: weight decay as an L2 term) on the model's\n"
+    "loss_grad, with the test loss (the model's loss on the test rows) after\n"
+    "every update, as the reference does. The same seed gives the same bits.\n"
+    "Leaves in DIR:\n"
+    "  checkpoint.bin  the final state: parameters, Adam moments, generators, metrics\n"
+    "  params.npy      the trained parameters (float64, in the model's theta layout)\n"
+    "  metrics.csv     step,train_loss,test_loss,seconds\n"
+    "  data/           the data set: x_train.npy dx_train.npy x_test.npy dx_test.npy\n"
+    "  loss.svg        train and test loss\n"
+    "  phase.svg       (2-D tasks) true and learned trajectories over the learned field\n"
+    "  energy.svg      the true energy along true and learned rollouts\n"
+    "and prints a summary. A diverging run (loss NaN or infinite) stops with\n"
+    "an error and keeps the last good checkpoint.\n"
+    "\n"
+    "  -o DIR                  output folder (created if missing)\n"
+    "  --seed S                seed of the initial parameters, the data set and the\n"
+    "                          batches (default: the model's seed; with --resume,\n"
+    "                          the checkpoint's)\n"
+    "  --steps N               Adam updates in all (default: hn.train's steps)\n"
+    "  --cc tcc|gcc            backend (default gcc)\n"
+    "  --dtype float64|float32 element type of the learned model, overriding its\n"
+    "                          hn.model (the reference trained in float32);\n"
+    "                          evaluate with the same --dtype\n"
+    "  --eval-every K          test loss every K steps and at the last (default 1)\n"
+    "  --test-batch N          test rows per evaluation, 0 = all (default: all for\n"
+    "                          full-batch training; with mini-batches, N = the batch\n"
+    "                          size, drawn at random each time as the reference does)\n"
+    "  --sampler epoch|random  mini-batches: reshuffle every epoch (default), or an\n"
+    "                          independent random subset every step (the reference's\n"
+    "                          torch.randperm(N)[:batch])\n"
+    "  --checkpoint-every K    steps between checkpoints (default 500; and the last)\n"
+    "  --resume                continue from DIR/checkpoint.bin: the same bits as an\n"
+    "                          uninterrupted run\n"
+    "  --png                   also write the plots as PNG\n"
+    "  --quiet                 no progress output\n"
+    "\n"
+    "Progress goes to stderr: a progress bar on a terminal, else a line every\n"
+    "200 steps.\n";
+
+static int write_params(const Setup *s, const void *theta, const char *path, char *err, size_t nerr) {
+  long P = s->m.g->nparams_total;
+  double *t = xmalloc((P + 1) * sizeof *t);
+  rt_npy a;
+  int rc;
+  model_from_elem(&s->m, theta, P, t);
+  memset(&a, 0, sizeof a);
+  a.dtype = RT_NPY_F8, a.rank = 1, a.shape[0] = P, a.data = t;
+  rc = rt_npy_write(path, &a, RT_NPY_FSYNC, err, nerr);
+  free(t);
+  return rc;
+}
+
+int cmd_train(int argc, char **argv) {
+  int dtype = 0; /* --dtype: 0 as the model says, 1 float64, 2 float32 */
+  const char *model = NULL, *dir = NULL;
+  int backend = JIT_GCC, resume = 0, png = 0, quiet = 0, have_seed = 0, rc, i;
+  long steps = -1, eval_every = 1, test_batch = -1, ckpt_every = 500;
+  int sampler = RT_SAMPLE_EPOCH;
+  uint64_t seed = 0;
+  char err[8192], path[4200], written[1024] = "";
+  Setup s;
+  Obj o;
+  rt_objective obj;
+  rt_dataset d;
+  rt_train_options opt;
+  rt_train_result res;
+  Progress prog;
+  double *theta_d, t_start = now_s();
+  void *theta;
+  for (i = 0; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    long l;
+    if (!strcmp(a, "-o") && v) dir = v, i++;
+    else if (!strcmp(a, "--seed") && v) {
+      if (parse_long(v, &l) || l < 0) return usage_error(usage_train, "--seed takes an integer >= 0, not '%s'", v);
+      seed = (uint64_t)l, have_seed = 1, i++;
+    } else if (!strcmp(a, "--steps") && v) {
+      if (parse_long(v, &steps) || steps < 0 || steps > 100000000) return usage_error(usage_train, "bad --steps '%s'", v);
+      i++;
+    } else if (!strcmp(a, "--cc") && v) {
+      if ((backend = jit_backend(v)) < 0) return usage_error(usage_train, "unknown backend '%s'", v);
+      i++;
+    } else if (!strcmp(a, "--dtype") && v) {
+      if (!strcmp(v, "float64") || !strcmp(v, "double")) dtype = 1;
+      else if (!strcmp(v, "float32") || !strcmp(v, "float")) dtype = 2;
+      else return usage_error(usage_train, "--dtype is float64 or float32, not '%s'", v);
+      i++;
+    } else if (!strcmp(a, "--eval-every") && v) {
+      if (parse_long(v, &eval_every) || eval_every < 1) return usage_error(usage_train, "bad --eval-every '%s'", v);
+      i++;
+    } else if (!strcmp(a, "--test-batch") && v) {
+      if (parse_long(v, &test_batch) || test_batch < 0) return usage_error(usage_train, "bad --test-batch '%s'", v);
+      i++;
+    } else if (!strcmp(a, "--checkpoint-every") && v) {
+      if (parse_long(v, &ckpt_every) || ckpt_every < 0) return usage_error(usage_train, "bad --checkpoint-every '%s'", v);
+      i++;
+    } else if (!strcmp(a, "--sampler") && v) {
+      if (!strcmp(v, "epoch")) sampler = RT_SAMPLE_EPOCH;
+      else if (!strcmp(v, "random")) sampler = RT_SAMPLE_RANDOM;
+      else return usage_error(usage_train, "--sampler is epoch or random, not '%s'", v);
+      i++;
+    } else if (!strcmp(a, "--resume")) resume = 1;
+    else if (!strcmp(a, "--png")) png = 1;
+    else if (!strcmp(a, "--quiet")) quiet = 1;
+    else if (a[0] == '-') return usage_error(usage_train, "unknown option '%s'%s", a, v ? "" : " (or missing value)");
+    else if (!model) model = a;
+    else return usage_error(usage_train, "unexpected argument '%s'", a);
+  }
+  if (!model) return usage_error(usage_train, "no model file given");
+  if (!dir) return usage_error(usage_train, "no output folder given (-o DIR)");
+  if (setup_open(&s, model, backend, 1, dtype, err, sizeof err)) return fail(err);
+  if (prepare_dir(dir, err, sizeof err)) {
+    setup_free(&s);
+    return fail(err);
+  }
+  if (!have_seed) seed = s.m.g->seed;
+  if (resume) { /* the seed is the checkpoint's unless given */
+    rt_checkpoint c;
+    snprintf(path, sizeof path, "%s/checkpoint.bin", dir);
+    if (rt_checkpoint_read(path, &c, err, sizeof err)) {
+      setup_free(&s);
+      return fail(err);
+    }
+    if (!have_seed) seed = c.seed;
+    rt_checkpoint_free(&c);
+  }
+  if (bind_objective(&o, &obj, &s.m, model, err, sizeof err)) {
+    setup_free(&s);
+    return fail(err);
+  }
+  if (obj.dim != s.task->dim) {
+    fprintf(stderr, "%s: error: the model's loss takes rows of %d values, the task %s has %d\n", model, obj.dim,
+            s.task->name, s.task->dim);
+    obj_free(&o), setup_free(&s);
+    return 1;
+  }
+  if (get_data(&s, seed, NULL, &d, err, sizeof err)) {
+    obj_free(&o), setup_free(&s);
+    return fail(err);
+  }
+  snprintf(path, sizeof path, "%s/data", dir);
+  if (rt_dataset_save(&d, path, err, sizeof err)) {
+    rt_dataset_free(&d), obj_free(&o), setup_free(&s);
+    return fail(err);
+  }
+  theta_d = xmalloc((obj.nparams + 1) * sizeof *theta_d);
+  init_params(s.m.g, seed, theta_d);
+  theta = model_to_elem(&s.m, theta_d, obj.nparams);
+
+  rt_train_defaults(&opt);
+  opt.steps = steps >= 0 ? steps : s.m.g->train.steps;
+  opt.lr = s.m.g->train.lr;
+  opt.schedule = !strcmp(s.m.g->train.schedule, "cosine")        ? RT_LR_COSINE
+                 : !strcmp(s.m.g->train.schedule, "step")        ? RT_LR_STEP
+                 : !strcmp(s.m.g->train.schedule, "exponential") ? RT_LR_EXPONENTIAL
+                                                                 : RT_LR_CONSTANT;
+  opt.decay_steps = s.m.g->train.decay_steps, opt.gamma = s.m.g->train.gamma, opt.min_lr = s.m.g->train.min_lr;
+  opt.weight_decay = s.m.g->train.weight_decay;
+  opt.batch = s.m.g->train.batch;
+  opt.sampler = sampler;
+  opt.test_batch = test_batch >= 0 ? test_batch : opt.batch;
+  opt.eval_every = eval_every;
+  opt.seed = seed;
+  opt.dir = dir;
+  opt.checkpoint_every = ckpt_every;
+  opt.resume = resume;
+  prog.mode = quiet ? 0 : isatty(2) ? 1 : 2;
+  prog.last = 0, prog.test = NAN;
+  opt.progress = on_progress, opt.progress_ctx = &prog;
+  if (!quiet) {
+    char how[128];
+    if (opt.batch > 0)
+      snprintf(how, sizeof how, "batches of %ld (%s)", opt.batch, sampler == RT_SAMPLE_EPOCH ? "epochs" : "random subsets");
+    else
+      snprintf(how, sizeof how, "full batch");
+    fprintf(stderr, "training %s on %s: %ld train / %ld test rows, %ld parameters (%s), %ld steps, lr %g, weight decay %g, %s, seed %llu%s\n",
+            s.m.g->name, s.task->name, d.ntrain, d.ntest, obj.nparams, obj.is_float ? "float32" : "float64", opt.steps,
+            opt.lr, opt.weight_decay, how, (unsigned long long)seed, resume ? ", resumed" : "");
+  }
+  rc = rt_train(&obj, &d, &opt, theta, &res, err, sizeof err);
+  if (rc) {
+    fprintf(stderr, "%s\n", err);
+    rt_train_result_free(&res), free(theta), free(theta_d), rt_dataset_free(&d), obj_free(&o), setup_free(&s);
+    return 1;
+  }
+  snprintf(path, sizeof path, "%s/params.npy", dir);
+  if (write_params(&s, theta, path, err, sizeof err)) {
+    rt_train_result_free(&res), free(theta), free(theta_d), rt_dataset_free(&d), obj_free(&o), setup_free(&s);
+    return fail(err);
+  }
+  {
+    double train_loss = NAN, test_loss = NAN;
+    double t_run = res.seconds - (res.first > 0 && res.first <= res.nhist ? res.hist[4 * (res.first - 1) + 3] : 0);
+    Kern kl, kt, kh;
+    rt_system learned, truth;
+    rt_energy H;
+    for (i = (int)res.nhist - 1; i >= 0; i--)
+      if (!isnan(res.hist[4 * i + 2])) { test_loss = res.hist[4 * i + 2]; break; }
+    if (res.nhist) train_loss = res.hist[4 * (res.nhist - 1) + 1];
+    plot_loss(&res, dir, s.m.g->name, png, written, sizeof written);
+    if (!bind_field(&kl, &s.m, theta, &learned, model, err, sizeof err) &&
+        !bind_field(&kt, &s.sys, NULL, &truth, s.m.g->train.system, err, sizeof err) &&
+        !bind_energy(&kh, &s.sys, NULL, truth.dim, &H) && learned.dim == truth.dim) {
+      plot_rollouts(&s, &learned, &truth, &H, &d, seed, dir, png, written, sizeof written);
+      kern_free(&kl), kern_free(&kt), kern_free(&kh);
+    }
+    printf("trained %s (%s) on %s, seed %llu, %s backend: steps %ld to %ld in %.2f s (%.0f steps/s)\n", s.m.g->name,
+           model, s.task->name, (unsigned long long)seed, backend == JIT_GCC ? "gcc" : "tcc", res.first, res.step, t_run,
+           res.step > res.first && t_run > 0 ? (res.step - res.first) / t_run : 0);
+    printf("  final train loss %.4e, test loss %.4e\n", train_loss, test_loss);
+    printf("  wrote %s/: checkpoint.bin params.npy metrics.csv data/%s (%.1f s in all)\n", dir, written, now_s() - t_start);
+  }
+  rt_train_result_free(&res);
+  free(theta), free(theta_d);
+  rt_dataset_free(&d);
+  obj_free(&o);
+  setup_free(&s);
+  return 0;
+}
