@@ -383,6 +383,20 @@ static int l_slice(lua_State *L) {
   return 1;
 }
 
+/* expand(x, axis, len): a new axis of length len at position axis (1-based,
+ * up to rank + 1), the values copied along it: expand(b, 1, T) turns a row
+ * b [k] into T equal rows [T, k]. */
+static int l_expand(lua_State *L) {
+  Graph *g = enter(L);
+  int x = tensor_arg(L, 1, "expand"), rank = g->node[x].shape.rank, axis, len;
+  if (rank == IR_MAXRANK) ERR(L, "expand: the tensor has rank %d already", IR_MAXRANK);
+  axis = int_arg(L, 2, "expand", 1, rank + 1) - 1;
+  len = int_arg(L, 3, "expand", 1, 1 << 28);
+  if (shape_size(&g->node[x].shape) * (long)len > IR_MAXELEMS) ERR(L, "expand: the result is too large");
+  push_tensor(L, ir_expand(g, x, axis, len));
+  return 1;
+}
+
 static int l_reshape(lua_State *L) {
   Graph *g = enter(L);
   int x = tensor_arg(L, 1, "reshape");
@@ -759,6 +773,28 @@ static int l_fn(lua_State *L) {
   return 0;
 }
 
+/* where(): "FILE:LINE" of the user's line running now (a layer library
+ * records it when a layer is built, to name it in later messages). */
+static int l_where(lua_State *L) {
+  Graph *g = enter(L);
+  const char *w = g->loc[g->curloc], *nl = strchr(w, '\n');
+  lua_pushlstring(L, w, nl ? (size_t)(nl - w) : strlen(w));
+  return 1;
+}
+
+/* note(key, text): a line "key text" the model hands to the tools (the flow
+ * library describes its layers this way for `hnnc check`). Neither key nor
+ * text may contain a newline; the key no blank. */
+static int l_note(lua_State *L) {
+  Graph *g = enter(L);
+  const char *k = luaL_checkstring(L, 1), *t = luaL_checkstring(L, 2);
+  size_t lk = strlen(k), lt = strlen(t), old = g->notes ? strlen(g->notes) : 0;
+  if (!lk || strpbrk(k, " \t\n") || strchr(t, '\n')) ERR(L, "note: the key must be one word and the text one line");
+  g->notes = xrealloc(g->notes, old + lk + lt + 3);
+  sprintf(g->notes + old, "%s %s\n", k, t);
+  return 0;
+}
+
 static const char *const train_options[] = {"task",     "system",      "steps", "lr",     "weight_decay", "batch",
                                             "schedule", "decay_steps", "gamma", "min_lr", NULL};
 
@@ -920,7 +956,7 @@ static int l_require(lua_State *L) {
     lua_setfield(L, -3, name);
     return 1;
   }
-  return luaL_error(L, "module '%s' not found (models may require only hnnc's library: hnnc, hnnc.nn)", name);
+  return luaL_error(L, "module '%s' not found (models may require only hnnc's library: hnnc, hnnc.nn, hnnc.flow)", name);
 }
 
 static int l_print(lua_State *L) { /* to stderr: stdout belongs to the CLI */
@@ -942,11 +978,11 @@ static const luaL_Reg core_funcs[] = {
     {"tanh", l_tanh}, {"sin", l_sin}, {"cos", l_cos}, {"exp", l_exp}, {"log", l_log}, {"sqrt", l_sqrt},
     {"softplus", l_softplus}, {"sigmoid", l_sigmoid}, {"square", l_square}, {"abs", l_abs}, {"relu", l_relu},
     {"sign", l_sign}, {"matmul", l_matmul}, {"transpose", l_transpose}, {"sum", l_sum}, {"mean", l_mean},
-    {"dot", l_dot}, {"concat", l_concat}, {"split", l_split}, {"slice", l_slice}, {"reshape", l_reshape},
+    {"dot", l_dot}, {"concat", l_concat}, {"split", l_split}, {"slice", l_slice}, {"reshape", l_reshape}, {"expand", l_expand},
     {"const", l_const}, {"zeros", l_zeros}, {"ones", l_ones}, {"batch_sum", l_batch_sum},
     {"batch_mean", l_batch_mean}, {"gradient", l_gradient}, {"vjp", l_vjp}, {"jvp", l_jvp},
     {"param", l_param}, {"params", l_params}, {"fn", l_fn}, {"model", l_model}, {"train", l_train},
-    {"shape", l_shape}, {"size", l_size}, {NULL, NULL}};
+    {"shape", l_shape}, {"size", l_size}, {"where", l_where}, {"note", l_note}, {NULL, NULL}};
 
 static const luaL_Reg tensor_meta[] = {
     {"__add", m_add}, {"__sub", m_sub}, {"__mul", m_mul}, {"__div", m_div}, {"__pow", m_pow},

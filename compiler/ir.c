@@ -86,7 +86,7 @@ void ir_free(Graph *g) {
     free(f->name); free(f->in); free(f->out); free(f->outname);
   }
   free(g->node); free(g->pool); free(g->cdata); free(g->hash); free(g->loc);
-  free(g->param); free(g->func); free(g->name);
+  free(g->param); free(g->func); free(g->name); free(g->notes);
   free(g);
 }
 

@@ -85,6 +85,7 @@ struct Graph {
   uint64_t seed;
   int curloc;                            /* location given to new nodes   */
   TrainSpec train;
+  char *notes;                           /* hn.note lines "key text\n", or NULL */
   char warnings[4096];                   /* "FILE:LINE: warning: ..." lines */
   /* errors: ir_error formats into errmsg and calls throw, which never
    * returns (a longjmp, or lua_error while tracing) */

@@ -42,7 +42,8 @@ local function activation(act, fname)
 end
 
 -- dense{inputs, outputs, init = "glorot", bias = true, bias_init = "torch"}:
--- y = x W + b, W of shape [inputs, outputs]. bias_init "torch" is PyTorch's
+-- y = x W + b, W of shape [inputs, outputs], for x one row [inputs] or rows
+-- [T, inputs] (b added to each row). bias_init "torch" is PyTorch's
 -- default, uniform(-1/sqrt(inputs), 1/sqrt(inputs)).
 function nn.dense(o)
   check(o, {[1] = true, [2] = true, init = true, bias = true, bias_init = true, name = true, gain = true}, "nn.dense")
@@ -58,7 +59,10 @@ function nn.dense(o)
   end
   return setmetatable(layer, {__call = function(self, x)
     local y = hn.matmul(x, self.W)
-    if self.b then y = y + self.b end
+    if self.b then
+      local s = y:shape()
+      y = y + (#s == 2 and hn.expand(self.b, 1, s[1]) or self.b)
+    end
     return y
   end})
 end
