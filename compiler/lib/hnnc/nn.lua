@@ -42,9 +42,8 @@ local function activation(act, fname)
 end
 
 -- dense{inputs, outputs, init = "glorot", bias = true, bias_init = "torch"}:
--- y = x W + b, W of shape [inputs, outputs], for x one row [inputs] or rows
--- [T, inputs] (b added to each row). bias_init "torch" is PyTorch's
--- default, uniform(-1/sqrt(inputs), 1/sqrt(inputs)).
+-- y = x W + b, W [inputs, outputs], x a row [inputs] or rows [T, inputs]. bias_init
+-- "torch" is PyTorch's default, uniform(-1/sqrt(inputs), 1/sqrt(inputs)).
 function nn.dense(o)
   check(o, {[1] = true, [2] = true, init = true, bias = true, bias_init = true, name = true, gain = true}, "nn.dense")
   local nin, nout = o[1], o[2]
