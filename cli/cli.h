@@ -11,7 +11,7 @@
 
 /* the verbs */
 extern const char usage_compile[], usage_dump[], usage_eval[], usage_bench[];
-extern const char usage_train[], usage_evaluate[], usage_simulate[], usage_data[];
+extern const char usage_train[], usage_evaluate[], usage_simulate[], usage_data[], usage_check[];
 int cmd_compile(int argc, char **argv); /* compile.c */
 int cmd_dump(int argc, char **argv);    /* compile.c */
 int cmd_eval(int argc, char **argv);    /* compile.c */
@@ -20,6 +20,7 @@ int cmd_train(int argc, char **argv);   /* train.c */
 int cmd_evaluate(int argc, char **argv); /* evaluate.c */
 int cmd_simulate(int argc, char **argv); /* evaluate.c */
 int cmd_data(int argc, char **argv);    /* data.c */
+int cmd_check(int argc, char **argv);   /* check.c */
 
 /* opts.c: arguments and messages */
 int usage_error(const char *usage, const char *fmt, ...);  /* prints, returns 2 */

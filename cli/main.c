@@ -20,6 +20,7 @@ static const char usage_main[] =
     "  evaluate MODEL.lua --params DIR       losses and energy MSE (published and corrected protocols)\n"
     "  simulate MODEL.lua --x0 .. --t T      integrate the model's field, print the trajectory\n"
     "  data SYSTEM.lua --task T -o DIR       write a task's data set (.npy, optionally CSV)\n"
+    "  check MODEL.lua [--params DIR]        a flow's symplecticity, inverse, det J, loss gradient\n"
     "\n"
     "Run 'hnnc VERB --help' for a verb's options.\n";
 
@@ -40,6 +41,7 @@ int main(int argc, char **argv) {
       {"evaluate", cmd_evaluate, usage_evaluate},
       {"simulate", cmd_simulate, usage_simulate},
       {"data", cmd_data, usage_data},
+      {"check", cmd_check, usage_check},
   };
   size_t i;
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
