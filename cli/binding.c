@@ -81,6 +81,7 @@ int bind_field(Kern *k, Model *m, const void *theta, rt_system *s, const char *p
                     : "'field' must map a per-sample x [d] to a per-sample [d] (d <= 64)");
     return 1;
   }
+  memset(s, 0, sizeof *s); /* default integration limits */
   s->field = kern_field, s->ctx = k, s->dim = k->din;
   return 0;
 }

@@ -9,7 +9,11 @@
 
 FILE *rt_atomic_open(const char *path, const char *mode, char *tmp, size_t ntmp, char *err, size_t nerr) {
   FILE *f;
-  snprintf(tmp, ntmp, "%s.tmp.%d", path, (int)getpid());
+  int n = snprintf(tmp, ntmp, "%s.tmp.%d", path, (int)getpid());
+  if (n < 0 || (size_t)n >= ntmp) {
+    rt_fail(err, nerr, path, "cannot write: the path is too long");
+    return NULL;
+  }
   if (!(f = fopen(tmp, mode))) rt_fail(err, nerr, path, "cannot write: %s", strerror(errno));
   return f;
 }
@@ -26,7 +30,7 @@ int rt_atomic_commit(FILE *f, int ok, int sync, const char *tmp, const char *pat
   if (rename(tmp, path)) {
     int e = errno;
     remove(tmp);
-    return rt_fail(err, nerr, path, "cannot rename %s: %s", tmp, strerror(e));
+    return rt_fail(err, nerr, path, "cannot write: %s", strerror(e)); /* never name tmp */
   }
   return 0;
 }

@@ -10,6 +10,7 @@
 #include "checkpoint.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +168,44 @@ int rt_checkpoint_is(const char *path) {
   return is;
 }
 
+/* index of the first element of a that is not finite (or negative, if
+   nonneg), or -1 */
+static long first_bad(const void *a, long n, int elem, int nonneg) {
+  long i;
+  for (i = 0; i < n; i++) {
+    double v = elem == 8 ? ((const double *)a)[i] : ((const float *)a)[i];
+    if (!isfinite(v) || (nonneg && v < 0)) return i;
+  }
+  return -1;
+}
+
+/* A checksum proves the bytes are the ones written, not that the state is
+   sound: a run that wrote NaN moments (or a hand-made file) would resume
+   into NaN. Refuses non-finite parameters, moments and Adam scalars. */
+static int check_values(const char *path, rt_checkpoint *c, char *err, size_t nerr) {
+  static const char *const what[3] = {"the parameters hold", "Adam's first moment holds", "Adam's second moment holds"};
+  const void *arr[3] = {c->theta, c->m, c->v};
+  const rt_adam *a = &c->adam;
+  int k;
+  for (k = 0; k < 3; k++) {
+    long i = first_bad(arr[k], c->nparams, c->elem, k == 2);
+    if (i >= 0) {
+      double v = c->elem == 8 ? ((const double *)arr[k])[i] : ((const float *)arr[k])[i];
+      rt_checkpoint_free(c);
+      return rt_fail(err, nerr, path, "%s %g at element %ld: the checkpoint cannot be resumed or used (a diverged "
+                     "run, or a damaged file); train anew, or use an earlier checkpoint", what[k], v, i);
+    }
+  }
+  if (!isfinite(c->lr) || !isfinite(c->weight_decay) || !isfinite(a->lr) || !isfinite(a->beta1) ||
+      !isfinite(a->beta2) || !isfinite(a->eps) || !isfinite(a->weight_decay) || !isfinite(a->beta1_t) ||
+      !isfinite(a->beta2_t) || a->step < 0 || c->step < 0 || !isfinite(c->seconds)) {
+    rt_checkpoint_free(c);
+    return rt_fail(err, nerr, path, "the optimizer state holds a NaN, an infinity or a negative count: the checkpoint "
+                   "cannot be resumed (a damaged file); train anew");
+  }
+  return 0;
+}
+
 int rt_checkpoint_read(const char *path, rt_checkpoint *c, char *err, size_t nerr) {
   FILE *f;
   unsigned char *data = NULL;
@@ -256,7 +295,7 @@ int rt_checkpoint_read(const char *path, rt_checkpoint *c, char *err, size_t ner
     }
   }
   free(data);
-  return 0;
+  return check_values(path, c, err, nerr);
 oom:
   free(data);
   rt_checkpoint_free(c);

@@ -17,7 +17,9 @@
  *   u64 FNV-1a 64 of every byte before it
  *
  * The reader checks the magic, the version, the sizes against the file
- * length and the checksum; errors name the file ("PATH: error: ...").
+ * length and the checksum, and that theta, the Adam moments (v >= 0) and
+ * the optimizer's scalars are finite (a checksum only proves that the bytes
+ * are those written); errors name the file ("PATH: error: ...").
  * Checking that a checkpoint belongs to a model (hash, dtype, shapes) is
  * the caller's business (rt_train).
  */

@@ -202,7 +202,7 @@ int rt_task_rk45(const rt_task *t, const rt_system *field, double t0,
 	if (t->npad < 0 || field->dim + t->npad > RT_MAXDIM || nt < 0)
 		return RT_ERR_ARG;
 	padded_field pf = { field, t->npad };
-	rt_system ps = { padded_eval, &pf, field->dim + t->npad };
+	rt_system ps = { padded_eval, &pf, field->dim + t->npad, field->max_steps, field->min_step };
 	double y0[RT_MAXDIM];
 	double *pad = malloc((size_t)nt * ps.dim * sizeof *pad + 1);
 	if (!pad)

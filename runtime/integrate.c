@@ -14,6 +14,7 @@
 #include <float.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 const char *rt_strerror(int err)
@@ -23,11 +24,50 @@ const char *rt_strerror(int err)
 	case RT_ERR_ARG: return "invalid argument";
 	case RT_ERR_FIELD: return "the field or Jacobian callback failed";
 	case RT_ERR_NONFINITE: return "state or field became NaN or infinite";
-	case RT_ERR_STEP_UNDERFLOW: return "step size fell below 10 ulp of t";
+	case RT_ERR_STEP_UNDERFLOW: return "step size fell below the minimum step";
 	case RT_ERR_NO_CONVERGENCE: return "implicit solve did not converge";
 	case RT_ERR_SINGULAR: return "implicit solve met a singular matrix";
+	case RT_ERR_STEP_BUDGET: return "step budget spent";
 	}
 	return "unknown integrator error";
+}
+
+char *rt_integrate_explain(int err, const rt_stats *st, char *buf, size_t n)
+{
+	int k = snprintf(buf, n, "stopped at t = %.17g with step size %.3g: ",
+	                 st->t, st->h);
+	size_t at = k > 0 && (size_t)k < n ? (size_t)k : 0;
+
+	switch (err) {
+	case RT_ERR_NONFINITE:
+		if (st->max_steps > 0)   /* adaptive: the step was cut to the floor */
+			snprintf(buf + at, n - at, "the state became NaN or infinite"
+			         " even with the minimum step (%.3g): the field is huge"
+			         " or singular here (diverged parameters?), or the"
+			         " solution blows up", st->min_step);
+		else
+			snprintf(buf + at, n - at, "the state became NaN or infinite"
+			         " (the step is too large for this field, or the"
+			         " solution blows up)");
+		break;
+	case RT_ERR_STEP_UNDERFLOW:
+		snprintf(buf + at, n - at, "the step size fell below the minimum"
+		         " (%.3g): the field is huge or not smooth here (diverged"
+		         " parameters, a singularity, a blow-up)", st->min_step);
+		break;
+	case RT_ERR_STEP_BUDGET:
+		snprintf(buf + at, n - at, "%ld steps spent, the budget: the field"
+		         " is stiff or huge (diverged parameters?), or the span is"
+		         " long for this tolerance", st->max_steps);
+		break;
+	case RT_ERR_NO_CONVERGENCE:
+		snprintf(buf + at, n - at, "the implicit solve did not converge"
+		         " (the step is too large for this field)");
+		break;
+	default:
+		snprintf(buf + at, n - at, "%s", rt_strerror(err));
+	}
+	return buf;
 }
 
 /* ---- shared helpers ---- */
@@ -219,6 +259,9 @@ static int rk_adaptive(const rk_method *m, const rt_system *s, double t0,
 		st = &local;
 	memset(st, 0, sizeof *st);
 	st->t = t0;
+	st->max_steps = s->max_steps > 0 ? s->max_steps : RT_MAX_STEPS;
+	st->min_step = s->min_step > 0 ? s->min_step
+	                               : RT_MIN_STEP_REL * fabs(t1 - t0);
 	dim = s->dim;
 	direction = t1 >= t0 ? 1.0 : -1.0;
 	if (rtol < 100 * DBL_EPSILON)   /* scipy warns and does the same */
@@ -240,15 +283,22 @@ static int rk_adaptive(const rk_method *m, const rt_system *s, double t0,
 			memcpy(out + (size_t)k * dim, y, sizeof(double) * dim);
 
 	while (t != t1) {
-		double min_step = 10 * fabs(nextafter(t, direction * INFINITY) - t);
+		/* scipy's 10 ulp of t, or the span's floor */
+		double min_step = fmax(10 * fabs(nextafter(t, direction * INFINITY) - t),
+		                       st->min_step);
 		double h, t_new, error_norm, factor;
 		int rejected = 0, nonfinite = 0, dense_ready = 0;
 
 		if (h_abs < min_step)
 			h_abs = min_step;
 		for (;;) {
+			st->h = h_abs;
 			if (h_abs < min_step) {
 				rc = nonfinite ? RT_ERR_NONFINITE : RT_ERR_STEP_UNDERFLOW;
+				goto fail;
+			}
+			if (st->nstep + st->nreject >= st->max_steps) {
+				rc = RT_ERR_STEP_BUDGET;
 				goto fail;
 			}
 			h = h_abs * direction;
@@ -678,6 +728,7 @@ static int fixed_run(const rt_system *s, step_fn step, void *state, double t0,
 		st = &local;
 	memset(st, 0, sizeof *st);
 	st->t = t0;
+	st->h = h;
 	memcpy(x, x0, sizeof(double) * dim);
 	if (!all_finite(x, dim) || !isfinite(h)) {
 		fill_nan(out, 0, nrows, dim);

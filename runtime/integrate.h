@@ -15,6 +15,8 @@
 #ifndef RT_INTEGRATE_H
 #define RT_INTEGRATE_H
 
+#include <stddef.h>
+
 /* largest state dimension the integrators accept (stack work arrays:
    DOP853 keeps 16 x RT_MAXDIM doubles, implicit midpoint a RT_MAXDIM^2 matrix) */
 #define RT_MAXDIM 64
@@ -33,7 +35,19 @@ typedef struct {
 	rt_field_fn field;
 	void *ctx;      /* passed unchanged to field (and to the Jacobian) */
 	int dim;        /* 1 <= dim <= RT_MAXDIM */
+	/* limits of the adaptive methods, so that every integration ends in a
+	   bounded time whatever the field (0: the defaults below) */
+	long max_steps; /* trial steps (accepted + rejected) */
+	double min_step;/* smallest step size */
 } rt_system;
+
+/* Default limits. The step budget bounds the work (about 6 field
+   evaluations a step for RK45, 12 for DOP853); the minimum step is scipy's
+   10 ulp of t, but never below 1e-15 of the time span: near t = 0 ulp(t)
+   is subnormal, and a field with huge values (a diverged network's) would
+   otherwise shrink the step towards 1e-300 and crawl for ever. */
+#define RT_MAX_STEPS 1000000L
+#define RT_MIN_STEP_REL 1e-15
 
 /* Counters filled by every integrator (the pointer may be NULL). */
 typedef struct {
@@ -43,6 +57,9 @@ typedef struct {
 	long njev;      /* Jacobian evaluations (implicit midpoint only) */
 	long niter;     /* solver iterations over all steps (implicit midpoint) */
 	double t;       /* time of the last accepted state: t1 on success */
+	double h;       /* size of the last step tried (on error: the failing one) */
+	long max_steps; /* the limits that applied (adaptive methods) */
+	double min_step;/* (the span's floor; scipy's 10 ulp of t may be larger) */
 } rt_stats;
 
 enum {
@@ -50,13 +67,21 @@ enum {
 	RT_ERR_ARG,             /* invalid argument (dim, tolerances, t_eval order, ...) */
 	RT_ERR_FIELD,           /* the field or Jacobian callback returned nonzero */
 	RT_ERR_NONFINITE,       /* the state or the field became NaN or infinite */
-	RT_ERR_STEP_UNDERFLOW,  /* adaptive step fell below 10 ulp of t */
+	RT_ERR_STEP_UNDERFLOW,  /* adaptive step fell below the minimum step */
 	RT_ERR_NO_CONVERGENCE,  /* implicit solve did not converge in maxiter */
-	RT_ERR_SINGULAR         /* implicit solve met a singular Newton matrix */
+	RT_ERR_SINGULAR,        /* implicit solve met a singular Newton matrix */
+	RT_ERR_STEP_BUDGET      /* adaptive method spent max_steps trial steps */
 };
 
 /* a static English message for an RT_* code */
 const char *rt_strerror(int err);
+
+/* Explains an integrator error for a person: where it stopped (the time
+   reached and the step size, from st), what happened and its likely cause,
+   e.g. "stopped at t = 2.5 with step size 5: the state became NaN or
+   infinite (the step is too large for this field, or the solution blows
+   up)". Writes at most n bytes to buf and returns buf. */
+char *rt_integrate_explain(int err, const rt_stats *st, char *buf, size_t n);
 
 /* Adaptive Dormand-Prince 5(4), as scipy's RK45; integrates from t0 to t1
    (t1 < t0 integrates backwards) and writes the state at each of the nt
@@ -70,9 +95,12 @@ const char *rt_strerror(int err);
    solve_ivp(fun, (t0, t1), x0, method='RK45', t_eval=t_eval, rtol=rtol,
    atol=atol), up to the rounding of numpy's dot products.
    A trial step whose state or field is not finite is rejected like one with
-   too large an error (as in scipy); if that continues until the step
-   underflows, the error is RT_ERR_NONFINITE, else RT_ERR_STEP_UNDERFLOW.
-   On error, the rows of times not reached are set to NaN. */
+   too large an error (as in scipy); if that continues until the step falls
+   below the minimum, the error is RT_ERR_NONFINITE, else
+   RT_ERR_STEP_UNDERFLOW. The minimum step is max(10 ulp of t, s->min_step
+   or RT_MIN_STEP_REL |t1 - t0|); more than s->max_steps (or RT_MAX_STEPS)
+   trial steps give RT_ERR_STEP_BUDGET. On error, the rows of times not
+   reached are set to NaN, st->t is the time reached and st->h the step. */
 int rt_rk45(const rt_system *s, double t0, double t1, const double *x0,
             int nt, const double *t_eval, double rtol, double atol,
             double *out, rt_stats *st);
@@ -87,7 +115,9 @@ int rt_dop853(const rt_system *s, double t0, double t1, const double *x0,
 /* Fixed-step methods share one output convention: nsteps steps of size h
    from x0 at t0; out receives 1 + nsteps/every rows of dim doubles: x0, then
    the state after every `every` steps (every >= 1 must divide nsteps). On
-   error, rows not reached are set to NaN and st->t is the time reached. */
+   error, rows not reached are set to NaN, st->t is the time reached and
+   st->h the step size. A state that is not finite after a step stops the
+   run with RT_ERR_NONFINITE. */
 
 /* classic 4th-order Runge-Kutta, 4 field evaluations a step */
 int rt_rk4(const rt_system *s, double t0, double h, int nsteps, int every,

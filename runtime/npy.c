@@ -90,7 +90,7 @@ static int atomic_open(atomic_file *a, const char *path, char *err, size_t nerr)
 	a->f = fopen(a->tmp, "wb");
 	if (!a->f) {
 		int e = errno;
-		rt_fail(err, nerr, path, "cannot create %s: %s", a->tmp, strerror(e));
+		rt_fail(err, nerr, path, "cannot write: %s", strerror(e));
 		free(a->tmp);
 		a->tmp = NULL;
 		return 1;
@@ -124,14 +124,13 @@ static int atomic_commit(atomic_file *a, const char *path, int flags,
 	}
 	a->f = NULL;
 	if (bad) {
-		rt_fail(err, nerr, path, "cannot write %s: %s", a->tmp, strerror(e));
+		rt_fail(err, nerr, path, "cannot write: %s", strerror(e));
 		atomic_abort(a);
 		return 1;
 	}
 	if (rename(a->tmp, path) != 0) {
 		e = errno;
-		rt_fail(err, nerr, path, "cannot rename %s to it: %s", a->tmp,
-		     strerror(e));
+		rt_fail(err, nerr, path, "cannot write: %s", strerror(e));
 		atomic_abort(a);
 		return 1;
 	}

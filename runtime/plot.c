@@ -1222,7 +1222,7 @@ static int write_atomic(const char *path, const void *data, size_t n, char *err,
     return -1;
   }
   if (rename(tmp, path) != 0) {
-    set_error(err, nerr, "cannot write %s: rename from %s: %s", path, tmp, strerror(errno));
+    set_error(err, nerr, "cannot write %s: %s", path, strerror(errno));
     remove(tmp);
     free(tmp);
     return -1;

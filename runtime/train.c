@@ -244,6 +244,22 @@ done:
   return rc;
 }
 
+/* res->train_loss and test_loss (see train.h) */
+static void final_losses(const state *s, const void *theta, rt_train_result *res) {
+  const rt_objective *obj = s->obj;
+  long i;
+  res->train_loss = res->test_loss = NAN;
+  if (s->nhist) {
+    res->train_loss = s->hist[4 * (s->nhist - 1) + 1];
+    for (i = s->nhist - 1; i >= 0; i--)
+      if (!isnan(s->hist[4 * i + 2])) { res->test_loss = s->hist[4 * i + 2]; break; }
+    return;
+  }
+  if (obj->eval(obj->ctx, (int)s->ntrain, theta, s->xtr, s->dxtr, &res->train_loss, NULL)) res->train_loss = NAN;
+  if (s->ntest > 0 && obj->eval(obj->ctx, (int)s->ntest, theta, s->xte, s->dxte, &res->test_loss, NULL))
+    res->test_loss = NAN;
+}
+
 int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_options *o, void *theta,
              rt_train_result *res, char *err, size_t nerr) {
   state s;
@@ -254,6 +270,7 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
 
   memset(res, 0, sizeof *res);
   res->checkpoint_step = -1;
+  res->train_loss = res->test_loss = NAN;
   memset(&s, 0, sizeof s);
   if (obj->dim != d->dim) return rt_fail(err, nerr, who, "the model takes rows of %d values, the data have %d", obj->dim, d->dim);
   if (d->ntrain < 1) return rt_fail(err, nerr, who, "no training rows");
@@ -383,6 +400,7 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
   }
   if (rc == RT_TRAIN_OK && o->dir && first == o->steps) /* nothing to do: keep the files consistent */
     if (save(&s, theta, first, seconds0, err, nerr)) rc = RT_TRAIN_ERROR;
+  if (rc == RT_TRAIN_OK) final_losses(&s, theta, res);
   res->step = step;
   res->nhist = s.nhist;
   res->seconds = s.nhist ? s.hist[4 * (s.nhist - 1) + 3] : seconds0;

@@ -114,6 +114,10 @@ typedef struct rt_train_result {
   double *hist;         /* nhist rows (step, train loss, test loss, seconds); malloc'd */
   double seconds;       /* total wall time of training, resumed runs included */
   long checkpoint_step; /* step of the last checkpoint written or read, -1: none */
+  /* the losses to report at the end: the last metrics row's train loss and
+     the last test loss evaluated; with no rows (steps 0), the losses at the
+     initial theta on the whole training and test sets (NaN: none) */
+  double train_loss, test_loss;
 } rt_train_result;
 
 /* The learning rate of update t (0-based) under o's schedule; the same bits

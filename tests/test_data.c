@@ -219,9 +219,9 @@ static int two_body_field(void *ctx, int n, const double *x, double *xdot)
 	return 0;
 }
 
-static const rt_system spring_sys = { spring_field, NULL, 2 };
-static const rt_system pendulum_sys = { pendulum_field, NULL, 2 };
-static const rt_system two_body_sys = { two_body_field, NULL, 8 };
+static const rt_system spring_sys = { spring_field, NULL, 2, 0, 0};
+static const rt_system pendulum_sys = { pendulum_field, NULL, 2, 0, 0};
+static const rt_system two_body_sys = { two_body_field, NULL, 8, 0, 0};
 
 static const rt_system *system_of(const rt_task *t)
 {
@@ -1059,7 +1059,7 @@ static void test_make_errors(void **state)
 
 	/* the field fails during trajectory 1 */
 	int budget = 300;
-	rt_system bad = { failing_field, &budget, 2 };
+	rt_system bad = { failing_field, &budget, 2, 0, 0};
 	assert_int_not_equal(rt_dataset_make(rt_task_find("spring"), &bad, SEED,
 	                                     &d, err, sizeof err), 0);
 	printf("  %s\n", err);

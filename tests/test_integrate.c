@@ -202,9 +202,9 @@ static int failing_field(void *ctx, int n, const double *x, double *xdot)
 	return ho_field(NULL, n, x, xdot);
 }
 
-static const rt_system ho = {ho_field, NULL, 2};
-static const rt_system pendulum = {pendulum_field, NULL, 2};
-static const rt_system kepler = {kepler_field, NULL, 4};
+static const rt_system ho = {ho_field, NULL, 2, 0, 0};
+static const rt_system pendulum = {pendulum_field, NULL, 2, 0, 0};
+static const rt_system kepler = {kepler_field, NULL, 4, 0, 0};
 
 /* Kepler orbits with a = 1 (period 2*pi) from perihelion on the x axis:
    q0 = (1 - e, 0), p0 = (0, sqrt((1 + e)/(1 - e))) */
@@ -734,7 +734,7 @@ static void test_scipy_agreement(void **state)
 
 static void test_nonfinite_field(void **state)
 {
-	const rt_system s = {nan_field, NULL, 2};
+	const rt_system s = {nan_field, NULL, 2, 0, 0};
 	const double x0[2] = {1, 0};
 	double t1 = 1, out[4 * 2];
 	rt_stats st;
@@ -764,7 +764,7 @@ static void test_nonfinite_field(void **state)
    time reached and NaN rows after it */
 static void test_field_breaks_down(void **state)
 {
-	const rt_system s = {cliff_field, NULL, 1};
+	const rt_system s = {cliff_field, NULL, 1, 0, 0};
 	const double x0 = 0, t_eval[3] = {1, 2, 3};
 	double out[3];
 	rt_stats st;
@@ -786,7 +786,7 @@ static void test_field_breaks_down(void **state)
    blow-up slightly, to exactly where scipy's stops */
 static void test_step_underflow(void **state)
 {
-	const rt_system s = {blowup_field, NULL, 1};
+	const rt_system s = {blowup_field, NULL, 1, 0, 0};
 	const double x0 = 1;
 	double t1 = 2, out;
 	rt_stats st;
@@ -816,7 +816,7 @@ static void test_field_failure(void **state)
 	const double x0[2] = {1, 0};
 	double t1 = 1, out[11 * 2];
 	int calls;
-	rt_system s = {failing_field, &calls, 2};
+	rt_system s = {failing_field, &calls, 2, 0, 0};
 	rt_stats st;
 	(void)state;
 
@@ -858,9 +858,9 @@ static void test_midpoint_no_convergence(void **state)
 
 static void test_bad_arguments(void **state)
 {
-	const rt_system bad_dim = {ho_field, NULL, 0};
-	const rt_system odd = {ho_field, NULL, 3};
-	const rt_system too_big = {ho_field, NULL, RT_MAXDIM + 1};
+	const rt_system bad_dim = {ho_field, NULL, 0, 0, 0};
+	const rt_system odd = {ho_field, NULL, 3, 0, 0};
+	const rt_system too_big = {ho_field, NULL, RT_MAXDIM + 1, 0, 0};
 	const double x0[4] = {1, 0, 0, 0};
 	double out[4 * 4], unsorted[2] = {0.5, 0.2}, outside[1] = {1.5};
 	double t1 = 1;
@@ -881,10 +881,100 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(rt_rk4(&ho, 0, 0.1, 3, 2, x0, out, NULL), RT_ERR_ARG);
 	assert_int_equal(rt_implicit_midpoint(&ho, NULL, 0, 0.1, 2, 1, x0, 1e-12, 0,
 	                                      out, NULL), RT_ERR_ARG);
-	for (int e = RT_OK; e <= RT_ERR_SINGULAR; e++)
+	for (int e = RT_OK; e <= RT_ERR_STEP_BUDGET; e++)
 		assert_non_null(rt_strerror(e));
 	assert_string_equal(rt_strerror(RT_ERR_STEP_UNDERFLOW),
-	                    "step size fell below 10 ulp of t");
+	                    "step size fell below the minimum step");
+}
+
+/* x' = w (x2, -x1): a harmonic oscillator of angular frequency *(double *)ctx */
+static int fast_ho_field(void *ctx, int n, const double *x, double *xdot)
+{
+	double w = *(const double *)ctx;
+	for (int k = 0; k < n; k++) {
+		xdot[2 * k] = w * x[2 * k + 1];
+		xdot[2 * k + 1] = -w * x[2 * k];
+	}
+	return 0;
+}
+
+/* A field with huge values (w = 1e150, as a network with a weight of 1e300
+   gives) used to crawl for ever: near t = 0 scipy's floor of 10 ulp of t is
+   subnormal, and steps of 1e-152 were accepted one after the other. Now
+   the step meets the span's floor at once; the error says where and why. */
+static void test_huge_field_stops(void **state)
+{
+	double w = 1e150, t1 = 10, out[2];
+	const double x0[2] = {1, 0};
+	rt_system s = {fast_ho_field, &w, 2, 0, 0};
+	rt_stats st;
+	char msg[512];
+	(void)state;
+
+	for (int m = 0; m < 2; m++) {
+		int rc = m ? rt_dop853(&s, 0, t1, x0, 1, &t1, 1e-6, 1e-9, out, &st)
+		           : rt_rk45(&s, 0, t1, x0, 1, &t1, 1e-6, 1e-9, out, &st);
+		rt_integrate_explain(rc, &st, msg, sizeof msg);
+		printf("  %s, w = 1e150: %s (%ld steps, %ld rejected)\n",
+		       m ? "DOP853" : "RK45", msg, st.nstep, st.nreject);
+		/* the trial states overflow until the step is below the floor */
+		assert_int_equal(rc, RT_ERR_NONFINITE);
+		assert_true(st.nstep + st.nreject < 1000);
+		assert_true(st.min_step == 1e-15 * t1 && st.h < st.min_step);
+		assert_non_null(strstr(msg, "stopped at t = "));
+		assert_non_null(strstr(msg, "with step size "));
+		assert_non_null(strstr(msg, "even with the minimum step"));
+		assert_true(isnan(out[0]));
+	}
+}
+
+/* A stiff but finite field needs more steps than the budget: the default
+   budget (RT_MAX_STEPS) and a caller's both stop it, at the time reached */
+static void test_step_budget(void **state)
+{
+	double w = 1e7, t1 = 1, out[2];
+	const double x0[2] = {1, 0};
+	rt_system s = {fast_ho_field, &w, 2, 0, 0};
+	rt_stats st;
+	char msg[512];
+	(void)state;
+
+	assert_int_equal(rt_rk45(&s, 0, t1, x0, 1, &t1, 1e-6, 1e-9, out, &st),
+	                 RT_ERR_STEP_BUDGET);
+	assert_int_equal(st.nstep + st.nreject, RT_MAX_STEPS);
+	assert_true(st.t > 0 && st.t < t1 && isnan(out[0]));
+	printf("  RK45, w = 1e7: %s\n", rt_integrate_explain(RT_ERR_STEP_BUDGET,
+	       &st, msg, sizeof msg));
+	assert_non_null(strstr(msg, "1000000 steps spent"));
+	s.max_steps = 500;
+	assert_int_equal(rt_dop853(&s, 0, t1, x0, 1, &t1, 1e-6, 1e-9, out, &st),
+	                 RT_ERR_STEP_BUDGET);
+	assert_int_equal(st.nstep + st.nreject, 500);
+	/* the same field over a short span is fine */
+	s.max_steps = 0;
+	t1 = 1e-5;
+	assert_int_equal(rt_rk45(&s, 0, t1, x0, 1, &t1, 1e-6, 1e-9, out, &st),
+	                 RT_OK);
+}
+
+/* A fixed step too large for the field: the state overflows, the run stops
+   with the time reached and the step size */
+static void test_fixed_step_blowup(void **state)
+{
+	double w = 1, out[11 * 2];
+	const double x0[2] = {1.5, 0};
+	rt_system s = {blowup_field, NULL, 2, 0, 0};
+	rt_stats st;
+	char msg[512];
+	(void)state;
+	(void)w;
+
+	assert_int_equal(rt_rk4(&s, 0, 5, 10, 1, x0, out, &st), RT_ERR_NONFINITE);
+	assert_true(st.h == 5 && st.t >= 0 && st.t < 50);
+	rt_integrate_explain(RT_ERR_NONFINITE, &st, msg, sizeof msg);
+	printf("  RK4, h = 5: %s\n", msg);
+	assert_non_null(strstr(msg, "with step size 5: the state became NaN"));
+	assert_true(isnan(out[2 * 10]));
 }
 
 /* x' = a x with a = 20: for h = 0.1 the Newton matrix 1 - (h/2) a is 0 */
@@ -911,7 +1001,7 @@ static int failing_jacobian(void *ctx, const double *x, double *J)
 
 static void test_midpoint_singular_and_jacobian_failure(void **state)
 {
-	const rt_system s = {linear20_field, NULL, 1};
+	const rt_system s = {linear20_field, NULL, 1, 0, 0};
 	const double x0[2] = {1, 0};
 	double out[2 * 2];
 	(void)state;
@@ -991,6 +1081,9 @@ int main(void)
 		cmocka_unit_test(test_midpoint_singular_and_jacobian_failure),
 		cmocka_unit_test(test_adaptive_edge_cases),
 		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_huge_field_stops),
+		cmocka_unit_test(test_step_budget),
+		cmocka_unit_test(test_fixed_step_blowup),
 		cmocka_unit_test(test_every_and_determinism),
 	};
 	return cmocka_run_group_tests_name("integrate", tests, NULL, NULL);

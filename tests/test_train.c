@@ -114,7 +114,7 @@ static int spring_field(void *ctx, int n, const double *x, double *xdot) {
 /* 6 spring trajectories: 90 train and 90 test rows */
 static void small_data(rt_dataset *d) {
   rt_task t = *rt_task_find("spring");
-  rt_system s = {spring_field, NULL, 2};
+  rt_system s = {spring_field, NULL, 2, 0, 0};
   char err[512];
   t.ntraj = 6;
   assert_int_equal(rt_dataset_make(&t, &s, 5, d, err, sizeof err), 0);
@@ -291,7 +291,7 @@ static int spring_energy(void *ctx, int n, const double *x, double *e) {
 static void test_energy_metric(void **state) {
   const rt_task *t = rt_task_find("spring");
   double damping = 0, mse[15], mean, se, m2, se2;
-  rt_system truth = {spring_field, NULL, 2}, model = {spring_damped, &damping, 2};
+  rt_system truth = {spring_field, NULL, 2, 0, 0}, model = {spring_damped, &damping, 2, 0, 0};
   rt_energy H = {spring_energy, NULL};
   char err[256];
   (void)state;
@@ -588,6 +588,83 @@ static void test_divergence(void **state) {
   unbind(b);
 }
 
+/* --steps 0: nothing trained, the losses reported are those of the initial
+   parameters on the whole sets (they were NaN: no metrics row) */
+static void test_steps_zero(void **state) {
+  Bound *b = bind(tiny_file("tiny", NULL, "1e-2", "0"));
+  rt_dataset d;
+  rt_train_options o;
+  rt_train_result r;
+  char err[2048];
+  double *theta, want_train, want_test;
+  (void)state;
+  theta = init_theta(b, 7);
+  small_data(&d);
+  assert_int_equal(b->obj.eval(b->obj.ctx, (int)d.ntrain, theta, d.x_train, d.dx_train, &want_train, NULL), 0);
+  assert_int_equal(b->obj.eval(b->obj.ctx, (int)d.ntest, theta, d.x_test, d.dx_test, &want_test, NULL), 0);
+  options(&o, 0, subdir("steps0"));
+  assert_int_equal(rt_train(&b->obj, &d, &o, theta, &r, err, sizeof err), RT_TRAIN_OK);
+  assert_int_equal(r.nhist, 0);
+  assert_true(isfinite(want_train) && r.train_loss == want_train && r.test_loss == want_test);
+  rt_train_result_free(&r);
+  /* one step: the metrics row's losses */
+  options(&o, 1, NULL);
+  assert_int_equal(rt_train(&b->obj, &d, &o, theta, &r, err, sizeof err), RT_TRAIN_OK);
+  assert_true(r.nhist == 1 && r.train_loss == r.hist[1] && r.test_loss == r.hist[2]);
+  rt_train_result_free(&r);
+  free(theta);
+  rt_dataset_free(&d);
+  unbind(b);
+}
+
+/* A checkpoint with a valid checksum whose Adam state (or theta) holds NaN
+   or Inf, or a negative second moment, is refused on resume, naming the
+   element (it used to be resumed into NaN) */
+static void test_resume_refuses_nonfinite_state(void **state) {
+  Bound *b = bind(tiny_file("tiny", NULL, "1e-2", "0"));
+  const char *dir = subdir("nanadam");
+  rt_dataset d;
+  rt_train_options o;
+  rt_train_result r;
+  rt_checkpoint c;
+  char err[2048], path[512];
+  double *theta;
+  int k;
+  static const char *const want[4] = {"Adam's second moment holds nan at element 5",
+                                      "Adam's first moment holds inf at element 0",
+                                      "the parameters hold -nan at element 3", "Adam's second moment holds -1 at element 2"};
+  (void)state;
+  theta = init_theta(b, 7);
+  small_data(&d);
+  options(&o, 3, dir);
+  assert_int_equal(rt_train(&b->obj, &d, &o, theta, &r, err, sizeof err), RT_TRAIN_OK);
+  rt_train_result_free(&r);
+  snprintf(path, sizeof path, "%s/checkpoint.bin", dir);
+  for (k = 0; k < 4; k++) {
+    assert_int_equal(rt_checkpoint_read(path, &c, err, sizeof err), 0);
+    double *v = c.v, *m = c.m, *th = c.theta, keep[3] = {v[5], m[0], th[3]}, keep2 = v[2];
+    if (k == 0) v[5] = NAN;
+    if (k == 1) m[0] = INFINITY;
+    if (k == 2) th[3] = -NAN;
+    if (k == 3) v[2] = -1;
+    assert_int_equal(rt_checkpoint_write(path, &c, err, sizeof err), 0);
+    o.steps = 6, o.resume = 1;
+    assert_int_not_equal(rt_train(&b->obj, &d, &o, theta, &r, err, sizeof err), RT_TRAIN_OK);
+    rt_train_result_free(&r);
+    fprintf(stderr, "  %s\n", err);
+    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, want[k]));
+    v[5] = keep[0], m[0] = keep[1], th[3] = keep[2], v[2] = keep2;
+    assert_int_equal(rt_checkpoint_write(path, &c, err, sizeof err), 0);
+    rt_checkpoint_free(&c);
+  }
+  assert_int_equal(rt_train(&b->obj, &d, &o, theta, &r, err, sizeof err), RT_TRAIN_OK); /* restored: resumes */
+  rt_train_result_free(&r);
+  free(theta);
+  rt_dataset_free(&d);
+  unbind(b);
+}
+
 static void test_float32_training(void **state) {
   Bound *b = bind(tiny_file("tiny32", "float", "1e-2", "0"));
   rt_dataset d;
@@ -779,6 +856,30 @@ static void test_cli_simulate(void **state) {
   }
 }
 
+/* A writer that fails names the file the user asked for, never its
+   temporary (x.csv.tmp.12390): here the target is a folder, so the rename
+   fails after the temporary file was written */
+static void test_messages_hide_tmp(void **state) {
+  const char *dir = subdir("isdir");
+  char path[512], err[2048];
+  double v[4] = {1, 2, 3, 4};
+  rt_npy a = {RT_NPY_F8, 1, {4}, 4, v};
+  int k;
+  (void)state;
+  for (k = 0; k < 3; k++) {
+    snprintf(path, sizeof path, "%s/%s", dir, k == 0 ? "x.csv" : k == 1 ? "x.npy" : "metrics.csv");
+    assert_int_equal(mkdir(path, 0755), 0);
+    err[0] = 0;
+    if (k == 0) assert_int_not_equal(rt_csv_write(path, "a", 4, 1, v, err, sizeof err), 0);
+    if (k == 1) assert_int_not_equal(rt_npy_write(path, &a, RT_NPY_FSYNC, err, sizeof err), 0);
+    if (k == 2) assert_int_not_equal(rt_write_metrics(path, v, 1, err, sizeof err), 0);
+    fprintf(stderr, "  %s\n", err);
+    assert_non_null(strstr(err, path));
+    assert_null(strstr(err, ".tmp"));
+  }
+  assert_int_equal(count_tmp(dir), 0);
+}
+
 /* Learning-rate schedules: their defining values. */
 static void test_lr_schedules(void **state) {
   rt_train_options o;
@@ -815,6 +916,9 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_checkpoint_errors),
       cmocka_unit_test(test_divergence),
       cmocka_unit_test(test_float32_training),
+      cmocka_unit_test(test_steps_zero),
+      cmocka_unit_test(test_messages_hide_tmp),
+      cmocka_unit_test(test_resume_refuses_nonfinite_state),
       cmocka_unit_test(test_cli_bad_input),
       cmocka_unit_test(test_cli_simulate),
   };
