@@ -560,7 +560,7 @@ static void test_npy_atomic_write(void **state)
 	char *nodir = tmp_path("no/such/dir/x.npy");
 	assert_int_not_equal(rt_npy_write(nodir, &a, 0, err, sizeof err), 0);
 	printf("  %s\n", err);
-	assert_contains(err, "no/such/dir/x.npy: error: cannot create");
+	assert_contains(err, "no/such/dir/x.npy: error: cannot write: No such file");
 }
 
 static void test_csv(void **state)
