@@ -208,14 +208,14 @@ int sched_plan(Plan *p, Graph *g, int fi, int chunk) {
     if (last[x] == k && s->kind == ST_WS) /* never used: a dead value */
       alloc_give(&al, s->off, shape_size(&N(x)->shape) * (N(x)->batched ? chunk : 1));
   }
-  /* after the values: scratch for hn_mm_nn's panel copies, K x 32 elements
+  /* after the values: scratch for hn_mm_nn's panel copies, K x 64 elements
    * (room for float's 8-wide vectors too) */
   p->pack = round8(al.peak);
   p->ws_fixed = p->pack;
   for (k = 0; k < p->norder; k++) {
     int x = p->order[k];
     if (N(x)->op == OP_MATMUL) {
-      long need = 32L * N(IR_IN(g, x)[1])->shape.dim[0];
+      long need = 64L * N(IR_IN(g, x)[1])->shape.dim[0];
       if (p->pack + need > p->ws_fixed) p->ws_fixed = p->pack + need;
     }
   }

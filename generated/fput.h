@@ -15,12 +15,12 @@ typedef double fput_real;
 /* parameters: name, shape, offset in theta, initializer */
 
 /* H: x [10] per sample -> y0 [] per sample */
-#define FPUT_H_WS(n) (640L + 0L * (long)(n))
+#define FPUT_H_WS(n) (800L + 0L * (long)(n))
 void fput_H(int n, const double *theta, const double *in_x, double *out_y0, double *ws);
 void fput_H_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 
 /* field: x [10] per sample -> y0 [10] per sample */
-#define FPUT_FIELD_WS(n) (960L + 0L * (long)(n))
+#define FPUT_FIELD_WS(n) (1120L + 0L * (long)(n))
 void fput_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws);
 void fput_field_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 

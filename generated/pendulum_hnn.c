@@ -698,9 +698,13 @@ typedef double hn_real;
  * and plain C99 for every other compiler (tcc). Both perform the same
  * IEEE operations in the same order on every output element, so they give
  * the same bits; the vector body only computes several outputs at once.
+ * The vector width follows the target: 64 bytes where the compiler targets
+ * AVX-512 (__AVX512F__), else 32; the order per output does not depend on
+ * it, so neither do the bits (tests/test_kernels.c checks every width the
+ * machine runs against the C99 body).
  *
  *   hn_mm_nn    y[R,M]  = a[R,K] b[K,M]      each y[i,j] = 0 + sum over p
- *               (pack: scratch of K * 4 * HN_VW elements)
+ *               (pack: scratch of K * 4 * HN_VL elements)
  *                                            of a[i,p] b[p,j], p ascending
  *   hn_mm_nt    y[R,M]  = a[R,K] b[M,K]^T    eight partial sums: lane l
  *                                            takes p = l mod 8, ascending;
@@ -711,15 +715,34 @@ typedef double hn_real;
  */
 #if defined(__GNUC__) && !defined(__TINYC__) && !defined(HN_NO_VECTOR)
 #define HN_VECTOR 1
-__extension__ typedef hn_real hn_vec __attribute__((vector_size(32), aligned(sizeof(hn_real)), may_alias));
+#ifdef __AVX512F__
+#define HN_VL (2 * HN_VW) /* lanes of a vector: 64 bytes */
+#else
+#define HN_VL HN_VW /* 32 bytes */
+#endif
+__extension__ typedef hn_real hn_vec __attribute__((vector_size(HN_VL * sizeof(hn_real)), aligned(sizeof(hn_real)), may_alias));
+/* the eight partial sums of hn_mm_nt, and a same-sized integer vector (the
+ * lane selectors of the reduction) */
+__extension__ typedef hn_real hn_v8 __attribute__((vector_size(8 * sizeof(hn_real)), aligned(sizeof(hn_real)), may_alias));
+#if HN_VW == 4
+__extension__ typedef long long hn_i8 __attribute__((vector_size(8 * sizeof(hn_real))));
+#else
+__extension__ typedef int hn_i8 __attribute__((vector_size(8 * sizeof(hn_real))));
+#endif
 #define HN_LD(p) (*(const hn_vec *)(const void *)(p))
 #define HN_ST(p, v) (*(hn_vec *)(void *)(p) = (v))
+#define HN_LD8(p) (*(const hn_v8 *)(const void *)(p))
 /* x in every lane, without arithmetic (0 + x would cost an add and turn -0
  * into +0) */
-#if HN_VW == 4
-#define hn_splat(x) ((hn_vec){(x), (x), (x), (x)})
+/* rows of K per packed panel of hn_mm_nn: 32 KB, within L1 */
+#define HN_KB (32768 / (4 * HN_VL * (int)sizeof(hn_real)))
+#define HN_X4(x) (x), (x), (x), (x)
+#if HN_VL == 4
+#define hn_splat(x) ((hn_vec){HN_X4(x)})
+#elif HN_VL == 8
+#define hn_splat(x) ((hn_vec){HN_X4(x), HN_X4(x)})
 #else
-#define hn_splat(x) ((hn_vec){(x), (x), (x), (x), (x), (x), (x), (x)})
+#define hn_splat(x) ((hn_vec){HN_X4(x), HN_X4(x), HN_X4(x), HN_X4(x)})
 #endif
 #endif
 
@@ -729,57 +752,67 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
                             hn_real *restrict pack)
 {
   long i;
-  int j, p;
+  int j, p, k0;
 #ifdef HN_VECTOR
-  const int M32 = M - M % (8 * HN_VW), M16 = M - M % (4 * HN_VW), M4 = M - M % HN_VW; /* explicit bounds */
+  const int M32 = M - M % (8 * HN_VL), M16 = M - M % (4 * HN_VL), M4 = M - M % HN_VL; /* explicit bounds */
   j = 0;
   if (R == 1) /* one row (batch 1): eight accumulators hide the latency of the adds */
-    for (; j < M32; j += 8 * HN_VW) {
+    for (; j < M32; j += 8 * HN_VL) {
       const hn_real *bp = b + j;
       hn_vec c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0}, c6 = {0}, c7 = {0};
       for (p = 0; p < K; p++, bp += M) {
         hn_vec x0 = hn_splat(a[p]);
-        c0 += x0 * HN_LD(bp), c1 += x0 * HN_LD(bp + HN_VW), c2 += x0 * HN_LD(bp + 2 * HN_VW), c3 += x0 * HN_LD(bp + 3 * HN_VW);
-        c4 += x0 * HN_LD(bp + 4 * HN_VW), c5 += x0 * HN_LD(bp + 5 * HN_VW), c6 += x0 * HN_LD(bp + 6 * HN_VW);
-        c7 += x0 * HN_LD(bp + 7 * HN_VW);
+        c0 += x0 * HN_LD(bp), c1 += x0 * HN_LD(bp + HN_VL), c2 += x0 * HN_LD(bp + 2 * HN_VL), c3 += x0 * HN_LD(bp + 3 * HN_VL);
+        c4 += x0 * HN_LD(bp + 4 * HN_VL), c5 += x0 * HN_LD(bp + 5 * HN_VL), c6 += x0 * HN_LD(bp + 6 * HN_VL);
+        c7 += x0 * HN_LD(bp + 7 * HN_VL);
       }
-      HN_ST(y + j, c0), HN_ST(y + j + HN_VW, c1), HN_ST(y + j + 2 * HN_VW, c2), HN_ST(y + j + 3 * HN_VW, c3);
-      HN_ST(y + j + 4 * HN_VW, c4), HN_ST(y + j + 5 * HN_VW, c5), HN_ST(y + j + 6 * HN_VW, c6), HN_ST(y + j + 7 * HN_VW, c7);
+      HN_ST(y + j, c0), HN_ST(y + j + HN_VL, c1), HN_ST(y + j + 2 * HN_VL, c2), HN_ST(y + j + 3 * HN_VL, c3);
+      HN_ST(y + j + 4 * HN_VL, c4), HN_ST(y + j + 5 * HN_VL, c5), HN_ST(y + j + 6 * HN_VL, c6), HN_ST(y + j + 7 * HN_VL, c7);
     }
-  for (; j < M16; j += 4 * HN_VW) {
-    /* copy the panel b[:, j:j+16] to pack, contiguous: one stream through
-     * L1 instead of K rows 8*M bytes apart (TLB misses; 1.5x measured) */
-    for (p = 0; p < K; p++) {
-      const hn_real *src = b + (long)p * M + j;
-      hn_real *dst = pack + (long)p * 4 * HN_VW;
-      HN_ST(dst, HN_LD(src)), HN_ST(dst + HN_VW, HN_LD(src + HN_VW));
-      HN_ST(dst + 2 * HN_VW, HN_LD(src + 2 * HN_VW)), HN_ST(dst + 3 * HN_VW, HN_LD(src + 3 * HN_VW));
-    }
-    for (i = 0; i + 2 <= R; i += 2) {
-      const hn_real *a0 = a + i * K, *a1 = a0 + K, *bp = pack;
-      hn_real *y0 = y + i * M + j, *y1 = y0 + M;
-      hn_vec c00 = {0}, c01 = {0}, c02 = {0}, c03 = {0}, c10 = {0}, c11 = {0}, c12 = {0}, c13 = {0};
-      for (p = 0; p < K; p++, bp += 4 * HN_VW) {
-        hn_vec b0 = HN_LD(bp), b1 = HN_LD(bp + HN_VW), b2 = HN_LD(bp + 2 * HN_VW), b3 = HN_LD(bp + 3 * HN_VW);
-        hn_vec x0 = hn_splat(a0[p]), x1 = hn_splat(a1[p]);
-        c00 += x0 * b0, c01 += x0 * b1, c02 += x0 * b2, c03 += x0 * b3;
-        c10 += x1 * b0, c11 += x1 * b1, c12 += x1 * b2, c13 += x1 * b3;
+  for (; j < M16; j += 4 * HN_VL)
+    for (k0 = 0; k0 < K; k0 += HN_KB) {
+      const int kn = K - k0 < HN_KB ? K - k0 : HN_KB;
+      /* copy the panel b[k0:k0+kn, j:j+4*HN_VL] to pack, contiguous: one
+       * stream through L1 instead of kn rows 8*M bytes apart (TLB misses;
+       * 1.5x measured), at most 32 KB (blocks of K: wide layers) */
+      for (p = 0; p < kn; p++) {
+        const hn_real *src = b + (long)(k0 + p) * M + j;
+        hn_real *dst = pack + (long)p * 4 * HN_VL;
+        HN_ST(dst, HN_LD(src)), HN_ST(dst + HN_VL, HN_LD(src + HN_VL));
+        HN_ST(dst + 2 * HN_VL, HN_LD(src + 2 * HN_VL)), HN_ST(dst + 3 * HN_VL, HN_LD(src + 3 * HN_VL));
       }
-      HN_ST(y0, c00), HN_ST(y0 + HN_VW, c01), HN_ST(y0 + 2 * HN_VW, c02), HN_ST(y0 + 3 * HN_VW, c03);
-      HN_ST(y1, c10), HN_ST(y1 + HN_VW, c11), HN_ST(y1 + 2 * HN_VW, c12), HN_ST(y1 + 3 * HN_VW, c13);
-    }
-    for (; i < R; i++) {
-      const hn_real *a0 = a + i * K, *bp = pack;
-      hn_real *y0 = y + i * M + j;
-      hn_vec c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
-      for (p = 0; p < K; p++, bp += 4 * HN_VW) {
-        hn_vec x0 = hn_splat(a0[p]);
-        c0 += x0 * HN_LD(bp), c1 += x0 * HN_LD(bp + HN_VW), c2 += x0 * HN_LD(bp + 2 * HN_VW), c3 += x0 * HN_LD(bp + 3 * HN_VW);
+      /* a later block of K continues the sums where the previous one left
+       * them in y: the same additions in the same order */
+      for (i = 0; i + 2 <= R; i += 2) {
+        const hn_real *a0 = a + i * K + k0, *a1 = a0 + K, *bp = pack;
+        hn_real *y0 = y + i * M + j, *y1 = y0 + M;
+        hn_vec c00 = {0}, c01 = {0}, c02 = {0}, c03 = {0}, c10 = {0}, c11 = {0}, c12 = {0}, c13 = {0};
+        if (k0) {
+          c00 = HN_LD(y0), c01 = HN_LD(y0 + HN_VL), c02 = HN_LD(y0 + 2 * HN_VL), c03 = HN_LD(y0 + 3 * HN_VL);
+          c10 = HN_LD(y1), c11 = HN_LD(y1 + HN_VL), c12 = HN_LD(y1 + 2 * HN_VL), c13 = HN_LD(y1 + 3 * HN_VL);
+        }
+        for (p = 0; p < kn; p++, bp += 4 * HN_VL) {
+          hn_vec b0 = HN_LD(bp), b1 = HN_LD(bp + HN_VL), b2 = HN_LD(bp + 2 * HN_VL), b3 = HN_LD(bp + 3 * HN_VL);
+          hn_vec x0 = hn_splat(a0[p]), x1 = hn_splat(a1[p]);
+          c00 += x0 * b0, c01 += x0 * b1, c02 += x0 * b2, c03 += x0 * b3;
+          c10 += x1 * b0, c11 += x1 * b1, c12 += x1 * b2, c13 += x1 * b3;
+        }
+        HN_ST(y0, c00), HN_ST(y0 + HN_VL, c01), HN_ST(y0 + 2 * HN_VL, c02), HN_ST(y0 + 3 * HN_VL, c03);
+        HN_ST(y1, c10), HN_ST(y1 + HN_VL, c11), HN_ST(y1 + 2 * HN_VL, c12), HN_ST(y1 + 3 * HN_VL, c13);
       }
-      HN_ST(y0, c0), HN_ST(y0 + HN_VW, c1), HN_ST(y0 + 2 * HN_VW, c2), HN_ST(y0 + 3 * HN_VW, c3);
+      for (; i < R; i++) {
+        const hn_real *a0 = a + i * K + k0, *bp = pack;
+        hn_real *y0 = y + i * M + j;
+        hn_vec c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
+        if (k0) c0 = HN_LD(y0), c1 = HN_LD(y0 + HN_VL), c2 = HN_LD(y0 + 2 * HN_VL), c3 = HN_LD(y0 + 3 * HN_VL);
+        for (p = 0; p < kn; p++, bp += 4 * HN_VL) {
+          hn_vec x0 = hn_splat(a0[p]);
+          c0 += x0 * HN_LD(bp), c1 += x0 * HN_LD(bp + HN_VL), c2 += x0 * HN_LD(bp + 2 * HN_VL), c3 += x0 * HN_LD(bp + 3 * HN_VL);
+        }
+        HN_ST(y0, c0), HN_ST(y0 + HN_VL, c1), HN_ST(y0 + 2 * HN_VL, c2), HN_ST(y0 + 3 * HN_VL, c3);
+      }
     }
-  }
-  for (j = M16; j < M4; j += HN_VW)
+  for (j = M16; j < M4; j += HN_VL)
     for (i = 0; i < R; i++) {
       const hn_real *a0 = a + i * K, *bp = b + j;
       hn_vec c0 = {0};
@@ -794,7 +827,7 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
       y[i * M + j] = c0;
     }
 #else
-  (void)pack;
+  (void)pack, (void)k0;
   for (i = 0; i < R; i++) {
     const hn_real *ai = a + i * K;
     hn_real *yi = y + i * M;
@@ -813,41 +846,76 @@ static inline hn_real hn_lanes8(const hn_real *s)
   return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
+#ifdef HN_VECTOR
+/* lane i < 4: x[2i] + x[2i+1]; lane 4 + i: y[2i] + y[2i+1]. Three rounds
+ * over the partial sums of eight outputs give the eight results of
+ * hn_lanes8's tree, in the outputs' order. (A macro: a function returning
+ * a vector wider than the target's registers would change the ABI.) */
+#ifdef __clang__
+#define hn_pairsum(x, y)                                                                                             \
+  (__builtin_shufflevector((x), (y), 0, 2, 4, 6, 8, 10, 12, 14) + __builtin_shufflevector((x), (y), 1, 3, 5, 7, 9, 11, 13, 15))
+#else
+#define hn_pairsum(x, y) (__builtin_shuffle((x), (y), hn_even) + __builtin_shuffle((x), (y), hn_odd))
+#endif
+/* Outputs per block of hn_mm_nt: eight partial-sum vectors where they fit
+ * the registers (64-byte vectors, or float), else four. */
+#if defined(__AVX512F__) || HN_VW == 8
+#define HN_NTQ 8
+#else
+#define HN_NTQ 4
+#endif
+#endif
+
 static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
 {
   long i;
-  int j = 0, p, l, q, K8 = K / 8 * 8, M4 = 0;
+  int j = 0, p, l, K8 = K / 8 * 8, MQ = 0;
 #ifdef HN_VECTOR
-  M4 = M - M % 4;
-  for (j = 0; j < M4; j += 4) /* four rows of b stay in L1 for every row of a */
+  const hn_i8 hn_even = {0, 2, 4, 6, 8, 10, 12, 14}, hn_odd = {1, 3, 5, 7, 9, 11, 13, 15};
+  (void)hn_even, (void)hn_odd;
+  MQ = M - M % HN_NTQ;
+  for (j = 0; j < MQ; j += HN_NTQ) /* HN_NTQ rows of b stay in L1 for every row of a */
     for (i = 0; i < R; i++) {
       const hn_real *ai = a + i * K, *b0 = b + (long)j * K;
-      hn_real s[4][8];
-#if HN_VW == 4
-      hn_vec c[4][2] = {{{0}}};
-      for (p = 0; p < K8; p += 8) {
-        hn_vec x0 = HN_LD(ai + p), x1 = HN_LD(ai + p + 4);
-        for (q = 0; q < 4; q++) c[q][0] += x0 * HN_LD(b0 + q * K + p), c[q][1] += x1 * HN_LD(b0 + q * K + p + 4);
-      }
-      for (q = 0; q < 4; q++)
-        for (l = 0; l < 4; l++) s[q][l] = c[q][0][l], s[q][l + 4] = c[q][1][l];
-#else
-      hn_vec c[4] = {{0}};
-      for (p = 0; p < K8; p += 8) {
-        hn_vec x0 = HN_LD(ai + p);
-        for (q = 0; q < 4; q++) c[q] += x0 * HN_LD(b0 + q * K + p);
-      }
-      for (q = 0; q < 4; q++)
-        for (l = 0; l < 8; l++) s[q][l] = c[q][l];
+      hn_v8 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, r;
+#if HN_NTQ == 8
+      hn_v8 c4 = {0}, c5 = {0}, c6 = {0}, c7 = {0};
 #endif
-      for (q = 0; q < 4; q++) {
-        const hn_real *bq = b0 + q * K;
-        for (p = K8; p < K; p++) s[q][p - K8] += ai[p] * bq[p];
-        y[i * M + j + q] = hn_lanes8(s[q]);
+      for (p = 0; p < K8; p += 8) {
+        const hn_real *bp = b0 + p;
+        hn_v8 x = HN_LD8(ai + p);
+        c0 += x * HN_LD8(bp), c1 += x * HN_LD8(bp + K), c2 += x * HN_LD8(bp + 2 * K), c3 += x * HN_LD8(bp + 3 * K);
+#if HN_NTQ == 8
+        c4 += x * HN_LD8(bp + 4 * K), c5 += x * HN_LD8(bp + 5 * K), c6 += x * HN_LD8(bp + 6 * K);
+        c7 += x * HN_LD8(bp + 7 * K);
+#endif
       }
+      if (K8 < K) { /* the last K - K8 indices go to lanes 0 ..; the other
+                     * lanes add 0 * 0 = +0, which leaves a partial sum
+                     * unchanged (it starts at +0, so it is never -0) */
+        hn_v8 x = {0}, t[HN_NTQ];
+        int q;
+        for (q = 0; q < HN_NTQ; q++) t[q] = x;
+        for (p = K8; p < K; p++) {
+          x[p - K8] = ai[p];
+          for (q = 0; q < HN_NTQ; q++) t[q][p - K8] = b0[(long)q * K + p];
+        }
+        c0 += x * t[0], c1 += x * t[1], c2 += x * t[2], c3 += x * t[3];
+#if HN_NTQ == 8
+        c4 += x * t[4], c5 += x * t[5], c6 += x * t[6], c7 += x * t[7];
+#endif
+      }
+#if HN_NTQ == 8
+      r = hn_pairsum(hn_pairsum(hn_pairsum(c0, c1), hn_pairsum(c2, c3)), hn_pairsum(hn_pairsum(c4, c5), hn_pairsum(c6, c7)));
+      *(hn_v8 *)(void *)(y + i * M + j) = r;
+#else
+      r = hn_pairsum(hn_pairsum(c0, c1), hn_pairsum(c2, c3));
+      r = hn_pairsum(r, r);
+      y[i * M + j] = r[0], y[i * M + j + 1] = r[1], y[i * M + j + 2] = r[2], y[i * M + j + 3] = r[3];
+#endif
     }
 #endif
-  for (j = M4; j < M; j++)
+  for (j = MQ; j < M; j++)
     for (i = 0; i < R; i++) {
       const hn_real *ai = a + i * K, *bj = b + (long)j * K;
       hn_real s[8];
@@ -857,7 +925,6 @@ static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, con
       for (p = K8; p < K; p++) s[p - K8] += ai[p] * bj[p];
       y[i * M + j] = hn_lanes8(s);
     }
-  (void)q;
 }
 
 static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
@@ -865,22 +932,22 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
   long r;
   int k = 0, j = 0;
 #ifdef HN_VECTOR
-  const int K4 = K - K % 4, M8 = M - M % (2 * HN_VW), M4 = M - M % HN_VW;
+  const int K4 = K - K % 4, M8 = M - M % (2 * HN_VL), M4 = M - M % HN_VL;
   for (k = 0; k < K4; k += 4) { /* four rows of y, two vectors wide */
     hn_real *y0 = y + (long)k * M, *y1 = y0 + M, *y2 = y1 + M, *y3 = y2 + M;
-    for (j = 0; j < M8; j += 2 * HN_VW) {
-      hn_vec c00 = HN_LD(y0 + j), c01 = HN_LD(y0 + j + HN_VW), c10 = HN_LD(y1 + j), c11 = HN_LD(y1 + j + HN_VW);
-      hn_vec c20 = HN_LD(y2 + j), c21 = HN_LD(y2 + j + HN_VW), c30 = HN_LD(y3 + j), c31 = HN_LD(y3 + j + HN_VW);
+    for (j = 0; j < M8; j += 2 * HN_VL) {
+      hn_vec c00 = HN_LD(y0 + j), c01 = HN_LD(y0 + j + HN_VL), c10 = HN_LD(y1 + j), c11 = HN_LD(y1 + j + HN_VL);
+      hn_vec c20 = HN_LD(y2 + j), c21 = HN_LD(y2 + j + HN_VL), c30 = HN_LD(y3 + j), c31 = HN_LD(y3 + j + HN_VL);
       for (r = 0; r < R; r++) {
         const hn_real *br = b + r * M + j, *ar = a + r * K + k;
-        hn_vec b0 = HN_LD(br), b1 = HN_LD(br + HN_VW), x;
+        hn_vec b0 = HN_LD(br), b1 = HN_LD(br + HN_VL), x;
         x = hn_splat(ar[0]), c00 += x * b0, c01 += x * b1;
         x = hn_splat(ar[1]), c10 += x * b0, c11 += x * b1;
         x = hn_splat(ar[2]), c20 += x * b0, c21 += x * b1;
         x = hn_splat(ar[3]), c30 += x * b0, c31 += x * b1;
       }
-      HN_ST(y0 + j, c00), HN_ST(y0 + j + HN_VW, c01), HN_ST(y1 + j, c10), HN_ST(y1 + j + HN_VW, c11);
-      HN_ST(y2 + j, c20), HN_ST(y2 + j + HN_VW, c21), HN_ST(y3 + j, c30), HN_ST(y3 + j + HN_VW, c31);
+      HN_ST(y0 + j, c00), HN_ST(y0 + j + HN_VL, c01), HN_ST(y1 + j, c10), HN_ST(y1 + j + HN_VL, c11);
+      HN_ST(y2 + j, c20), HN_ST(y2 + j + HN_VL, c21), HN_ST(y3 + j, c30), HN_ST(y3 + j + HN_VL, c31);
     }
     for (j = M8; j < M; j++) {
       int q;
@@ -894,7 +961,7 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
   }
   for (k = K4; k < K; k++) {
     hn_real *y0 = y + (long)k * M;
-    for (j = 0; j < M4; j += HN_VW) {
+    for (j = 0; j < M4; j += HN_VL) {
       hn_vec c0 = HN_LD(y0 + j);
       for (r = 0; r < R; r++) c0 += hn_splat(a[r * K + k]) * HN_LD(b + r * M + j);
       HN_ST(y0 + j, c0);

@@ -20,17 +20,17 @@ typedef double spring_baseline_real;
 /*   mlp1.3.W         [200,2]         40800  orthogonal */
 
 /* field: x [2] per sample -> y0 [2] per sample */
-#define SPRING_BASELINE_FIELD_WS(n) (19200L + 0L * (long)(n))
+#define SPRING_BASELINE_FIELD_WS(n) (25600L + 0L * (long)(n))
 void spring_baseline_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws);
 void spring_baseline_field_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 
 /* loss: x [2], xdot [2] per sample -> y0 [] shared */
-#define SPRING_BASELINE_LOSS_WS(n) (19208L + 0L * (long)(n))
+#define SPRING_BASELINE_LOSS_WS(n) (25608L + 0L * (long)(n))
 void spring_baseline_loss(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *ws);
 void spring_baseline_loss_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 
 /* loss_grad: x [2], xdot [2] per sample -> y0 [] shared, y1 [2,200] shared, y2 [200] shared, y3 [200,200] shared, y4 [200] shared, y5 [200,2] shared */
-#define SPRING_BASELINE_LOSS_GRAD_WS(n) (32144L + 0L * (long)(n))
+#define SPRING_BASELINE_LOSS_GRAD_WS(n) (38544L + 0L * (long)(n))
 void spring_baseline_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_y1, double *out_y2, double *out_y3, double *out_y4, double *out_y5, double *ws);
 void spring_baseline_loss_grad_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 

@@ -20,22 +20,22 @@ typedef double two_body_hnn_real;
 /*   mlp1.3.W         [200,2]         42000  orthogonal */
 
 /* H: x [8] per sample -> y0 [] per sample */
-#define TWO_BODY_HNN_H_WS(n) (19200L + 0L * (long)(n))
+#define TWO_BODY_HNN_H_WS(n) (25600L + 0L * (long)(n))
 void two_body_hnn_H(int n, const double *theta, const double *in_x, double *out_y0, double *ws);
 void two_body_hnn_H_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 
 /* field: x [8] per sample -> y0 [8] per sample */
-#define TWO_BODY_HNN_FIELD_WS(n) (25824L + 0L * (long)(n))
+#define TWO_BODY_HNN_FIELD_WS(n) (32224L + 0L * (long)(n))
 void two_body_hnn_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws);
 void two_body_hnn_field_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 
 /* loss: x [8], xdot [8] per sample -> y0 [] shared */
-#define TWO_BODY_HNN_LOSS_WS(n) (25824L + 0L * (long)(n))
+#define TWO_BODY_HNN_LOSS_WS(n) (32224L + 0L * (long)(n))
 void two_body_hnn_loss(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *ws);
 void two_body_hnn_loss_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 
 /* loss_grad: x [8], xdot [8] per sample -> y0 [] shared, y1 [8,200] shared, y2 [200] shared, y3 [200,200] shared, y4 [200] shared, y5 [200,2] shared */
-#define TWO_BODY_HNN_LOSS_GRAD_WS(n) (84264L + 0L * (long)(n))
+#define TWO_BODY_HNN_LOSS_GRAD_WS(n) (90664L + 0L * (long)(n))
 void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_y1, double *out_y2, double *out_y3, double *out_y4, double *out_y5, double *ws);
 void two_body_hnn_loss_grad_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 

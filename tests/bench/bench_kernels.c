@@ -1,0 +1,153 @@
+/* The matrix kernels of generated code (prelude/kernels.c) in isolation,
+ * beside the core's peak and OpenBLAS's GEMM on the same shapes, in one
+ * process, one thread: per-thread CPU time, median of repeated calls.
+ *
+ *   bench_kernels [--json]
+ *
+ * Built twice by make bench: double, and float (-DHN_FLOAT), with the flags
+ * of hnnc's gcc path (-O3 -march=native -ffp-contract=off), linked with
+ * OpenBLAS (cblas). The shapes are the products of the benchmark models:
+ * rows = batch x per-sample rows, K and M the layer widths. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cblas.h>
+
+#ifdef HN_FLOAT
+typedef float hn_real;
+#define HN_VW 8
+#define GEMM cblas_sgemm
+#define TYPE "float32"
+#else
+typedef double hn_real;
+#define HN_VW 4
+#define GEMM cblas_dgemm
+#define TYPE "float64"
+#endif
+#include "../../prelude/kernels.c"
+
+static double cpu_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec * 1e-3;
+}
+static int cmp(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* The peak of separate multiplies and adds at the widest vector width the
+ * compiler targets: 8 independent multiply chains and 8 add chains (enough
+ * to cover a 4-cycle latency on two ports); FLOPs = lanes x 16 per round. */
+__attribute__((noinline)) static hn_real peak_loop(long rounds, hn_real m, hn_real s) {
+#ifdef HN_VECTOR
+  hn_vec x = hn_splat(m), d = hn_splat(s);
+  hn_vec p0 = x, p1 = x + x, p2 = p1 + x, p3 = p2 + x, p4 = p3 + x, p5 = p4 + x, p6 = p5 + x, p7 = p6 + x;
+  hn_vec a0 = d, a1 = p0, a2 = p1, a3 = p2, a4 = p3, a5 = p4, a6 = p5, a7 = p6;
+  long r;
+  for (r = 0; r < rounds; r++) {
+    /* the empty asm makes every value opaque: nothing is folded, merged or
+     * hoisted (x = 1 and d = 0 at run time) */
+    __asm__("" : "+v"(p0), "+v"(p1), "+v"(p2), "+v"(p3), "+v"(p4), "+v"(p5), "+v"(p6), "+v"(p7), "+v"(x));
+    __asm__("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5), "+v"(a6), "+v"(a7), "+v"(d));
+    p0 *= x, p1 *= x, p2 *= x, p3 *= x, p4 *= x, p5 *= x, p6 *= x, p7 *= x;
+    a0 += d, a1 += d, a2 += d, a3 += d, a4 += d, a5 += d, a6 += d, a7 += d;
+  }
+  p0 += p1 + p2 + p3 + p4 + p5 + p6 + p7 + a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;
+  return p0[0];
+#else
+  (void)rounds;
+  return m + s;
+#endif
+}
+
+typedef struct Shape { const char *model, *what; long R; int K, M; } Shape;
+
+static double median_us(void (*f)(const Shape *, hn_real *const *), const Shape *s, hn_real *const *buf, double budget_us) {
+  double t[64], t0;
+  int k, n = 0;
+  f(s, buf);
+  t0 = cpu_us();
+  f(s, buf);
+  t0 = cpu_us() - t0;
+  n = (int)(budget_us / (t0 > 1 ? t0 : 1));
+  n = n < 5 ? 5 : n > 64 ? 64 : n;
+  for (k = 0; k < n; k++) {
+    t0 = cpu_us();
+    f(s, buf);
+    t[k] = cpu_us() - t0;
+  }
+  qsort(t, n, sizeof *t, cmp);
+  return t[n / 2];
+}
+
+/* buf: a [R,K], b [K,M], y [R,M], pack, bt [M,K] (b transposed), at [K,R]... */
+static void run_nn(const Shape *s, hn_real *const *b) { hn_mm_nn(s->R, s->K, s->M, b[0], b[1], b[2], b[3]); }
+static void run_nt(const Shape *s, hn_real *const *b) { hn_mm_nt(s->R, s->K, s->M, b[0], b[4], b[2]); }
+static void run_tn(const Shape *s, hn_real *const *b) { hn_mm_tn(s->R, s->M, s->K, b[2], b[0], b[5]); }
+static void run_gemm_nn(const Shape *s, hn_real *const *b) {
+  GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)s->R, s->M, s->K, 1, b[0], s->K, b[1], s->M, 0, b[2], s->M);
+}
+static void run_gemm_nt(const Shape *s, hn_real *const *b) {
+  GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (int)s->R, s->M, s->K, 1, b[0], s->K, b[4], s->K, 0, b[2], s->M);
+}
+static void run_gemm_tn(const Shape *s, hn_real *const *b) {
+  GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, s->M, s->K, (int)s->R, 1, b[2], s->M, b[0], s->K, 1, b[5], s->K);
+}
+
+int main(int argc, char **argv) {
+  static const Shape shapes[] = {
+      {"2-200-200 HNN", "batch 1", 1, 200, 200},       {"2-200-200 HNN", "batch 1024", 1024, 200, 200},
+      {"8-200-200 two-body HNN", "batch 200", 200, 200, 200},
+      {"4-1000-1000-1 HNN", "batch 1", 1, 1000, 1000}, {"4-1000-1000-1 HNN", "batch 256", 256, 1000, 1000},
+  };
+  int json = argc > 1 && !strcmp(argv[1], "--json"), k, v;
+  double peak, t0, t;
+  long rounds = 50000000;
+  /* the peak: lanes x 16 FLOPs a round */
+  peak_loop(1000, 1, 0);
+  t0 = cpu_us();
+  t = peak_loop(rounds, (hn_real)1, (hn_real)0);
+  t0 = cpu_us() - t0;
+#ifdef HN_VECTOR
+  peak = rounds * 16.0 * HN_VL / (t0 * 1e3);
+#else
+  peak = 0;
+#endif
+  if (json) printf("{\"dtype\": \"%s\", \"vector_bytes\": %d, \"peak_gflops\": %.2f, \"results\": [", TYPE,
+                   (int)(HN_VL * sizeof(hn_real)), peak + 0 * t);
+  else printf("%s, %d-byte vectors; peak (separate multiplies and adds): %.1f GFLOP/s\n", TYPE, (int)(HN_VL * sizeof(hn_real)), peak + 0 * t);
+  for (k = 0; k < (int)(sizeof shapes / sizeof *shapes); k++) {
+    const Shape *s = &shapes[k];
+    long R = s->R, K = s->K, M = s->M, i;
+    hn_real *buf[6];
+    static const char *const form[] = {"nn", "nt", "tn"};
+    void (*ours[3])(const Shape *, hn_real *const *) = {run_nn, run_nt, run_tn};
+    void (*blas[3])(const Shape *, hn_real *const *) = {run_gemm_nn, run_gemm_nt, run_gemm_tn};
+    buf[0] = malloc(R * K * sizeof(hn_real)), buf[1] = malloc(K * M * sizeof(hn_real));
+    buf[2] = malloc(R * M * sizeof(hn_real)), buf[3] = malloc(64 * K * sizeof(hn_real));
+    buf[4] = malloc(K * M * sizeof(hn_real)), buf[5] = calloc(K * M, sizeof(hn_real));
+    for (i = 0; i < R * K; i++) buf[0][i] = (hn_real)sin(0.1 * i);
+    for (i = 0; i < K * M; i++) buf[1][i] = buf[4][i] = (hn_real)cos(0.3 * i) * 0.05f;
+    for (i = 0; i < R * M; i++) buf[2][i] = (hn_real)sin(0.7 * i);
+    for (v = 0; v < 3; v++) {
+      double flops = 2.0 * R * K * M, a, b;
+      a = median_us(ours[v], s, buf, 2e5);
+      b = median_us(blas[v], s, buf, 2e5);
+      if (json)
+        printf("%s{\"model\": \"%s\", \"shape\": \"%s\", \"form\": \"%s\", \"R\": %ld, \"K\": %ld, \"M\": %ld, "
+               "\"hnnc_us\": %.3f, \"blas_us\": %.3f, \"hnnc_gflops\": %.2f, \"blas_gflops\": %.2f}",
+               k || v ? ", " : "", s->model, s->what, form[v], R, K, M, a, b, flops / a / 1e3, flops / b / 1e3);
+      else
+        printf("%-24s %-10s %s R=%-5ld K=%-5ld M=%-5ld hnnc %8.1f us %6.1f GFLOP/s  OpenBLAS %8.1f us %6.1f GFLOP/s  %5.0f%%\n",
+               s->model, s->what, form[v], R, K, M, a, flops / a / 1e3, b, flops / b / 1e3, 100 * b / a);
+      fflush(stdout);
+    }
+    for (i = 0; i < 6; i++) free(buf[i]);
+  }
+  if (json) printf("]}\n");
+  return 0;
+}

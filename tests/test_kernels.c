@@ -1,0 +1,168 @@
+/* The matrix kernels (prelude/kernels.c) give the same bits at every
+ * vector width: the C99 body (compiled by libtcc) against the vector body
+ * compiled by gcc for 32-byte vectors (-mavx2 -mno-avx512f), 64-byte
+ * vectors (-mavx512f, when this CPU has AVX-512) and -march=native, in
+ * double and float, on shapes that reach every remainder loop (R, K and M
+ * not multiples of the blocks) and the blocks of K of wide layers. */
+#include <dlfcn.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "check.h"
+#include "model.h"
+
+typedef void (*mm_fn)(long R, int K, int M, const void *a, const void *b, void *y, void *pack);
+typedef struct Kernels { mm_fn nn, nt, tn; void *dl; Jit jit; } Kernels;
+
+static const char driver[] =
+    "void drv_nn(long R, int K, int M, const hn_real *a, const hn_real *b, hn_real *y, hn_real *pack)\n"
+    "{ hn_mm_nn(R, K, M, a, b, y, pack); }\n"
+    "void drv_nt(long R, int K, int M, const hn_real *a, const hn_real *b, hn_real *y, hn_real *pack)\n"
+    "{ (void)pack; hn_mm_nt(R, K, M, a, b, y); }\n"
+    "void drv_tn(long R, int K, int M, const hn_real *a, const hn_real *b, hn_real *y, hn_real *pack)\n"
+    "{ (void)pack; hn_mm_tn(R, K, M, a, b, y); }\n";
+
+static char *source(int is_float) {
+  Text t = {0};
+  text_put(&t, "typedef %s hn_real;\n#define HN_VW %d\n%s\n%s", is_float ? "float" : "double", is_float ? 8 : 4,
+           hnnc_kernels, driver);
+  return t.s;
+}
+
+static void bind(Kernels *k, void *(*sym)(void *, const char *), void *h) {
+  k->nn = (mm_fn)(uintptr_t)sym(h, "drv_nn");
+  k->nt = (mm_fn)(uintptr_t)sym(h, "drv_nt");
+  k->tn = (mm_fn)(uintptr_t)sym(h, "drv_tn");
+  assert_non_null(k->nn), assert_non_null(k->nt), assert_non_null(k->tn);
+}
+static void *jit_sym(void *h, const char *name) { return jit_symbol(h, name); }
+
+static void load_tcc(Kernels *k, int is_float) {
+  char err[4096], *src = source(is_float);
+  memset(k, 0, sizeof *k);
+  if (jit_compile(&k->jit, JIT_TCC, src, err, sizeof err)) fail_msg("%s", err);
+  bind(k, jit_sym, &k->jit);
+  free(src);
+}
+
+/* gcc with the flags of hnnc's gcc path, the target flags replaced */
+static void load_gcc(Kernels *k, int is_float, const char *target) {
+  char dir[] = "/tmp/hnnc-kernels-XXXXXX", c[128], so[128], cmd[1024], *src = source(is_float);
+  FILE *f;
+  memset(k, 0, sizeof *k);
+  assert_non_null(mkdtemp(dir));
+  snprintf(c, sizeof c, "%s/k.c", dir), snprintf(so, sizeof so, "%s/k.so", dir);
+  f = fopen(c, "w");
+  assert_non_null(f);
+  fputs(src, f);
+  fclose(f);
+  snprintf(cmd, sizeof cmd, "gcc -std=c99 -O3 %s -ffp-contract=off -fPIC -shared -o %s %s", target, so, c);
+  assert_int_equal(system(cmd), 0);
+  k->dl = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+  assert_non_null(k->dl);
+  bind(k, dlsym, k->dl);
+  remove(c), remove(so), rmdir(dir);
+  free(src);
+}
+static void unload(Kernels *k) {
+  if (k->dl) dlclose(k->dl);
+  else jit_free(&k->jit);
+}
+
+static uint64_t lcg = 1;
+static double rnd(void) {
+  lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (double)(lcg >> 11) / 9007199254740992.0 * 2 - 1;
+}
+static void fill(void *p, long n, int is_float) {
+  long i;
+  for (i = 0; i < n; i++) {
+    double v = rnd();
+    if (i % 37 == 5) v = 0;
+    if (i % 41 == 7) v = -0.0;
+    if (is_float) ((float *)p)[i] = (float)v;
+    else ((double *)p)[i] = v;
+  }
+}
+
+/* every kernel of k against ref on one shape; returns mismatching elements */
+static long compare(Kernels *ref, Kernels *k, int is_float, long R, int K, int M) {
+  size_t e = is_float ? 4 : 8;
+  char *a = malloc(R * K * e), *b = malloc((size_t)K * M * e), *bt = malloc((size_t)M * K * e), *y0 = malloc(R * M * e),
+       *y1 = malloc(R * M * e), *t0 = malloc((size_t)K * M * e), *t1 = malloc((size_t)K * M * e),
+       *pack = malloc(64 * (size_t)K * e + 64);
+  long bad = 0;
+  fill(a, R * K, is_float), fill(b, (long)K * M, is_float), fill(bt, (long)M * K, is_float);
+  ref->nn(R, K, M, a, b, y0, pack), k->nn(R, K, M, a, b, y1, pack);
+  bad += memcmp(y0, y1, R * M * e) != 0;
+  ref->nt(R, K, M, a, bt, y0, pack), k->nt(R, K, M, a, bt, y1, pack);
+  bad += memcmp(y0, y1, R * M * e) != 0;
+  /* tn accumulates into y: start both from the same nonzero values */
+  fill(t0, (long)K * M, is_float);
+  memcpy(t1, t0, (size_t)K * M * e);
+  ref->tn(R, K, M, a, y0, t0, pack), k->tn(R, K, M, a, y0, t1, pack);
+  bad += memcmp(t0, t1, (size_t)K * M * e) != 0;
+  if (bad) fprintf(stderr, "  %s R=%ld K=%d M=%d: %ld of 3 kernels differ\n", is_float ? "float" : "double", R, K, M, bad);
+  free(a), free(b), free(bt), free(y0), free(y1), free(t0), free(t1), free(pack);
+  return bad;
+}
+
+static void run_width(const char *target) {
+  static const long Rs[] = {1, 2, 3, 33, 64};
+  static const int Ks[] = {1, 2, 7, 8, 9, 200, 301};
+  static const int Ms[] = {1, 2, 3, 7, 8, 9, 17, 33, 64, 65, 200};
+  int is_float;
+  for (is_float = 0; is_float < 2; is_float++) {
+    Kernels ref, k;
+    long bad = 0;
+    size_t r, kk, m;
+    load_tcc(&ref, is_float);
+    load_gcc(&k, is_float, target);
+    for (r = 0; r < sizeof Rs / sizeof *Rs; r++)
+      for (kk = 0; kk < sizeof Ks / sizeof *Ks; kk++)
+        for (m = 0; m < sizeof Ms / sizeof *Ms; m++) bad += compare(&ref, &k, is_float, Rs[r], Ks[kk], Ms[m]);
+    fprintf(stderr, "%s, %s: %ld mismatching products\n", target, is_float ? "float" : "double", bad);
+    assert_int_equal(bad, 0);
+    unload(&ref), unload(&k);
+  }
+}
+
+static void test_avx2(void **state) {
+  (void)state;
+  if (!__builtin_cpu_supports("avx2")) skip();
+  run_width("-mavx2 -mno-avx512f");
+}
+static void test_avx512(void **state) {
+  (void)state;
+  if (!__builtin_cpu_supports("avx512f")) {
+    fprintf(stderr, "this CPU has no AVX-512: the 64-byte body is not run\n");
+    skip();
+  }
+  run_width("-mavx2 -mavx512f");
+}
+static void test_native(void **state) {
+  (void)state;
+  run_width("-march=native");
+}
+static void test_generic(void **state) { /* x86-64 baseline: SSE2, 32-byte vectors split by gcc */
+  (void)state;
+  run_width("-mno-avx");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_avx2),
+      cmocka_unit_test(test_avx512),
+      cmocka_unit_test(test_native),
+      cmocka_unit_test(test_generic),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
