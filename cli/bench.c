@@ -11,16 +11,17 @@
 #include "../compiler/model.h"
 
 const char usage_bench[] =
-    "usage: hnnc bench MODEL.lua [--batch 1,32,750] [--cc gcc|tcc] [--json] [--reps N]\n"
+    "usage: hnnc bench MODEL.lua [--batch 1,32,750] [--cc tcc|gcc] [--json] [--reps N] [--chunk N]\n"
     "\n"
     "Times every function of the model at each batch size: median wall time\n"
     "and median per-thread CPU time per call, in microseconds, and the time\n"
     "to compile the model with the backend.\n"
     "\n"
     "  --batch LIST   comma-separated batch sizes (default 1,32,750)\n"
-    "  --cc gcc|tcc   backend (default gcc)\n"
+    "  --cc tcc|gcc   backend (default gcc)\n"
     "  --json         one JSON object instead of a table\n"
-    "  --reps N       timed calls per measurement (default: about 0.2 s worth)\n";
+    "  --reps N       timed calls per measurement (default: about 0.2 s worth)\n"
+    "  --chunk N      samples per chunk in the per-sample loops (default 32)\n";
 
 static double clock_us(clockid_t id) {
   struct timespec ts;
@@ -32,34 +33,44 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/* "1,32,750" as batch sizes in 1..1e6; 2 after a usage error */
+static int parse_batches(const char *s, long **batch, int *nb) {
+  const char *t = s;
+  *nb = 0;
+  *batch = xmalloc((strlen(s) / 2 + 2) * sizeof **batch);
+  for (;;) {
+    size_t n = strcspn(t, ",");
+    char *w = strndup(t, n);
+    long v;
+    int bad = !w || parse_long(w, &v) || v < 1 || v > 1000000;
+    free(w);
+    if (bad) return usage_error("bench", "--batch takes batch sizes in 1..1000000 separated by commas, not '%s'", s);
+    (*batch)[(*nb)++] = v;
+    if (!t[n]) return 0;
+    t += n + 1;
+  }
+}
+
 int cmd_bench(int argc, char **argv) {
-  const char *model = NULL, *batches = "1,32,750";
-  int backend = JIT_GCC, json = 0, reps_opt = 0, i, fi, nb = 0;
-  long batch[32];
+  const char *pos[1], *model, *batches = "1,32,750";
+  int backend = JIT_GCC, json = 0, i, fi, nb = 0;
+  long *batch, reps_opt = 0, chunk = 0;
+  const Opt opts[] = {{"--batch", OPT_STR, &batches},
+                      {"--cc", OPT_BACKEND, &backend},
+                      {"--json", OPT_FLAG, &json},
+                      {"--reps", OPT_LONG, &reps_opt, 1, 100000},
+                      {"--chunk", OPT_LONG, &chunk, 1, 4096},
+                      {0}};
   ModelOptions mo;
   Model m;
-  char err[4096], list[256];
+  char err[4096];
   double *theta, tcc_ms[9];
   void *th;
+  if (opts_parse("bench", opts, "MODEL.lua", argc, argv, pos)) return 2;
+  model = pos[0];
+  if (parse_batches(batches, &batch, &nb)) return 2;
   memset(&mo, 0, sizeof mo);
-  for (i = 0; i < argc; i++) {
-    if (!strcmp(argv[i], "--cc") && i + 1 < argc) {
-      if ((backend = jit_backend(argv[++i])) < 0) return usage_error(usage_bench, "unknown backend '%s'", argv[i]);
-    } else if (!strcmp(argv[i], "--batch") && i + 1 < argc) batches = argv[++i];
-    else if (!strcmp(argv[i], "--json")) json = 1;
-    else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps_opt = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--chunk") && i + 1 < argc) mo.chunk = atoi(argv[++i]);
-    else if (argv[i][0] == '-') return usage_error(usage_bench, "unknown option '%s'", argv[i]);
-    else if (!model) model = argv[i];
-    else return usage_error(usage_bench, "unexpected argument '%s'", argv[i]);
-  }
-  if (!model) return usage_error(usage_bench, "%s", "no model file given");
-  snprintf(list, sizeof list, "%s", batches);
-  for (char *t = strtok(list, ","); t && nb < 32; t = strtok(NULL, ",")) {
-    batch[nb] = atol(t);
-    if (batch[nb] < 1 || batch[nb] > 1000000) return usage_error(usage_bench, "bad batch size '%s'", t);
-    nb++;
-  }
+  mo.chunk = (int)chunk;
   if (model_build(&m, model, &mo, err, sizeof err)) return fail(err);
   /* the libtcc compile time of the whole model, median of 9 */
   for (i = 0; i < 9; i++) {
@@ -133,7 +144,7 @@ int cmd_bench(int argc, char **argv) {
     }
   }
   if (json) printf("]}\n");
-  free(theta), free(th);
+  free(theta), free(th), free(batch);
   model_free(&m);
   return 0;
 }

@@ -80,44 +80,28 @@ static void print_table(const FlowReport *r, const char *model) {
 }
 
 int cmd_check(int argc, char **argv) {
-  const char *model = NULL, *params = NULL;
-  int backend = JIT_GCC, json = 0, dtype = 0, i, has_seed, rc;
-  long points = 16, seed = 0;
+  const char *pos[1], *model, *params = NULL;
+  int backend = JIT_GCC, json = 0, dtype = 0, has_seed, rc;
+  long points = 16;
+  uint64_t seed = 0, ckseed;
   double scale = 1, perturb = 0;
-  uint64_t ckseed;
+  const Opt opts[] = {{"--json", OPT_FLAG, &json},
+                      {"--params", OPT_STR, &params},
+                      {"--points", OPT_LONG, &points, 1, 100000},
+                      {"--seed", OPT_SEED, &seed},
+                      {"--scale", OPT_DOUBLE, &scale},
+                      {"--perturb", OPT_DOUBLE, &perturb},
+                      {"--cc", OPT_BACKEND, &backend},
+                      {"--dtype", OPT_DTYPE, &dtype},
+                      {0}};
   char err[8192], used[4200];
   Setup s;
   FlowReport r;
   double *theta;
-  for (i = 0; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--json")) json = 1;
-    else if (!strcmp(a, "--params") && v) params = v, i++;
-    else if (!strcmp(a, "--points") && v) {
-      if (parse_long(v, &points) || points < 1 || points > 100000) return usage_error(usage_check, "--points takes 1..100000, not '%s'", v);
-      i++;
-    } else if (!strcmp(a, "--seed") && v) {
-      if (parse_long(v, &seed) || seed < 0) return usage_error(usage_check, "--seed takes an integer >= 0, not '%s'", v);
-      i++;
-    } else if (!strcmp(a, "--scale") && v) {
-      if (parse_double(v, &scale) || !(scale > 0)) return usage_error(usage_check, "--scale takes a number > 0, not '%s'", v);
-      i++;
-    } else if (!strcmp(a, "--perturb") && v) {
-      if (parse_double(v, &perturb) || perturb < 0) return usage_error(usage_check, "--perturb takes a number >= 0, not '%s'", v);
-      i++;
-    } else if (!strcmp(a, "--cc") && v) {
-      if ((backend = jit_backend(v)) < 0) return usage_error(usage_check, "unknown backend '%s'", v);
-      i++;
-    } else if (!strcmp(a, "--dtype") && v) {
-      if (!strcmp(v, "float64") || !strcmp(v, "double")) dtype = 1;
-      else if (!strcmp(v, "float32") || !strcmp(v, "float")) dtype = 2;
-      else return usage_error(usage_check, "--dtype is float64 or float32, not '%s'", v);
-      i++;
-    } else if (a[0] == '-') return usage_error(usage_check, "unknown option '%s'%s", a, v ? "" : " (or missing value)");
-    else if (!model) model = a;
-    else return usage_error(usage_check, "unexpected argument '%s'", a);
-  }
-  if (!model) return usage_error(usage_check, "no model file given");
+  if (opts_parse("check", opts, "MODEL.lua", argc, argv, pos)) return 2;
+  model = pos[0];
+  if (!(scale > 0)) return usage_error("check", "--scale takes a number > 0, not %g", scale);
+  if (perturb < 0) return usage_error("check", "--perturb takes a number >= 0, not %g", perturb);
   if (setup_open(&s, model, backend, 0, dtype, err, sizeof err)) return fail(err);
   if (flow_describe(&s.m, model, &r, err, sizeof err)) {
     setup_free(&s);

@@ -17,38 +17,29 @@ const char usage_data[] =
     "\n"
     "  --seed S    seed (default 0)\n"
     "  --csv       also write the four arrays as CSV (same names, .csv)\n"
-    "  --cc tcc|gcc  backend (default tcc)\n";
+    "  --cc tcc|gcc  backend (default gcc)\n";
 
 int cmd_data(int argc, char **argv) {
-  const char *system = NULL, *taskname = NULL, *dir = NULL;
-  int backend = JIT_TCC, csv = 0, i;
+  const char *pos[1], *system, *taskname = NULL, *dir = NULL;
+  int backend = JIT_GCC, csv = 0, i;
   uint64_t seed = 0;
+  const Opt opts[] = {{"--task", OPT_STR, &taskname},
+                      {"-o", OPT_STR, &dir},
+                      {"--csv", OPT_FLAG, &csv},
+                      {"--seed", OPT_SEED, &seed},
+                      {"--cc", OPT_BACKEND, &backend},
+                      {0}};
   char err[8192];
   Setup s;
   Kern k;
   rt_system field;
   rt_dataset d;
   const rt_task *t;
-  for (i = 0; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    long l;
-    if (!strcmp(a, "--task") && v) taskname = v, i++;
-    else if (!strcmp(a, "-o") && v) dir = v, i++;
-    else if (!strcmp(a, "--csv")) csv = 1;
-    else if (!strcmp(a, "--seed") && v) {
-      if (parse_long(v, &l) || l < 0) return usage_error(usage_data, "--seed takes an integer >= 0, not '%s'", v);
-      seed = (uint64_t)l, i++;
-    } else if (!strcmp(a, "--cc") && v) {
-      if ((backend = jit_backend(v)) < 0) return usage_error(usage_data, "unknown backend '%s'", v);
-      i++;
-    } else if (a[0] == '-') return usage_error(usage_data, "unknown option '%s'%s", a, v ? "" : " (or missing value)");
-    else if (!system) system = a;
-    else return usage_error(usage_data, "unexpected argument '%s'", a);
-  }
-  if (!system) return usage_error(usage_data, "no system model given");
-  if (!taskname) return usage_error(usage_data, "no task given (--task %s)", rt_task_names());
-  if (!dir) return usage_error(usage_data, "no output folder given (-o DIR)");
-  if (!(t = rt_task_find(taskname))) return usage_error(usage_data, "unknown task '%s' (tasks: %s)", taskname, rt_task_names());
+  if (opts_parse("data", opts, "SYSTEM.lua", argc, argv, pos)) return 2;
+  system = pos[0];
+  if (!taskname) return usage_error("data", "no task given (--task %s)", rt_task_names());
+  if (!dir) return usage_error("data", "no output folder given (-o DIR)");
+  if (!(t = rt_task_find(taskname))) return usage_error("data", "unknown task '%s' (tasks: %s)", taskname, rt_task_names());
   if (prepare_dir(dir, err, sizeof err)) return fail(err);
   memset(&s, 0, sizeof s);
   if (model_build(&s.m, system, NULL, err, sizeof err) || model_jit(&s.m, backend, err, sizeof err)) {

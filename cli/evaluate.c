@@ -80,10 +80,16 @@ static int field_loss(Kern *k, const double *x, const double *dx, long rows, int
 }
 
 int cmd_evaluate(int argc, char **argv) {
-  int dtype = 0; /* --dtype: 0 as the model says, 1 float64, 2 float32 */
-  const char *model = NULL, *params = NULL, *data_dir = NULL;
-  int backend = JIT_GCC, json = 0, have_seed = 0, ck_seed = 0, i, nfail[2], rc = 1;
+  const char *pos[1], *model, *params = NULL, *data_dir = NULL;
+  int dtype = 0, backend = JIT_GCC, json = 0, have_seed = 0, ck_seed = 0, i, nfail[2], rc = 1;
   uint64_t seed = 0, cseed = 0;
+  const Opt opts[] = {{"--params", OPT_STR, &params},
+                      {"--data", OPT_STR, &data_dir},
+                      {"--json", OPT_FLAG, &json},
+                      {"--seed", OPT_SEED, &seed, .given = &have_seed},
+                      {"--cc", OPT_BACKEND, &backend},
+                      {"--dtype", OPT_DTYPE, &dtype},
+                      {0}};
   char err[8192], used[4200], ddir[4300], ferr[2][1024];
   Setup s;
   rt_dataset d;
@@ -92,29 +98,9 @@ int cmd_evaluate(int argc, char **argv) {
   Kern kl, kt, kh;
   rt_system learned, truth;
   rt_energy H;
-  for (i = 0; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    long l;
-    if (!strcmp(a, "--params") && v) params = v, i++;
-    else if (!strcmp(a, "--data") && v) data_dir = v, i++;
-    else if (!strcmp(a, "--json")) json = 1;
-    else if (!strcmp(a, "--seed") && v) {
-      if (parse_long(v, &l) || l < 0) return usage_error(usage_evaluate, "--seed takes an integer >= 0, not '%s'", v);
-      seed = (uint64_t)l, have_seed = 1, i++;
-    } else if (!strcmp(a, "--cc") && v) {
-      if ((backend = jit_backend(v)) < 0) return usage_error(usage_evaluate, "unknown backend '%s'", v);
-      i++;
-    } else if (!strcmp(a, "--dtype") && v) {
-      if (!strcmp(v, "float64") || !strcmp(v, "double")) dtype = 1;
-      else if (!strcmp(v, "float32") || !strcmp(v, "float")) dtype = 2;
-      else return usage_error(usage_evaluate, "--dtype is float64 or float32, not '%s'", v);
-      i++;
-    } else if (a[0] == '-') return usage_error(usage_evaluate, "unknown option '%s'%s", a, v ? "" : " (or missing value)");
-    else if (!model) model = a;
-    else return usage_error(usage_evaluate, "unexpected argument '%s'", a);
-  }
-  if (!model) return usage_error(usage_evaluate, "no model file given");
-  if (!params) return usage_error(usage_evaluate, "no parameters given (--params DIR|FILE)");
+  if (opts_parse("evaluate", opts, "MODEL.lua", argc, argv, pos)) return 2;
+  model = pos[0];
+  if (!params) return usage_error("evaluate", "no parameters given (--params DIR|FILE)");
   if (setup_open(&s, model, backend, 1, dtype, err, sizeof err)) return fail(err);
   theta_d = xmalloc((s.m.g->nparams_total + 1) * sizeof *theta_d);
   if (load_params(&s, params, theta_d, &ck_seed, &cseed, used, sizeof used, err, sizeof err)) {
@@ -221,12 +207,59 @@ static int sim_jacobian(void *ctx, const double *x, double *J) {
   return 0;
 }
 
+/* --t T or T:N; 2 after a usage error */
+static int parse_span(const char *ts, double *T, int *N) {
+  const char *colon = strchr(ts, ':');
+  char *t = strndup(ts, colon ? (size_t)(colon - ts) : strlen(ts));
+  long n;
+  int bad = !t || parse_double(t, T) || *T <= 0;
+  free(t);
+  if (bad) return usage_error("simulate", "--t takes T or T:N with a time span T > 0, not '%s'", ts);
+  if (colon) {
+    if (parse_long(colon + 1, &n) || n < 2 || n > 10000000)
+      return usage_error("simulate", "--t T:N takes a point count N in 2..10000000, not '%s'", colon + 1);
+    *N = (int)n;
+  }
+  return 0;
+}
+
+/* --x0 a,b,... (commas or spaces): the count in *n, the first RT_MAXDIM
+   values in x0; 1 after an error */
+static int parse_x0(const char *s, double *x0, int *n) {
+  char *buf = strdup(s), *tok, *save;
+  *n = 0;
+  for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+    double v;
+    if (parse_double(tok, &v)) {
+      fprintf(stderr, "hnnc: error: --x0: not a finite number: '%s'\n", tok);
+      free(buf);
+      return 1;
+    }
+    if (*n < RT_MAXDIM) x0[*n] = v;
+    ++*n;
+  }
+  free(buf);
+  return 0;
+}
+
 int cmd_simulate(int argc, char **argv) {
-  int dtype = 0; /* --dtype: 0 as the model says, 1 float64, 2 float32 */
-  const char *model = NULL, *params = NULL, *x0s = NULL, *ts = NULL, *integ = "rk45", *out = NULL;
-  int backend = JIT_GCC, i, dim, N = 101, has_energy = 0, ncol, rc = 1, ck_seed, nx0 = 0;
+  static const char *const integrators[] = {"rk45", "dop853", "rk4", "leapfrog", "yoshida4", "implicit_midpoint"};
+  const char *pos[1], *model, *params = NULL, *x0s = NULL, *ts = NULL, *integ, *out = NULL;
+  int dtype = 0, backend = JIT_GCC, i, dim, N = 101, has_energy = 0, ncol, rc = 1, ck_seed, nx0 = 0, method = 0, have_h = 0;
   double T = 0, h = 0, rtol = 1e-10, atol = 1e-12, x0[RT_MAXDIM], *theta_d, *tev = NULL, *X = NULL, *E = NULL,
          *table = NULL;
+  const Opt opts[] = {{"--params", OPT_STR, &params},
+                      {"--x0", OPT_STR, &x0s},
+                      {"--t", OPT_STR, &ts},
+                      {"--integrator", OPT_CHOICE, &method,
+                       .choices = "rk45|dop853|rk4|leapfrog|yoshida4|implicit_midpoint"},
+                      {"-o", OPT_STR, &out},
+                      {"--h", OPT_DOUBLE, &h, .given = &have_h},
+                      {"--rtol", OPT_DOUBLE, &rtol},
+                      {"--atol", OPT_DOUBLE, &atol},
+                      {"--cc", OPT_BACKEND, &backend},
+                      {"--dtype", OPT_DTYPE, &dtype},
+                      {0}};
   uint64_t cseed;
   char err[8192], used[4200], header[4096];
   Setup s;
@@ -236,67 +269,16 @@ int cmd_simulate(int argc, char **argv) {
   rt_energy H;
   rt_stats st;
   void *theta;
-  for (i = 0; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--params") && v) params = v, i++;
-    else if (!strcmp(a, "--x0") && v) x0s = v, i++;
-    else if (!strcmp(a, "--t") && v) ts = v, i++;
-    else if (!strcmp(a, "--integrator") && v) integ = v, i++;
-    else if (!strcmp(a, "-o") && v) out = v, i++;
-    else if (!strcmp(a, "--h") && v) {
-      if (parse_double(v, &h) || h <= 0) return usage_error(usage_simulate, "bad --h '%s'", v);
-      i++;
-    } else if (!strcmp(a, "--rtol") && v) {
-      if (parse_double(v, &rtol) || rtol <= 0) return usage_error(usage_simulate, "bad --rtol '%s'", v);
-      i++;
-    } else if (!strcmp(a, "--atol") && v) {
-      if (parse_double(v, &atol) || atol <= 0) return usage_error(usage_simulate, "bad --atol '%s'", v);
-      i++;
-    } else if (!strcmp(a, "--cc") && v) {
-      if ((backend = jit_backend(v)) < 0) return usage_error(usage_simulate, "unknown backend '%s'", v);
-      i++;
-    } else if (!strcmp(a, "--dtype") && v) {
-      if (!strcmp(v, "float64") || !strcmp(v, "double")) dtype = 1;
-      else if (!strcmp(v, "float32") || !strcmp(v, "float")) dtype = 2;
-      else return usage_error(usage_simulate, "--dtype is float64 or float32, not '%s'", v);
-      i++;
-    } else if (a[0] == '-' && !(a[1] >= '0' && a[1] <= '9'))
-      return usage_error(usage_simulate, "unknown option '%s'%s", a, v ? "" : " (or missing value)");
-    else if (!model) model = a;
-    else return usage_error(usage_simulate, "unexpected argument '%s'", a);
-  }
-  if (!model) return usage_error(usage_simulate, "no model file given");
-  if (!x0s) return usage_error(usage_simulate, "no initial state given (--x0 a,b,...)");
-  if (!ts) return usage_error(usage_simulate, "no time span given (--t T or --t T:N)");
-  {
-    char buf[256], *colon;
-    long n;
-    snprintf(buf, sizeof buf, "%s", ts);
-    if ((colon = strchr(buf, ':'))) {
-      *colon = 0;
-      if (parse_long(colon + 1, &n) || n < 2 || n > 10000000) return usage_error(usage_simulate, "bad point count in --t '%s'", ts);
-      N = (int)n;
-    }
-    if (parse_double(buf, &T) || T <= 0) return usage_error(usage_simulate, "bad time span in --t '%s' (T > 0)", ts);
-  }
-  if (strcmp(integ, "rk45") && strcmp(integ, "dop853") && strcmp(integ, "rk4") && strcmp(integ, "leapfrog") &&
-      strcmp(integ, "yoshida4") && strcmp(integ, "implicit_midpoint"))
-    return usage_error(usage_simulate, "unknown integrator '%s'", integ);
+  if (opts_parse("simulate", opts, "MODEL.lua", argc, argv, pos)) return 2;
+  model = pos[0], integ = integrators[method];
+  if (!x0s) return usage_error("simulate", "no initial state given (--x0 a,b,...)");
+  if (!ts) return usage_error("simulate", "no time span given (--t T or --t T:N)");
+  if (parse_span(ts, &T, &N)) return 2;
+  if (h < 0 || (h == 0 && have_h) || rtol <= 0 || atol <= 0)
+    return usage_error("simulate", "--h, --rtol and --atol must be > 0");
   if (out && !(strlen(out) > 4 && (!strcmp(out + strlen(out) - 4, ".csv") || !strcmp(out + strlen(out) - 4, ".npy"))))
-    return usage_error(usage_simulate, "-o takes a .csv or .npy file name, not '%s'", out);
-  {
-    char buf[4096], *tok, *save;
-    snprintf(buf, sizeof buf, "%s", x0s);
-    for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-      double v;
-      if (parse_double(tok, &v)) {
-        fprintf(stderr, "hnnc: error: --x0: not a finite number: '%s'\n", tok);
-        return 1;
-      }
-      if (nx0 < RT_MAXDIM) x0[nx0] = v;
-      nx0++;
-    }
-  }
+    return usage_error("simulate", "-o takes a .csv or .npy file name, not '%s'", out);
+  if (parse_x0(x0s, x0, &nx0)) return 1;
   memset(&kf, 0, sizeof kf), memset(&kj, 0, sizeof kj), memset(&kh, 0, sizeof kh);
   if (setup_open(&s, model, backend, 0, dtype, err, sizeof err)) return fail(err);
   theta_d = xmalloc((s.m.g->nparams_total + 1) * sizeof *theta_d);

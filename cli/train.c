@@ -1,6 +1,7 @@
 /* hnnc train: Adam on the model's loss_grad, with the task's data set made
  * from the compiled field of the system model hn.train names; then the
  * run's parameters, plots and summary. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,12 +73,23 @@ static int write_params(const Setup *s, const void *theta, const char *path, cha
 }
 
 int cmd_train(int argc, char **argv) {
-  int dtype = 0; /* --dtype: 0 as the model says, 1 float64, 2 float32 */
-  const char *model = NULL, *dir = NULL;
-  int backend = JIT_GCC, resume = 0, png = 0, quiet = 0, have_seed = 0, rc, i;
+  const char *pos[1], *model, *dir = NULL;
+  int dtype = 0, backend = JIT_GCC, resume = 0, png = 0, quiet = 0, have_seed = 0, sampler = 0, rc, i;
   long steps = -1, eval_every = 1, test_batch = -1, ckpt_every = 500;
-  int sampler = RT_SAMPLE_EPOCH;
   uint64_t seed = 0;
+  const Opt opts[] = {{"-o", OPT_STR, &dir},
+                      {"--seed", OPT_SEED, &seed, .given = &have_seed},
+                      {"--steps", OPT_LONG, &steps, 0, 100000000},
+                      {"--cc", OPT_BACKEND, &backend},
+                      {"--dtype", OPT_DTYPE, &dtype},
+                      {"--eval-every", OPT_LONG, &eval_every, 1, LONG_MAX},
+                      {"--test-batch", OPT_LONG, &test_batch, 0, LONG_MAX},
+                      {"--checkpoint-every", OPT_LONG, &ckpt_every, 0, LONG_MAX},
+                      {"--sampler", OPT_CHOICE, &sampler, .choices = "epoch|random"},
+                      {"--resume", OPT_FLAG, &resume},
+                      {"--png", OPT_FLAG, &png},
+                      {"--quiet", OPT_FLAG, &quiet},
+                      {0}};
   char err[8192], path[4200], written[1024] = "";
   Setup s;
   Obj o;
@@ -88,47 +100,10 @@ int cmd_train(int argc, char **argv) {
   Progress prog;
   double *theta_d, t_start = now_s();
   void *theta;
-  for (i = 0; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    long l;
-    if (!strcmp(a, "-o") && v) dir = v, i++;
-    else if (!strcmp(a, "--seed") && v) {
-      if (parse_long(v, &l) || l < 0) return usage_error(usage_train, "--seed takes an integer >= 0, not '%s'", v);
-      seed = (uint64_t)l, have_seed = 1, i++;
-    } else if (!strcmp(a, "--steps") && v) {
-      if (parse_long(v, &steps) || steps < 0 || steps > 100000000) return usage_error(usage_train, "bad --steps '%s'", v);
-      i++;
-    } else if (!strcmp(a, "--cc") && v) {
-      if ((backend = jit_backend(v)) < 0) return usage_error(usage_train, "unknown backend '%s'", v);
-      i++;
-    } else if (!strcmp(a, "--dtype") && v) {
-      if (!strcmp(v, "float64") || !strcmp(v, "double")) dtype = 1;
-      else if (!strcmp(v, "float32") || !strcmp(v, "float")) dtype = 2;
-      else return usage_error(usage_train, "--dtype is float64 or float32, not '%s'", v);
-      i++;
-    } else if (!strcmp(a, "--eval-every") && v) {
-      if (parse_long(v, &eval_every) || eval_every < 1) return usage_error(usage_train, "bad --eval-every '%s'", v);
-      i++;
-    } else if (!strcmp(a, "--test-batch") && v) {
-      if (parse_long(v, &test_batch) || test_batch < 0) return usage_error(usage_train, "bad --test-batch '%s'", v);
-      i++;
-    } else if (!strcmp(a, "--checkpoint-every") && v) {
-      if (parse_long(v, &ckpt_every) || ckpt_every < 0) return usage_error(usage_train, "bad --checkpoint-every '%s'", v);
-      i++;
-    } else if (!strcmp(a, "--sampler") && v) {
-      if (!strcmp(v, "epoch")) sampler = RT_SAMPLE_EPOCH;
-      else if (!strcmp(v, "random")) sampler = RT_SAMPLE_RANDOM;
-      else return usage_error(usage_train, "--sampler is epoch or random, not '%s'", v);
-      i++;
-    } else if (!strcmp(a, "--resume")) resume = 1;
-    else if (!strcmp(a, "--png")) png = 1;
-    else if (!strcmp(a, "--quiet")) quiet = 1;
-    else if (a[0] == '-') return usage_error(usage_train, "unknown option '%s'%s", a, v ? "" : " (or missing value)");
-    else if (!model) model = a;
-    else return usage_error(usage_train, "unexpected argument '%s'", a);
-  }
-  if (!model) return usage_error(usage_train, "no model file given");
-  if (!dir) return usage_error(usage_train, "no output folder given (-o DIR)");
+  if (opts_parse("train", opts, "MODEL.lua", argc, argv, pos)) return 2;
+  model = pos[0];
+  if (!dir) return usage_error("train", "no output folder given (-o DIR)");
+  sampler = sampler ? RT_SAMPLE_RANDOM : RT_SAMPLE_EPOCH;
   if (setup_open(&s, model, backend, 1, dtype, err, sizeof err)) return fail(err);
   if (prepare_dir(dir, err, sizeof err)) {
     setup_free(&s);

@@ -811,7 +811,7 @@ static void test_cli_bad_input(void **state) {
   /* simulate */
   expect_cli("simulate cli.lua --x0 1 --t 1 --cc tcc", 1, "--x0 has 1 values, the model's state has 2");
   expect_cli("simulate cli.lua --x0 1,nan --t 1 --cc tcc", 1, "not a finite number");
-  expect_cli("simulate cli.lua --x0 1,0 --t 1:5 --integrator euler", 2, "unknown integrator");
+  expect_cli("simulate cli.lua --x0 1,0 --t 1:5 --integrator euler", 2, "--integrator is one of");
   expect_cli("simulate cli.lua --x0 1,0 --t 1:5 --integrator implicit_midpoint --cc tcc -o sim.csv", 0, "central differences");
   expect_cli("simulate cli.lua --x0 1,0 --t 1:5 --cc tcc -o nowhere/sim.npy", 1, "nowhere/sim.npy: error:");
   assert_int_equal(count_tmp(tmpdir), 0);
