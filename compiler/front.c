@@ -11,10 +11,12 @@
  * shape errors in the graph) leave as one "FILE:LINE: error: ..." string.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -1039,15 +1041,31 @@ static void open_sandbox(lua_State *L) {
   lua_pop(L, 1);
 }
 
-static char *read_file(const char *path, size_t *len) {
+/* the whole file, or NULL with the reason in why. Read in pieces, so that
+   pipes work and a folder (which opens like a file, and whose "size" used
+   to be allocated: an abort) is refused by name. */
+static char *read_file(const char *path, size_t *len, const char **why) {
   FILE *fp = fopen(path, "rb");
-  char *buf;
-  long n;
-  if (!fp) return NULL;
-  if (fseek(fp, 0, SEEK_END) || (n = ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET)) { fclose(fp); return NULL; }
-  buf = xmalloc(n + 1);
-  if ((long)fread(buf, 1, n, fp) != n) { fclose(fp); free(buf); return NULL; }
+  struct stat st;
+  char *buf = NULL;
+  size_t n = 0, cap = 0, got;
+  *why = NULL;
+  if (!fp) { *why = strerror(errno); return NULL; }
+  if (!fstat(fileno(fp), &st) && S_ISDIR(st.st_mode)) {
+    *why = "it is a folder (give a .lua file)";
+    fclose(fp);
+    return NULL;
+  }
+  do {
+    if (n == cap) {
+      if (cap >= (size_t)1 << 30) { *why = "larger than 1 GB"; free(buf); fclose(fp); return NULL; }
+      buf = xrealloc(buf, (cap = cap ? 2 * cap : 1 << 16) + 1);
+    }
+    n += got = fread(buf + n, 1, cap - n, fp);
+  } while (got);
+  if (ferror(fp)) { *why = strerror(errno); free(buf); fclose(fp); return NULL; }
   fclose(fp);
+  buf[n] = 0;
   *len = n;
   return buf;
 }
@@ -1097,6 +1115,7 @@ Graph *front_load(const char *path, const FrontOptions *lim, char *err, size_t n
   Front F;
   lua_State *L;
   char *src;
+  const char *why;
   size_t len;
   int rc;
   memset(&F, 0, sizeof F);
@@ -1104,8 +1123,8 @@ Graph *front_load(const char *path, const FrontOptions *lim, char *err, size_t n
   snprintf(F.chunk, sizeof F.chunk, "@%s", path);
   F.memcap = lim && lim->memory ? lim->memory : (size_t)512 << 20;
   F.instrcap = lim && lim->instructions ? lim->instructions : 500000000L;
-  if (!(src = read_file(path, &len))) {
-    snprintf(err, nerr, "%s: error: cannot read the model file", path);
+  if (!(src = read_file(path, &len, &why))) {
+    snprintf(err, nerr, "%s: error: cannot read the model file%s%s", path, why ? ": " : "", why ? why : "");
     return NULL;
   }
   F.g = ir_new();

@@ -23,6 +23,8 @@ if out=$(sh tests/layers.sh 2>&1); then note "ok    $out"
 else echo "$out"; note "FAIL  layers"; status=1; fi
 if out=$(sh tests/errors/run.sh "$B/hnnc" 2>&1); then note "ok    diagnostics: $(echo "$out" | tail -1)"
 else echo "$out"; note "FAIL  diagnostics"; status=1; fi
+if out=$(sh tests/robust/run.sh "$B/hnnc" 2>&1); then note "ok    $(echo "$out" | tail -1)"
+else echo "$out"; note "FAIL  robust"; status=1; fi
 if out=$(sh tests/generated.sh "$B/hnnc" 2>&1); then note "ok    generated: $(echo "$out" | tail -1)"
 else echo "$out"; note "FAIL  generated"; status=1; fi
 printf '\n%s' "$summary"
