@@ -14,8 +14,12 @@ const char usage_bench[] =
     "usage: hnnc bench MODEL.lua [--batch 1,32,750] [--cc tcc|gcc] [--json] [--reps N] [--chunk N]\n"
     "\n"
     "Times every function of the model at each batch size: median wall time\n"
-    "and median per-thread CPU time per call, in microseconds, and the time\n"
-    "to compile the model with the backend.\n"
+    "and median per-thread CPU time per call, in microseconds, its FLOPs\n"
+    "(counted from the compiled graph, as hnnc dump prints them), GFLOP/s,\n"
+    "and the fraction of the core's peak, measured in the same run by a\n"
+    "built-in loop of independent multiplies and adds at the widest vector\n"
+    "width gcc targets (the kernels never fuse a multiply and an add). Also\n"
+    "the time to compile the model with libtcc.\n"
     "\n"
     "  --batch LIST   comma-separated batch sizes (default 1,32,750)\n"
     "  --cc tcc|gcc   backend (default gcc)\n"
@@ -66,6 +70,7 @@ int cmd_bench(int argc, char **argv) {
   char err[4096];
   double *theta, tcc_ms[9];
   void *th;
+  FlopsPeak pk;
   if (opts_parse("bench", opts, "MODEL.lua", argc, argv, pos)) return 2;
   model = pos[0];
   if (parse_batches(batches, &batch, &nb)) return 2;
@@ -82,16 +87,25 @@ int cmd_bench(int argc, char **argv) {
   }
   qsort(tcc_ms, 9, sizeof *tcc_ms, cmp_double);
   if (model_jit(&m, backend, err, sizeof err)) return fail(err);
+  if (flops_peak(m.g->is_float, &pk, err, sizeof err)) {
+    fprintf(stderr, "hnnc: note: no peak measured (%s)\n", err);
+    memset(&pk, 0, sizeof pk);
+  }
   theta = xmalloc((m.g->nparams_total + 1) * sizeof *theta);
   init_params(m.g, m.g->seed, theta);
   th = model_to_elem(&m, theta, m.g->nparams_total);
-  if (json) printf("{\"model\": \"%s\", \"backend\": \"%s\", \"tcc_compile_ms\": %.3f, \"results\": [", m.g->name,
-                   backend == JIT_GCC ? "gcc" : "tcc", tcc_ms[4]);
+  if (json)
+    printf("{\"model\": \"%s\", \"dtype\": \"%s\", \"backend\": \"%s\", \"tcc_compile_ms\": %.3f, \"peak_gflops\": %.2f, "
+           "\"vector_bytes\": %d, \"results\": [",
+           m.g->name, m.g->is_float ? "float32" : "float64", backend == JIT_GCC ? "gcc" : "tcc", tcc_ms[4], pk.gflops,
+           pk.vector_bytes);
   else {
     printf("model %s, backend %s; libtcc compiles the whole model in %.3f ms (median of 9)\n", m.g->name,
            backend == JIT_GCC ? "gcc" : "tcc", tcc_ms[4]);
-    printf("%-14s %8s %14s %14s %14s %12s %9s\n", "function", "batch", "wall us/call", "cpu us/call", "us/sample",
-           "MFLOP/call", "GFLOP/s");
+    printf("peak of this core, %s: %.1f GFLOP/s (separate multiplies and adds, %d-byte vectors, measured now)\n",
+           m.g->is_float ? "float" : "double", pk.gflops, pk.vector_bytes);
+    printf("%-14s %8s %14s %14s %14s %12s %9s %7s\n", "function", "batch", "wall us/call", "cpu us/call", "us/sample",
+           "MFLOP/call", "GFLOP/s", "% peak");
   }
   for (fi = 0; fi < m.g->nfunc; fi++) {
     Func *f = &m.g->func[fi];
@@ -135,8 +149,9 @@ int cmd_bench(int argc, char **argv) {
                fi || b ? ", " : "", f->name, n, wall[reps / 2], cpu[reps / 2], reps, flop,
                fl.elem_per_sample * n + fl.elem_shared);
       else
-        printf("%-14s %8ld %14.2f %14.2f %14.3f %12.3f %9.2f\n", f->name, n, wall[reps / 2], cpu[reps / 2],
-               cpu[reps / 2] / n, flop / 1e6, flop / (cpu[reps / 2] * 1e3));
+        printf("%-14s %8ld %14.2f %14.2f %14.3f %12.3f %9.2f %7.1f\n", f->name, n, wall[reps / 2], cpu[reps / 2],
+               cpu[reps / 2] / n, flop / 1e6, flop / (cpu[reps / 2] * 1e3),
+               pk.gflops > 0 ? 100 * flop / (cpu[reps / 2] * 1e3) / pk.gflops : 0.0);
       fflush(stdout);
       for (i = 0; i < f->nin; i++) free(in[i]);
       for (i = 0; i < f->nout; i++) free(out[i]);

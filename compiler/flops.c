@@ -11,11 +11,20 @@
  * Elementary functions (tanh, exp, sqrt, ...) are counted apart, as calls:
  * their cost is a few tens of FLOPs each and depends on the implementation.
  *
+ * flops_peak measures the core's ceiling for the element type in the same
+ * process (a short loop compiled by the gcc path), for "fraction of peak".
+ *
  * Per-sample nodes (and sums over the batch, which do their work once per
  * sample) count per sample; shared nodes count once per call. The work of a
  * call on n samples is per_sample * n + shared.
  */
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "emit.h"
 #include "flops.h"
+#include "jit.h"
 
 #define N(id) (&g->node[id])
 
@@ -61,4 +70,68 @@ void flops_count(const Graph *g, int fi, Flops *f) {
     else f->shared += fl, f->elem_shared += el;
   }
   free(keep);
+}
+
+/* ---- the core's ceiling ----
+ * Separate multiplies and adds at the widest vector width the gcc path
+ * targets (the kernels' hn_vec): 8 independent multiply chains and 8 add
+ * chains, enough to cover a 4-cycle latency on two ports. The empty asm
+ * makes every value opaque each round, so nothing is folded, merged or
+ * hoisted (x = 1 and d = 0 at run time); FLOPs = 16 lanes a round. */
+static const char peak_src[] =
+    "#if defined(__x86_64__)\n#define HN_OPAQUE(v) __asm__(\"\" : \"+v\"(v))\n"
+    "#elif defined(__aarch64__)\n#define HN_OPAQUE(v) __asm__(\"\" : \"+w\"(v))\n"
+    "#else\n#define HN_OPAQUE(v) (void)0\n#endif\n"
+    "int hn_peak_bytes(void) { return (int)sizeof(hn_vec); }\n"
+    "double hn_peak(long rounds, hn_real m, hn_real s) {\n"
+    "  hn_vec x = hn_splat(m), d = hn_splat(s);\n"
+    "  hn_vec p0 = x, p1 = x + x, p2 = p1 + x, p3 = p2 + x, p4 = p3 + x, p5 = p4 + x, p6 = p5 + x, p7 = p6 + x;\n"
+    "  hn_vec a0 = d, a1 = p0, a2 = p1, a3 = p2, a4 = p3, a5 = p4, a6 = p5, a7 = p6;\n"
+    "  long r;\n"
+    "  for (r = 0; r < rounds; r++) {\n"
+    "    HN_OPAQUE(p0); HN_OPAQUE(p1); HN_OPAQUE(p2); HN_OPAQUE(p3); HN_OPAQUE(p4); HN_OPAQUE(p5); HN_OPAQUE(p6);\n"
+    "    HN_OPAQUE(p7); HN_OPAQUE(x); HN_OPAQUE(a0); HN_OPAQUE(a1); HN_OPAQUE(a2); HN_OPAQUE(a3); HN_OPAQUE(a4);\n"
+    "    HN_OPAQUE(a5); HN_OPAQUE(a6); HN_OPAQUE(a7); HN_OPAQUE(d);\n"
+    "    p0 *= x, p1 *= x, p2 *= x, p3 *= x, p4 *= x, p5 *= x, p6 *= x, p7 *= x;\n"
+    "    a0 += d, a1 += d, a2 += d, a3 += d, a4 += d, a5 += d, a6 += d, a7 += d;\n"
+    "  }\n"
+    "  p0 += p1 + p2 + p3 + p4 + p5 + p6 + p7 + a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;\n"
+    "  return (double)p0[0];\n"
+    "}\n";
+
+static double thread_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec * 1e-3;
+}
+
+int flops_peak(int is_float, FlopsPeak *pk, char *err, size_t nerr) {
+  Text t = {0};
+  Jit j;
+  int (*bytes)(void);
+  double (*loop)(long, double, double), best = 0;
+  double (*loopf)(long, float, float);
+  int k;
+  memset(pk, 0, sizeof *pk);
+  text_put(&t, "typedef %s hn_real;\n#define HN_VW %d\n%s\n#ifndef HN_VECTOR\n#error no vector body\n#endif\n%s",
+           is_float ? "float" : "double", is_float ? 8 : 4, hnnc_kernels, peak_src);
+  k = jit_compile(&j, JIT_GCC, t.s, err, nerr);
+  text_free(&t);
+  if (k) return 1;
+  bytes = (int (*)(void))(uintptr_t)jit_symbol(&j, "hn_peak_bytes");
+  loop = (double (*)(long, double, double))(uintptr_t)jit_symbol(&j, "hn_peak");
+  loopf = (double (*)(long, float, float))(uintptr_t)jit_symbol(&j, "hn_peak");
+  pk->vector_bytes = bytes();
+  pk->lanes = pk->vector_bytes / (is_float ? 4 : 8);
+  for (k = 0; k < 5; k++) { /* the best of 5 runs of about 10 ms each */
+    long rounds = 2000000;
+    double t0 = thread_us(), us;
+    if (is_float) loopf(rounds, 1, 0);
+    else loop(rounds, 1, 0);
+    us = thread_us() - t0;
+    if (us > 0 && rounds * 16.0 * pk->lanes / (us * 1e3) > best) best = rounds * 16.0 * pk->lanes / (us * 1e3);
+  }
+  pk->gflops = best;
+  jit_free(&j);
+  return 0;
 }
