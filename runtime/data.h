@@ -1,28 +1,27 @@
-/* The data sets of the HNN reference tasks (Greydanus, Dzamba & Yosinski
- * 2019), as its published code makes them (/work/shared/ref/hnn-tasks.md)
+/* Data sets of trajectories of a Hamiltonian system, made as a recipe
+ * (rt_task) says: the recipe comes from the model file's hn.data{...}
+ * (the three tasks of Greydanus, Dzamba & Yosinski 2019 are such recipes,
+ * declared in compiler/lib/hnnc/tasks.lua).
  *
- * requires the true field of the task from the caller (in hnnc the compiled
- * vector field of models/systems/<task>.lua), with the state layout below.
+ * requires the true field of the system from the caller (in hnnc the
+ * compiled vector field of the system model), and its H for the
+ * energy-shell sampler.
  *
- * Each trajectory starts from a random state, is integrated by rt_rk45
- * (scipy's RK45) and sampled at np.linspace(t0, t1, npoints); the targets
+ * Each trajectory starts from a sampled state, is integrated by rt_rk45 or
+ * rt_dop853 (scipy's RK45 / DOP853) and sampled at the recipe's times
+ * (np.linspace(t0, t1, npoints), or a given increasing grid); the targets
  * are the exact field at the clean states; then noise is added to the
- * states (not to the targets). Rows are trajectory-major, time within.
+ * states (not to the targets). Storage is trajectory-shaped: x_train holds
+ * ntraj_train trajectories of npoints rows of dim values, trajectory-major,
+ * time within (so it is also rows x dim).
  *
- * State layouts (positions first, then momenta; all masses 1, G = 1):
- *   spring, pendulum  x = (q, p)                                   dim 2
- *   two_body          x = (q1x, q1y, q2x, q2y, p1x, p1y, p2x, p2y) dim 8
- * The reference code orders two-body coordinates as (qx1, qx2, qy1, qy2,
- * px1, px2, py1, py2); the rows here hold the same numbers permuted.
+ * State layout: positions first, then momenta, x = (q1..qn, p1..pn).
  *
  * Randomness: only hnnc's rt_rng, three streams of the one seed:
- *   RT_STREAM_INIT    initial states, trajectory after trajectory (spring,
- *                     pendulum: 2 uniforms for the direction, 1 for the
- *                     radius; two-body: 2 uniforms for the position, 1
- *                     normal for the speed factor)
+ *   RT_STREAM_INIT    initial states, trajectory after trajectory
  *   RT_STREAM_NOISE   the noise, trajectory after trajectory, component
- *                     after component (all npoints of q, then of p), as
- *                     the reference's q += randn(n)*std; p += randn(n)*std
+ *                     after component (all npoints of x1, then of x2, ...),
+ *                     as the reference's q += randn(n)*std; p += ...
  *   RT_STREAM_ENERGY  the initial states of the energy-metric rollouts
  * so the same seed gives bit-identical data on every machine, and the
  * initial states do not depend on the noise level.
@@ -34,36 +33,76 @@
 #include <stdint.h>
 
 #include "integrate.h"
+#include "../prelude/rng.h"
 
-enum { RT_TASK_SPRING, RT_TASK_PENDULUM, RT_TASK_TWO_BODY };
+/* the evaluation protocol of a published task (evaluate.h); NONE for any
+   other recipe */
+enum { RT_PUBLISHED_NONE, RT_PUBLISHED_SPRING, RT_PUBLISHED_PENDULUM, RT_PUBLISHED_TWO_BODY };
 
 /* rt_rng streams used with the caller's seed */
 enum { RT_STREAM_INIT = 1, RT_STREAM_NOISE = 2, RT_STREAM_ENERGY = 3 };
 
+/* E(x) for n states (rows of dim doubles). Returns 0, or nonzero if it
+   could not evaluate. */
+typedef struct rt_energy {
+  int (*fn)(void *ctx, int n, const double *x, double *e);
+  void *ctx;
+} rt_energy;
+
+/* How initial states are drawn (from stream RT_STREAM_INIT for the data,
+   RT_STREAM_ENERGY for the energy rollouts), one state after another:
+   RT_X0_BOX       component c uniform in [lo[c], hi[c]): u*(hi-lo) + lo
+   RT_X0_SHELL     a direction d uniform in [-1,1]^dim, normalized (a draw
+                   of exactly 0 is redrawn), times a radius r_lo + u*(r_hi -
+                   r_lo)
+   RT_X0_LIST      the given states list[k], k = 0 .. nlist-1 (a list that
+                   hnnc's front end drew with a Lua function of the seed)
+   RT_X0_ENERGY    H(x0) = energy: q uniform in the box lo..hi (dim/2
+                   values), a momentum direction uniform on the sphere (a
+                   normalized normal vector), and the momentum's length s
+                   with H(q, s d) = energy by bisection on [0, s_max]
+                   (s_max doubled from 1 until H exceeds the energy; the
+                   state is redrawn when H(q, 0) > energy or no s_max <=
+                   2^20 brackets it)
+   RT_X0_CALLBACK  fn(ctx, rng, x0) */
+enum { RT_X0_BOX, RT_X0_SHELL, RT_X0_LIST, RT_X0_ENERGY, RT_X0_CALLBACK };
+typedef struct rt_sampler {
+  int kind;
+  const double *lo, *hi;
+  double r_lo, r_hi;
+  double energy;
+  const double *list;
+  int nlist;
+  int (*fn)(void *ctx, rt_rng *r, double *x0);
+  void *ctx;
+} rt_sampler;
+
+enum { RT_INTEGRATOR_RK45, RT_INTEGRATOR_DOP853 };
+
 typedef struct rt_task {
-	const char *name;       /* "spring", "pendulum", "two_body" */
-	int kind;               /* RT_TASK_*: picks the initial-state sampler */
+	const char *name;
+	int published;          /* RT_PUBLISHED_*: the evaluation protocol */
 	int dim;                /* state dimension the field must have */
 	int ntraj;              /* trajectories (orbits) */
+	rt_sampler x0;          /* initial states of the trajectories */
 	double t0, t1;          /* time span of a trajectory */
 	int npoints;            /* samples a trajectory: linspace(t0, t1, npoints) */
-	double rtol, atol;      /* rt_rk45 tolerances; atol is scipy's default
-	                           1e-6, as the reference passes only rtol */
+	const double *times;    /* or these npoints increasing times (t0, t1 = the
+	                           first and the last); NULL: linspace */
+	int integrator;         /* RT_INTEGRATOR_* */
+	double rtol, atol;      /* tolerances of the integrator */
 	/* constant components the reference integrates along with x (two-body:
 	   its state carries the two masses). They count in RK45's RMS error
 	   norm and in its initial step, so rt_dataset_make pads the state with
 	   npad constants 1.0 (derivative 0) to take scipy's steps. */
 	int npad;
 	double noise;           /* std of the Gaussian noise on x (0: none) */
-	/* split: the first floor(rows * split) rows are the test set if
-	   test_first, else the training set (Python's int(len(x) * split)) */
+	/* split by trajectory: the first floor(ntraj * split) trajectories are
+	   the test set if test_first, else the training set */
 	double split;
 	int test_first;
-	/* initial states: spring/pendulum radius = u * init_scale + init_offset;
-	   two-body position components u * init_scale + init_offset and speed
-	   factor 1 + orbit_noise * N(0, 1) (u uniform [0, 1)) */
-	double init_scale, init_offset, orbit_noise;
-	/* energy metric: nrollout rollouts on [t0, t1] at npoints, RK45 */
+	/* energy metric: nrollout rollouts from eval_x0 on [t0, t1] at npoints */
+	rt_sampler eval_x0;
 	int energy_nrollout;
 	double energy_t0, energy_t1;
 	int energy_npoints;
@@ -75,54 +114,69 @@ typedef struct rt_dataset {
 	long ntrain, ntest;     /* rows */
 	double *x_train, *dx_train;     /* ntrain x dim, row-major */
 	double *x_test, *dx_test;       /* ntest x dim */
+	/* trajectory shape, when the rows are whole trajectories (npoints > 0):
+	   ntrain = ntraj_train * npoints, ntest = ntraj_test * npoints, and t
+	   holds the npoints sample times (malloc'd, or NULL if unknown) */
+	long ntraj_train, ntraj_test;
+	int npoints;
+	double *t;
 } rt_dataset;
-
-/* the task called name, or NULL; rt_task_names() lists the names for a
-   diagnostic ("spring, pendulum, two_body") */
-const rt_task *rt_task_find(const char *name);
-const char *rt_task_names(void);
 
 /* n points from a to b as np.linspace: t[k] = k*((b - a)/(n - 1)) + a, and
    t[n-1] = b exactly */
 void rt_linspace(double a, double b, int n, double *t);
 
+/* n initial states (n x t->dim) drawn by sampler s from stream `stream` of
+   the seed; H is needed by RT_X0_ENERGY only (else may be NULL). Returns
+   0, or nonzero with err = "NAME: error: ..." (a list too short, no H, a
+   shell that is not found, a callback that failed). */
+int rt_sample(const rt_task *t, const rt_sampler *s, const rt_energy *H, uint64_t seed, uint64_t stream, int n,
+              double *x0, char *err, size_t nerr);
+
 /* the t->ntraj initial states (ntraj x dim) that rt_dataset_make uses for
-   this seed. Returns 0, or nonzero for an unknown t->kind. */
-int rt_task_initial_states(const rt_task *t, uint64_t seed, double *x0);
+   this seed. Returns 0, or nonzero (err as rt_sample). */
+int rt_task_initial_states(const rt_task *t, const rt_energy *H, uint64_t seed, double *x0, char *err, size_t nerr);
 
 /* the initial state (dim doubles) of rollout k >= 0 of the energy metric
-   (spring, pendulum: each component uniform in +-[0.2, 1.0]; two-body: an
-   orbit drawn as the data set's). Rollout k does not depend on how many
-   are drawn. Returns 0, or nonzero if k < 0 or the kind is unknown. */
-int rt_energy_x0(const rt_task *t, uint64_t seed, int k, double *x0);
+   (t->eval_x0 from stream RT_STREAM_ENERGY). Rollout k does not depend on
+   how many are drawn. Returns 0, or nonzero if k < 0 or the sampler
+   fails. */
+int rt_energy_x0(const rt_task *t, const rt_energy *H, uint64_t seed, int k, double *x0);
 
-/* rt_rk45 of the field from x0 (dim doubles) over [t0, t1], the state at
-   the nt times t_eval into out (nt x dim), with the task's npad constants
-   appended to the state as the reference has them, so that the steps are
-   scipy's on the reference's state (two-body: use it for the energy
-   rollouts too). Returns 0, an RT_ERR_* code, or -1 if out of memory. */
+/* the task's integrator (rt_rk45 or rt_dop853) of the field from x0 (dim
+   doubles) over [t0, t1], the state at the nt times t_eval into out (nt x
+   dim), with the task's npad constants appended to the state as the
+   reference has them, so that the steps are scipy's on the reference's
+   state (two-body: use it for the energy rollouts too). Returns 0, an
+   RT_ERR_* code, or -1 if out of memory. */
 int rt_task_rk45(const rt_task *t, const rt_system *field, double t0,
                  double t1, const double *x0, int nt, const double *t_eval,
                  double rtol, double atol, double *out);
 
-/* Makes the data set of task t with the field's true dynamics. field->dim
-   must be t->dim; the field is called with n = npoints to make the
-   targets. Any rt_task may be given (e.g. a copy with fewer
-   trajectories). Returns 0, or nonzero with err = "NAME: error: ..." and
-   *out zeroed. */
-int rt_dataset_make(const rt_task *t, const rt_system *field, uint64_t seed,
+/* Checks a recipe (dimension, counts, times, tolerances, split, sampler
+   shapes); 0, or nonzero with err = "NAME: error: ...". */
+int rt_task_check(const rt_task *t, char *err, size_t nerr);
+
+/* Makes the data set of task t with the field's true dynamics (and H for
+   an energy-shell sampler; else may be NULL). field->dim must be t->dim;
+   the field is called with n = npoints to make the targets. Returns 0, or
+   nonzero with err = "NAME: error: ..." and *out zeroed. */
+int rt_dataset_make(const rt_task *t, const rt_system *field, const rt_energy *H, uint64_t seed,
                     rt_dataset *out, char *err, size_t nerr);
 
 void rt_dataset_free(rt_dataset *d);
 
-/* Saves d as DIR/x_train.npy, dx_train.npy, x_test.npy, dx_test.npy
-   ('<f8', shape (rows, dim)); creates DIR if missing (not its parents). */
+/* Saves d in DIR ('<f8'): x_train.npy, dx_train.npy, x_test.npy,
+   dx_test.npy, shaped (trajectories, npoints, dim) when d is
+   trajectory-shaped, else (rows, dim), and t.npy (npoints) when d->t is
+   set; creates DIR if missing (not its parents). */
 int rt_dataset_save(const rt_dataset *d, const char *dir, char *err,
                     size_t nerr);
 
-/* Loads the four files ('<f8' or '<f4', widened) and checks that each is
-   (rows, dim) with one dim for all, that x and dx agree in rows, and that
-   every value is finite; errors name the file. */
+/* Loads the four files ('<f8' or '<f4', widened), (rows, dim) or
+   (trajectories, npoints, dim), and DIR/t.npy if present; checks one dim
+   for all, that x and dx agree in shape, one npoints for train and test,
+   and that every value is finite; errors name the file. */
 int rt_dataset_load(const char *dir, rt_dataset *out, char *err, size_t nerr);
 
 #endif

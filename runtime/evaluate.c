@@ -43,7 +43,7 @@ int rt_group_stats(const double *v, int n, int groups, double *mean, double *se)
 void rt_energy_times(const rt_task *t, int protocol, int k, double *t1_true, double *t_true, double *t1_learned,
                      double *t_learned) {
   int n = t->energy_npoints, j, i;
-  if (protocol == RT_PROTOCOL_PUBLISHED && t->kind == RT_TASK_SPRING) {
+  if (protocol == RT_PROTOCOL_PUBLISHED && t->published == RT_PUBLISHED_SPRING) {
     const double f = 1 + .9 * 0.1; /* 1 + .9 * noise_std, as Python computes it */
     double span = t->energy_t1 * f; /* the figure's call before the loop */
     rt_linspace(t->energy_t0, span, n, t_true);
@@ -93,11 +93,11 @@ int rt_energy_metric(const rt_task *t, int protocol, const rt_system *truth, con
     (void)rt_fail(err, nerr, t->name, "the fields have dimensions %d and %d, the task %d", truth->dim, learned->dim, dim);
     return -1;
   }
-  if (protocol == RT_PROTOCOL_PUBLISHED && (t->kind == RT_TASK_SPRING || t->kind == RT_TASK_PENDULUM)) E = &sq;
+  if (protocol == RT_PROTOCOL_PUBLISHED && (t->published == RT_PUBLISHED_SPRING || t->published == RT_PUBLISHED_PENDULUM)) E = &sq;
   for (k = 0; k < t->energy_nrollout; k++) {
     double x0[RT_MAXDIM], t1t, t1l, s = 0;
     int e1, e2;
-    rt_energy_x0(t, seed, k, x0);
+    if (rt_energy_x0(t, true_h, seed, k, x0)) { (void)rt_fail(err, nerr, t->name, "energy rollout %d: no initial state", k); failed++; mse[k] = NAN; continue; }
     rt_energy_times(t, protocol, k, &t1t, tt, &t1l, tl);
     e1 = rt_task_rk45(t, truth, t->energy_t0, t1t, x0, n, tt, t->energy_rtol, t->energy_atol, xt);
     e2 = rt_task_rk45(t, learned, t->energy_t0, t1l, x0, n, tl, t->energy_rtol, t->energy_atol, xl);

@@ -44,12 +44,6 @@
 enum { RT_PROTOCOL_PUBLISHED, RT_PROTOCOL_CORRECTED };
 #define RT_ENERGY_GROUPS 5
 
-/* E(x) for n states (rows of dim doubles). Returns 0, or nonzero if it
-   could not evaluate. */
-typedef struct rt_energy {
-  int (*fn)(void *ctx, int n, const double *x, double *e);
-  void *ctx;
-} rt_energy;
 
 /* The mean of n values and the reference's standard error for the loss:
    std (ddof 1) of the n values / sqrt(rows) (torch's dist.std() /
