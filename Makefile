@@ -19,12 +19,12 @@ B        = build
 # not a knob: build/ does not track which file it embedded
 override ELEMFN := prelude/elemfn.c
 
-COMPILER = ir autodiff front schedule emit flops jit init model
+COMPILER = ir autodiff front front_data schedule emit flops jit init model
 PRELUDE  = rng
 RUNTIME  = error atomic integrate adam npy params rows data plot checkpoint train evaluate
-CLI      = opts binding report compile eval bench train evaluate data flowcheck check
+CLI      = opts binding report compile eval bench train evaluate data flowcheck check recipe
 LIBOBJ   = $(COMPILER:%=$(B)/compiler/%.o) $(PRELUDE:%=$(B)/prelude/%.o) $(RUNTIME:%=$(B)/runtime/%.o) $(CLI:%=$(B)/cli/%.o) $(B)/lualib.o $(B)/elemfn_text.o $(B)/kernels_text.o
-TESTS    = $(patsubst %,$(B)/test_%,ad flops kernels models elemfn integrate data plot train readers)
+TESTS    = $(patsubst %,$(B)/test_%,ad flops kernels models elemfn integrate data plot train readers tasks)
 LUALIB   = $(shell find compiler/lib -name '*.lua' | LC_ALL=C sort)
 
 all: deps $(B)/hnnc

@@ -215,19 +215,22 @@ void setup_free(Setup *s) {
   s->have_sys = 0;
 }
 
-/* Builds and compiles the model and, if it has hn.train, its task's system. */
+/* Builds and compiles the model and, if it declares a data set, its system. */
 int setup_open(Setup *s, const char *path, int backend, int need_train, int dtype, char *err, size_t nerr) {
-  TrainSpec *t;
+  DataSpec *d;
   ModelOptions mo;
   memset(s, 0, sizeof *s);
   memset(&mo, 0, sizeof mo);
   mo.limits.dtype = dtype; /* the learned model only: data always come from the double system */
   s->path = path;
   if (model_build(&s->m, path, &mo, err, nerr)) return 1;
-  t = &s->m.g->train;
-  if (need_train && !t->present) {
-    snprintf(err, nerr, "%s: error: the model has no training settings: add hn.train{task = \"pendulum\", system = "
-             "\"../systems/pendulum.lua\", steps = 2001, lr = 1e-3, weight_decay = 1e-4, batch = 0}", path);
+  d = &s->m.g->data;
+  if (need_train && (!s->m.g->train.present || !d->present)) {
+    snprintf(err, nerr, "%s: error: the model has no %s: add %s", path,
+             !d->present ? "data set" : "training settings",
+             !d->present ? "hn.data{system = \"../systems/NAME.lua\", x0 = ..., trajectories = N, t = {0, T, points = K}} "
+                           "(or a published task: require(\"hnnc.tasks\").pendulum{system = \"../systems/pendulum.lua\"})"
+                         : "hn.train{steps = 2001, lr = 1e-3, weight_decay = 1e-4, batch = 0}");
     model_free(&s->m);
     return 1;
   }
@@ -235,13 +238,10 @@ int setup_open(Setup *s, const char *path, int backend, int need_train, int dtyp
     model_free(&s->m);
     return 1;
   }
-  if (!t->present) return 0;
-  if (!(s->task = rt_task_find(t->task))) {
-    snprintf(err, nerr, "%s: error: unknown task '%s' (tasks: %s)", path, t->task, rt_task_names());
-    model_free(&s->m);
-    return 1;
-  }
-  if (model_build(&s->sys, t->system, NULL, err, nerr) || model_jit(&s->sys, backend, err, nerr)) {
+  if (!d->present) return 0;
+  recipe_from_spec(d, &s->recipe);
+  s->task = &s->recipe;
+  if (model_build(&s->sys, d->system, NULL, err, nerr) || model_jit(&s->sys, backend, err, nerr)) {
     model_free(&s->m);
     if (s->sys.g) model_free(&s->sys);
     return 1;
@@ -253,9 +253,12 @@ int setup_open(Setup *s, const char *path, int backend, int need_train, int dtyp
 /* the task's data set: loaded from data_dir if given, else made with the
    system's field */
 int get_data(Setup *s, uint64_t seed, const char *data_dir, rt_dataset *d, char *err, size_t nerr) {
-  Kern k;
+  Kern k, kh;
   rt_system field;
+  rt_energy H;
   int rc;
+  memset(d, 0, sizeof *d);
+  if (recipe_reseed(s, seed, err, nerr)) return 1;
   if (data_dir) {
     if (rt_dataset_load(data_dir, d, err, nerr)) return 1;
     if (d->dim != s->task->dim) {
@@ -266,13 +269,10 @@ int get_data(Setup *s, uint64_t seed, const char *data_dir, rt_dataset *d, char 
     }
     return 0;
   }
-  if (bind_field(&k, &s->sys, NULL, &field, s->m.g->train.system, err, nerr)) return 1;
-  if (s->sys.g->nparams_total) {
-    snprintf(err, nerr, "%s: error: a system model must have no parameters", s->m.g->train.system);
-    return 1;
-  }
-  rc = rt_dataset_make(s->task, &field, seed, d, err, nerr);
-  kern_free(&k);
+  if (bind_field(&k, &s->sys, NULL, &field, s->m.g->data.system, err, nerr)) return 1;
+  memset(&kh, 0, sizeof kh);
+  rc = rt_dataset_make(s->task, &field, bind_energy(&kh, &s->sys, NULL, field.dim, &H) ? NULL : &H, seed, d, err, nerr);
+  kern_free(&k), kern_free(&kh);
   return rc;
 }
 

@@ -58,15 +58,22 @@ typedef struct Setup {
   const char *path;
   Model m, sys;
   int have_sys;
-  const rt_task *task;
+  const rt_task *task;  /* &recipe when the model declares a data set */
+  rt_task recipe;       /* its hn.data (recipe.c), pointing into m.g->data */
 } Setup;
 
-/* Builds and compiles the model and, if it has hn.train, its task's system.
+/* Builds and compiles the model and, if it declares a data set, its
+   system. need_train: the model must have hn.train and hn.data.
    dtype: 0 as the model says, 1 float64, 2 float32. */
 int setup_open(Setup *s, const char *path, int backend, int need_train, int dtype, char *err, size_t nerr);
 void setup_free(Setup *s);
+/* recipe.c: the hn.data declaration as a recipe; recipe_reseed draws the
+   initial states of Lua samplers for another seed (runs the model file
+   again) */
+void recipe_from_spec(const DataSpec *d, rt_task *t);
+int recipe_reseed(Setup *s, uint64_t seed, char *err, size_t nerr);
 /* the task's data set: loaded from data_dir if given, else made with the
-   system's field */
+   system's field (and H) */
 int get_data(Setup *s, uint64_t seed, const char *data_dir, rt_dataset *d, char *err, size_t nerr);
 /* Parameters (nparams doubles) from DIR (DIR/params.npy, else
    DIR/checkpoint.bin) or FILE (a .npy, or a checkpoint). A checkpoint

@@ -112,7 +112,7 @@ int cmd_evaluate(int argc, char **argv) {
   if (!data_dir && is_dir(params) && is_dir(ddir)) data_dir = ddir;
   theta = model_to_elem(&s.m, theta_d, s.m.g->nparams_total);
   if (bind_field(&kl, &s.m, theta, &learned, model, err, sizeof err) ||
-      bind_field(&kt, &s.sys, NULL, &truth, s.m.g->train.system, err, sizeof err)) {
+      bind_field(&kt, &s.sys, NULL, &truth, s.m.g->data.system, err, sizeof err)) {
     free(theta), free(theta_d), setup_free(&s);
     return fail(err);
   }
@@ -120,7 +120,7 @@ int cmd_evaluate(int argc, char **argv) {
   mse = xmalloc((s.task->energy_nrollout + 1) * sizeof *mse);
   if (bind_energy(&kh, &s.sys, NULL, truth.dim, &H) || learned.dim != s.task->dim || truth.dim != s.task->dim) {
     fprintf(stderr, "%s: error: the system needs H(x [%d]) and field(x [%d]), and the model field(x [%d])\n",
-            s.m.g->train.system, s.task->dim, s.task->dim, s.task->dim);
+            s.m.g->data.system, s.task->dim, s.task->dim, s.task->dim);
     goto done;
   }
   if (get_data(&s, seed, data_dir, &d, err, sizeof err)) {
@@ -158,13 +158,19 @@ int cmd_evaluate(int argc, char **argv) {
            used, data_dir ? ", data " : "", data_dir ? data_dir : "");
     printf("  train loss            %.4e +/- %.2e   (%ld rows)\n", tr, tr_se, d.ntrain);
     printf("  test loss             %.4e +/- %.2e   (%ld rows)\n", te, te_se, d.ntest);
-    printf("  energy MSE published  %.4e +/- %.2e   (%d rollouts; %s)\n", e[0], e_se[0], t->energy_nrollout,
-           t->kind == RT_TASK_SPRING ? "E = q^2 + p^2; spans grow per rollout as in the reference analysis"
-           : t->kind == RT_TASK_PENDULUM ? "E = q^2 + p^2 as in the reference analysis; t in [0, 20]"
-                                         : "E = true H; t in [0, 25]");
-    if (t->kind == RT_TASK_SPRING) printf("                                                  (the last learned rollout ends at t = %.1f)\n", t1l);
-    printf("  energy MSE corrected  %.4e +/- %.2e   (%d rollouts; E = true H; t in [%g, %g])\n", e[1], e_se[1],
-           t->energy_nrollout, t->energy_t0, t->energy_t1);
+    if (t->published) {
+      printf("  energy MSE published  %.4e +/- %.2e   (%d rollouts; the reference analysis of %s: %s)\n", e[0], e_se[0],
+             t->energy_nrollout, t->name,
+             t->published == RT_PUBLISHED_SPRING     ? "E = q^2 + p^2; spans grow per rollout"
+             : t->published == RT_PUBLISHED_PENDULUM ? "E = q^2 + p^2; t in [0, 20]"
+                                                     : "E = true H; t in [0, 25]");
+      if (t->published == RT_PUBLISHED_SPRING)
+        printf("                                                  (the last learned rollout ends at t = %.1f)\n", t1l);
+      printf("  energy MSE corrected  %.4e +/- %.2e   (%d rollouts; E = true H; t in [%g, %g])\n", e[1], e_se[1],
+             t->energy_nrollout, t->energy_t0, t->energy_t1);
+    } else
+      printf("  energy MSE            %.4e +/- %.2e   (%d rollouts; E = the system's H; t in [%g, %g])\n", e[1], e_se[1],
+             t->energy_nrollout, t->energy_t0, t->energy_t1);
     free(tt);
   }
   rc = 0;

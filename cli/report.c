@@ -78,7 +78,7 @@ void plot_rollouts(Setup *s, const rt_system *learned, const rt_system *truth, c
                           const rt_dataset *d, uint64_t seed, const char *dir, int png, char *written, size_t nw) {
   const rt_task *t = s->task;
   enum { NROLL = 3 };
-  int dim = t->dim, np = t->kind == RT_TASK_TWO_BODY ? t->energy_npoints : 400, k, j, ok[NROLL];
+  int dim = t->dim, np = t->published == RT_PUBLISHED_TWO_BODY ? t->energy_npoints : 400, k, j, ok[NROLL];
   double *tt = xmalloc(np * sizeof *tt), *xt = xmalloc((size_t)NROLL * np * dim * sizeof *xt),
          *xl = xmalloc((size_t)NROLL * np * dim * sizeof *xl), *et = xmalloc(np * sizeof *et),
          *el = xmalloc(np * sizeof *el), *a = xmalloc(np * sizeof *a), *b = xmalloc(np * sizeof *b);
@@ -87,7 +87,10 @@ void plot_rollouts(Setup *s, const rt_system *learned, const rt_system *truth, c
   rt_linspace(t->energy_t0, t->energy_t1, np, tt);
   for (k = 0; k < NROLL; k++) {
     double x0[RT_MAXDIM];
-    rt_energy_x0(t, seed, k, x0);
+    if (rt_energy_x0(t, H, seed, k, x0)) { /* fewer rollouts than NROLL */
+      ok[k] = 0;
+      continue;
+    }
     ok[k] = !rt_task_rk45(t, truth, t->energy_t0, t->energy_t1, x0, np, tt, 1e-10, 1e-10, xt + (size_t)k * np * dim);
     ok[k] &= !rt_task_rk45(t, learned, t->energy_t0, t->energy_t1, x0, np, tt, 1e-10, 1e-10, xl + (size_t)k * np * dim);
   }
@@ -96,7 +99,7 @@ void plot_rollouts(Setup *s, const rt_system *learned, const rt_system *truth, c
   p = rt_plot_new(title, "t", "H");
   for (k = 0; k < NROLL; k++) {
     char lt[64], ll[64];
-    if (H->fn(H->ctx, np, xt + (size_t)k * np * dim, et) || H->fn(H->ctx, np, xl + (size_t)k * np * dim, el)) continue;
+    if (!ok[k] || H->fn(H->ctx, np, xt + (size_t)k * np * dim, et) || H->fn(H->ctx, np, xl + (size_t)k * np * dim, el)) continue;
     snprintf(lt, sizeof lt, "true %d", k + 1), snprintf(ll, sizeof ll, "learned %d", k + 1);
     rt_plot_line(p, lt, np, tt, et, k | RT_PLOT_DASHED);
     rt_plot_line(p, ll, np, tt, el, k);

@@ -195,7 +195,7 @@ int cmd_train(int argc, char **argv) {
     if (res.nhist) train_loss = res.hist[4 * (res.nhist - 1) + 1];
     plot_loss(&res, dir, s.m.g->name, png, written, sizeof written);
     if (!bind_field(&kl, &s.m, theta, &learned, model, err, sizeof err) &&
-        !bind_field(&kt, &s.sys, NULL, &truth, s.m.g->train.system, err, sizeof err) &&
+        !bind_field(&kt, &s.sys, NULL, &truth, s.m.g->data.system, err, sizeof err) &&
         !bind_energy(&kh, &s.sys, NULL, truth.dim, &H) && learned.dim == truth.dim) {
       plot_rollouts(&s, &learned, &truth, &H, &d, seed, dir, png, written, sizeof written);
       kern_free(&kl), kern_free(&kt), kern_free(&kh);

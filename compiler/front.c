@@ -35,11 +35,17 @@ typedef struct Front {
   int formatted;      /* the error on the stack is final  */
   int tracing;        /* inside hn.fn */
   int dtype_forced;   /* the caller chose the element type */
+  FrontOptions opt;   /* as given (zeros if none) */
 } Front;
 
 #define TENSOR_MT "hnnc.tensor"
 
 static Front *front(lua_State *L) { return *(Front **)lua_getextraspace(L); }
+
+Graph *front_graph(lua_State *L) { return front(L)->g; }
+const char *front_path(lua_State *L) { return front(L)->path; }
+uint64_t front_data_seed(lua_State *L) { return front(L)->opt.data_seed_given ? front(L)->opt.data_seed : front(L)->g->seed; }
+int front_nested(lua_State *L) { return front(L)->opt.nested; }
 
 /* ---- locations ---- */
 
@@ -797,36 +803,21 @@ static int l_note(lua_State *L) {
   return 0;
 }
 
-static const char *const train_options[] = {"task",     "system",      "steps", "lr",     "weight_decay", "batch",
-                                            "schedule", "decay_steps", "gamma", "min_lr", NULL};
+static const char *const train_options[] = {"steps", "lr", "weight_decay", "batch", "schedule",
+                                            "decay_steps", "gamma", "min_lr", NULL};
 
-/* train{task = "pendulum", system = "../systems/pendulum.lua", steps = 2001,
- * lr = 1e-3, weight_decay = 1e-4, batch = 0}: how `hnnc train` trains this
- * model. system is relative to the model file. */
+/* train{steps = 2001, lr = 1e-3, weight_decay = 1e-4, batch = 0}: how
+ * `hnnc train` trains this model (on its hn.data set; hnnc.lua turns the
+ * shorthand task = "...", system = "..." into hnnc.tasks' declaration). */
 static int l_train(lua_State *L) {
   Graph *g = enter(L);
-  Front *F = front(L);
   TrainSpec *t = &g->train;
   const char *s;
-  static const char *const tasks[] = {"spring", "pendulum", "two_body", NULL};
-  int i;
   luaL_checktype(L, 1, LUA_TTABLE);
   check_options(L, 1, "train", train_options);
   if (t->present) ERR(L, "hn.train is given twice");
   memset(t, 0, sizeof *t);
   t->present = 1, t->loc = g->curloc;
-  lua_getfield(L, 1, "task");
-  if (!(s = lua_tostring(L, -1))) ERR(L, "hn.train needs task = \"spring\", \"pendulum\" or \"two_body\"");
-  for (i = 0; tasks[i] && strcmp(tasks[i], s); i++) {}
-  if (!tasks[i]) ERR(L, "unknown task '%s' (expected spring, pendulum or two_body)", s);
-  snprintf(t->task, sizeof t->task, "%s", s);
-  lua_getfield(L, 1, "system");
-  if (!(s = lua_tostring(L, -1))) ERR(L, "hn.train needs system = \"path/to/system.lua\" (relative to this file)");
-  {
-    const char *slash = strrchr(F->path, '/');
-    if (s[0] == '/' || !slash) snprintf(t->system, sizeof t->system, "%s", s);
-    else snprintf(t->system, sizeof t->system, "%.*s/%s", (int)(slash - F->path), F->path, s);
-  }
   t->steps = (long)num_option(L, 1, "steps", 2001);
   t->lr = num_option(L, 1, "lr", 1e-3);
   t->weight_decay = num_option(L, 1, "weight_decay", 0);
@@ -856,6 +847,7 @@ static int l_model(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   check_options(L, 1, "model", model_options);
   if (g->nnode) ERR(L, "hn.model must come before any parameter, constant or function");
+  if (g->data.present) ERR(L, "hn.model must come before hn.data (its seed draws the data)");
   lua_getfield(L, 1, "name");
   if (!lua_isnil(L, -1)) {
     if (!(s = lua_tostring(L, -1)) || !valid_ident(s)) ERR(L, "model name must be a C identifier");
@@ -1021,6 +1013,7 @@ static void open_sandbox(lua_State *L) {
   lua_setfield(L, LUA_REGISTRYINDEX, "hnnc.loaded");
   /* the core module: C primitives; the library's hnnc.lua wraps it */
   luaL_newlib(L, core_funcs);
+  front_data_open(L);
   lua_setfield(L, LUA_REGISTRYINDEX, "hnnc.core");
   luaL_newmetatable(L, TENSOR_MT);
   luaL_setfuncs(L, tensor_meta, 0);
@@ -1086,6 +1079,7 @@ static int check_model(Front *F) {
   Graph *g = F->g;
   char *keep;
   int i, nroots = 0, *roots;
+  if (!g->nfunc && g->data.present) return 0; /* a data set only: hnnc data */
   if (!g->nfunc) {
     snprintf(g->errmsg, sizeof g->errmsg, "%s: error: the model declares no function to compile (use hn.fn)", F->path);
     return 1;
@@ -1120,6 +1114,7 @@ Graph *front_load(const char *path, const FrontOptions *lim, char *err, size_t n
   int rc;
   memset(&F, 0, sizeof F);
   F.path = path;
+  if (lim) F.opt = *lim;
   snprintf(F.chunk, sizeof F.chunk, "@%s", path);
   F.memcap = lim && lim->memory ? lim->memory : (size_t)512 << 20;
   F.instrcap = lim && lim->instructions ? lim->instructions : 500000000L;

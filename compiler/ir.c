@@ -87,6 +87,7 @@ void ir_free(Graph *g) {
   }
   free(g->node); free(g->pool); free(g->cdata); free(g->hash); free(g->loc);
   free(g->param); free(g->func); free(g->name); free(g->notes);
+  dataspec_free(&g->data);
   free(g);
 }
 

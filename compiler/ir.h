@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dataspec.h"
+
 enum {
 #define OP(name, nin, kind, text) OP_##name,
 #include "ops.h"
@@ -86,6 +88,7 @@ struct Graph {
   int curloc;                            /* location given to new nodes   */
   TrainSpec train;
   char *notes;                           /* hn.note lines "key text\n", or NULL */
+  DataSpec data;                         /* hn.data (dataspec.h)          */
   char warnings[4096];                   /* "FILE:LINE: warning: ..." lines */
   /* errors: ir_error formats into errmsg and calls throw, which never
    * returns (a longjmp, or lua_error while tracing) */

@@ -994,7 +994,7 @@ void pendulum_baseline_field(int n, const double *theta, const double *in_x, dou
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %7 = matmul %6 %0 NN : [1,200] per sample, models/baseline/pendulum.lua:16 */
+    { /* %7 = matmul %6 %0 NN : [1,200] per sample, models/baseline/pendulum.lua:17 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 2;
       const double *restrict b = theta + 0;
@@ -1007,12 +1007,12 @@ void pendulum_baseline_field(int n, const double *theta, const double *in_x, dou
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t9 = p7[k] + p1[i]; /* add, models/baseline/pendulum.lua:16 */
-        const double t10 = hn_tanh(t9); /* tanh, models/baseline/pendulum.lua:16 */
+        const double t9 = p7[k] + p1[i]; /* add, models/baseline/pendulum.lua:17 */
+        const double t10 = hn_tanh(t9); /* tanh, models/baseline/pendulum.lua:17 */
         y10[k] = t10;
       }
     }
-    { /* %12 = matmul %11 %2 NN : [1,200] per sample, models/baseline/pendulum.lua:16 */
+    { /* %12 = matmul %11 %2 NN : [1,200] per sample, models/baseline/pendulum.lua:17 */
       double *restrict y = ws + 6400;
       const double *restrict a = ws + 0;
       const double *restrict b = theta + 600;
@@ -1025,12 +1025,12 @@ void pendulum_baseline_field(int n, const double *theta, const double *in_x, dou
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t14 = p12[k] + p3[i]; /* add, models/baseline/pendulum.lua:16 */
-        const double t15 = hn_tanh(t14); /* tanh, models/baseline/pendulum.lua:16 */
+        const double t14 = p12[k] + p3[i]; /* add, models/baseline/pendulum.lua:17 */
+        const double t15 = hn_tanh(t14); /* tanh, models/baseline/pendulum.lua:17 */
         y15[k] = t15;
       }
     }
-    { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/baseline/pendulum.lua:16 */
+    { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/baseline/pendulum.lua:17 */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 6400;
       const double *restrict b = theta + 40800;
@@ -1058,7 +1058,7 @@ void pendulum_baseline_loss(int n, const double *theta, const double *in_x, cons
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %22 = matmul %21 %0 NN : [1,200] per sample, models/baseline/pendulum.lua:13 */
+    { /* %22 = matmul %21 %0 NN : [1,200] per sample, models/baseline/pendulum.lua:14 */
       double *restrict y = ws + 8;
       const double *restrict a = in_x + (long)s0 * 2;
       const double *restrict b = theta + 0;
@@ -1071,12 +1071,12 @@ void pendulum_baseline_loss(int n, const double *theta, const double *in_x, cons
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t24 = p22[k] + p1[i]; /* add, models/baseline/pendulum.lua:13 */
-        const double t25 = hn_tanh(t24); /* tanh, models/baseline/pendulum.lua:13 */
+        const double t24 = p22[k] + p1[i]; /* add, models/baseline/pendulum.lua:14 */
+        const double t25 = hn_tanh(t24); /* tanh, models/baseline/pendulum.lua:14 */
         y25[k] = t25;
       }
     }
-    { /* %27 = matmul %26 %2 NN : [1,200] per sample, models/baseline/pendulum.lua:13 */
+    { /* %27 = matmul %26 %2 NN : [1,200] per sample, models/baseline/pendulum.lua:14 */
       double *restrict y = ws + 6408;
       const double *restrict a = ws + 8;
       const double *restrict b = theta + 600;
@@ -1089,12 +1089,12 @@ void pendulum_baseline_loss(int n, const double *theta, const double *in_x, cons
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t29 = p27[k] + p3[i]; /* add, models/baseline/pendulum.lua:13 */
-        const double t30 = hn_tanh(t29); /* tanh, models/baseline/pendulum.lua:13 */
+        const double t29 = p27[k] + p3[i]; /* add, models/baseline/pendulum.lua:14 */
+        const double t30 = hn_tanh(t29); /* tanh, models/baseline/pendulum.lua:14 */
         y30[k] = t30;
       }
     }
-    { /* %32 = matmul %31 %4 NN : [1,2] per sample, models/baseline/pendulum.lua:13 */
+    { /* %32 = matmul %31 %4 NN : [1,2] per sample, models/baseline/pendulum.lua:14 */
       double *restrict y = ws + 8;
       const double *restrict a = ws + 6408;
       const double *restrict b = theta + 40800;
@@ -1107,12 +1107,12 @@ void pendulum_baseline_loss(int n, const double *theta, const double *in_x, cons
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 2; i++) {
         const long k = s * 2 + i;
-        const double t34 = p32[k] - p20[k]; /* sub, models/baseline/pendulum.lua:13 */
-        const double t35 = t34 * t34; /* square, models/baseline/pendulum.lua:13 */
+        const double t34 = p32[k] - p20[k]; /* sub, models/baseline/pendulum.lua:14 */
+        const double t35 = t34 * t34; /* square, models/baseline/pendulum.lua:14 */
         y35[k] = t35;
       }
     }
-    { /* %36 = sum %35 : [] per sample, models/baseline/pendulum.lua:13 */
+    { /* %36 = sum %35 : [] per sample, models/baseline/pendulum.lua:14 */
       double *restrict y = ws + 72;
       const double *restrict a = ws + 8;
       for (int s = 0; s < nc; s++) {
@@ -1125,12 +1125,12 @@ void pendulum_baseline_loss(int n, const double *theta, const double *in_x, cons
         }
       }
     }
-    { /* %38 = div %36 %37 : [] per sample, models/baseline/pendulum.lua:13 */
+    { /* %38 = div %36 %37 : [] per sample, models/baseline/pendulum.lua:14 */
       double *restrict y = ws + 8;
       const double *restrict a = ws + 72;
       for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
     }
-    { /* %40 = bsum %38 : [], models/baseline/pendulum.lua:13 */
+    { /* %40 = bsum %38 : [], models/baseline/pendulum.lua:14 */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 8;
       for (int s = 0; s < nc; s++)
@@ -1138,7 +1138,7 @@ void pendulum_baseline_loss(int n, const double *theta, const double *in_x, cons
     }
   }
   /* phase 2: shared values */
-  { /* %41 = div %40 %39 : [], models/baseline/pendulum.lua:13 */
+  { /* %41 = div %40 %39 : [], models/baseline/pendulum.lua:14 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 0;
     for (int i = 0; i < 1; i++) y[i] = a[0] / (double)n;
@@ -1155,16 +1155,16 @@ void pendulum_baseline_loss_grad(int n, const double *theta, const double *in_x,
 {
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
-  { /* %64 = div %63 %39 : [], models/baseline/pendulum.lua:13 */
+  { /* %64 = div %63 %39 : [], models/baseline/pendulum.lua:14 */
     double *restrict y = ws + 0;
     for (int i = 0; i < 1; i++) y[i] = 1.0 / (double)n;
   }
-  { /* %65 = div %64 %37 : [], models/baseline/pendulum.lua:13 */
+  { /* %65 = div %64 %37 : [], models/baseline/pendulum.lua:14 */
     double *restrict y = ws + 8;
     const double *restrict a = ws + 0;
     for (int i = 0; i < 1; i++) y[i] = a[0] / 2.0;
   }
-  { /* %66 = expand %65 : [2], models/baseline/pendulum.lua:13 */
+  { /* %66 = expand %65 : [2], models/baseline/pendulum.lua:14 */
     double *restrict y = ws + 0;
     const double *restrict a = ws + 8;
     for (long l = 0; l < 2; l++)
@@ -1180,7 +1180,7 @@ void pendulum_baseline_loss_grad(int n, const double *theta, const double *in_x,
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %45 = matmul %44 %0 NN : [1,200] per sample, models/baseline/pendulum.lua:13 */
+    { /* %45 = matmul %44 %0 NN : [1,200] per sample, models/baseline/pendulum.lua:14 */
       double *restrict y = ws + 16;
       const double *restrict a = in_x + (long)s0 * 2;
       const double *restrict b = theta + 0;
@@ -1193,12 +1193,12 @@ void pendulum_baseline_loss_grad(int n, const double *theta, const double *in_x,
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t47 = p45[k] + p1[i]; /* add, models/baseline/pendulum.lua:13 */
-        const double t48 = hn_tanh(t47); /* tanh, models/baseline/pendulum.lua:13 */
+        const double t47 = p45[k] + p1[i]; /* add, models/baseline/pendulum.lua:14 */
+        const double t48 = hn_tanh(t47); /* tanh, models/baseline/pendulum.lua:14 */
         y48[k] = t48;
       }
     }
-    { /* %50 = matmul %49 %2 NN : [1,200] per sample, models/baseline/pendulum.lua:13 */
+    { /* %50 = matmul %49 %2 NN : [1,200] per sample, models/baseline/pendulum.lua:14 */
       double *restrict y = ws + 6416;
       const double *restrict a = ws + 16;
       const double *restrict b = theta + 600;
@@ -1211,12 +1211,12 @@ void pendulum_baseline_loss_grad(int n, const double *theta, const double *in_x,
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t52 = p50[k] + p3[i]; /* add, models/baseline/pendulum.lua:13 */
-        const double t53 = hn_tanh(t52); /* tanh, models/baseline/pendulum.lua:13 */
+        const double t52 = p50[k] + p3[i]; /* add, models/baseline/pendulum.lua:14 */
+        const double t53 = hn_tanh(t52); /* tanh, models/baseline/pendulum.lua:14 */
         y53[k] = t53;
       }
     }
-    { /* %55 = matmul %54 %4 NN : [1,2] per sample, models/baseline/pendulum.lua:13 */
+    { /* %55 = matmul %54 %4 NN : [1,2] per sample, models/baseline/pendulum.lua:14 */
       double *restrict y = ws + 12816;
       const double *restrict a = ws + 6416;
       const double *restrict b = theta + 40800;
@@ -1230,13 +1230,13 @@ void pendulum_baseline_loss_grad(int n, const double *theta, const double *in_x,
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 2; i++) {
         const long k = s * 2 + i;
-        const double t57 = p55[k] - p43[k]; /* sub, models/baseline/pendulum.lua:13 */
+        const double t57 = p55[k] - p43[k]; /* sub, models/baseline/pendulum.lua:14 */
         y57[k] = t57;
-        const double t58 = t57 * t57; /* square, models/baseline/pendulum.lua:13 */
+        const double t58 = t57 * t57; /* square, models/baseline/pendulum.lua:14 */
         y58[k] = t58;
       }
     }
-    { /* %59 = sum %58 : [] per sample, models/baseline/pendulum.lua:13 */
+    { /* %59 = sum %58 : [] per sample, models/baseline/pendulum.lua:14 */
       double *restrict y = ws + 12944;
       const double *restrict a = ws + 12816;
       for (int s = 0; s < nc; s++) {
@@ -1249,12 +1249,12 @@ void pendulum_baseline_loss_grad(int n, const double *theta, const double *in_x,
         }
       }
     }
-    { /* %60 = div %59 %37 : [] per sample, models/baseline/pendulum.lua:13 */
+    { /* %60 = div %59 %37 : [] per sample, models/baseline/pendulum.lua:14 */
       double *restrict y = ws + 12816;
       const double *restrict a = ws + 12944;
       for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
     }
-    { /* %61 = bsum %60 : [], models/baseline/pendulum.lua:13 */
+    { /* %61 = bsum %60 : [], models/baseline/pendulum.lua:14 */
       double *restrict y = ws + 8;
       const double *restrict a = ws + 12816;
       for (int s = 0; s < nc; s++)
@@ -1267,18 +1267,18 @@ void pendulum_baseline_loss_grad(int n, const double *theta, const double *in_x,
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 2; i++) {
         const long k = s * 2 + i;
-        const double t67 = 2.0 * p57[k]; /* mul, models/baseline/pendulum.lua:13 */
-        const double t68 = p66[i] * t67; /* mul, models/baseline/pendulum.lua:13 */
+        const double t67 = 2.0 * p57[k]; /* mul, models/baseline/pendulum.lua:14 */
+        const double t68 = p66[i] * t67; /* mul, models/baseline/pendulum.lua:14 */
         y68[k] = t68;
       }
     }
-    { /* %70 = matmul %69 %4 NT : [1,200] per sample, models/baseline/pendulum.lua:13 */
+    { /* %70 = matmul %69 %4 NT : [1,200] per sample, models/baseline/pendulum.lua:14 */
       double *restrict y = ws + 12944;
       const double *restrict a = ws + 12880;
       const double *restrict b = theta + 40800;
       hn_mm_nt((long)nc * 1, 2, 200, a, b, y);
     }
-    { /* %71 = bmatmul %54 %69 TN : [200,2], models/baseline/pendulum.lua:13 */
+    { /* %71 = bmatmul %54 %69 TN : [200,2], models/baseline/pendulum.lua:14 */
       double *restrict y = out_y5;
       const double *restrict a = ws + 6416;
       const double *restrict b = ws + 12880;
@@ -1291,25 +1291,25 @@ void pendulum_baseline_loss_grad(int n, const double *theta, const double *in_x,
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t73 = p53[k] * p53[k]; /* square, models/baseline/pendulum.lua:13 */
-        const double t74 = 1.0 - t73; /* sub, models/baseline/pendulum.lua:13 */
-        const double t75 = p70[k] * t74; /* mul, models/baseline/pendulum.lua:13 */
+        const double t73 = p53[k] * p53[k]; /* square, models/baseline/pendulum.lua:14 */
+        const double t74 = 1.0 - t73; /* sub, models/baseline/pendulum.lua:14 */
+        const double t75 = p70[k] * t74; /* mul, models/baseline/pendulum.lua:14 */
         y75[k] = t75;
       }
     }
-    { /* %76 = bsum %75 : [200], models/baseline/pendulum.lua:13 */
+    { /* %76 = bsum %75 : [200], models/baseline/pendulum.lua:14 */
       double *restrict y = out_y4;
       const double *restrict a = ws + 19344;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
     }
-    { /* %78 = matmul %77 %2 NT : [1,200] per sample, models/baseline/pendulum.lua:13 */
+    { /* %78 = matmul %77 %2 NT : [1,200] per sample, models/baseline/pendulum.lua:14 */
       double *restrict y = ws + 6416;
       const double *restrict a = ws + 19344;
       const double *restrict b = theta + 600;
       hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %79 = bmatmul %49 %77 TN : [200,200], models/baseline/pendulum.lua:13 */
+    { /* %79 = bmatmul %49 %77 TN : [200,200], models/baseline/pendulum.lua:14 */
       double *restrict y = out_y3;
       const double *restrict a = ws + 16;
       const double *restrict b = ws + 19344;
@@ -1322,19 +1322,19 @@ void pendulum_baseline_loss_grad(int n, const double *theta, const double *in_x,
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t81 = p48[k] * p48[k]; /* square, models/baseline/pendulum.lua:13 */
-        const double t82 = 1.0 - t81; /* sub, models/baseline/pendulum.lua:13 */
-        const double t83 = p78[k] * t82; /* mul, models/baseline/pendulum.lua:13 */
+        const double t81 = p48[k] * p48[k]; /* square, models/baseline/pendulum.lua:14 */
+        const double t82 = 1.0 - t81; /* sub, models/baseline/pendulum.lua:14 */
+        const double t83 = p78[k] * t82; /* mul, models/baseline/pendulum.lua:14 */
         y83[k] = t83;
       }
     }
-    { /* %84 = bsum %83 : [200], models/baseline/pendulum.lua:13 */
+    { /* %84 = bsum %83 : [200], models/baseline/pendulum.lua:14 */
       double *restrict y = out_y2;
       const double *restrict a = ws + 12816;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
     }
-    { /* %87 = bmatmul %44 %85 TN : [2,200], models/baseline/pendulum.lua:13 */
+    { /* %87 = bmatmul %44 %85 TN : [2,200], models/baseline/pendulum.lua:14 */
       double *restrict y = out_y1;
       const double *restrict a = in_x + (long)s0 * 2;
       const double *restrict b = ws + 12816;
@@ -1342,7 +1342,7 @@ void pendulum_baseline_loss_grad(int n, const double *theta, const double *in_x,
     }
   }
   /* phase 2: shared values */
-  { /* %62 = div %61 %39 : [], models/baseline/pendulum.lua:13 */
+  { /* %62 = div %61 %39 : [], models/baseline/pendulum.lua:14 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 8;
     for (int i = 0; i < 1; i++) y[i] = a[0] / (double)n;

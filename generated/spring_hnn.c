@@ -994,7 +994,7 @@ void spring_hnn_H(int n, const double *theta, const double *in_x, double *out_y0
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %7 = matmul %6 %0 NN : [1,200] per sample, models/hnn/spring.lua:14 */
+    { /* %7 = matmul %6 %0 NN : [1,200] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 2;
       const double *restrict b = theta + 0;
@@ -1007,12 +1007,12 @@ void spring_hnn_H(int n, const double *theta, const double *in_x, double *out_y0
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t9 = p7[k] + p1[i]; /* add, models/hnn/spring.lua:14 */
-        const double t10 = hn_tanh(t9); /* tanh, models/hnn/spring.lua:14 */
+        const double t9 = p7[k] + p1[i]; /* add, models/hnn/spring.lua:15 */
+        const double t10 = hn_tanh(t9); /* tanh, models/hnn/spring.lua:15 */
         y10[k] = t10;
       }
     }
-    { /* %12 = matmul %11 %2 NN : [1,200] per sample, models/hnn/spring.lua:14 */
+    { /* %12 = matmul %11 %2 NN : [1,200] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 6400;
       const double *restrict a = ws + 0;
       const double *restrict b = theta + 600;
@@ -1025,18 +1025,18 @@ void spring_hnn_H(int n, const double *theta, const double *in_x, double *out_y0
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t14 = p12[k] + p3[i]; /* add, models/hnn/spring.lua:14 */
-        const double t15 = hn_tanh(t14); /* tanh, models/hnn/spring.lua:14 */
+        const double t14 = p12[k] + p3[i]; /* add, models/hnn/spring.lua:15 */
+        const double t15 = hn_tanh(t14); /* tanh, models/hnn/spring.lua:15 */
         y15[k] = t15;
       }
     }
-    { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/hnn/spring.lua:14 */
+    { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 6400;
       const double *restrict b = theta + 40800;
       hn_mm_nn((long)nc * 1, 200, 2, a, b, y, ws + 12800);
     }
-    { /* %19 = slice %18 : [1] per sample, models/hnn/spring.lua:14 */
+    { /* %19 = slice %18 : [1] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 64;
       const double *restrict a = ws + 0;
       for (int s = 0; s < nc; s++) {
@@ -1062,20 +1062,20 @@ void spring_hnn_field(int n, const double *theta, const double *in_x, double *ou
 {
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
-  { /* %38 = const : [1], models/hnn/spring.lua:14 */
+  { /* %38 = const : [1], models/hnn/spring.lua:15 */
     double *restrict y = ws + 0;
     for (int i = 0; i < 1; i++) y[i] = 1.0;
   }
-  { /* %39 = const : [1], models/hnn/spring.lua:14 */
+  { /* %39 = const : [1], models/hnn/spring.lua:15 */
     double *restrict y = ws + 8;
     for (int i = 0; i < 1; i++) y[i] = 0.0;
   }
-  { /* %40 = concat %39 %38 : [2], models/hnn/spring.lua:14 */
+  { /* %40 = concat %39 %38 : [2], models/hnn/spring.lua:15 */
     double *restrict y = ws + 16;
     y[0] = (ws + 8)[0];
     y[1] = (ws + 0)[0];
   }
-  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/spring.lua:14 */
+  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/spring.lua:15 */
     double *restrict y = ws + 24;
     const double *restrict a = ws + 16;
     const double *restrict b = theta + 40800;
@@ -1094,7 +1094,7 @@ void spring_hnn_field(int n, const double *theta, const double *in_x, double *ou
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %23 = matmul %22 %0 NN : [1,200] per sample, models/hnn/spring.lua:14 */
+    { /* %23 = matmul %22 %0 NN : [1,200] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 224;
       const double *restrict a = in_x + (long)s0 * 2;
       const double *restrict b = theta + 0;
@@ -1107,12 +1107,12 @@ void spring_hnn_field(int n, const double *theta, const double *in_x, double *ou
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t25 = p23[k] + p1[i]; /* add, models/hnn/spring.lua:14 */
-        const double t26 = hn_tanh(t25); /* tanh, models/hnn/spring.lua:14 */
+        const double t25 = p23[k] + p1[i]; /* add, models/hnn/spring.lua:15 */
+        const double t26 = hn_tanh(t25); /* tanh, models/hnn/spring.lua:15 */
         y26[k] = t26;
       }
     }
-    { /* %28 = matmul %27 %2 NN : [1,200] per sample, models/hnn/spring.lua:14 */
+    { /* %28 = matmul %27 %2 NN : [1,200] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 6624;
       const double *restrict a = ws + 224;
       const double *restrict b = theta + 600;
@@ -1126,15 +1126,15 @@ void spring_hnn_field(int n, const double *theta, const double *in_x, double *ou
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t30 = p28[k] + p3[i]; /* add, models/hnn/spring.lua:14 */
-        const double t31 = hn_tanh(t30); /* tanh, models/hnn/spring.lua:14 */
-        const double t46 = t31 * t31; /* square, models/hnn/spring.lua:14 */
-        const double t47 = 1.0 - t46; /* sub, models/hnn/spring.lua:14 */
-        const double t48 = p42[i] * t47; /* mul, models/hnn/spring.lua:14 */
+        const double t30 = p28[k] + p3[i]; /* add, models/hnn/spring.lua:15 */
+        const double t31 = hn_tanh(t30); /* tanh, models/hnn/spring.lua:15 */
+        const double t46 = t31 * t31; /* square, models/hnn/spring.lua:15 */
+        const double t47 = 1.0 - t46; /* sub, models/hnn/spring.lua:15 */
+        const double t48 = p42[i] * t47; /* mul, models/hnn/spring.lua:15 */
         y48[k] = t48;
       }
     }
-    { /* %50 = matmul %49 %2 NT : [1,200] per sample, models/hnn/spring.lua:14 */
+    { /* %50 = matmul %49 %2 NT : [1,200] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 6624;
       const double *restrict a = ws + 13024;
       const double *restrict b = theta + 600;
@@ -1147,19 +1147,19 @@ void spring_hnn_field(int n, const double *theta, const double *in_x, double *ou
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t53 = p26[k] * p26[k]; /* square, models/hnn/spring.lua:14 */
-        const double t54 = 1.0 - t53; /* sub, models/hnn/spring.lua:14 */
-        const double t55 = p50[k] * t54; /* mul, models/hnn/spring.lua:14 */
+        const double t53 = p26[k] * p26[k]; /* square, models/hnn/spring.lua:15 */
+        const double t54 = 1.0 - t53; /* sub, models/hnn/spring.lua:15 */
+        const double t55 = p50[k] * t54; /* mul, models/hnn/spring.lua:15 */
         y55[k] = t55;
       }
     }
-    { /* %57 = matmul %56 %0 NT : [1,2] per sample, models/hnn/spring.lua:14 */
+    { /* %57 = matmul %56 %0 NT : [1,2] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 13024;
       const double *restrict b = theta + 0;
       hn_mm_nt((long)nc * 1, 200, 2, a, b, y);
     }
-    { /* %60 = slice %59 : [1] per sample, models/hnn/spring.lua:22 */
+    { /* %60 = slice %59 : [1] per sample, models/hnn/spring.lua:23 */
       double *restrict y = ws + 288;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1168,7 +1168,7 @@ void spring_hnn_field(int n, const double *theta, const double *in_x, double *ou
         ys[0] = as[0];
       }
     }
-    { /* %61 = slice %59 : [1] per sample, models/hnn/spring.lua:22 */
+    { /* %61 = slice %59 : [1] per sample, models/hnn/spring.lua:23 */
       double *restrict y = ws + 320;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1177,12 +1177,12 @@ void spring_hnn_field(int n, const double *theta, const double *in_x, double *ou
         ys[0] = as[1];
       }
     }
-    { /* %62 = neg %60 : [1] per sample, models/hnn/spring.lua:22 */
+    { /* %62 = neg %60 : [1] per sample, models/hnn/spring.lua:23 */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 288;
       for (long i = 0; i < nc; i++) y[i] = -a[i];
     }
-    { /* %63 = concat %61 %62 : [2] per sample, models/hnn/spring.lua:22 */
+    { /* %63 = concat %61 %62 : [2] per sample, models/hnn/spring.lua:23 */
       double *restrict y = out_y0 + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 2;
@@ -1203,20 +1203,20 @@ void spring_hnn_loss(int n, const double *theta, const double *in_x, const doubl
 {
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
-  { /* %38 = const : [1], models/hnn/spring.lua:14 */
+  { /* %38 = const : [1], models/hnn/spring.lua:15 */
     double *restrict y = ws + 0;
     for (int i = 0; i < 1; i++) y[i] = 1.0;
   }
-  { /* %39 = const : [1], models/hnn/spring.lua:14 */
+  { /* %39 = const : [1], models/hnn/spring.lua:15 */
     double *restrict y = ws + 8;
     for (int i = 0; i < 1; i++) y[i] = 0.0;
   }
-  { /* %40 = concat %39 %38 : [2], models/hnn/spring.lua:14 */
+  { /* %40 = concat %39 %38 : [2], models/hnn/spring.lua:15 */
     double *restrict y = ws + 16;
     y[0] = (ws + 8)[0];
     y[1] = (ws + 0)[0];
   }
-  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/spring.lua:14 */
+  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/spring.lua:15 */
     double *restrict y = ws + 24;
     const double *restrict a = ws + 16;
     const double *restrict b = theta + 40800;
@@ -1236,7 +1236,7 @@ void spring_hnn_loss(int n, const double *theta, const double *in_x, const doubl
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %67 = matmul %66 %0 NN : [1,200] per sample, models/hnn/spring.lua:14 */
+    { /* %67 = matmul %66 %0 NN : [1,200] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 224;
       const double *restrict a = in_x + (long)s0 * 2;
       const double *restrict b = theta + 0;
@@ -1249,12 +1249,12 @@ void spring_hnn_loss(int n, const double *theta, const double *in_x, const doubl
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t69 = p67[k] + p1[i]; /* add, models/hnn/spring.lua:14 */
-        const double t70 = hn_tanh(t69); /* tanh, models/hnn/spring.lua:14 */
+        const double t69 = p67[k] + p1[i]; /* add, models/hnn/spring.lua:15 */
+        const double t70 = hn_tanh(t69); /* tanh, models/hnn/spring.lua:15 */
         y70[k] = t70;
       }
     }
-    { /* %72 = matmul %71 %2 NN : [1,200] per sample, models/hnn/spring.lua:14 */
+    { /* %72 = matmul %71 %2 NN : [1,200] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 6624;
       const double *restrict a = ws + 224;
       const double *restrict b = theta + 600;
@@ -1268,15 +1268,15 @@ void spring_hnn_loss(int n, const double *theta, const double *in_x, const doubl
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t74 = p72[k] + p3[i]; /* add, models/hnn/spring.lua:14 */
-        const double t75 = hn_tanh(t74); /* tanh, models/hnn/spring.lua:14 */
-        const double t83 = t75 * t75; /* square, models/hnn/spring.lua:14 */
-        const double t84 = 1.0 - t83; /* sub, models/hnn/spring.lua:14 */
-        const double t85 = p42[i] * t84; /* mul, models/hnn/spring.lua:14 */
+        const double t74 = p72[k] + p3[i]; /* add, models/hnn/spring.lua:15 */
+        const double t75 = hn_tanh(t74); /* tanh, models/hnn/spring.lua:15 */
+        const double t83 = t75 * t75; /* square, models/hnn/spring.lua:15 */
+        const double t84 = 1.0 - t83; /* sub, models/hnn/spring.lua:15 */
+        const double t85 = p42[i] * t84; /* mul, models/hnn/spring.lua:15 */
         y85[k] = t85;
       }
     }
-    { /* %87 = matmul %86 %2 NT : [1,200] per sample, models/hnn/spring.lua:14 */
+    { /* %87 = matmul %86 %2 NT : [1,200] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 6624;
       const double *restrict a = ws + 13024;
       const double *restrict b = theta + 600;
@@ -1289,19 +1289,19 @@ void spring_hnn_loss(int n, const double *theta, const double *in_x, const doubl
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t90 = p70[k] * p70[k]; /* square, models/hnn/spring.lua:14 */
-        const double t91 = 1.0 - t90; /* sub, models/hnn/spring.lua:14 */
-        const double t92 = p87[k] * t91; /* mul, models/hnn/spring.lua:14 */
+        const double t90 = p70[k] * p70[k]; /* square, models/hnn/spring.lua:15 */
+        const double t91 = 1.0 - t90; /* sub, models/hnn/spring.lua:15 */
+        const double t92 = p87[k] * t91; /* mul, models/hnn/spring.lua:15 */
         y92[k] = t92;
       }
     }
-    { /* %94 = matmul %93 %0 NT : [1,2] per sample, models/hnn/spring.lua:14 */
+    { /* %94 = matmul %93 %0 NT : [1,2] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 13024;
       const double *restrict b = theta + 0;
       hn_mm_nt((long)nc * 1, 200, 2, a, b, y);
     }
-    { /* %97 = slice %96 : [1] per sample, models/hnn/spring.lua:18 */
+    { /* %97 = slice %96 : [1] per sample, models/hnn/spring.lua:19 */
       double *restrict y = ws + 288;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1310,7 +1310,7 @@ void spring_hnn_loss(int n, const double *theta, const double *in_x, const doubl
         ys[0] = as[0];
       }
     }
-    { /* %98 = slice %96 : [1] per sample, models/hnn/spring.lua:18 */
+    { /* %98 = slice %96 : [1] per sample, models/hnn/spring.lua:19 */
       double *restrict y = ws + 320;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1319,12 +1319,12 @@ void spring_hnn_loss(int n, const double *theta, const double *in_x, const doubl
         ys[0] = as[1];
       }
     }
-    { /* %99 = neg %97 : [1] per sample, models/hnn/spring.lua:18 */
+    { /* %99 = neg %97 : [1] per sample, models/hnn/spring.lua:19 */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 288;
       for (long i = 0; i < nc; i++) y[i] = -a[i];
     }
-    { /* %100 = concat %98 %99 : [2] per sample, models/hnn/spring.lua:18 */
+    { /* %100 = concat %98 %99 : [2] per sample, models/hnn/spring.lua:19 */
       double *restrict y = ws + 256;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 2;
@@ -1339,12 +1339,12 @@ void spring_hnn_loss(int n, const double *theta, const double *in_x, const doubl
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 2; i++) {
         const long k = s * 2 + i;
-        const double t101 = p100[k] - p65[k]; /* sub, models/hnn/spring.lua:18 */
-        const double t102 = t101 * t101; /* square, models/hnn/spring.lua:18 */
+        const double t101 = p100[k] - p65[k]; /* sub, models/hnn/spring.lua:19 */
+        const double t102 = t101 * t101; /* square, models/hnn/spring.lua:19 */
         y102[k] = t102;
       }
     }
-    { /* %103 = sum %102 : [] per sample, models/hnn/spring.lua:18 */
+    { /* %103 = sum %102 : [] per sample, models/hnn/spring.lua:19 */
       double *restrict y = ws + 288;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1357,12 +1357,12 @@ void spring_hnn_loss(int n, const double *theta, const double *in_x, const doubl
         }
       }
     }
-    { /* %105 = div %103 %104 : [] per sample, models/hnn/spring.lua:18 */
+    { /* %105 = div %103 %104 : [] per sample, models/hnn/spring.lua:19 */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 288;
       for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
     }
-    { /* %107 = bsum %105 : [], models/hnn/spring.lua:18 */
+    { /* %107 = bsum %105 : [], models/hnn/spring.lua:19 */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++)
@@ -1370,7 +1370,7 @@ void spring_hnn_loss(int n, const double *theta, const double *in_x, const doubl
     }
   }
   /* phase 2: shared values */
-  { /* %108 = div %107 %106 : [], models/hnn/spring.lua:18 */
+  { /* %108 = div %107 %106 : [], models/hnn/spring.lua:19 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 0;
     for (int i = 0; i < 1; i++) y[i] = a[0] / (double)n;
@@ -1387,20 +1387,20 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
 {
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
-  { /* %38 = const : [1], models/hnn/spring.lua:14 */
+  { /* %38 = const : [1], models/hnn/spring.lua:15 */
     double *restrict y = ws + 0;
     for (int i = 0; i < 1; i++) y[i] = 1.0;
   }
-  { /* %39 = const : [1], models/hnn/spring.lua:14 */
+  { /* %39 = const : [1], models/hnn/spring.lua:15 */
     double *restrict y = ws + 8;
     for (int i = 0; i < 1; i++) y[i] = 0.0;
   }
-  { /* %40 = concat %39 %38 : [2], models/hnn/spring.lua:14 */
+  { /* %40 = concat %39 %38 : [2], models/hnn/spring.lua:15 */
     double *restrict y = ws + 16;
     y[0] = (ws + 8)[0];
     y[1] = (ws + 0)[0];
   }
-  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/spring.lua:14 */
+  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/spring.lua:15 */
     double *restrict y = ws + 24;
     const double *restrict a = ws + 16;
     const double *restrict b = theta + 40800;
@@ -1415,16 +1415,16 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
         }
     }
   }
-  { /* %152 = div %37 %106 : [], models/hnn/spring.lua:18 */
+  { /* %152 = div %37 %106 : [], models/hnn/spring.lua:19 */
     double *restrict y = ws + 0;
     for (int i = 0; i < 1; i++) y[i] = 1.0 / (double)n;
   }
-  { /* %153 = div %152 %104 : [], models/hnn/spring.lua:18 */
+  { /* %153 = div %152 %104 : [], models/hnn/spring.lua:19 */
     double *restrict y = ws + 8;
     const double *restrict a = ws + 0;
     for (int i = 0; i < 1; i++) y[i] = a[0] / 2.0;
   }
-  { /* %154 = expand %153 : [2], models/hnn/spring.lua:18 */
+  { /* %154 = expand %153 : [2], models/hnn/spring.lua:19 */
     double *restrict y = ws + 0;
     const double *restrict a = ws + 8;
     for (long l = 0; l < 2; l++)
@@ -1440,7 +1440,7 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %112 = matmul %111 %0 NN : [1,200] per sample, models/hnn/spring.lua:14 */
+    { /* %112 = matmul %111 %0 NN : [1,200] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 424;
       const double *restrict a = in_x + (long)s0 * 2;
       const double *restrict b = theta + 0;
@@ -1453,12 +1453,12 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t114 = p112[k] + p1[i]; /* add, models/hnn/spring.lua:14 */
-        const double t115 = hn_tanh(t114); /* tanh, models/hnn/spring.lua:14 */
+        const double t114 = p112[k] + p1[i]; /* add, models/hnn/spring.lua:15 */
+        const double t115 = hn_tanh(t114); /* tanh, models/hnn/spring.lua:15 */
         y115[k] = t115;
       }
     }
-    { /* %117 = matmul %116 %2 NN : [1,200] per sample, models/hnn/spring.lua:14 */
+    { /* %117 = matmul %116 %2 NN : [1,200] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 6824;
       const double *restrict a = ws + 424;
       const double *restrict b = theta + 600;
@@ -1474,17 +1474,17 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t119 = p117[k] + p3[i]; /* add, models/hnn/spring.lua:14 */
-        const double t120 = hn_tanh(t119); /* tanh, models/hnn/spring.lua:14 */
+        const double t119 = p117[k] + p3[i]; /* add, models/hnn/spring.lua:15 */
+        const double t120 = hn_tanh(t119); /* tanh, models/hnn/spring.lua:15 */
         y120[k] = t120;
-        const double t128 = t120 * t120; /* square, models/hnn/spring.lua:14 */
-        const double t129 = 1.0 - t128; /* sub, models/hnn/spring.lua:14 */
+        const double t128 = t120 * t120; /* square, models/hnn/spring.lua:15 */
+        const double t129 = 1.0 - t128; /* sub, models/hnn/spring.lua:15 */
         y129[k] = t129;
-        const double t130 = p42[i] * t129; /* mul, models/hnn/spring.lua:14 */
+        const double t130 = p42[i] * t129; /* mul, models/hnn/spring.lua:15 */
         y130[k] = t130;
       }
     }
-    { /* %132 = matmul %131 %2 NT : [1,200] per sample, models/hnn/spring.lua:14 */
+    { /* %132 = matmul %131 %2 NT : [1,200] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 26024;
       const double *restrict a = ws + 13224;
       const double *restrict b = theta + 600;
@@ -1498,20 +1498,20 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t135 = p115[k] * p115[k]; /* square, models/hnn/spring.lua:14 */
-        const double t136 = 1.0 - t135; /* sub, models/hnn/spring.lua:14 */
+        const double t135 = p115[k] * p115[k]; /* square, models/hnn/spring.lua:15 */
+        const double t136 = 1.0 - t135; /* sub, models/hnn/spring.lua:15 */
         y136[k] = t136;
-        const double t137 = p132[k] * t136; /* mul, models/hnn/spring.lua:14 */
+        const double t137 = p132[k] * t136; /* mul, models/hnn/spring.lua:15 */
         y137[k] = t137;
       }
     }
-    { /* %139 = matmul %138 %0 NT : [1,2] per sample, models/hnn/spring.lua:14 */
+    { /* %139 = matmul %138 %0 NT : [1,2] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 45224;
       const double *restrict a = ws + 32424;
       const double *restrict b = theta + 0;
       hn_mm_nt((long)nc * 1, 200, 2, a, b, y);
     }
-    { /* %142 = slice %141 : [1] per sample, models/hnn/spring.lua:18 */
+    { /* %142 = slice %141 : [1] per sample, models/hnn/spring.lua:19 */
       double *restrict y = ws + 45288;
       const double *restrict a = ws + 45224;
       for (int s = 0; s < nc; s++) {
@@ -1520,7 +1520,7 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
         ys[0] = as[0];
       }
     }
-    { /* %143 = slice %141 : [1] per sample, models/hnn/spring.lua:18 */
+    { /* %143 = slice %141 : [1] per sample, models/hnn/spring.lua:19 */
       double *restrict y = ws + 45320;
       const double *restrict a = ws + 45224;
       for (int s = 0; s < nc; s++) {
@@ -1529,12 +1529,12 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
         ys[0] = as[1];
       }
     }
-    { /* %144 = neg %142 : [1] per sample, models/hnn/spring.lua:18 */
+    { /* %144 = neg %142 : [1] per sample, models/hnn/spring.lua:19 */
       double *restrict y = ws + 45224;
       const double *restrict a = ws + 45288;
       for (long i = 0; i < nc; i++) y[i] = -a[i];
     }
-    { /* %145 = concat %143 %144 : [2] per sample, models/hnn/spring.lua:18 */
+    { /* %145 = concat %143 %144 : [2] per sample, models/hnn/spring.lua:19 */
       double *restrict y = ws + 45256;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 2;
@@ -1550,13 +1550,13 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 2; i++) {
         const long k = s * 2 + i;
-        const double t146 = p145[k] - p110[k]; /* sub, models/hnn/spring.lua:18 */
+        const double t146 = p145[k] - p110[k]; /* sub, models/hnn/spring.lua:19 */
         y146[k] = t146;
-        const double t147 = t146 * t146; /* square, models/hnn/spring.lua:18 */
+        const double t147 = t146 * t146; /* square, models/hnn/spring.lua:19 */
         y147[k] = t147;
       }
     }
-    { /* %148 = sum %147 : [] per sample, models/hnn/spring.lua:18 */
+    { /* %148 = sum %147 : [] per sample, models/hnn/spring.lua:19 */
       double *restrict y = ws + 45288;
       const double *restrict a = ws + 45224;
       for (int s = 0; s < nc; s++) {
@@ -1569,12 +1569,12 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
         }
       }
     }
-    { /* %149 = div %148 %104 : [] per sample, models/hnn/spring.lua:18 */
+    { /* %149 = div %148 %104 : [] per sample, models/hnn/spring.lua:19 */
       double *restrict y = ws + 45224;
       const double *restrict a = ws + 45288;
       for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
     }
-    { /* %150 = bsum %149 : [], models/hnn/spring.lua:18 */
+    { /* %150 = bsum %149 : [], models/hnn/spring.lua:19 */
       double *restrict y = ws + 8;
       const double *restrict a = ws + 45224;
       for (int s = 0; s < nc; s++)
@@ -1587,12 +1587,12 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 2; i++) {
         const long k = s * 2 + i;
-        const double t155 = 2.0 * p146[k]; /* mul, models/hnn/spring.lua:18 */
-        const double t156 = p154[i] * t155; /* mul, models/hnn/spring.lua:18 */
+        const double t155 = 2.0 * p146[k]; /* mul, models/hnn/spring.lua:19 */
+        const double t156 = p154[i] * t155; /* mul, models/hnn/spring.lua:19 */
         y156[k] = t156;
       }
     }
-    { /* %157 = slice %156 : [1] per sample, models/hnn/spring.lua:18 */
+    { /* %157 = slice %156 : [1] per sample, models/hnn/spring.lua:19 */
       double *restrict y = ws + 45224;
       const double *restrict a = ws + 45288;
       for (int s = 0; s < nc; s++) {
@@ -1601,7 +1601,7 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
         ys[0] = as[0];
       }
     }
-    { /* %158 = slice %156 : [1] per sample, models/hnn/spring.lua:18 */
+    { /* %158 = slice %156 : [1] per sample, models/hnn/spring.lua:19 */
       double *restrict y = ws + 45256;
       const double *restrict a = ws + 45288;
       for (int s = 0; s < nc; s++) {
@@ -1610,12 +1610,12 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
         ys[0] = as[1];
       }
     }
-    { /* %160 = neg %158 : [1] per sample, models/hnn/spring.lua:18 */
+    { /* %160 = neg %158 : [1] per sample, models/hnn/spring.lua:19 */
       double *restrict y = ws + 45288;
       const double *restrict a = ws + 45256;
       for (long i = 0; i < nc; i++) y[i] = -a[i];
     }
-    { /* %161 = concat %160 %157 : [2] per sample, models/hnn/spring.lua:14 */
+    { /* %161 = concat %160 %157 : [2] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 45320;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 2;
@@ -1623,7 +1623,7 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
         ys[1] = (ws + 45224)[(long)s * 1 + 0];
       }
     }
-    { /* %163 = matmul %162 %0 NN : [1,200] per sample, models/hnn/spring.lua:14 */
+    { /* %163 = matmul %162 %0 NN : [1,200] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 45384;
       const double *restrict a = ws + 45320;
       const double *restrict b = theta + 0;
@@ -1639,28 +1639,28 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t166 = p163[k] * p136[k]; /* mul, models/hnn/spring.lua:14 */
+        const double t166 = p163[k] * p136[k]; /* mul, models/hnn/spring.lua:15 */
         y166[k] = t166;
-        const double t167 = p163[k] * p132[k]; /* mul, models/hnn/spring.lua:14 */
-        const double t168 = -t167; /* neg, models/hnn/spring.lua:14 */
-        const double t169 = 2.0 * p115[k]; /* mul, models/hnn/spring.lua:14 */
-        const double t170 = t168 * t169; /* mul, models/hnn/spring.lua:14 */
+        const double t167 = p163[k] * p132[k]; /* mul, models/hnn/spring.lua:15 */
+        const double t168 = -t167; /* neg, models/hnn/spring.lua:15 */
+        const double t169 = 2.0 * p115[k]; /* mul, models/hnn/spring.lua:15 */
+        const double t170 = t168 * t169; /* mul, models/hnn/spring.lua:15 */
         y170[k] = t170;
       }
     }
-    { /* %172 = matmul %171 %2 NN : [1,200] per sample, models/hnn/spring.lua:14 */
+    { /* %172 = matmul %171 %2 NN : [1,200] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 45384;
       const double *restrict a = ws + 51784;
       const double *restrict b = theta + 600;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y, ws + 77384);
     }
-    { /* %175 = mul %174 %129 : [200] per sample, models/hnn/spring.lua:14 */
+    { /* %175 = mul %174 %129 : [200] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 26024;
       const double *restrict a = ws + 45384;
       const double *restrict b = ws + 19624;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
     }
-    { /* %176 = bsum %175 : [200], models/hnn/spring.lua:14 */
+    { /* %176 = bsum %175 : [200], models/hnn/spring.lua:15 */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 26024;
       for (int s = 0; s < nc; s++)
@@ -1675,27 +1675,27 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t177 = p172[k] * p42[i]; /* mul, models/hnn/spring.lua:14 */
-        const double t178 = -t177; /* neg, models/hnn/spring.lua:14 */
-        const double t179 = 2.0 * p120[k]; /* mul, models/hnn/spring.lua:14 */
-        const double t180 = t178 * t179; /* mul, models/hnn/spring.lua:14 */
-        const double t181 = t180 * p129[k]; /* mul, models/hnn/spring.lua:14 */
+        const double t177 = p172[k] * p42[i]; /* mul, models/hnn/spring.lua:15 */
+        const double t178 = -t177; /* neg, models/hnn/spring.lua:15 */
+        const double t179 = 2.0 * p120[k]; /* mul, models/hnn/spring.lua:15 */
+        const double t180 = t178 * t179; /* mul, models/hnn/spring.lua:15 */
+        const double t181 = t180 * p129[k]; /* mul, models/hnn/spring.lua:15 */
         y181[k] = t181;
       }
     }
-    { /* %182 = bsum %181 : [200], models/hnn/spring.lua:14 */
+    { /* %182 = bsum %181 : [200], models/hnn/spring.lua:15 */
       double *restrict y = out_y4;
       const double *restrict a = ws + 45384;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
     }
-    { /* %184 = matmul %183 %2 NT : [1,200] per sample, models/hnn/spring.lua:14 */
+    { /* %184 = matmul %183 %2 NT : [1,200] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 6824;
       const double *restrict a = ws + 45384;
       const double *restrict b = theta + 600;
       hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %186 = concat %131 %183 : [2,200] per sample, models/hnn/spring.lua:14 */
+    { /* %186 = concat %131 %183 : [2,200] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 19624;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 400;
@@ -1705,7 +1705,7 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
           ys[k + 200] = (ws + 45384)[(long)s * 200 + k];
       }
     }
-    { /* %187 = concat %171 %116 : [2,200] per sample, models/hnn/spring.lua:14 */
+    { /* %187 = concat %171 %116 : [2,200] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 64584;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 400;
@@ -1715,7 +1715,7 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
           ys[k + 200] = (ws + 424)[(long)s * 200 + k];
       }
     }
-    { /* %188 = bmatmul %187 %186 TN : [200,200], models/hnn/spring.lua:14 */
+    { /* %188 = bmatmul %187 %186 TN : [200,200], models/hnn/spring.lua:15 */
       double *restrict y = out_y3;
       const double *restrict a = ws + 64584;
       const double *restrict b = ws + 19624;
@@ -1729,18 +1729,18 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t190 = p170[k] + p184[k]; /* add, models/hnn/spring.lua:14 */
-        const double t191 = t190 * p136[k]; /* mul, models/hnn/spring.lua:14 */
+        const double t190 = p170[k] + p184[k]; /* add, models/hnn/spring.lua:15 */
+        const double t191 = t190 * p136[k]; /* mul, models/hnn/spring.lua:15 */
         y191[k] = t191;
       }
     }
-    { /* %192 = bsum %191 : [200], models/hnn/spring.lua:14 */
+    { /* %192 = bsum %191 : [200], models/hnn/spring.lua:15 */
       double *restrict y = out_y2;
       const double *restrict a = ws + 6824;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
     }
-    { /* %196 = concat %138 %193 : [2,200] per sample, models/hnn/spring.lua:14 */
+    { /* %196 = concat %138 %193 : [2,200] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 13224;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 400;
@@ -1750,7 +1750,7 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
           ys[k + 200] = (ws + 6824)[(long)s * 200 + k];
       }
     }
-    { /* %197 = concat %162 %111 : [2,2] per sample, models/hnn/spring.lua:14 */
+    { /* %197 = concat %162 %111 : [2,2] per sample, models/hnn/spring.lua:15 */
       double *restrict y = ws + 424;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 4;
@@ -1760,7 +1760,7 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
           ys[k + 2] = (in_x + (long)s0 * 2)[(long)s * 2 + k];
       }
     }
-    { /* %198 = bmatmul %197 %196 TN : [2,200], models/hnn/spring.lua:14 */
+    { /* %198 = bmatmul %197 %196 TN : [2,200], models/hnn/spring.lua:15 */
       double *restrict y = out_y1;
       const double *restrict a = ws + 424;
       const double *restrict b = ws + 13224;
@@ -1768,12 +1768,12 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
     }
   }
   /* phase 2: shared values */
-  { /* %151 = div %150 %106 : [], models/hnn/spring.lua:18 */
+  { /* %151 = div %150 %106 : [], models/hnn/spring.lua:19 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 8;
     for (int i = 0; i < 1; i++) y[i] = a[0] / (double)n;
   }
-  { /* %201 = matmul %199 %41 TN : [200,2], models/hnn/spring.lua:14 */
+  { /* %201 = matmul %199 %41 TN : [200,2], models/hnn/spring.lua:15 */
     double *restrict y = out_y5;
     const double *restrict a = ws + 224;
     const double *restrict b = ws + 16;

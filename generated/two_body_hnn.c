@@ -994,7 +994,7 @@ void two_body_hnn_H(int n, const double *theta, const double *in_x, double *out_
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %7 = matmul %6 %0 NN : [1,200] per sample, models/hnn/two_body.lua:14 */
+    { /* %7 = matmul %6 %0 NN : [1,200] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 8;
       const double *restrict b = theta + 0;
@@ -1007,12 +1007,12 @@ void two_body_hnn_H(int n, const double *theta, const double *in_x, double *out_
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t9 = p7[k] + p1[i]; /* add, models/hnn/two_body.lua:14 */
-        const double t10 = hn_tanh(t9); /* tanh, models/hnn/two_body.lua:14 */
+        const double t9 = p7[k] + p1[i]; /* add, models/hnn/two_body.lua:15 */
+        const double t10 = hn_tanh(t9); /* tanh, models/hnn/two_body.lua:15 */
         y10[k] = t10;
       }
     }
-    { /* %12 = matmul %11 %2 NN : [1,200] per sample, models/hnn/two_body.lua:14 */
+    { /* %12 = matmul %11 %2 NN : [1,200] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 6400;
       const double *restrict a = ws + 0;
       const double *restrict b = theta + 1800;
@@ -1025,18 +1025,18 @@ void two_body_hnn_H(int n, const double *theta, const double *in_x, double *out_
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t14 = p12[k] + p3[i]; /* add, models/hnn/two_body.lua:14 */
-        const double t15 = hn_tanh(t14); /* tanh, models/hnn/two_body.lua:14 */
+        const double t14 = p12[k] + p3[i]; /* add, models/hnn/two_body.lua:15 */
+        const double t15 = hn_tanh(t14); /* tanh, models/hnn/two_body.lua:15 */
         y15[k] = t15;
       }
     }
-    { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/hnn/two_body.lua:14 */
+    { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 6400;
       const double *restrict b = theta + 42000;
       hn_mm_nn((long)nc * 1, 200, 2, a, b, y, ws + 12800);
     }
-    { /* %19 = slice %18 : [1] per sample, models/hnn/two_body.lua:14 */
+    { /* %19 = slice %18 : [1] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 64;
       const double *restrict a = ws + 0;
       for (int s = 0; s < nc; s++) {
@@ -1062,20 +1062,20 @@ void two_body_hnn_field(int n, const double *theta, const double *in_x, double *
 {
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
-  { /* %38 = const : [1], models/hnn/two_body.lua:14 */
+  { /* %38 = const : [1], models/hnn/two_body.lua:15 */
     double *restrict y = ws + 0;
     for (int i = 0; i < 1; i++) y[i] = 1.0;
   }
-  { /* %39 = const : [1], models/hnn/two_body.lua:14 */
+  { /* %39 = const : [1], models/hnn/two_body.lua:15 */
     double *restrict y = ws + 8;
     for (int i = 0; i < 1; i++) y[i] = 0.0;
   }
-  { /* %40 = concat %39 %38 : [2], models/hnn/two_body.lua:14 */
+  { /* %40 = concat %39 %38 : [2], models/hnn/two_body.lua:15 */
     double *restrict y = ws + 16;
     y[0] = (ws + 8)[0];
     y[1] = (ws + 0)[0];
   }
-  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/two_body.lua:14 */
+  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/two_body.lua:15 */
     double *restrict y = ws + 24;
     const double *restrict a = ws + 16;
     const double *restrict b = theta + 42000;
@@ -1094,7 +1094,7 @@ void two_body_hnn_field(int n, const double *theta, const double *in_x, double *
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %23 = matmul %22 %0 NN : [1,200] per sample, models/hnn/two_body.lua:14 */
+    { /* %23 = matmul %22 %0 NN : [1,200] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 224;
       const double *restrict a = in_x + (long)s0 * 8;
       const double *restrict b = theta + 0;
@@ -1107,12 +1107,12 @@ void two_body_hnn_field(int n, const double *theta, const double *in_x, double *
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t25 = p23[k] + p1[i]; /* add, models/hnn/two_body.lua:14 */
-        const double t26 = hn_tanh(t25); /* tanh, models/hnn/two_body.lua:14 */
+        const double t25 = p23[k] + p1[i]; /* add, models/hnn/two_body.lua:15 */
+        const double t26 = hn_tanh(t25); /* tanh, models/hnn/two_body.lua:15 */
         y26[k] = t26;
       }
     }
-    { /* %28 = matmul %27 %2 NN : [1,200] per sample, models/hnn/two_body.lua:14 */
+    { /* %28 = matmul %27 %2 NN : [1,200] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 6624;
       const double *restrict a = ws + 224;
       const double *restrict b = theta + 1800;
@@ -1126,15 +1126,15 @@ void two_body_hnn_field(int n, const double *theta, const double *in_x, double *
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t30 = p28[k] + p3[i]; /* add, models/hnn/two_body.lua:14 */
-        const double t31 = hn_tanh(t30); /* tanh, models/hnn/two_body.lua:14 */
-        const double t46 = t31 * t31; /* square, models/hnn/two_body.lua:14 */
-        const double t47 = 1.0 - t46; /* sub, models/hnn/two_body.lua:14 */
-        const double t48 = p42[i] * t47; /* mul, models/hnn/two_body.lua:14 */
+        const double t30 = p28[k] + p3[i]; /* add, models/hnn/two_body.lua:15 */
+        const double t31 = hn_tanh(t30); /* tanh, models/hnn/two_body.lua:15 */
+        const double t46 = t31 * t31; /* square, models/hnn/two_body.lua:15 */
+        const double t47 = 1.0 - t46; /* sub, models/hnn/two_body.lua:15 */
+        const double t48 = p42[i] * t47; /* mul, models/hnn/two_body.lua:15 */
         y48[k] = t48;
       }
     }
-    { /* %50 = matmul %49 %2 NT : [1,200] per sample, models/hnn/two_body.lua:14 */
+    { /* %50 = matmul %49 %2 NT : [1,200] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 6624;
       const double *restrict a = ws + 13024;
       const double *restrict b = theta + 1800;
@@ -1147,19 +1147,19 @@ void two_body_hnn_field(int n, const double *theta, const double *in_x, double *
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t53 = p26[k] * p26[k]; /* square, models/hnn/two_body.lua:14 */
-        const double t54 = 1.0 - t53; /* sub, models/hnn/two_body.lua:14 */
-        const double t55 = p50[k] * t54; /* mul, models/hnn/two_body.lua:14 */
+        const double t53 = p26[k] * p26[k]; /* square, models/hnn/two_body.lua:15 */
+        const double t54 = 1.0 - t53; /* sub, models/hnn/two_body.lua:15 */
+        const double t55 = p50[k] * t54; /* mul, models/hnn/two_body.lua:15 */
         y55[k] = t55;
       }
     }
-    { /* %57 = matmul %56 %0 NT : [1,8] per sample, models/hnn/two_body.lua:14 */
+    { /* %57 = matmul %56 %0 NT : [1,8] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 13024;
       const double *restrict b = theta + 0;
       hn_mm_nt((long)nc * 1, 200, 8, a, b, y);
     }
-    { /* %60 = slice %59 : [4] per sample, models/hnn/two_body.lua:22 */
+    { /* %60 = slice %59 : [4] per sample, models/hnn/two_body.lua:23 */
       double *restrict y = ws + 480;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1169,7 +1169,7 @@ void two_body_hnn_field(int n, const double *theta, const double *in_x, double *
           ys[l] = as[l];
       }
     }
-    { /* %61 = slice %59 : [4] per sample, models/hnn/two_body.lua:22 */
+    { /* %61 = slice %59 : [4] per sample, models/hnn/two_body.lua:23 */
       double *restrict y = ws + 608;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1179,12 +1179,12 @@ void two_body_hnn_field(int n, const double *theta, const double *in_x, double *
           ys[l] = as[l + 4];
       }
     }
-    { /* %62 = neg %60 : [4] per sample, models/hnn/two_body.lua:22 */
+    { /* %62 = neg %60 : [4] per sample, models/hnn/two_body.lua:23 */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 480;
       for (long i = 0; i < (long)nc * 4; i++) y[i] = -a[i];
     }
-    { /* %63 = concat %61 %62 : [8] per sample, models/hnn/two_body.lua:22 */
+    { /* %63 = concat %61 %62 : [8] per sample, models/hnn/two_body.lua:23 */
       double *restrict y = out_y0 + (long)s0 * 8;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 8;
@@ -1207,20 +1207,20 @@ void two_body_hnn_loss(int n, const double *theta, const double *in_x, const dou
 {
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
-  { /* %38 = const : [1], models/hnn/two_body.lua:14 */
+  { /* %38 = const : [1], models/hnn/two_body.lua:15 */
     double *restrict y = ws + 0;
     for (int i = 0; i < 1; i++) y[i] = 1.0;
   }
-  { /* %39 = const : [1], models/hnn/two_body.lua:14 */
+  { /* %39 = const : [1], models/hnn/two_body.lua:15 */
     double *restrict y = ws + 8;
     for (int i = 0; i < 1; i++) y[i] = 0.0;
   }
-  { /* %40 = concat %39 %38 : [2], models/hnn/two_body.lua:14 */
+  { /* %40 = concat %39 %38 : [2], models/hnn/two_body.lua:15 */
     double *restrict y = ws + 16;
     y[0] = (ws + 8)[0];
     y[1] = (ws + 0)[0];
   }
-  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/two_body.lua:14 */
+  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/two_body.lua:15 */
     double *restrict y = ws + 24;
     const double *restrict a = ws + 16;
     const double *restrict b = theta + 42000;
@@ -1240,7 +1240,7 @@ void two_body_hnn_loss(int n, const double *theta, const double *in_x, const dou
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %67 = matmul %66 %0 NN : [1,200] per sample, models/hnn/two_body.lua:14 */
+    { /* %67 = matmul %66 %0 NN : [1,200] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 224;
       const double *restrict a = in_x + (long)s0 * 8;
       const double *restrict b = theta + 0;
@@ -1253,12 +1253,12 @@ void two_body_hnn_loss(int n, const double *theta, const double *in_x, const dou
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t69 = p67[k] + p1[i]; /* add, models/hnn/two_body.lua:14 */
-        const double t70 = hn_tanh(t69); /* tanh, models/hnn/two_body.lua:14 */
+        const double t69 = p67[k] + p1[i]; /* add, models/hnn/two_body.lua:15 */
+        const double t70 = hn_tanh(t69); /* tanh, models/hnn/two_body.lua:15 */
         y70[k] = t70;
       }
     }
-    { /* %72 = matmul %71 %2 NN : [1,200] per sample, models/hnn/two_body.lua:14 */
+    { /* %72 = matmul %71 %2 NN : [1,200] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 6624;
       const double *restrict a = ws + 224;
       const double *restrict b = theta + 1800;
@@ -1272,15 +1272,15 @@ void two_body_hnn_loss(int n, const double *theta, const double *in_x, const dou
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t74 = p72[k] + p3[i]; /* add, models/hnn/two_body.lua:14 */
-        const double t75 = hn_tanh(t74); /* tanh, models/hnn/two_body.lua:14 */
-        const double t83 = t75 * t75; /* square, models/hnn/two_body.lua:14 */
-        const double t84 = 1.0 - t83; /* sub, models/hnn/two_body.lua:14 */
-        const double t85 = p42[i] * t84; /* mul, models/hnn/two_body.lua:14 */
+        const double t74 = p72[k] + p3[i]; /* add, models/hnn/two_body.lua:15 */
+        const double t75 = hn_tanh(t74); /* tanh, models/hnn/two_body.lua:15 */
+        const double t83 = t75 * t75; /* square, models/hnn/two_body.lua:15 */
+        const double t84 = 1.0 - t83; /* sub, models/hnn/two_body.lua:15 */
+        const double t85 = p42[i] * t84; /* mul, models/hnn/two_body.lua:15 */
         y85[k] = t85;
       }
     }
-    { /* %87 = matmul %86 %2 NT : [1,200] per sample, models/hnn/two_body.lua:14 */
+    { /* %87 = matmul %86 %2 NT : [1,200] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 6624;
       const double *restrict a = ws + 13024;
       const double *restrict b = theta + 1800;
@@ -1293,19 +1293,19 @@ void two_body_hnn_loss(int n, const double *theta, const double *in_x, const dou
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t90 = p70[k] * p70[k]; /* square, models/hnn/two_body.lua:14 */
-        const double t91 = 1.0 - t90; /* sub, models/hnn/two_body.lua:14 */
-        const double t92 = p87[k] * t91; /* mul, models/hnn/two_body.lua:14 */
+        const double t90 = p70[k] * p70[k]; /* square, models/hnn/two_body.lua:15 */
+        const double t91 = 1.0 - t90; /* sub, models/hnn/two_body.lua:15 */
+        const double t92 = p87[k] * t91; /* mul, models/hnn/two_body.lua:15 */
         y92[k] = t92;
       }
     }
-    { /* %94 = matmul %93 %0 NT : [1,8] per sample, models/hnn/two_body.lua:14 */
+    { /* %94 = matmul %93 %0 NT : [1,8] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 13024;
       const double *restrict b = theta + 0;
       hn_mm_nt((long)nc * 1, 200, 8, a, b, y);
     }
-    { /* %97 = slice %96 : [4] per sample, models/hnn/two_body.lua:18 */
+    { /* %97 = slice %96 : [4] per sample, models/hnn/two_body.lua:19 */
       double *restrict y = ws + 480;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1315,7 +1315,7 @@ void two_body_hnn_loss(int n, const double *theta, const double *in_x, const dou
           ys[l] = as[l];
       }
     }
-    { /* %98 = slice %96 : [4] per sample, models/hnn/two_body.lua:18 */
+    { /* %98 = slice %96 : [4] per sample, models/hnn/two_body.lua:19 */
       double *restrict y = ws + 608;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1325,12 +1325,12 @@ void two_body_hnn_loss(int n, const double *theta, const double *in_x, const dou
           ys[l] = as[l + 4];
       }
     }
-    { /* %99 = neg %97 : [4] per sample, models/hnn/two_body.lua:18 */
+    { /* %99 = neg %97 : [4] per sample, models/hnn/two_body.lua:19 */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 480;
       for (long i = 0; i < (long)nc * 4; i++) y[i] = -a[i];
     }
-    { /* %100 = concat %98 %99 : [8] per sample, models/hnn/two_body.lua:18 */
+    { /* %100 = concat %98 %99 : [8] per sample, models/hnn/two_body.lua:19 */
       double *restrict y = ws + 352;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 8;
@@ -1347,12 +1347,12 @@ void two_body_hnn_loss(int n, const double *theta, const double *in_x, const dou
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 8; i++) {
         const long k = s * 8 + i;
-        const double t101 = p100[k] - p65[k]; /* sub, models/hnn/two_body.lua:18 */
-        const double t102 = t101 * t101; /* square, models/hnn/two_body.lua:18 */
+        const double t101 = p100[k] - p65[k]; /* sub, models/hnn/two_body.lua:19 */
+        const double t102 = t101 * t101; /* square, models/hnn/two_body.lua:19 */
         y102[k] = t102;
       }
     }
-    { /* %103 = sum %102 : [] per sample, models/hnn/two_body.lua:18 */
+    { /* %103 = sum %102 : [] per sample, models/hnn/two_body.lua:19 */
       double *restrict y = ws + 480;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1365,12 +1365,12 @@ void two_body_hnn_loss(int n, const double *theta, const double *in_x, const dou
         }
       }
     }
-    { /* %105 = div %103 %104 : [] per sample, models/hnn/two_body.lua:18 */
+    { /* %105 = div %103 %104 : [] per sample, models/hnn/two_body.lua:19 */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 480;
       for (long i = 0; i < nc; i++) y[i] = a[i] / 8.0;
     }
-    { /* %107 = bsum %105 : [], models/hnn/two_body.lua:18 */
+    { /* %107 = bsum %105 : [], models/hnn/two_body.lua:19 */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++)
@@ -1378,7 +1378,7 @@ void two_body_hnn_loss(int n, const double *theta, const double *in_x, const dou
     }
   }
   /* phase 2: shared values */
-  { /* %108 = div %107 %106 : [], models/hnn/two_body.lua:18 */
+  { /* %108 = div %107 %106 : [], models/hnn/two_body.lua:19 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 0;
     for (int i = 0; i < 1; i++) y[i] = a[0] / (double)n;
@@ -1395,20 +1395,20 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
 {
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
-  { /* %38 = const : [1], models/hnn/two_body.lua:14 */
+  { /* %38 = const : [1], models/hnn/two_body.lua:15 */
     double *restrict y = ws + 0;
     for (int i = 0; i < 1; i++) y[i] = 1.0;
   }
-  { /* %39 = const : [1], models/hnn/two_body.lua:14 */
+  { /* %39 = const : [1], models/hnn/two_body.lua:15 */
     double *restrict y = ws + 8;
     for (int i = 0; i < 1; i++) y[i] = 0.0;
   }
-  { /* %40 = concat %39 %38 : [2], models/hnn/two_body.lua:14 */
+  { /* %40 = concat %39 %38 : [2], models/hnn/two_body.lua:15 */
     double *restrict y = ws + 16;
     y[0] = (ws + 8)[0];
     y[1] = (ws + 0)[0];
   }
-  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/two_body.lua:14 */
+  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/two_body.lua:15 */
     double *restrict y = ws + 24;
     const double *restrict a = ws + 16;
     const double *restrict b = theta + 42000;
@@ -1423,16 +1423,16 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
         }
     }
   }
-  { /* %152 = div %37 %106 : [], models/hnn/two_body.lua:18 */
+  { /* %152 = div %37 %106 : [], models/hnn/two_body.lua:19 */
     double *restrict y = ws + 0;
     for (int i = 0; i < 1; i++) y[i] = 1.0 / (double)n;
   }
-  { /* %153 = div %152 %104 : [], models/hnn/two_body.lua:18 */
+  { /* %153 = div %152 %104 : [], models/hnn/two_body.lua:19 */
     double *restrict y = ws + 8;
     const double *restrict a = ws + 0;
     for (int i = 0; i < 1; i++) y[i] = a[0] / 8.0;
   }
-  { /* %154 = expand %153 : [8], models/hnn/two_body.lua:18 */
+  { /* %154 = expand %153 : [8], models/hnn/two_body.lua:19 */
     double *restrict y = ws + 0;
     const double *restrict a = ws + 8;
     for (long l = 0; l < 8; l++)
@@ -1448,7 +1448,7 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %112 = matmul %111 %0 NN : [1,200] per sample, models/hnn/two_body.lua:14 */
+    { /* %112 = matmul %111 %0 NN : [1,200] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 424;
       const double *restrict a = in_x + (long)s0 * 8;
       const double *restrict b = theta + 0;
@@ -1461,12 +1461,12 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t114 = p112[k] + p1[i]; /* add, models/hnn/two_body.lua:14 */
-        const double t115 = hn_tanh(t114); /* tanh, models/hnn/two_body.lua:14 */
+        const double t114 = p112[k] + p1[i]; /* add, models/hnn/two_body.lua:15 */
+        const double t115 = hn_tanh(t114); /* tanh, models/hnn/two_body.lua:15 */
         y115[k] = t115;
       }
     }
-    { /* %117 = matmul %116 %2 NN : [1,200] per sample, models/hnn/two_body.lua:14 */
+    { /* %117 = matmul %116 %2 NN : [1,200] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 6824;
       const double *restrict a = ws + 424;
       const double *restrict b = theta + 1800;
@@ -1482,17 +1482,17 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t119 = p117[k] + p3[i]; /* add, models/hnn/two_body.lua:14 */
-        const double t120 = hn_tanh(t119); /* tanh, models/hnn/two_body.lua:14 */
+        const double t119 = p117[k] + p3[i]; /* add, models/hnn/two_body.lua:15 */
+        const double t120 = hn_tanh(t119); /* tanh, models/hnn/two_body.lua:15 */
         y120[k] = t120;
-        const double t128 = t120 * t120; /* square, models/hnn/two_body.lua:14 */
-        const double t129 = 1.0 - t128; /* sub, models/hnn/two_body.lua:14 */
+        const double t128 = t120 * t120; /* square, models/hnn/two_body.lua:15 */
+        const double t129 = 1.0 - t128; /* sub, models/hnn/two_body.lua:15 */
         y129[k] = t129;
-        const double t130 = p42[i] * t129; /* mul, models/hnn/two_body.lua:14 */
+        const double t130 = p42[i] * t129; /* mul, models/hnn/two_body.lua:15 */
         y130[k] = t130;
       }
     }
-    { /* %132 = matmul %131 %2 NT : [1,200] per sample, models/hnn/two_body.lua:14 */
+    { /* %132 = matmul %131 %2 NT : [1,200] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 26024;
       const double *restrict a = ws + 13224;
       const double *restrict b = theta + 1800;
@@ -1506,20 +1506,20 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t135 = p115[k] * p115[k]; /* square, models/hnn/two_body.lua:14 */
-        const double t136 = 1.0 - t135; /* sub, models/hnn/two_body.lua:14 */
+        const double t135 = p115[k] * p115[k]; /* square, models/hnn/two_body.lua:15 */
+        const double t136 = 1.0 - t135; /* sub, models/hnn/two_body.lua:15 */
         y136[k] = t136;
-        const double t137 = p132[k] * t136; /* mul, models/hnn/two_body.lua:14 */
+        const double t137 = p132[k] * t136; /* mul, models/hnn/two_body.lua:15 */
         y137[k] = t137;
       }
     }
-    { /* %139 = matmul %138 %0 NT : [1,8] per sample, models/hnn/two_body.lua:14 */
+    { /* %139 = matmul %138 %0 NT : [1,8] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 45224;
       const double *restrict a = ws + 32424;
       const double *restrict b = theta + 0;
       hn_mm_nt((long)nc * 1, 200, 8, a, b, y);
     }
-    { /* %142 = slice %141 : [4] per sample, models/hnn/two_body.lua:18 */
+    { /* %142 = slice %141 : [4] per sample, models/hnn/two_body.lua:19 */
       double *restrict y = ws + 45480;
       const double *restrict a = ws + 45224;
       for (int s = 0; s < nc; s++) {
@@ -1529,7 +1529,7 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
           ys[l] = as[l];
       }
     }
-    { /* %143 = slice %141 : [4] per sample, models/hnn/two_body.lua:18 */
+    { /* %143 = slice %141 : [4] per sample, models/hnn/two_body.lua:19 */
       double *restrict y = ws + 45608;
       const double *restrict a = ws + 45224;
       for (int s = 0; s < nc; s++) {
@@ -1539,12 +1539,12 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
           ys[l] = as[l + 4];
       }
     }
-    { /* %144 = neg %142 : [4] per sample, models/hnn/two_body.lua:18 */
+    { /* %144 = neg %142 : [4] per sample, models/hnn/two_body.lua:19 */
       double *restrict y = ws + 45224;
       const double *restrict a = ws + 45480;
       for (long i = 0; i < (long)nc * 4; i++) y[i] = -a[i];
     }
-    { /* %145 = concat %143 %144 : [8] per sample, models/hnn/two_body.lua:18 */
+    { /* %145 = concat %143 %144 : [8] per sample, models/hnn/two_body.lua:19 */
       double *restrict y = ws + 45352;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 8;
@@ -1562,13 +1562,13 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 8; i++) {
         const long k = s * 8 + i;
-        const double t146 = p145[k] - p110[k]; /* sub, models/hnn/two_body.lua:18 */
+        const double t146 = p145[k] - p110[k]; /* sub, models/hnn/two_body.lua:19 */
         y146[k] = t146;
-        const double t147 = t146 * t146; /* square, models/hnn/two_body.lua:18 */
+        const double t147 = t146 * t146; /* square, models/hnn/two_body.lua:19 */
         y147[k] = t147;
       }
     }
-    { /* %148 = sum %147 : [] per sample, models/hnn/two_body.lua:18 */
+    { /* %148 = sum %147 : [] per sample, models/hnn/two_body.lua:19 */
       double *restrict y = ws + 45480;
       const double *restrict a = ws + 45224;
       for (int s = 0; s < nc; s++) {
@@ -1581,12 +1581,12 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
         }
       }
     }
-    { /* %149 = div %148 %104 : [] per sample, models/hnn/two_body.lua:18 */
+    { /* %149 = div %148 %104 : [] per sample, models/hnn/two_body.lua:19 */
       double *restrict y = ws + 45512;
       const double *restrict a = ws + 45480;
       for (long i = 0; i < nc; i++) y[i] = a[i] / 8.0;
     }
-    { /* %150 = bsum %149 : [], models/hnn/two_body.lua:18 */
+    { /* %150 = bsum %149 : [], models/hnn/two_body.lua:19 */
       double *restrict y = ws + 8;
       const double *restrict a = ws + 45512;
       for (int s = 0; s < nc; s++)
@@ -1599,12 +1599,12 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 8; i++) {
         const long k = s * 8 + i;
-        const double t156 = 2.0 * p146[k]; /* mul, models/hnn/two_body.lua:18 */
-        const double t157 = p154[i] * t156; /* mul, models/hnn/two_body.lua:18 */
+        const double t156 = 2.0 * p146[k]; /* mul, models/hnn/two_body.lua:19 */
+        const double t157 = p154[i] * t156; /* mul, models/hnn/two_body.lua:19 */
         y157[k] = t157;
       }
     }
-    { /* %158 = slice %157 : [4] per sample, models/hnn/two_body.lua:18 */
+    { /* %158 = slice %157 : [4] per sample, models/hnn/two_body.lua:19 */
       double *restrict y = ws + 45224;
       const double *restrict a = ws + 45480;
       for (int s = 0; s < nc; s++) {
@@ -1614,7 +1614,7 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
           ys[l] = as[l];
       }
     }
-    { /* %159 = slice %157 : [4] per sample, models/hnn/two_body.lua:18 */
+    { /* %159 = slice %157 : [4] per sample, models/hnn/two_body.lua:19 */
       double *restrict y = ws + 45352;
       const double *restrict a = ws + 45480;
       for (int s = 0; s < nc; s++) {
@@ -1624,12 +1624,12 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
           ys[l] = as[l + 4];
       }
     }
-    { /* %161 = neg %159 : [4] per sample, models/hnn/two_body.lua:18 */
+    { /* %161 = neg %159 : [4] per sample, models/hnn/two_body.lua:19 */
       double *restrict y = ws + 45480;
       const double *restrict a = ws + 45352;
       for (long i = 0; i < (long)nc * 4; i++) y[i] = -a[i];
     }
-    { /* %162 = concat %161 %158 : [8] per sample, models/hnn/two_body.lua:14 */
+    { /* %162 = concat %161 %158 : [8] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 45608;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 8;
@@ -1639,7 +1639,7 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
           ys[l + 4] = (ws + 45224)[(long)s * 4 + l];
       }
     }
-    { /* %164 = matmul %163 %0 NN : [1,200] per sample, models/hnn/two_body.lua:14 */
+    { /* %164 = matmul %163 %0 NN : [1,200] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 45864;
       const double *restrict a = ws + 45608;
       const double *restrict b = theta + 0;
@@ -1655,28 +1655,28 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t167 = p164[k] * p136[k]; /* mul, models/hnn/two_body.lua:14 */
+        const double t167 = p164[k] * p136[k]; /* mul, models/hnn/two_body.lua:15 */
         y167[k] = t167;
-        const double t168 = p164[k] * p132[k]; /* mul, models/hnn/two_body.lua:14 */
-        const double t169 = -t168; /* neg, models/hnn/two_body.lua:14 */
-        const double t170 = 2.0 * p115[k]; /* mul, models/hnn/two_body.lua:14 */
-        const double t171 = t169 * t170; /* mul, models/hnn/two_body.lua:14 */
+        const double t168 = p164[k] * p132[k]; /* mul, models/hnn/two_body.lua:15 */
+        const double t169 = -t168; /* neg, models/hnn/two_body.lua:15 */
+        const double t170 = 2.0 * p115[k]; /* mul, models/hnn/two_body.lua:15 */
+        const double t171 = t169 * t170; /* mul, models/hnn/two_body.lua:15 */
         y171[k] = t171;
       }
     }
-    { /* %173 = matmul %172 %2 NN : [1,200] per sample, models/hnn/two_body.lua:14 */
+    { /* %173 = matmul %172 %2 NN : [1,200] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 45864;
       const double *restrict a = ws + 52264;
       const double *restrict b = theta + 1800;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y, ws + 77864);
     }
-    { /* %176 = mul %175 %129 : [200] per sample, models/hnn/two_body.lua:14 */
+    { /* %176 = mul %175 %129 : [200] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 26024;
       const double *restrict a = ws + 45864;
       const double *restrict b = ws + 19624;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
     }
-    { /* %177 = bsum %176 : [200], models/hnn/two_body.lua:14 */
+    { /* %177 = bsum %176 : [200], models/hnn/two_body.lua:15 */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 26024;
       for (int s = 0; s < nc; s++)
@@ -1691,27 +1691,27 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t178 = p173[k] * p42[i]; /* mul, models/hnn/two_body.lua:14 */
-        const double t179 = -t178; /* neg, models/hnn/two_body.lua:14 */
-        const double t180 = 2.0 * p120[k]; /* mul, models/hnn/two_body.lua:14 */
-        const double t181 = t179 * t180; /* mul, models/hnn/two_body.lua:14 */
-        const double t182 = t181 * p129[k]; /* mul, models/hnn/two_body.lua:14 */
+        const double t178 = p173[k] * p42[i]; /* mul, models/hnn/two_body.lua:15 */
+        const double t179 = -t178; /* neg, models/hnn/two_body.lua:15 */
+        const double t180 = 2.0 * p120[k]; /* mul, models/hnn/two_body.lua:15 */
+        const double t181 = t179 * t180; /* mul, models/hnn/two_body.lua:15 */
+        const double t182 = t181 * p129[k]; /* mul, models/hnn/two_body.lua:15 */
         y182[k] = t182;
       }
     }
-    { /* %183 = bsum %182 : [200], models/hnn/two_body.lua:14 */
+    { /* %183 = bsum %182 : [200], models/hnn/two_body.lua:15 */
       double *restrict y = out_y4;
       const double *restrict a = ws + 45864;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
     }
-    { /* %185 = matmul %184 %2 NT : [1,200] per sample, models/hnn/two_body.lua:14 */
+    { /* %185 = matmul %184 %2 NT : [1,200] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 6824;
       const double *restrict a = ws + 45864;
       const double *restrict b = theta + 1800;
       hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %187 = concat %131 %184 : [2,200] per sample, models/hnn/two_body.lua:14 */
+    { /* %187 = concat %131 %184 : [2,200] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 19624;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 400;
@@ -1721,7 +1721,7 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
           ys[k + 200] = (ws + 45864)[(long)s * 200 + k];
       }
     }
-    { /* %188 = concat %172 %116 : [2,200] per sample, models/hnn/two_body.lua:14 */
+    { /* %188 = concat %172 %116 : [2,200] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 65064;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 400;
@@ -1731,7 +1731,7 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
           ys[k + 200] = (ws + 424)[(long)s * 200 + k];
       }
     }
-    { /* %189 = bmatmul %188 %187 TN : [200,200], models/hnn/two_body.lua:14 */
+    { /* %189 = bmatmul %188 %187 TN : [200,200], models/hnn/two_body.lua:15 */
       double *restrict y = out_y3;
       const double *restrict a = ws + 65064;
       const double *restrict b = ws + 19624;
@@ -1745,18 +1745,18 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t191 = p171[k] + p185[k]; /* add, models/hnn/two_body.lua:14 */
-        const double t192 = t191 * p136[k]; /* mul, models/hnn/two_body.lua:14 */
+        const double t191 = p171[k] + p185[k]; /* add, models/hnn/two_body.lua:15 */
+        const double t192 = t191 * p136[k]; /* mul, models/hnn/two_body.lua:15 */
         y192[k] = t192;
       }
     }
-    { /* %193 = bsum %192 : [200], models/hnn/two_body.lua:14 */
+    { /* %193 = bsum %192 : [200], models/hnn/two_body.lua:15 */
       double *restrict y = out_y2;
       const double *restrict a = ws + 6824;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
     }
-    { /* %197 = concat %138 %194 : [2,200] per sample, models/hnn/two_body.lua:14 */
+    { /* %197 = concat %138 %194 : [2,200] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 13224;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 400;
@@ -1766,7 +1766,7 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
           ys[k + 200] = (ws + 6824)[(long)s * 200 + k];
       }
     }
-    { /* %198 = concat %163 %111 : [2,8] per sample, models/hnn/two_body.lua:14 */
+    { /* %198 = concat %163 %111 : [2,8] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 424;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 16;
@@ -1776,7 +1776,7 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
           ys[k + 8] = (in_x + (long)s0 * 8)[(long)s * 8 + k];
       }
     }
-    { /* %199 = bmatmul %198 %197 TN : [8,200], models/hnn/two_body.lua:14 */
+    { /* %199 = bmatmul %198 %197 TN : [8,200], models/hnn/two_body.lua:15 */
       double *restrict y = out_y1;
       const double *restrict a = ws + 424;
       const double *restrict b = ws + 13224;
@@ -1784,12 +1784,12 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
     }
   }
   /* phase 2: shared values */
-  { /* %151 = div %150 %106 : [], models/hnn/two_body.lua:18 */
+  { /* %151 = div %150 %106 : [], models/hnn/two_body.lua:19 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 8;
     for (int i = 0; i < 1; i++) y[i] = a[0] / (double)n;
   }
-  { /* %202 = matmul %200 %41 TN : [200,2], models/hnn/two_body.lua:14 */
+  { /* %202 = matmul %200 %41 TN : [200,2], models/hnn/two_body.lua:15 */
     double *restrict y = out_y5;
     const double *restrict a = ws + 224;
     const double *restrict b = ws + 16;

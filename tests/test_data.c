@@ -28,6 +28,7 @@
 #include "npy.h"
 
 #include "fixtures/data_scipy_ref.h"
+#include "published.h"
 
 #define FIXTURES "tests/fixtures/"
 #define SEED 1
@@ -225,8 +226,8 @@ static const rt_system two_body_sys = { two_body_field, NULL, 8, 0, 0};
 
 static const rt_system *system_of(const rt_task *t)
 {
-	return t->kind == RT_TASK_SPRING ? &spring_sys :
-	       t->kind == RT_TASK_PENDULUM ? &pendulum_sys : &two_body_sys;
+	return t->published == RT_PUBLISHED_SPRING ? &spring_sys :
+	       t->published == RT_PUBLISHED_PENDULUM ? &pendulum_sys : &two_body_sys;
 }
 
 /* data set of a copy of the task with noise 0: the clean states */
@@ -237,7 +238,7 @@ static void make_clean(const char *name, int ntraj, rt_dataset *d)
 	t.noise = 0.0;
 	if (ntraj > 0)
 		t.ntraj = ntraj;
-	assert_int_equal(rt_dataset_make(&t, system_of(&t), SEED, d, err,
+	assert_int_equal(rt_dataset_make(&t, system_of(&t), NULL, SEED, d, err,
 	                                 sizeof err), 0);
 }
 
@@ -601,27 +602,9 @@ static void test_csv(void **state)
 
 /* ---- tasks ---- */
 
-static void test_task_table(void **state)
+static void test_linspace(void **state)
 {
 	(void)state;
-	const char *names[3] = { "spring", "pendulum", "two_body" };
-	int dim[3] = { 2, 2, 8 }, ntraj[3] = { 50, 50, 1000 },
-	    np[3] = { 30, 45, 50 };
-	for (int i = 0; i < 3; i++) {
-		const rt_task *t = rt_task_find(names[i]);
-		assert_non_null(t);
-		assert_string_equal(t->name, names[i]);
-		assert_int_equal(t->dim, dim[i]);
-		assert_int_equal(t->ntraj, ntraj[i]);
-		assert_int_equal(t->npoints, np[i]);
-		assert_true(t->atol == 1e-6);
-		assert_true(t->rtol == (i == 2 ? 1e-9 : 1e-10));
-		assert_int_equal(t->energy_nrollout, 15);
-		assert_non_null(strstr(rt_task_names(), names[i]));
-	}
-	assert_null(rt_task_find("two-body"));
-	assert_null(rt_task_find(""));
-
 	/* np.linspace to the bit */
 	double t30[30], t45[45];
 	rt_linspace(0.0, 3.0, 30, t30);
@@ -642,7 +625,7 @@ static void test_row_counts_and_timing(void **state)
 		const rt_task *t = rt_task_find(names[i]);
 		rt_dataset d;
 		double t0 = now();
-		assert_int_equal(rt_dataset_make(t, system_of(t), SEED, &d, err,
+		assert_int_equal(rt_dataset_make(t, system_of(t), NULL, SEED, &d, err,
 		                                 sizeof err), 0);
 		printf("  %-8s %5ld train / %5ld test rows in %.3f s\n", names[i],
 		       d.ntrain, d.ntest, now() - t0);
@@ -662,7 +645,7 @@ static void test_scipy_reference(void **state)
 	double x0[8 * 1000];
 	rt_dataset d;
 
-	assert_int_equal(rt_task_initial_states(rt_task_find("spring"), SEED, x0),
+	assert_int_equal(rt_task_initial_states(rt_task_find("spring"), NULL, SEED, x0, NULL, 0),
 	                 0);
 	assert_int_equal(check_bits("spring x0", x0, ref_spring_x0, 2), 0);
 	make_clean("spring", 0, &d);
@@ -672,8 +655,7 @@ static void test_scipy_reference(void **state)
 	                             0, 1e-13), 0);
 	rt_dataset_free(&d);
 
-	assert_int_equal(rt_task_initial_states(rt_task_find("pendulum"), SEED,
-	                                        x0), 0);
+	assert_int_equal(rt_task_initial_states(rt_task_find("pendulum"), NULL, SEED, x0, NULL, 0), 0);
 	assert_int_equal(check_bits("pendulum x0", x0, ref_pend_x0, 2), 0);
 	make_clean("pendulum", 0, &d);
 	printf("  pendulum vs scipy: max |dx| %.3g\n",
@@ -683,8 +665,7 @@ static void test_scipy_reference(void **state)
 	rt_dataset_free(&d);
 
 	/* r**1.5 (pow) against r*sqrt(r): an ulp at most */
-	assert_int_equal(rt_task_initial_states(rt_task_find("two_body"), SEED,
-	                                        x0), 0);
+	assert_int_equal(rt_task_initial_states(rt_task_find("two_body"), NULL, SEED, x0, NULL, 0), 0);
 	assert_int_equal(check_close("two-body x0", x0, ref_2body_x0, 8, 3e-16,
 	                             0), 0);
 	/* orbit 0 is the first 50 test rows (the test set comes first) */
@@ -724,13 +705,13 @@ static void test_determinism(void **state)
 	for (int i = 0; i < 3; i++) {
 		rt_task t = *rt_task_find(names[i]);
 		rt_dataset a, b, c;
-		if (t.kind == RT_TASK_TWO_BODY)
+		if (t.published == RT_PUBLISHED_TWO_BODY)
 			t.ntraj = 100;
-		assert_int_equal(rt_dataset_make(&t, system_of(&t), 42, &a, err,
+		assert_int_equal(rt_dataset_make(&t, system_of(&t), NULL, 42, &a, err,
 		                                 sizeof err), 0);
-		assert_int_equal(rt_dataset_make(&t, system_of(&t), 42, &b, err,
+		assert_int_equal(rt_dataset_make(&t, system_of(&t), NULL, 42, &b, err,
 		                                 sizeof err), 0);
-		assert_int_equal(rt_dataset_make(&t, system_of(&t), 43, &c, err,
+		assert_int_equal(rt_dataset_make(&t, system_of(&t), NULL, 43, &c, err,
 		                                 sizeof err), 0);
 		size_t ntr = (size_t)a.ntrain * a.dim * sizeof(double);
 		size_t nte = (size_t)a.ntest * a.dim * sizeof(double);
@@ -772,7 +753,7 @@ static void test_noise_statistics(void **state)
 	for (int i = 0; i < 2; i++) {
 		const rt_task *t = rt_task_find(names[i]);
 		rt_dataset noisy, clean;
-		assert_int_equal(rt_dataset_make(t, system_of(t), SEED, &noisy, err,
+		assert_int_equal(rt_dataset_make(t, system_of(t), NULL, SEED, &noisy, err,
 		                                 sizeof err), 0);
 		make_clean(names[i], 0, &clean);
 		assert_int_equal(noisy.ntrain, clean.ntrain);
@@ -837,7 +818,7 @@ static void test_targets_are_field_at_clean_states(void **state)
 	rt_dataset d, c;
 	char err[256];
 	const rt_task *t = rt_task_find("spring");
-	assert_int_equal(rt_dataset_make(t, &spring_sys, SEED, &d, err,
+	assert_int_equal(rt_dataset_make(t, &spring_sys, NULL, SEED, &d, err,
 	                                 sizeof err), 0);
 	make_clean("spring", 0, &c);
 	for (long r = 0; r < d.ntrain; r++) {
@@ -858,7 +839,7 @@ static void test_initial_states(void **state)
 		const rt_task *t = rt_task_find(names[i]);
 		rt_dataset d;
 		double lo = INFINITY, hi = 0;
-		assert_int_equal(rt_task_initial_states(t, SEED, x0), 0);
+		assert_int_equal(rt_task_initial_states(t, NULL, SEED, x0, NULL, 0), 0);
 		make_clean(names[i], 0, &d);
 		for (int j = 0; j < t->ntraj; j++) {
 			double r = sqrt(x0[2 * j] * x0[2 * j] +
@@ -879,7 +860,7 @@ static void test_initial_states(void **state)
 	/* two-body: near-circular orbits, body 2 = -body 1 */
 	const rt_task *t = rt_task_find("two_body");
 	double s = 0, ss = 0;
-	assert_int_equal(rt_task_initial_states(t, SEED, x0), 0);
+	assert_int_equal(rt_task_initial_states(t, NULL, SEED, x0, NULL, 0), 0);
 	for (int j = 0; j < t->ntraj; j++) {
 		const double *x = x0 + 8 * j;
 		for (int c = 0; c < 2; c++) {
@@ -917,7 +898,7 @@ static void test_spring_energy(void **state)
 		t.noise = 0;
 		if (tight)
 			t.atol = 1e-12;
-		assert_int_equal(rt_dataset_make(&t, &spring_sys, SEED, &d, err,
+		assert_int_equal(rt_dataset_make(&t, &spring_sys, NULL, SEED, &d, err,
 		                                 sizeof err), 0);
 		for (int j = 0; j < t.ntraj; j++) {
 			const double *x = j < 25 ? d.x_train + 2 * j * t.npoints :
@@ -941,27 +922,27 @@ static void test_energy_x0(void **state)
 	const rt_task *t = rt_task_find("spring");
 	int neg = 0, pos = 0;
 	for (int k = 0; k < 15; k++) {
-		assert_int_equal(rt_energy_x0(t, SEED, k, x0), 0);
+		assert_int_equal(rt_energy_x0(t, NULL, SEED, k, x0), 0);
 		for (int c = 0; c < 2; c++) {
 			assert_true(fabs(x0[c]) >= 0.2 && fabs(x0[c]) <= 1.0);
 			neg += x0[c] < 0;
 			pos += x0[c] > 0;
 		}
-		assert_int_equal(rt_energy_x0(t, SEED, k, again), 0);
+		assert_int_equal(rt_energy_x0(t, NULL, SEED, k, again), 0);
 		assert_int_equal(check_bits("energy x0", x0, again, 2), 0);
 	}
 	assert_true(neg > 0 && pos > 0);
 	/* rollouts differ, and differ from the data set's initial states */
-	assert_int_equal(rt_energy_x0(t, SEED, 0, again), 0);
+	assert_int_equal(rt_energy_x0(t, NULL, SEED, 0, again), 0);
 	assert_true(x0[0] != again[0]);
 	double d0[100];
-	assert_int_equal(rt_task_initial_states(t, SEED, d0), 0);
+	assert_int_equal(rt_task_initial_states(t, NULL, SEED, d0, NULL, 0), 0);
 	assert_true(d0[0] != again[0]);
-	assert_int_not_equal(rt_energy_x0(t, SEED, -1, x0), 0);
+	assert_int_not_equal(rt_energy_x0(t, NULL, SEED, -1, x0), 0);
 
 	t = rt_task_find("two_body");
 	for (int k = 0; k < 15; k++) {
-		assert_int_equal(rt_energy_x0(t, SEED, k, x0), 0);
+		assert_int_equal(rt_energy_x0(t, NULL, SEED, k, x0), 0);
 		assert_true(x0[0] >= 0.5 && x0[0] < 1.5 && x0[2] == -x0[0]);
 	}
 }
@@ -974,7 +955,7 @@ static void test_save_load(void **state)
 	char *dir = tmp_path("pend_ds");
 	const rt_task *t = rt_task_find("pendulum");
 
-	assert_int_equal(rt_dataset_make(t, &pendulum_sys, SEED, &d, err,
+	assert_int_equal(rt_dataset_make(t, &pendulum_sys, NULL, SEED, &d, err,
 	                                 sizeof err), 0);
 	assert_int_equal(rt_dataset_save(&d, dir, err, sizeof err), 0);
 	assert_int_equal(rt_dataset_save(&d, dir, err, sizeof err), 0); /* again */
@@ -986,6 +967,22 @@ static void test_save_load(void **state)
 	assert_int_equal(check_bits("dx_train", l.dx_train, d.dx_train, 2250), 0);
 	assert_int_equal(check_bits("x_test", l.x_test, d.x_test, 2250), 0);
 	assert_int_equal(check_bits("dx_test", l.dx_test, d.dx_test, 2250), 0);
+	/* trajectory-shaped: 25 + 25 trajectories of 45 points, and the times */
+	assert_int_equal(l.npoints, 45);
+	assert_int_equal(l.ntraj_train, 25);
+	assert_int_equal(l.ntraj_test, 25);
+	assert_non_null(l.t);
+	assert_int_equal(check_bits("t", l.t, ref_pend_t, 45), 0);
+	rt_dataset_free(&l);
+
+	/* rows without trajectories: (rows, dim) files, no t */
+	d.npoints = 0, d.ntraj_train = d.ntraj_test = 0;
+	assert_int_equal(rt_dataset_save(&d, dir, err, sizeof err), 0);
+	assert_int_equal(rt_dataset_load(dir, &l, err, sizeof err), 0);
+	assert_int_equal(l.npoints, 0);
+	assert_null(l.t);
+	assert_int_equal(l.ntrain, 1125);
+	assert_int_equal(check_bits("x_train", l.x_train, d.x_train, 2250), 0);
 	rt_dataset_free(&l);
 
 	/* a NaN in x_test: the error names the file and the element */
@@ -1050,7 +1047,7 @@ static void test_make_errors(void **state)
 	rt_dataset d;
 	const rt_task *t = rt_task_find("two_body");
 
-	assert_int_not_equal(rt_dataset_make(t, &spring_sys, SEED, &d, err,
+	assert_int_not_equal(rt_dataset_make(t, &spring_sys, NULL, SEED, &d, err,
 	                                     sizeof err), 0);
 	printf("  %s\n", err);
 	assert_string_equal(err, "two_body: error: the field has dimension 2, "
@@ -1060,7 +1057,7 @@ static void test_make_errors(void **state)
 	/* the field fails during trajectory 1 */
 	int budget = 300;
 	rt_system bad = { failing_field, &budget, 2, 0, 0};
-	assert_int_not_equal(rt_dataset_make(rt_task_find("spring"), &bad, SEED,
+	assert_int_not_equal(rt_dataset_make(rt_task_find("spring"), &bad, NULL, SEED,
 	                                     &d, err, sizeof err), 0);
 	printf("  %s\n", err);
 	assert_contains(err, "spring: error: trajectory ");
@@ -1068,14 +1065,135 @@ static void test_make_errors(void **state)
 
 	rt_task odd = *rt_task_find("pendulum");
 	odd.split = 1.5;
-	assert_int_not_equal(rt_dataset_make(&odd, &pendulum_sys, SEED, &d, err,
+	assert_int_not_equal(rt_dataset_make(&odd, &pendulum_sys, NULL, SEED, &d, err,
 	                                     sizeof err), 0);
 	assert_contains(err, "invalid task parameters");
 	odd = *rt_task_find("pendulum");
-	odd.kind = 99;
-	assert_int_not_equal(rt_dataset_make(&odd, &pendulum_sys, SEED, &d, err,
+	odd.x0.kind = 99;
+	assert_int_not_equal(rt_dataset_make(&odd, &pendulum_sys, NULL, SEED, &d, err,
 	                                     sizeof err), 0);
 	assert_contains(err, "no initial-state sampler");
+}
+
+/* ---- recipes of any system: samplers, grids, integrators, split ---- */
+
+/* Hénon–Heiles: H = (p1² + p2²)/2 + (q1² + q2²)/2 + q1² q2 - q2³/3 */
+static int hh_field(void *ctx, int n, const double *x, double *xdot)
+{
+	(void)ctx;
+	for (int k = 0; k < n; k++) {
+		const double *s = x + 4 * k;
+		double *d = xdot + 4 * k;
+		d[0] = s[2], d[1] = s[3];
+		d[2] = -s[0] - 2 * s[0] * s[1];
+		d[3] = -s[1] - s[0] * s[0] + s[1] * s[1];
+	}
+	return 0;
+}
+static int hh_energy(void *ctx, int n, const double *x, double *e)
+{
+	(void)ctx;
+	for (int k = 0; k < n; k++) {
+		const double *s = x + 4 * k;
+		e[k] = (s[2] * s[2] + s[3] * s[3]) / 2 + (s[0] * s[0] + s[1] * s[1]) / 2 +
+		       s[0] * s[0] * s[1] - s[1] * s[1] * s[1] / 3;
+	}
+	return 0;
+}
+static const rt_system hh_sys = { hh_field, NULL, 4, 0, 0 };
+static const rt_energy hh_H = { hh_energy, NULL };
+
+static rt_task hh_task(void)
+{
+	static const double lo[4] = { -0.3, -0.3, -0.2, -0.2 }, hi[4] = { 0.3, 0.3, 0.2, 0.2 };
+	rt_task t;
+	memset(&t, 0, sizeof t);
+	t.name = "hh", t.dim = 4, t.ntraj = 10, t.t0 = 0, t.t1 = 5, t.npoints = 20;
+	t.integrator = RT_INTEGRATOR_DOP853, t.rtol = 1e-12, t.atol = 1e-12;
+	t.split = 0.7;
+	t.x0.kind = RT_X0_BOX, t.x0.lo = lo, t.x0.hi = hi;
+	t.eval_x0 = t.x0;
+	return t;
+}
+
+static void test_recipes(void **state)
+{
+	(void)state;
+	char err[256];
+	rt_task t = hh_task();
+	rt_dataset d;
+	double x0[10 * 4], worst = 0;
+
+	/* box: every component in its range; split 7 + 3 trajectories */
+	assert_int_equal(rt_dataset_make(&t, &hh_sys, NULL, SEED, &d, err, sizeof err), 0);
+	assert_int_equal(d.ntraj_train, 7);
+	assert_int_equal(d.ntraj_test, 3);
+	assert_int_equal(d.ntrain, 140);
+	assert_int_equal(d.npoints, 20);
+	assert_true(d.t[0] == 0 && d.t[19] == 5);
+	assert_int_equal(rt_task_initial_states(&t, NULL, SEED, x0, err, sizeof err), 0);
+	for (int j = 0; j < 10; j++)
+		for (int c = 0; c < 4; c++)
+			assert_true(x0[4 * j + c] >= t.x0.lo[c] && x0[4 * j + c] < t.x0.hi[c]);
+	/* DOP853 at rtol = atol = 1e-12 keeps H along each trajectory to the
+	   accumulated local tolerance: 2.0e-12 measured over t in [0, 5] */
+	for (int j = 0; j < 7; j++) {
+		double e[20];
+		hh_energy(NULL, 20, d.x_train + (size_t)j * 80, e);
+		for (int k = 1; k < 20; k++)
+			worst = fmax(worst, fabs(e[k] - e[0]));
+	}
+	printf("  Hénon–Heiles box, DOP853 rtol 1e-12: max |H(t) - H(0)| = %.3g\n", worst);
+	assert_true(worst < 1e-11);
+	rt_dataset_free(&d);
+
+	/* energy shell: H(x0) = 1/12 to a few ulp, from the position box */
+	t.x0.kind = RT_X0_ENERGY, t.x0.energy = 1.0 / 12;
+	assert_int_equal(rt_task_initial_states(&t, &hh_H, SEED, x0, err, sizeof err), 0);
+	worst = 0;
+	for (int j = 0; j < 10; j++) {
+		double e;
+		hh_energy(NULL, 1, x0 + 4 * j, &e);
+		worst = fmax(worst, fabs(e - 1.0 / 12));
+		assert_true(fabs(x0[4 * j]) <= 0.3 && fabs(x0[4 * j + 1]) <= 0.3);
+	}
+	printf("  energy shell E = 1/12: max |H(x0) - E| = %.3g\n", worst);
+	assert_true(worst < 1e-15);
+	assert_int_not_equal(rt_task_initial_states(&t, NULL, SEED, x0, err, sizeof err), 0);
+	assert_contains(err, "needs the system's H");
+	t.x0.energy = -1; /* below the minimum H = 0: no state */
+	assert_int_not_equal(rt_task_initial_states(&t, &hh_H, SEED, x0, err, sizeof err), 0);
+	assert_contains(err, "no state with H = -1");
+
+	/* shell in 4-D: |x0| in [0.1, 0.2] */
+	t.x0.kind = RT_X0_SHELL, t.x0.r_lo = 0.1, t.x0.r_hi = 0.2;
+	assert_int_equal(rt_task_initial_states(&t, NULL, SEED, x0, err, sizeof err), 0);
+	for (int j = 0; j < 10; j++) {
+		double r = 0;
+		for (int c = 0; c < 4; c++)
+			r += x0[4 * j + c] * x0[4 * j + c];
+		r = sqrt(r);
+		assert_true(r >= 0.1 * (1 - 1e-15) && r <= 0.2 * (1 + 1e-15));
+	}
+
+	/* one given state and a given time grid: one trajectory, all train */
+	static const double one[4] = { 0, 0.1, 0.35, 0 }, times[4] = { 0, 0.5, 0.75, 2 };
+	t = hh_task();
+	t.x0.kind = RT_X0_LIST, t.x0.list = one, t.x0.nlist = 1, t.ntraj = 1, t.split = 1;
+	t.times = times, t.npoints = 4;
+	assert_int_equal(rt_dataset_make(&t, &hh_sys, NULL, SEED, &d, err, sizeof err), 0);
+	assert_int_equal(d.ntraj_train, 1);
+	assert_int_equal(d.ntest, 0);
+	assert_int_equal(check_bits("x(t0)", d.x_train, one, 4), 0);
+	assert_int_equal(check_bits("times", d.t, times, 4), 0);
+	rt_dataset_free(&d);
+	t.ntraj = 2;
+	assert_int_not_equal(rt_dataset_make(&t, &hh_sys, NULL, SEED, &d, err, sizeof err), 0);
+	assert_contains(err, "2 states are needed, the list has 1");
+	static const double bad_times[4] = { 0, 0.5, 0.5, 2 };
+	t.ntraj = 1, t.times = bad_times;
+	assert_int_not_equal(rt_dataset_make(&t, &hh_sys, NULL, SEED, &d, err, sizeof err), 0);
+	assert_contains(err, "hh: error: the times are not increasing at index 2");
 }
 
 int main(void)
@@ -1087,7 +1205,7 @@ int main(void)
 		cmocka_unit_test(test_npy_errors),
 		cmocka_unit_test(test_npy_atomic_write),
 		cmocka_unit_test(test_csv),
-		cmocka_unit_test(test_task_table),
+		cmocka_unit_test(test_linspace),
 		cmocka_unit_test(test_row_counts_and_timing),
 		cmocka_unit_test(test_scipy_reference),
 		cmocka_unit_test(test_determinism),
@@ -1098,6 +1216,7 @@ int main(void)
 		cmocka_unit_test(test_energy_x0),
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_make_errors),
+		cmocka_unit_test(test_recipes),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

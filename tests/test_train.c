@@ -34,6 +34,7 @@
 #include "model.h"
 #include "npy.h"
 #include "train.h"
+#include "published.h"
 
 #define GOLDEN "tests/golden/train_losses.txt"
 
@@ -117,7 +118,7 @@ static void small_data(rt_dataset *d) {
   rt_system s = {spring_field, NULL, 2, 0, 0};
   char err[512];
   t.ntraj = 6;
-  assert_int_equal(rt_dataset_make(&t, &s, 5, d, err, sizeof err), 0);
+  assert_int_equal(rt_dataset_make(&t, &s, NULL, 5, d, err, sizeof err), 0);
   assert_int_equal(d->ntrain, 90);
 }
 
@@ -776,7 +777,7 @@ static void test_cli_bad_input(void **state) {
   }
   /* data: missing, NaN */
   expect_cli("evaluate cli.lua --params run --data nodata --cc tcc", 1, "nodata/x_train.npy: error:");
-  expect_cli("data spring.lua --task spring -o data1", 0, "");
+  expect_cli("data cli.lua -o data1", 0, "");
   {
     rt_npy a;
     char err[512];
@@ -791,7 +792,9 @@ static void test_cli_bad_input(void **state) {
   snprintf(path, sizeof path, "%s/afile", tmpdir);
   write_text(path, "x");
   expect_cli("train cli.lua -o afile/out --cc tcc --quiet", 1, "afile/out: error: cannot create the output folder");
-  expect_cli("data spring.lua --task spring -o afile", 1, "afile: error: not a folder");
+  expect_cli("data cli.lua -o afile", 1, "afile: error: not a folder");
+  expect_cli("data spring.lua --task spring -o data2", 2, "--task is gone");
+  expect_cli("data spring.lua -o data2", 1, "spring.lua: error: the model declares no data set");
   /* checkpoints: corrupted, foreign */
   snprintf(path, sizeof path, "%s/run/checkpoint.bin", tmpdir);
   if (truncate(path, 300)) fail();

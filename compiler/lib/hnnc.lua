@@ -2,7 +2,7 @@
 -- this file adds what is written with them. Loaded by require "hnnc".
 local core = ...
 local hn = {}
-for k, v in next, core do hn[k] = v end -- a copy: order does not matter
+for k, v in next, core do if k:sub(1, 1) ~= "_" then hn[k] = v end end -- a copy (order does not matter); _names: library's
 
 -- grad(y, wrt): the gradient of the scalar y with respect to a tensor or a
 -- list of tensors. grad(f): the function x -> ∂f(x)/∂x.
@@ -42,6 +42,29 @@ function hn.field(H)
     local dq, dp = core.split(core.gradient(H(x), x), 2)
     return core.concat({dp, -dq})
   end
+end
+
+-- data{...}: the data set of this model (hnnc/data.lua)
+function hn.data(spec) return require("hnnc.data")(spec) end
+
+-- train{...}: how `hnnc train` trains this model. task = "spring",
+-- "pendulum" or "two_body" with system = "..." is a shorthand for
+-- require("hnnc.tasks").TASK{system = ...}.
+function hn.train(spec)
+  if type(spec) == "table" and spec.task ~= nil then
+    local make = require("hnnc.tasks")[spec.task]
+    if type(spec.task) ~= "string" or not make then
+      error("unknown task '" .. tostring(spec.task) .. "' (expected spring, pendulum or two_body, or declare the data " ..
+            "set with hn.data{...})", 2)
+    end
+    make{system = spec.system}
+    local rest = {}
+    for k, v in next, spec do
+      if k ~= "task" and k ~= "system" then rest[k] = v end
+    end
+    return core.train(rest)
+  end
+  return core.train(spec)
 end
 
 -- Unknown names are errors, not nils that fail later.

@@ -5,7 +5,8 @@
 local hn = require "hnnc"
 local nn = require "hnnc.nn"
 hn.model{name = "spring_baseline", seed = 0}
-hn.train{task = "spring", system = "../systems/spring.lua", steps = 2001, lr = 1e-3, weight_decay = 1e-4, batch = 0}
+require("hnnc.tasks").spring{system = "../systems/spring.lua"}   -- the data set (hnnc/tasks.lua)
+hn.train{steps = 2001, lr = 1e-3, weight_decay = 1e-4, batch = 0}
 
 local field = nn.mlp{sizes = {2, 200, 200, 2}, act = "tanh", init = "orthogonal", last_bias = false}
 

@@ -5,7 +5,8 @@
 local hn = require "hnnc"
 local nn = require "hnnc.nn"
 hn.model{name = "two_body_baseline", seed = 0}
-hn.train{task = "two_body", system = "../systems/two_body.lua", steps = 10001, lr = 1e-3, weight_decay = 0, batch = 200}
+require("hnnc.tasks").two_body{system = "../systems/two_body.lua"}   -- the data set (hnnc/tasks.lua)
+hn.train{steps = 10001, lr = 1e-3, weight_decay = 0, batch = 200}
 
 local field = nn.mlp{sizes = {8, 200, 200, 8}, act = "tanh", init = "orthogonal", last_bias = false}
 

@@ -2,12 +2,13 @@
 -- as the reference code builds it: a 2-200-200-2 tanh MLP with orthogonal
 -- weights and no bias on the last layer; output 2 is H, and the model's
 -- vector field is (∂H/∂p, −∂H/∂q). The training loss is the mean over all
--- elements of (ẋ − field(x))². Data and training settings: hn.train below
+-- elements of (ẋ − field(x))². Data: the published task (hnnc.tasks); training settings: hn.train
 -- (shared/ref/hnn-tasks.md).
 local hn = require "hnnc"
 local nn = require "hnnc.nn"
 hn.model{name = "pendulum_hnn", seed = 0}
-hn.train{task = "pendulum", system = "../systems/pendulum.lua", steps = 2001, lr = 1e-3, weight_decay = 1e-4, batch = 0}
+require("hnnc.tasks").pendulum{system = "../systems/pendulum.lua"}   -- the data set (hnnc/tasks.lua)
+hn.train{steps = 2001, lr = 1e-3, weight_decay = 1e-4, batch = 0}
 
 local mlp = nn.mlp{sizes = {2, 200, 200, 2}, act = "tanh", init = "orthogonal", last_bias = false}
 

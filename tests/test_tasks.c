@@ -1,0 +1,182 @@
+/* The three published tasks, declared in compiler/lib/hnnc/tasks.lua, give
+ * the same bits as hnnc made before they moved there from a C table.
+ *
+ * Oracle: tests/fixtures/published_tasks.txt, written by hnnc at commit
+ * 3a308d7 (the C table), not by the code under test: FNV-1a hashes of the
+ * data arrays for seeds 0 and 1, the first three training steps' losses of
+ * each shipped HNN and baseline, and their evaluation (losses and energy
+ * MSE under both protocols). This program runs the hnnc binary beside it
+ * on models/{hnn,baseline}/TASK.lua and compares bits.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "npy.h"
+
+#define FIXTURE "tests/fixtures/published_tasks.txt"
+
+static char tmpdir[64];
+static char hnnc[4200];
+static const char *const tasks[3] = {"spring", "pendulum", "two_body"};
+
+static int run(const char *fmt, ...) {
+  char cmd[8192];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(cmd, sizeof cmd, fmt, ap);
+  va_end(ap);
+  return system(cmd);
+}
+
+static uint64_t fnv1a(const void *p, size_t n) {
+  const unsigned char *b = p;
+  uint64_t h = 14695981039346656037ULL;
+  for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ULL;
+  return h;
+}
+
+/* the fixture lines that start with prefix, one at a time */
+static int fixture_lines(const char *prefix, char lines[][512], int max) {
+  FILE *f = fopen(FIXTURE, "r");
+  char buf[512];
+  int n = 0;
+  assert_non_null(f);
+  while (fgets(buf, sizeof buf, f))
+    if (!strncmp(buf, prefix, strlen(prefix)) && n < max) snprintf(lines[n++], 512, "%s", buf);
+  fclose(f);
+  return n;
+}
+
+static int same_bits(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
+
+static void test_data_bits(void **state) {
+  static char lines[64][512];
+  int n = fixture_lines("data ", lines, 64), checked = 0;
+  (void)state;
+  assert_int_equal(n, 24);
+  for (int t = 0; t < 3; t++)
+    for (int seed = 0; seed < 2; seed++) {
+      char dir[300];
+      snprintf(dir, sizeof dir, "%s/%s.%d", tmpdir, tasks[t], seed);
+      assert_int_equal(run("%s data models/hnn/%s.lua -o %s --seed %d > /dev/null", hnnc, tasks[t], dir, seed), 0);
+      for (int i = 0; i < n; i++) {
+        char task[32], array[32], path[400], err[512];
+        int s;
+        unsigned long long want;
+        long count;
+        rt_npy a;
+        assert_int_equal(sscanf(lines[i], "data %31s %d %31s %llx %ld", task, &s, array, &want, &count), 5);
+        if (strcmp(task, tasks[t]) || s != seed) continue;
+        snprintf(path, sizeof path, "%s/%s.npy", dir, array);
+        assert_int_equal(rt_npy_read(path, RT_NPY_AS_F8, &a, err, sizeof err), 0);
+        uint64_t got = fnv1a(a.data, (size_t)a.count * sizeof(double));
+        if (got != want || a.count != count)
+          fail_msg("%s seed %d %s: hash %016llx (%ld values), 3a308d7 made %016llx (%ld)", task, seed, array,
+                   (unsigned long long)got, a.count, want, count);
+        rt_npy_free(&a);
+        checked++;
+      }
+    }
+  assert_int_equal(checked, 24);
+  printf("  24 arrays (3 tasks, seeds 0 and 1) bit-identical to 3a308d7's\n");
+}
+
+static void test_losses_and_evaluation(void **state) {
+  static char loss[64][512], eval[16][512];
+  int nl = fixture_lines("loss ", loss, 64), ne = fixture_lines("eval ", eval, 16), checked = 0;
+  static const char *const kinds[2] = {"hnn", "baseline"};
+  static const char *const keys[6] = {"train_loss", "test_loss", "energy_mse", "energy_mse_se", "energy_mse_corrected",
+                                      "energy_mse_corrected_se"};
+  (void)state;
+  assert_int_equal(nl, 18);
+  assert_int_equal(ne, 6);
+  for (int t = 0; t < 3; t++)
+    for (int k = 0; k < 2; k++) {
+      char dir[300], path[400], buf[4096], want_kind[16], want_task[32];
+      FILE *f;
+      snprintf(dir, sizeof dir, "%s/%s_%s", tmpdir, kinds[k], tasks[t]);
+      assert_int_equal(run("%s train models/%s/%s.lua -o %s --steps 3 --quiet --cc gcc > /dev/null", hnnc, kinds[k],
+                           tasks[t], dir), 0);
+      /* metrics.csv: step,train_loss,test_loss,seconds; %.17g round-trips */
+      snprintf(path, sizeof path, "%s/metrics.csv", dir);
+      assert_non_null(f = fopen(path, "r"));
+      assert_non_null(fgets(buf, sizeof buf, f));
+      for (int step = 0; step < 3; step++) {
+        double tr, te, wtr, wte;
+        int s, ws, found = 0;
+        assert_int_equal(fscanf(f, "%d,%lf,%lf,%*f\n", &s, &tr, &te), 3);
+        for (int i = 0; i < nl; i++) {
+          assert_int_equal(sscanf(loss[i], "loss %15s %31s %d %lf %lf", want_kind, want_task, &ws, &wtr, &wte), 5);
+          if (strcmp(want_kind, kinds[k]) || strcmp(want_task, tasks[t]) || ws != s) continue;
+          found = 1;
+          if (!same_bits(tr, wtr) || !same_bits(te, wte))
+            fail_msg("%s %s step %d: losses %.17g %.17g, 3a308d7 had %.17g %.17g", kinds[k], tasks[t], s, tr, te, wtr,
+                     wte);
+          checked++;
+        }
+        assert_true(found);
+      }
+      fclose(f);
+      /* evaluate --json */
+      snprintf(path, sizeof path, "%s/eval.json", dir);
+      assert_int_equal(run("%s evaluate models/%s/%s.lua --params %s --json --cc gcc > %s", hnnc, kinds[k], tasks[t],
+                           dir, path), 0);
+      assert_non_null(f = fopen(path, "r"));
+      assert_non_null(fgets(buf, sizeof buf, f));
+      fclose(f);
+      for (int i = 0; i < ne; i++) {
+        double w[6];
+        assert_int_equal(sscanf(eval[i], "eval %15s %31s %lf %lf %lf %lf %lf %lf", want_kind, want_task, &w[0], &w[1],
+                                &w[2], &w[3], &w[4], &w[5]), 8);
+        if (strcmp(want_kind, kinds[k]) || strcmp(want_task, tasks[t])) continue;
+        for (int j = 0; j < 6; j++) {
+          char key[64];
+          snprintf(key, sizeof key, "\"%s\": ", keys[j]);
+          const char *p = strstr(buf, key);
+          assert_non_null(p);
+          double v = strtod(p + strlen(key), NULL);
+          if (!same_bits(v, w[j]))
+            fail_msg("%s %s %s: %.17g, 3a308d7 had %.17g", kinds[k], tasks[t], keys[j], v, w[j]);
+          checked++;
+        }
+      }
+    }
+  assert_int_equal(checked, 18 + 36);
+  printf("  18 training losses and 36 evaluation numbers bit-identical to 3a308d7's\n");
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f) {
+  (void)sb, (void)flag, (void)f;
+  return remove(p);
+}
+static int setup(void **state) {
+  (void)state;
+  strcpy(tmpdir, "/tmp/hnnc_test_tasks.XXXXXX");
+  return mkdtemp(tmpdir) ? 0 : -1;
+}
+static int teardown(void **state) {
+  (void)state;
+  return nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int main(int argc, char **argv) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_data_bits),
+      cmocka_unit_test(test_losses_and_evaluation),
+  };
+  const char *slash = strrchr(argv[0], '/');
+  (void)argc;
+  snprintf(hnnc, sizeof hnnc, "%.*shnnc", slash ? (int)(slash - argv[0] + 1) : 0, argv[0]);
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
