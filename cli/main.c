@@ -21,7 +21,7 @@ static const Verb verbs[] = {
     {"train", cmd_train, usage_train, "MODEL.lua -o DIR", "train as hn.train says: data, Adam, checkpoints, plots"},
     {"evaluate", cmd_evaluate, usage_evaluate, "MODEL.lua --params DIR", "losses and energy MSE (two protocols)"},
     {"simulate", cmd_simulate, usage_simulate, "MODEL.lua --x0 .. --t T", "integrate the model's field"},
-    {"data", cmd_data, usage_data, "SYSTEM.lua --task T -o DIR", "write a task's data set (.npy, optionally CSV)"},
+    {"data", cmd_data, usage_data, "MODEL.lua -o DIR", "write the model's hn.data set (.npy, optionally CSV)"},
     {"check", cmd_check, usage_check, "MODEL.lua [--params DIR]", "a flow's symplecticity, inverse, det J, loss gradient"},
 };
 enum { NVERB = sizeof verbs / sizeof *verbs };
