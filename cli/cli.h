@@ -72,7 +72,6 @@ int parse_double(const char *s, double *v);  /* 0 if s is a whole finite number 
 int parse_long(const char *s, long *v);      /* 0 if s is a whole integer in range */
 
 /* opts.c: files and time */
-double now_s(void);   /* monotonic seconds */
 int is_dir(const char *p);
 int exists(const char *p);
 int prepare_dir(const char *dir, char *err, size_t nerr); /* mkdir -p one level, writable */

@@ -38,12 +38,6 @@ const char usage_dump[] =
 
 /* ---- compile ---- */
 
-static int write_atomic(const char *path, const char *text, char *err, size_t nerr) {
-  char tmp[4200];
-  FILE *f = rt_atomic_open(path, "w", tmp, sizeof tmp, err, nerr);
-  return f ? rt_atomic_commit(f, fputs(text, f) >= 0, 0, tmp, path, err, nerr) : 1;
-}
-
 int cmd_compile(int argc, char **argv) {
   const char *pos[1], *model, *dir = ".";
   long chunk = 0;
@@ -60,11 +54,11 @@ int cmd_compile(int argc, char **argv) {
   snprintf(hpath, sizeof hpath, "%s/%s.h", dir, m.g->name);
   /* each file whole or not at all; a new header without its new .c would
    * be a mismatched pair, so it goes too */
-  if (write_atomic(hpath, m.h.s, err, sizeof err)) {
+  if (rt_atomic_write(hpath, m.h.s, strlen(m.h.s), 0, err, sizeof err)) {
     model_free(&m);
     return fail(err);
   }
-  if (write_atomic(cpath, m.c.s, err, sizeof err)) {
+  if (rt_atomic_write(cpath, m.c.s, strlen(m.c.s), 0, err, sizeof err)) {
     remove(hpath);
     model_free(&m);
     return fail(err);

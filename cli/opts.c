@@ -238,12 +238,6 @@ int parse_long(const char *s, long *v) {
   return end == s || *end || errno == ERANGE;
 }
 
-double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 int is_dir(const char *p) {
   struct stat st;
   return !stat(p, &st) && S_ISDIR(st.st_mode);

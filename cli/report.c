@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "report.h"
+#include "../runtime/error.h"
 
 static void fmt_time(double s, char *buf, size_t n) {
   if (!isfinite(s) || s < 0) snprintf(buf, n, "?");
@@ -17,7 +18,7 @@ static void fmt_time(double s, char *buf, size_t n) {
 void on_progress(void *ctx, const rt_train_progress *p) {
   Progress *g = ctx;
   long done = p->step + 1;
-  double rate = p->seconds > 0 ? (done - p->first) / p->seconds : 0, now = now_s();
+  double rate = p->seconds > 0 ? (done - p->first) / p->seconds : 0, now = rt_seconds();
   char left[32], test[32];
   if (!isnan(p->test_loss)) g->test = p->test_loss;
   if (isnan(g->test)) snprintf(test, sizeof test, "-");

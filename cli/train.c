@@ -11,6 +11,7 @@
 #include "binding.h"
 #include "cli.h"
 #include "report.h"
+#include "../runtime/error.h"
 #include "../compiler/init.h"
 #include "../runtime/checkpoint.h"
 #include "../runtime/npy.h"
@@ -98,7 +99,7 @@ int cmd_train(int argc, char **argv) {
   rt_train_options opt;
   rt_train_result res;
   Progress prog;
-  double *theta_d, t_start = now_s();
+  double *theta_d, t_start = rt_seconds();
   void *theta;
   if (opts_parse("train", opts, "MODEL.lua", argc, argv, pos)) return 2;
   model = pos[0];
@@ -204,7 +205,7 @@ int cmd_train(int argc, char **argv) {
            model, s.task->name, (unsigned long long)seed, backend == JIT_GCC ? "gcc" : "tcc", res.first, res.step, t_run,
            res.step > res.first && t_run > 0 ? (res.step - res.first) / t_run : 0);
     printf("  final train loss %.4e, test loss %.4e\n", train_loss, test_loss);
-    printf("  wrote %s/: checkpoint.bin params.npy metrics.csv data/%s (%.1f s in all)\n", dir, written, now_s() - t_start);
+    printf("  wrote %s/: checkpoint.bin params.npy metrics.csv data/%s (%.1f s in all)\n", dir, written, rt_seconds() - t_start);
   }
   rt_train_result_free(&res);
   free(theta), free(theta_d);

@@ -63,7 +63,7 @@ static void put_elems(buf *b, const void *a, long n, int elem) {
 
 int rt_checkpoint_write(const char *path, const rt_checkpoint *c, char *err, size_t nerr) {
   buf b = {0};
-  char tmp[4200];
+  rt_atomic af;
   FILE *f;
   int i, ok;
   long k;
@@ -103,13 +103,13 @@ int rt_checkpoint_write(const char *path, const rt_checkpoint *c, char *err, siz
     free(b.p);
     return rt_fail(err, nerr, path, "out of memory");
   }
-  if (!(f = rt_atomic_open(path, "wb", tmp, sizeof tmp, err, nerr))) {
+  if (!(f = rt_atomic_open(&af, path, "wb", err, nerr))) {
     free(b.p);
     return 1;
   }
   ok = fwrite(b.p, 1, b.n, f) == b.n;
   free(b.p);
-  return rt_atomic_commit(f, ok, 1, tmp, path, err, nerr);
+  return rt_atomic_commit(&af, ok, 1, path, err, nerr);
 }
 
 /* ---- reading ---- */

@@ -1,6 +1,7 @@
-/* See error.h. */
+/* See error.h: the error formatter and the clock. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "error.h"
 
@@ -15,4 +16,16 @@ int rt_fail(char *err, size_t nerr, const char *who, const char *fmt, ...) {
     }
   }
   return 1;
+}
+
+double rt_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+double rt_thread_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
 }

@@ -13,6 +13,7 @@
  * Values are encoded and decoded byte by byte, so the files are
  * little-endian whatever the host.
  */
+#include "atomic.h"
 #include "error.h"
 #include "npy.h"
 
@@ -72,73 +73,6 @@ static float get_f4(const unsigned char *b)
 	return v;
 }
 
-/* ---- atomic files: PATH.tmp.PID, renamed when complete ---- */
-
-typedef struct {
-	FILE *f;
-	char *tmp;
-} atomic_file;
-
-static int atomic_open(atomic_file *a, const char *path, char *err, size_t nerr)
-{
-	size_t n = strlen(path) + 32;
-	a->f = NULL;
-	a->tmp = malloc(n);
-	if (!a->tmp)
-		return rt_fail(err, nerr, path, "out of memory");
-	snprintf(a->tmp, n, "%s.tmp.%ld", path, (long)getpid());
-	a->f = fopen(a->tmp, "wb");
-	if (!a->f) {
-		int e = errno;
-		rt_fail(err, nerr, path, "cannot write: %s", strerror(e));
-		free(a->tmp);
-		a->tmp = NULL;
-		return 1;
-	}
-	return 0;
-}
-
-static void atomic_abort(atomic_file *a)
-{
-	if (a->f)
-		fclose(a->f);
-	if (a->tmp) {
-		remove(a->tmp);
-		free(a->tmp);
-	}
-	a->f = NULL;
-	a->tmp = NULL;
-}
-
-/* closes and renames; on any error removes the temporary file */
-static int atomic_commit(atomic_file *a, const char *path, int flags,
-                         char *err, size_t nerr)
-{
-	int bad = fflush(a->f) != 0 || ferror(a->f);
-	if (!bad && (flags & RT_NPY_FSYNC))
-		bad = fsync(fileno(a->f)) != 0;
-	int e = errno;
-	if (fclose(a->f) != 0 && !bad) {
-		bad = 1;
-		e = errno;
-	}
-	a->f = NULL;
-	if (bad) {
-		rt_fail(err, nerr, path, "cannot write: %s", strerror(e));
-		atomic_abort(a);
-		return 1;
-	}
-	if (rename(a->tmp, path) != 0) {
-		e = errno;
-		rt_fail(err, nerr, path, "cannot write: %s", strerror(e));
-		atomic_abort(a);
-		return 1;
-	}
-	free(a->tmp);
-	a->tmp = NULL;
-	return 0;
-}
-
 /* ---- writing ---- */
 
 /* count of a shape, or -1 if a dimension is negative or the byte size
@@ -196,7 +130,7 @@ int rt_npy_write(const char *path, const rt_npy *a, int flags, char *err,
 {
 	char header[512];
 	unsigned char buf[8192];
-	atomic_file af;
+	rt_atomic af;
 
 	if (a->dtype != RT_NPY_F8 && a->dtype != RT_NPY_F4)
 		return rt_fail(err, nerr, path, "dtype %d is neither RT_NPY_F8 nor "
@@ -214,9 +148,9 @@ int rt_npy_write(const char *path, const rt_npy *a, int flags, char *err,
 	if (hlen == 0)
 		return rt_fail(err, nerr, path, "header too long");
 
-	if (atomic_open(&af, path, err, nerr))
+	if (!rt_atomic_open(&af, path, "wb", err, nerr))
 		return 1;
-	fwrite(header, 1, hlen, af.f);
+	int ok = fwrite(header, 1, hlen, af.f) == hlen;
 	long per = (long)sizeof buf / a->dtype;
 	for (long i = 0; i < count; i += per) {
 		long m = count - i < per ? count - i : per;
@@ -226,10 +160,12 @@ int rt_npy_write(const char *path, const rt_npy *a, int flags, char *err,
 			else
 				put_f4(buf + 4 * k, ((const float *)a->data)[i + k]);
 		}
-		if (fwrite(buf, (size_t)a->dtype, (size_t)m, af.f) != (size_t)m)
-			break;      /* ferror is reported by atomic_commit */
+		if (!ok || fwrite(buf, (size_t)a->dtype, (size_t)m, af.f) != (size_t)m) {
+			ok = 0;
+			break;
+		}
 	}
-	return atomic_commit(&af, path, flags, err, nerr);
+	return rt_atomic_commit(&af, ok, (flags & RT_NPY_FSYNC) != 0, path, err, nerr);
 }
 
 /* ---- reading: the header dict ---- */
@@ -548,10 +484,10 @@ void rt_npy_free(rt_npy *a)
 int rt_csv_write(const char *path, const char *header, long rows, long cols,
                  const double *data, char *err, size_t nerr)
 {
-	atomic_file af;
+	rt_atomic af;
 	if (rows < 0 || cols < 0 || (rows > 0 && cols > 0 && !data))
 		return rt_fail(err, nerr, path, "invalid table (%ld x %ld)", rows, cols);
-	if (atomic_open(&af, path, err, nerr))
+	if (!rt_atomic_open(&af, path, "w", err, nerr))
 		return 1;
 	if (header)
 		fprintf(af.f, "%s\n", header);
@@ -561,5 +497,5 @@ int rt_csv_write(const char *path, const char *header, long rows, long cols,
 		if (fputc('\n', af.f) == EOF)
 			break;
 	}
-	return atomic_commit(&af, path, 0, err, nerr);
+	return rt_atomic_commit(&af, 1, 0, path, err, nerr); /* ferror: commit */
 }

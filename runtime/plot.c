@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic.h"
 #include "plot.h"
 
 #define HUGE_VALUE 1e300   /* |v| >= this is skipped like NaN, so spans stay finite */
@@ -1194,43 +1195,6 @@ static void draw_figure(canvas *c, const rt_plot *p) {
 
 /* ---- files ---- */
 
-/* Writes n bytes to path.tmp and renames it to path: readers see the old
- * file or the whole new one. On failure no path.tmp is left. */
-static int write_atomic(const char *path, const void *data, size_t n, char *err, size_t nerr) {
-  size_t len = strlen(path);
-  char *tmp = malloc(len + 5);
-  FILE *f;
-  int ok, e;
-  if (!tmp) {
-    set_error(err, nerr, "cannot write %s: out of memory", path);
-    return -1;
-  }
-  memcpy(tmp, path, len), memcpy(tmp + len, ".tmp", 5);
-  if (!(f = fopen(tmp, "wb"))) {
-    set_error(err, nerr, "cannot write %s: %s", path, strerror(errno));
-    free(tmp);
-    return -1;
-  }
-  errno = 0;
-  ok = fwrite(data, 1, n, f) == n && fflush(f) == 0;
-  e = errno;
-  if (fclose(f) != 0 && ok) ok = 0, e = errno;
-  if (!ok) {
-    set_error(err, nerr, "cannot write %s: %s", path, e ? strerror(e) : "write error");
-    remove(tmp);
-    free(tmp);
-    return -1;
-  }
-  if (rename(tmp, path) != 0) {
-    set_error(err, nerr, "cannot write %s: %s", path, strerror(errno));
-    remove(tmp);
-    free(tmp);
-    return -1;
-  }
-  free(tmp);
-  return 0;
-}
-
 static int check_figure(const rt_plot *p, const char *path, char *err, size_t nerr) {
   if (!path) {
     set_error(err, nerr, "rt_plot: no file name");
@@ -1268,7 +1232,7 @@ int rt_plot_write_svg(const rt_plot *p, const char *path, char *err, size_t nerr
     free(c.out.p);
     return -1;
   }
-  rc = write_atomic(path, c.out.p, c.out.n, err, nerr);
+  rc = rt_atomic_write(path, c.out.p, c.out.n, 0, err, nerr);
   free(c.out.p);
   return rc;
 }
@@ -1377,7 +1341,7 @@ int rt_plot_write_png(const rt_plot *p, const char *path, int width, int height,
     set_error(err, nerr, "cannot write %s: out of memory", path);
     return -1;
   }
-  rc = write_atomic(path, png, size, err, nerr);
+  rc = rt_atomic_write(path, png, size, 0, err, nerr);
   free(png);
   return rc;
 }

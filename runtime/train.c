@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "adam.h"
@@ -64,12 +63,6 @@ void rt_train_result_free(rt_train_result *r) {
   r->checkpoint_step = -1;
 }
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Fisher-Yates over perm[0..n): after k swaps, perm[0..k) is a uniform
    random k-subset of the entries in random order (k = n - 1: a full
    shuffle). */
@@ -97,11 +90,11 @@ static void *to_float(const double *a, long n) {
 }
 
 int rt_write_metrics(const char *path, const double *hist, long nhist, char *err, size_t nerr) {
-  char tmp[4200];
+  rt_atomic af;
   FILE *f;
   long i;
   int ok;
-  if (!(f = rt_atomic_open(path, "w", tmp, sizeof tmp, err, nerr))) return 1;
+  if (!(f = rt_atomic_open(&af, path, "w", err, nerr))) return 1;
   ok = fputs("step,train_loss,test_loss,seconds\n", f) >= 0;
   for (i = 0; ok && i < nhist; i++) {
     const double *h = hist + 4 * i;
@@ -109,7 +102,7 @@ int rt_write_metrics(const char *path, const double *hist, long nhist, char *err
     if (!isnan(h[2])) snprintf(test, sizeof test, "%.17g", h[2]);
     ok = fprintf(f, "%ld,%.17g,%s,%.6f\n", (long)h[0], h[1], test, h[3]) > 0;
   }
-  return rt_atomic_commit(f, ok, 0, tmp, path, err, nerr);
+  return rt_atomic_commit(&af, ok, 0, path, err, nerr);
 }
 
 typedef struct state {
@@ -318,7 +311,7 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
   }
   res->first = first;
 
-  t0 = now_s();
+  t0 = rt_seconds();
   for (step = first; step < o->steps; step++) {
     const void *x = s.xtr, *dx = s.dxtr;
     long nb = s.ntrain;
@@ -364,7 +357,7 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
       }
     }
     h = s.hist + 4 * s.nhist++;
-    h[0] = (double)step, h[1] = train_loss, h[2] = test_loss, h[3] = seconds0 + (now_s() - t0);
+    h[0] = (double)step, h[1] = train_loss, h[2] = test_loss, h[3] = seconds0 + (rt_seconds() - t0);
     if (!isfinite(train_loss) || (evaluated && !isfinite(test_loss))) {
       char where[4300];
       if (o->dir && ckpt >= 0) snprintf(where, sizeof where, "the last good checkpoint, %s/checkpoint.bin (step %ld), is kept", o->dir, ckpt);
@@ -386,7 +379,7 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
       rt_train_progress p;
       p.step = step, p.steps = o->steps, p.first = first;
       p.train_loss = train_loss, p.test_loss = test_loss;
-      p.seconds = now_s() - t0, p.total_seconds = h[3];
+      p.seconds = rt_seconds() - t0, p.total_seconds = h[3];
       o->progress(o->progress_ctx, &p);
     }
     if (o->dir && ((o->checkpoint_every > 0 && (step + 1) % o->checkpoint_every == 0) || step + 1 == o->steps)) {
