@@ -28,29 +28,24 @@ char *rt_params_id_path(const char *npy_path) {
 }
 
 int rt_params_id_write(const char *npy_path, const rt_params_id *id, char *err, size_t nerr) {
-  char *path = rt_params_id_path(npy_path), *tmp;
+  char *path = rt_params_id_path(npy_path);
+  rt_atomic af;
   FILE *f;
   int rc, ok;
-  size_t ntmp;
   if (!path) return rt_fail(err, nerr, npy_path, "out of memory");
   if (strchr(id->model, '\n')) {
     rc = rt_fail(err, nerr, path, "the model name holds a newline");
     free(path);
     return rc;
   }
-  ntmp = strlen(path) + 32;
-  if (!(tmp = malloc(ntmp))) {
+  if (!(f = rt_atomic_open(&af, path, "w", err, nerr))) {
     free(path);
-    return rt_fail(err, nerr, npy_path, "out of memory");
-  }
-  if (!(f = rt_atomic_open(path, "w", tmp, ntmp, err, nerr))) {
-    free(tmp), free(path);
     return 1;
   }
   ok = fprintf(f, MAGIC_LINE "\nmodel %s\nhash %016" PRIx64 "\nnparams %ld\nelem %s\n", id->model, id->hash,
                id->nparams, id->elem == 4 ? "float32" : "float64") > 0;
-  rc = rt_atomic_commit(f, ok, 1, tmp, path, err, nerr);
-  free(tmp), free(path);
+  rc = rt_atomic_commit(&af, ok, 1, path, err, nerr);
+  free(path);
   return rc;
 }
 
