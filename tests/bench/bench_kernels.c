@@ -99,10 +99,10 @@ static void run_gemm_tn(const Shape *s, hn_real *const *b) {
 }
 
 int main(int argc, char **argv) {
-  static const Shape shapes[] = {
-      {"2-200-200 HNN", "batch 1", 1, 200, 200},       {"2-200-200 HNN", "batch 1024", 1024, 200, 200},
-      {"8-200-200 two-body HNN", "batch 200", 200, 200, 200},
-      {"4-1000-1000-1 HNN", "batch 1", 1, 1000, 1000}, {"4-1000-1000-1 HNN", "batch 256", 256, 1000, 1000},
+  static const Shape shapes[] = { /* the hidden layers of the benchmark models */
+      {"200 wide", "batch 1", 1, 200, 200},   {"200 wide", "batch 32", 32, 200, 200},
+      {"200 wide", "batch 1024", 1024, 200, 200}, {"1000 wide", "batch 1", 1, 1000, 1000},
+      {"1000 wide", "batch 256", 256, 1000, 1000},
   };
   int json = argc > 1 && !strcmp(argv[1], "--json"), k, v;
   double peak, t0, t;

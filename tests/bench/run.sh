@@ -27,7 +27,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/hnnc-bench.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
-# One thread everywhere. OPENBLAS_CORETYPE is left as the environment has it.
+# One thread everywhere. OpenBLAS picks its own kernels (OPENBLAS_CORETYPE unset where it runs).
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 status=0
 : >"$tmp/hnnc.json"
@@ -58,6 +58,39 @@ else
   echo "hnnc step: $B/bench_step is not built, the hnnc step column is empty" >>"$tmp/notes"
 fi
 
+# ---- beyond one shape: more models, float32, and the kernels beside OpenBLAS ----
+# (hnnc's own peak is measured by every hnnc bench run, in its JSON)
+: >"$tmp/more.json"
+for spec in "models/hnn/two_body.lua 1,200" "tests/bench/hnn_1000.lua 1,256" \
+            "tests/models/pendulum_hnn_f32.lua 1,1024" "tests/bench/hnn_1000_f32.lua 1,256"; do
+  set -- $spec
+  echo "bench: hnnc bench $1 --batch $2 ..."
+  if "$B/hnnc" bench "$1" --cc gcc --batch "$2" --json >>"$tmp/more.json" 2>"$tmp/more.err"; then :; else
+    echo "hnnc bench $1 FAILED: $(head -c 2000 "$tmp/more.err")" >>"$tmp/notes"
+    status=1
+  fi
+done
+# bench_kernels: prelude/kernels.c alone with the gcc path's flags, beside
+# OpenBLAS's cblas GEMM on the same shapes, linked directly (one thread;
+# OpenBLAS picks its own kernels: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset)
+: >"$tmp/kernels.json"
+cblas=$(ls /usr/include/*/openblas*/cblas.h /usr/include/openblas/cblas.h 2>/dev/null | head -1)
+if [ -n "$cblas" ]; then
+  for t in d f; do
+    def=; [ $t = f ] && def=-DHN_FLOAT
+    if gcc -std=gnu11 -O3 -march=native -ffp-contract=off $def -I"$(dirname "$cblas")" -o "$tmp/bench_kernels_$t" \
+        tests/bench/bench_kernels.c -lopenblas -lm 2>"$tmp/bk.err"; then
+      echo "bench: bench_kernels ($t) ..."
+      env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$tmp/bench_kernels_$t" --json >>"$tmp/kernels.json" 2>>"$tmp/bk.err" ||
+        { echo "bench_kernels FAILED: $(head -c 2000 "$tmp/bk.err")" >>"$tmp/notes"; status=1; }
+    else
+      echo "bench_kernels not built: $(head -c 500 "$tmp/bk.err")" >>"$tmp/notes"
+    fi
+  done
+else
+  echo "kernels beside OpenBLAS skipped: no cblas.h (apt-get install libopenblas-openmp-dev)" >>"$tmp/notes"
+fi
+
 # ---- PyTorch, with OpenBLAS preloaded ----
 if [ ! -x "$PY" ]; then
   echo "PyTorch comparison skipped: $PY does not exist (apt-get install python3-torch)" >>"$tmp/notes"
@@ -81,7 +114,9 @@ else
   [ "$preload" = none ] && preload=
   echo "bench: $PY tests/bench/torch_hnn.py --dtype ${TORCH_DTYPE:-float64} (LD_PRELOAD=${preload:-nothing}) ..."
   run_torch() {
-    if [ -n "$preload" ]; then LD_PRELOAD=$preload "$PY" "$@"; else "$PY" "$@"; fi
+    # OpenBLAS picks its own kernels for this CPU (no inherited overrides)
+    if [ -n "$preload" ]; then env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE LD_PRELOAD="$preload" "$PY" "$@"
+    else env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PY" "$@"; fi
   }
   if ! run_torch tests/bench/torch_hnn.py --dtype "${TORCH_DTYPE:-float64}" >"$tmp/torch.json" 2>"$tmp/torch.err"; then
     echo "PyTorch benchmark FAILED: $(tail -c 2000 "$tmp/torch.err")" >>"$tmp/notes"
@@ -92,7 +127,7 @@ fi
 
 # ---- one table ----
 if [ -x "$PY" ]; then
-  "$PY" - "$tmp/hnnc.json" "$tmp/step.json" "$tmp/torch.json" "$tmp/notes" "${BENCH_JSON:-}" <<'EOF' || status=1
+  "$PY" - "$tmp/hnnc.json" "$tmp/step.json" "$tmp/torch.json" "$tmp/notes" "${BENCH_JSON:-}" "$tmp/more.json" "$tmp/kernels.json" <<'EOF' || status=1
 import json, sys
 
 ROWS = [("field", 1), ("field", 32), ("field", 750), ("field", 1024),
@@ -110,6 +145,22 @@ def load(path):
 
 
 hnnc, step, torch = (load(p) for p in sys.argv[1:4])
+
+
+def load_lines(path):  # one JSON object a line
+    try:
+        with open(path) as f:
+            return [json.loads(l) for l in f if l.strip()]
+    except (OSError, ValueError) as e:
+        print("bench: cannot read %s: %s" % (path, e))
+        return []
+
+
+more, kernels = load_lines(sys.argv[6]), load_lines(sys.argv[7])
+try:
+    cpu = [l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")][0]
+except (OSError, IndexError):
+    cpu = "unknown CPU"
 with open(sys.argv[4]) as f:
     notes = [l.rstrip("\n") for l in f if l.strip()]
 out_json = sys.argv[5]
@@ -174,11 +225,52 @@ extra = [(k, r) for k, r in ours.items() if k[0] not in ("field", "step")]
 if extra:
     print("hnnc, other functions (cpu us/call): " + ", ".join(
         "%s b=%s %.2f" % (k[0], k[1], r["cpu_us"]) for k, r in sorted(extra, key=lambda kr: (kr[0][0], kr[0][1]))))
+
+# the model's products beside OpenBLAS, and each function against the
+# in-run GEMM rate on its layer's shape and against the core's peak
+gemm = {}  # (dtype, K) -> OpenBLAS GFLOP/s of the NN product at the largest R
+if hnnc:
+    print()
+    print("CPU: %s; %d-byte vectors; peak (separate multiplies and adds) measured in this run: %.1f GFLOP/s"
+          " in double" % (cpu, hnnc.get("vector_bytes", 0), hnnc.get("peak_gflops", 0)))
+if kernels:
+    print()
+    print("%-9s %-22s %-4s %19s %10s %10s %8s" % ("dtype", "shape", "form", "R x K x M", "hnnc GF/s",
+                                                "BLAS GF/s", "hnnc/BLAS"))
+    for k in kernels:
+        for r in k.get("results", []):
+            print("%-9s %-22s %-4s %19s %10.1f %10.1f %7.0f%%" % (
+                k["dtype"], r["model"] + " " + r["shape"].replace("batch ", "b="), r["form"],
+                "%dx%dx%d" % (r["R"], r["K"], r["M"]), r["hnnc_gflops"], r["blas_gflops"],
+                100 * r["hnnc_gflops"] / r["blas_gflops"]))
+            if r["form"] == "nn" and r["R"] > 1:
+                gemm[(k["dtype"], r["K"])] = max(gemm.get((k["dtype"], r["K"]), 0), r["blas_gflops"])
+        print("  %s peak in that process: %.1f GFLOP/s (%d-byte vectors)" % (k["dtype"], k["peak_gflops"],
+                                                                          k["vector_bytes"]))
+runs = ([hnnc] if hnnc else []) + more
+if runs:
+    print()
+    print("%-18s %-9s %-10s %6s %12s %9s %7s %10s" % ("model", "dtype", "function", "batch", "cpu us/call",
+                                                     "GFLOP/s", "% peak", "% of GEMM"))
+    for h in runs:
+        for r in h.get("results", []):
+            if r["function"] not in ("field", "loss_grad"):
+                continue
+            rate = r["flops"] / (r["cpu_us"] * 1e3)
+            width = 1000 if "1000" in h["model"] else 200
+            g = gemm.get((h.get("dtype", "float64"), width))
+            print("%-18s %-9s %-10s %6d %12.1f %9.1f %6.1f%% %10s" % (
+                h["model"], h.get("dtype", "float64"), r["function"], r["batch"], r["cpu_us"], rate,
+                100 * rate / h["peak_gflops"] if h.get("peak_gflops") else 0,
+                ("%9.0f%%" % (100 * rate / g)) if g and r["batch"] > 1 else "-"))
+    print("'% of GEMM': GFLOP/s of the whole function over OpenBLAS's on the NN product of its hidden layer"
+          " (R = the largest batch above).")
 for n in notes:
     print("note: " + n)
 if out_json:
     with open(out_json, "w") as f:
-        json.dump({"hnnc": hnnc, "hnnc_step": step, "torch": torch, "table": merged, "notes": notes}, f, indent=1)
+        json.dump({"hnnc": hnnc, "hnnc_step": step, "torch": torch, "table": merged, "more": more,
+                   "kernels": kernels, "cpu": cpu, "notes": notes}, f, indent=1)
 EOF
 else
   echo "no $PY to format the table; raw results:"
