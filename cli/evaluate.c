@@ -47,7 +47,10 @@ const char usage_simulate[] =
     "101) at the times linspace(0, T, N): t, the state, and its energy: the\n"
     "model's H if it has one, else the H of its hn.train system (column\n"
     "H_true), else none. Without --params, the parameters are the model's\n"
-    "initializers with its seed.\n"
+    "initializers with its seed. A state that becomes NaN or infinite, or an\n"
+    "adaptive step that falls to its minimum or spends its budget, stops the\n"
+    "run with an error (the time reached, the step size, the likely cause)\n"
+    "and no rows.\n"
     "\n"
     "  --integrator NAME  rk45 (default) and dop853: adaptive, as scipy's solve_ivp;\n"
     "                     rk4; leapfrog and yoshida4: symplectic, for separable H\n"
@@ -56,10 +59,10 @@ const char usage_simulate[] =
     "                     it has one (hn.fn(\"jacobian\", {x = d}, function(x) return\n"
     "                     hn.jacobian(field(x), x) end)), else central differences\n"
     "                     of the compiled field\n"
-    "  --h STEP           fixed-step methods: the largest step (default: a tenth of\n"
-    "                     the output spacing); made smaller so that each output\n"
-    "                     time falls on a step\n"
-    "  --rtol R, --atol A adaptive methods (default 1e-10 and 1e-12)\n"
+    "  --h STEP           fixed-step methods (required): the largest step; made\n"
+    "                     smaller so that each output time falls on a step\n"
+    "  --rtol R, --atol A adaptive methods (default 1e-10 and 1e-12); at most 10^6\n"
+    "                     steps, none below 1e-15 T\n"
     "  -o FILE            write FILE.csv or FILE.npy (float64, rows x columns)\n"
     "                     instead of printing\n"
     "  --cc tcc|gcc       backend (default gcc)\n"
@@ -218,9 +221,10 @@ static int parse_span(const char *ts, double *T, int *N) {
   const char *colon = strchr(ts, ':');
   char *t = strndup(ts, colon ? (size_t)(colon - ts) : strlen(ts));
   long n;
-  int bad = !t || parse_double(t, T) || *T <= 0;
+  int bad = !t || parse_double(t, T);
   free(t);
   if (bad) return usage_error("simulate", "--t takes T or T:N with a time span T > 0, not '%s'", ts);
+  if (*T <= 0) return usage_error("simulate", "--t '%s': the time span T must be positive (it is %g)", ts, *T);
   if (colon) {
     if (parse_long(colon + 1, &n) || n < 2 || n > 10000000)
       return usage_error("simulate", "--t T:N takes a point count N in 2..10000000, not '%s'", colon + 1);
@@ -282,6 +286,12 @@ int cmd_simulate(int argc, char **argv) {
   if (parse_span(ts, &T, &N)) return 2;
   if (h < 0 || (h == 0 && have_h) || rtol <= 0 || atol <= 0)
     return usage_error("simulate", "--h, --rtol and --atol must be > 0");
+  /* no default step: a tenth of the output spacing made the step depend on
+     the number of rows (--t 100:3 stepped by 5 and blew up), and no fixed
+     step is stable for every field */
+  if (method >= 2 && !have_h)
+    return usage_error("simulate", "%s takes a fixed step: give --h STEP (e.g. --h 0.01); rk45 and dop853 choose "
+                       "their own", integ);
   if (out && !(strlen(out) > 4 && (!strcmp(out + strlen(out) - 4, ".csv") || !strcmp(out + strlen(out) - 4, ".npy"))))
     return usage_error("simulate", "-o takes a .csv or .npy file name, not '%s'", out);
   if (parse_x0(x0s, x0, &nx0)) return 1;
@@ -322,7 +332,7 @@ int cmd_simulate(int argc, char **argv) {
   else if (!strcmp(integ, "dop853")) rc = rt_dop853(&sys, 0, T, x0, N, tev, rtol, atol, X, &st);
   else {
     double dt = T / (N - 1);
-    long every = h > 0 ? (long)ceil(dt / h - 1e-9) : 10;
+    long every = (long)ceil(dt / h - 1e-9);
     if (every < 1) every = 1;
     if ((double)every * (N - 1) > 2e9) {
       fprintf(stderr, "hnnc: error: --h %g needs more than 2e9 steps\n", h);
@@ -339,7 +349,14 @@ int cmd_simulate(int argc, char **argv) {
       if (!jc.jac) fprintf(stderr, "hnnc: note: %s has no function 'jacobian'; Newton used central differences of its field\n", model);
     }
   }
-  if (rc) fprintf(stderr, "hnnc: warning: %s stopped at t = %.17g: %s (the rows after it are NaN)\n", integ, st.t, rt_strerror(rc));
+  if (rc) { /* no rows rather than NaN rows */
+    char why[512];
+    rt_integrate_explain(rc, &st, why, sizeof why);
+    fprintf(stderr, "%s: error: %s %s; %s\n", model, integ, why,
+            method < 2 ? "check the parameters, or loosen --rtol" : "try a smaller step (--h), or rk45");
+    rc = 1;
+    goto done;
+  }
   if (has_energy) {
     E = xmalloc(N * sizeof *E);
     for (i = 0; i < N; i++) {

@@ -12,12 +12,14 @@
 #include "cli.h"
 #include "report.h"
 #include "../runtime/error.h"
+#include "rundir.h"
 #include "../compiler/init.h"
 #include "../runtime/checkpoint.h"
 #include "../runtime/npy.h"
+#include "../runtime/params.h"
 
 const char usage_train[] =
-    "usage: hnnc train MODEL.lua -o DIR [--seed S] [--steps N] [--cc tcc|gcc] [--eval-every K] [--resume]\n"
+    "usage: hnnc train MODEL.lua -o DIR [--seed S] [--steps N] [--cc tcc|gcc] [--eval-every K] [--resume|--force]\n"
     "\n"
     "Trains MODEL.lua as its hn.train{...} says: makes the task's data set from\n"
     "the compiled vector field of the system model it names, then runs Adam\n"
@@ -27,6 +29,7 @@ const char usage_train[] =
     "Leaves in DIR:\n"
     "  checkpoint.bin  the final state: parameters, Adam moments, generators, metrics\n"
     "  params.npy      the trained parameters (float64, in the model's theta layout)\n"
+    "  params.model    the identity of the model they belong to (its hash)\n"
     "  metrics.csv     step,train_loss,test_loss,seconds\n"
     "  data/           the data set: x_train.npy dx_train.npy x_test.npy dx_test.npy\n"
     "  loss.svg        train and test loss\n"
@@ -54,33 +57,48 @@ const char usage_train[] =
     "  --checkpoint-every K    steps between checkpoints (default 500; and the last)\n"
     "  --resume                continue from DIR/checkpoint.bin: the same bits as an\n"
     "                          uninterrupted run\n"
+    "  --force                 DIR holds a run: remove the files hnnc wrote there and\n"
+    "                          start anew (without --resume or --force, a folder that\n"
+    "                          holds a run is refused)\n"
     "  --png                   also write the plots as PNG\n"
     "  --quiet                 no progress output\n"
     "\n"
     "Progress goes to stderr: a progress bar on a terminal, else a line every\n"
-    "200 steps.\n";
+    "200 steps. Ctrl-C (SIGINT) or SIGTERM stops after the current step: the\n"
+    "checkpoint, the metrics and params.npy are written, the command to resume\n"
+    "is printed, and the exit status is 130; a second Ctrl-C stops at once,\n"
+    "leaving the last checkpoint written (files are replaced whole, never in\n"
+    "part). params.model, beside params.npy, names the model the parameters\n"
+    "belong to: the other verbs refuse them for another model.\n";
 
-static int write_params(const Setup *s, const void *theta, const char *path, char *err, size_t nerr) {
+/* DIR/params.npy and its sidecar DIR/params.model (the model's identity) */
+static int write_params(const Setup *s, const void *theta, const char *dir, char *err, size_t nerr) {
   long P = s->m.g->nparams_total;
   double *t = xmalloc((P + 1) * sizeof *t);
+  char path[4200];
   rt_npy a;
+  rt_params_id id;
   int rc;
   model_from_elem(&s->m, theta, P, t);
   memset(&a, 0, sizeof a);
   a.dtype = RT_NPY_F8, a.rank = 1, a.shape[0] = P, a.data = t;
-  rc = rt_npy_write(path, &a, RT_NPY_FSYNC, err, nerr);
+  snprintf(path, sizeof path, "%s/params.npy", dir);
+  id.hash = model_hash(&s->m), id.nparams = P, id.elem = (int)model_elem(&s->m), id.model = s->m.g->name;
+  rc = rt_npy_write(path, &a, RT_NPY_FSYNC, err, nerr) || rt_params_id_write(path, &id, err, nerr);
   free(t);
   return rc;
 }
 
 int cmd_train(int argc, char **argv) {
   const char *pos[1], *model, *dir = NULL;
-  int dtype = 0, backend = JIT_GCC, resume = 0, png = 0, quiet = 0, have_seed = 0, sampler = 0, rc, i;
+  int dtype = 0, backend = JIT_GCC, resume = 0, force = 0, png = 0, quiet = 0, have_seed = 0, sampler = 0, rc;
+  int have_steps = 0;
+  static volatile sig_atomic_t stop;
   long steps = -1, eval_every = 1, test_batch = -1, ckpt_every = 500;
   uint64_t seed = 0;
   const Opt opts[] = {{"-o", OPT_STR, &dir},
                       {"--seed", OPT_SEED, &seed, .given = &have_seed},
-                      {"--steps", OPT_LONG, &steps, 0, 100000000},
+                      {"--steps", OPT_LONG, &steps, 0, 100000000, .given = &have_steps},
                       {"--cc", OPT_BACKEND, &backend},
                       {"--dtype", OPT_DTYPE, &dtype},
                       {"--eval-every", OPT_LONG, &eval_every, 1, LONG_MAX},
@@ -88,6 +106,7 @@ int cmd_train(int argc, char **argv) {
                       {"--checkpoint-every", OPT_LONG, &ckpt_every, 0, LONG_MAX},
                       {"--sampler", OPT_CHOICE, &sampler, .choices = "epoch|random"},
                       {"--resume", OPT_FLAG, &resume},
+                      {"--force", OPT_FLAG, &force},
                       {"--png", OPT_FLAG, &png},
                       {"--quiet", OPT_FLAG, &quiet},
                       {0}};
@@ -106,7 +125,7 @@ int cmd_train(int argc, char **argv) {
   if (!dir) return usage_error("train", "no output folder given (-o DIR)");
   sampler = sampler ? RT_SAMPLE_RANDOM : RT_SAMPLE_EPOCH;
   if (setup_open(&s, model, backend, 1, dtype, err, sizeof err)) return fail(err);
-  if (prepare_dir(dir, err, sizeof err)) {
+  if (prepare_dir(dir, err, sizeof err) || rundir_claim(dir, resume, force, err, sizeof err)) {
     setup_free(&s);
     return fail(err);
   }
@@ -174,26 +193,32 @@ int cmd_train(int argc, char **argv) {
             s.m.g->name, s.task->name, d.ntrain, d.ntest, obj.nparams, obj.is_float ? "float32" : "float64", opt.steps,
             opt.lr, opt.weight_decay, how, (unsigned long long)seed, resume ? ", resumed" : "");
   }
+  stop = 0, opt.stop = &stop;
+  rundir_catch_signals(&stop, dir);
   rc = rt_train(&obj, &d, &opt, theta, &res, err, sizeof err);
-  if (rc) {
-    fprintf(stderr, "%s\n", err);
-    rt_train_result_free(&res), free(theta), free(theta_d), rt_dataset_free(&d), obj_free(&o), setup_free(&s);
-    return 1;
+  if (rc == RT_TRAIN_INTERRUPTED) { /* the checkpoint holds the step reached: so do the parameters */
+    char e2[4400], more[40] = "";
+    if (have_steps) snprintf(more, sizeof more, " --steps %ld", opt.steps);
+    fprintf(stderr, "%s%s\nresume with: hnnc train %s -o %s --resume%s\n", err,
+            write_params(&s, theta, dir, e2, sizeof e2) ? "" : ", params.npy the parameters", model, dir, more);
+    rc = 130;
   }
-  snprintf(path, sizeof path, "%s/params.npy", dir);
-  if (write_params(&s, theta, path, err, sizeof err)) {
+  rundir_release_signals();
+  if (rc) {
+    if (rc != 130) fprintf(stderr, "%s\n", err);
+    rt_train_result_free(&res), free(theta), free(theta_d), rt_dataset_free(&d), obj_free(&o), setup_free(&s);
+    return rc == 130 ? 130 : 1;
+  }
+  if (write_params(&s, theta, dir, err, sizeof err)) {
     rt_train_result_free(&res), free(theta), free(theta_d), rt_dataset_free(&d), obj_free(&o), setup_free(&s);
     return fail(err);
   }
   {
-    double train_loss = NAN, test_loss = NAN;
+    double train_loss = res.train_loss, test_loss = res.test_loss;
     double t_run = res.seconds - (res.first > 0 && res.first <= res.nhist ? res.hist[4 * (res.first - 1) + 3] : 0);
     Kern kl, kt, kh;
     rt_system learned, truth;
     rt_energy H;
-    for (i = (int)res.nhist - 1; i >= 0; i--)
-      if (!isnan(res.hist[4 * i + 2])) { test_loss = res.hist[4 * i + 2]; break; }
-    if (res.nhist) train_loss = res.hist[4 * (res.nhist - 1) + 1];
     plot_loss(&res, dir, s.m.g->name, png, written, sizeof written);
     if (!bind_field(&kl, &s.m, theta, &learned, model, err, sizeof err) &&
         !bind_field(&kt, &s.sys, NULL, &truth, s.m.g->data.system, err, sizeof err) &&
@@ -204,8 +229,8 @@ int cmd_train(int argc, char **argv) {
     printf("trained %s (%s) on %s, seed %llu, %s backend: steps %ld to %ld in %.2f s (%.0f steps/s)\n", s.m.g->name,
            model, s.task->name, (unsigned long long)seed, backend == JIT_GCC ? "gcc" : "tcc", res.first, res.step, t_run,
            res.step > res.first && t_run > 0 ? (res.step - res.first) / t_run : 0);
-    printf("  final train loss %.4e, test loss %.4e\n", train_loss, test_loss);
-    printf("  wrote %s/: checkpoint.bin params.npy metrics.csv data/%s (%.1f s in all)\n", dir, written, rt_seconds() - t_start);
+    printf("  %s train loss %.4e, test loss %.4e\n", res.nhist ? "final" : "initial", train_loss, test_loss);
+    printf("  wrote %s/: checkpoint.bin params.npy params.model metrics.csv data/%s (%.1f s in all)\n", dir, written, rt_seconds() - t_start);
   }
   rt_train_result_free(&res);
   free(theta), free(theta_d);

@@ -312,7 +312,7 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
   res->first = first;
 
   t0 = rt_seconds();
-  for (step = first; step < o->steps; step++) {
+  for (step = first; step < o->steps && !(o->stop && *o->stop); step++) {
     const void *x = s.xtr, *dx = s.dxtr;
     long nb = s.ntrain;
     double train_loss, test_loss = NAN, *h;
@@ -391,7 +391,19 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
       ckpt = step + 1;
     }
   }
-  if (rc == RT_TRAIN_OK && o->dir && first == o->steps) /* nothing to do: keep the files consistent */
+  if (rc == RT_TRAIN_OK && step < o->steps) { /* stopped by o->stop after `step` updates */
+    double secs = s.nhist ? s.hist[4 * (s.nhist - 1) + 3] : seconds0;
+    if (o->dir && ckpt != step && save(&s, theta, step, secs, err, nerr)) rc = RT_TRAIN_ERROR;
+    else {
+      if (o->dir) ckpt = step;
+      if (o->dir)
+        snprintf(err, nerr, "%s: interrupted after %ld of %ld steps; %s/checkpoint.bin and %s/metrics.csv hold them", who,
+                 step, o->steps, o->dir, o->dir);
+      else
+        snprintf(err, nerr, "%s: interrupted after %ld of %ld steps", who, step, o->steps);
+      rc = RT_TRAIN_INTERRUPTED;
+    }
+  } else if (rc == RT_TRAIN_OK && o->dir && first == o->steps) /* nothing to do: keep the files consistent */
     if (save(&s, theta, first, seconds0, err, nerr)) rc = RT_TRAIN_ERROR;
   if (rc == RT_TRAIN_OK) final_losses(&s, theta, res);
   res->step = step;

@@ -47,6 +47,7 @@
 #ifndef RT_TRAIN_H
 #define RT_TRAIN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,7 +55,7 @@
 
 enum { RT_STREAM_TRAIN = 4, RT_STREAM_TEST = 5 }; /* after data.h's 1..3 */
 enum { RT_SAMPLE_EPOCH, RT_SAMPLE_RANDOM };
-enum { RT_TRAIN_OK = 0, RT_TRAIN_ERROR = 1, RT_TRAIN_DIVERGED = 2 };
+enum { RT_TRAIN_OK = 0, RT_TRAIN_ERROR = 1, RT_TRAIN_DIVERGED = 2, RT_TRAIN_INTERRUPTED = 3 };
 
 /* The function being minimized: a mean loss over rows of (x, xdot) and
    its gradient with respect to theta. */
@@ -105,6 +106,10 @@ typedef struct rt_train_options {
   int resume;           /* continue from DIR/checkpoint.bin */
   void (*progress)(void *ctx, const rt_train_progress *p);
   void *progress_ctx;
+  /* if not NULL and nonzero after a step (a signal handler sets it), the
+     run saves a checkpoint and the metrics at the step reached and returns
+     RT_TRAIN_INTERRUPTED: a clean stop that --resume continues bit for bit */
+  volatile sig_atomic_t *stop;
 } rt_train_options;
 
 typedef struct rt_train_result {
@@ -132,7 +137,9 @@ void rt_train_defaults(rt_train_options *o);
    parameters in, the trained ones out; with resume, the checkpoint's
    replace them). Returns RT_TRAIN_OK, RT_TRAIN_DIVERGED (res holds the
    history up to the bad step, theta the parameters whose loss was not
-   finite; nothing is saved after the last checkpoint) or
+   finite; nothing is saved after the last checkpoint),
+   RT_TRAIN_INTERRUPTED (o->stop was set: theta, the checkpoint and the
+   metrics hold the step reached, res->step; err says where) or
    RT_TRAIN_ERROR, with "WHO: error: ..." in err. res is always filled
    (free it with rt_train_result_free). */
 int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_options *o, void *theta,

@@ -589,6 +589,60 @@ static void test_divergence(void **state) {
   unbind(b);
 }
 
+/* o->stop (what the CLI's SIGINT handler sets) stops a run cleanly after
+   the current step: checkpoint and metrics at the step reached, and a
+   resumed run gives the bits of an uninterrupted one */
+static volatile sig_atomic_t stop_flag;
+static void stop_after_5(void *ctx, const rt_train_progress *p) {
+  (void)ctx;
+  if (p->step == 5) stop_flag = 1;
+}
+
+static void test_stop_flag(void **state) {
+  Bound *b = bind(tiny_file("tiny", NULL, "1e-2", "30"));
+  const char *dir = subdir("stopped");
+  rt_dataset d;
+  rt_train_options o;
+  rt_train_result whole, part, rest;
+  rt_checkpoint c;
+  char err[1024], path[512];
+  void *ta = init_theta(b, 7), *tb = init_theta(b, 7);
+  (void)state;
+  small_data(&d);
+  options(&o, 13, NULL);
+  o.batch = 30, o.test_batch = 20;
+  assert_int_equal(rt_train(&b->obj, &d, &o, ta, &whole, err, sizeof err), 0);
+  o.dir = dir, o.stop = &stop_flag, o.progress = stop_after_5;
+  stop_flag = 0;
+  assert_int_equal(rt_train(&b->obj, &d, &o, tb, &part, err, sizeof err), RT_TRAIN_INTERRUPTED);
+  fprintf(stderr, "  %s\n", err);
+  assert_non_null(strstr(err, "interrupted after 6 of 13 steps"));
+  assert_int_equal(part.step, 6);
+  assert_int_equal(part.checkpoint_step, 6);
+  rt_train_result_free(&part);
+  snprintf(path, sizeof path, "%s/checkpoint.bin", dir);
+  assert_int_equal(rt_checkpoint_read(path, &c, err, sizeof err), 0);
+  assert_true(c.step == 6 && c.nhist == 6);
+  rt_checkpoint_free(&c);
+  o.stop = NULL, o.progress = NULL, o.resume = 1;
+  assert_int_equal(rt_train(&b->obj, &d, &o, tb, &rest, err, sizeof err), 0);
+  assert_int_equal(rest.first, 6);
+  assert_memory_equal(ta, tb, b->obj.nparams * sizeof(double));
+  assert_true(hist_bits_equal(&whole, &rest));
+  /* a stop before the first step: a checkpoint at step 0 that resumes */
+  o.resume = 0, o.stop = &stop_flag;
+  stop_flag = 1;
+  assert_int_equal(rt_train(&b->obj, &d, &o, tb, &part, err, sizeof err), RT_TRAIN_INTERRUPTED);
+  rt_train_result_free(&part);
+  assert_int_equal(rt_checkpoint_read(path, &c, err, sizeof err), 0);
+  assert_true(c.step == 0);
+  rt_checkpoint_free(&c);
+  rt_train_result_free(&whole), rt_train_result_free(&rest);
+  free(ta), free(tb);
+  rt_dataset_free(&d);
+  unbind(b);
+}
+
 /* --steps 0: nothing trained, the losses reported are those of the initial
    parameters on the whole sets (they were NaN: no metrics row) */
 static void test_steps_zero(void **state) {
@@ -815,7 +869,7 @@ static void test_cli_bad_input(void **state) {
   expect_cli("simulate cli.lua --x0 1 --t 1 --cc tcc", 1, "--x0 has 1 values, the model's state has 2");
   expect_cli("simulate cli.lua --x0 1,nan --t 1 --cc tcc", 1, "not a finite number");
   expect_cli("simulate cli.lua --x0 1,0 --t 1:5 --integrator euler", 2, "--integrator is one of");
-  expect_cli("simulate cli.lua --x0 1,0 --t 1:5 --integrator implicit_midpoint --cc tcc -o sim.csv", 0, "central differences");
+  expect_cli("simulate cli.lua --x0 1,0 --t 1:5 --integrator implicit_midpoint --h 0.05 --cc tcc -o sim.csv", 0, "central differences");
   expect_cli("simulate cli.lua --x0 1,0 --t 1:5 --cc tcc -o nowhere/sim.npy", 1, "nowhere/sim.npy: error:");
   assert_int_equal(count_tmp(tmpdir), 0);
 }
@@ -848,7 +902,7 @@ static void test_cli_simulate(void **state) {
       char args[256];
       rt_npy a;
       char err[512];
-      snprintf(args, sizeof args, "simulate sim.lua --x0 0.5,-0.3 --t 2:7 --integrator %s --cc tcc -o s.npy", integ[i]);
+      snprintf(args, sizeof args, "simulate sim.lua --x0 0.5,-0.3 --t 2:7 --integrator %s%s --cc tcc -o s.npy", integ[i], i >= 2 ? " --h 0.05" : "");
       expect_cli(args, 0, "wrote");
       snprintf(path, sizeof path, "%s/s.npy", tmpdir);
       assert_int_equal(rt_npy_read(path, RT_NPY_FINITE, &a, err, sizeof err), 0);
@@ -920,6 +974,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_divergence),
       cmocka_unit_test(test_float32_training),
       cmocka_unit_test(test_steps_zero),
+      cmocka_unit_test(test_stop_flag),
       cmocka_unit_test(test_messages_hide_tmp),
       cmocka_unit_test(test_resume_refuses_nonfinite_state),
       cmocka_unit_test(test_cli_bad_input),
