@@ -19,7 +19,7 @@ B        = build
 # not a knob: build/ does not track which file it embedded
 override ELEMFN := prelude/elemfn.c
 
-COMPILER = ir autodiff front front_data schedule emit flops jit init model
+COMPILER = text ir autodiff front bind front_data verify schedule emit flops jit init model
 PRELUDE  = rng
 RUNTIME  = error atomic integrate adam npy params rows data plot checkpoint train evaluate
 CLI      = opts binding report rundir compile eval bench train evaluate data flowcheck check recipe

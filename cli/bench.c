@@ -7,8 +7,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "../compiler/init.h"
-#include "../compiler/model.h"
+#include "../compiler/hnnc.h"
 #include "../runtime/error.h"
 
 const char usage_bench[] =
@@ -73,6 +72,7 @@ int cmd_bench(int argc, char **argv) {
   model = pos[0];
   if (parse_batches(batches, &batch, &nb)) return 2;
   memset(&mo, 0, sizeof mo);
+  mo.note = cli_note;
   mo.chunk = (int)chunk;
   if (model_build(&m, model, &mo, err, sizeof err)) return fail(err);
   /* the libtcc compile time of the whole model, median of 9 */

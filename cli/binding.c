@@ -218,9 +218,11 @@ void setup_free(Setup *s) {
 /* Builds and compiles the model and, if it declares a data set, its system. */
 int setup_open(Setup *s, const char *path, int backend, int need_train, int dtype, char *err, size_t nerr) {
   DataSpec *d;
-  ModelOptions mo;
+  ModelOptions mo, so;
   memset(s, 0, sizeof *s);
   memset(&mo, 0, sizeof mo);
+  memset(&so, 0, sizeof so);
+  mo.note = so.note = cli_note;
   mo.limits.dtype = dtype; /* the learned model only: data always come from the double system */
   s->path = path;
   if (model_build(&s->m, path, &mo, err, nerr)) return 1;
@@ -241,7 +243,7 @@ int setup_open(Setup *s, const char *path, int backend, int need_train, int dtyp
   if (!d->present) return 0;
   recipe_from_spec(d, &s->recipe);
   s->task = &s->recipe;
-  if (model_build(&s->sys, d->system, NULL, err, nerr) || model_jit(&s->sys, backend, err, nerr)) {
+  if (model_build(&s->sys, d->system, &so, err, nerr) || model_jit(&s->sys, backend, err, nerr)) {
     model_free(&s->m);
     if (s->sys.g) model_free(&s->sys);
     return 1;

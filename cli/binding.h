@@ -11,7 +11,7 @@
 #define HNNC_BINDING_H
 #include <stdint.h>
 
-#include "../compiler/model.h"
+#include "../compiler/hnnc.h"
 #include "../runtime/data.h"
 #include "../runtime/evaluate.h"
 #include "../runtime/integrate.h"

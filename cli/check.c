@@ -10,7 +10,7 @@
 #include "cli.h"
 #include "flowcheck.h"
 #include "report.h"
-#include "../compiler/init.h"
+#include "../compiler/hnnc.h"
 #include "../prelude/rng.h"
 
 const char usage_check[] =

@@ -68,6 +68,7 @@ int usage_error(const char *verb, const char *fmt, ...)
  * NULL. */
 const char *did_you_mean(const char *s, const char *const *names, int n);
 int fail(const char *msg);                   /* prints msg, returns 1 */
+void cli_note(void *ctx, const char *text); /* the library's warnings and print(): stderr */
 int parse_double(const char *s, double *v);  /* 0 if s is a whole finite number */
 int parse_long(const char *s, long *v);      /* 0 if s is a whole integer in range */
 

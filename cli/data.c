@@ -83,6 +83,7 @@ int cmd_data(int argc, char **argv) {
                                "hnnc data models/hnn/TASK.lua, or require(\"hnnc.tasks\").TASK{system = ...})");
   if (!dir) return usage_error("data", "no output folder given (-o DIR)");
   memset(&mo, 0, sizeof mo);
+  mo.note = mo.limits.note = cli_note;
   mo.limits.data_seed_given = have_seed, mo.limits.data_seed = seed;
   memset(&m, 0, sizeof m), memset(&sys, 0, sizeof sys), memset(&d, 0, sizeof d);
   memset(&k, 0, sizeof k), memset(&kh, 0, sizeof kh);
@@ -93,7 +94,7 @@ int cmd_data(int argc, char **argv) {
   }
   if (!have_seed) seed = m.g->seed;
   recipe_from_spec(&m.g->data, &t);
-  if (prepare_dir(dir, err, sizeof err) || model_build(&sys, m.g->data.system, NULL, err, sizeof err) ||
+  if (prepare_dir(dir, err, sizeof err) || model_build(&sys, m.g->data.system, &mo, err, sizeof err) ||
       model_jit(&sys, backend, err, sizeof err) || bind_field(&k, &sys, NULL, &field, m.g->data.system, err, sizeof err) ||
       rt_dataset_make(&t, &field, bind_energy(&kh, &sys, NULL, field.dim, &H) ? NULL : &H, seed, &d, err, sizeof err) ||
       rt_dataset_save(&d, dir, err, sizeof err)) {

@@ -6,8 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "../compiler/init.h"
-#include "../compiler/model.h"
+#include "../compiler/hnnc.h"
 #include "../runtime/npy.h"
 
 const char usage_eval[] =
@@ -84,6 +83,7 @@ int cmd_eval(int argc, char **argv) {
   if (opts_parse("eval", opts, "MODEL.lua FUNC", argc, argv, pos)) return 2;
   model = pos[0], fname = pos[1];
   memset(&mo, 0, sizeof mo);
+  mo.note = cli_note;
   if (model_build(&m, model, &mo, err, sizeof err)) return fail(err);
   if ((fi = model_func(&m, fname)) < 0) {
     fprintf(stderr, "%s: error: the model has no function '%s' (it has:", model, fname);

@@ -8,7 +8,7 @@
 #include "binding.h"
 #include "cli.h"
 #include "report.h"
-#include "../compiler/init.h"
+#include "../compiler/hnnc.h"
 #include "../runtime/evaluate.h"
 #include "../runtime/npy.h"
 

@@ -20,7 +20,7 @@
 #define HNNC_FLOWCHECK_H
 #include <stdint.h>
 
-#include "../compiler/model.h"
+#include "../compiler/hnnc.h"
 
 typedef struct FlowLayer {
   char kind[32];

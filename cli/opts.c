@@ -225,6 +225,11 @@ int fail(const char *msg) {
   return 1;
 }
 
+void cli_note(void *ctx, const char *text) {
+  (void)ctx;
+  fputs(text, stderr);
+}
+
 int parse_double(const char *s, double *v) {
   char *end;
   errno = 0;

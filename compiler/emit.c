@@ -21,30 +21,31 @@
 
 #define N(id) (&g->node[id])
 
-void text_put(Text *t, const char *fmt, ...) {
-  va_list ap;
-  int k;
-  for (;;) {
-    size_t room = t->cap - t->n;
-    va_start(ap, fmt);
-    k = vsnprintf(t->s ? t->s + t->n : NULL, t->s ? room : 0, fmt, ap);
-    va_end(ap);
-    if (t->s && (size_t)k < room) break;
-    t->cap = 2 * (t->cap + k) + 4096;
-    t->s = xrealloc(t->s, t->cap);
-  }
-  t->n += k;
-}
-void text_free(Text *t) { free(t->s); memset(t, 0, sizeof *t); }
-
 typedef struct E {
   Graph *g;
   Plan *p;
   Text *t;
   const char *T, *suf; /* element type and function suffix */
+  char **strs;         /* strings made by str(), freed at the end */
+  int nstrs, capstrs;
 } E;
 
 #define PUT(...) text_put(e->t, __VA_ARGS__)
+
+/* A formatted string that lives until emit_model returns: names of any
+ * length (a model's input and output names) go through it. */
+static const char *str(E *e, const char *fmt, ...) {
+  Text t = {0};
+  va_list ap;
+  va_start(ap, fmt);
+  text_vput(&t, fmt, ap);
+  va_end(ap);
+  if (e->nstrs == e->capstrs) {
+    e->capstrs = e->capstrs ? 2 * e->capstrs : 64;
+    e->strs = xrealloc(e->strs, e->capstrs * sizeof *e->strs);
+  }
+  return e->strs[e->nstrs++] = t.s;
+}
 
 /* An exact literal: decimal when it reads back exactly, else hex. */
 static void literal(E *e, double v, char *buf) {
@@ -64,7 +65,7 @@ static void literal(E *e, double v, char *buf) {
 static long size_of(Graph *g, int x) { return shape_size(&N(x)->shape); }
 
 /* Base pointer of x's value: for per-sample values, the current chunk's. */
-static void ptr(E *e, int x, char *buf) {
+static const char *ptr(E *e, int x) {
   Graph *g = e->g;
   Plan *p = e->p;
   Slot *s;
@@ -73,17 +74,16 @@ static void ptr(E *e, int x, char *buf) {
   s = &p->slot[x];
   S = size_of(g, x);
   switch (s->kind) {
-  case ST_INPUT: sprintf(buf, "in_%s + (long)s0 * %ld", p->f->in[s->index].name, S); break;
-  case ST_PARAM: sprintf(buf, "theta + %ld", s->off); break;
-  case ST_TENSOR: sprintf(buf, "k%d", x); break;
-  case ST_WS: sprintf(buf, "ws + %ld", s->off); break;
-  case ST_FULL: sprintf(buf, "ws + %ld + (long)n * %ld + (long)s0 * %ld", p->ws_fixed, s->off, S); break;
+  case ST_INPUT: return str(e, "in_%s + (long)s0 * %ld", p->f->in[s->index].name, S);
+  case ST_PARAM: return str(e, "theta + %ld", s->off);
+  case ST_TENSOR: return str(e, "k%d", x);
+  case ST_WS: return str(e, "ws + %ld", s->off);
+  case ST_FULL: return str(e, "ws + %ld + (long)n * %ld + (long)s0 * %ld", p->ws_fixed, s->off, S);
   case ST_OUT:
-    if (N(x)->batched) sprintf(buf, "out_%s + (long)s0 * %ld", p->f->outname[s->index], S);
-    else sprintf(buf, "out_%s", p->f->outname[s->index]);
-    break;
-  default: ir_bug(__FILE__, __LINE__, "no storage");
+    if (N(x)->batched) return str(e, "out_%s + (long)s0 * %ld", p->f->outname[s->index], S);
+    return str(e, "out_%s", p->f->outname[s->index]);
   }
+  ir_bug(__FILE__, __LINE__, "no storage");
 }
 
 static void comment(E *e, int x) {
@@ -104,15 +104,12 @@ static void comment(E *e, int x) {
 /* Declares y (the result) and a, b, ... (operands) for a node's block. */
 static void pointers(E *e, int x) {
   Graph *g = e->g;
-  char buf[160];
   int j;
-  ptr(e, x, buf);
-  PUT("    %s *restrict y = %s;\n", e->T, buf);
+  PUT("    %s *restrict y = %s;\n", e->T, ptr(e, x));
   for (j = 0; j < N(x)->nin; j++) {
     int a = IR_IN(g, x)[j];
     if (e->p->slot[sched_base(e->p, a)].kind == ST_NONE) continue;
-    ptr(e, a, buf);
-    if (N(x)->op != OP_CONCAT && N(x)->nin <= 4) PUT("    const %s *restrict %c = %s;\n", e->T, 'a' + j, buf);
+    if (N(x)->op != OP_CONCAT && N(x)->nin <= 4) PUT("    const %s *restrict %c = %s;\n", e->T, 'a' + j, ptr(e, a));
   }
 }
 
@@ -213,7 +210,7 @@ static void emit_fused(E *e, const int *grp, int n, const int *uses) {
   Graph *g = e->g;
   long S = size_of(g, grp[0]);
   int k, j;
-  char buf[200], a[96], b[96];
+  char a[96], b[96];
   PUT("  { /* fused elementwise:");
   for (k = 0; k < n; k++) PUT(" %%%d", grp[k]);
   PUT(" */\n");
@@ -223,10 +220,7 @@ static void emit_fused(E *e, const int *grp, int n, const int *uses) {
       int y = grp[j], m;
       for (m = 0; m < N(y)->nin; m++) inner += sched_base(e->p, IR_IN(g, y)[m]) == x;
     }
-    if (uses[x] > inner || e->p->slot[x].kind == ST_OUT) {
-      ptr(e, x, buf);
-      PUT("    %s *y%d = %s;\n", e->T, x, buf);
-    }
+    if (uses[x] > inner || e->p->slot[x].kind == ST_OUT) PUT("    %s *y%d = %s;\n", e->T, x, ptr(e, x));
     for (j = 0; j < N(x)->nin; j++) {
       int o = sched_base(e->p, IR_IN(g, x)[j]), m, seen = 0;
       if (e->p->slot[o].kind == ST_NONE || in_group(grp, n, o)) continue;
@@ -236,8 +230,7 @@ static void emit_fused(E *e, const int *grp, int n, const int *uses) {
       }
       for (m = 0; m < j; m++) seen |= sched_base(e->p, IR_IN(g, x)[m]) == o;
       if (seen) continue;
-      ptr(e, o, buf);
-      PUT("    const %s *p%d = %s;\n", e->T, o, buf);
+      PUT("    const %s *p%d = %s;\n", e->T, o, ptr(e, o));
     }
   }
   if (S == 1) PUT("    for (long k = 0; k < nc; k++) {\n");
@@ -397,17 +390,16 @@ static void emit_linear(E *e, int x) {
     for (j = 0; j < n->nin; j++) {
       int b = IR_IN(g, x)[j], bb = sched_base(e->p, b);
       long blen = N(b)->shape.dim[n->a[0]];
-      char src[160], v[400];
+      const char *v;
       ns.ext[0] = o, ns.ext[1] = blen, ns.ext[2] = in;
       if (e->p->slot[bb].kind == ST_NONE) {
-        if (N(bb)->op == OP_NBATCH) sprintf(v, "(%s)n", e->T);
-        else literal(e, N(bb)->value, v);
-      } else {
-        ptr(e, b, src);
-        if (N(x)->batched && N(b)->batched)
-          sprintf(v, "(%s)[(long)s * %ld + %s]", src, size_of(g, b), nest_index(&ns, blen * in, in, 1, 0, i2));
-        else sprintf(v, "(%s)[%s]", src, nest_index(&ns, blen * in, in, 1, 0, i2));
-      }
+        char lit[100];
+        if (N(bb)->op == OP_NBATCH) v = str(e, "(%s)n", e->T);
+        else literal(e, N(bb)->value, lit), v = str(e, "%s", lit);
+      } else if (N(x)->batched && N(b)->batched)
+        v = str(e, "(%s)[(long)s * %ld + %s]", ptr(e, b), size_of(g, b), nest_index(&ns, blen * in, in, 1, 0, i2));
+      else
+        v = str(e, "(%s)[%s]", ptr(e, b), nest_index(&ns, blen * in, in, 1, 0, i2));
       depth = nest_open(e, &ns, ind);
       PUT("%s%*s%s[%s] = %s;\n", ind, 2 * depth, "", YS, nest_index(&ns, len * in, in, 1, off * in, i1), v);
       off += blen;
@@ -483,14 +475,14 @@ static void emit_outcopy(E *e, int k) {
   Func *f = e->p->f;
   int x = f->out[k], b = sched_base(e->p, x);
   long S = size_of(g, x);
-  char src[160], v[96];
+  char v[96];
   PUT("  { /* output %s = %%%d */\n", f->outname[k], x);
   if (e->p->slot[b].kind == ST_NONE) {
     if (N(b)->op == OP_NBATCH) sprintf(v, "(%s)n", e->T);
     else literal(e, N(b)->value, v);
     PUT("    for (int i = 0; i < %ld; i++) out_%s[i] = %s;\n", S, f->outname[k], v);
   } else {
-    ptr(e, x, src);
+    const char *src = ptr(e, x);
     if (N(x)->batched) {
       PUT("    const %s *restrict a = %s;\n", e->T, src);
       PUT("    for (long i = 0; i < (long)nc * %ld; i++) out_%s[(long)s0 * %ld + i] = a[i];\n", S, f->outname[k], S);
@@ -542,10 +534,8 @@ static void emit_function(E *e, const char *model) {
     PUT("  /* phase %d: per sample, in chunks of %d */\n", q, p->chunk);
     for (k = first; k < p->norder && p->phase[p->order[k]] == q; k++) { /* accumulators start at 0 */
       int x = p->order[k];
-      char buf[160];
       if (!sched_is_reduction(N(x)->op)) continue;
-      ptr(e, x, buf);
-      PUT("  for (int i = 0; i < %ld; i++) (%s)[i] = 0;\n", size_of(g, x), buf);
+      PUT("  for (int i = 0; i < %ld; i++) (%s)[i] = 0;\n", size_of(g, x), ptr(e, x));
     }
     PUT("  for (int s0 = 0; s0 < n; s0 += %d) {\n", p->chunk);
     PUT("    const int nc = n - s0 < %d ? n - s0 : %d;\n", p->chunk, p->chunk);
@@ -606,16 +596,17 @@ static void prelude(E *e) {
   PUT("static inline %s hn_step%s(%s x) { return x > 0 ? (%s)1 : x == x ? (%s)0 : x; }\n\n", T, f, T, T, T);
 }
 
-static void upper(const char *s, char *out) {
-  for (; *s; s++) *out++ = (*s >= 'a' && *s <= 'z') ? *s - 32 : *s;
-  *out = 0;
+static const char *upper(E *e, const char *s) {
+  char *u = (char *)str(e, "%s", s), *c;
+  for (c = u; *c; c++) *c = (*c >= 'a' && *c <= 'z') ? *c - 32 : *c;
+  return u;
 }
 
 static void header(E *e, const EmitOptions *o, Plan *plans, Text *h) {
   Graph *g = e->g;
-  char M[256], F[256], sh[64];
+  const char *M = upper(e, g->name), *F;
+  char sh[64];
   int i, j;
-  upper(g->name, M);
   text_put(h, "/* %s.h: generated by hnnc from %s. Do not edit.\n *\n", g->name, o->source);
   text_put(h, " * Every function takes n samples, the parameters theta (%s_NPARAMS\n", M);
   text_put(h, " * elements, layout below), its inputs and outputs (per-sample ones hold n\n");
@@ -634,7 +625,7 @@ static void header(E *e, const EmitOptions *o, Plan *plans, Text *h) {
   for (i = 0; i < g->nfunc; i++) {
     Func *f = &g->func[i];
     Plan *p = &plans[i];
-    upper(f->name, F);
+    F = upper(e, f->name);
     text_put(h, "/* %s: ", f->name);
     for (j = 0; j < f->nin; j++)
       text_put(h, "%s%s %s", j ? ", " : "", f->in[j].name, shape_str(&f->in[j].shape, sh));
@@ -660,7 +651,6 @@ void emit_model(Graph *g, const EmitOptions *o, Plan *plans, Text *c, Text *h) {
   e.t = c;
   e.T = g->is_float ? "float" : "double";
   e.suf = g->is_float ? "f" : "";
-  for (i = 0; i < g->nfunc; i++) sched_plan(&plans[i], g, i, o->chunk);
   text_put(c, "/* %s.c: generated by hnnc from %s. Do not edit.\n", g->name, o->source);
   text_put(c, " * Standalone C99: no headers, no libm, no allocation, no mutable globals.\n");
   text_put(c, " * Compile without -ffast-math and with -ffp-contract=off (or -std=c99). */\n\n");
@@ -700,4 +690,6 @@ void emit_model(Graph *g, const EmitOptions *o, Plan *plans, Text *c, Text *h) {
   }
   e.t = h;
   header(&e, o, plans, h);
+  for (i = 0; i < e.nstrs; i++) free(e.strs[i]);
+  free(e.strs);
 }

@@ -3,17 +3,13 @@
 #define HNNC_EMIT_H
 #include "plan.h"
 
-typedef struct Text { char *s; size_t n, cap; } Text;
-void text_put(Text *t, const char *fmt, ...);
-void text_free(Text *t);
-
 typedef struct EmitOptions {
   int chunk;         /* samples per chunk in per-sample loops */
   const char *source; /* the model path, for comments */
 } EmitOptions;
 
-/* Emits the model's .c (into c) and .h (into h). Plans are made here; the
- * caller gets them back in plans[g->nfunc] (freed with sched_free). */
+/* Emits the model's .c (into c) and .h (into h) from the plans of its
+ * functions (plans[g->nfunc], made by sched_plan). */
 void emit_model(Graph *g, const EmitOptions *o, Plan *plans, Text *c, Text *h);
 
 /* The elementary-function library, pasted into every generated file. */

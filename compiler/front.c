@@ -1,5 +1,5 @@
-/* The front end: a sandboxed Lua 5.4 state in which model files run, and the
- * bindings that turn Lua calls into graph nodes.
+/* The front end: a sandboxed Lua 5.4 state in which model files run (the
+ * bindings that turn Lua calls into graph nodes are in bind.c).
  *
  * The sandbox: no io, os, debug or package libraries; no load, loadfile,
  * dofile; require reaches only hnnc's own embedded library; text chunks only;
@@ -18,29 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <lauxlib.h>
-#include <lua.h>
-#include <lualib.h>
-
-#include "front.h"
-
-typedef struct Front {
-  Graph *g;
-  lua_State *L;       /* the running thread, for errors */
-  const char *path;
-  char chunk[1024];   /* "@path" */
-  size_t mem, memcap;
-  long instr, instrcap;
-  int lastline;       /* last user line seen by the hook */
-  int formatted;      /* the error on the stack is final  */
-  int tracing;        /* inside hn.fn */
-  int dtype_forced;   /* the caller chose the element type */
-  FrontOptions opt;   /* as given (zeros if none) */
-} Front;
-
-#define TENSOR_MT "hnnc.tensor"
-
-static Front *front(lua_State *L) { return *(Front **)lua_getextraspace(L); }
+#include "bind.h"
 
 Graph *front_graph(lua_State *L) { return front(L)->g; }
 const char *front_path(lua_State *L) { return front(L)->path; }
@@ -51,31 +29,31 @@ int front_nested(lua_State *L) { return front(L)->opt.nested; }
 
 /* "path:line" of the user's innermost frame, with a note when the current
  * code is in the library. */
-static int where(lua_State *L) {
+int front_where(lua_State *L) {
   Front *F = front(L);
   lua_Debug ar, inner, entry;
   int level, have_inner = 0, have_entry = 0;
+  Text t = {0};
   memset(&inner, 0, sizeof inner);
   memset(&entry, 0, sizeof entry);
-  char buf[1400];
   for (level = 0; lua_getstack(L, level, &ar); level++) {
     lua_getinfo(L, "Sln", &ar);
     if (ar.currentline <= 0) continue; /* C function */
     if (!strcmp(ar.source, F->chunk)) {
-      if (!have_inner) snprintf(buf, sizeof buf, "%s:%d", F->path, ar.currentline);
-      else
-        snprintf(buf, sizeof buf, "%s:%d\n%s:%d: note: in %s%s called from %s:%d", F->path, ar.currentline,
-                 inner.short_src, inner.currentline, have_entry && entry.name ? entry.name : "library code",
-                 have_entry && entry.name ? "()" : "", F->path, ar.currentline);
-      F->g->curloc = ir_location(F->g, buf);
-      return F->g->curloc;
+      text_put(&t, "%s:%d", F->path, ar.currentline);
+      if (have_inner)
+        text_put(&t, "\n%s:%d: note: in %s%s called from %s:%d", inner.short_src, inner.currentline,
+                 have_entry && entry.name ? entry.name : "library code", have_entry && entry.name ? "()" : "", F->path,
+                 ar.currentline);
+      break;
     }
     if (!have_inner) inner = ar, have_inner = 1;
     entry = ar, have_entry = 1;
   }
-  if (have_inner) snprintf(buf, sizeof buf, "%s:%d", inner.short_src, inner.currentline);
-  else snprintf(buf, sizeof buf, "%s", F->path);
-  F->g->curloc = ir_location(F->g, buf);
+  if (!t.s && have_inner) text_put(&t, "%s:%d", inner.short_src, inner.currentline);
+  else if (!t.s) text_put(&t, "%s", F->path);
+  F->g->curloc = ir_location(F->g, t.s);
+  text_free(&t);
   return F->g->curloc;
 }
 
@@ -85,784 +63,6 @@ static _Noreturn void front_throw(Graph *g) {
   lua_pushstring(F->L, g->errmsg);
   lua_error(F->L);
   abort();
-}
-
-#define ERR(L, ...) ir_error(front(L)->g, where(L), __VA_ARGS__)
-
-/* Enter a binding: remember the thread, set the location for new nodes. */
-static Graph *enter(lua_State *L) {
-  Front *F = front(L);
-  F->L = L;
-  where(L);
-  return F->g;
-}
-
-/* ---- tensors ---- */
-
-static void push_tensor(lua_State *L, int id) {
-  int *u = lua_newuserdatauv(L, sizeof(int), 0);
-  *u = id;
-  luaL_setmetatable(L, TENSOR_MT);
-}
-
-static int is_tensor(lua_State *L, int idx) { return luaL_testudata(L, idx, TENSOR_MT) != NULL; }
-
-/* The node of argument idx: a tensor, or a number made a scalar constant. */
-static int tensor_arg(lua_State *L, int idx, const char *fname) {
-  Graph *g = front(L)->g;
-  if (is_tensor(L, idx)) return *(int *)lua_touserdata(L, idx);
-  if (lua_type(L, idx) == LUA_TNUMBER) {
-    double v = lua_tonumber(L, idx);
-    if (!isfinite(v)) ERR(L, "non-finite constant %g in %s", v, fname);
-    return ir_scalar(g, v);
-  }
-  ERR(L, "bad argument #%d to '%s' (tensor expected, got %s)", idx, fname, luaL_typename(L, idx));
-}
-
-static int int_arg(lua_State *L, int idx, const char *fname, int lo, int hi) {
-  lua_Integer v;
-  int ok;
-  v = lua_tointegerx(L, idx, &ok);
-  if (!ok) ERR(L, "bad argument #%d to '%s' (integer expected, got %s)", idx, fname, luaL_typename(L, idx));
-  if (v < lo || v > hi) ERR(L, "bad argument #%d to '%s' (%lld out of range %d..%d)", idx, fname, (long long)v, lo, hi);
-  return (int)v;
-}
-
-/* A shape: a number n (meaning [n]) or a list of positive integers. */
-static Shape shape_arg(lua_State *L, int idx, const char *fname) {
-  Shape s;
-  int i, n;
-  memset(&s, 0, sizeof s);
-  idx = lua_absindex(L, idx);
-  if (lua_type(L, idx) == LUA_TNUMBER) {
-    s.rank = 1;
-    s.dim[0] = int_arg(L, idx, fname, 1, 1 << 28);
-    return s;
-  }
-  if (!lua_istable(L, idx)) ERR(L, "bad shape in '%s' (number or list of numbers expected, got %s)", fname, luaL_typename(L, idx));
-  n = (int)luaL_len(L, idx);
-  if (n > IR_MAXRANK) ERR(L, "bad shape in '%s' (rank %d, at most %d)", fname, n, IR_MAXRANK);
-  s.rank = n;
-  for (i = 0; i < n; i++) {
-    lua_geti(L, idx, i + 1);
-    s.dim[i] = int_arg(L, -1, fname, 1, 1 << 28);
-    lua_pop(L, 1);
-  }
-  if (shape_size(&s) > IR_MAXELEMS) ERR(L, "shape in '%s' is too large (more than %ld elements)", fname, (long)IR_MAXELEMS);
-  return s;
-}
-
-/* Fails on keys of the option table at idx that are not in allowed (the
- * alphabetically first unknown key is named, so the message is stable). */
-static void check_options(lua_State *L, int idx, const char *fname, const char *const *allowed) {
-  const char *bad = NULL;
-  char list[256] = "";
-  int i;
-  idx = lua_absindex(L, idx);
-  lua_pushnil(L);
-  while (lua_next(L, idx)) {
-    lua_pop(L, 1);
-    if (lua_type(L, -1) == LUA_TSTRING) {
-      const char *k = lua_tostring(L, -1);
-      for (i = 0; allowed[i] && strcmp(allowed[i], k); i++) {}
-      if (!allowed[i] && (!bad || strcmp(k, bad) < 0)) bad = k;
-    }
-  }
-  if (bad) {
-    for (i = 0; allowed[i]; i++) snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", allowed[i]);
-    ERR(L, "unknown option '%s' to %s (expected one of: %s)", bad, fname, list);
-  }
-}
-
-/* ---- arithmetic metamethods ---- */
-
-static int arith(lua_State *L, int op, const char *name) {
-  Graph *g = enter(L);
-  int a = tensor_arg(L, 1, name), b = tensor_arg(L, 2, name);
-  push_tensor(L, ir_binary(g, op, a, b));
-  return 1;
-}
-static int m_add(lua_State *L) { return arith(L, OP_ADD, "+"); }
-static int m_sub(lua_State *L) { return arith(L, OP_SUB, "-"); }
-static int m_mul(lua_State *L) { return arith(L, OP_MUL, "*"); }
-static int m_div(lua_State *L) { return arith(L, OP_DIV, "/"); }
-static int m_unm(lua_State *L) {
-  Graph *g = enter(L);
-  push_tensor(L, ir_unary(g, OP_NEG, tensor_arg(L, 1, "-")));
-  return 1;
-}
-
-/* x^c for a constant c: integers by multiplication, halves by sqrt, anything
- * else as exp(c log x); a tensor exponent as exp(y log x). */
-static int m_pow(lua_State *L) {
-  Graph *g = enter(L);
-  int x = tensor_arg(L, 1, "^"), r;
-  if (lua_type(L, 2) == LUA_TNUMBER) {
-    double c = lua_tonumber(L, 2);
-    if (!isfinite(c)) ERR(L, "non-finite exponent");
-    if (c == floor(c) && fabs(c) <= 64) r = ir_powi(g, x, (int)c);
-    else if (c == 0.5) r = ir_unary(g, OP_SQRT, x);
-    else if (c == -0.5) r = ir_binary(g, OP_DIV, ir_scalar(g, 1.0), ir_unary(g, OP_SQRT, x));
-    else if (c == 1.5) r = ir_binary(g, OP_MUL, x, ir_unary(g, OP_SQRT, x));
-    else if (c == -1.5) r = ir_binary(g, OP_DIV, ir_scalar(g, 1.0), ir_binary(g, OP_MUL, x, ir_unary(g, OP_SQRT, x)));
-    else r = ir_unary(g, OP_EXP, ir_binary(g, OP_MUL, ir_scalar(g, c), ir_unary(g, OP_LOG, x)));
-  } else {
-    int y = tensor_arg(L, 2, "^");
-    r = ir_unary(g, OP_EXP, ir_binary(g, OP_MUL, y, ir_unary(g, OP_LOG, x)));
-  }
-  push_tensor(L, r);
-  return 1;
-}
-
-static int drop_axis(Graph *g, int x, int axis) {
-  Shape s = g->node[x].shape;
-  int i;
-  for (i = axis; i < s.rank - 1; i++) s.dim[i] = s.dim[i + 1];
-  s.dim[--s.rank] = 0;
-  return ir_reshape(g, x, s);
-}
-
-static int m_index(lua_State *L);
-static int m_len(lua_State *L) {
-  Graph *g = enter(L);
-  int x = tensor_arg(L, 1, "#");
-  if (!g->node[x].shape.rank) ERR(L, "length of a scalar tensor");
-  lua_pushinteger(L, g->node[x].shape.dim[0]);
-  return 1;
-}
-static int m_tostring(lua_State *L) {
-  Graph *g = front(L)->g;
-  int x = *(int *)luaL_checkudata(L, 1, TENSOR_MT);
-  char buf[64];
-  lua_pushfstring(L, "tensor %%%d %s%s", x, shape_str(&g->node[x].shape, buf), g->node[x].batched ? " per-sample" : "");
-  return 1;
-}
-
-/* ---- primitives ---- */
-
-static int unary(lua_State *L, int op) {
-  Graph *g = enter(L);
-  push_tensor(L, ir_unary(g, op, tensor_arg(L, 1, ir_opname[op])));
-  return 1;
-}
-#define UNARY(fn, OPN) static int l_##fn(lua_State *L) { return unary(L, OP_##OPN); }
-UNARY(tanh, TANH) UNARY(sin, SIN) UNARY(cos, COS) UNARY(exp, EXP) UNARY(log, LOG) UNARY(sqrt, SQRT)
-UNARY(softplus, SOFTPLUS) UNARY(sigmoid, SIGMOID) UNARY(square, SQUARE) UNARY(abs, ABS) UNARY(relu, RELU)
-UNARY(sign, SIGN)
-
-static int l_matmul(lua_State *L) {
-  Graph *g = enter(L);
-  int a = tensor_arg(L, 1, "matmul"), b = tensor_arg(L, 2, "matmul"), r;
-  Shape sa = g->node[a].shape, sb = g->node[b].shape, s1, s2;
-  if (sa.rank < 1 || sa.rank > 2 || sb.rank < 1 || sb.rank > 2) {
-    char b1[64], b2[64];
-    ERR(L, "matmul needs vectors or matrices, got %s and %s", shape_str(&sa, b1), shape_str(&sb, b2));
-  }
-  if (sa.rank == 1 && sb.rank == 1) {
-    if (sa.dim[0] != sb.dim[0]) {
-      char b1[64], b2[64];
-      ERR(L, "matmul: inner dimensions differ (%s times %s)", shape_str(&sa, b1), shape_str(&sb, b2));
-    }
-    push_tensor(L, ir_sum_all(g, ir_binary(g, OP_MUL, a, b)));
-    return 1;
-  }
-  memset(&s1, 0, sizeof s1);
-  memset(&s2, 0, sizeof s2);
-  if (sa.rank == 1) { /* row vector times matrix */
-    s1.rank = 2, s1.dim[0] = 1, s1.dim[1] = sa.dim[0];
-    r = ir_matmul(g, ir_reshape(g, a, s1), b, 0, 0);
-    s2.rank = 1, s2.dim[0] = g->node[r].shape.dim[1];
-    r = ir_reshape(g, r, s2);
-  } else if (sb.rank == 1) { /* matrix times column vector: (bᵀ Aᵀ)ᵀ keeps a per-sample b on the left */
-    s1.rank = 2, s1.dim[0] = 1, s1.dim[1] = sb.dim[0];
-    if (sa.dim[1] != sb.dim[0]) {
-      char b1[64], b2[64];
-      ERR(L, "matmul: inner dimensions differ (%s times %s)", shape_str(&sa, b1), shape_str(&sb, b2));
-    }
-    r = ir_matmul(g, ir_reshape(g, b, s1), a, 0, 1);
-    s2.rank = 1, s2.dim[0] = sa.dim[0];
-    r = ir_reshape(g, r, s2);
-  } else
-    r = ir_matmul(g, a, b, 0, 0);
-  push_tensor(L, r);
-  return 1;
-}
-
-static int l_transpose(lua_State *L) {
-  Graph *g = enter(L);
-  push_tensor(L, ir_transpose(g, tensor_arg(L, 1, "transpose")));
-  return 1;
-}
-
-/* sum(x) over all elements, or sum(x, axis) over one (1-based). */
-static int reduce(lua_State *L, int mean, const char *name) {
-  Graph *g = enter(L);
-  int x = tensor_arg(L, 1, name), r;
-  long count;
-  if (lua_isnoneornil(L, 2)) {
-    count = shape_size(&g->node[x].shape);
-    r = ir_sum_all(g, x);
-  } else {
-    int axis = int_arg(L, 2, name, 1, g->node[x].shape.rank > 0 ? g->node[x].shape.rank : 1) - 1;
-    if (!g->node[x].shape.rank) ERR(L, "%s over an axis of a scalar", name);
-    count = g->node[x].shape.dim[axis];
-    r = ir_sum(g, x, axis);
-  }
-  if (mean) r = ir_binary(g, OP_DIV, r, ir_scalar(g, (double)count));
-  push_tensor(L, r);
-  return 1;
-}
-static int l_sum(lua_State *L) { return reduce(L, 0, "sum"); }
-static int l_mean(lua_State *L) { return reduce(L, 1, "mean"); }
-
-static int l_dot(lua_State *L) {
-  Graph *g = enter(L);
-  int a = tensor_arg(L, 1, "dot"), b = tensor_arg(L, 2, "dot");
-  push_tensor(L, ir_sum_all(g, ir_binary(g, OP_MUL, a, b)));
-  return 1;
-}
-
-static int as_vector(Graph *g, int x) { /* scalars concatenate as [1] */
-  Shape s;
-  if (g->node[x].shape.rank) return x;
-  memset(&s, 0, sizeof s);
-  s.rank = 1, s.dim[0] = 1;
-  return ir_reshape(g, x, s);
-}
-
-static int l_concat(lua_State *L) {
-  Graph *g = enter(L);
-  int n, i, axis, *xs, r;
-  if (!lua_istable(L, 1)) ERR(L, "bad argument #1 to 'concat' (list of tensors expected, got %s)", luaL_typename(L, 1));
-  axis = lua_isnoneornil(L, 2) ? 0 : int_arg(L, 2, "concat", 1, IR_MAXRANK) - 1;
-  lua_settop(L, 1);
-  n = (int)luaL_len(L, 1);
-  if (n < 1) ERR(L, "concat of an empty list");
-  xs = lua_newuserdatauv(L, n * sizeof *xs, 0); /* freed by Lua's GC, even on error */
-  for (i = 0; i < n; i++) {
-    lua_geti(L, 1, i + 1);
-    xs[i] = as_vector(g, tensor_arg(L, lua_gettop(L), "concat"));
-    lua_pop(L, 1);
-  }
-  r = ir_concat(g, xs, n, axis);
-  push_tensor(L, r);
-  return 1;
-}
-
-/* split(x, k [, axis]) into k equal parts, or split(x, {n1, n2, ...}). */
-static int l_split(lua_State *L) {
-  Graph *g = enter(L);
-  int x = tensor_arg(L, 1, "split"), axis, len, k, i, off = 0;
-  axis = lua_isnoneornil(L, 3) ? 0 : int_arg(L, 3, "split", 1, IR_MAXRANK) - 1;
-  if (axis >= g->node[x].shape.rank) ERR(L, "split: axis %d out of range", axis + 1);
-  len = g->node[x].shape.dim[axis];
-  if (lua_istable(L, 2)) {
-    k = (int)luaL_len(L, 2);
-    luaL_checkstack(L, k, "split");
-    for (i = 0; i < k; i++) {
-      int n;
-      lua_geti(L, 2, i + 1);
-      n = int_arg(L, -1, "split", 1, len);
-      lua_pop(L, 1);
-      if (off + n > len) ERR(L, "split: sizes add up to more than %d", len);
-      push_tensor(L, ir_slice(g, x, axis, off, n));
-      off += n;
-    }
-    if (off != len) ERR(L, "split: sizes add up to %d, not %d", off, len);
-    return k;
-  }
-  k = int_arg(L, 2, "split", 1, len);
-  if (len % k) ERR(L, "split: %d elements do not split into %d equal parts", len, k);
-  luaL_checkstack(L, k, "split");
-  for (i = 0; i < k; i++) push_tensor(L, ir_slice(g, x, axis, i * (len / k), len / k));
-  return k;
-}
-
-/* slice(x, i, j [, axis]): elements i..j (1-based, inclusive). */
-static int l_slice(lua_State *L) {
-  Graph *g = enter(L);
-  int x = tensor_arg(L, 1, "slice"), axis, i, j, len;
-  axis = lua_isnoneornil(L, 4) ? 0 : int_arg(L, 4, "slice", 1, IR_MAXRANK) - 1;
-  if (axis >= g->node[x].shape.rank) ERR(L, "slice: axis %d out of range", axis + 1);
-  len = g->node[x].shape.dim[axis];
-  i = int_arg(L, 2, "slice", 1, len);
-  j = int_arg(L, 3, "slice", i, len);
-  push_tensor(L, ir_slice(g, x, axis, i - 1, j - i + 1));
-  return 1;
-}
-
-/* expand(x, axis, len): a new axis of length len at position axis (1-based,
- * up to rank + 1), the values copied along it: expand(b, 1, T) turns a row
- * b [k] into T equal rows [T, k]. */
-static int l_expand(lua_State *L) {
-  Graph *g = enter(L);
-  int x = tensor_arg(L, 1, "expand"), rank = g->node[x].shape.rank, axis, len;
-  if (rank == IR_MAXRANK) ERR(L, "expand: the tensor has rank %d already", IR_MAXRANK);
-  axis = int_arg(L, 2, "expand", 1, rank + 1) - 1;
-  len = int_arg(L, 3, "expand", 1, 1 << 28);
-  if (shape_size(&g->node[x].shape) * (long)len > IR_MAXELEMS) ERR(L, "expand: the result is too large");
-  push_tensor(L, ir_expand(g, x, axis, len));
-  return 1;
-}
-
-static int l_reshape(lua_State *L) {
-  Graph *g = enter(L);
-  int x = tensor_arg(L, 1, "reshape");
-  push_tensor(L, ir_reshape(g, x, shape_arg(L, 2, "reshape")));
-  return 1;
-}
-
-/* x[i]: the i-th entry along the first axis. */
-static int m_index(lua_State *L) {
-  Graph *g;
-  int x, i;
-  if (lua_type(L, 2) == LUA_TSTRING) { /* methods */
-    lua_getfield(L, lua_upvalueindex(1), lua_tostring(L, 2));
-    if (lua_isnil(L, -1)) {
-      g = enter(L);
-      ERR(L, "tensors have no field '%s'", lua_tostring(L, 2));
-    }
-    return 1;
-  }
-  g = enter(L);
-  x = tensor_arg(L, 1, "[]");
-  if (!g->node[x].shape.rank) ERR(L, "cannot index a scalar tensor");
-  i = int_arg(L, 2, "[]", 1, g->node[x].shape.dim[0]);
-  push_tensor(L, drop_axis(g, ir_slice(g, x, 0, i - 1, 1), 0));
-  return 1;
-}
-
-static int l_shape(lua_State *L) {
-  Graph *g = enter(L);
-  int x = tensor_arg(L, 1, "shape"), i;
-  lua_createtable(L, g->node[x].shape.rank, 0);
-  for (i = 0; i < g->node[x].shape.rank; i++) {
-    lua_pushinteger(L, g->node[x].shape.dim[i]);
-    lua_rawseti(L, -2, i + 1);
-  }
-  return 1;
-}
-static int l_size(lua_State *L) {
-  Graph *g = enter(L);
-  lua_pushinteger(L, shape_size(&g->node[tensor_arg(L, 1, "size")].shape));
-  return 1;
-}
-
-/* Constants: const(number) or const(nested list) for a tensor. */
-static void nested_shape(lua_State *L, int idx, Shape *s, int depth) {
-  int n = (int)luaL_len(L, idx);
-  if (depth >= IR_MAXRANK) ERR(L, "constant nested deeper than rank %d", IR_MAXRANK);
-  if (n < 1) ERR(L, "empty list in a constant");
-  s->dim[depth] = n;
-  s->rank = depth + 1;
-  lua_geti(L, idx, 1);
-  if (lua_istable(L, -1)) nested_shape(L, lua_gettop(L), s, depth + 1);
-  lua_pop(L, 1);
-}
-static void nested_fill(lua_State *L, int idx, const Shape *s, int depth, double *out, long *k) {
-  int i;
-  if ((int)luaL_len(L, idx) != s->dim[depth]) ERR(L, "ragged constant: rows of different lengths");
-  for (i = 1; i <= s->dim[depth]; i++) {
-    lua_geti(L, idx, i);
-    if (depth + 1 < s->rank) {
-      if (!lua_istable(L, -1)) ERR(L, "ragged constant: expected a list at depth %d", depth + 2);
-      nested_fill(L, lua_gettop(L), s, depth + 1, out, k);
-    } else {
-      if (lua_type(L, -1) != LUA_TNUMBER) ERR(L, "constant entries must be numbers, got %s", luaL_typename(L, -1));
-      out[(*k)++] = lua_tonumber(L, -1);
-    }
-    lua_pop(L, 1);
-  }
-}
-static int l_const(lua_State *L) {
-  Graph *g = enter(L);
-  Shape s;
-  double *data;
-  long k = 0;
-  if (lua_type(L, 1) == LUA_TNUMBER) {
-    push_tensor(L, tensor_arg(L, 1, "const"));
-    return 1;
-  }
-  luaL_checktype(L, 1, LUA_TTABLE);
-  memset(&s, 0, sizeof s);
-  nested_shape(L, 1, &s, 0);
-  if (shape_size(&s) > (1 << 24)) ERR(L, "constant tensor too large");
-  data = lua_newuserdatauv(L, shape_size(&s) * sizeof *data, 0);
-  nested_fill(L, 1, &s, 0, data, &k);
-  push_tensor(L, ir_tensor(g, data, s));
-  return 1;
-}
-static int fill(lua_State *L, double v, const char *name) {
-  Graph *g = enter(L);
-  push_tensor(L, ir_const(g, v, shape_arg(L, 1, name), 0));
-  return 1;
-}
-static int l_zeros(lua_State *L) { return fill(L, 0.0, "zeros"); }
-static int l_ones(lua_State *L) { return fill(L, 1.0, "ones"); }
-
-static int l_batch_sum(lua_State *L) {
-  Graph *g = enter(L);
-  push_tensor(L, ir_bsum(g, tensor_arg(L, 1, "batch_sum")));
-  return 1;
-}
-static int l_batch_mean(lua_State *L) {
-  Graph *g = enter(L);
-  int x = tensor_arg(L, 1, "batch_mean");
-  push_tensor(L, ir_binary(g, OP_DIV, ir_bsum(g, x), ir_nbatch(g)));
-  return 1;
-}
-
-/* Tensors of a wrt argument: one tensor, or a list. Returns the count. */
-static int wrt_list(lua_State *L, int idx, int **out, const char *name) {
-  int n, i;
-  if (is_tensor(L, idx)) {
-    *out = lua_newuserdatauv(L, sizeof(int), 0);
-    (*out)[0] = *(int *)lua_touserdata(L, idx);
-    return 1; /* the buffer stays on the stack until the binding returns */
-  }
-  if (!lua_istable(L, idx)) ERR(L, "bad argument #%d to '%s' (tensor or list of tensors expected)", idx, name);
-  n = (int)luaL_len(L, idx);
-  if (n < 1) ERR(L, "%s with respect to an empty list", name);
-  *out = lua_newuserdatauv(L, n * sizeof(int), 0);
-  for (i = 0; i < n; i++) {
-    lua_geti(L, idx, i + 1);
-    if (!is_tensor(L, -1)) ERR(L, "%s: entry %d of the list is not a tensor", name, i + 1);
-    (*out)[i] = *(int *)lua_touserdata(L, -1);
-    lua_pop(L, 1);
-  }
-  return n;
-}
-
-static void push_results(lua_State *L, int list, const int *r, int n) {
-  int i;
-  if (!list) { push_tensor(L, r[0]); return; }
-  lua_createtable(L, n, 0);
-  for (i = 0; i < n; i++) {
-    push_tensor(L, r[i]);
-    lua_rawseti(L, -2, i + 1);
-  }
-}
-
-/* gradient(y, wrt): y a scalar; wrt a tensor or a list of tensors. */
-static int l_gradient(lua_State *L) {
-  Graph *g = enter(L);
-  int y, *wrt, *res, n, i;
-  char buf[64];
-  lua_settop(L, 2);
-  y = tensor_arg(L, 1, "grad");
-  if (g->node[y].shape.rank) ERR(L, "grad needs a scalar, got shape %s (use hn.vjp or hn.jacobian)", shape_str(&g->node[y].shape, buf));
-  n = wrt_list(L, 2, &wrt, "grad");
-  for (i = 0; i < n; i++)
-    if (g->node[y].batched && !g->node[wrt[i]].batched)
-      ERR(L, "grad of a per-sample value with respect to a shared tensor (a parameter): reduce over the batch first with hn.batch_mean or hn.batch_sum");
-  res = lua_newuserdatauv(L, n * sizeof(int), 0);
-  ad_vjp(g, y, ir_scalar(g, 1.0), wrt, n, res);
-  push_results(L, !is_tensor(L, 2), res, n);
-  return 1;
-}
-
-/* vjp(y, wrt, v): vᵀ ∂y/∂wrt. */
-static int l_vjp(lua_State *L) {
-  Graph *g = enter(L);
-  int y, *wrt, *res, n, v, i;
-  char b1[64], b2[64];
-  lua_settop(L, 3);
-  y = tensor_arg(L, 1, "vjp");
-  n = wrt_list(L, 2, &wrt, "vjp");
-  v = tensor_arg(L, 3, "vjp");
-  if (!shape_equal(&g->node[v].shape, &g->node[y].shape))
-    ERR(L, "vjp: the cotangent has shape %s, the value %s", shape_str(&g->node[v].shape, b1), shape_str(&g->node[y].shape, b2));
-  for (i = 0; i < n; i++)
-    if ((g->node[y].batched || g->node[v].batched) && !g->node[wrt[i]].batched)
-      ERR(L, "vjp of a per-sample value with respect to a shared tensor: reduce over the batch first");
-  res = lua_newuserdatauv(L, n * sizeof(int), 0);
-  ad_vjp(g, y, v, wrt, n, res);
-  push_results(L, !is_tensor(L, 2), res, n);
-  return 1;
-}
-
-/* jvp(y, wrt, t): ∂y/∂wrt · t (t a tensor, or a list matching wrt). */
-static int l_jvp(lua_State *L) {
-  Graph *g = enter(L);
-  int y, *wrt, *tan, n, m, i;
-  char b1[64], b2[64];
-  lua_settop(L, 3);
-  y = tensor_arg(L, 1, "jvp");
-  n = wrt_list(L, 2, &wrt, "jvp");
-  m = wrt_list(L, 3, &tan, "jvp");
-  if (m != n) ERR(L, "jvp: %d tangents for %d tensors", m, n);
-  for (i = 0; i < n; i++)
-    if (!shape_equal(&g->node[wrt[i]].shape, &g->node[tan[i]].shape))
-      ERR(L, "jvp: tangent %d has shape %s, its tensor %s", i + 1, shape_str(&g->node[tan[i]].shape, b1),
-          shape_str(&g->node[wrt[i]].shape, b2));
-  push_tensor(L, ad_jvp(g, y, wrt, tan, n));
-  return 1;
-}
-
-/* ---- parameters, functions, model options ---- */
-
-static const char *const param_options[] = {"shape", "init", "name", "mean", "std", "lo", "hi", "gain", "fan_in", NULL};
-static const char *const inits[] = {"zeros", "ones", "normal", "uniform", "glorot", "orthogonal", "torch", NULL};
-
-static double num_option(lua_State *L, int idx, const char *key, double dflt) {
-  double v;
-  lua_getfield(L, idx, key);
-  if (lua_isnil(L, -1)) { lua_pop(L, 1); return dflt; }
-  if (lua_type(L, -1) != LUA_TNUMBER) ERR(L, "option '%s' must be a number, got %s", key, luaL_typename(L, -1));
-  v = lua_tonumber(L, -1);
-  lua_pop(L, 1);
-  if (!isfinite(v)) ERR(L, "option '%s' is not finite", key);
-  return v;
-}
-
-/* param{shape = {2, 200}, init = "orthogonal", name = "W1", ...} */
-static int l_param(lua_State *L) {
-  Graph *g = enter(L);
-  Param *p;
-  Shape s;
-  const char *init, *name;
-  char auto_name[32];
-  int i;
-  luaL_checktype(L, 1, LUA_TTABLE);
-  check_options(L, 1, "param", param_options);
-  if (front(L)->tracing) ERR(L, "parameters must be declared outside hn.fn");
-  lua_getfield(L, 1, "shape");
-  if (lua_isnil(L, -1)) ERR(L, "param needs a shape, e.g. hn.param{shape = {2, 200}, init = \"glorot\"}");
-  s = shape_arg(L, -1, "param");
-  lua_pop(L, 1);
-  lua_getfield(L, 1, "init");
-  init = lua_isnil(L, -1) ? "zeros" : lua_tostring(L, -1);
-  if (!init) ERR(L, "option 'init' must be a string");
-  for (i = 0; inits[i] && strcmp(inits[i], init); i++) {}
-  if (!inits[i]) ERR(L, "unknown initializer '%s' (expected zeros, ones, normal, uniform, glorot, orthogonal or torch)", init);
-  if (!strcmp(init, "orthogonal") && s.rank != 2) ERR(L, "orthogonal init needs a matrix shape");
-  lua_getfield(L, 1, "name");
-  if (lua_isnil(L, -1)) { snprintf(auto_name, sizeof auto_name, "p%d", g->nparam); name = auto_name; }
-  else if (!(name = lua_tostring(L, -1))) ERR(L, "option 'name' must be a string");
-  for (i = 0; i < g->nparam; i++)
-    if (!strcmp(g->param[i].name, name)) ERR(L, "a parameter named '%s' already exists", name);
-  if (g->nparams_total + shape_size(&s) > IR_MAXELEMS) ERR(L, "parameters too large (more than %ld in all)", (long)IR_MAXELEMS);
-  g->param = xrealloc(g->param, (g->nparam + 1) * sizeof *g->param);
-  p = &g->param[g->nparam];
-  memset(p, 0, sizeof *p);
-  p->name = xstrdup(name);
-  lua_pop(L, 2);
-  p->shape = s;
-  p->offset = g->nparams_total;
-  p->loc = g->curloc;
-  snprintf(p->init, sizeof p->init, "%s", init);
-  if (!strcmp(init, "normal")) p->arg[0] = num_option(L, 1, "mean", 0), p->arg[1] = num_option(L, 1, "std", 1);
-  if (!strcmp(init, "uniform")) p->arg[0] = num_option(L, 1, "lo", -1), p->arg[1] = num_option(L, 1, "hi", 1);
-  if (!strcmp(init, "orthogonal") || !strcmp(init, "glorot")) p->arg[0] = num_option(L, 1, "gain", 1);
-  if (!strcmp(init, "torch")) p->arg[0] = num_option(L, 1, "fan_in", s.rank ? s.dim[0] : 1);
-  if (p->arg[0] <= 0 && !strcmp(init, "torch")) ERR(L, "option 'fan_in' must be positive");
-  g->nparams_total += shape_size(&s);
-  p->node = ir_param(g, g->nparam++);
-  push_tensor(L, p->node);
-  return 1;
-}
-
-static int l_params(lua_State *L) {
-  Graph *g = enter(L);
-  int i;
-  lua_createtable(L, g->nparam, 0);
-  for (i = 0; i < g->nparam; i++) {
-    push_tensor(L, g->param[i].node);
-    lua_rawseti(L, -2, i + 1);
-  }
-  return 1;
-}
-
-static int valid_ident(const char *s) {
-  if (!*s || isdigit((unsigned char)*s)) return 0;
-  for (; *s; s++)
-    if (!isalnum((unsigned char)*s) && *s != '_') return 0;
-  return 1;
-}
-
-/* Collects the results of a traced function (tensors or lists of them). */
-static void collect(lua_State *L, int idx, Func *f) {
-  int n, i;
-  if (is_tensor(L, idx)) {
-    f->out = xrealloc(f->out, (f->nout + 1) * sizeof *f->out);
-    f->out[f->nout++] = *(int *)lua_touserdata(L, idx);
-    return;
-  }
-  if (lua_type(L, idx) == LUA_TNUMBER) {
-    f->out = xrealloc(f->out, (f->nout + 1) * sizeof *f->out);
-    f->out[f->nout++] = tensor_arg(L, idx, "fn");
-    return;
-  }
-  if (!lua_istable(L, idx)) ERR(L, "function '%s' returned a %s; return tensors or lists of tensors", f->name, luaL_typename(L, idx));
-  n = (int)luaL_len(L, idx);
-  for (i = 1; i <= n; i++) {
-    lua_geti(L, idx, i);
-    collect(L, lua_gettop(L), f);
-    lua_pop(L, 1);
-  }
-}
-
-/* fn(name, {x = 2, xdot = {2}}, function(x, xdot) ... end): traces a
- * function to compile. Input order is the Lua function's parameter order. */
-static int l_fn(lua_State *L) {
-  Graph *g = enter(L);
-  Front *F = front(L);
-  const char *name = luaL_checkstring(L, 1);
-  lua_Debug ar;
-  Func *f;
-  int i, nparams, base, top, declloc = g->curloc;
-  if (F->tracing) ERR(L, "hn.fn cannot be called inside another hn.fn");
-  if (!valid_ident(name)) ERR(L, "function name '%s' is not a C identifier", name);
-  for (i = 0; i < g->nfunc; i++)
-    if (!strcmp(g->func[i].name, name)) ERR(L, "function '%s' is declared twice", name);
-  if (!lua_istable(L, 2)) ERR(L, "bad argument #2 to 'fn' (table of input shapes expected, got %s)", luaL_typename(L, 2));
-  if (lua_type(L, 3) != LUA_TFUNCTION) ERR(L, "bad argument #3 to 'fn' (function expected, got %s)", luaL_typename(L, 3));
-  lua_settop(L, 3);
-  lua_pushvalue(L, 3);
-  lua_getinfo(L, ">u", &ar);
-  nparams = ar.nparams;
-  if (ar.isvararg) ERR(L, "the function of '%s' must name its inputs (no ...)", name);
-  g->func = xrealloc(g->func, (g->nfunc + 1) * sizeof *g->func);
-  f = &g->func[g->nfunc];
-  memset(f, 0, sizeof *f);
-  f->name = xstrdup(name);
-  f->loc = declloc;
-  f->in = xmalloc((nparams + 1) * sizeof *f->in);
-  g->nfunc++; /* from here on the graph owns f */
-  /* every key of the shape table must be an input (the alphabetically first
-   * stray key is named, so the message does not depend on pairs order) */
-  {
-    const char *stray = NULL;
-    lua_pushnil(L);
-    while (lua_next(L, 2)) {
-      const char *k;
-      int found = 0;
-      lua_pop(L, 1);
-      if (lua_type(L, -1) != LUA_TSTRING) ERR(L, "input shapes of '%s' must be keyed by input name", name);
-      k = lua_tostring(L, -1);
-      lua_pushvalue(L, 3);
-      for (i = 1; i <= nparams; i++) found |= !strcmp(lua_getlocal(L, NULL, i), k);
-      lua_pop(L, 1);
-      if (!found && (!stray || strcmp(k, stray) < 0)) stray = k;
-    }
-    if (stray) ERR(L, "'%s' has no input named '%s'", name, stray);
-  }
-  base = lua_gettop(L);
-  lua_pushvalue(L, 3);
-  for (i = 1; i <= nparams; i++) {
-    const char *pname;
-    lua_pushvalue(L, 3);
-    pname = lua_getlocal(L, NULL, i);
-    lua_pop(L, 1);
-    f->in[i - 1].name = xstrdup(pname);
-    f->nin = i;
-    lua_getfield(L, 2, pname);
-    if (lua_isnil(L, -1)) ERR(L, "no shape given for input '%s' of '%s'", pname, name);
-    f->in[i - 1].shape = shape_arg(L, -1, "fn");
-    lua_pop(L, 1);
-    g->nfunc--; /* inputs are numbered within their function */
-    f->in[i - 1].node = ir_input(g, i - 1, f->in[i - 1].shape);
-    g->nfunc++;
-    push_tensor(L, f->in[i - 1].node);
-  }
-  F->tracing = 1;
-  lua_call(L, nparams, LUA_MULTRET);
-  F->tracing = 0;
-  g->curloc = declloc;
-  top = lua_gettop(L);
-  for (i = base + 1; i <= top; i++) collect(L, i, f);
-  if (!f->nout) ERR(L, "function '%s' returns no tensor", name);
-  f->outname = xmalloc(f->nout * sizeof *f->outname);
-  for (i = 0; i < f->nout; i++) {
-    char b[32];
-    snprintf(b, sizeof b, "y%d", i);
-    f->outname[i] = xstrdup(b);
-  }
-  return 0;
-}
-
-/* where(): "FILE:LINE" of the user's line running now (a layer library
- * records it when a layer is built, to name it in later messages). */
-static int l_where(lua_State *L) {
-  Graph *g = enter(L);
-  const char *w = g->loc[g->curloc], *nl = strchr(w, '\n');
-  lua_pushlstring(L, w, nl ? (size_t)(nl - w) : strlen(w));
-  return 1;
-}
-
-/* note(key, text): a line "key text" the model hands to the tools (the flow
- * library describes its layers this way for `hnnc check`). Neither key nor
- * text may contain a newline; the key no blank. */
-static int l_note(lua_State *L) {
-  Graph *g = enter(L);
-  const char *k = luaL_checkstring(L, 1), *t = luaL_checkstring(L, 2);
-  size_t lk = strlen(k), lt = strlen(t), old = g->notes ? strlen(g->notes) : 0;
-  if (!lk || strpbrk(k, " \t\n") || strchr(t, '\n')) ERR(L, "note: the key must be one word and the text one line");
-  g->notes = xrealloc(g->notes, old + lk + lt + 3);
-  sprintf(g->notes + old, "%s %s\n", k, t);
-  return 0;
-}
-
-static const char *const train_options[] = {"steps", "lr", "weight_decay", "batch", "schedule",
-                                            "decay_steps", "gamma", "min_lr", NULL};
-
-/* train{steps = 2001, lr = 1e-3, weight_decay = 1e-4, batch = 0}: how
- * `hnnc train` trains this model (on its hn.data set; hnnc.lua turns the
- * shorthand task = "...", system = "..." into hnnc.tasks' declaration). */
-static int l_train(lua_State *L) {
-  Graph *g = enter(L);
-  TrainSpec *t = &g->train;
-  const char *s;
-  luaL_checktype(L, 1, LUA_TTABLE);
-  check_options(L, 1, "train", train_options);
-  if (t->present) ERR(L, "hn.train is given twice");
-  memset(t, 0, sizeof *t);
-  t->present = 1, t->loc = g->curloc;
-  t->steps = (long)num_option(L, 1, "steps", 2001);
-  t->lr = num_option(L, 1, "lr", 1e-3);
-  t->weight_decay = num_option(L, 1, "weight_decay", 0);
-  t->batch = (long)num_option(L, 1, "batch", 0);
-  if (t->steps < 0 || t->lr <= 0 || t->weight_decay < 0 || t->batch < 0)
-    ERR(L, "hn.train: steps, batch and weight_decay must be >= 0 and lr > 0");
-  lua_getfield(L, 1, "schedule");
-  s = lua_isnil(L, -1) ? "constant" : lua_tostring(L, -1);
-  if (!s || (strcmp(s, "constant") && strcmp(s, "cosine") && strcmp(s, "step") && strcmp(s, "exponential")))
-    ERR(L, "unknown schedule '%s' (expected constant, cosine, step or exponential)", s ? s : "?");
-  snprintf(t->schedule, sizeof t->schedule, "%s", s);
-  t->decay_steps = (long)num_option(L, 1, "decay_steps", 0);
-  t->gamma = num_option(L, 1, "gamma", !strcmp(s, "step") ? 0.1 : !strcmp(s, "exponential") ? 0.999 : 1);
-  t->min_lr = num_option(L, 1, "min_lr", 0);
-  if (t->decay_steps < 0 || !(t->gamma > 0) || t->gamma > 1 || t->min_lr < 0 || t->min_lr > t->lr)
-    ERR(L, "hn.train: need decay_steps >= 0, 0 < gamma <= 1 and 0 <= min_lr <= lr");
-  if (!strcmp(s, "step") && t->decay_steps == 0) ERR(L, "hn.train: schedule \"step\" needs decay_steps");
-  return 0;
-}
-
-static const char *const model_options[] = {"name", "dtype", "seed", NULL};
-
-/* model{name = "pendulum_hnn", dtype = "double", seed = 0} */
-static int l_model(lua_State *L) {
-  Graph *g = enter(L);
-  const char *s;
-  luaL_checktype(L, 1, LUA_TTABLE);
-  check_options(L, 1, "model", model_options);
-  if (g->nnode) ERR(L, "hn.model must come before any parameter, constant or function");
-  if (g->data.present) ERR(L, "hn.model must come before hn.data (its seed draws the data)");
-  lua_getfield(L, 1, "name");
-  if (!lua_isnil(L, -1)) {
-    if (!(s = lua_tostring(L, -1)) || !valid_ident(s)) ERR(L, "model name must be a C identifier");
-    free(g->name);
-    g->name = xstrdup(s);
-  }
-  lua_getfield(L, 1, "dtype");
-  if (!lua_isnil(L, -1)) {
-    s = lua_tostring(L, -1);
-    if (!s || (strcmp(s, "double") && strcmp(s, "float"))) ERR(L, "dtype must be \"double\" or \"float\"");
-    if (!front(L)->dtype_forced) g->is_float = !strcmp(s, "float");
-  }
-  lua_getfield(L, 1, "seed");
-  if (!lua_isnil(L, -1)) g->seed = (uint64_t)int_arg(L, -1, "model", 0, 0x7fffffff);
-  return 0;
 }
 
 /* ---- the sandbox ---- */
@@ -905,8 +105,7 @@ static void hook(lua_State *L, lua_Debug *ar) {
 /* Message handler: gives Lua's own errors the user's location. */
 static int msgh(lua_State *L) {
   Front *F = front(L);
-  const char *msg = lua_tostring(L, 1), *p;
-  char buf[2048];
+  const char *msg = lua_tostring(L, 1), *p, *w; /* msg stays at index 1 */
   int loc;
   if (F->formatted) return 1;
   if (!msg) msg = "error object is not a string";
@@ -918,12 +117,9 @@ static int msgh(lua_State *L) {
     while (isdigit((unsigned char)*q)) q++;
     if (q[0] == ':' && q[1] == ' ') msg = q + 2;
   }
-  snprintf(buf, sizeof buf, "%s", msg);
-  loc = where(L);
-  {
-    const char *w = F->g->loc[loc], *nl = strchr(w, '\n');
-    lua_pushfstring(L, "%s: error: %s%s", nl ? lua_pushlstring(L, w, nl - w) : w, buf, nl ? nl : "");
-  }
+  loc = front_where(L);
+  w = F->g->loc[loc];
+  lua_pushfstring(L, "%s: error: %s%s", lua_pushlstring(L, w, ir_loc_head(w)), msg, w + ir_loc_head(w));
   F->formatted = 1;
   return 1;
 }
@@ -953,34 +149,27 @@ static int l_require(lua_State *L) {
   return luaL_error(L, "module '%s' not found (models may require only hnnc's library: hnnc, hnnc.nn, hnnc.flow)", name);
 }
 
-static int l_print(lua_State *L) { /* to stderr: stdout belongs to the CLI */
+/* print: one line to the caller's note callback (the CLI's stderr: stdout
+ * belongs to the CLI), or nowhere. */
+static int l_print(lua_State *L) {
+  const FrontOptions *o = &front(L)->opt;
   int i, n = lua_gettop(L);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
   for (i = 1; i <= n; i++) {
-    fputs(luaL_tolstring(L, i, NULL), stderr);
-    fputs(i < n ? "\t" : "\n", stderr);
-    lua_pop(L, 1);
+    luaL_tolstring(L, i, NULL);
+    luaL_addvalue(&b);
+    if (i < n) luaL_addchar(&b, '\t');
   }
-  if (!n) fputs("\n", stderr);
+  luaL_addchar(&b, '\n');
+  luaL_pushresult(&b);
+  if (o->note) o->note(o->ctx, lua_tostring(L, -1));
   return 0;
 }
 static int l_no_random(lua_State *L) {
   return luaL_error(L, "math.random is not available in models: results must not depend on Lua's random seed "
                        "(declare parameters with hn.param{init = ...}, drawn from the model's seed)");
 }
-
-static const luaL_Reg core_funcs[] = {
-    {"tanh", l_tanh}, {"sin", l_sin}, {"cos", l_cos}, {"exp", l_exp}, {"log", l_log}, {"sqrt", l_sqrt},
-    {"softplus", l_softplus}, {"sigmoid", l_sigmoid}, {"square", l_square}, {"abs", l_abs}, {"relu", l_relu},
-    {"sign", l_sign}, {"matmul", l_matmul}, {"transpose", l_transpose}, {"sum", l_sum}, {"mean", l_mean},
-    {"dot", l_dot}, {"concat", l_concat}, {"split", l_split}, {"slice", l_slice}, {"reshape", l_reshape}, {"expand", l_expand},
-    {"const", l_const}, {"zeros", l_zeros}, {"ones", l_ones}, {"batch_sum", l_batch_sum},
-    {"batch_mean", l_batch_mean}, {"gradient", l_gradient}, {"vjp", l_vjp}, {"jvp", l_jvp},
-    {"param", l_param}, {"params", l_params}, {"fn", l_fn}, {"model", l_model}, {"train", l_train},
-    {"shape", l_shape}, {"size", l_size}, {"where", l_where}, {"note", l_note}, {NULL, NULL}};
-
-static const luaL_Reg tensor_meta[] = {
-    {"__add", m_add}, {"__sub", m_sub}, {"__mul", m_mul}, {"__div", m_div}, {"__pow", m_pow},
-    {"__unm", m_unm}, {"__len", m_len}, {"__tostring", m_tostring}, {NULL, NULL}};
 
 static void open_sandbox(lua_State *L) {
   static const luaL_Reg libs[] = {{LUA_GNAME, luaopen_base}, {LUA_TABLIBNAME, luaopen_table},
@@ -1011,27 +200,7 @@ static void open_sandbox(lua_State *L) {
   lua_register(L, "require", l_require);
   lua_newtable(L);
   lua_setfield(L, LUA_REGISTRYINDEX, "hnnc.loaded");
-  /* the core module: C primitives; the library's hnnc.lua wraps it */
-  luaL_newlib(L, core_funcs);
-  front_data_open(L);
-  lua_setfield(L, LUA_REGISTRYINDEX, "hnnc.core");
-  luaL_newmetatable(L, TENSOR_MT);
-  luaL_setfuncs(L, tensor_meta, 0);
-  lua_newtable(L); /* methods, an upvalue of __index */
-  lua_getfield(L, LUA_REGISTRYINDEX, "hnnc.core");
-  {
-    static const char *const methods[] = {"shape", "size", "sum", "mean", "reshape", "transpose", "slice", "split", NULL};
-    for (i = 0; methods[i]; i++) {
-      lua_getfield(L, -1, methods[i]);
-      lua_setfield(L, -3, methods[i]);
-    }
-  }
-  lua_pop(L, 1);
-  lua_pushcclosure(L, m_index, 1);
-  lua_setfield(L, -2, "__index");
-  lua_pushliteral(L, "hnnc.tensor");
-  lua_setfield(L, -2, "__metatable"); /* getmetatable cannot reach the bindings */
-  lua_pop(L, 1);
+  bind_open(L);
 }
 
 /* the whole file, or NULL with the reason in why. Read in pieces, so that
@@ -1063,46 +232,15 @@ static char *read_file(const char *path, size_t *len, const char **why) {
   return buf;
 }
 
+/* The file name without .lua, made a C identifier. */
 static void default_name(Graph *g, const char *path) {
   const char *b = strrchr(path, '/');
-  char name[128];
-  int i, k = 0;
+  Text t = {0};
+  int i;
   b = b ? b + 1 : path;
-  if (isdigit((unsigned char)*b)) name[k++] = 'm';
-  for (i = 0; b[i] && strcmp(b + i, ".lua") && k < 100; i++) name[k++] = isalnum((unsigned char)b[i]) ? b[i] : '_';
-  name[k] = 0;
-  g->name = xstrdup(k ? name : "model");
-}
-
-/* After the file ran: every parameter must be used by some function. */
-static int check_model(Front *F) {
-  Graph *g = F->g;
-  char *keep;
-  int i, nroots = 0, *roots;
-  if (!g->nfunc && g->data.present) return 0; /* a data set only: hnnc data */
-  if (!g->nfunc) {
-    snprintf(g->errmsg, sizeof g->errmsg, "%s: error: the model declares no function to compile (use hn.fn)", F->path);
-    return 1;
-  }
-  for (i = 0; i < g->nfunc; i++) nroots += g->func[i].nout;
-  roots = xmalloc(nroots * sizeof *roots);
-  for (i = 0, nroots = 0; i < g->nfunc; i++) {
-    memcpy(roots + nroots, g->func[i].out, g->func[i].nout * sizeof *roots);
-    nroots += g->func[i].nout;
-  }
-  keep = xmalloc(g->nnode);
-  ir_reach(g, roots, nroots, keep);
-  free(roots);
-  for (i = 0; i < g->nparam; i++)
-    if (!keep[g->param[i].node]) {
-      const char *w = g->loc[g->param[i].loc], *nl = strchr(w, '\n');
-      snprintf(g->errmsg, sizeof g->errmsg, "%.*s: error: parameter '%s' is never used by any compiled function%s",
-               nl ? (int)(nl - w) : (int)strlen(w), w, g->param[i].name, nl ? nl : "");
-      free(keep);
-      return 1;
-    }
-  free(keep);
-  return 0;
+  if (isdigit((unsigned char)*b)) text_put(&t, "m");
+  for (i = 0; b[i] && strcmp(b + i, ".lua"); i++) text_put(&t, "%c", isalnum((unsigned char)b[i]) ? b[i] : '_');
+  g->name = t.s ? t.s : xstrdup("model");
 }
 
 Graph *front_load(const char *path, const FrontOptions *lim, char *err, size_t nerr) {
@@ -1115,13 +253,13 @@ Graph *front_load(const char *path, const FrontOptions *lim, char *err, size_t n
   memset(&F, 0, sizeof F);
   F.path = path;
   if (lim) F.opt = *lim;
-  snprintf(F.chunk, sizeof F.chunk, "@%s", path);
   F.memcap = lim && lim->memory ? lim->memory : (size_t)512 << 20;
   F.instrcap = lim && lim->instructions ? lim->instructions : 500000000L;
   if (!(src = read_file(path, &len, &why))) {
     snprintf(err, nerr, "%s: error: cannot read the model file%s%s", path, why ? ": " : "", why ? why : "");
     return NULL;
   }
+  F.chunk = text_fmt("@%s", path);
   F.g = ir_new();
   if (lim && lim->dtype) F.g->is_float = lim->dtype == 2, F.dtype_forced = 1;
   F.g->throw_ = front_throw;
@@ -1131,6 +269,7 @@ Graph *front_load(const char *path, const FrontOptions *lim, char *err, size_t n
   if (!L) {
     snprintf(err, nerr, "%s: error: cannot create a Lua state", path);
     free(src);
+    free(F.chunk);
     ir_free(F.g);
     return NULL;
   }
@@ -1154,16 +293,13 @@ Graph *front_load(const char *path, const FrontOptions *lim, char *err, size_t n
     else
       snprintf(err, nerr, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "error");
     lua_close(L);
+    free(F.chunk);
     ir_free(F.g);
     return NULL;
   }
   lua_close(L);
+  free(F.chunk);
   F.g->throw_ = NULL;
   F.g->ud = NULL;
-  if (check_model(&F)) {
-    snprintf(err, nerr, "%s", F.g->errmsg);
-    ir_free(F.g);
-    return NULL;
-  }
   return F.g;
 }

@@ -13,9 +13,13 @@ typedef struct FrontOptions {
   int data_seed_given;/* hn.data draws its Lua samplers from data_seed, else */
   uint64_t data_seed; /* from the model's seed                              */
   int nested;         /* a system loaded by hn.data: its own hn.data is skipped */
+  void (*note)(void *ctx, const char *text); /* receives the model's print(); NULL: dropped */
+  void *ctx;
 } FrontOptions;
 
-/* Returns the traced graph, or NULL with "FILE:LINE: error: ..." in err. */
+/* The front pass: runs the model file and returns the traced graph (with
+ * its derivatives, folded and hash-consed), or NULL with
+ * "FILE:LINE: error: ..." in err. */
 Graph *front_load(const char *path, const FrontOptions *lim, char *err, size_t nerr);
 
 /* For the hn.data binding (front_data.c): the graph, the model file, the

@@ -41,27 +41,34 @@ _Noreturn void ir_bug(const char *file, int line, const char *msg) {
   abort();
 }
 
+/* The first line of a location text ("file:line"); notes follow a '\n'. */
+int ir_loc_head(const char *where) {
+  const char *nl = strchr(where, '\n');
+  return nl ? (int)(nl - where) : (int)strlen(where);
+}
+
 /* loc texts are "file:line", optionally followed by "\n" and note lines */
 _Noreturn void ir_error(Graph *g, int loc, const char *fmt, ...) {
   va_list ap;
   const char *where = loc >= 0 && loc < g->nloc ? g->loc[loc] : "hnnc";
-  const char *nl = strchr(where, '\n');
-  int k = snprintf(g->errmsg, sizeof g->errmsg, "%.*s: error: ", nl ? (int)(nl - where) : (int)strlen(where), where);
+  Text t = {0};
+  text_put(&t, "%.*s: error: ", ir_loc_head(where), where);
   va_start(ap, fmt);
-  k += vsnprintf(g->errmsg + k, sizeof g->errmsg - k, fmt, ap);
+  text_vput(&t, fmt, ap);
   va_end(ap);
-  if (nl && k < (int)sizeof g->errmsg) snprintf(g->errmsg + k, sizeof g->errmsg - k, "%s", nl);
+  text_put(&t, "%s", where + ir_loc_head(where));
+  free(g->errmsg);
+  g->errmsg = t.s;
   IR_ASSERT(g->throw_);
   g->throw_(g);
   abort(); /* throw_ never returns */
 }
 
 void ir_warn(Graph *g, int loc, const char *msg) {
-  char line[1200];
-  const char *where = loc >= 0 && loc < g->nloc ? g->loc[loc] : "hnnc", *nl = strchr(where, '\n');
-  size_t k = strlen(g->warnings);
-  snprintf(line, sizeof line, "%.*s: warning: %s\n", nl ? (int)(nl - where) : (int)strlen(where), where, msg);
-  if (!strstr(g->warnings, line) && k + strlen(line) < sizeof g->warnings) strcat(g->warnings, line);
+  const char *where = loc >= 0 && loc < g->nloc ? g->loc[loc] : "hnnc";
+  char *line = text_fmt("%.*s: warning: %s\n", ir_loc_head(where), where, msg);
+  if (!g->warnings.s || !strstr(g->warnings.s, line)) text_put(&g->warnings, "%s", line);
+  free(line);
 }
 
 Graph *ir_new(void) {
@@ -87,6 +94,7 @@ void ir_free(Graph *g) {
   }
   free(g->node); free(g->pool); free(g->cdata); free(g->hash); free(g->loc);
   free(g->param); free(g->func); free(g->name); free(g->notes);
+  free(g->train.system); free(g->errmsg); text_free(&g->warnings);
   dataspec_free(&g->data);
   free(g);
 }
@@ -552,32 +560,32 @@ int ir_reach(Graph *g, const int *roots, int nroots, char *keep) {
 
 void ir_print(Graph *g, const int *roots, int nroots, void (*put)(void *, const char *), void *ctx) {
   char *keep = xmalloc(g->nnode + 1);
-  char line[512], buf[64];
-  int i, j, k;
+  char buf[64];
+  Text t = {0};
+  int i, j;
   if (roots) ir_reach(g, roots, nroots, keep);
   else memset(keep, 1, g->nnode);
   for (i = 0; i < g->nnode; i++) {
     Node *n = N(i);
     if (!keep[i]) continue;
-    k = sprintf(line, "%%%d = %s", i, ir_opname[n->op]);
-    for (j = 0; j < n->nin; j++) k += sprintf(line + k, " %%%d", IR_IN(g, i)[j]);
+    t.n = 0;
+    text_put(&t, "%%%d = %s", i, ir_opname[n->op]);
+    for (j = 0; j < n->nin; j++) text_put(&t, " %%%d", IR_IN(g, i)[j]);
     switch (n->op) {
-    case OP_INPUT: k += sprintf(line + k, " #%d", n->a[0]); break;
-    case OP_PARAM: k += sprintf(line + k, " %s", g->param[n->a[0]].name); break;
-    case OP_CONST: k += sprintf(line + k, " %.17g", n->value); break;
-    case OP_POWI: case OP_SUM: k += sprintf(line + k, " %d", n->a[0]); break;
-    case OP_EXPAND: k += sprintf(line + k, " axis=%d len=%d", n->a[0], n->a[1]); break;
-    case OP_SLICE: case OP_PAD: k += sprintf(line + k, " axis=%d %d %d", n->a[0], n->a[1], n->a[2]); break;
-    case OP_CONCAT: k += sprintf(line + k, " axis=%d", n->a[0]); break;
-    case OP_MATMUL: case OP_BMATMUL: k += sprintf(line + k, " %s%s", n->a[0] ? "T" : "N", n->a[1] ? "T" : "N"); break;
+    case OP_INPUT: text_put(&t, " #%d", n->a[0]); break;
+    case OP_PARAM: text_put(&t, " %s", g->param[n->a[0]].name); break;
+    case OP_CONST: text_put(&t, " %.17g", n->value); break;
+    case OP_POWI: case OP_SUM: text_put(&t, " %d", n->a[0]); break;
+    case OP_EXPAND: text_put(&t, " axis=%d len=%d", n->a[0], n->a[1]); break;
+    case OP_SLICE: case OP_PAD: text_put(&t, " axis=%d %d %d", n->a[0], n->a[1], n->a[2]); break;
+    case OP_CONCAT: text_put(&t, " axis=%d", n->a[0]); break;
+    case OP_MATMUL: case OP_BMATMUL: text_put(&t, " %s%s", n->a[0] ? "T" : "N", n->a[1] ? "T" : "N"); break;
     }
-    k += sprintf(line + k, " : %s%s", shape_str(&n->shape, buf), n->batched ? " batched" : "");
-    if (n->loc >= 0) {
-      const char *l = g->loc[n->loc], *nl = strchr(l, '\n');
-      k += snprintf(line + k, sizeof line - k, "  @%.*s", nl ? (int)(nl - l) : (int)strlen(l), l);
-    }
-    strcpy(line + k, "\n");
-    put(ctx, line);
+    text_put(&t, " : %s%s", shape_str(&n->shape, buf), n->batched ? " batched" : "");
+    if (n->loc >= 0) text_put(&t, "  @%.*s", ir_loc_head(g->loc[n->loc]), g->loc[n->loc]);
+    text_put(&t, "\n");
+    put(ctx, t.s);
   }
+  text_free(&t);
   free(keep);
 }

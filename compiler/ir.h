@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "dataspec.h"
+#include "text.h"
 
 enum {
 #define OP(name, nin, kind, text) OP_##name,
@@ -64,7 +65,7 @@ typedef struct Func {
 typedef struct TrainSpec {
   int present, loc;
   char task[32];       /* data set recipe: spring, pendulum, two_body        */
-  char system[1024];   /* the analytic system model (true H, data), a path   */
+  char *system;        /* the analytic system model (true H, data), a path   */
   long steps;          /* Adam updates                                       */
   double lr, weight_decay;
   long batch;          /* rows per step; 0 = full batch                      */
@@ -89,10 +90,10 @@ struct Graph {
   TrainSpec train;
   char *notes;                           /* hn.note lines "key text\n", or NULL */
   DataSpec data;                         /* hn.data (dataspec.h)          */
-  char warnings[4096];                   /* "FILE:LINE: warning: ..." lines */
-  /* errors: ir_error formats into errmsg and calls throw, which never
-   * returns (a longjmp, or lua_error while tracing) */
-  char errmsg[2048];
+  Text warnings;                         /* "FILE:LINE: warning: ..." lines */
+  /* errors: ir_error formats into errmsg (a heap string) and calls throw,
+   * which never returns (a longjmp, or lua_error while tracing) */
+  char *errmsg;
   void (*throw_)(Graph *g);
   void *ud;
 };
@@ -103,6 +104,7 @@ _Noreturn void ir_error(Graph *g, int loc, const char *fmt, ...);
 _Noreturn void ir_bug(const char *file, int line, const char *msg);
 #define IR_ASSERT(c) ((c) ? (void)0 : ir_bug(__FILE__, __LINE__, #c))
 int ir_location(Graph *g, const char *text);
+int ir_loc_head(const char *loc); /* length of a location's first line, "file:line" */
 void ir_warn(Graph *g, int loc, const char *msg); /* once per location and message */
 #define IR_IN(g, id) ((g)->pool + (g)->node[id].inoff) /* operand ids of node id */
 void *xmalloc(size_t n);

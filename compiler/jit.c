@@ -21,7 +21,9 @@
 
 #include <libtcc.h>
 
+#include "ir.h"
 #include "jit.h"
+#include "../prelude/hash.h"
 
 int jit_backend(const char *name) {
   if (!strcmp(name, "tcc")) return JIT_TCC;
@@ -36,7 +38,7 @@ typedef struct ErrCtx { const char *src; char *err; size_t nerr; } ErrCtx;
 static void map_error(ErrCtx *c, const char *msg) {
   const char *p = strstr(msg, ":"), *s = c->src, *best = NULL;
   long line = p ? strtol(p + 1, NULL, 10) : 0, l = 1;
-  char where[512] = "";
+  char *where = NULL;
   if (c->err[0]) return; /* keep the first */
   for (; *s && l <= line; s++) {
     if (s[0] == '/' && s[1] == '*' && s[3] == '%') best = s;
@@ -46,18 +48,14 @@ static void map_error(ErrCtx *c, const char *msg) {
     const char *comma = NULL, *end = strstr(best, "*/"), *q;
     for (q = best; q < end; q++)
       if (*q == ',') comma = q;
-    if (comma && end) snprintf(where, sizeof where, "%.*s", (int)(end - comma - 3), comma + 2);
+    if (comma && end) where = text_fmt("%.*s", (int)(end - comma - 3), comma + 2);
   }
-  if (where[0]) snprintf(c->err, c->nerr, "%s: error: generated C did not compile: %s", where, msg);
+  if (where) snprintf(c->err, c->nerr, "%s: error: generated C did not compile: %s", where, msg);
   else snprintf(c->err, c->nerr, "hnnc: error: generated C did not compile: %s", msg);
+  free(where);
 }
 static void tcc_error_cb(void *opaque, const char *msg) {
   if (!strstr(msg, "warning")) map_error(opaque, msg);
-}
-
-static uint64_t fnv1a(const char *s, uint64_t h) {
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-  return h;
 }
 
 static int run(char *const argv[], char *err, size_t nerr, const char *log) {
@@ -84,50 +82,70 @@ static int run(char *const argv[], char *err, size_t nerr, const char *log) {
 }
 
 static int mkdirs(const char *path) {
-  char buf[1024], *p;
-  snprintf(buf, sizeof buf, "%s", path);
-  for (p = buf + 1; *p; p++)
+  char *buf = xstrdup(path), *p;
+  int rc = 0;
+  for (p = buf + 1; *p && !rc; p++)
     if (*p == '/') {
       *p = 0;
-      if (mkdir(buf, 0755) && errno != EEXIST) return -1;
+      if (mkdir(buf, 0755) && errno != EEXIST) rc = -1;
       *p = '/';
     }
-  return mkdir(buf, 0755) && errno != EEXIST ? -1 : 0;
+  if (!rc && mkdir(buf, 0755) && errno != EEXIST) rc = -1;
+  free(buf);
+  return rc;
+}
+
+/* The cache folder: $XDG_CACHE_HOME/hnnc, ~/.cache/hnnc, or /tmp/hnnc-cache-UID. */
+static char *cache_dir(void) {
+  const char *base = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+  if (base && *base) return text_fmt("%s/hnnc", base);
+  if (home && *home) return text_fmt("%s/.cache/hnnc", home);
+  return text_fmt("/tmp/hnnc-cache-%d", (int)getuid());
+}
+
+/* Compiles src with cc into tmpso (a temporary .c and log beside it). */
+static int gcc_run(const char *cc, const char *src, const char *stem, const char *tmpso, char *err, size_t nerr) {
+  char *tmpc = text_fmt("%s.c", stem), *log = text_fmt("%s.log", stem), *argv[16];
+  char flags[] = JIT_GCC_FLAGS, *tok;
+  int k = 0, rc = 1;
+  FILE *f;
+  if (!(f = fopen(tmpc, "w")) || fputs(src, f) < 0 || fclose(f)) {
+    snprintf(err, nerr, "hnnc: error: cannot write %s", tmpc);
+  } else {
+    argv[k++] = (char *)cc;
+    for (tok = strtok(flags, " "); tok && k < 12; tok = strtok(NULL, " ")) argv[k++] = tok;
+    argv[k++] = "-o", argv[k++] = (char *)tmpso, argv[k++] = tmpc, argv[k] = NULL;
+    rc = run(argv, err, nerr, log);
+  }
+  remove(tmpc);
+  remove(log);
+  free(tmpc), free(log);
+  return rc;
 }
 
 static int gcc_compile(Jit *j, const char *src, char *err, size_t nerr) {
-  char dir[1024], so[1200], tmpc[1200], tmpso[1200], log[1200];
-  const char *base = getenv("XDG_CACHE_HOME"), *home = getenv("HOME"), *cc = getenv("HNNC_CC");
-  uint64_t h = fnv1a(JIT_GCC_FLAGS, fnv1a(src, 0xcbf29ce484222325ULL));
-  FILE *f;
+  const char *cc = getenv("HNNC_CC");
+  char *dir = cache_dir(), *so = NULL, *stem = NULL, *tmpso = NULL;
+  uint64_t h = hn_fnv1a(hn_fnv1a(HN_FNV_INIT, src, strlen(src)), JIT_GCC_FLAGS, strlen(JIT_GCC_FLAGS));
+  int rc = 1;
   if (!cc) cc = "gcc";
-  if (base && *base) snprintf(dir, sizeof dir, "%s/hnnc", base);
-  else if (home && *home) snprintf(dir, sizeof dir, "%s/.cache/hnnc", home);
-  else snprintf(dir, sizeof dir, "/tmp/hnnc-cache-%d", (int)getuid());
-  if (mkdirs(dir)) { snprintf(err, nerr, "hnnc: error: cannot create the cache folder %s: %s", dir, strerror(errno)); return 1; }
-  snprintf(so, sizeof so, "%s/%016llx.so", dir, (unsigned long long)h);
-  if (access(so, R_OK)) {
-    char *argv[16];
-    int k = 0;
-    char flags[] = JIT_GCC_FLAGS, *tok;
-    snprintf(tmpc, sizeof tmpc, "%s/%016llx.%d.c", dir, (unsigned long long)h, (int)getpid());
-    snprintf(tmpso, sizeof tmpso, "%s/%016llx.%d.so", dir, (unsigned long long)h, (int)getpid());
-    snprintf(log, sizeof log, "%s/%016llx.%d.log", dir, (unsigned long long)h, (int)getpid());
-    if (!(f = fopen(tmpc, "w")) || fputs(src, f) < 0 || fclose(f)) {
-      snprintf(err, nerr, "hnnc: error: cannot write %s", tmpc);
-      return 1;
-    }
-    argv[k++] = (char *)cc;
-    for (tok = strtok(flags, " "); tok && k < 12; tok = strtok(NULL, " ")) argv[k++] = tok;
-    argv[k++] = "-o", argv[k++] = tmpso, argv[k++] = tmpc, argv[k] = NULL;
-    if (run(argv, err, nerr, log)) { remove(tmpc); remove(log); remove(tmpso); return 1; }
-    remove(tmpc);
-    remove(log);
-    if (rename(tmpso, so)) { snprintf(err, nerr, "hnnc: error: cannot rename %s", tmpso); return 1; }
+  if (mkdirs(dir)) {
+    snprintf(err, nerr, "hnnc: error: cannot create the cache folder %s: %s", dir, strerror(errno));
+    goto out;
+  }
+  so = text_fmt("%s/%016llx.so", dir, (unsigned long long)h);
+  if (access(so, R_OK)) { /* build under a temporary name, then rename */
+    stem = text_fmt("%s/%016llx.%d", dir, (unsigned long long)h, (int)getpid());
+    tmpso = text_fmt("%s.so", stem);
+    if (gcc_run(cc, src, stem, tmpso, err, nerr)) { remove(tmpso); goto out; }
+    if (rename(tmpso, so)) { snprintf(err, nerr, "hnnc: error: cannot rename %s", tmpso); goto out; }
   }
   j->dl = dlopen(so, RTLD_NOW | RTLD_LOCAL);
-  if (!j->dl) { snprintf(err, nerr, "hnnc: error: dlopen: %s", dlerror()); return 1; }
-  return 0;
+  if (!j->dl) snprintf(err, nerr, "hnnc: error: dlopen: %s", dlerror());
+  else rc = 0;
+out:
+  free(dir), free(so), free(stem), free(tmpso);
+  return rc;
 }
 
 int jit_compile(Jit *j, int backend, const char *src, char *err, size_t nerr) {

@@ -1,45 +1,120 @@
-/* The pipeline, in order:
- *   front_load     run the model file, trace it into a graph (hash-consed,
- *                  exact folding and CSE happen at construction;
- *                  derivatives were built while tracing by hn.grad & co.)
- *   sched_plan     per function: dead-code elimination (reachability),
- *                  phases, storage, workspace (inside emit_model)
- *   emit_model     C source and header
- *   jit            libtcc or gcc
+/* The pass list. One function, run_passes, calls every pass in order; the
+ * verifiers run after each (with ModelOptions.verify; tests always), and
+ * ModelOptions.after dumps the state after any one of them.
+ *
+ *   front      front_load: run the model file in the sandbox and trace it.
+ *              Differentiation and simplification happen here, as nodes
+ *              are made: hn.grad & co. build derivative nodes with the same
+ *              constructors (a model uses a derivative as a value at once:
+ *              the HNN's loss is built on its field), and every constructor
+ *              folds exact identities and hash-conses (CSE).
+ *   check      verify_model: the model's rules (functions exist, every
+ *              parameter used); warnings go to the caller
+ *   per function:
+ *     dce      sched_dce: the nodes the outputs reach
+ *     schedule sched_plan: phases, order, storage, workspace
+ *   emit       emit_model: the .c and .h of all functions
+ *   (then, on request, model_jit: libtcc or gcc)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "verify.h"
 #include "model.h"
 
-static void put_stderr(void *ctx, const char *s) { (void)ctx; fputs(s, stderr); }
+const char *const model_pass_name[PASS_COUNT] = {"none", "front", "check", "dce", "schedule", "emit"};
 
-void model_from_graph(Model *m, Graph *g, const char *source, const ModelOptions *o) {
-  EmitOptions eo;
+int model_pass(const char *name) {
   int i;
+  for (i = PASS_FRONT; i < PASS_COUNT; i++)
+    if (!strcmp(name, model_pass_name[i])) return i;
+  return -1;
+}
+
+static void dump_put(void *ctx, const char *s) {
+  const ModelOptions *o = ctx;
+  o->dump(o->ctx, s);
+}
+
+/* The state after pass `pass` (of function fi, or the whole model). */
+static void dump(Model *m, const ModelOptions *o, int pass, int fi) {
+  Graph *g = m->g;
+  Text t = {0};
+  if (!o || o->after != pass || !o->dump) return;
+  if (fi >= 0 && o->func && strcmp(o->func, g->func[fi].name)) return;
+  if (pass == PASS_FRONT || pass == PASS_CHECK) {
+    text_put(&t, "# model %s: %d nodes after %s\n", g->name, g->nnode, model_pass_name[pass]);
+    o->dump(o->ctx, t.s);
+    ir_print(g, NULL, 0, dump_put, (void *)o);
+  } else if (pass == PASS_DCE) {
+    Func *f = &g->func[fi];
+    char *keep = xmalloc(g->nnode);
+    Flops fl;
+    flops_count(g, fi, &fl);
+    text_put(&t, "# function %s: %d nodes after dead-code elimination\n", f->name, ir_reach(g, f->out, f->nout, keep));
+    text_put(&t, "# FLOPs: %ld per sample + %ld shared; elementary functions: %ld per sample + %ld shared\n",
+             fl.per_sample, fl.shared, fl.elem_per_sample, fl.elem_shared);
+    free(keep);
+    o->dump(o->ctx, t.s);
+    ir_print(g, f->out, f->nout, dump_put, (void *)o);
+  } else if (pass == PASS_SCHEDULE) {
+    sched_print(&m->plans[fi], &t);
+    o->dump(o->ctx, t.s);
+  } else if (pass == PASS_EMIT) {
+    o->dump(o->ctx, m->h.s);
+    o->dump(o->ctx, m->c.s);
+  }
+  text_free(&t);
+}
+
+static int run_passes(Model *m, const char *source, int rules, const ModelOptions *o, char *err, size_t nerr) {
+  Graph *g = m->g;
+  int i, verify = !rules || (o && o->verify), chunk = o && o->chunk > 0 ? o->chunk : 32;
+  EmitOptions eo;
+  dump(m, o, PASS_FRONT, -1);
+  if (verify && verify_graph(g, "front", err, nerr)) return 1;
+  if (rules && verify_model(g, source, err, nerr)) return 1;
+  if (g->warnings.s && o && o->note) o->note(o->ctx, g->warnings.s);
+  dump(m, o, PASS_CHECK, -1);
+  m->plans = xmalloc((g->nfunc + 1) * sizeof *m->plans);
+  for (i = 0; i < g->nfunc; i++) {
+    Plan *p = &m->plans[i];
+    sched_dce(p, g, i);
+    if (verify && verify_reach(p, "dce", err, nerr)) return 1;
+    dump(m, o, PASS_DCE, i);
+    sched_plan(p, chunk);
+    if (verify && verify_plan(p, "schedule", err, nerr)) return 1;
+    dump(m, o, PASS_SCHEDULE, i);
+  }
+  eo.chunk = chunk;
+  eo.source = source;
+  emit_model(g, &eo, m->plans, &m->c, &m->h);
+  dump(m, o, PASS_EMIT, -1);
+  return 0;
+}
+
+int model_from_graph(Model *m, Graph *g, const char *source, const ModelOptions *o, char *err, size_t nerr) {
   memset(m, 0, sizeof *m);
   m->g = g;
-  if (o && o->dump)
-    for (i = 0; i < m->g->nfunc; i++) {
-      fprintf(stderr, "# function %s\n", m->g->func[i].name);
-      ir_print(m->g, m->g->func[i].out, m->g->func[i].nout, put_stderr, NULL);
-    }
-  eo.chunk = o && o->chunk > 0 ? o->chunk : 32;
-  eo.source = source;
-  m->plans = xmalloc(m->g->nfunc * sizeof *m->plans);
-  emit_model(m->g, &eo, m->plans, &m->c, &m->h);
+  return run_passes(m, source, 0, o, err, nerr);
 }
 
 int model_build(Model *m, const char *path, const ModelOptions *o, char *err, size_t nerr) {
-  Graph *g = front_load(path, o ? &o->limits : NULL, err, nerr);
+  FrontOptions fo;
   memset(m, 0, sizeof *m);
-  if (!g) return 1;
-  model_from_graph(m, g, path, o);
-  if (g->warnings[0]) fputs(g->warnings, stderr);
+  memset(&fo, 0, sizeof fo);
+  if (o) fo = o->limits, fo.note = o->note, fo.ctx = o->ctx;
+  if (!(m->g = front_load(path, &fo, err, nerr))) return 1;
+  if (run_passes(m, path, 1, o, err, nerr)) {
+    model_free(m);
+    return 1;
+  }
   return 0;
 }
+
+const char *model_warnings(const Model *m) { return m->g && m->g->warnings.s ? m->g->warnings.s : ""; }
 
 static double now_ms(void) {
   struct timespec ts;
@@ -54,11 +129,11 @@ int model_jit(Model *m, int backend, char *err, size_t nerr) {
   m->jit_ms = now_ms() - t0;
   m->fn = xmalloc(m->g->nfunc * sizeof *m->fn);
   for (i = 0; i < m->g->nfunc; i++) {
-    char name[512];
-    void *sym;
-    snprintf(name, sizeof name, "%s_%s_v", m->g->name, m->g->func[i].name);
-    sym = jit_symbol(&m->jit, name);
-    if (!sym) { snprintf(err, nerr, "hnnc: error: symbol %s missing from the compiled code", name); return 1; }
+    char *name = text_fmt("%s_%s_v", m->g->name, m->g->func[i].name);
+    void *sym = jit_symbol(&m->jit, name);
+    if (!sym) snprintf(err, nerr, "hnnc: error: symbol %s missing from the compiled code", name);
+    free(name);
+    if (!sym) return 1;
     memcpy(&m->fn[i], &sym, sizeof sym);
   }
   return 0;
@@ -77,7 +152,7 @@ size_t model_elem(const Model *m) { return m->g->is_float ? sizeof(float) : size
 void model_free(Model *m) {
   int i;
   if (m->plans)
-    for (i = 0; i < m->g->nfunc; i++) sched_free(&m->plans[i]);
+    for (i = 0; i < m->g->nfunc; i++) sched_free(&m->plans[i]); /* zeroed plans free nothing */
   free(m->plans);
   free(m->fn);
   jit_free(&m->jit);

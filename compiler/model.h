@@ -1,4 +1,5 @@
-/* A compiled model: the pipeline from a model file to callable kernels. */
+/* A compiled model: the pass list from a model file to callable kernels.
+ * The public interface of the library is hnnc.h. */
 #ifndef HNNC_MODEL_H
 #define HNNC_MODEL_H
 #include "emit.h"
@@ -17,20 +18,32 @@ typedef struct Model {
   double jit_ms;   /* compile time of the backend */
 } Model;
 
+/* The passes, in order (model.c lists them in one function). */
+enum { PASS_NONE, PASS_FRONT, PASS_CHECK, PASS_DCE, PASS_SCHEDULE, PASS_EMIT, PASS_COUNT };
+extern const char *const model_pass_name[PASS_COUNT]; /* "front", "check", ... */
+int model_pass(const char *name);                      /* PASS_*, or -1 */
+
 typedef struct ModelOptions {
-  int chunk;       /* samples per chunk (default 32) */
-  int dump;        /* print the IR of every function to stderr */
-  FrontOptions limits;  /* sandbox limits, element type override */
+  int chunk;           /* samples per chunk (default 32) */
+  int verify;          /* run the verifiers between passes (tests always do) */
+  int after;           /* dump the state after this pass (PASS_*), PASS_NONE: no dump */
+  const char *func;    /* dump only this function (NULL: all) */
+  void (*dump)(void *ctx, const char *text); /* receives dumps */
+  void (*note)(void *ctx, const char *text); /* receives warnings and the model's print() */
+  void *ctx;
+  FrontOptions limits; /* sandbox limits, element type override */
 } ModelOptions;
 
-/* Front end, passes and emitter: m->g, m->plans, m->c, m->h. */
+/* Front end, checks, passes and emitter: m->g, m->plans, m->c, m->h. */
 int model_build(Model *m, const char *path, const ModelOptions *o, char *err, size_t nerr);
-/* The same from a graph built in C (tests); the model takes g. */
-void model_from_graph(Model *m, Graph *g, const char *source, const ModelOptions *o);
+/* The same from a graph built in C (tests): the passes after the front end,
+ * verifiers on, without the model-file rules; the model takes g. */
+int model_from_graph(Model *m, Graph *g, const char *source, const ModelOptions *o, char *err, size_t nerr);
 /* Compiles the generated C with a backend and binds every function. */
 int model_jit(Model *m, int backend, char *err, size_t nerr);
 int model_func(const Model *m, const char *name); /* index, or -1 */
 long model_ws(const Model *m, int fi, long n);    /* workspace elements */
+const char *model_warnings(const Model *m);      /* "FILE:LINE: warning: ..." lines, or "" */
 void model_free(Model *m);
 size_t model_elem(const Model *m);                 /* sizeof element */
 /* n doubles as a new array of the model's element type (free it), and back */

@@ -33,8 +33,12 @@ typedef struct Plan {
   long pack;       /* ws + pack: scratch of the matrix kernels (panel copies) */
 } Plan;
 
-int sched_plan(Plan *p, Graph *g, int fi, int chunk);
+/* The passes of one function: sched_dce marks p->keep (returns the count),
+ * sched_plan fills phases, order, storage and the workspace. */
+int sched_dce(Plan *p, Graph *g, int fi);
+int sched_plan(Plan *p, int chunk);
 void sched_free(Plan *p);
+void sched_print(const Plan *p, Text *t); /* the plan as text, for dumps */
 int sched_is_reduction(int op); /* bsum, bmatmul: accumulate over chunks */
 /* the node whose storage holds x's value (follows views) */
 int sched_base(const Plan *p, int x);

@@ -81,35 +81,22 @@ static void alloc_give(Alloc *a, long off, long size) {
 
 static int is_leaf_value(int op) { return op == OP_CONST || op == OP_NBATCH; }
 
-int sched_plan(Plan *p, Graph *g, int fi, int chunk) {
+/* Dead-code elimination: the nodes the function's outputs reach. */
+int sched_dce(Plan *p, Graph *g, int fi) {
   Func *f = &g->func[fi];
-  int i, j, k, maxphase = 0;
-  int *avail, *pos, *last, *ismat, *phase_end;
-  Alloc al;
   memset(p, 0, sizeof *p);
-  memset(&al, 0, sizeof al);
-  p->g = g, p->f = f, p->fi = fi, p->chunk = chunk;
+  p->g = g, p->f = f, p->fi = fi;
   p->keep = xmalloc(g->nnode);
-  ir_reach(g, f->out, f->nout, p->keep);
-  p->phase = xmalloc(g->nnode * sizeof *p->phase);
-  p->slot = xmalloc(g->nnode * sizeof *p->slot);
-  p->outcopy = xmalloc(f->nout * sizeof *p->outcopy);
-  avail = xmalloc(g->nnode * sizeof *avail);
-  pos = xmalloc(g->nnode * sizeof *pos);
-  last = xmalloc(g->nnode * sizeof *last);
-  ismat = xmalloc(g->nnode * sizeof *ismat);
+  return ir_reach(g, f->out, f->nout, p->keep);
+}
 
-  /* constants and n get storage only where an op needs a pointer */
-  for (i = 0; i < g->nnode; i++) {
-    if (!p->keep[i]) continue;
-    for (j = 0; j < N(i)->nin; j++) {
-      int x = IR_IN(g, i)[j];
-      if (is_leaf_value(N(x)->op) && ir_opkind[N(i)->op] != KIND_EW1 && ir_opkind[N(i)->op] != KIND_EW2)
-        ismat[x] = 1;
-    }
-  }
-
-  /* phases */
+/* Phases: a node runs in the first phase where its operands are available;
+ * per-sample nodes and sums over samples in odd phases (chunk loops); a
+ * sum's value is available from the next phase. Then the emission order:
+ * phase-major, id order within a phase. */
+static void fill_phases(Plan *p, int *pos) {
+  Graph *g = p->g;
+  int i, j, k, maxphase = 0, *avail = xmalloc(g->nnode * sizeof *avail);
   for (i = 0; i < g->nnode; i++) {
     int q = 0;
     if (!p->keep[i]) continue;
@@ -121,14 +108,30 @@ int sched_plan(Plan *p, Graph *g, int fi, int chunk) {
     maxphase = maxphase > avail[i] ? maxphase : avail[i];
   }
   p->nphase = maxphase + 1;
-
-  /* emission order: phase-major, id order within a phase */
   p->order = xmalloc(g->nnode * sizeof *p->order);
   for (k = 0; k < p->nphase; k++)
     for (i = 0; i < g->nnode; i++)
       if (p->keep[i] && p->phase[i] == k) pos[i] = p->norder, p->order[p->norder++] = i;
+  free(avail);
+}
 
-  /* storage kinds */
+/* Storage kinds: leaves where they are, views on their operand, outputs
+ * written in place when the node is computed here, the rest in the
+ * workspace (for all samples when a later phase reads a per-sample value). */
+static void fill_storage(Plan *p) {
+  Graph *g = p->g;
+  Func *f = p->f;
+  int i, j, k;
+  char *ismat = xmalloc(g->nnode);
+  /* constants and n get storage only where an op needs a pointer */
+  for (i = 0; i < g->nnode; i++) {
+    if (!p->keep[i]) continue;
+    for (j = 0; j < N(i)->nin; j++) {
+      int x = IR_IN(g, i)[j];
+      if (is_leaf_value(N(x)->op) && ir_opkind[N(i)->op] != KIND_EW1 && ir_opkind[N(i)->op] != KIND_EW2)
+        ismat[x] = 1;
+    }
+  }
   for (i = 0; i < g->nnode; i++) {
     Slot *s = &p->slot[i];
     if (!p->keep[i]) continue;
@@ -159,30 +162,45 @@ int sched_plan(Plan *p, Graph *g, int fi, int chunk) {
       if (N(x)->batched && p->slot[x].kind == ST_WS && p->phase[x] != p->phase[i]) p->slot[x].kind = ST_FULL;
     }
   }
-  /* last use, in emission order (views extend their base's life) */
-  phase_end = xmalloc((p->nphase + 1) * sizeof *phase_end);
+  free(ismat);
+}
+
+/* The last use of every value, in emission order (views extend their
+ * base's life; a value read inside a chunk loop but made outside it lives
+ * to the end of the loop; outputs to the very end). */
+static void fill_last_use(Plan *p, const int *pos, int *last) {
+  Graph *g = p->g;
+  int i, j, k, *phase_end = xmalloc((p->nphase + 1) * sizeof *phase_end);
   for (i = 0; i < g->nnode; i++) last[i] = p->keep[i] ? pos[i] : -1;
   for (k = p->norder - 1; k >= 0; k--) /* the last position of each phase */
     if (k == p->norder - 1 || p->phase[p->order[k + 1]] != p->phase[p->order[k]]) phase_end[p->phase[p->order[k]]] = k;
   for (k = 0; k < p->norder; k++) {
     int u = p->order[k], end = phase_end[p->phase[u]];
-    /* a value from outside a chunk loop is read by every iteration: it
-     * lives to the end of the loop */
     for (j = 0; j < N(u)->nin; j++) {
       int x = sched_base(p, IR_IN(g, u)[j]), at = pos[u];
       if (p->phase[u] % 2 && p->phase[x] != p->phase[u]) at = end;
       if (last[x] < at) last[x] = at;
     }
   }
-  for (k = 0; k < f->nout; k++) {
-    int x = sched_base(p, f->out[k]);
-    last[x] = p->norder; /* copied out at the very end of its phase */
-  }
-  /* a chunk buffer used by a later node of its phase must survive to the end
-   * of the chunk iteration, which linear order gives; accumulators live from
-   * the start of their loop */
+  for (k = 0; k < p->f->nout; k++) last[sched_base(p, p->f->out[k])] = p->norder; /* copied out at the end */
+  free(phase_end);
+}
+
+static long ws_size(Plan *p, int x) {
+  return shape_size(&p->g->node[x].shape) * (p->g->node[x].batched ? p->chunk : 1);
+}
+
+/* Workspace offsets by a linear scan in emission order. A chunk buffer
+ * used by a later node of its phase survives to the end of the chunk
+ * iteration, which linear order gives; accumulators live from the start of
+ * their loop; a node's buffer is taken before its operands' are given back. */
+static void allocate(Plan *p, const int *last) {
+  Graph *g = p->g;
+  Alloc al;
+  int j, k, q, r;
+  memset(&al, 0, sizeof al);
   for (k = 0; k < p->norder; k++) {
-    int x = p->order[k], q, r;
+    int x = p->order[k];
     Slot *s = &p->slot[x];
     if (k == 0 || p->phase[p->order[k - 1]] != p->phase[x]) {
       /* entering a phase: accumulators of this phase first */
@@ -192,8 +210,7 @@ int sched_plan(Plan *p, Graph *g, int fi, int chunk) {
           p->slot[y].off = alloc_take(&al, shape_size(&N(y)->shape));
       }
     }
-    if (s->kind == ST_WS && !sched_is_reduction(N(x)->op))
-      s->off = alloc_take(&al, shape_size(&N(x)->shape) * (N(x)->batched ? chunk : 1));
+    if (s->kind == ST_WS && !sched_is_reduction(N(x)->op)) s->off = alloc_take(&al, ws_size(p, x));
     if (s->kind == ST_FULL) {
       s->off = p->ws_full;
       p->ws_full += shape_size(&N(x)->shape);
@@ -202,11 +219,9 @@ int sched_plan(Plan *p, Graph *g, int fi, int chunk) {
     for (j = 0; j < N(x)->nin; j++) {
       int y = sched_base(p, IR_IN(g, x)[j]), dup = 0;
       for (r = 0; r < j; r++) dup |= sched_base(p, IR_IN(g, x)[r]) == y;
-      if (!dup && last[y] == k && p->slot[y].kind == ST_WS)
-        alloc_give(&al, p->slot[y].off, shape_size(&N(y)->shape) * (N(y)->batched ? chunk : 1));
+      if (!dup && last[y] == k && p->slot[y].kind == ST_WS) alloc_give(&al, p->slot[y].off, ws_size(p, y));
     }
-    if (last[x] == k && s->kind == ST_WS) /* never used: a dead value */
-      alloc_give(&al, s->off, shape_size(&N(x)->shape) * (N(x)->batched ? chunk : 1));
+    if (last[x] == k && s->kind == ST_WS) alloc_give(&al, s->off, ws_size(p, x)); /* never used: dead */
   }
   /* after the values: scratch for hn_mm_nn's panel copies, K x 64 elements
    * (room for float's 8-wide vectors too) */
@@ -220,8 +235,42 @@ int sched_plan(Plan *p, Graph *g, int fi, int chunk) {
     }
   }
   free(al.free);
-  free(avail), free(pos), free(last), free(ismat), free(phase_end);
+}
+
+/* The plan of a function whose nodes sched_dce marked. */
+int sched_plan(Plan *p, int chunk) {
+  Graph *g = p->g;
+  int *pos = xmalloc(g->nnode * sizeof *pos), *last = xmalloc(g->nnode * sizeof *last);
+  p->chunk = chunk;
+  p->phase = xmalloc(g->nnode * sizeof *p->phase);
+  p->slot = xmalloc(g->nnode * sizeof *p->slot);
+  p->outcopy = xmalloc(p->f->nout * sizeof *p->outcopy);
+  fill_phases(p, pos);
+  fill_storage(p);
+  fill_last_use(p, pos, last);
+  allocate(p, last);
+  free(pos), free(last);
   return 0;
+}
+
+/* The plan as text: nodes in emission order with phase and storage. */
+void sched_print(const Plan *p, Text *t) {
+  static const char *const kinds[] = {"-", "input", "param", "tensor", "ws", "ws (all samples)", "output", "view"};
+  const Graph *g = p->g;
+  int k;
+  char sh[64];
+  text_put(t, "# function %s: %d nodes, workspace %ld + %ld n, chunks of %d\n", p->f->name, p->norder, p->ws_fixed,
+           p->ws_full, p->chunk);
+  for (k = 0; k < p->norder; k++) {
+    int x = p->order[k];
+    const Slot *s = &p->slot[x];
+    text_put(t, "phase %d  %%%-5d %-9s %-10s %s", p->phase[x], x, ir_opname[g->node[x].op], shape_str(&g->node[x].shape, sh),
+             kinds[s->kind]);
+    if (s->kind == ST_WS || s->kind == ST_FULL || s->kind == ST_PARAM) text_put(t, " +%ld", s->off);
+    if (s->kind == ST_OUT) text_put(t, " %s", p->f->outname[s->index]);
+    if (s->kind == ST_INPUT) text_put(t, " %s", p->f->in[s->index].name);
+    text_put(t, "\n");
+  }
 }
 
 void sched_free(Plan *p) {

@@ -8,6 +8,7 @@
 #include "atomic.h"
 #include "error.h"
 #include "checkpoint.h"
+#include "../prelude/hash.h"
 
 #include <errno.h>
 #include <math.h>
@@ -19,12 +20,7 @@
 
 #define MAGIC "HNNCCKPT"
 
-uint64_t rt_fnv1a(uint64_t h, const void *data, size_t n) {
-  const unsigned char *p = data;
-  size_t i;
-  for (i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
-  return h;
-}
+uint64_t rt_fnv1a(uint64_t h, const void *data, size_t n) { return hn_fnv1a(h, data, n); }
 
 /* ---- a growing little-endian byte buffer ---- */
 

@@ -66,7 +66,7 @@ void rt_checkpoint_free(rt_checkpoint *c);
 /* 1 if the file at path starts with the checkpoint magic */
 int rt_checkpoint_is(const char *path);
 
-/* FNV-1a 64 (the checksum, and the model hash of the CLI) */
+/* FNV-1a 64 (the checksum, and the model hash of the CLI): prelude/hash.h's */
 #define RT_FNV_INIT 0xcbf29ce484222325ULL
 uint64_t rt_fnv1a(uint64_t h, const void *data, size_t n);
 #endif

@@ -6,7 +6,7 @@ hnnc=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for m in models/systems/*.lua models/hnn/*.lua models/baseline/*.lua; do
-  "$hnnc" compile "$m" -o "$tmp" || exit 1
+  "$hnnc" compile "$m" -o "$tmp" --verify || exit 1
 done
 if [ "$2" = "--regen" ]; then
   rm -f generated/*.c generated/*.h

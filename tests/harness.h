@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "hnnc.h"
 
 static jmp_buf harness_jb;
 static _Noreturn void harness_throw(Graph *g) {

@@ -174,9 +174,9 @@ static void build(Compiled *c, const Case *k, int backend) {
     free(keep);
   }
   for (j = 0; j < 8; j++) c->nout[j] = shape_size(&g->node[f->out[j]].shape) * (g->node[f->out[j]].batched ? NS : 1);
-  model_from_graph(&c->m, g, "test_ad", NULL);
   {
     char err[2048];
+    if (model_from_graph(&c->m, g, "test_ad", NULL, err, sizeof err)) fail_msg("%s", err);
     if (model_jit(&c->m, backend, err, sizeof err)) fail_msg("%s", err);
   }
 }

@@ -30,8 +30,7 @@
 #include "checkpoint.h"
 #include "data.h"
 #include "evaluate.h"
-#include "init.h"
-#include "model.h"
+#include "hnnc.h"
 #include "npy.h"
 #include "train.h"
 #include "published.h"
@@ -133,7 +132,8 @@ typedef struct Bound {
 static Bound *bind(const char *path) {
   Bound *b = calloc(1, sizeof *b);
   char err[4096];
-  if (model_build(&b->m, path, NULL, err, sizeof err) || model_jit(&b->m, JIT_TCC, err, sizeof err) ||
+  ModelOptions mo = {.verify = 1};
+  if (model_build(&b->m, path, &mo, err, sizeof err) || model_jit(&b->m, JIT_TCC, err, sizeof err) ||
       bind_objective(&b->o, &b->obj, &b->m, path, err, sizeof err)) {
     fprintf(stderr, "%s\n", err);
     fail();

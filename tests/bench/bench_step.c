@@ -8,8 +8,7 @@
 #include <time.h>
 
 #include "adam.h"
-#include "init.h"
-#include "model.h"
+#include "hnnc.h"
 
 static double clock_us(clockid_t id) {
   struct timespec ts;

@@ -10,7 +10,7 @@ out=$(mktemp -d)
 for lua in tests/errors/*.lua; do
   name=${lua%.lua}
   count=$((count + 1))
-  msg=$(timeout 60 "$hnnc" compile "$lua" -o "$out" 2>&1 >/dev/null)
+  msg=$(timeout 60 "$hnnc" compile "$lua" -o "$out" --verify 2>&1 >/dev/null)
   rc=$?
   if [ "$regen" = "--regen" ]; then
     printf '%s\n' "$msg" > "$name.err"
