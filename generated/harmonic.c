@@ -949,7 +949,16 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
       HN_ST(y0 + j, c00), HN_ST(y0 + j + HN_VL, c01), HN_ST(y1 + j, c10), HN_ST(y1 + j + HN_VL, c11);
       HN_ST(y2 + j, c20), HN_ST(y2 + j + HN_VL, c21), HN_ST(y3 + j, c30), HN_ST(y3 + j + HN_VL, c31);
     }
-    for (j = M8; j < M; j++) {
+    for (; j < M4; j += HN_VL) { /* one vector wide */
+      hn_vec c0 = HN_LD(y0 + j), c1 = HN_LD(y1 + j), c2 = HN_LD(y2 + j), c3 = HN_LD(y3 + j);
+      for (r = 0; r < R; r++) {
+        const hn_real *ar = a + r * K + k;
+        hn_vec b0 = HN_LD(b + r * M + j);
+        c0 += hn_splat(ar[0]) * b0, c1 += hn_splat(ar[1]) * b0, c2 += hn_splat(ar[2]) * b0, c3 += hn_splat(ar[3]) * b0;
+      }
+      HN_ST(y0 + j, c0), HN_ST(y1 + j, c1), HN_ST(y2 + j, c2), HN_ST(y3 + j, c3);
+    }
+    for (j = M4; j < M; j++) {
       int q;
       for (q = 0; q < 4; q++) {
         hn_real *yq = y + (long)(k + q) * M + j, c0 = *yq;
