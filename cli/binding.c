@@ -1,6 +1,7 @@
 /* The model-to-runtime binding (binding.h): kernels on doubles, the
  * objective, the model hash, the model with its system, its data and its
  * parameters. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "cli.h"
 #include "../runtime/checkpoint.h"
 #include "../runtime/npy.h"
+#include "../runtime/params.h"
 
 /* ---- a compiled function of one per-sample input and output, on doubles ---- */
 
@@ -281,57 +283,153 @@ int get_data(Setup *s, uint64_t seed, const char *data_dir, rt_dataset *d, char 
 /* Parameters (nparams doubles) from DIR (DIR/params.npy, else
    DIR/checkpoint.bin) or FILE (a .npy, or a checkpoint). A checkpoint
    anywhere there gives *seed (and *has_seed = 1). */
-int load_params(Setup *s, const char *arg, double *theta, int *has_seed, uint64_t *seed, char *used,
-                       size_t nused, char *err, size_t nerr) {
-  char path[4200], ck[4200];
-  long P = s->m.g->nparams_total;
+/* The identity check of parameters made for the model with hash `have`
+   (named `whose`, from `src`): 0 when it is m's, or when force says to use
+   them anyway (with a warning); else 1 with the error. */
+static int check_identity(const Model *m, const char *mpath, const char *src, const char *whose, uint64_t have,
+                          int force, char *err, size_t nerr) {
+  uint64_t want = model_hash(m);
+  if (have == want) return 0;
+  if (force) {
+    fprintf(stderr, "hnnc: warning: %s: parameters of %s (hash %016llx) used for %s (hash %016llx), as --force says\n",
+            src, whose, (unsigned long long)have, mpath, (unsigned long long)want);
+    return 0;
+  }
+  snprintf(err, nerr,
+           "%s: error: these parameters belong to %s (model hash %016llx), not to %s (hash %016llx): another model, "
+           "another element type (--dtype), or another hnnc; --force uses them anyway",
+           src, whose, (unsigned long long)have, mpath, (unsigned long long)want);
+  return 1;
+}
+
+/* text numbers separated by commas or white space: exactly P of them;
+   a bad one is named by line and column */
+static int read_text_params(const char *path, long P, double *theta, char *err, size_t nerr) {
+  FILE *f = fopen(path, "r");
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t len;
+  long k = 0, ln = 0;
+  int rc = 0;
+  if (!f) {
+    snprintf(err, nerr, "%s: error: cannot open: %s", path, strerror(errno));
+    return 1;
+  }
+  while (!rc && (len = getline(&line, &cap, f)) >= 0) {
+    char *s = line, *end;
+    ln++;
+    if ((size_t)len != strlen(line)) {
+      snprintf(err, nerr, "%s:%ld: error: a NUL byte in the line (not a text file?)", path, ln);
+      rc = 1;
+    }
+    while (!rc) {
+      char *tok;
+      double v;
+      while (*s && strchr(", \t\r\n", *s)) s++;
+      if (!*s) break;
+      tok = s;
+      while (*s && !strchr(", \t\r\n", *s)) s++;
+      v = strtod(tok, &end);
+      if (end != s || !isfinite(v)) {
+        snprintf(err, nerr, "%s:%ld:%ld: error: parameter %ld is not a finite number: '%.*s'", path, ln,
+                 (long)(tok - line) + 1, k + 1, (int)(s - tok > 40 ? 40 : s - tok), tok);
+        rc = 1;
+      } else if (k >= P) {
+        snprintf(err, nerr, "%s:%ld: error: more than the %ld parameters of the model", path, ln, P);
+        rc = 1;
+      } else
+        theta[k++] = v;
+    }
+  }
+  free(line);
+  fclose(f);
+  if (!rc && k != P) {
+    snprintf(err, nerr, "%s: error: %ld parameters, the model has %ld", path, k, P);
+    rc = 1;
+  }
+  return rc;
+}
+
+int load_params(Model *m, const char *mpath, const char *arg, int force, double *theta, int *has_seed, uint64_t *seed,
+                char *used, size_t nused, char *err, size_t nerr) {
+  long P = m->g->nparams_total, i;
+  char *npy = NULL, *ck = NULL;
+  const char *path = arg;
+  int rc = 1;
   *has_seed = 0;
-  ck[0] = 0;
-  if (is_dir(arg)) {
-    snprintf(path, sizeof path, "%s/params.npy", arg);
-    snprintf(ck, sizeof ck, "%s/checkpoint.bin", arg);
-    if (!exists(path)) {
-      if (!exists(ck)) {
+  if (is_dir(arg)) { /* a training folder: params.npy (and params.model), else checkpoint.bin */
+    size_t n = strlen(arg) + 32;
+    npy = xmalloc(n), ck = xmalloc(n);
+    snprintf(npy, n, "%s/params.npy", arg);
+    snprintf(ck, n, "%s/checkpoint.bin", arg);
+    if (!exists(ck)) free(ck), ck = NULL;
+    if (!exists(npy)) {
+      free(npy), npy = NULL;
+      if (!ck) {
         snprintf(err, nerr, "%s: error: no params.npy or checkpoint.bin in this folder", arg);
         return 1;
       }
-      snprintf(path, sizeof path, "%s", ck);
     }
-    if (!exists(ck)) ck[0] = 0;
-  } else
-    snprintf(path, sizeof path, "%s", arg);
-  snprintf(used, nused, "%s", path);
-  if (rt_checkpoint_is(path) || ck[0]) {
+    path = npy ? npy : ck;
+  } else if (rt_checkpoint_is(arg))
+    path = ck = xstrdup(arg);
+  snprintf(used, nused, "%s", path ? path : arg);
+  if (ck) { /* the checkpoint: the seed, and the identity unless params.npy has its own */
     rt_checkpoint c;
-    const char *cp = rt_checkpoint_is(path) ? path : ck;
-    uint64_t h = model_hash(&s->m);
-    if (rt_checkpoint_read(cp, &c, err, nerr)) return 1;
-    if (c.hash != h || c.nparams != P || (c.elem == 4) != s->m.g->is_float) {
-      snprintf(err, nerr, "%s: error: the checkpoint belongs to another model (hash %016llx, %ld %s parameters; "
-               "%s has hash %016llx, %ld %s)", cp, (unsigned long long)c.hash, c.nparams, c.elem == 4 ? "float" : "double",
-               s->path, (unsigned long long)h, P, s->m.g->is_float ? "float" : "double");
+    rt_params_id id;
+    int side = npy ? rt_params_id_read(npy, &id, err, nerr) : -1;
+    if (side > 0 || rt_checkpoint_read(ck, &c, err, nerr)) goto done;
+    if (side == 0) rt_params_id_free(&id);
+    if (c.nparams != P) {
+      snprintf(err, nerr, "%s: error: %ld parameters, the model %s has %ld", ck, c.nparams, mpath, P);
       rt_checkpoint_free(&c);
-      return 1;
+      goto done;
+    }
+    if (side < 0 && check_identity(m, mpath, ck, "another model", c.hash, force, err, nerr)) {
+      rt_checkpoint_free(&c);
+      goto done;
     }
     *has_seed = 1, *seed = c.seed;
-    if (cp == path) {
-      long i;
+    if (!npy) {
       for (i = 0; i < P; i++) theta[i] = c.elem == 4 ? ((float *)c.theta)[i] : ((double *)c.theta)[i];
       rt_checkpoint_free(&c);
-      return 0;
+      rc = 0;
+      goto done;
     }
     rt_checkpoint_free(&c);
   }
   {
-    rt_npy a;
-    if (rt_npy_read(path, RT_NPY_FINITE | RT_NPY_AS_F8, &a, err, nerr)) return 1;
-    if (a.count != P) {
-      snprintf(err, nerr, "%s: error: %ld parameters, the model %s has %ld", path, a.count, s->path, P);
+    size_t n = strlen(path);
+    FILE *f = fopen(path, "rb");
+    char magic[6] = {0};
+    int is_npy = f && fread(magic, 1, 6, f) == 6 && !memcmp(magic, "\x93NUMPY", 6);
+    if (f) fclose(f);
+    if (is_npy || (n > 4 && !strcmp(path + n - 4, ".npy"))) {
+      rt_npy a;
+      rt_params_id id;
+      int side = rt_params_id_read(path, &id, err, nerr);
+      if (side > 0) goto done;
+      if (side < 0 && !npy)
+        fprintf(stderr, "hnnc: note: %s has no sidecar (.model) naming its model: used as %s's, unchecked\n", path,
+                mpath);
+      if (side == 0) {
+        int bad = check_identity(m, mpath, path, id.model, id.hash, force, err, nerr);
+        rt_params_id_free(&id);
+        if (bad) goto done;
+      }
+      if (rt_npy_read(path, RT_NPY_FINITE | RT_NPY_AS_F8, &a, err, nerr)) goto done;
+      if (a.count != P) {
+        snprintf(err, nerr, "%s: error: %ld parameters, the model %s has %ld", path, a.count, mpath, P);
+        rt_npy_free(&a);
+        goto done;
+      }
+      memcpy(theta, a.data, P * sizeof *theta);
       rt_npy_free(&a);
-      return 1;
-    }
-    memcpy(theta, a.data, P * sizeof *theta);
-    rt_npy_free(&a);
+      rc = 0;
+    } else
+      rc = read_text_params(path, P, theta, err, nerr);
   }
-  return 0;
+done:
+  free(npy), free(ck);
+  return rc;
 }

@@ -75,9 +75,14 @@ int recipe_reseed(Setup *s, uint64_t seed, char *err, size_t nerr);
 /* the task's data set: loaded from data_dir if given, else made with the
    system's field (and H) */
 int get_data(Setup *s, uint64_t seed, const char *data_dir, rt_dataset *d, char *err, size_t nerr);
-/* Parameters (nparams doubles) from DIR (DIR/params.npy, else
-   DIR/checkpoint.bin) or FILE (a .npy, or a checkpoint). A checkpoint
-   anywhere there gives *seed (and *has_seed = 1). */
-int load_params(Setup *s, const char *arg, double *theta, int *has_seed, uint64_t *seed, char *used, size_t nused,
-                char *err, size_t nerr);
+/* Parameters (nparams doubles) for model m (its file mpath, for messages)
+   from arg, the same way for every verb: a training folder (its
+   params.npy, else its checkpoint.bin), a checkpoint, a .npy, or text
+   numbers (commas or white space). The identity is checked where there is
+   one: the checkpoint's model hash, or the sidecar X.model of X.npy
+   (runtime/params.h); another model's parameters are an error unless
+   force (then a warning). A checkpoint (or the folder's) gives *seed (and
+   *has_seed = 1); *used is the file read. */
+int load_params(Model *m, const char *mpath, const char *arg, int force, double *theta, int *has_seed, uint64_t *seed,
+                char *used, size_t nused, char *err, size_t nerr);
 #endif

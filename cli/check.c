@@ -109,7 +109,7 @@ int cmd_check(int argc, char **argv) {
   }
   theta = xmalloc((s.m.g->nparams_total + 1) * sizeof *theta);
   if (params) {
-    if (load_params(&s, params, theta, &has_seed, &ckseed, used, sizeof used, err, sizeof err)) {
+    if (load_params(&s.m, model, params, 0, theta, &has_seed, &ckseed, used, sizeof used, err, sizeof err)) {
       free(theta), flow_report_free(&r), setup_free(&s);
       return fail(err);
     }

@@ -8,76 +8,49 @@
 #include "cli.h"
 #include "../compiler/hnnc.h"
 #include "../runtime/npy.h"
+#include "../runtime/rows.h"
+#include "binding.h"
 
 const char usage_eval[] =
-    "usage: hnnc eval MODEL.lua FUNC [--cc tcc|gcc] [--params FILE] [--seed S]\n"
+    "usage: hnnc eval MODEL.lua FUNC [--cc tcc|gcc] [--params DIR|FILE [--force]] [--seed S]\n"
     "\n"
     "Reads one sample per line on stdin: FUNC's inputs flattened and\n"
-    "concatenated in declaration order, separated by commas or spaces. Prints\n"
+    "concatenated in declaration order, separated by commas or spaces (lines of\n"
+    "any length; blank lines, '#' comments and a first line of column names, as\n"
+    "in the CSV files hnnc writes, are skipped; a bad number is reported with\n"
+    "its line and column). Prints\n"
     "one line per sample with FUNC's per-sample outputs, then, if FUNC has\n"
     "shared outputs (sums over the batch, like a loss), one line with those.\n"
     "Numbers are printed with 17 significant digits.\n"
     "\n"
     "  --cc tcc|gcc   backend (default gcc)\n"
-    "  --params FILE  parameters: a .npy file of float64, or text numbers;\n"
-    "                 default: the model's initializers with its seed\n"
+    "  --params DIR|FILE  parameters, as every verb takes them: a training\n"
+    "                 folder (its params.npy, else its checkpoint.bin), a\n"
+    "                 checkpoint, a .npy, or text numbers; default: the\n"
+    "                 model's initializers with its seed. Parameters of another\n"
+    "                 model (params.model beside params.npy, or the checkpoint's\n"
+    "                 hash, say whose they are) are refused\n"
+    "  --force        use them anyway\n"
     "  --seed S       seed for the initializers (default: the model's)\n";
-
-/* ---- parameters ---- */
-
-/* Reads a .npy (float64 or float32, any shape, C order, all finite) or
- * whitespace/comma separated text numbers; exactly want values. */
-static int read_params(const char *path, long want, double *theta, char *err, size_t nerr) {
-  size_t len = strlen(path);
-  FILE *f;
-  long k = 0;
-  if (len > 4 && !strcmp(path + len - 4, ".npy")) {
-    rt_npy a;
-    if (rt_npy_read(path, RT_NPY_FINITE | RT_NPY_AS_F8, &a, err, nerr)) return 1;
-    if (a.count != want) {
-      snprintf(err, nerr, "%s: error: %ld parameters, the model has %ld", path, a.count, want);
-      rt_npy_free(&a);
-      return 1;
-    }
-    memcpy(theta, a.data, want * sizeof *theta);
-    rt_npy_free(&a);
-    return 0;
-  }
-  if (!(f = fopen(path, "r"))) { snprintf(err, nerr, "%s: error: cannot open: %s", path, strerror(errno)); return 1; }
-  for (;;) {
-    double v;
-    int c = fgetc(f);
-    if (c == EOF) break;
-    if (c == ',' || c == ' ' || c == '\n' || c == '\t' || c == '\r') continue;
-    ungetc(c, f);
-    if (fscanf(f, "%lf", &v) != 1 || !isfinite(v)) {
-      fclose(f);
-      snprintf(err, nerr, "%s: error: parameter %ld is not a finite number", path, k + 1);
-      return 1;
-    }
-    if (k >= want) { fclose(f); snprintf(err, nerr, "%s: error: more than %ld parameters", path, want); return 1; }
-    theta[k++] = v;
-  }
-  fclose(f);
-  if (k != want) { snprintf(err, nerr, "%s: error: %ld parameters, the model has %ld", path, k, want); return 1; }
-  return 0;
-}
 
 /* ---- eval ---- */
 
 int cmd_eval(int argc, char **argv) {
   const char *pos[2], *model, *fname, *params = NULL;
-  int backend = JIT_GCC, i, j, fi, have_seed = 0;
+  int backend = JIT_GCC, i, j, fi, have_seed = 0, force = 0, ck_seed;
   uint64_t seed = 0;
   const Opt opts[] = {{"--cc", OPT_BACKEND, &backend},
                       {"--params", OPT_STR, &params},
+                      {"--force", OPT_FLAG, &force},
                       {"--seed", OPT_SEED, &seed, .given = &have_seed},
                       {0}};
-  long rows = 0, cap = 0, width = 0, line = 0;
+  long rows, width = 0;
   ModelOptions mo;
   Model m;
-  char err[4096], buf[1 << 16];
-  double *theta, *data = NULL;
+  char err[4096], used[4200];
+  double *theta, *data;
+  uint64_t cseed;
+  rt_rows in_rows;
   void *th, **in, **out, *ws;
   Func *f;
   if (opts_parse("eval", opts, "MODEL.lua FUNC", argc, argv, pos)) return 2;
@@ -95,39 +68,27 @@ int cmd_eval(int argc, char **argv) {
   f = &m.g->func[fi];
   theta = xmalloc((m.g->nparams_total + 1) * sizeof *theta);
   if (params) {
-    if (read_params(params, m.g->nparams_total, theta, err, sizeof err)) { model_free(&m); free(theta); return fail(err); }
+    if (load_params(&m, model, params, force, theta, &ck_seed, &cseed, used, sizeof used, err, sizeof err)) {
+      model_free(&m);
+      free(theta);
+      return fail(err);
+    }
   } else
     init_params(m.g, have_seed ? seed : m.g->seed, theta);
   for (i = 0; i < f->nin; i++) width += shape_size(&f->in[i].shape);
-  while (fgets(buf, sizeof buf, stdin)) {
-    char *s = buf, *end;
-    long k = 0;
-    line++;
-    while (*s == ' ' || *s == '\t') s++;
-    if (*s == '\n' || *s == 0 || *s == '#') continue;
-    if (rows == cap) {
-      cap = cap ? 2 * cap : 64;
-      data = xrealloc(data, cap * width * sizeof *data);
-    }
-    for (;;) {
-      double v;
-      while (*s == ' ' || *s == ',' || *s == '\t') s++;
-      if (*s == '\n' || *s == '\r' || *s == 0) break;
-      v = strtod(s, &end);
-      if (end == s) {
-        fprintf(stderr, "<stdin>:%ld: error: not a number: '%.20s'\n", line, s);
-        return 1;
-      }
-      if (k < width) data[rows * width + k] = v;
-      k++;
-      s = end;
-    }
-    if (k != width) {
-      fprintf(stderr, "<stdin>:%ld: error: %ld numbers, %s takes %ld per sample\n", line, k, fname, width);
+  if (rt_rows_read(stdin, "<stdin>", width, &in_rows, err, sizeof err)) {
+    model_free(&m);
+    free(theta);
+    return fail(err);
+  }
+  rows = in_rows.n, data = in_rows.data;
+  for (j = 0; j < f->nout; j++)
+    if (!rows && !m.g->node[f->out[j]].batched) { /* a sum over no samples: not a number to print */
+      fprintf(stderr, "<stdin>: error: no samples: %s has shared outputs (a sum or mean over the samples), which need "
+                      "at least one row\n", fname);
+      model_free(&m), free(theta), free(data);
       return 1;
     }
-    rows++;
-  }
   if (model_jit(&m, backend, err, sizeof err)) return fail(err);
   th = model_to_elem(&m, theta, m.g->nparams_total);
   in = xmalloc((f->nin + 1) * sizeof *in);

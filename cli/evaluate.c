@@ -27,7 +27,10 @@ const char usage_evaluate[] =
     "\n"
     "  --params DIR|FILE  DIR/params.npy (else DIR/checkpoint.bin), or a .npy of the\n"
     "                     parameters (float64 or float32, any shape, nparams values),\n"
-    "                     or a checkpoint file\n"
+    "                     or a checkpoint file, or text numbers; parameters of\n"
+    "                     another model (params.model beside params.npy, or the\n"
+    "                     checkpoint's hash, say whose they are) are refused\n"
+    "  --force            use them anyway\n"
     "  --json             print one JSON object with the keys train_loss,\n"
     "                     train_loss_se, test_loss, test_loss_se, energy_mse,\n"
     "                     energy_mse_se, energy_mse_corrected, energy_mse_corrected_se\n"
@@ -47,7 +50,8 @@ const char usage_simulate[] =
     "101) at the times linspace(0, T, N): t, the state, and its energy: the\n"
     "model's H if it has one, else the H of its hn.train system (column\n"
     "H_true), else none. Without --params, the parameters are the model's\n"
-    "initializers with its seed. A state that becomes NaN or infinite, or an\n"
+    "initializers with its seed; --params takes what evaluate's takes (and\n"
+    "--force, to use another model's). A state that becomes NaN or infinite, or an\n"
     "adaptive step that falls to its minimum or spends its budget, stops the\n"
     "run with an error (the time reached, the step size, the likely cause)\n"
     "and no rows.\n"
@@ -86,7 +90,9 @@ int cmd_evaluate(int argc, char **argv) {
   const char *pos[1], *model, *params = NULL, *data_dir = NULL;
   int dtype = 0, backend = JIT_GCC, json = 0, have_seed = 0, ck_seed = 0, i, nfail[2], rc = 1;
   uint64_t seed = 0, cseed = 0;
+  int force = 0;
   const Opt opts[] = {{"--params", OPT_STR, &params},
+                      {"--force", OPT_FLAG, &force},
                       {"--data", OPT_STR, &data_dir},
                       {"--json", OPT_FLAG, &json},
                       {"--seed", OPT_SEED, &seed, .given = &have_seed},
@@ -106,7 +112,7 @@ int cmd_evaluate(int argc, char **argv) {
   if (!params) return usage_error("evaluate", "no parameters given (--params DIR|FILE)");
   if (setup_open(&s, model, backend, 1, dtype, err, sizeof err)) return fail(err);
   theta_d = xmalloc((s.m.g->nparams_total + 1) * sizeof *theta_d);
-  if (load_params(&s, params, theta_d, &ck_seed, &cseed, used, sizeof used, err, sizeof err)) {
+  if (load_params(&s.m, model, params, force, theta_d, &ck_seed, &cseed, used, sizeof used, err, sizeof err)) {
     free(theta_d), setup_free(&s);
     return fail(err);
   }
@@ -258,7 +264,9 @@ int cmd_simulate(int argc, char **argv) {
   int dtype = 0, backend = JIT_GCC, i, dim, N = 101, has_energy = 0, ncol, rc = 1, ck_seed, nx0 = 0, method = 0, have_h = 0;
   double T = 0, h = 0, rtol = 1e-10, atol = 1e-12, x0[RT_MAXDIM], *theta_d, *tev = NULL, *X = NULL, *E = NULL,
          *table = NULL;
+  int force = 0;
   const Opt opts[] = {{"--params", OPT_STR, &params},
+                      {"--force", OPT_FLAG, &force},
                       {"--x0", OPT_STR, &x0s},
                       {"--t", OPT_STR, &ts},
                       {"--integrator", OPT_CHOICE, &method,
@@ -299,7 +307,7 @@ int cmd_simulate(int argc, char **argv) {
   if (setup_open(&s, model, backend, 0, dtype, err, sizeof err)) return fail(err);
   theta_d = xmalloc((s.m.g->nparams_total + 1) * sizeof *theta_d);
   if (params) {
-    if (load_params(&s, params, theta_d, &ck_seed, &cseed, used, sizeof used, err, sizeof err)) {
+    if (load_params(&s.m, model, params, force, theta_d, &ck_seed, &cseed, used, sizeof used, err, sizeof err)) {
       free(theta_d), setup_free(&s);
       return fail(err);
     }

@@ -82,5 +82,44 @@ else
   expect 0 "" train tiny.lua -o sig --steps $((n + 3)) --cc tcc --quiet --resume
 fi
 
+# parameter identity: a baseline's parameters (the same count) ran as the
+# HNN's; eval took no folder ("0 parameters") and no checkpoint
+cp "$here/tiny_base.lua" "$here/wide.lua" .
+expect 0 "" train tiny_base.lua -o base --steps 2 --cc tcc --quiet
+expect 1 "base/params.npy: error: these parameters belong to tiny_baseline" evaluate tiny.lua --params base --cc tcc
+expect 1 "base/checkpoint.bin: error: these parameters belong to another model" simulate tiny.lua --params base/checkpoint.bin --x0 1,0 --t 1 --cc tcc
+mkdir -p copy && cp base/params.npy base/params.model copy/
+expect 1 "copy/params.npy: error: these parameters belong to tiny_baseline" eval tiny.lua field --params copy/params.npy
+expect 0 "as --force says" eval tiny.lua field --params copy/params.npy --force
+cp base/params.npy bare.npy
+expect 0 "bare.npy has no sidecar" eval tiny.lua field --params bare.npy
+IN=one.txt
+echo "0.5,-0.25" > one.txt
+for p in run run/checkpoint.bin run/params.npy; do
+  expect 0 "" eval tiny.lua field --params $p
+  mv out.txt "out_$(echo $p | tr / _).txt"
+done
+if cmp -s out_run.txt out_run_checkpoint.bin.txt && cmp -s out_run.txt out_run_params.npy.txt && [ -s out_run.txt ]; then
+  pass=$((pass + 1))
+else echo "FAIL: eval --params DIR, checkpoint and .npy differ"; fail=$((fail + 1)); fi
+
+# eval's stdin: lines of any length (a 65,536-byte buffer cut a row of 4000
+# numbers into "3277 numbers"), line and column of a bad number, hnnc's CSV
+# headers, a NUL byte, no samples for a shared output
+awk 'BEGIN { for (i = 1; i <= 4000; i++) printf "%s%d", (i > 1 ? "," : ""), i; print "" }' > long.txt
+IN=long.txt expect 0 "" eval wide.lua sum
+grep -qx 8002000 out.txt && pass=$((pass + 1)) || { echo "FAIL: the sum of 1..4000 is not 8002000:"; cat out.txt; fail=$((fail + 1)); }
+printf 'q,p\n1,2\n3,4x\n' > bad.csv
+IN=bad.csv expect 1 "<stdin>:3:3: error: not a number: '4x'" eval wide.lua mean_sq
+printf 'q,p\n1,2\n3,4\n' > ok.csv
+IN=ok.csv expect 0 "" eval wide.lua mean_sq
+grep -qx 15 out.txt && pass=$((pass + 1)) || { echo "FAIL: mean of 1+4 and 9+16 is not 15:"; cat out.txt; fail=$((fail + 1)); }
+printf '1,2\n3,\0004\n' > nul.txt
+IN=nul.txt expect 1 "<stdin>:2:3: error: a NUL byte in the line" eval wide.lua mean_sq
+IN=/dev/null expect 1 "<stdin>: error: no samples: mean_sq has shared outputs" eval wide.lua mean_sq
+IN=
+hnnc_sim=$(cd "$T" && "$hnnc" simulate tiny.lua --params run --x0 1,0 --t 1:3 --cc tcc 2>&1 >/dev/null)
+[ -z "$hnnc_sim" ] && pass=$((pass + 1)) || { echo "FAIL: simulate --params run: $hnnc_sim"; fail=$((fail + 1)); }
+
 echo "robust: $pass of $((pass + fail)) hostile command lines handled"
 [ $fail -eq 0 ]
