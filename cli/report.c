@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "plot.h"
 #include "report.h"
 #include "../runtime/error.h"
 
@@ -42,41 +43,37 @@ void on_progress(void *ctx, const rt_train_progress *p) {
   }
 }
 
-static int write_plot(rt_plot *p, const char *dir, const char *name, int png, char *written, size_t nw) {
-  char path[4200], err[4400];
+static int write_plot(plot *p, const char *dir, const char *name, char *written, size_t nw) {
+  char *path = xmalloc(strlen(dir) + strlen(name) + 6), err[4400];
   int rc;
-  snprintf(path, sizeof path, "%s/%s.svg", dir, name);
-  rc = rt_plot_write_svg(p, path, err, sizeof err);
+  sprintf(path, "%s/%s.svg", dir, name);
+  rc = plot_write_svg(p, path, err, sizeof err);
   if (!rc) snprintf(written + strlen(written), nw - strlen(written), " %s.svg", name);
-  if (!rc && png) {
-    snprintf(path, sizeof path, "%s/%s.png", dir, name);
-    rc = rt_plot_write_png(p, path, 960, 720, err, sizeof err);
-    if (!rc) snprintf(written + strlen(written), nw - strlen(written), " %s.png", name);
-  }
-  if (rc) fprintf(stderr, "hnnc: warning: %s\n", err);
-  rt_plot_free(p);
+  else fprintf(stderr, "hnnc: warning: %s\n", err);
+  plot_free(p);
+  free(path);
   return rc;
 }
 
-void plot_loss(const rt_train_result *r, const char *dir, const char *name, int png, char *written, size_t nw) {
+void report_loss(const rt_train_result *r, const char *dir, const char *name, char *written, size_t nw) {
   double *x = xmalloc((2 * r->nhist + 1) * sizeof *x), *y = x + r->nhist;
   long i, n;
   char title[256];
-  rt_plot *p;
+  plot *p;
   snprintf(title, sizeof title, "%s: loss", name);
-  p = rt_plot_new(title, "step", "mean squared error");
-  rt_plot_logy(p, 1);
+  p = plot_new(title, "step", "mean squared error");
+  plot_logy(p, 1);
   for (i = 0; i < r->nhist; i++) x[i] = r->hist[4 * i], y[i] = r->hist[4 * i + 1];
-  rt_plot_line(p, "train", (int)r->nhist, x, y, 0);
+  plot_line(p, "train", (int)r->nhist, x, y, 0);
   for (i = n = 0; i < r->nhist; i++)
     if (!isnan(r->hist[4 * i + 2])) x[n] = r->hist[4 * i], y[n++] = r->hist[4 * i + 2];
-  rt_plot_line(p, "test", (int)n, x, y, 1);
-  write_plot(p, dir, "loss", png, written, nw);
+  plot_line(p, "test", (int)n, x, y, 1);
+  write_plot(p, dir, "loss", written, nw);
   free(x);
 }
 
-void plot_rollouts(Setup *s, const rt_system *learned, const rt_system *truth, const rt_energy *H,
-                          const rt_dataset *d, uint64_t seed, const char *dir, int png, char *written, size_t nw) {
+void report_rollouts(Setup *s, const rt_system *learned, const rt_system *truth, const rt_energy *H,
+                          const rt_dataset *d, uint64_t seed, const char *dir, char *written, size_t nw) {
   const rt_task *t = s->task;
   enum { NROLL = 3 };
   int dim = t->dim, np = t->published == RT_PUBLISHED_TWO_BODY ? t->energy_npoints : 400, k, j, ok[NROLL];
@@ -84,7 +81,7 @@ void plot_rollouts(Setup *s, const rt_system *learned, const rt_system *truth, c
          *xl = xmalloc((size_t)NROLL * np * dim * sizeof *xl), *et = xmalloc(np * sizeof *et),
          *el = xmalloc(np * sizeof *el), *a = xmalloc(np * sizeof *a), *b = xmalloc(np * sizeof *b);
   char title[256];
-  rt_plot *p;
+  plot *p;
   rt_linspace(t->energy_t0, t->energy_t1, np, tt);
   for (k = 0; k < NROLL; k++) {
     double x0[RT_MAXDIM];
@@ -97,15 +94,15 @@ void plot_rollouts(Setup *s, const rt_system *learned, const rt_system *truth, c
   }
   /* energy along the rollouts */
   snprintf(title, sizeof title, "%s: true energy along rollouts", s->m.g->name);
-  p = rt_plot_new(title, "t", "H");
+  p = plot_new(title, "t", "H");
   for (k = 0; k < NROLL; k++) {
     char lt[64], ll[64];
     if (!ok[k] || H->fn(H->ctx, np, xt + (size_t)k * np * dim, et) || H->fn(H->ctx, np, xl + (size_t)k * np * dim, el)) continue;
     snprintf(lt, sizeof lt, "true %d", k + 1), snprintf(ll, sizeof ll, "learned %d", k + 1);
-    rt_plot_line(p, lt, np, tt, et, k | RT_PLOT_DASHED);
-    rt_plot_line(p, ll, np, tt, el, k);
+    plot_line(p, lt, np, tt, et, k | PLOT_DASHED);
+    plot_line(p, ll, np, tt, el, k);
   }
-  write_plot(p, dir, "energy", png, written, nw);
+  write_plot(p, dir, "energy", written, nw);
   if (dim == 2) {
     enum { G = 17 };
     double L = 0, gx[G * G], gy[G * G], u[G * G], v[G * G];
@@ -118,26 +115,26 @@ void plot_rollouts(Setup *s, const rt_system *learned, const rt_system *truth, c
     L = L > 0 ? 1.1 * L : 1;
     for (i = 0; i < G * G; i++) gx[i] = -L + 2 * L * (i % G) / (G - 1), gy[i] = -L + 2 * L * (i / G) / (G - 1);
     snprintf(title, sizeof title, "%s: phase portrait", s->m.g->name);
-    p = rt_plot_new(title, "q", "p");
-    rt_plot_xlim(p, -L, L), rt_plot_ylim(p, -L, L);
-    rt_plot_size(p, 640, 640);
+    p = plot_new(title, "q", "p");
+    plot_xlim(p, -L, L), plot_ylim(p, -L, L);
+    plot_size(p, 640, 640);
     {
       double *gf = xmalloc(2 * G * G * sizeof *gf), *gin = xmalloc(2 * G * G * sizeof *gin);
       for (i = 0; i < G * G; i++) gin[2 * i] = gx[i], gin[2 * i + 1] = gy[i];
       if (!learned->field(learned->ctx, G * G, gin, gf)) {
         for (i = 0; i < G * G; i++) u[i] = gf[2 * i], v[i] = gf[2 * i + 1];
-        rt_plot_arrows(p, "learned field", G * G, gx, gy, u, v, RT_PLOT_ARROWS_MAGNITUDE);
+        plot_arrows(p, "learned field", G * G, gx, gy, u, v, PLOT_ARROWS_MAGNITUDE);
       }
       free(gf), free(gin);
     }
     for (k = 0; k < NROLL; k++) {
       if (!ok[k]) continue;
       for (j = 0; j < np; j++) a[j] = xt[((size_t)k * np + j) * 2], b[j] = xt[((size_t)k * np + j) * 2 + 1];
-      rt_plot_line(p, k ? NULL : "true", np, a, b, 7 | RT_PLOT_DASHED);
+      plot_line(p, k ? NULL : "true", np, a, b, 7 | PLOT_DASHED);
       for (j = 0; j < np; j++) a[j] = xl[((size_t)k * np + j) * 2], b[j] = xl[((size_t)k * np + j) * 2 + 1];
-      rt_plot_line(p, k ? NULL : "learned", np, a, b, 3);
+      plot_line(p, k ? NULL : "learned", np, a, b, 3);
     }
-    write_plot(p, dir, "phase", png, written, nw);
+    write_plot(p, dir, "phase", written, nw);
   }
   free(tt), free(xt), free(xl), free(et), free(el), free(a), free(b);
 }

@@ -60,7 +60,6 @@ const char usage_train[] =
     "  --force                 DIR holds a run: remove the files hnnc wrote there and\n"
     "                          start anew (without --resume or --force, a folder that\n"
     "                          holds a run is refused)\n"
-    "  --png                   also write the plots as PNG\n"
     "  --quiet                 no progress output\n"
     "\n"
     "Progress goes to stderr: a progress bar on a terminal, else a line every\n"
@@ -91,7 +90,7 @@ static int write_params(const Setup *s, const void *theta, const char *dir, char
 
 int cmd_train(int argc, char **argv) {
   const char *pos[1], *model, *dir = NULL;
-  int dtype = 0, backend = JIT_GCC, resume = 0, force = 0, png = 0, quiet = 0, have_seed = 0, sampler = 0, rc;
+  int dtype = 0, backend = JIT_GCC, resume = 0, force = 0, quiet = 0, have_seed = 0, sampler = 0, rc;
   int have_steps = 0;
   static volatile sig_atomic_t stop;
   long steps = -1, eval_every = 1, test_batch = -1, ckpt_every = 500;
@@ -107,7 +106,6 @@ int cmd_train(int argc, char **argv) {
                       {"--sampler", OPT_CHOICE, &sampler, .choices = "epoch|random"},
                       {"--resume", OPT_FLAG, &resume},
                       {"--force", OPT_FLAG, &force},
-                      {"--png", OPT_FLAG, &png},
                       {"--quiet", OPT_FLAG, &quiet},
                       {0}};
   char err[8192], path[4200], written[1024] = "";
@@ -219,11 +217,11 @@ int cmd_train(int argc, char **argv) {
     Kern kl, kt, kh;
     rt_system learned, truth;
     rt_energy H;
-    plot_loss(&res, dir, s.m.g->name, png, written, sizeof written);
+    report_loss(&res, dir, s.m.g->name, written, sizeof written);
     if (!bind_field(&kl, &s.m, theta, &learned, model, err, sizeof err) &&
         !bind_field(&kt, &s.sys, NULL, &truth, s.m.g->data.system, err, sizeof err) &&
         !bind_energy(&kh, &s.sys, NULL, truth.dim, &H) && learned.dim == truth.dim) {
-      plot_rollouts(&s, &learned, &truth, &H, &d, seed, dir, png, written, sizeof written);
+      report_rollouts(&s, &learned, &truth, &H, &d, seed, dir, written, sizeof written);
       kern_free(&kl), kern_free(&kt), kern_free(&kh);
     }
     printf("trained %s (%s) on %s, seed %llu, %s backend: steps %ld to %ld in %.2f s (%.0f steps/s)\n", s.m.g->name,

@@ -1,11 +1,10 @@
-/* tests of runtime/plot.c: SVG well-formedness (a small XML checker
- * written here), element counts, nice and decade ticks, NaN handling,
- * deterministic bytes, failed writes leaving no file, and PNG structure
- * (chunk CRCs by a bitwise CRC written here, stored deflate blocks, Adler-32,
- * IHDR, pixels).
+/* tests of cli/plot.c: SVG well-formedness (a small XML checker written
+ * here), element counts, nice and decade ticks, NaN handling,
+ * deterministic bytes, failed writes leaving no file.
  *
  * test_examples renders the three plots of the HNN reproduction (phase
- * portrait over a vector field, energy along rollouts, loss curves). With
+ * portrait over a vector field, energy along rollouts, loss curves) and
+ * checks what they hold: series, arrows, legend labels, tick labels. With
  * HNNC_PLOT_EXAMPLES=dir they are kept in dir, else written to the
  * temporary directory and removed.
  */
@@ -215,28 +214,28 @@ static void test_ticks_linear(void **state) {
   int i, n;
   (void)state;
   for (i = 0; i < (int)(sizeof ranges / sizeof ranges[0]); i++) {
-    n = rt_plot_ticks(ranges[i][0], ranges[i][1], 0, (int)ranges[i][2], t, 64);
+    n = plot_ticks(ranges[i][0], ranges[i][1], 0, (int)ranges[i][2], t, 64);
     assert_nice(t, n, ranges[i][0], ranges[i][1], (int)ranges[i][2]);
   }
-  n = rt_plot_ticks(-0.05, 1.05, 0, 6, t, 64);
+  n = plot_ticks(-0.05, 1.05, 0, 6, t, 64);
   assert_int_equal(n, 6);
   assert_true(t[0] == 0 && t[1] == 0.2 && t[2] == 0.4 && t[3] == 0.6 && t[4] == 0.8 && t[5] == 1);
-  n = rt_plot_ticks(-2.2, 2.2, 0, 10, t, 64);
+  n = plot_ticks(-2.2, 2.2, 0, 10, t, 64);
   assert_int_equal(n, 9);
   assert_true(t[0] == -2 && t[1] == -1.5 && t[8] == 2);
-  n = rt_plot_ticks(0.25, 0.35, 0, 3, t, 64);
+  n = plot_ticks(0.25, 0.35, 0, 3, t, 64);
   assert_int_equal(n, 3);
   assert_true(t[0] == 0.25 && t[1] == 0.3 && t[2] == 0.35);
-  assert_int_equal(rt_plot_ticks(1, 0, 0, 5, t, 64), 0);
-  assert_int_equal(rt_plot_ticks(NAN, 1, 0, 5, t, 64), 0);
-  assert_int_equal(rt_plot_ticks(0, 1, 0, 6, t, 3), 3);
+  assert_int_equal(plot_ticks(1, 0, 0, 5, t, 64), 0);
+  assert_int_equal(plot_ticks(NAN, 1, 0, 5, t, 64), 0);
+  assert_int_equal(plot_ticks(0, 1, 0, 6, t, 3), 3);
 }
 
 static void test_ticks_log(void **state) {
   double t[64];
   int n, k;
   (void)state;
-  n = rt_plot_ticks(5e-5, 2, 1, 10, t, 64);
+  n = plot_ticks(5e-5, 2, 1, 10, t, 64);
   assert_int_equal(n, 5);
   for (k = 0; k < n; k++) {
     char buf[16];
@@ -244,13 +243,13 @@ static void test_ticks_log(void **state) {
     assert_true(t[k] == strtod(buf, NULL));
   }
   /* 25 decades, at most 6 ticks: every 5th */
-  n = rt_plot_ticks(1e-12, 1e12, 1, 6, t, 64);
+  n = plot_ticks(1e-12, 1e12, 1, 6, t, 64);
   assert_int_equal(n, 5);
   assert_true(t[0] == 1e-10 && t[1] == 1e-5 && t[2] == 1 && t[3] == 1e5 && t[4] == 1e10);
   /* within one decade: linear ticks */
-  n = rt_plot_ticks(2, 8, 1, 4, t, 64);
+  n = plot_ticks(2, 8, 1, 4, t, 64);
   assert_nice(t, n, 2, 8, 4);
-  assert_int_equal(rt_plot_ticks(0, 10, 1, 5, t, 64), 0);
+  assert_int_equal(plot_ticks(0, 10, 1, 5, t, 64), 0);
 }
 
 /* ---- SVG ---- */
@@ -260,7 +259,7 @@ static void test_svg_structure(void **state) {
   double q[50], p[50], gx[400], gy[400], gu[400], gv[400];
   const char *path = tmp_path(0, "structure.svg");
   char err[256], *svg;
-  rt_plot *fig = rt_plot_new("a < b & c > \"d\" 'e'", "q", "p");
+  plot *fig = plot_new("a < b & c > \"d\" 'e'", "q", "p");
   int i, j;
   (void)state;
   for (i = 0; i < 20; i++)
@@ -269,15 +268,15 @@ static void test_svg_structure(void **state) {
       gx[k] = -3 + 6.0 * j / 19, gy[k] = -3 + 6.0 * i / 19;
       gu[k] = gy[k], gv[k] = -sin(gx[k]);
     }
-  rt_plot_arrows(fig, "field", 400, gx, gy, gu, gv, RT_PLOT_ARROWS_MAGNITUDE);
+  plot_arrows(fig, "field", 400, gx, gy, gu, gv, PLOT_ARROWS_MAGNITUDE);
   for (j = 0; j < 3; j++) {
     for (i = 0; i < 50; i++) q[i] = (j + 1) * cos(2 * PI * i / 49), p[i] = (j + 1) * sin(2 * PI * i / 49);
-    rt_plot_line(fig, j == 0 ? "true" : NULL, 50, q, p, j);
+    plot_line(fig, j == 0 ? "true" : NULL, 50, q, p, j);
   }
   q[25] = NAN; /* one more line, broken in two */
-  rt_plot_line(fig, "learned & <broken>", 50, q, p, 3 | RT_PLOT_DASHED);
-  rt_plot_points(fig, "starts", 5, gx, gy, 1);
-  assert_int_equal(rt_plot_write_svg(fig, path, err, sizeof err), 0);
+  plot_line(fig, "learned & <broken>", 50, q, p, 3 | PLOT_DASHED);
+  plot_points(fig, "starts", 5, gx, gy, 1);
+  assert_int_equal(plot_write_svg(fig, path, err, sizeof err), 0);
   svg = read_text(path);
   assert_xml(svg);
   assert_int_equal(count(svg, "class=\"series\""), 5);
@@ -291,7 +290,7 @@ static void test_svg_structure(void **state) {
   assert_null(strstr(svg, "nan"));
   free(svg);
   remove(path);
-  rt_plot_free(fig);
+  plot_free(fig);
 }
 
 /* the texts of the <text class="cls" ...> elements, one a line */
@@ -311,7 +310,7 @@ static void test_svg_log_axis(void **state) {
   double step[200], train[200], test[200];
   const char *path = tmp_path(0, "loss.svg");
   char err[256], *svg, texts[4096];
-  rt_plot *fig = rt_plot_new("loss", "step", "loss");
+  plot *fig = plot_new("loss", "step", "loss");
   int i;
   (void)state;
   for (i = 0; i < 200; i++) {
@@ -319,10 +318,10 @@ static void test_svg_log_axis(void **state) {
     train[i] = 0.5 * exp(-step[i] / 300) + 2e-4;
     test[i] = i % 7 == 3 ? -1 : 0.6 * exp(-step[i] / 350) + 4e-4; /* values <= 0 are skipped */
   }
-  rt_plot_logy(fig, 1);
-  rt_plot_line(fig, "train", 200, step, train, 0);
-  rt_plot_line(fig, "test", 200, step, test, 1);
-  assert_int_equal(rt_plot_write_svg(fig, path, err, sizeof err), 0);
+  plot_logy(fig, 1);
+  plot_line(fig, "train", 200, step, train, 0);
+  plot_line(fig, "test", 200, step, test, 1);
+  assert_int_equal(plot_write_svg(fig, path, err, sizeof err), 0);
   svg = read_text(path);
   assert_xml(svg);
   tick_texts(svg, "ytick", texts, sizeof texts);
@@ -336,7 +335,7 @@ static void test_svg_log_axis(void **state) {
   assert_int_equal(count(svg, "class=\"series\""), 1 + 29); /* the test line is broken at 28 points */
   free(svg);
   remove(path);
-  rt_plot_free(fig);
+  plot_free(fig);
 }
 
 static void test_nan_inf(void **state) {
@@ -344,13 +343,13 @@ static void test_nan_inf(void **state) {
   double nan2[2] = {NAN, NAN};
   const char *path = tmp_path(0, "nan.svg");
   char err[256], *svg;
-  rt_plot *fig = rt_plot_new("NaN", NULL, NULL);
+  plot *fig = plot_new("NaN", NULL, NULL);
   (void)state;
-  rt_plot_line(fig, "broken", 8, x, y, 0);
-  rt_plot_line(fig, "all NaN", 2, nan2, nan2, 1);
-  rt_plot_points(fig, NULL, 8, x, y, 2);
-  rt_plot_arrows(fig, NULL, 8, x, y, y, x, 0);
-  assert_int_equal(rt_plot_write_svg(fig, path, err, sizeof err), 0);
+  plot_line(fig, "broken", 8, x, y, 0);
+  plot_line(fig, "all NaN", 2, nan2, nan2, 1);
+  plot_points(fig, NULL, 8, x, y, 2);
+  plot_arrows(fig, NULL, 8, x, y, y, x, 0);
+  assert_int_equal(plot_write_svg(fig, path, err, sizeof err), 0);
   svg = read_text(path);
   assert_xml(svg);
   /* runs {0, 1}, {3}, {5}, {7}: only the first has two points */
@@ -359,10 +358,8 @@ static void test_nan_inf(void **state) {
   assert_null(strstr(svg, "nan"));
   assert_null(strstr(svg, "inf"));
   free(svg);
-  assert_int_equal(rt_plot_write_png(fig, tmp_path(1, "nan.png"), 200, 150, err, sizeof err), 0);
   remove(path);
-  remove(tmp_path(1, "nan.png"));
-  rt_plot_free(fig);
+  plot_free(fig);
 }
 
 /* Fixed limits with data far outside: lines are cut at the axes, so every
@@ -371,14 +368,14 @@ static void test_limits_clip(void **state) {
   double x[3] = {-1e200, 0.5, 1e200}, y[3] = {-1e200, 0.5, 1e200}, u[3] = {1, 1, 1};
   const char *path = tmp_path(0, "clip.svg");
   char err[256], *svg, *s;
-  rt_plot *fig = rt_plot_new("clip", "x", "y");
+  plot *fig = plot_new("clip", "x", "y");
   int nums = 0;
   (void)state;
-  rt_plot_xlim(fig, 0, 1), rt_plot_ylim(fig, 0, 1);
-  rt_plot_line(fig, NULL, 3, x, y, 0);
-  rt_plot_arrows(fig, NULL, 3, x, y, u, u, 0);
-  rt_plot_points(fig, NULL, 3, x, y, 0);
-  assert_int_equal(rt_plot_write_svg(fig, path, err, sizeof err), 0);
+  plot_xlim(fig, 0, 1), plot_ylim(fig, 0, 1);
+  plot_line(fig, NULL, 3, x, y, 0);
+  plot_arrows(fig, NULL, 3, x, y, u, u, 0);
+  plot_points(fig, NULL, 3, x, y, 0);
+  assert_int_equal(plot_write_svg(fig, path, err, sizeof err), 0);
   svg = read_text(path);
   assert_xml(svg);
   assert_int_equal(count(svg, "class=\"series\""), 1);
@@ -393,219 +390,109 @@ static void test_limits_clip(void **state) {
   }
   assert_int_equal(nums, 6); /* where it enters, (0.5, 0.5), where it leaves */
   free(svg);
-  assert_int_equal(rt_plot_write_png(fig, tmp_path(1, "clip.png"), 320, 240, err, sizeof err), 0);
-  remove(path), remove(tmp_path(1, "clip.png"));
-  rt_plot_free(fig);
+  remove(path);
+  plot_free(fig);
 }
 
 static void test_empty(void **state) {
   double x[3] = {1, 1, 1};
   const char *path = tmp_path(0, "empty.svg");
   char err[256], *svg;
-  rt_plot *fig = rt_plot_new(NULL, NULL, NULL);
+  plot *fig = plot_new(NULL, NULL, NULL);
   (void)state;
-  assert_int_equal(rt_plot_write_svg(fig, path, err, sizeof err), 0);
+  assert_int_equal(plot_write_svg(fig, path, err, sizeof err), 0);
   svg = read_text(path);
   assert_xml(svg);
   assert_int_equal(count(svg, "<polyline"), 0);
   assert_null(strstr(svg, "<title>"));
   free(svg);
-  assert_int_equal(rt_plot_write_png(fig, tmp_path(1, "empty.png"), 64, 64, err, sizeof err), 0);
   /* a constant series: the range is widened around it */
-  rt_plot_line(fig, NULL, 3, x, x, 0);
-  rt_plot_logx(fig, 1);
-  assert_int_equal(rt_plot_write_svg(fig, path, err, sizeof err), 0);
+  plot_line(fig, NULL, 3, x, x, 0);
+  plot_logx(fig, 1);
+  assert_int_equal(plot_write_svg(fig, path, err, sizeof err), 0);
   svg = read_text(path);
   assert_xml(svg);
   assert_int_equal(count(svg, "class=\"series\""), 1);
   free(svg);
   remove(path);
-  remove(tmp_path(1, "empty.png"));
-  rt_plot_free(fig);
+  plot_free(fig);
 }
 
 static void test_text_sanitized(void **state) {
   const char *path = tmp_path(0, "utf8.svg");
   char err[256], *svg;
-  rt_plot *fig = rt_plot_new("bad \xff\x01 byte, \xce\x94t ok, \xed\xa0\x80 surrogate", "x", "y");
+  plot *fig = plot_new("bad \xff\x01 byte, \xce\x94t ok, \xed\xa0\x80 surrogate", "x", "y");
   (void)state;
-  assert_int_equal(rt_plot_write_svg(fig, path, err, sizeof err), 0);
+  assert_int_equal(plot_write_svg(fig, path, err, sizeof err), 0);
   svg = read_text(path);
   assert_xml(svg);
   assert_non_null(strstr(svg, "bad ?? byte, \xce\x94t ok, ??? surrogate"));
   free(svg);
   remove(path);
-  rt_plot_free(fig);
+  plot_free(fig);
 }
 
-static void build_figure(rt_plot **out) {
+static void build_figure(plot **out) {
   double x[100], y[100];
   int i;
-  rt_plot *fig = rt_plot_new("determinism", "t", "H");
+  plot *fig = plot_new("determinism", "t", "H");
   for (i = 0; i < 100; i++) x[i] = 0.01 * i * PI, y[i] = sin(x[i]) / 3;
-  rt_plot_line(fig, "sin", 100, x, y, 0);
+  plot_line(fig, "sin", 100, x, y, 0);
   for (i = 0; i < 100; i++) y[i] = cos(x[i]) * 1e-3;
-  rt_plot_line(fig, "cos", 100, x, y, 1 | RT_PLOT_DOTTED);
+  plot_line(fig, "cos", 100, x, y, 1 | PLOT_DOTTED);
   *out = fig;
 }
 
 static void test_deterministic(void **state) {
-  rt_plot *a, *b;
+  plot *a, *b;
   unsigned char *pa, *pb, *pc;
   size_t na, nb, nc;
   char err[256];
   (void)state;
   build_figure(&a), build_figure(&b);
-  assert_int_equal(rt_plot_write_svg(a, tmp_path(0, "d1.svg"), err, sizeof err), 0);
-  assert_int_equal(rt_plot_write_svg(b, tmp_path(1, "d2.svg"), err, sizeof err), 0);
-  assert_int_equal(rt_plot_write_png(a, tmp_path(2, "d1.png"), 320, 240, err, sizeof err), 0);
-  assert_int_equal(rt_plot_write_png(b, tmp_path(3, "d2.png"), 320, 240, err, sizeof err), 0);
+  assert_int_equal(plot_write_svg(a, tmp_path(0, "d1.svg"), err, sizeof err), 0);
+  assert_int_equal(plot_write_svg(b, tmp_path(1, "d2.svg"), err, sizeof err), 0);
   pa = read_all(tmp_path(0, "d1.svg"), &na), pb = read_all(tmp_path(1, "d2.svg"), &nb);
   assert_true(na == nb && !memcmp(pa, pb, na));
-  free(pa), free(pb);
-  pa = read_all(tmp_path(2, "d1.png"), &na), pb = read_all(tmp_path(3, "d2.png"), &nb);
-  assert_true(na == nb && !memcmp(pa, pb, na));
   /* the same figure written again over the old file */
-  assert_int_equal(rt_plot_write_png(a, tmp_path(2, "d1.png"), 320, 240, err, sizeof err), 0);
-  pc = read_all(tmp_path(2, "d1.png"), &nc);
+  assert_int_equal(plot_write_svg(a, tmp_path(0, "d1.svg"), err, sizeof err), 0);
+  pc = read_all(tmp_path(0, "d1.svg"), &nc);
   assert_true(nc == na && !memcmp(pa, pc, na));
   free(pa), free(pb), free(pc);
-  remove(tmp_path(0, "d1.svg")), remove(tmp_path(1, "d2.svg")), remove(tmp_path(2, "d1.png")), remove(tmp_path(3, "d2.png"));
-  rt_plot_free(a), rt_plot_free(b);
+  remove(tmp_path(0, "d1.svg")), remove(tmp_path(1, "d2.svg"));
+  plot_free(a), plot_free(b);
 }
 
 static void test_write_errors(void **state) {
-  rt_plot *fig;
-  char err[256], dir[256], tmp[300];
+  plot *fig;
+  char err[256], dir[256];
   const char *bad = "/nonexistent-hnnc-dir/plot.svg";
   (void)state;
   build_figure(&fig);
   err[0] = 0;
-  assert_int_not_equal(rt_plot_write_svg(fig, bad, err, sizeof err), 0);
+  assert_int_not_equal(plot_write_svg(fig, bad, err, sizeof err), 0);
   assert_non_null(strstr(err, bad));
   assert_false(file_exists(bad));
-  assert_int_not_equal(rt_plot_write_png(fig, "/nonexistent-hnnc-dir/plot.png", 320, 240, err, sizeof err), 0);
-  assert_non_null(strstr(err, "/nonexistent-hnnc-dir/plot.png"));
-  /* the target is a directory: the rename fails and path.tmp is removed */
+  /* the target is a directory: the rename fails and no temporary is left */
   snprintf(dir, sizeof dir, "%s", tmp_path(0, "adir"));
   assert_int_equal(mkdir(dir, 0700), 0);
-  assert_int_not_equal(rt_plot_write_svg(fig, dir, err, sizeof err), 0);
+  assert_int_not_equal(plot_write_svg(fig, dir, err, sizeof err), 0);
   assert_non_null(strstr(err, dir));
-  snprintf(tmp, sizeof tmp, "%s.tmp", dir);
-  assert_false(file_exists(tmp));
-  rmdir(dir);
-  /* bad sizes, NULL figure, a failed series */
-  assert_int_not_equal(rt_plot_write_png(fig, tmp_path(0, "small.png"), 10, 10, err, sizeof err), 0);
-  assert_non_null(strstr(err, "small.png"));
-  assert_false(file_exists(tmp_path(0, "small.png")));
-  assert_int_not_equal(rt_plot_write_svg(NULL, tmp_path(0, "null.svg"), err, sizeof err), 0);
-  assert_false(file_exists(tmp_path(0, "null.svg")));
-  rt_plot_line(fig, "oops", 3, NULL, NULL, 0);
-  assert_int_not_equal(rt_plot_write_svg(fig, tmp_path(0, "null.svg"), NULL, 0), 0);
-  assert_false(file_exists(tmp_path(0, "null.svg")));
-  rt_plot_free(fig);
-}
-
-/* ---- PNG ---- */
-
-static uint32_t be32(const unsigned char *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
-
-/* CRC-32 bit by bit (the writer uses a table) */
-static uint32_t crc32_bitwise(const unsigned char *p, size_t n) {
-  uint32_t r = 0xffffffffu;
-  int k;
-  while (n--) {
-    r ^= *p++;
-    for (k = 0; k < 8; k++) r = (r >> 1) ^ (0xedb88320u & (0u - (r & 1)));
-  }
-  return ~r;
-}
-
-/* Reads a PNG of stored deflate blocks: checks the chunk CRCs, IHDR, the
- * zlib header, the block lengths, Adler-32 and the filter bytes; returns
- * the RGB pixels. */
-static unsigned char *png_decode(const unsigned char *png, size_t n, int *w, int *h) {
-  unsigned char *idat = malloc(n), *raw, *rgb;
-  size_t nidat = 0, off = 8, nraw = 0, z, stride;
-  int seen_iend = 0, y;
-  uint32_t a = 1, b = 0;
-  assert_true(n > 8 && !memcmp(png, "\x89PNG\r\n\x1a\n", 8));
-  while (off + 12 <= n && !seen_iend) {
-    uint32_t len = be32(png + off);
-    const unsigned char *type = png + off + 4, *data = png + off + 8;
-    assert_true(off + 12 + len <= n);
-    assert_true(be32(data + len) == crc32_bitwise(type, len + 4));
-    if (!memcmp(type, "IHDR", 4)) {
-      assert_int_equal(len, 13);
-      *w = (int)be32(data), *h = (int)be32(data + 4);
-      assert_true(data[8] == 8 && data[9] == 2 && data[10] == 0 && data[11] == 0 && data[12] == 0);
-    } else if (!memcmp(type, "IDAT", 4)) {
-      memcpy(idat + nidat, data, len), nidat += len;
-    } else if (!memcmp(type, "IEND", 4)) {
-      seen_iend = 1;
-    }
-    off += 12 + len;
-  }
-  assert_true(seen_iend && off == n);
-  stride = 3 * (size_t)*w;
-  raw = malloc((size_t)*h * (stride + 1));
-  assert_true(idat[0] == 0x78 && ((idat[0] << 8) | idat[1]) % 31 == 0);
-  for (z = 2;;) {
-    int final = idat[z] & 1;
-    size_t len = idat[z + 1] | (size_t)idat[z + 2] << 8, nlen = idat[z + 3] | (size_t)idat[z + 4] << 8;
-    assert_int_equal(idat[z] >> 1, 0); /* stored */
-    assert_int_equal(len ^ 0xffff, nlen);
-    assert_true(nraw + len <= (size_t)*h * (stride + 1));
-    memcpy(raw + nraw, idat + z + 5, len);
-    nraw += len, z += 5 + len;
-    if (final) break;
-  }
-  assert_int_equal(nraw, (size_t)*h * (stride + 1));
-  for (z = 0; z < nraw; z++) a = (a + raw[z]) % 65521, b = (b + a) % 65521;
-  assert_true(be32(idat + nidat - 4) == (b << 16 | a));
-  assert_int_equal(z = nidat, nraw + 2 + 5 * ((nraw + 65534) / 65535) + 4);
-  rgb = malloc((size_t)*h * stride);
-  for (y = 0; y < *h; y++) {
-    assert_int_equal(raw[(size_t)y * (stride + 1)], 0);
-    memcpy(rgb + (size_t)y * stride, raw + (size_t)y * (stride + 1) + 1, stride);
-  }
-  free(idat), free(raw);
-  return rgb;
-}
-
-static int has_color(const unsigned char *rgb, int w, int h, int r, int g, int b) {
-  long i;
-  for (i = 0; i < (long)w * h; i++)
-    if (rgb[3 * i] == r && rgb[3 * i + 1] == g && rgb[3 * i + 2] == b) return 1;
-  return 0;
-}
-
-static void test_png_structure(void **state) {
-  rt_plot *fig;
-  unsigned char *png, *rgb;
-  size_t n;
-  int w = 0, h = 0;
-  char err[256];
-  (void)state;
+  assert_null(strstr(err, ".tmp"));
+  rmdir(dir); /* fails in teardown if a temporary is left beside it */
+  /* a bad size, a NULL figure, a failed series */
+  plot_size(fig, 10, 10);
+  assert_int_not_equal(plot_write_svg(fig, tmp_path(0, "small.svg"), err, sizeof err), 0);
+  assert_non_null(strstr(err, "small.svg: error:"));
+  assert_false(file_exists(tmp_path(0, "small.svg")));
+  plot_free(fig);
   build_figure(&fig);
-  assert_int_equal(rt_plot_write_png(fig, tmp_path(0, "s.png"), 500, 300, err, sizeof err), 0);
-  png = read_all(tmp_path(0, "s.png"), &n);
-  rgb = png_decode(png, n, &w, &h);
-  assert_int_equal(w, 500);
-  assert_int_equal(h, 300);
-  assert_true(rgb[0] == 255 && rgb[1] == 255 && rgb[2] == 255);  /* background */
-  assert_true(has_color(rgb, w, h, 0x1f, 0x77, 0xb4));             /* the first line, blue */
-  assert_true(has_color(rgb, w, h, 0xff, 0x7f, 0x0e));             /* the second, orange */
-  assert_true(has_color(rgb, w, h, 0, 0, 0));                      /* frame and text */
-  free(rgb), free(png);
-  /* large enough for several stored blocks and a font scale of 2 */
-  assert_int_equal(rt_plot_write_png(fig, tmp_path(0, "s.png"), 1280, 960, err, sizeof err), 0);
-  png = read_all(tmp_path(0, "s.png"), &n);
-  rgb = png_decode(png, n, &w, &h);
-  assert_true(w == 1280 && h == 960);
-  free(rgb), free(png);
-  remove(tmp_path(0, "s.png"));
-  rt_plot_free(fig);
+  assert_int_not_equal(plot_write_svg(NULL, tmp_path(0, "null.svg"), err, sizeof err), 0);
+  assert_false(file_exists(tmp_path(0, "null.svg")));
+  plot_line(fig, "oops", 3, NULL, NULL, 0);
+  assert_int_not_equal(plot_write_svg(fig, tmp_path(0, "null.svg"), NULL, 0), 0);
+  assert_false(file_exists(tmp_path(0, "null.svg")));
+  plot_free(fig);
 }
 
 /* ---- the HNN plots ---- */
@@ -634,27 +521,28 @@ static void rollout(double q0, double p0, double damping, int n, double dt, doub
   }
 }
 
-static void write_both(rt_plot *fig, const char *dir, const char *name, int w, int h) {
-  char path[512], err[512];
+/* writes fig to dir/name.svg and returns its text, checked for XML */
+static char *write_svg(plot *fig, const char *dir, const char *name) {
+  char path[512], err[512], *svg;
   snprintf(path, sizeof path, "%s/%s.svg", dir, name);
-  if (rt_plot_write_svg(fig, path, err, sizeof err)) fprintf(stderr, "  %s\n", err);
-  assert_true(file_exists(path));
-  { char *svg = read_text(path); assert_xml(svg); free(svg); }
-  snprintf(path, sizeof path, "%s/%s.png", dir, name);
-  if (rt_plot_write_png(fig, path, w, h, err, sizeof err)) fprintf(stderr, "  %s\n", err);
-  assert_true(file_exists(path));
+  if (plot_write_svg(fig, path, err, sizeof err)) fprintf(stderr, "  %s\n", err), fail();
+  svg = read_text(path);
+  assert_non_null(svg);
+  assert_xml(svg);
+  return svg;
 }
 
 static void test_examples(void **state) {
-  enum { N = 300, G = 20, STEPS = 400 };
+  enum { N = 300, G = 21, STEPS = 400 }; /* G odd: p = 0 is a grid row */
   static double q[N], p[N], t[N], H[N], gx[G * G], gy[G * G], gu[G * G], gv[G * G];
   static double step[STEPS], train[STEPS], test[STEPS];
   static const double starts[3] = {0.8, 1.6, 2.4};
   const char *env = getenv("HNNC_PLOT_EXAMPLES"), *dir = env && *env ? env : tmpdir;
-  rt_plot *phase = rt_plot_new("Pendulum: phase portrait", "q", "p");
-  rt_plot *en = rt_plot_new("Energy along rollouts", "time", "H(q, p)");
-  rt_plot *loss = rt_plot_new("Training", "step", "loss (MSE)");
+  plot *phase = plot_new("Pendulum: phase portrait", "q", "p");
+  plot *en = plot_new("Energy along rollouts", "time", "H(q, p)");
+  plot *loss = plot_new("Training", "step", "loss (MSE)");
   double dt = 0.05;
+  char *svg, texts[4096];
   int i, j;
   uint32_t seed = 12345;
   (void)state;
@@ -668,20 +556,44 @@ static void test_examples(void **state) {
       gx[k] = -PI + 2 * PI * j / (G - 1), gy[k] = -4 + 8.0 * i / (G - 1);
       pendulum(gx[k], gy[k], 0.1, &gu[k], &gv[k]);
     }
-  rt_plot_size(phase, 560, 480);
-  rt_plot_arrows(phase, "learned field", G * G, gx, gy, gu, gv, RT_PLOT_ARROWS_MAGNITUDE);
+  plot_size(phase, 560, 480);
+  plot_arrows(phase, "learned field", G * G, gx, gy, gu, gv, PLOT_ARROWS_MAGNITUDE);
   for (j = 0; j < 3; j++) {
     char label[64];
     rollout(starts[j], 0, 0, N, dt, q, p);
     snprintf(label, sizeof label, "true, q0 = %.1f", starts[j]);
-    rt_plot_line(phase, label, N, q, p, j);
-    rt_plot_points(phase, NULL, 1, q, p, j);
+    plot_line(phase, label, N, q, p, j);
+    plot_points(phase, NULL, 1, q, p, j);
   }
   for (j = 0; j < 3; j++) {
     rollout(starts[j], 0, 0.1, N, dt, q, p);
-    rt_plot_line(phase, j == 0 ? "learned (dashed)" : NULL, N, q, p, j | RT_PLOT_DASHED);
+    plot_line(phase, j == 0 ? "learned (dashed)" : NULL, N, q, p, j | PLOT_DASHED);
   }
-  write_both(phase, dir, "phase_portrait", 700, 600);
+  svg = write_svg(phase, dir, "phase_portrait");
+  /* 3 true and 3 learned lines, a start marker each, 5 legend rows; the
+   * arrows: the longest is 0.9 of the grid spacing (about 23 px here), one
+   * shorter than a pixel is left out, so those under 2% of the longest go
+   * (the three at p = 0, q = 0 or +-pi: 0 and 1e-16) and those over 6%
+   * stay (none is in between) */
+  assert_int_equal(count(svg, "class=\"series\""), 6);
+  assert_int_equal(count(svg, "class=\"marker\""), 3);
+  {
+    double big = 0;
+    int kept = 0, unclear = 0;
+    for (i = 0; i < G * G; i++) big = fmax(big, hypot(gu[i], gv[i]));
+    for (i = 0; i < G * G; i++) {
+      double r = hypot(gu[i], gv[i]) / big;
+      kept += r > 0.06, unclear += r >= 0.02 && r <= 0.06;
+    }
+    assert_int_equal(unclear, 0);
+    assert_int_equal(kept, G * G - 3);
+    assert_int_equal(count(svg, "class=\"arrow\""), kept);
+  }
+  assert_int_equal(count(svg, "<text class=\"legend\""), 5);
+  assert_non_null(strstr(svg, ">true, q0 = 2.4</text>"));
+  assert_non_null(strstr(svg, ">learned (dashed)</text>"));
+  assert_int_equal(count(svg, "stroke-dasharray"), 3 + 1); /* and the legend sample */
+  free(svg);
 
   /* energy: constant for the true system, decaying for the learned one */
   for (j = 0; j < 3; j++) {
@@ -689,14 +601,20 @@ static void test_examples(void **state) {
     rollout(starts[j], 0, 0, N, dt, q, p);
     for (i = 0; i < N; i++) t[i] = i * dt, H[i] = energy(q[i], p[i]);
     snprintf(label, sizeof label, "true, q0 = %.1f", starts[j]);
-    rt_plot_line(en, label, N, t, H, j);
+    plot_line(en, label, N, t, H, j);
     rollout(starts[j], 0, 0.1, N, dt, q, p);
     for (i = 0; i < N; i++) H[i] = energy(q[i], p[i]);
     snprintf(label, sizeof label, "learned, q0 = %.1f", starts[j]);
-    rt_plot_line(en, label, N, t, H, j | RT_PLOT_DASHED);
+    plot_line(en, label, N, t, H, j | PLOT_DASHED);
   }
-  rt_plot_ylim(en, 0, 8); /* room for the legend above the lines */
-  write_both(en, dir, "energy", 640, 480);
+  plot_ylim(en, 0, 8); /* room for the legend above the lines */
+  svg = write_svg(en, dir, "energy");
+  /* the fixed range 0..8: the y ticks start at 0 and end at 8 */
+  tick_texts(svg, "ytick", texts, sizeof texts);
+  assert_true(!strncmp(texts, "0\n", 2) && strlen(texts) >= 2 && !strcmp(texts + strlen(texts) - 2, "8\n"));
+  assert_int_equal(count(svg, "class=\"series\""), 6);
+  assert_int_equal(count(svg, "<text class=\"legend\""), 6);
+  free(svg);
 
   /* loss: noisy exponential decays on a log axis */
   for (i = 0; i < STEPS; i++) {
@@ -707,16 +625,27 @@ static void test_examples(void **state) {
     train[i] = (0.3 * exp(-step[i] / 250) + 3e-4) * (1 + 0.3 * noise);
     test[i] = (0.35 * exp(-step[i] / 300) + 6e-4) * (1 + 0.1 * noise);
   }
-  rt_plot_logy(loss, 1);
-  rt_plot_line(loss, "train", STEPS, step, train, 0);
-  rt_plot_line(loss, "test", STEPS, step, test, 1);
-  write_both(loss, dir, "loss", 640, 480);
+  plot_logy(loss, 1);
+  plot_line(loss, "train", STEPS, step, train, 0);
+  plot_line(loss, "test", STEPS, step, test, 1);
+  svg = write_svg(loss, dir, "loss");
+  /* train from about 4e-4 to 0.39, test from 7e-4 to 0.39: the decades
+   * 10^-3 .. 10^-1 */
+  tick_texts(svg, "ytick", texts, sizeof texts);
+  assert_string_equal(texts,
+                      "10<tspan dy=\"-4.4\" font-size=\"8.25\">-3</tspan>\n"
+                      "10<tspan dy=\"-4.4\" font-size=\"8.25\">-2</tspan>\n"
+                      "10<tspan dy=\"-4.4\" font-size=\"8.25\">-1</tspan>\n");
+  assert_int_equal(count(svg, "class=\"series\""), 2);
+  assert_non_null(strstr(svg, ">train</text>"));
+  assert_non_null(strstr(svg, ">test</text>"));
+  free(svg);
 
   if (!(env && *env)) {
-    static const char *names[6] = {"phase_portrait.svg", "phase_portrait.png", "energy.svg", "energy.png", "loss.svg", "loss.png"};
-    for (i = 0; i < 6; i++) remove(tmp_path(0, names[i]));
+    static const char *names[3] = {"phase_portrait.svg", "energy.svg", "loss.svg"};
+    for (i = 0; i < 3; i++) remove(tmp_path(0, names[i]));
   }
-  rt_plot_free(phase), rt_plot_free(en), rt_plot_free(loss);
+  plot_free(phase), plot_free(en), plot_free(loss);
 }
 
 static int setup(void **state) {
@@ -743,7 +672,6 @@ int main(void) {
     cmocka_unit_test(test_text_sanitized),
     cmocka_unit_test(test_deterministic),
     cmocka_unit_test(test_write_errors),
-    cmocka_unit_test(test_png_structure),
     cmocka_unit_test(test_examples),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

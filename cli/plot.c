@@ -1,18 +1,19 @@
-/* Plots: figures of lines, markers and vector fields, written as SVG or
- * PNG by hnnc's own code (no Python stack, no external library).
+/* Plots: figures of lines, markers and vector fields, written as SVG by
+ * hnnc's own code (no Python stack, no external library). Only the CLI
+ * draws plots (report.c), so the writer lives in cli/.
  *
- * A figure (rt_plot) keeps copies of the caller's series. A writer lays the
- * figure out for one output size (axis ranges with a 5% margin, ticks at
- * 1, 2, 5 x 10^k or at decades, margins from the label widths, a legend),
- * draws it through a canvas with two backends (SVG text, or an RGB raster
- * with a 6x10 bitmap font), and writes the bytes to path.tmp, then renames
- * that to path, so a reader never sees a partial file.
+ * A figure (plot) keeps copies of the caller's series. The writer lays the
+ * figure out (axis ranges with a 5% margin, ticks at 1, 2, 5 x 10^k or at
+ * decades, margins from the label widths, a legend), draws it as SVG
+ * elements, and writes the file whole or not at all (runtime/atomic.h).
  *
- * The bytes are a function of the figure and the size only: numbers are
- * printed with integer arithmetic (never %f or %g, whose decimal point
- * follows the locale), and nothing depends on pointers, time or hashing.
- * The PNG holds zlib "stored" (uncompressed) deflate blocks, with CRC-32
- * and Adler-32 computed here.
+ * The bytes are a function of the figure only: numbers are printed with
+ * integer arithmetic (never %f or %g, whose decimal point follows the
+ * locale), and nothing depends on pointers, time or hashing.
+ *
+ * Why no PNG: text on a raster needs a font (hnnc carried a bitmap font
+ * and an uncompressed encoder, 2 MB a plot); SVG has text for free, is a
+ * few kB, and every browser shows it.
  */
 #include <errno.h>
 #include <math.h>
@@ -22,8 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomic.h"
 #include "plot.h"
+#include "../runtime/atomic.h"
+#include "../runtime/error.h"
 
 #define HUGE_VALUE 1e300   /* |v| >= this is skipped like NaN, so spans stay finite */
 #define MAX_TICKS 160
@@ -57,7 +59,7 @@ typedef struct item {
   double *data;
 } item;
 
-struct rt_plot {
+struct plot {
   char *title, *xlabel, *ylabel;
   int logx, logy, legend, width, height;
   double xlim[2], ylim[2]; /* fixed range when xlim[0] < xlim[1] */
@@ -75,58 +77,50 @@ static char *copy_string(const char *s) {
   return c;
 }
 
-static void set_error(char *err, size_t nerr, const char *fmt, ...) {
-  va_list ap;
-  if (!err || !nerr) return;
-  va_start(ap, fmt);
-  vsnprintf(err, nerr, fmt, ap);
-  va_end(ap);
-}
-
-static void fail(rt_plot *p, const char *what) {
+static void fail(plot *p, const char *what) {
   if (!p->error[0]) snprintf(p->error, sizeof p->error, "%s", what);
 }
 
-rt_plot *rt_plot_new(const char *title, const char *xlabel, const char *ylabel) {
-  rt_plot *p = calloc(1, sizeof *p);
+plot *plot_new(const char *title, const char *xlabel, const char *ylabel) {
+  plot *p = calloc(1, sizeof *p);
   if (!p) return NULL;
   p->title = copy_string(title), p->xlabel = copy_string(xlabel), p->ylabel = copy_string(ylabel);
   if ((title && *title && !p->title) || (xlabel && *xlabel && !p->xlabel) || (ylabel && *ylabel && !p->ylabel)) {
-    rt_plot_free(p);
+    plot_free(p);
     return NULL;
   }
   p->width = 640, p->height = 480;
-  p->legend = RT_PLOT_LEGEND_BEST;
+  p->legend = PLOT_LEGEND_BEST;
   return p;
 }
 
-void rt_plot_free(rt_plot *p) {
+void plot_free(plot *p) {
   int i;
   if (!p) return;
   for (i = 0; i < p->nitems; i++) free(p->items[i].label), free(p->items[i].data);
   free(p->items), free(p->title), free(p->xlabel), free(p->ylabel), free(p);
 }
 
-void rt_plot_logx(rt_plot *p, int on) { if (p) p->logx = on != 0; }
-void rt_plot_logy(rt_plot *p, int on) { if (p) p->logy = on != 0; }
-void rt_plot_xlim(rt_plot *p, double lo, double hi) { if (p) p->xlim[0] = lo, p->xlim[1] = hi; }
-void rt_plot_ylim(rt_plot *p, double lo, double hi) { if (p) p->ylim[0] = lo, p->ylim[1] = hi; }
+void plot_logx(plot *p, int on) { if (p) p->logx = on != 0; }
+void plot_logy(plot *p, int on) { if (p) p->logy = on != 0; }
+void plot_xlim(plot *p, double lo, double hi) { if (p) p->xlim[0] = lo, p->xlim[1] = hi; }
+void plot_ylim(plot *p, double lo, double hi) { if (p) p->ylim[0] = lo, p->ylim[1] = hi; }
 
-void rt_plot_legend(rt_plot *p, int where) {
-  if (p && where >= RT_PLOT_LEGEND_BEST && where <= RT_PLOT_LEGEND_NONE) p->legend = where;
+void plot_legend(plot *p, int where) {
+  if (p && where >= PLOT_LEGEND_BEST && where <= PLOT_LEGEND_NONE) p->legend = where;
 }
 
-void rt_plot_size(rt_plot *p, int width, int height) {
+void plot_size(plot *p, int width, int height) {
   if (!p) return;
   if (width < MIN_SIZE || width > MAX_SIZE || height < MIN_SIZE || height > MAX_SIZE) {
-    fail(p, "rt_plot_size: width and height must be in 64..8192");
+    fail(p, "plot_size: width and height must be in 64..8192");
     return;
   }
   p->width = width, p->height = height;
 }
 
 /* appends a series holding copies of the narr arrays src[0..narr) */
-static void add_item(rt_plot *p, const char *fn, int kind, const char *label, int n,
+static void add_item(plot *p, const char *fn, int kind, const char *label, int n,
                      const double *const *src, int narr, int style, int flags) {
   item *it;
   int k;
@@ -166,20 +160,20 @@ static void add_item(rt_plot *p, const char *fn, int kind, const char *label, in
   p->nitems++;
 }
 
-void rt_plot_line(rt_plot *p, const char *label, int n, const double *x, const double *y, int style) {
+void plot_line(plot *p, const char *label, int n, const double *x, const double *y, int style) {
   const double *src[2] = {x, y};
-  add_item(p, "rt_plot_line", ITEM_LINE, label, n, src, 2, style, 0);
+  add_item(p, "plot_line", ITEM_LINE, label, n, src, 2, style, 0);
 }
 
-void rt_plot_points(rt_plot *p, const char *label, int n, const double *x, const double *y, int style) {
+void plot_points(plot *p, const char *label, int n, const double *x, const double *y, int style) {
   const double *src[2] = {x, y};
-  add_item(p, "rt_plot_points", ITEM_POINTS, label, n, src, 2, style, 0);
+  add_item(p, "plot_points", ITEM_POINTS, label, n, src, 2, style, 0);
 }
 
-void rt_plot_arrows(rt_plot *p, const char *label, int n, const double *x, const double *y,
+void plot_arrows(plot *p, const char *label, int n, const double *x, const double *y,
                     const double *u, const double *v, int flags) {
   const double *src[4] = {x, y, u, v};
-  add_item(p, "rt_plot_arrows", ITEM_ARROWS, label, n, src, 4, 0, flags);
+  add_item(p, "plot_arrows", ITEM_ARROWS, label, n, src, 4, 0, flags);
 }
 
 /* ---- numbers as text, by integer arithmetic ---- */
@@ -346,7 +340,7 @@ static void widen_if_degenerate(axis *a) {
 
 /* The range of axis which (0: x, 1: y) in axis units: the fixed limits if
  * set, else the points drawn (finite on both axes) plus 5% each side. */
-static void axis_range(const rt_plot *p, int which, axis *a) {
+static void axis_range(const plot *p, int which, axis *a) {
   const double *lim = which ? p->ylim : p->xlim;
   double lo = INFINITY, hi = -INFINITY;
   int i, j;
@@ -379,7 +373,7 @@ static void axis_range(const rt_plot *p, int which, axis *a) {
   }
 }
 
-int rt_plot_ticks(double lo, double hi, int log, int maxticks, double *ticks, int cap) {
+int plot_ticks(double lo, double hi, int log, int maxticks, double *ticks, int cap) {
   axis a;
   int i, n = 0;
   if (!(lo < hi) || (log && !(lo > 0)) || !(fabs(lo) < HUGE_VALUE && fabs(hi) < HUGE_VALUE)) return 0;
@@ -493,7 +487,7 @@ static void sb_xml(sbuf *b, const char *s) {
   }
 }
 
-/* ---- the canvas: SVG text or an RGB raster ---- */
+/* ---- the canvas: SVG elements ---- */
 
 enum { FONT_TICK, FONT_LABEL, FONT_TITLE };
 enum { ANCHOR_START, ANCHOR_MIDDLE, ANCHOR_END };
@@ -501,329 +495,89 @@ enum { ANCHOR_START, ANCHOR_MIDDLE, ANCHOR_END };
 static const double svg_font_px[3] = {11, 12, 14};
 
 typedef struct canvas {
-  int svg;                /* 1: SVG into out; 0: raster into rgb */
   int w, h;
-  int s;                  /* length unit: 1 in SVG, the font scale of the raster */
   sbuf out;
-  unsigned char *rgb;     /* w * h * 3 bytes, rows from the top */
-  int cx0, cy0, cx1, cy1; /* the raster's clip rectangle, half-open */
   int failed;             /* out of memory */
 } canvas;
 
-/* The 6x10 "fixed" font of X11 (misc-fixed 6x10, public domain), ASCII
- * 32..126: ten rows from the top, bit 5 the leftmost pixel, baseline
- * under row 7, capitals in rows 1..7. */
-static const unsigned char font6x10[95][10] = {
-  {0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00}, /* ' ' */
-  {0x00,0x08,0x08,0x08,0x08,0x08,0x00,0x08,0x00,0x00}, /* '!' */
-  {0x00,0x14,0x14,0x14,0x00,0x00,0x00,0x00,0x00,0x00}, /* '"' */
-  {0x00,0x14,0x14,0x3e,0x14,0x3e,0x14,0x14,0x00,0x00}, /* '#' */
-  {0x00,0x08,0x1c,0x28,0x1c,0x0a,0x1c,0x08,0x00,0x00}, /* '$' */
-  {0x00,0x12,0x2a,0x14,0x08,0x14,0x2a,0x24,0x00,0x00}, /* '%' */
-  {0x00,0x10,0x28,0x28,0x10,0x2a,0x24,0x1a,0x00,0x00}, /* '&' */
-  {0x00,0x08,0x08,0x08,0x00,0x00,0x00,0x00,0x00,0x00}, /* ''' */
-  {0x00,0x04,0x08,0x10,0x10,0x10,0x08,0x04,0x00,0x00}, /* '(' */
-  {0x00,0x10,0x08,0x04,0x04,0x04,0x08,0x10,0x00,0x00}, /* ')' */
-  {0x00,0x00,0x22,0x14,0x3e,0x14,0x22,0x00,0x00,0x00}, /* '*' */
-  {0x00,0x00,0x08,0x08,0x3e,0x08,0x08,0x00,0x00,0x00}, /* '+' */
-  {0x00,0x00,0x00,0x00,0x00,0x00,0x0c,0x08,0x10,0x00}, /* ',' */
-  {0x00,0x00,0x00,0x00,0x3e,0x00,0x00,0x00,0x00,0x00}, /* '-' */
-  {0x00,0x00,0x00,0x00,0x00,0x00,0x08,0x1c,0x08,0x00}, /* '.' */
-  {0x00,0x02,0x02,0x04,0x08,0x10,0x20,0x20,0x00,0x00}, /* '/' */
-  {0x00,0x08,0x14,0x22,0x22,0x22,0x14,0x08,0x00,0x00}, /* '0' */
-  {0x00,0x08,0x18,0x28,0x08,0x08,0x08,0x3e,0x00,0x00}, /* '1' */
-  {0x00,0x1c,0x22,0x02,0x0c,0x10,0x20,0x3e,0x00,0x00}, /* '2' */
-  {0x00,0x3e,0x02,0x04,0x0c,0x02,0x22,0x1c,0x00,0x00}, /* '3' */
-  {0x00,0x04,0x0c,0x14,0x24,0x3e,0x04,0x04,0x00,0x00}, /* '4' */
-  {0x00,0x3e,0x20,0x2c,0x32,0x02,0x22,0x1c,0x00,0x00}, /* '5' */
-  {0x00,0x0c,0x10,0x20,0x2c,0x32,0x22,0x1c,0x00,0x00}, /* '6' */
-  {0x00,0x3e,0x02,0x04,0x04,0x08,0x10,0x10,0x00,0x00}, /* '7' */
-  {0x00,0x1c,0x22,0x22,0x1c,0x22,0x22,0x1c,0x00,0x00}, /* '8' */
-  {0x00,0x1c,0x22,0x26,0x1a,0x02,0x04,0x18,0x00,0x00}, /* '9' */
-  {0x00,0x00,0x08,0x1c,0x08,0x00,0x08,0x1c,0x08,0x00}, /* ':' */
-  {0x00,0x00,0x08,0x1c,0x08,0x00,0x0c,0x08,0x10,0x00}, /* ';' */
-  {0x00,0x02,0x04,0x08,0x10,0x08,0x04,0x02,0x00,0x00}, /* '<' */
-  {0x00,0x00,0x00,0x3e,0x00,0x3e,0x00,0x00,0x00,0x00}, /* '=' */
-  {0x00,0x10,0x08,0x04,0x02,0x04,0x08,0x10,0x00,0x00}, /* '>' */
-  {0x00,0x1c,0x22,0x04,0x08,0x08,0x00,0x08,0x00,0x00}, /* '?' */
-  {0x00,0x1c,0x22,0x26,0x2a,0x2c,0x20,0x1c,0x00,0x00}, /* '@' */
-  {0x00,0x08,0x14,0x22,0x22,0x3e,0x22,0x22,0x00,0x00}, /* 'A' */
-  {0x00,0x3c,0x12,0x12,0x1c,0x12,0x12,0x3c,0x00,0x00}, /* 'B' */
-  {0x00,0x1c,0x22,0x20,0x20,0x20,0x22,0x1c,0x00,0x00}, /* 'C' */
-  {0x00,0x3c,0x12,0x12,0x12,0x12,0x12,0x3c,0x00,0x00}, /* 'D' */
-  {0x00,0x3e,0x20,0x20,0x3c,0x20,0x20,0x3e,0x00,0x00}, /* 'E' */
-  {0x00,0x3e,0x20,0x20,0x3c,0x20,0x20,0x20,0x00,0x00}, /* 'F' */
-  {0x00,0x1c,0x22,0x20,0x20,0x26,0x22,0x1c,0x00,0x00}, /* 'G' */
-  {0x00,0x22,0x22,0x22,0x3e,0x22,0x22,0x22,0x00,0x00}, /* 'H' */
-  {0x00,0x1c,0x08,0x08,0x08,0x08,0x08,0x1c,0x00,0x00}, /* 'I' */
-  {0x00,0x0e,0x04,0x04,0x04,0x04,0x24,0x18,0x00,0x00}, /* 'J' */
-  {0x00,0x22,0x24,0x28,0x30,0x28,0x24,0x22,0x00,0x00}, /* 'K' */
-  {0x00,0x20,0x20,0x20,0x20,0x20,0x20,0x3e,0x00,0x00}, /* 'L' */
-  {0x00,0x22,0x22,0x36,0x2a,0x22,0x22,0x22,0x00,0x00}, /* 'M' */
-  {0x00,0x22,0x22,0x32,0x2a,0x26,0x22,0x22,0x00,0x00}, /* 'N' */
-  {0x00,0x1c,0x22,0x22,0x22,0x22,0x22,0x1c,0x00,0x00}, /* 'O' */
-  {0x00,0x3c,0x22,0x22,0x3c,0x20,0x20,0x20,0x00,0x00}, /* 'P' */
-  {0x00,0x1c,0x22,0x22,0x22,0x22,0x2a,0x1c,0x02,0x00}, /* 'Q' */
-  {0x00,0x3c,0x22,0x22,0x3c,0x28,0x24,0x22,0x00,0x00}, /* 'R' */
-  {0x00,0x1c,0x22,0x20,0x1c,0x02,0x22,0x1c,0x00,0x00}, /* 'S' */
-  {0x00,0x3e,0x08,0x08,0x08,0x08,0x08,0x08,0x00,0x00}, /* 'T' */
-  {0x00,0x22,0x22,0x22,0x22,0x22,0x22,0x1c,0x00,0x00}, /* 'U' */
-  {0x00,0x22,0x22,0x22,0x14,0x14,0x14,0x08,0x00,0x00}, /* 'V' */
-  {0x00,0x22,0x22,0x22,0x2a,0x2a,0x36,0x22,0x00,0x00}, /* 'W' */
-  {0x00,0x22,0x22,0x14,0x08,0x14,0x22,0x22,0x00,0x00}, /* 'X' */
-  {0x00,0x22,0x22,0x14,0x08,0x08,0x08,0x08,0x00,0x00}, /* 'Y' */
-  {0x00,0x3e,0x02,0x04,0x08,0x10,0x20,0x3e,0x00,0x00}, /* 'Z' */
-  {0x00,0x1c,0x10,0x10,0x10,0x10,0x10,0x1c,0x00,0x00}, /* '[' */
-  {0x00,0x20,0x20,0x10,0x08,0x04,0x02,0x02,0x00,0x00}, /* '\' */
-  {0x00,0x1c,0x04,0x04,0x04,0x04,0x04,0x1c,0x00,0x00}, /* ']' */
-  {0x00,0x08,0x14,0x22,0x00,0x00,0x00,0x00,0x00,0x00}, /* '^' */
-  {0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x3e,0x00}, /* '_' */
-  {0x08,0x04,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00}, /* '`' */
-  {0x00,0x00,0x00,0x1c,0x02,0x1e,0x22,0x1e,0x00,0x00}, /* 'a' */
-  {0x00,0x20,0x20,0x2c,0x32,0x22,0x32,0x2c,0x00,0x00}, /* 'b' */
-  {0x00,0x00,0x00,0x1c,0x22,0x20,0x22,0x1c,0x00,0x00}, /* 'c' */
-  {0x00,0x02,0x02,0x1a,0x26,0x22,0x26,0x1a,0x00,0x00}, /* 'd' */
-  {0x00,0x00,0x00,0x1c,0x22,0x3e,0x20,0x1c,0x00,0x00}, /* 'e' */
-  {0x00,0x0c,0x12,0x10,0x3c,0x10,0x10,0x10,0x00,0x00}, /* 'f' */
-  {0x00,0x00,0x00,0x1e,0x22,0x22,0x1e,0x02,0x22,0x1c}, /* 'g' */
-  {0x00,0x20,0x20,0x2c,0x32,0x22,0x22,0x22,0x00,0x00}, /* 'h' */
-  {0x00,0x08,0x00,0x18,0x08,0x08,0x08,0x1c,0x00,0x00}, /* 'i' */
-  {0x00,0x02,0x00,0x06,0x02,0x02,0x02,0x12,0x12,0x0c}, /* 'j' */
-  {0x00,0x20,0x20,0x22,0x24,0x38,0x24,0x22,0x00,0x00}, /* 'k' */
-  {0x00,0x18,0x08,0x08,0x08,0x08,0x08,0x1c,0x00,0x00}, /* 'l' */
-  {0x00,0x00,0x00,0x34,0x2a,0x2a,0x2a,0x22,0x00,0x00}, /* 'm' */
-  {0x00,0x00,0x00,0x2c,0x32,0x22,0x22,0x22,0x00,0x00}, /* 'n' */
-  {0x00,0x00,0x00,0x1c,0x22,0x22,0x22,0x1c,0x00,0x00}, /* 'o' */
-  {0x00,0x00,0x00,0x2c,0x32,0x22,0x32,0x2c,0x20,0x20}, /* 'p' */
-  {0x00,0x00,0x00,0x1a,0x26,0x22,0x26,0x1a,0x02,0x02}, /* 'q' */
-  {0x00,0x00,0x00,0x2c,0x32,0x20,0x20,0x20,0x00,0x00}, /* 'r' */
-  {0x00,0x00,0x00,0x1c,0x20,0x1c,0x02,0x3c,0x00,0x00}, /* 's' */
-  {0x00,0x10,0x10,0x3c,0x10,0x10,0x12,0x0c,0x00,0x00}, /* 't' */
-  {0x00,0x00,0x00,0x22,0x22,0x22,0x26,0x1a,0x00,0x00}, /* 'u' */
-  {0x00,0x00,0x00,0x22,0x22,0x14,0x14,0x08,0x00,0x00}, /* 'v' */
-  {0x00,0x00,0x00,0x22,0x22,0x2a,0x2a,0x14,0x00,0x00}, /* 'w' */
-  {0x00,0x00,0x00,0x22,0x14,0x08,0x14,0x22,0x00,0x00}, /* 'x' */
-  {0x00,0x00,0x00,0x22,0x22,0x26,0x1a,0x02,0x22,0x1c}, /* 'y' */
-  {0x00,0x00,0x00,0x3e,0x04,0x08,0x10,0x3e,0x00,0x00}, /* 'z' */
-  {0x00,0x06,0x08,0x04,0x18,0x04,0x08,0x06,0x00,0x00}, /* '{' */
-  {0x00,0x08,0x08,0x08,0x08,0x08,0x08,0x08,0x00,0x00}, /* '|' */
-  {0x00,0x18,0x04,0x08,0x06,0x08,0x04,0x18,0x00,0x00}, /* '}' */
-  {0x00,0x12,0x2a,0x24,0x00,0x00,0x00,0x00,0x00,0x00}, /* '~' */
-};
-
-/* The next character of UTF-8 text as the raster font draws it: ASCII
- * 32..126 itself, anything else '?', one per code point. */
-static int next_glyph(const char **s) {
-  unsigned char c = (unsigned char)*(*s)++;
-  while (((unsigned char)**s & 0xc0) == 0x80) (*s)++;
-  return c >= 32 && c < 127 ? c : '?';
-}
-
+/* code points of UTF-8 text (continuation bytes are not counted) */
 static int glyph_count(const char *s) {
   int n = 0;
-  while (s && *s) next_glyph(&s), n++;
+  for (; s && *s; s++) n += ((unsigned char)*s & 0xc0) != 0x80;
   return n;
 }
 
-static double font_height(const canvas *c, int font) { return c->svg ? svg_font_px[font] : 10 * c->s; }
+static double font_height(const canvas *c, int font) {
+  (void)c;
+  return svg_font_px[font];
+}
 
-/* width of text followed by a superscript sup (may be NULL); in SVG an
- * estimate (0.6 em a character), used for margins and the legend box */
+/* width of text followed by a superscript sup (may be NULL): an estimate
+ * (0.6 em a character), used for margins and the legend box */
 static double text_width(const canvas *c, int font, const char *text, const char *sup) {
-  if (c->svg) return 0.6 * svg_font_px[font] * (glyph_count(text) + 0.75 * glyph_count(sup));
-  return 6.0 * c->s * (glyph_count(text) + glyph_count(sup));
-}
-
-static void put_px(canvas *c, int x, int y, rgb col) {
-  unsigned char *q;
-  if (x < c->cx0 || x >= c->cx1 || y < c->cy0 || y >= c->cy1) return;
-  q = c->rgb + ((size_t)y * (size_t)c->w + (size_t)x) * 3;
-  q[0] = col.r, q[1] = col.g, q[2] = col.b;
-}
-
-static void fill_px(canvas *c, int x0, int y0, int x1, int y1, rgb col) {
-  int x, y;
-  if (x0 < c->cx0) x0 = c->cx0;
-  if (y0 < c->cy0) y0 = c->cy0;
-  if (x1 > c->cx1) x1 = c->cx1;
-  if (y1 > c->cy1) y1 = c->cy1;
-  for (y = y0; y < y1; y++)
-    for (x = x0; x < x1; x++) put_px(c, x, y, col);
-}
-
-/* Bresenham from the pixel holding (fx0, fy0) to the one holding (fx1,
- * fy1), with a width x width brush. dash = {on, off} pixels or NULL for a
- * solid line; *phase carries the pattern along a polyline. */
-static void raster_line(canvas *c, double fx0, double fy0, double fx1, double fy1, int width,
-                        const int *dash, int *phase, rgb col) {
-  int x0 = (int)floor(fx0), y0 = (int)floor(fy0), x1 = (int)floor(fx1), y1 = (int)floor(fy1);
-  int dx = abs(x1 - x0), dy = -abs(y1 - y0), sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
-  int err = dx + dy, o = (width - 1) / 2;
-  for (;;) {
-    int on = 1, e2;
-    if (dash) {
-      on = *phase < dash[0];
-      *phase = (*phase + 1) % (dash[0] + dash[1]);
-    }
-    if (on) fill_px(c, x0 - o, y0 - o, x0 - o + width, y0 - o + width, col);
-    if (x0 == x1 && y0 == y1) break;
-    e2 = 2 * err;
-    if (e2 >= dy) err += dy, x0 += sx;
-    if (e2 <= dx) err += dx, y0 += sy;
-  }
-}
-
-/* fills the pixels whose centers are inside the polygon (n <= 8 points,
- * even-odd rule) */
-static void raster_polygon(canvas *c, int n, const double *xy, rgb col) {
-  double ymin = xy[1], ymax = xy[1];
-  int i, j, py;
-  for (i = 1; i < n; i++) ymin = fmin(ymin, xy[2 * i + 1]), ymax = fmax(ymax, xy[2 * i + 1]);
-  for (py = (int)floor(ymin); py <= (int)ceil(ymax); py++) {
-    double yc = py + 0.5, xs[8];
-    int m = 0;
-    for (i = 0; i < n; i++) {
-      const double *a = xy + 2 * i, *b = xy + 2 * ((i + 1) % n);
-      if ((a[1] <= yc && yc < b[1]) || (b[1] <= yc && yc < a[1]))
-        xs[m++] = a[0] + (yc - a[1]) * (b[0] - a[0]) / (b[1] - a[1]);
-    }
-    for (i = 1; i < m; i++) /* insertion sort: m is tiny */
-      for (j = i; j > 0 && xs[j - 1] > xs[j]; j--) {
-        double t = xs[j];
-        xs[j] = xs[j - 1], xs[j - 1] = t;
-      }
-    for (i = 0; i + 1 < m; i += 2) fill_px(c, (int)ceil(xs[i] - 0.5), py, (int)floor(xs[i + 1] - 0.5) + 1, py + 1, col);
-  }
-}
-
-static void raster_disc(canvas *c, double x, double y, double r, rgb col) {
-  int px, py;
-  for (py = (int)floor(y - r); py <= (int)ceil(y + r); py++)
-    for (px = (int)floor(x - r); px <= (int)ceil(x + r); px++) {
-      double dx = px + 0.5 - x, dy = py + 0.5 - y;
-      if (dx * dx + dy * dy <= r * r) put_px(c, px, py, col);
-    }
-}
-
-/* Text in the bitmap font, its capitals centered on y (on x when rotated:
- * then it reads upwards). sup is raised by 4 font pixels. */
-static void raster_text(canvas *c, double x, double y, int anchor, int rotate, const char *text,
-                        const char *sup, int bold, rgb col) {
-  int s = c->s, pen = 0, part;
-  double width = text_width(c, FONT_TICK, text, sup);
-  double a0 = anchor == ANCHOR_START ? 0 : anchor == ANCHOR_MIDDLE ? -width / 2 : -width;
-  int x0 = (int)lround(rotate ? x - 4.5 * s : x + a0), y0 = (int)lround(rotate ? y - a0 : y - 4.5 * s);
-  for (part = 0; part < 2; part++) {
-    const char *t = part ? sup : text;
-    int raise = part ? 4 * s : 0;
-    while (t && *t) {
-      const unsigned char *g = font6x10[next_glyph(&t) - 32];
-      int row, col6, b;
-      for (row = 0; row < 10; row++)
-        for (col6 = 0; col6 < 6; col6++)
-          for (b = 0; b <= bold; b++)
-            if (g[row] >> (5 - col6) & 1) {
-              int a = pen + col6 * s + b, d = row * s - raise, i, j; /* along, down */
-              for (i = 0; i < s; i++)
-                for (j = 0; j < s; j++) {
-                  if (rotate) put_px(c, x0 + d + j, y0 - 1 - (a + i), col);
-                  else put_px(c, x0 + a + i, y0 + d + j, col);
-                }
-            }
-      pen += 6 * s;
-    }
-  }
+  (void)c;
+  return 0.6 * svg_font_px[font] * (glyph_count(text) + 0.75 * glyph_count(sup));
 }
 
 static void cv_rect(canvas *c, double x, double y, double w, double h, const rgb *fill, const rgb *stroke) {
-  if (c->svg) {
-    sb_printf(&c->out, "<rect x=\"");
-    sb_num(&c->out, x), sb_lit(&c->out, "\" y=\""), sb_num(&c->out, y);
-    sb_lit(&c->out, "\" width=\""), sb_num(&c->out, w), sb_lit(&c->out, "\" height=\""), sb_num(&c->out, h);
-    sb_lit(&c->out, "\" fill=\"");
-    if (fill) sb_color(&c->out, *fill);
-    else sb_lit(&c->out, "none");
-    if (stroke) sb_lit(&c->out, "\" stroke=\""), sb_color(&c->out, *stroke);
-    sb_printf(&c->out, "\" shape-rendering=\"crispEdges\"/>\n");
-    return;
-  }
-  if (fill) fill_px(c, (int)lround(x), (int)lround(y), (int)lround(x + w), (int)lround(y + h), *fill);
-  if (stroke) {
-    double xy[10] = {x, y, x + w, y, x + w, y + h, x, y + h, x, y};
-    int i;
-    for (i = 0; i < 4; i++) raster_line(c, xy[2 * i], xy[2 * i + 1], xy[2 * i + 2], xy[2 * i + 3], c->s, NULL, NULL, *stroke);
-  }
+  sb_printf(&c->out, "<rect x=\"");
+  sb_num(&c->out, x), sb_lit(&c->out, "\" y=\""), sb_num(&c->out, y);
+  sb_lit(&c->out, "\" width=\""), sb_num(&c->out, w), sb_lit(&c->out, "\" height=\""), sb_num(&c->out, h);
+  sb_lit(&c->out, "\" fill=\"");
+  if (fill) sb_color(&c->out, *fill);
+  else sb_lit(&c->out, "none");
+  if (stroke) sb_lit(&c->out, "\" stroke=\""), sb_color(&c->out, *stroke);
+  sb_printf(&c->out, "\" shape-rendering=\"crispEdges\"/>\n");
 }
 
 /* n separate segments xy[4i .. 4i+3], one unit wide */
 static void cv_segments(canvas *c, const char *cls, int n, const double *xy, rgb col) {
   int i;
   if (n <= 0) return;
-  if (c->svg) {
-    sb_printf(&c->out, "<path class=\"%s\" d=\"", cls);
-    for (i = 0; i < n; i++) {
-      if (i) sb_lit(&c->out, " ");
-      sb_lit(&c->out, "M"), sb_num(&c->out, xy[4 * i]), sb_lit(&c->out, " "), sb_num(&c->out, xy[4 * i + 1]);
-      sb_lit(&c->out, " L"), sb_num(&c->out, xy[4 * i + 2]), sb_lit(&c->out, " "), sb_num(&c->out, xy[4 * i + 3]);
-    }
-    sb_lit(&c->out, "\" fill=\"none\" stroke=\""), sb_color(&c->out, col);
-    sb_printf(&c->out, "\" stroke-width=\"1\" shape-rendering=\"crispEdges\"/>\n");
-    return;
+  sb_printf(&c->out, "<path class=\"%s\" d=\"", cls);
+  for (i = 0; i < n; i++) {
+    if (i) sb_lit(&c->out, " ");
+    sb_lit(&c->out, "M"), sb_num(&c->out, xy[4 * i]), sb_lit(&c->out, " "), sb_num(&c->out, xy[4 * i + 1]);
+    sb_lit(&c->out, " L"), sb_num(&c->out, xy[4 * i + 2]), sb_lit(&c->out, " "), sb_num(&c->out, xy[4 * i + 3]);
   }
-  for (i = 0; i < n; i++) raster_line(c, xy[4 * i], xy[4 * i + 1], xy[4 * i + 2], xy[4 * i + 3], c->s, NULL, NULL, col);
+  sb_lit(&c->out, "\" fill=\"none\" stroke=\""), sb_color(&c->out, col);
+  sb_printf(&c->out, "\" stroke-width=\"1\" shape-rendering=\"crispEdges\"/>\n");
 }
 
 /* a data line through n points xy[2i], xy[2i+1] in a style's color and dash */
 static void cv_polyline(canvas *c, const char *cls, int n, const double *xy, int style) {
-  rgb col = palette[(style & RT_PLOT_COLOR_MASK) % 10];
+  rgb col = palette[(style & PLOT_COLOR_MASK) % 10];
   int i;
-  if (c->svg) {
-    sb_printf(&c->out, "<polyline class=\"%s\" points=\"", cls);
-    for (i = 0; i < n; i++) {
-      if (i) sb_lit(&c->out, " ");
-      sb_num(&c->out, xy[2 * i]), sb_lit(&c->out, ","), sb_num(&c->out, xy[2 * i + 1]);
-    }
-    sb_lit(&c->out, "\" fill=\"none\" stroke=\""), sb_color(&c->out, col);
-    sb_printf(&c->out, "\" stroke-width=\"1.75\" stroke-linejoin=\"round\"%s/>\n",
-              style & RT_PLOT_DASHED ? " stroke-dasharray=\"7,4\""
-              : style & RT_PLOT_DOTTED ? " stroke-dasharray=\"2,3\"" : "");
-    return;
+  sb_printf(&c->out, "<polyline class=\"%s\" points=\"", cls);
+  for (i = 0; i < n; i++) {
+    if (i) sb_lit(&c->out, " ");
+    sb_num(&c->out, xy[2 * i]), sb_lit(&c->out, ","), sb_num(&c->out, xy[2 * i + 1]);
   }
-  {
-    int dashed[2] = {7 * c->s, 4 * c->s}, dotted[2] = {2 * c->s, 3 * c->s}, phase = 0;
-    const int *dash = style & RT_PLOT_DASHED ? dashed : style & RT_PLOT_DOTTED ? dotted : NULL;
-    for (i = 0; i + 1 < n; i++) raster_line(c, xy[2 * i], xy[2 * i + 1], xy[2 * i + 2], xy[2 * i + 3], 2 * c->s, dash, &phase, col);
-  }
+  sb_lit(&c->out, "\" fill=\"none\" stroke=\""), sb_color(&c->out, col);
+  sb_printf(&c->out, "\" stroke-width=\"1.75\" stroke-linejoin=\"round\"%s/>\n",
+            style & PLOT_DASHED ? " stroke-dasharray=\"7,4\""
+            : style & PLOT_DOTTED ? " stroke-dasharray=\"2,3\"" : "");
 }
 
 /* an arrow: shaft xy[0..3], filled head triangle xy[4..9] */
 static void cv_arrow(canvas *c, const char *cls, const double *xy, rgb col) {
   int i;
-  if (c->svg) {
-    sb_printf(&c->out, "<path class=\"%s\" d=\"M", cls);
-    for (i = 0; i < 5; i++) {
-      if (i == 1 || i == 3 || i == 4) sb_lit(&c->out, " L");
-      if (i == 2) sb_lit(&c->out, " M");
-      sb_num(&c->out, xy[2 * i]), sb_lit(&c->out, " "), sb_num(&c->out, xy[2 * i + 1]);
-    }
-    sb_lit(&c->out, " Z\" fill=\""), sb_color(&c->out, col);
-    sb_lit(&c->out, "\" stroke=\""), sb_color(&c->out, col);
-    sb_printf(&c->out, "\" stroke-width=\"1\"/>\n");
-    return;
+  sb_printf(&c->out, "<path class=\"%s\" d=\"M", cls);
+  for (i = 0; i < 5; i++) {
+    if (i == 1 || i == 3 || i == 4) sb_lit(&c->out, " L");
+    if (i == 2) sb_lit(&c->out, " M");
+    sb_num(&c->out, xy[2 * i]), sb_lit(&c->out, " "), sb_num(&c->out, xy[2 * i + 1]);
   }
-  raster_line(c, xy[0], xy[1], xy[2], xy[3], c->s, NULL, NULL, col);
-  raster_polygon(c, 3, xy + 4, col);
+  sb_lit(&c->out, " Z\" fill=\""), sb_color(&c->out, col);
+  sb_lit(&c->out, "\" stroke=\""), sb_color(&c->out, col);
+  sb_printf(&c->out, "\" stroke-width=\"1\"/>\n");
 }
 
 static void cv_disc(canvas *c, const char *cls, double x, double y, double r, rgb col) {
-  if (c->svg) {
-    sb_printf(&c->out, "<circle class=\"%s\" cx=\"", cls);
-    sb_num(&c->out, x), sb_lit(&c->out, "\" cy=\""), sb_num(&c->out, y);
-    sb_lit(&c->out, "\" r=\""), sb_num(&c->out, r), sb_lit(&c->out, "\" fill=\""), sb_color(&c->out, col);
-    sb_lit(&c->out, "\"/>\n");
-    return;
-  }
-  raster_disc(c, x, y, r * c->s, col);
+  sb_printf(&c->out, "<circle class=\"%s\" cx=\"", cls);
+  sb_num(&c->out, x), sb_lit(&c->out, "\" cy=\""), sb_num(&c->out, y);
+  sb_lit(&c->out, "\" r=\""), sb_num(&c->out, r), sb_lit(&c->out, "\" fill=\""), sb_color(&c->out, col);
+  sb_lit(&c->out, "\"/>\n");
 }
 
 /* Text with its capitals centered vertically on y (horizontally on x when
@@ -832,10 +586,6 @@ static void cv_text(canvas *c, const char *cls, double x, double y, int font, in
                     const char *text, const char *sup) {
   static const char *anchors[3] = {"start", "middle", "end"};
   double size = font_height(c, font);
-  if (!c->svg) {
-    raster_text(c, x, y, anchor, rotate, text, sup, font == FONT_TITLE, black);
-    return;
-  }
   /* the capitals' center is 0.36 em above the baseline */
   if (rotate) x += 0.36 * size;
   else y += 0.36 * size;
@@ -860,23 +610,14 @@ static void cv_text(canvas *c, const char *cls, double x, double y, int font, in
 
 /* drawing after cv_clip(c, 1, ...) is cut to the rectangle, until cv_clip(c, 0, ...) */
 static void cv_clip(canvas *c, int on, double x0, double y0, double x1, double y1) {
-  if (c->svg) {
-    if (!on) {
-      sb_lit(&c->out, "</g>\n");
-      return;
-    }
-    sb_lit(&c->out, "<defs><clipPath id=\"plotarea\"><rect x=\""), sb_num(&c->out, x0);
-    sb_lit(&c->out, "\" y=\""), sb_num(&c->out, y0), sb_lit(&c->out, "\" width=\""), sb_num(&c->out, x1 - x0);
-    sb_lit(&c->out, "\" height=\""), sb_num(&c->out, y1 - y0);
-    sb_lit(&c->out, "\"/></clipPath></defs>\n<g clip-path=\"url(#plotarea)\">\n");
+  if (!on) {
+    sb_lit(&c->out, "</g>\n");
     return;
   }
-  if (on) c->cx0 = (int)floor(x0), c->cy0 = (int)floor(y0), c->cx1 = (int)floor(x1) + 1, c->cy1 = (int)floor(y1) + 1;
-  else c->cx0 = 0, c->cy0 = 0, c->cx1 = c->w, c->cy1 = c->h;
-  if (c->cx0 < 0) c->cx0 = 0;
-  if (c->cy0 < 0) c->cy0 = 0;
-  if (c->cx1 > c->w) c->cx1 = c->w;
-  if (c->cy1 > c->h) c->cy1 = c->h;
+  sb_lit(&c->out, "<defs><clipPath id=\"plotarea\"><rect x=\""), sb_num(&c->out, x0);
+  sb_lit(&c->out, "\" y=\""), sb_num(&c->out, y0), sb_lit(&c->out, "\" width=\""), sb_num(&c->out, x1 - x0);
+  sb_lit(&c->out, "\" height=\""), sb_num(&c->out, y1 - y0);
+  sb_lit(&c->out, "\"/></clipPath></defs>\n<g clip-path=\"url(#plotarea)\">\n");
 }
 
 /* ---- layout ---- */
@@ -906,8 +647,8 @@ static int count_major(const axis *a) {
 /* Margins from the text sizes: the y ticks (whose labels set the left
  * margin) come from the height left after the title and the x labels;
  * the x ticks then take as many as their labels' widths allow. */
-static void make_layout(const canvas *c, const rt_plot *p, layout *L) {
-  double u = c->s, pad = 8 * u, ticklen = 5 * u, gap = 3 * u;
+static void make_layout(const canvas *c, const plot *p, layout *L) {
+  double u = 1, pad = 8 * u, ticklen = 5 * u, gap = 3 * u;
   double ft = font_height(c, FONT_TICK), fl = font_height(c, FONT_LABEL), fT = font_height(c, FONT_TITLE);
   int maxticks;
   axis_range(p, 0, &L->x);
@@ -986,7 +727,7 @@ static void draw_line(canvas *c, const layout *L, const double *box, const item 
 static int inside(const double *box, double x, double y) { return x >= box[0] && x <= box[2] && y >= box[1] && y <= box[3]; }
 
 static void draw_points(canvas *c, const layout *L, const double *box, const item *it) {
-  rgb col = palette[(it->style & RT_PLOT_COLOR_MASK) % 10];
+  rgb col = palette[(it->style & PLOT_COLOR_MASK) % 10];
   double X, Y;
   int j;
   for (j = 0; j < it->n; j++)
@@ -1013,7 +754,7 @@ static double slope_px(const axis *a, double v) {
 
 /* an arrow of pixel length len centered on (X, Y) along unit (dx, dy) */
 static void arrow_at(canvas *c, const char *cls, double X, double Y, double dx, double dy, double len, rgb col) {
-  double head = fmin(0.35 * len, 7 * c->s), half = 0.45 * head;
+  double head = fmin(0.35 * len, 7), half = 0.45 * head;
   double tx = X + dx * len / 2, ty = Y + dy * len / 2, bx = tx - dx * head, by = ty - dy * head;
   double xy[10] = {X - dx * len / 2, Y - dy * len / 2, tx - dx * 0.5 * head, ty - dy * 0.5 * head,
                    bx - dy * half, by + dx * half, tx, ty, bx + dy * half, by - dx * half};
@@ -1041,7 +782,7 @@ static void draw_arrows(canvas *c, const layout *L, const double *box, const ite
     nv++;
   }
   /* the grid spacing of the arrows drawn, exact for a square grid */
-  if (nv <= 1) cell = 30 * c->s;
+  if (nv <= 1) cell = 30;
   else if (xmax > xmin && ymax > ymin) cell = sqrt((xmax - xmin) * (ymax - ymin)) / (sqrt(nv) - 1);
   else cell = fmax(xmax - xmin, ymax - ymin) / (nv - 1);
   for (j = 0; j < it->n; j++) {
@@ -1049,17 +790,17 @@ static void draw_arrows(canvas *c, const layout *L, const double *box, const ite
     if (isnan(mag[j])) continue;
     norm = hypot(vx[j], vy[j]);
     if (!(norm > 0)) continue;
-    len = it->flags & RT_PLOT_ARROWS_UNIT ? 0.8 * cell : 0.9 * cell * norm / maxpx;
+    len = it->flags & PLOT_ARROWS_UNIT ? 0.8 * cell : 0.9 * cell * norm / maxpx;
     if (len < 1) continue;
     arrow_at(c, "arrow", px[j], py[j], vx[j] / norm, vy[j] / norm, len,
-             it->flags & RT_PLOT_ARROWS_MAGNITUDE ? colormap(maxmag > 0 ? mag[j] / maxmag : 0) : arrow_gray);
+             it->flags & PLOT_ARROWS_MAGNITUDE ? colormap(maxmag > 0 ? mag[j] / maxmag : 0) : arrow_gray);
   }
   free(px);
 }
 
 /* How much data a legend box would hide: line segments crossing it,
  * markers and arrows inside it. */
-static long legend_overlap(const rt_plot *p, const layout *L, const double *box) {
+static long legend_overlap(const plot *p, const layout *L, const double *box) {
   long n = 0;
   int i, j;
   for (i = 0; i < p->nitems; i++) {
@@ -1079,26 +820,26 @@ static long legend_overlap(const rt_plot *p, const layout *L, const double *box)
   return n;
 }
 
-static void draw_legend(canvas *c, const rt_plot *p, const layout *L) {
-  double u = c->s, ft = font_height(c, FONT_TICK), row = 1.6 * ft, pad = 6 * u, sample = 26 * u;
+static void draw_legend(canvas *c, const plot *p, const layout *L) {
+  double u = 1, ft = font_height(c, FONT_TICK), row = 1.6 * ft, pad = 6 * u, sample = 26 * u;
   double textw = 0, w, h, x = 0, y = 0;
   int i, n = 0, where;
   long best = -1;
-  if (p->legend == RT_PLOT_LEGEND_NONE) return;
+  if (p->legend == PLOT_LEGEND_NONE) return;
   for (i = 0; i < p->nitems; i++)
     if (p->items[i].label) n++, textw = fmax(textw, text_width(c, FONT_TICK, p->items[i].label, NULL));
   if (!n) return;
   w = pad + sample + pad + textw + pad, h = 2 * pad + n * row - (row - ft);
   /* the given corner, or the first corner hiding the least data */
-  for (where = RT_PLOT_LEGEND_UPPER_RIGHT; where <= RT_PLOT_LEGEND_LOWER_RIGHT; where++) {
+  for (where = PLOT_LEGEND_UPPER_RIGHT; where <= PLOT_LEGEND_LOWER_RIGHT; where++) {
     double bx, by, box[4];
     long overlap;
-    if (p->legend != RT_PLOT_LEGEND_BEST && where != p->legend) continue;
-    bx = where == RT_PLOT_LEGEND_UPPER_LEFT || where == RT_PLOT_LEGEND_LOWER_LEFT ? L->left + 8 * u : L->right - 8 * u - w;
-    by = where == RT_PLOT_LEGEND_UPPER_LEFT || where == RT_PLOT_LEGEND_UPPER_RIGHT ? L->top + 8 * u : L->bottom - 8 * u - h;
+    if (p->legend != PLOT_LEGEND_BEST && where != p->legend) continue;
+    bx = where == PLOT_LEGEND_UPPER_LEFT || where == PLOT_LEGEND_LOWER_LEFT ? L->left + 8 * u : L->right - 8 * u - w;
+    by = where == PLOT_LEGEND_UPPER_LEFT || where == PLOT_LEGEND_UPPER_RIGHT ? L->top + 8 * u : L->bottom - 8 * u - h;
     bx = floor(bx), by = floor(by);
     box[0] = bx, box[1] = by, box[2] = bx + w, box[3] = by + h;
-    overlap = p->legend == RT_PLOT_LEGEND_BEST ? legend_overlap(p, L, box) : 0;
+    overlap = p->legend == PLOT_LEGEND_BEST ? legend_overlap(p, L, box) : 0;
     if (best < 0 || overlap < best) best = overlap, x = bx, y = by;
   }
   cv_rect(c, x, y, w, h, &white, &legend_gray);
@@ -1110,17 +851,17 @@ static void draw_legend(canvas *c, const rt_plot *p, const layout *L) {
       double xy[4] = {sx, cy, sx + sample, cy};
       cv_polyline(c, "legend", 2, xy, it->style);
     } else if (it->kind == ITEM_POINTS) {
-      cv_disc(c, "legend", sx + sample / 2, cy, 3, palette[(it->style & RT_PLOT_COLOR_MASK) % 10]);
+      cv_disc(c, "legend", sx + sample / 2, cy, 3, palette[(it->style & PLOT_COLOR_MASK) % 10]);
     } else {
       arrow_at(c, "legend", sx + sample / 2, cy, 1, 0, sample * 0.8,
-               it->flags & RT_PLOT_ARROWS_MAGNITUDE ? colormap(0.5) : arrow_gray);
+               it->flags & PLOT_ARROWS_MAGNITUDE ? colormap(0.5) : arrow_gray);
     }
     cv_text(c, "legend", sx + sample + pad, cy, FONT_TICK, ANCHOR_START, 0, it->label, NULL);
     n++;
   }
 }
 
-static void draw_figure(canvas *c, const rt_plot *p) {
+static void draw_figure(canvas *c, const plot *p) {
   layout *L = malloc(sizeof *L);
   double u, ticklen, gap, box[4], *seg;
   int i, n;
@@ -1129,9 +870,9 @@ static void draw_figure(canvas *c, const rt_plot *p) {
     c->failed = 1;
     return;
   }
-  u = c->s, ticklen = 5 * u, gap = 3 * u;
+  u = 1, ticklen = 5 * u, gap = 3 * u;
   make_layout(c, p, L);
-  if (c->svg) cv_rect(c, 0, 0, c->w, c->h, &white, NULL);
+  cv_rect(c, 0, 0, c->w, c->h, &white, NULL);
 
   /* grid at the major ticks */
   for (i = 0, n = 0; i < L->x.nticks; i++)
@@ -1195,28 +936,19 @@ static void draw_figure(canvas *c, const rt_plot *p) {
 
 /* ---- files ---- */
 
-static int check_figure(const rt_plot *p, const char *path, char *err, size_t nerr) {
-  if (!path) {
-    set_error(err, nerr, "rt_plot: no file name");
-    return -1;
-  }
-  if (!p) {
-    set_error(err, nerr, "cannot write %s: no figure (rt_plot_new failed?)", path);
-    return -1;
-  }
-  if (p->error[0]) {
-    set_error(err, nerr, "cannot write %s: %s", path, p->error);
-    return -1;
-  }
+static int check_figure(const plot *p, const char *path, char *err, size_t nerr) {
+  if (!path) return rt_fail(err, nerr, "plot_write_svg", "no file name");
+  if (!p) return rt_fail(err, nerr, path, "cannot write: no figure (plot_new failed?)");
+  if (p->error[0]) return rt_fail(err, nerr, path, "cannot write: %s", p->error);
   return 0;
 }
 
-int rt_plot_write_svg(const rt_plot *p, const char *path, char *err, size_t nerr) {
+int plot_write_svg(const plot *p, const char *path, char *err, size_t nerr) {
   canvas c;
   int rc;
-  if (check_figure(p, path, err, nerr)) return -1;
+  if (check_figure(p, path, err, nerr)) return 1;
   memset(&c, 0, sizeof c);
-  c.svg = 1, c.w = p->width, c.h = p->height, c.s = 1;
+  c.w = p->width, c.h = p->height;
   sb_printf(&c.out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                     "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\""
                     " font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n", c.w, c.h, c.w, c.h);
@@ -1228,120 +960,10 @@ int rt_plot_write_svg(const rt_plot *p, const char *path, char *err, size_t nerr
   draw_figure(&c, p);
   sb_lit(&c.out, "</svg>\n");
   if (c.failed || c.out.failed) {
-    set_error(err, nerr, "cannot write %s: out of memory", path);
     free(c.out.p);
-    return -1;
+    return rt_fail(err, nerr, path, "cannot write: out of memory");
   }
   rc = rt_atomic_write(path, c.out.p, c.out.n, 0, err, nerr);
   free(c.out.p);
-  return rc;
-}
-
-/* CRC-32 of PNG (ISO 3309, reflected, polynomial 0xedb88320) */
-static void crc_table_fill(uint32_t *t) {
-  uint32_t n, k, r;
-  for (n = 0; n < 256; n++) {
-    for (r = n, k = 0; k < 8; k++) r = r & 1 ? 0xedb88320u ^ (r >> 1) : r >> 1;
-    t[n] = r;
-  }
-}
-
-static uint32_t crc32_of(const uint32_t *t, const unsigned char *p, size_t n) {
-  uint32_t r = 0xffffffffu;
-  while (n--) r = t[(r ^ *p++) & 0xff] ^ (r >> 8);
-  return r ^ 0xffffffffu;
-}
-
-/* Adler-32 of zlib: sums mod 65521, reduced every 5552 bytes (the most
- * that cannot overflow 32 bits) */
-static uint32_t adler32_of(const unsigned char *p, size_t n) {
-  uint32_t a = 1, b = 0;
-  while (n) {
-    size_t k = n < 5552 ? n : 5552;
-    n -= k;
-    while (k--) a += *p++, b += a;
-    a %= 65521, b %= 65521;
-  }
-  return b << 16 | a;
-}
-
-static unsigned char *put_be32(unsigned char *q, uint32_t v) {
-  q[0] = (unsigned char)(v >> 24), q[1] = (unsigned char)(v >> 16), q[2] = (unsigned char)(v >> 8), q[3] = (unsigned char)v;
-  return q + 4;
-}
-
-/* a PNG chunk at q with data already at q + 8; returns its end */
-static unsigned char *finish_chunk(const uint32_t *crc, unsigned char *q, const char *type, uint32_t n) {
-  put_be32(q, n);
-  memcpy(q + 4, type, 4);
-  return put_be32(q + 8 + n, crc32_of(crc, q + 4, (size_t)n + 4));
-}
-
-/* The PNG of an RGB image: IHDR (8-bit truecolor), one IDAT holding a
- * zlib stream of stored deflate blocks (filter 0 on each row), IEND. */
-static unsigned char *encode_png(const unsigned char *pixels, int w, int h, size_t *size) {
-  size_t stride = 3 * (size_t)w, raw = (size_t)h * (stride + 1);
-  size_t nblocks = (raw + 65534) / 65535, zlen = 2 + 5 * nblocks + raw + 4;
-  size_t total = 8 + (12 + 13) + (12 + zlen) + 12, off;
-  unsigned char *png = malloc(total), *rows = malloc(raw), *q, *z;
-  uint32_t crc[256];
-  int y;
-  if (!png || !rows) {
-    free(png), free(rows);
-    return NULL;
-  }
-  crc_table_fill(crc);
-  for (y = 0; y < h; y++) rows[(size_t)y * (stride + 1)] = 0, memcpy(rows + (size_t)y * (stride + 1) + 1, pixels + (size_t)y * stride, stride);
-  memcpy(png, "\x89PNG\r\n\x1a\n", 8);
-  q = png + 8;
-  put_be32(q + 8, (uint32_t)w), put_be32(q + 12, (uint32_t)h);
-  q[16] = 8, q[17] = 2, q[18] = 0, q[19] = 0, q[20] = 0; /* depth, RGB, deflate, filter set 0, no interlace */
-  q = finish_chunk(crc, q, "IHDR", 13);
-  z = q + 8;
-  *z++ = 0x78, *z++ = 0x01; /* deflate, 32K window, no dictionary; 0x7801 % 31 == 0 */
-  for (off = 0; off < raw; off += 65535) {
-    size_t k = raw - off < 65535 ? raw - off : 65535;
-    *z++ = off + k == raw; /* BFINAL, BTYPE 00 (stored) */
-    *z++ = (unsigned char)(k & 0xff), *z++ = (unsigned char)(k >> 8);
-    *z++ = (unsigned char)(~k & 0xff), *z++ = (unsigned char)((~k >> 8) & 0xff);
-    memcpy(z, rows + off, k);
-    z += k;
-  }
-  put_be32(z, adler32_of(rows, raw));
-  q = finish_chunk(crc, q, "IDAT", (uint32_t)zlen);
-  q = finish_chunk(crc, q, "IEND", 0);
-  free(rows);
-  *size = (size_t)(q - png);
-  return png;
-}
-
-int rt_plot_write_png(const rt_plot *p, const char *path, int width, int height, char *err, size_t nerr) {
-  canvas c;
-  unsigned char *png;
-  size_t size;
-  int rc;
-  if (check_figure(p, path, err, nerr)) return -1;
-  if (width < MIN_SIZE || width > MAX_SIZE || height < MIN_SIZE || height > MAX_SIZE) {
-    set_error(err, nerr, "cannot write %s: size %dx%d outside 64..8192", path, width, height);
-    return -1;
-  }
-  memset(&c, 0, sizeof c);
-  c.w = width, c.h = height, c.cx1 = width, c.cy1 = height;
-  c.s = (int)floor(fmin(width / 640.0, height / 480.0) + 0.25);
-  if (c.s < 1) c.s = 1;
-  if (!(c.rgb = malloc((size_t)width * (size_t)height * 3))) {
-    set_error(err, nerr, "cannot write %s: out of memory", path);
-    return -1;
-  }
-  memset(c.rgb, 255, (size_t)width * (size_t)height * 3);
-  draw_figure(&c, p);
-  png = c.failed ? NULL : encode_png(c.rgb, width, height, &size);
-  free(c.rgb);
-  if (!png) {
-    set_error(err, nerr, "cannot write %s: out of memory", path);
-    return -1;
-  }
-  rc = rt_atomic_write(path, png, size, 0, err, nerr);
-  free(png);
   return rc;
 }
