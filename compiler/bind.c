@@ -619,6 +619,21 @@ static void collect(lua_State *L, int idx, Func *f) {
 
 /* fn(name, {x = 2, xdot = {2}}, function(x, xdot) ... end): traces a
  * function to compile. Input order is the Lua function's parameter order. */
+/* an input of size 0 (or less) is named, rather than reported as "bad
+   argument #5 to 'fn'": the shape on the top of the stack */
+static void zero_dim_check(lua_State *L, const char *input, const char *fname) {
+  int i, n = lua_istable(L, -1) ? (int)luaL_len(L, -1) : 0;
+  if (lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) < 1)
+    ERR(L, "input '%s' of '%s' has size %g: every dimension must be at least 1", input, fname, lua_tonumber(L, -1));
+  for (i = 1; i <= n && i <= IR_MAXRANK; i++) {
+    lua_geti(L, -1, i);
+    if (lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) < 1)
+      ERR(L, "input '%s' of '%s' has size %g in dimension %d: every dimension must be at least 1", input, fname,
+          lua_tonumber(L, -1), i);
+    lua_pop(L, 1);
+  }
+}
+
 static int l_fn(lua_State *L) {
   Graph *g = enter(L);
   Front *F = front(L);
@@ -673,6 +688,7 @@ static int l_fn(lua_State *L) {
     f->nin = i;
     lua_getfield(L, 2, pname);
     if (lua_isnil(L, -1)) ERR(L, "no shape given for input '%s' of '%s'", pname, name);
+    zero_dim_check(L, pname, name);
     f->in[i - 1].shape = shape_arg(L, -1, "fn");
     lua_pop(L, 1);
     g->nfunc--; /* inputs are numbered within their function */

@@ -122,5 +122,11 @@ IN=
 hnnc_sim=$(cd "$T" && "$hnnc" simulate tiny.lua --params run --x0 1,0 --t 1:3 --cc tcc 2>&1 >/dev/null)
 [ -z "$hnnc_sim" ] && pass=$((pass + 1)) || { echo "FAIL: simulate --params run: $hnnc_sim"; fail=$((fail + 1)); }
 
+# fixed buffers (the house issue removed them; these keep them away)
+expect 0 "" dump "$here/concat120.lua"
+mkdir -p lo
+expect 0 "" compile "$here/long_name.lua" -o lo
+expect 0 "" dump "$here/long_name.lua"
+
 echo "robust: $pass of $((pass + fail)) hostile command lines handled"
 [ $fail -eq 0 ]
