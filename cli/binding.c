@@ -245,6 +245,7 @@ int setup_open(Setup *s, const char *path, int backend, int need_train, int dtyp
   if (!d->present) return 0;
   recipe_from_spec(d, &s->recipe);
   s->task = &s->recipe;
+  if (!d->system) return 0; /* a user's files without a system: no true H */
   if (model_build(&s->sys, d->system, &so, err, nerr) || model_jit(&s->sys, backend, err, nerr)) {
     model_free(&s->m);
     if (s->sys.g) model_free(&s->sys);
@@ -260,20 +261,33 @@ int get_data(Setup *s, uint64_t seed, const char *data_dir, rt_dataset *d, char 
   Kern k, kh;
   rt_system field;
   rt_energy H;
+  const DataSpec *ds = &s->m.g->data;
   int rc;
   memset(d, 0, sizeof *d);
   if (recipe_reseed(s, seed, err, nerr)) return 1;
-  if (data_dir) {
-    if (rt_dataset_load(data_dir, d, err, nerr)) return 1;
-    if (d->dim != s->task->dim) {
-      snprintf(err, nerr, "%s: error: the data have rows of %d values, the task %s needs %d", data_dir, d->dim,
-               s->task->name, s->task->dim);
+  if (data_dir || ds->file_x) {
+    double *grid = NULL;
+    if (data_dir) rc = rt_dataset_load(data_dir, d, err, nerr);
+    else {
+      if (ds->npoints > 0 && !(grid = ds->times)) {
+        grid = xmalloc(ds->npoints * sizeof *grid);
+        rt_linspace(ds->t0, ds->t1, ds->npoints, grid);
+      }
+      rc = rt_dataset_read(ds->file_x, ds->file_dx, ds->file_t, grid, ds->npoints, ds->split, ds->test_first, d, err,
+                           nerr);
+      if (grid != ds->times) free(grid);
+    }
+    if (rc) return 1;
+    if (s->task->dim && d->dim != s->task->dim) {
+      snprintf(err, nerr, "%s: error: the data have rows of %d values, the system %s has %d",
+               data_dir ? data_dir : ds->file_x, d->dim, ds->system, s->task->dim);
       rt_dataset_free(d);
       return 1;
     }
+    s->recipe.dim = d->dim;
     return 0;
   }
-  if (bind_field(&k, &s->sys, NULL, &field, s->m.g->data.system, err, nerr)) return 1;
+  if (bind_field(&k, &s->sys, NULL, &field, ds->system, err, nerr)) return 1;
   memset(&kh, 0, sizeof kh);
   rc = rt_dataset_make(s->task, &field, bind_energy(&kh, &s->sys, NULL, field.dim, &H) ? NULL : &H, seed, d, err, nerr);
   kern_free(&k), kern_free(&kh);

@@ -19,10 +19,11 @@
 #include "../runtime/params.h"
 
 const char usage_train[] =
-    "usage: hnnc train MODEL.lua -o DIR [--seed S] [--steps N] [--cc tcc|gcc] [--eval-every K] [--resume|--force]\n"
+    "usage: hnnc train MODEL.lua -o DIR [--seed S] [--steps N] [--cc tcc|gcc] [--eval-every K] [--resume|--force] [--data DIR]\n"
     "\n"
-    "Trains MODEL.lua as its hn.train{...} says: makes the task's data set from\n"
-    "the compiled vector field of the system model it names, then runs Adam\n"
+    "Trains MODEL.lua as its hn.train{...} says on its hn.data{...} set: makes\n"
+    "the data from the compiled vector field of the system model it names (or\n"
+    "reads the files it names), then runs Adam\n"
     "(PyTorch's semantics: weight decay as an L2 term) on the model's\n"
     "loss_grad, with the test loss (the model's loss on the test rows) after\n"
     "every update, as the reference does. The same seed gives the same bits.\n"
@@ -55,6 +56,9 @@ const char usage_train[] =
     "                          independent random subset every step (the reference's\n"
     "                          torch.randperm(N)[:batch])\n"
     "  --checkpoint-every K    steps between checkpoints (default 500; and the last)\n"
+    "  --data DIR              train on DIR's x_train, dx_train, x_test, dx_test (.npy,\n"
+    "                          or .csv with a header as hnnc data --csv writes them)\n"
+    "                          instead of the model's hn.data\n"
     "  --resume                continue from DIR/checkpoint.bin: the same bits as an\n"
     "                          uninterrupted run\n"
     "  --force                 DIR holds a run: remove the files hnnc wrote there and\n"
@@ -95,7 +99,9 @@ int cmd_train(int argc, char **argv) {
   static volatile sig_atomic_t stop;
   long steps = -1, eval_every = 1, test_batch = -1, ckpt_every = 500;
   uint64_t seed = 0;
-  const Opt opts[] = {{"-o", OPT_STR, &dir},
+  const char *data_dir = NULL;
+  const Opt opts[] = {{"--data", OPT_STR, &data_dir},
+                      {"-o", OPT_STR, &dir},
                       {"--seed", OPT_SEED, &seed, .given = &have_seed},
                       {"--steps", OPT_LONG, &steps, 0, 100000000, .given = &have_steps},
                       {"--cc", OPT_BACKEND, &backend},
@@ -142,15 +148,15 @@ int cmd_train(int argc, char **argv) {
     setup_free(&s);
     return fail(err);
   }
-  if (obj.dim != s.task->dim) {
-    fprintf(stderr, "%s: error: the model's loss takes rows of %d values, the task %s has %d\n", model, obj.dim,
-            s.task->name, s.task->dim);
-    obj_free(&o), setup_free(&s);
-    return 1;
-  }
-  if (get_data(&s, seed, NULL, &d, err, sizeof err)) {
+  if (get_data(&s, seed, data_dir, &d, err, sizeof err)) {
     obj_free(&o), setup_free(&s);
     return fail(err);
+  }
+  if (obj.dim != d.dim) {
+    fprintf(stderr, "%s: error: the model's loss takes rows of %d values, the data set %s has %d\n", model, obj.dim,
+            data_dir ? data_dir : s.task->name, d.dim);
+    rt_dataset_free(&d), obj_free(&o), setup_free(&s);
+    return 1;
   }
   snprintf(path, sizeof path, "%s/data", dir);
   if (rt_dataset_save(&d, path, err, sizeof err)) {
@@ -218,7 +224,7 @@ int cmd_train(int argc, char **argv) {
     rt_system learned, truth;
     rt_energy H;
     report_loss(&res, dir, s.m.g->name, written, sizeof written);
-    if (!bind_field(&kl, &s.m, theta, &learned, model, err, sizeof err) &&
+    if (s.have_sys && !bind_field(&kl, &s.m, theta, &learned, model, err, sizeof err) &&
         !bind_field(&kt, &s.sys, NULL, &truth, s.m.g->data.system, err, sizeof err) &&
         !bind_energy(&kh, &s.sys, NULL, truth.dim, &H) && learned.dim == truth.dim) {
       report_rollouts(&s, &learned, &truth, &H, &d, seed, dir, written, sizeof written);

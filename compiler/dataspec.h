@@ -39,6 +39,10 @@ typedef struct DataSpec {
   int rollouts; double eval_t0, eval_t1; int eval_points;
   double eval_rtol, eval_atol;
   uint64_t seed;          /* the seed drawn lists were drawn with */
+  /* bring your own data: files = {x = ..., dx = ..., t = ...} (paths
+     relative to the working folder; dx and t may be NULL); system may then
+     be NULL, and ntraj, x0 and the grid 0 when not declared */
+  char *file_x, *file_dx, *file_t;
 } DataSpec;
 
 void dataspec_free(DataSpec *d);

@@ -22,6 +22,7 @@
 
 void dataspec_free(DataSpec *d) {
   free(d->name), free(d->published), free(d->system), free(d->times);
+  free(d->file_x), free(d->file_dx), free(d->file_t);
   free(d->x0.lo), free(d->x0.hi), free(d->x0.list);
   free(d->eval_x0.lo), free(d->eval_x0.hi), free(d->eval_x0.list);
   memset(d, 0, sizeof *d);
@@ -148,6 +149,11 @@ static void sampler_field(lua_State *L, int idx, const char *k, int dim, DataSam
   int n;
   lua_getfield(L, idx, k);
   idx = lua_gettop(L);
+  if (!lua_istable(L, idx)) { /* none: files without a sampler */
+    lua_pop(L, 1);
+    s->kind = DS_LIST;
+    return;
+  }
   lua_getfield(L, idx, "kind");
   kind = lua_tostring(L, -1);
   s->kind = !strcmp(kind, "box") ? DS_BOX : !strcmp(kind, "shell") ? DS_SHELL : !strcmp(kind, "energy") ? DS_ENERGY : DS_LIST;
@@ -195,6 +201,17 @@ static int l_data_declare(lua_State *L) {
   d->eval_points = (int)num_field(L, 1, "eval_points");
   d->eval_rtol = num_field(L, 1, "eval_rtol"), d->eval_atol = num_field(L, 1, "eval_atol");
   d->seed = front_data_seed(L);
+  lua_getfield(L, 1, "files");
+  if (lua_istable(L, -1)) {
+    char **dst[3] = {&d->file_x, &d->file_dx, &d->file_t};
+    static const char *const keys[3] = {"x", "dx", "t"};
+    for (n = 0; n < 3; n++) {
+      char *f = str_field(L, -1, keys[n]);
+      if (f) *dst[n] = relative(L, f);
+      free(f);
+    }
+  }
+  lua_pop(L, 1);
   return 0;
 }
 

@@ -471,6 +471,14 @@ int rt_dataset_load(const char *dir, rt_dataset *out, char *err, size_t nerr)
 
 	memset(out, 0, sizeof *out);
 	memset(a, 0, sizeof a);
+	{
+		struct stat st;
+		char *npy = join(dir, file_names[0]), *csv = join(dir, "x_train.csv");
+		int use_csv = npy && csv && stat(npy, &st) != 0 && stat(csv, &st) == 0;
+		free(npy), free(csv);
+		if (use_csv)
+			return rt_dataset_load_csv(dir, out, err, nerr);
+	}
 	for (int i = 0; i < 4; i++) {
 		free(path);
 		path = join(dir, file_names[i]);

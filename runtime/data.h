@@ -179,4 +179,23 @@ int rt_dataset_save(const rt_dataset *d, const char *dir, char *err,
    and that every value is finite; errors name the file. */
 int rt_dataset_load(const char *dir, rt_dataset *out, char *err, size_t nerr);
 
+/* datafiles.c: the same from DIR/x_train.csv, dx_train.csv, x_test.csv,
+   dx_test.csv (CSV with a header, as `hnnc data --csv` writes them);
+   rt_dataset_load reads these when DIR has no x_train.npy. */
+int rt_dataset_load_csv(const char *dir, rt_dataset *out, char *err, size_t nerr);
+
+/* datafiles.c: a user's data. x: a .npy of (rows, dim) or (trajectories,
+   points, dim), or a CSV with a header (columns `trajectory` and `t` are
+   the trajectory number and time of a row, the others the state; rows of
+   one trajectory number, or rows with times and no trajectory column,
+   form trajectories, which must have equal lengths). dx: the targets, the
+   same shape, or NULL: then finite differences along time (second order;
+   errors in datafiles.c), which need trajectories and times: tpath (a
+   .npy or CSV of one time a row, or one a point of a trajectory), the
+   CSV's t column, or grid (ngrid times, used when a trajectory has ngrid
+   points). Split by trajectory as rt_task's split (rows without
+   trajectories: by row). Errors name the file and the line or index. */
+int rt_dataset_read(const char *xpath, const char *dxpath, const char *tpath, const double *grid, int ngrid,
+                    double split, int test_first, rt_dataset *out, char *err, size_t nerr);
+
 #endif

@@ -1196,6 +1196,116 @@ static void test_recipes(void **state)
 	assert_contains(err, "hh: error: the times are not increasing at index 2");
 }
 
+/* ---- a user's files ---- */
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* x(t) = (sin t, cos t) sampled on 3 trajectories of 21 points, phase
+   shifted: finite differences against the exact (cos t, -sin t) within the
+   documented bounds (inside h^2/6 max|x'''|, at the ends h^2/3, and
+   max|x'''| = 1) */
+static void test_user_files(void **state)
+{
+	(void)state;
+	char err[512], *xp = tmp_path("ux.npy"), *dxp = tmp_path("udx.npy"), *csv = tmp_path("u.csv");
+	enum { NT = 3, NP = 21 };
+	double x[NT * NP * 2], dx[NT * NP * 2], h = 0.05, worst_in = 0, worst_end = 0;
+	rt_dataset d;
+	for (int j = 0; j < NT; j++)
+		for (int k = 0; k < NP; k++) {
+			double t = k * h + j;
+			x[(j * NP + k) * 2] = sin(t), x[(j * NP + k) * 2 + 1] = cos(t);
+			dx[(j * NP + k) * 2] = cos(t), dx[(j * NP + k) * 2 + 1] = -sin(t);
+		}
+	rt_npy a = { RT_NPY_F8, 3, { NT, NP, 2 }, 0, x };
+	assert_int_equal(rt_npy_write(xp, &a, 0, err, sizeof err), 0);
+	a.data = dx;
+	assert_int_equal(rt_npy_write(dxp, &a, 0, err, sizeof err), 0);
+
+	/* x and dx given: kept as trajectories, split 2 + 1 */
+	assert_int_equal(rt_dataset_read(xp, dxp, NULL, NULL, 0, 0.7, 0, &d, err, sizeof err), 0);
+	assert_int_equal(d.ntraj_train, 2);
+	assert_int_equal(d.ntraj_test, 1);
+	assert_int_equal(d.npoints, NP);
+	assert_int_equal(check_bits("dx", d.dx_train, dx, 2 * NP * 2), 0);
+	assert_int_equal(check_bits("x test", d.x_test, x + 2 * NP * 2, NP * 2), 0);
+	rt_dataset_free(&d);
+
+	/* no dx: finite differences on the declared grid */
+	double grid[NP];
+	rt_linspace(0, (NP - 1) * h, NP, grid);
+	assert_int_equal(rt_dataset_read(xp, NULL, NULL, grid, NP, 1, 0, &d, err, sizeof err), 0);
+	for (int j = 0; j < NT; j++)
+		for (int k = 0; k < NP; k++)
+			for (int c = 0; c < 2; c++) {
+				double e = fabs(d.dx_train[(j * NP + k) * 2 + c] - dx[(j * NP + k) * 2 + c]);
+				if (k == 0 || k == NP - 1)
+					worst_end = fmax(worst_end, e);
+				else
+					worst_in = fmax(worst_in, e);
+			}
+	printf("  finite differences, h = %g: max error %.3g inside (bound %.3g), %.3g at the ends (bound %.3g)\n",
+	       h, worst_in, h * h / 6, worst_end, h * h / 3);
+	assert_true(worst_in <= h * h / 6 * 1.01 && worst_in > h * h / 6 * 0.3);
+	assert_true(worst_end <= h * h / 3 * 1.01);
+	rt_dataset_free(&d);
+
+	/* CSV as hnnc data --csv writes it: trajectory and t columns */
+	write_file(csv, "trajectory,t,q,p\n0,0,0,1\n0,0.1,0.0998334166468,0.995004165278\n"
+	                "0,0.2,0.198669330795,0.980066577841\n1,0,1,0\n1,0.1,0.995004165278,-0.0998334166468\n"
+	                "1,0.2,0.980066577841,-0.198669330795\n");
+	assert_int_equal(rt_dataset_read(csv, NULL, NULL, NULL, 0, 0.5, 0, &d, err, sizeof err), 0);
+	assert_int_equal(d.ntraj_train, 1);
+	assert_int_equal(d.ntraj_test, 1);
+	assert_int_equal(d.npoints, 3);
+	assert_true(fabs(d.dx_train[2] - cos(0.1)) < 0.01 / 6 * 1.01);
+	assert_true(d.t[1] == 0.1);
+	rt_dataset_free(&d);
+
+	/* bad files: the error names the file and the line or index */
+	write_file(csv, "trajectory,t,q,p\n0,0,0,1\n0,0.1,0.1\n");
+	assert_int_not_equal(rt_dataset_read(csv, NULL, NULL, NULL, 0, 1, 0, &d, err, sizeof err), 0);
+	printf("  %s\n", err);
+	assert_contains(err, "u.csv:3: error: 3 numbers, a row has 4");
+	write_file(csv, "q,p\n0,1\n0.1,nan\n");
+	assert_int_not_equal(rt_dataset_read(csv, NULL, NULL, NULL, 0, 1, 0, &d, err, sizeof err), 0);
+	printf("  %s\n", err);
+	assert_contains(err, "u.csv:3:5: error: not a finite number");
+	write_file(csv, "0,1\n0.1,2\n");
+	assert_int_not_equal(rt_dataset_read(csv, NULL, NULL, NULL, 0, 1, 0, &d, err, sizeof err), 0);
+	assert_contains(err, "u.csv: error: the first line must be a header");
+	write_file(csv, "trajectory,t,q,p\n0,0,0,1\n0,0.1,0,1\n1,0,0,1\n");
+	assert_int_not_equal(rt_dataset_read(csv, NULL, NULL, NULL, 0, 1, 0, &d, err, sizeof err), 0);
+	printf("  %s\n", err);
+	assert_contains(err, "trajectory 1 (data row 3) has 1 rows, trajectory 0 has 2");
+	write_file(csv, "t,q,p\n0,0,1\n0.1,0,1\n0.1,0,1\n");
+	assert_int_not_equal(rt_dataset_read(csv, NULL, NULL, NULL, 0, 1, 0, &d, err, sizeof err), 0);
+	printf("  %s\n", err);
+	assert_contains(err, "not increasing at its sample 2");
+	/* q,p without times or dx: no targets */
+	write_file(csv, "q,p\n0,1\n0.1,2\n");
+	assert_int_not_equal(rt_dataset_read(csv, NULL, NULL, NULL, 0, 1, 0, &d, err, sizeof err), 0);
+	assert_contains(err, "u.csv: error: no dx: the targets are then finite differences");
+	/* x and dx disagree */
+	rt_npy b = { RT_NPY_F8, 3, { NT - 1, NP, 2 }, 0, dx };
+	assert_int_equal(rt_npy_write(dxp, &b, 0, err, sizeof err), 0);
+	assert_int_not_equal(rt_dataset_read(xp, dxp, NULL, NULL, 0, 1, 0, &d, err, sizeof err), 0);
+	printf("  %s\n", err);
+	assert_contains(err, "udx.npy: error: 42 rows of 2 values, but");
+	x[5] = NAN;
+	a.data = x;
+	assert_int_equal(rt_npy_write(xp, &a, 0, err, sizeof err), 0);
+	assert_int_not_equal(rt_dataset_read(xp, NULL, NULL, grid, NP, 1, 0, &d, err, sizeof err), 0);
+	printf("  %s\n", err);
+	assert_contains(err, "ux.npy: error: non-finite value NaN at index [0, 2, 1]");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1217,6 +1327,7 @@ int main(void)
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_make_errors),
 		cmocka_unit_test(test_recipes),
+		cmocka_unit_test(test_user_files),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -7,6 +7,9 @@
  * each shipped HNN and baseline, and their evaluation (losses and energy
  * MSE under both protocols). This program runs the hnnc binary beside it
  * on models/{hnn,baseline}/TASK.lua and compares bits.
+ *
+ * Also: a user's files (.npy, CSV) train from hn.data{files = ...} and
+ * with --data DIR, and a bad file is an error naming it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -156,6 +159,78 @@ static void test_losses_and_evaluation(void **state) {
   printf("  18 training losses and 36 evaluation numbers bit-identical to 3a308d7's\n");
 }
 
+/* a user's files train from the model file (hn.data{files = ...}) and with
+   --data DIR (a CSV folder as `hnnc data --csv` writes it); bad files exit
+   1 with the file named */
+static const char *byo_src =
+    "local hn = require \"hnnc\"\n"
+    "local nn = require \"hnnc.nn\"\n"
+    "hn.model{name = \"byo\", seed = 1}\n"
+    "hn.data{files = {x = \"%s\"%s}, system = \"%s/models/systems/spring.lua\", split = {train = 0.8},\n"
+    "        eval = {x0 = {box = {-1, 1}}, rollouts = 5, t = {0, 2, points = 20}}}\n"
+    "hn.train{steps = 5, lr = 1e-3}\n"
+    "local mlp = nn.mlp{sizes = {2, 8, 2}, act = \"tanh\", init = \"orthogonal\", last_bias = false}\n"
+    "local function H(x) return mlp(x)[2] end\n"
+    "local field = hn.field(H)\n"
+    "local function loss(x, xdot) return hn.batch_mean(hn.mean(hn.square(field(x) - xdot))) end\n"
+    "hn.fn(\"field\", {x = 2}, field)\n"
+    "hn.fn(\"loss\", {x = 2, xdot = 2}, loss)\n"
+    "hn.fn(\"loss_grad\", {x = 2, xdot = 2}, function(x, xdot) local L = loss(x, xdot) return L, hn.grad(L, hn.params()) end)\n";
+
+static void byo_model(const char *name, const char *x, const char *dx) {
+  char path[600], cwd[4096], extra[600] = "";
+  FILE *f;
+  assert_non_null(getcwd(cwd, sizeof cwd));
+  if (dx) snprintf(extra, sizeof extra, ", dx = \"%s\"", dx);
+  snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+  assert_non_null(f = fopen(path, "w"));
+  fprintf(f, byo_src, x, extra, cwd);
+  fclose(f);
+}
+
+static void test_user_data_cli(void **state) {
+  char path[600];
+  FILE *f;
+  (void)state;
+  /* a spring data set as CSV: its x_train (trajectory,t,q,p; no dx: finite
+     differences) and x_train with dx_train */
+  assert_int_equal(run("%s data models/hnn/spring.lua -o %s/sp --csv > /dev/null", hnnc, tmpdir), 0);
+  byo_model("fd.lua", "sp/x_train.csv", NULL);
+  byo_model("both.lua", "sp/x_train.npy", "sp/dx_train.npy");
+  assert_int_equal(run("cd %s && %s train fd.lua -o fd --cc tcc --quiet > /dev/null", tmpdir, hnnc), 0);
+  assert_int_equal(run("cd %s && %s train both.lua -o both --cc tcc --quiet > /dev/null", tmpdir, hnnc), 0);
+  assert_int_equal(run("cd %s && %s evaluate both.lua --params both --cc tcc > /dev/null", tmpdir, hnnc), 0);
+  /* --data: the CSV folder (the .npy files moved away) */
+  assert_int_equal(run("mkdir %s/csv && cp %s/sp/*.csv %s/csv/", tmpdir, tmpdir, tmpdir), 0);
+  assert_int_equal(run("cd %s && %s train fd.lua -o viacsv --data csv --cc tcc --quiet > /dev/null", tmpdir, hnnc), 0);
+  /* the data really were those: 25 train trajectories of 30 points */
+  snprintf(path, sizeof path, "%s/viacsv/data/x_train.npy", tmpdir);
+  {
+    rt_npy a;
+    char err[512];
+    assert_int_equal(rt_npy_read(path, 0, &a, err, sizeof err), 0);
+    assert_int_equal(a.rank, 3);
+    assert_true(a.shape[0] == 25 && a.shape[1] == 30 && a.shape[2] == 2);
+    rt_npy_free(&a);
+  }
+  /* bad files: a row too short in dx, exit 1 naming the file and line */
+  snprintf(path, sizeof path, "%s/csv/dx_train.csv", tmpdir);
+  assert_non_null(f = fopen(path, "a"));
+  fputs("7,0.5,1\n", f);
+  fclose(f);
+  assert_int_equal(run("cd %s && %s train fd.lua -o bad --data csv --cc tcc --quiet 2> bad.txt > /dev/null", tmpdir,
+                       hnnc) >> 8, 1);
+  snprintf(path, sizeof path, "%s/bad.txt", tmpdir);
+  {
+    char msg[1024] = "";
+    assert_non_null(f = fopen(path, "r"));
+    assert_non_null(fgets(msg, sizeof msg, f));
+    fclose(f);
+    printf("  %s", msg);
+    if (!strstr(msg, "csv/dx_train.csv:752: error: 3 numbers, a row has 4")) fail_msg("message: %s", msg);
+  }
+}
+
 static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f) {
   (void)sb, (void)flag, (void)f;
   return remove(p);
@@ -174,9 +249,16 @@ int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_data_bits),
       cmocka_unit_test(test_losses_and_evaluation),
+      cmocka_unit_test(test_user_data_cli),
   };
   const char *slash = strrchr(argv[0], '/');
   (void)argc;
-  snprintf(hnnc, sizeof hnnc, "%.*shnnc", slash ? (int)(slash - argv[0] + 1) : 0, argv[0]);
+  {
+    char rel[4200], *abs;
+    snprintf(rel, sizeof rel, "%.*shnnc", slash ? (int)(slash - argv[0] + 1) : 0, argv[0]);
+    abs = realpath(rel, NULL);
+    snprintf(hnnc, sizeof hnnc, "%s", abs ? abs : rel);
+    free(abs);
+  }
   return cmocka_run_group_tests(tests, setup, teardown);
 }

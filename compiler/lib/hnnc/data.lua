@@ -147,15 +147,73 @@ local function grid(t, times, what)
   return {t0 = t0, t1 = t1, points = count(t.points, what .. "t.points", 2)}
 end
 
+-- the split by trajectory: the part named comes first
+local function split_of(spec)
+  local split = spec.split or {train = 0.8}
+  if type(split) ~= "table" then fail("split must be {train = f} or {test = f}") end
+  check_keys(split, {"test", "train"}, "split")
+  if (split.train == nil) == (split.test == nil) then fail("split must be {train = f} or {test = f} (one of them)") end
+  local f = number(split.train or split.test, "split")
+  if f < 0 or f > 1 then fail("split: the fraction must be in [0, 1]") end
+  return f, split.test ~= nil
+end
+
+-- the energy metric's rollouts (given = the declared sampler, n its size)
+local function rollouts(d, ev, x0, g, dim)
+  check_keys(ev, eval_accepted, "eval")
+  local eg = (ev.t ~= nil or ev.times ~= nil) and grid(ev.t, ev.times, "eval.") or g
+  if eg and eg.times then fail("eval.times: the rollouts need t = {t0, t1, points = N}") end
+  if eg then d.eval_t0, d.eval_t1, d.eval_points = eg.t0, eg.t1, eg.points end
+  local n = ev.rollouts and count(ev.rollouts, "eval.rollouts", 1)
+  local ex0 = ev.x0 or x0
+  if ex0 == nil then d.rollouts = 0 return end
+  local given = type(ex0) == "table" and ex0.box == nil and ex0.shell == nil and ex0.energy == nil
+  if given then
+    d.eval_x0 = sampler(ex0, dim, 0, 3, "eval.x0")
+    n = n or #d.eval_x0.list
+    if n > #d.eval_x0.list then fail("eval.rollouts = " .. n .. ", but the list has " .. #d.eval_x0.list .. " states") end
+  else
+    n = n or 15
+    d.eval_x0 = sampler(ex0, dim, n, 3, "eval.x0")
+  end
+  d.rollouts = n
+end
+
+-- files = {x = "x.npy", dx = "dx.npy", t = "t.npy"}: a user's data
+local function files_of(spec, d)
+  local f = spec.files
+  if type(f) ~= "table" then fail("files must be {x = \"x.npy\", dx = \"dx.npy\"} (.npy or .csv; dx and t optional)") end
+  check_keys(f, {"dx", "t", "x"}, "files")
+  if f.x == nil then fail("files needs x = \"x.npy\" (or .csv)") end
+  for _, k in ipairs({"x", "dx", "t"}) do
+    local v = f[k]
+    if v ~= nil and (type(v) ~= "string" or not (v:match("%.npy$") or v:match("%.csv$"))) then
+      fail("files." .. k .. " must name a .npy or .csv file")
+    end
+  end
+  for _, k in ipairs({"x0", "trajectories", "noise", "integrator", "rtol", "atol", "pad", "published"}) do
+    if spec[k] ~= nil and not (k == "x0" or k == "rtol" or k == "atol") then
+      fail(k .. " describes generated data: with files = {...} give system (for the true H), t or times " ..
+           "(the samples' times), split, eval and name")
+    end
+  end
+  d.files = {x = f.x, dx = f.dx, t = f.t}
+end
+
 return function(spec)
   if type(spec) ~= "table" then fail("expects a table") end
   check_keys(spec, accepted, "hn.data")
-  if spec.files ~= nil then fail("files = {...} is not supported yet") end
-  if type(spec.system) ~= "string" then fail("system = \"path/to/system.lua\" (relative to this file) is missing") end
-  local sys = core._data_system(spec.system)
-  if not sys then return end -- a system file's own hn.data: not followed
-  local dim = sys.dim
-  local d = {system = sys.path, dim = dim}
+  local d = {}
+  if spec.files ~= nil then files_of(spec, d)
+  elseif type(spec.system) ~= "string" then fail("system = \"path/to/system.lua\" (relative to this file) is missing") end
+  local dim = 0
+  if spec.system ~= nil then
+    if type(spec.system) ~= "string" then fail("system must be a path") end
+    local sys = core._data_system(spec.system)
+    if not sys then return end -- a system file's own hn.data: not followed
+    dim, d.system = sys.dim, sys.path
+  end
+  d.dim = dim
   if spec.name ~= nil then
     if type(spec.name) ~= "string" then fail("name must be a string") end
     d.name = spec.name
@@ -165,8 +223,25 @@ return function(spec)
     if not ok[spec.published] then fail("published is spring, pendulum or two_body") end
     d.published = spec.published
   end
+  d.rtol = spec.rtol == nil and 1e-10 or number(spec.rtol, "rtol")
+  d.atol = spec.atol == nil and 1e-12 or number(spec.atol, "atol")
+  if not (d.rtol > 0 and d.atol > 0) then fail("rtol and atol must be > 0") end
+  d.split, d.test_first = split_of(spec)
+  local g = (spec.t ~= nil or spec.times ~= nil) and grid(spec.t, spec.times, "") or nil
+  if g then d.t0, d.t1, d.points, d.times = g.t0, g.t1, g.points, g.times end
+  local ev = spec.eval or {}
+  if type(ev) ~= "table" then fail("eval must be a table") end
+  if d.files then
+    if (ev.x0 or spec.x0) and dim == 0 then fail("eval.x0: rollouts need the system (system = ...)") end
+    rollouts(d, ev, spec.x0, g, dim)
+    d.eval_rtol = ev.rtol == nil and d.rtol or number(ev.rtol, "eval.rtol")
+    d.eval_atol = ev.atol == nil and d.atol or number(ev.atol, "eval.atol")
+    core._data_declare(d)
+    return
+  end
   -- trajectories and their initial states
   if spec.x0 == nil then fail("x0 (the initial states' sampler) is missing") end
+  if not g then fail("t = {t0, t1, points = N} is missing (or times = {...})") end
   local n = spec.trajectories
   if n ~= nil then n = count(n, "trajectories", 1) end
   local given = type(spec.x0) == "table" and spec.x0.box == nil and spec.x0.shell == nil and spec.x0.energy == nil
@@ -177,51 +252,20 @@ return function(spec)
     n = n or #d.x0.list
   end
   d.trajectories = n
-  local g = grid(spec.t, spec.times, "")
-  d.t0, d.t1, d.points, d.times = g.t0, g.t1, g.points, g.times
   -- integration
   local integ = spec.integrator or "rk45"
   if integ ~= "rk45" and integ ~= "dop853" then fail("integrator is \"rk45\" or \"dop853\", not '" .. tostring(integ) .. "'") end
   d.integrator = integ
-  d.rtol = spec.rtol == nil and 1e-10 or number(spec.rtol, "rtol")
-  d.atol = spec.atol == nil and 1e-12 or number(spec.atol, "atol")
-  if not (d.rtol > 0 and d.atol > 0) then fail("rtol and atol must be > 0") end
   d.pad = spec.pad == nil and 0 or count(spec.pad, "pad", 0)
   d.noise = spec.noise == nil and 0.0 or number(spec.noise, "noise")
   if d.noise < 0 then fail("noise (the std of the Gaussian noise on x) must be >= 0") end
-  -- split by trajectory: the part named comes first
-  local split = spec.split or {train = 0.8}
-  if type(split) ~= "table" then fail("split must be {train = f} or {test = f}") end
-  check_keys(split, {"test", "train"}, "split")
-  if (split.train == nil) == (split.test == nil) then fail("split must be {train = f} or {test = f} (one of them)") end
-  local f = number(split.train or split.test, "split")
-  if f < 0 or f > 1 then fail("split: the fraction must be in [0, 1]") end
-  d.split, d.test_first = f, split.test ~= nil
-  local first = math.floor(n * f)
+  local first = math.floor(n * d.split)
   local ntrain = d.test_first and n - first or first
   if ntrain < 1 then
     fail("split leaves no training trajectory (" .. n .. " trajectories, " .. (d.test_first and "test" or "train") ..
-         " = " .. f .. "): give split = {train = 1} to train on all")
+         " = " .. d.split .. "): give split = {train = 1} to train on all")
   end
-  -- the energy metric's rollouts
-  local ev = spec.eval or {}
-  if type(ev) ~= "table" then fail("eval must be a table") end
-  check_keys(ev, eval_accepted, "eval")
-  local eg = (ev.t ~= nil or ev.times ~= nil) and grid(ev.t, ev.times, "eval.") or g
-  if eg.times then fail("eval.times: the rollouts need t = {t0, t1, points = N}") end
-  d.eval_t0, d.eval_t1, d.eval_points = eg.t0, eg.t1, eg.points
-  local rollouts = ev.rollouts and count(ev.rollouts, "eval.rollouts", 1)
-  local ex0 = ev.x0 or spec.x0
-  local egiven = type(ex0) == "table" and ex0.box == nil and ex0.shell == nil and ex0.energy == nil
-  if egiven then
-    d.eval_x0 = sampler(ex0, dim, 0, 3, "eval.x0")
-    rollouts = rollouts or #d.eval_x0.list
-    if rollouts > #d.eval_x0.list then fail("eval.rollouts = " .. rollouts .. ", but the list has " .. #d.eval_x0.list .. " states") end
-  else
-    rollouts = rollouts or 15
-    d.eval_x0 = sampler(ex0, dim, rollouts, 3, "eval.x0")
-  end
-  d.rollouts = rollouts
+  rollouts(d, ev, spec.x0, g, dim)
   d.eval_rtol = ev.rtol == nil and d.rtol or number(ev.rtol, "eval.rtol")
   d.eval_atol = ev.atol == nil and d.atol or number(ev.atol, "eval.atol")
   core._data_declare(d)
