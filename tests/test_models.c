@@ -75,8 +75,8 @@ static void test_field_vs_fd_of_H(void **state) {
     d = (int)in_size(&l.m, fF, 0);
     for (k = 0; k < 3; k++) {
       fill(x, d, k);
-      if (strstr(systems[s], "kepler") || strstr(systems[s], "two_body")) x[0] += 1.5; /* away from collision */
-      x[0] = x[0]; /* (the HNN and spring models need no offset) */
+      /* away from collision; the HNN and spring models need no offset */
+      if (strstr(systems[s], "kepler") || strstr(systems[s], "two_body")) x[0] += 1.5;
       pin[0] = x, pout[0] = field;
       call(&l, fF, 1, l.theta, pin, pout);
       for (i = 0; i < d; i++) {
