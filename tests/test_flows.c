@@ -1,0 +1,236 @@
+/* Flows (compiler/lib/hnnc/flow.lua) compiled, at random non-identity
+ * parameters: every layer type, n = 1, 2, 5 degrees of freedom, 1 to 8
+ * blocks. JᵀΩJ = Ω from the compiled Jacobians (never finite differences),
+ * exact inverses, det J, loss gradients against central differences, float,
+ * tcc against gcc bit for bit, and the check failing a false claim. The
+ * measurements are cli/flowcheck.c's, the ones `hnnc check` prints. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "check.h"
+#include "flowcheck.h"
+#include "init.h"
+#include "model.h"
+#include "rng.h"
+
+/* The layer kinds of the generated test models (see model_text). */
+static const char *const kinds[] = {"linear", "irrotational", "shift",  "dual_shift", "exchange",
+                                    "scale",  "zero_center",  "midpoint", "leapfrog", "linear_diag"};
+#define NKINDS (int)(sizeof kinds / sizeof *kinds)
+
+/* A model with `blocks` layers, kinds taken in turn from `first`; its loss
+ * is the trajectory loss on windows [4, 2n] (radii = 1: the conserved-radii
+ * loss on the harmonic H = |x|²/2, second order). */
+static void model_text(char *path, size_t np, int n, int blocks, int first, int radii, const char *extra) {
+  FILE *f;
+  int i;
+  snprintf(path, np, "/tmp/hnnc_test_flows_%d_%d_%d_%d_%d.lua", (int)getpid(), n, blocks, first, radii);
+  f = fopen(path, "w");
+  assert_non_null(f);
+  fprintf(f, "local hn = require \"hnnc\"\nlocal nn = require \"hnnc.nn\"\nlocal flow = require \"hnnc.flow\"\n"
+             "hn.model{name = \"flowtest\", seed = 3}\nlocal n = %d\nlocal kinds = {", n);
+  for (i = 0; i < blocks; i++) fprintf(f, "%s\"%s\"", i ? ", " : "", kinds[(first + i) % NKINDS]);
+  fprintf(f, "}\n"
+             "local function net(k) return nn.mlp{sizes = {k, 6, 1}, last_bias = false} end\n"
+             "local layers = {}\n"
+             "for i, k in ipairs(kinds) do\n"
+             "  if k == \"linear\" then layers[i] = flow.linear{n = n}\n"
+             "  elseif k == \"linear_diag\" then layers[i] = flow.linear{n = n, M = \"diagonal\", reflections = 1}\n"
+             "  elseif k == \"irrotational\" then layers[i] = flow.irrotational{n = n, width = 6}\n"
+             "  elseif k == \"shift\" then layers[i] = flow.shift{n = n, F = net(n)}\n"
+             "  elseif k == \"dual_shift\" then layers[i] = flow.dual_shift{n = n, G = net(n)}\n"
+             "  elseif k == \"exchange\" then layers[i] = flow.exchange{n = n}\n"
+             "  elseif k == \"scale\" then layers[i] = flow.scale{n = n}\n"
+             "  elseif k == \"zero_center\" then layers[i] = flow.zero_center{n = n}\n"
+             "  elseif k == \"midpoint\" then layers[i] = flow.continuous{n = n, G = net(2 * n), tau = 0.1, steps = 2}\n"
+             "  else local V, K = net(n), net(n)\n"
+             "    layers[i] = flow.continuous{n = n, separable = true, tau = 0.3, steps = 2,\n"
+             "      G = function(X) local q, p = hn.split(X, 2, 2); return V(q) + K(p) end}\n"
+             "  end\n"
+             "end\n%s"
+             "local T = flow.stack(layers)\n"
+             "flow.declare(T, {window = 4})\n"
+             "local function H(x) return hn.dot(x, x) / 2 end\n"
+             "local function loss(x) return %s end\n"
+             "hn.fn(\"loss\", {x = {4, 2 * n}}, loss)\n"
+             "if hn.params()[1] then\n"
+             "  hn.fn(\"loss_grad\", {x = {4, 2 * n}}, function(x) local L = loss(x); return L, hn.grad(L, hn.params()) end)\n"
+             "end\n",
+          extra ? extra : "", radii ? "flow.radii_loss(T, H, x)" : "flow.trajectory_loss(T, x)");
+  fclose(f);
+}
+
+typedef struct Flow { Model m; FlowReport r; double *theta; char path[256]; } Flow;
+
+/* Builds, compiles, and sets random non-identity parameters: the model's
+ * initializers plus N(0, 0.3²) on every entry. */
+static void flow_open(Flow *fl, int n, int blocks, int first, int radii, const char *extra, int backend, int dtype) {
+  char err[8192];
+  ModelOptions mo;
+  rt_rng rng;
+  long k;
+  memset(&mo, 0, sizeof mo);
+  mo.limits.dtype = dtype;
+  model_text(fl->path, sizeof fl->path, n, blocks, first, radii, extra);
+  if (model_build(&fl->m, fl->path, &mo, err, sizeof err)) fail_msg("%s", err);
+  if (model_jit(&fl->m, backend, err, sizeof err)) fail_msg("%s", err);
+  if (flow_describe(&fl->m, fl->path, &fl->r, err, sizeof err)) fail_msg("%s", err);
+  fl->theta = malloc((fl->m.g->nparams_total + 1) * sizeof *fl->theta);
+  init_params(fl->m.g, fl->m.g->seed, fl->theta);
+  rt_rng_seed(&rng, 11, 1);
+  for (k = 0; k < fl->m.g->nparams_total; k++) fl->theta[k] += 0.3 * rt_rng_normal(&rng);
+}
+static void flow_close(Flow *fl) {
+  unlink(fl->path);
+  flow_report_free(&fl->r);
+  model_free(&fl->m);
+  free(fl->theta);
+}
+
+/* Every layer kind at n = 1, 2, 5 and 1, 2, 5, 8 blocks (each kind starts a
+ * stack once per n): JᵀΩJ, round trip and det J within 1e-12, every layer
+ * within 1e-12, the loss gradient within 1e-6 of central differences. */
+static void test_structure_double(void **state) {
+  static const int ns[] = {1, 2, 5}, nblocks[] = {1, 2, 5, 8};
+  int a, b, bad = 0;
+  (void)state;
+  for (a = 0; a < 3; a++)
+    for (b = 0; b < 4; b++) {
+      int first = (a * 4 + b) * 3 % NKINDS, i;
+      Flow fl;
+      char err[1024];
+      flow_open(&fl, ns[a], nblocks[b], first, 0, NULL, JIT_TCC, 0);
+      if (flow_measure(&fl.m, fl.theta, 8, 1.0, 5, 0, &fl.r, err, sizeof err)) fail_msg("%s", err);
+      fprintf(stderr, "n=%d blocks=%d from %-12s symplectic %.2g roundtrip %.2g det %.2g grad %.2g\n", ns[a], nblocks[b],
+              kinds[first], fl.r.symplectic_error, fl.r.roundtrip_error, fl.r.det_error, fl.r.grad_error);
+      bad += !(fl.r.symplectic_error <= 1e-12) + !(fl.r.roundtrip_error <= 1e-12) + !(fl.r.det_error <= 1e-12);
+      bad += !(fl.r.grad_error <= 1e-6) + fl.r.failed + (fl.r.nlayers != nblocks[b]);
+      for (i = 0; i < fl.r.nlayers; i++)
+        if (!(fl.r.layer[i].symplectic_error <= 1e-12)) {
+          fprintf(stderr, "  layer %d (%s): %.3g\n", i + 1, fl.r.layer[i].kind, fl.r.layer[i].symplectic_error);
+          bad++;
+        }
+      flow_close(&fl);
+    }
+  assert_int_equal(bad, 0);
+}
+
+/* Each kind alone, so a failure names it, and the whole stack also through
+ * the second-order conserved-radii loss. */
+static void test_each_kind_and_radii_loss(void **state) {
+  int k, bad = 0;
+  (void)state;
+  for (k = 0; k <= NKINDS; k++) {
+    Flow fl;
+    char err[1024];
+    int radii = k == NKINDS;
+    flow_open(&fl, 2, radii ? NKINDS : 1, radii ? 0 : k, radii, NULL, JIT_TCC, 0);
+    if (flow_measure(&fl.m, fl.theta, 8, 1.0, 6, 0, &fl.r, err, sizeof err)) fail_msg("%s", err);
+    fprintf(stderr, "%-12s symplectic %.2g roundtrip %.2g det %.2g grad %.2g\n", radii ? "radii loss" : kinds[k],
+            fl.r.symplectic_error, fl.r.roundtrip_error, fl.r.det_error, fl.r.grad_error);
+    bad += !(fl.r.symplectic_error <= 1e-12) + !(fl.r.roundtrip_error <= 1e-12) + !(fl.r.det_error <= 1e-12);
+    bad += !(fl.r.grad_error <= 1e-6) + fl.r.failed;
+    flow_close(&fl);
+  }
+  assert_int_equal(bad, 0);
+}
+
+/* Float: the same structure within 1e-4. */
+static void test_structure_float(void **state) {
+  Flow fl;
+  char err[1024];
+  (void)state;
+  flow_open(&fl, 2, 8, 0, 0, NULL, JIT_TCC, 2);
+  assert_true(fl.m.g->is_float);
+  if (flow_measure(&fl.m, fl.theta, 8, 1.0, 5, 1, &fl.r, err, sizeof err)) fail_msg("%s", err);
+  fprintf(stderr, "float: symplectic %.2g roundtrip %.2g det %.2g\n", fl.r.symplectic_error, fl.r.roundtrip_error,
+          fl.r.det_error);
+  assert_true(fl.r.symplectic_error <= 1e-4 && fl.r.roundtrip_error <= 1e-4 && fl.r.det_error <= 1e-4);
+  assert_true(fl.r.symplectic_error > 0); /* float really ran */
+  flow_close(&fl);
+}
+
+/* Real NVP (not symplectic): log|det J| = logdet(x) and the inverse; the
+ * check must refuse a false claim (a user's layer that scales by 2). */
+static void test_nonsymplectic(void **state) {
+  Flow fl;
+  char err[1024];
+  (void)state;
+  flow_open(&fl, 2, 3, 0, 0,
+            "local nvp = flow.realnvp{n = n, s = nn.mlp{sizes = {n, 6, n}}, t = nn.mlp{sizes = {n, 6, n}}}\n"
+            "layers = {layers[1], nvp, layers[2], flow.realnvp{n = n, update = \"q\", s = nn.mlp{sizes = {n, 6, n}},"
+            " t = nn.mlp{sizes = {n, 6, n}}}, layers[3], symplectic = false}\n",
+            JIT_TCC, 0);
+  if (flow_measure(&fl.m, fl.theta, 8, 1.0, 5, 0, &fl.r, err, sizeof err)) fail_msg("%s", err);
+  fprintf(stderr, "realnvp: logdet %.2g roundtrip %.2g grad %.2g symplectic %.2g\n", fl.r.det_error, fl.r.roundtrip_error,
+          fl.r.grad_error, fl.r.symplectic_error);
+  assert_false(fl.r.claim);
+  assert_true(fl.r.det_error <= 1e-12 && fl.r.roundtrip_error <= 1e-12 && fl.r.grad_error <= 1e-6);
+  assert_true(fl.r.symplectic_error > 1e-3); /* Real NVP is not canonical */
+  assert_false(fl.r.failed);                 /* and does not claim to be */
+  assert_false(fl.r.layer[1].claim);
+  flow_close(&fl);
+  flow_open(&fl, 1, 1, 0, 0,
+            "layers[2] = flow.layer{n = n, forward = function(X) return X * 2 end, inverse = function(Y) return Y / 2 end}\n",
+            JIT_TCC, 0);
+  if (flow_measure(&fl.m, fl.theta, 4, 1.0, 5, 0, &fl.r, err, sizeof err)) fail_msg("%s", err);
+  assert_true(fl.r.failed && fl.r.layer[1].failed && !fl.r.layer[0].failed);
+  assert_true(fabs(fl.r.layer[1].symplectic_error - 3) < 1e-12); /* JᵀΩJ = 4Ω */
+  flow_close(&fl);
+}
+
+/* tcc and gcc: the same bits for forward, inverse, jacobian, loss_grad. */
+static void call(Model *m, const char *name, long n, const double *theta, double *in, double *out) {
+  int fi = model_func(m, name), j;
+  double *ws = malloc((model_ws(m, fi, n) + 8) * sizeof *ws), **outs;
+  const Func *f;
+  long off = 0;
+  assert_true(fi >= 0);
+  f = &m->g->func[fi];
+  outs = malloc(f->nout * sizeof *outs);
+  for (j = 0; j < f->nout; j++) {
+    const Node *o = &m->g->node[f->out[j]];
+    outs[j] = out + off;
+    off += shape_size(&o->shape) * (o->batched ? n : 1);
+  }
+  m->fn[fi]((int)n, theta, (const void *const *)&in, (void *const *)outs, ws);
+  free(ws), free(outs);
+}
+
+static void test_tcc_gcc_bits(void **state) {
+  Flow a, b;
+  static const char *const fns[] = {"forward", "inverse", "jacobian", "loss_grad"};
+  double x[7 * 4 * 4], ya[4000], yb[4000];
+  long i, bad = 0;
+  rt_rng rng;
+  (void)state;
+  flow_open(&a, 2, 4, 0, 0, NULL, JIT_TCC, 0); /* gcc -O3 takes minutes on a */
+  flow_open(&b, 2, 4, 0, 0, NULL, JIT_GCC, 0); /* continuous layer's unrolled C */
+  rt_rng_seed(&rng, 4, 2);
+  for (i = 0; i < 7 * 16; i++) x[i] = rt_rng_normal(&rng);
+  for (i = 0; i < 4; i++) {
+    memset(ya, 0, sizeof ya), memset(yb, 0, sizeof yb);
+    call(&a.m, fns[i], 7, a.theta, x, ya);
+    call(&b.m, fns[i], 7, b.theta, x, yb);
+    bad += check_bits(fns[i], ya, yb, 4000);
+  }
+  assert_true(a.m.g->nparams_total * 2 < 4000);
+  flow_close(&a), flow_close(&b);
+  assert_int_equal(bad, 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_structure_double), cmocka_unit_test(test_each_kind_and_radii_loss),
+      cmocka_unit_test(test_structure_float),  cmocka_unit_test(test_nonsymplectic),
+      cmocka_unit_test(test_tcc_gcc_bits),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
