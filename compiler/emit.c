@@ -188,6 +188,29 @@ static int fusable(E *e, int x, long S) {
   return 1;
 }
 
+/* A fused loop reads its operands and writes its stored results element by
+ * element, interleaved. The scheduler, which allocates in linear order, may
+ * place y over part of an operand released earlier in the run (its last
+ * use was before y); writing y[k] would then clobber elements that later
+ * iterations still read. Such a y ends the run (an exact overlap is safe:
+ * element k is read before it is written, and by no other iteration). */
+static int clobbers(E *e, const int *grp, int n, int y) {
+  Graph *g = e->g;
+  const Slot *sy = &e->p->slot[y];
+  long len = size_of(g, y) * e->p->chunk;
+  int k, j;
+  if (sy->kind != ST_WS) return 0;
+  for (k = 0; k < n; k++)
+    for (j = 0; j < N(grp[k])->nin; j++) {
+      int o = sched_base(e->p, IR_IN(g, grp[k])[j]);
+      const Slot *so = &e->p->slot[o];
+      long olen = size_of(g, o) * (N(o)->batched ? e->p->chunk : 1);
+      if (so->kind != ST_WS || o == y || so->off == sy->off) continue;
+      if (so->off < sy->off + len && sy->off < so->off + olen) return 1;
+    }
+  return 0;
+}
+
 static int in_group(const int *grp, int n, int x) {
   int k;
   for (k = 0; k < n; k++)
@@ -549,7 +572,7 @@ static void emit_function(E *e, const char *model) {
           for (m = k; m < p->norder && p->phase[p->order[m]] == q; m++) {
             int y = p->order[m];
             if (p->slot[y].kind == ST_VIEW || p->slot[y].kind == ST_NONE) continue; /* no code */
-            if (!fusable(e, y, size_of(g, x))) break;
+            if (!fusable(e, y, size_of(g, x)) || clobbers(e, group, n, y)) break;
             group[n++] = y;
           }
           if (n >= 2) {

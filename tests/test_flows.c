@@ -49,7 +49,7 @@ static void model_text(char *path, size_t np, int n, int blocks, int first, int 
              "  elseif k == \"exchange\" then layers[i] = flow.exchange{n = n}\n"
              "  elseif k == \"scale\" then layers[i] = flow.scale{n = n}\n"
              "  elseif k == \"zero_center\" then layers[i] = flow.zero_center{n = n}\n"
-             "  elseif k == \"midpoint\" then layers[i] = flow.continuous{n = n, G = net(2 * n), tau = 0.1, steps = 2}\n"
+             "  elseif k == \"midpoint\" then layers[i] = flow.continuous{n = n, G = net(2 * n), tau = 0.1, steps = 1}\n"
              "  else local V, K = net(n), net(n)\n"
              "    layers[i] = flow.continuous{n = n, separable = true, tau = 0.3, steps = 2,\n"
              "      G = function(X) local q, p = hn.split(X, 2, 2); return V(q) + K(p) end}\n"
@@ -88,7 +88,7 @@ static void flow_open(Flow *fl, int n, int blocks, int first, int radii, const c
   for (k = 0; k < fl->m.g->nparams_total; k++) fl->theta[k] += 0.3 * rt_rng_normal(&rng);
 }
 static void flow_close(Flow *fl) {
-  unlink(fl->path);
+  if (!getenv("HNNC_KEEP")) unlink(fl->path);
   flow_report_free(&fl->r);
   model_free(&fl->m);
   free(fl->theta);
@@ -107,11 +107,12 @@ static void test_structure_double(void **state) {
       Flow fl;
       char err[1024];
       flow_open(&fl, ns[a], nblocks[b], first, 0, NULL, JIT_TCC, 0);
-      if (flow_measure(&fl.m, fl.theta, 8, 1.0, 5, 0, &fl.r, err, sizeof err)) fail_msg("%s", err);
+      if (flow_measure(&fl.m, fl.theta, 8, 1.0, 5, 60, &fl.r, err, sizeof err)) fail_msg("%s", err);
       fprintf(stderr, "n=%d blocks=%d from %-12s symplectic %.2g roundtrip %.2g det %.2g grad %.2g\n", ns[a], nblocks[b],
               kinds[first], fl.r.symplectic_error, fl.r.roundtrip_error, fl.r.det_error, fl.r.grad_error);
       bad += !(fl.r.symplectic_error <= 1e-12) + !(fl.r.roundtrip_error <= 1e-12) + !(fl.r.det_error <= 1e-12);
-      bad += !(fl.r.grad_error <= 1e-6) + fl.r.failed + (fl.r.nlayers != nblocks[b]);
+      bad += !(fl.r.grad_error <= 1e-6 || (isnan(fl.r.grad_error) && !fl.m.g->nparam));
+      bad += fl.r.failed + (fl.r.nlayers != nblocks[b]);
       for (i = 0; i < fl.r.nlayers; i++)
         if (!(fl.r.layer[i].symplectic_error <= 1e-12)) {
           fprintf(stderr, "  layer %d (%s): %.3g\n", i + 1, fl.r.layer[i].kind, fl.r.layer[i].symplectic_error);
@@ -132,11 +133,11 @@ static void test_each_kind_and_radii_loss(void **state) {
     char err[1024];
     int radii = k == NKINDS;
     flow_open(&fl, 2, radii ? NKINDS : 1, radii ? 0 : k, radii, NULL, JIT_TCC, 0);
-    if (flow_measure(&fl.m, fl.theta, 8, 1.0, 6, 0, &fl.r, err, sizeof err)) fail_msg("%s", err);
+    if (flow_measure(&fl.m, fl.theta, 8, 1.0, 6, 60, &fl.r, err, sizeof err)) fail_msg("%s", err);
     fprintf(stderr, "%-12s symplectic %.2g roundtrip %.2g det %.2g grad %.2g\n", radii ? "radii loss" : kinds[k],
             fl.r.symplectic_error, fl.r.roundtrip_error, fl.r.det_error, fl.r.grad_error);
     bad += !(fl.r.symplectic_error <= 1e-12) + !(fl.r.roundtrip_error <= 1e-12) + !(fl.r.det_error <= 1e-12);
-    bad += !(fl.r.grad_error <= 1e-6) + fl.r.failed;
+    bad += !(fl.r.grad_error <= 1e-6 || (isnan(fl.r.grad_error) && !fl.m.g->nparam)) + fl.r.failed;
     flow_close(&fl);
   }
   assert_int_equal(bad, 0);
@@ -168,7 +169,7 @@ static void test_nonsymplectic(void **state) {
             "layers = {layers[1], nvp, layers[2], flow.realnvp{n = n, update = \"q\", s = nn.mlp{sizes = {n, 6, n}},"
             " t = nn.mlp{sizes = {n, 6, n}}}, layers[3], symplectic = false}\n",
             JIT_TCC, 0);
-  if (flow_measure(&fl.m, fl.theta, 8, 1.0, 5, 0, &fl.r, err, sizeof err)) fail_msg("%s", err);
+  if (flow_measure(&fl.m, fl.theta, 8, 1.0, 5, 60, &fl.r, err, sizeof err)) fail_msg("%s", err);
   fprintf(stderr, "realnvp: logdet %.2g roundtrip %.2g grad %.2g symplectic %.2g\n", fl.r.det_error, fl.r.roundtrip_error,
           fl.r.grad_error, fl.r.symplectic_error);
   assert_false(fl.r.claim);
@@ -211,8 +212,8 @@ static void test_tcc_gcc_bits(void **state) {
   long i, bad = 0;
   rt_rng rng;
   (void)state;
-  flow_open(&a, 2, 4, 0, 0, NULL, JIT_TCC, 0); /* gcc -O3 takes minutes on a */
-  flow_open(&b, 2, 4, 0, 0, NULL, JIT_GCC, 0); /* continuous layer's unrolled C */
+  flow_open(&a, 2, 2, 1, 0, NULL, JIT_TCC, 0); /* gcc -O3 takes minutes on a */
+  flow_open(&b, 2, 2, 1, 0, NULL, JIT_GCC, 0); /* continuous layer's unrolled C */
   rt_rng_seed(&rng, 4, 2);
   for (i = 0; i < 7 * 16; i++) x[i] = rt_rng_normal(&rng);
   for (i = 0; i < 4; i++) {

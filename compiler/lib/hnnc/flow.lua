@@ -70,7 +70,7 @@ local function rows(L, x, what)
   end
   if d ~= 2 * L.n then
     error(what .. " of flow." .. L.kind .. " (built at " .. L.at .. " with n = " .. L.n .. ", phase space " .. 2 * L.n ..
-      "): x has " .. d .. " entries per point", 3)
+      "): x has " .. d .. " entries per point; give points of " .. 2 * L.n .. " entries, or build the layers with n = " .. d // 2, 3)
   end
   if #s == 1 then
     return hn.reshape(x, {1, d}), function(y) return hn.reshape(y, {d}) end
@@ -95,7 +95,7 @@ local function make(kind, n, symplectic, fwd, inv, extra)
     return back(L.fwd(X, mode))
   end
   L.inverse = function(y, mode)
-    if not L.inv then error("flow." .. kind .. " (built at " .. L.at .. ") has no inverse", 2) end
+    if not L.inv then error("flow." .. kind .. " (built at " .. L.at .. ") has no inverse (give it one: inverse = function(Y) ... end)", 2) end
     local Y, back = rows(L, y, "inverse")
     return back(L.inv(Y, mode))
   end
@@ -128,7 +128,7 @@ local function scalar_net(F, k, fname, key)
   local s = F(hn.zeros({2, k})):shape()
   if not ((#s == 1 and s[1] == 2) or (#s == 2 and s[1] == 2 and s[2] == 1)) then
     error(fname .. ": " .. key .. " must be a scalar network applied row by row: on rows [2, " .. k .. "] it returned " ..
-      shape_text(s) .. ", expected [2] or [2,1]", 3)
+      shape_text(s) .. ", expected [2] or [2,1] (one value per point: a network with one output)", 3)
   end
   return F
 end
@@ -410,7 +410,8 @@ function flow.stack(o)
   for i, l in ipairs(list) do
     if l.n ~= n then
       error("flow.stack: layer " .. i .. " (flow." .. l.kind .. ", built at " .. l.at .. ") has n = " .. l.n ..
-        ", layer 1 (flow." .. list[1].kind .. ", built at " .. list[1].at .. ") n = " .. n, 2)
+        ", layer 1 (flow." .. list[1].kind .. ", built at " .. list[1].at .. ") n = " .. n ..
+        ": every layer of a stack acts on the same phase space", 2)
     end
   end
   local claim = o.symplectic ~= false
@@ -439,7 +440,7 @@ function flow.stack(o)
     function(X, mode) for _, l in ipairs(list) do X = l.fwd(X, mode) end; return X end,
     function(Y, mode)
       for i = #list, 1, -1 do
-        if not list[i].inv then error("flow." .. list[i].kind .. " (built at " .. list[i].at .. ") has no inverse", 3) end
+        if not list[i].inv then error("flow." .. list[i].kind .. " (built at " .. list[i].at .. ") has no inverse (give it one: inverse = function(Y) ... end)", 3) end
         Y = list[i].inv(Y, mode)
       end
       return Y

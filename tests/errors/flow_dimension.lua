@@ -1,0 +1,7 @@
+local hn = require "hnnc"
+local nn = require "hnnc.nn"
+local flow = require "hnnc.flow"
+local T = flow.stack{flow.linear{n = 2}, flow.scale{n = 2}}
+hn.fn("forward", {x = 6}, function(x)
+  return T.forward(x)
+end)
