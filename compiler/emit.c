@@ -191,13 +191,13 @@ static int fusable(E *e, int x, long S) {
 /* A fused loop reads its operands and writes its stored results element by
  * element, interleaved. The scheduler, which allocates in linear order, may
  * place y over part of an operand released earlier in the run (its last
- * use was before y); writing y[k] would then clobber elements that later
- * iterations still read. Such a y ends the run (an exact overlap is safe:
- * element k is read before it is written, and by no other iteration). */
+ * use was before y); when y starts above such an operand, writing y[k]
+ * clobbers an element a later iteration still reads. Such a y ends the run.
+ * (Starting at or below it is safe: y[k] then lands on an element already
+ * read. Operands of the run have y's per-sample layout, indexed by k.) */
 static int clobbers(E *e, const int *grp, int n, int y) {
   Graph *g = e->g;
   const Slot *sy = &e->p->slot[y];
-  long len = size_of(g, y) * e->p->chunk;
   int k, j;
   if (sy->kind != ST_WS) return 0;
   for (k = 0; k < n; k++)
@@ -205,8 +205,8 @@ static int clobbers(E *e, const int *grp, int n, int y) {
       int o = sched_base(e->p, IR_IN(g, grp[k])[j]);
       const Slot *so = &e->p->slot[o];
       long olen = size_of(g, o) * (N(o)->batched ? e->p->chunk : 1);
-      if (so->kind != ST_WS || o == y || so->off == sy->off) continue;
-      if (so->off < sy->off + len && sy->off < so->off + olen) return 1;
+      if (so->kind != ST_WS || o == y || !N(o)->batched || so->off >= sy->off) continue;
+      if (sy->off < so->off + olen) return 1;
     }
   return 0;
 }
