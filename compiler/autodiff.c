@@ -11,6 +11,7 @@
  * Batching: a shared operand used by a batched node receives the sum over
  * samples of its per-sample contributions (bsum, or bmatmul for products).
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,33 +19,75 @@
 
 #define N(id) (&g->node[id])
 
+/* f'(x) of an elementwise unary node, from the op table's expression
+ * (ops.h): x the operand, y the node, numbers, + - * /, parentheses and the
+ * table's unary ops by name. Nodes are made left to right with the
+ * ordinary constructors, so the derivative folds and hash-conses as any
+ * other graph. A small recursive-descent reader over a string of ops.h. */
+typedef struct Deriv { Graph *g; const char *s; int x, y; } Deriv;
+
+static int d_sum(Deriv *d);
+static void d_space(Deriv *d) { while (*d->s == ' ') d->s++; }
+
+static int d_factor(Deriv *d) {
+  Graph *g = d->g;
+  char *end;
+  double v;
+  int op, r;
+  d_space(d);
+  if (*d->s == '(') {
+    d->s++, r = d_sum(d), d_space(d);
+    if (*d->s++ != ')') ir_bug(__FILE__, __LINE__, "ops.h: ')' expected in a derivative");
+    return r;
+  }
+  v = strtod(d->s, &end);
+  if (end != d->s && (*d->s == '-' || (*d->s >= '0' && *d->s <= '9'))) { d->s = end; return ir_scalar(g, v); }
+  if (*d->s == '-') { d->s++; return ir_unary(g, OP_NEG, d_factor(d)); }
+  if ((*d->s == 'x' || *d->s == 'y') && !isalnum((unsigned char)d->s[1])) return *d->s++ == 'x' ? d->x : d->y;
+  for (op = 0; op < OP_COUNT; op++) {
+    size_t n = strlen(ir_op[op].name);
+    if (ir_op[op].kind == KIND_EW1 && !strncmp(d->s, ir_op[op].name, n) && d->s[n] == '(') {
+      d->s += n;
+      return ir_unary(g, op, d_factor(d));
+    }
+  }
+  ir_bug(__FILE__, __LINE__, "ops.h: bad derivative expression");
+}
+static int d_product(Deriv *d) {
+  int r = d_factor(d);
+  for (d_space(d); *d->s == '*' || *d->s == '/'; d_space(d)) {
+    int op = *d->s++ == '*' ? OP_MUL : OP_DIV;
+    r = ir_binary(d->g, op, r, d_factor(d));
+  }
+  return r;
+}
+static int d_sum(Deriv *d) {
+  int r = d_product(d);
+  for (d_space(d); *d->s == '+' || *d->s == '-'; d_space(d)) {
+    int op = *d->s++ == '+' ? OP_ADD : OP_SUB;
+    r = ir_binary(d->g, op, r, d_product(d));
+  }
+  return r;
+}
+
 /* f'(x) for an elementwise unary node i (y = f(x)), or -1 when it is zero. */
 static int derivative(Graph *g, int i) {
-  int x = IR_IN(g, i)[0];
-  switch (N(i)->op) {
-  case OP_NEG: return ir_scalar(g, -1.0);
-  case OP_SQUARE: return ir_binary(g, OP_MUL, ir_scalar(g, 2.0), x);
-  case OP_POWI: {
+  Deriv d;
+  int r;
+  if (N(i)->op == OP_POWI) { /* k x^(k-1) */
     int k = N(i)->a[0];
-    return ir_binary(g, OP_MUL, ir_scalar(g, (double)k), ir_powi(g, x, k - 1));
+    return ir_binary(g, OP_MUL, ir_scalar(g, (double)k), ir_powi(g, IR_IN(g, i)[0], k - 1));
   }
-  case OP_ABS: return ir_unary(g, OP_SIGN, x);
-  case OP_SIGN: return -1;
-  case OP_STEP: /* only relu's derivative makes a step: this is relu'' */
+  if (N(i)->op == OP_STEP) /* only relu's derivative makes a step: this is relu'' */
     ir_warn(g, N(i)->loc, "the second derivative of relu is zero: a loss on the Hamiltonian field of a relu "
                           "network gets no curvature (use tanh, softplus or sin)");
-    return -1;
-  case OP_RELU: return ir_unary(g, OP_STEP, x);
-  case OP_TANH: return ir_binary(g, OP_SUB, ir_scalar(g, 1.0), ir_unary(g, OP_SQUARE, i));
-  case OP_SIN: return ir_unary(g, OP_COS, x);
-  case OP_COS: return ir_unary(g, OP_NEG, ir_unary(g, OP_SIN, x));
-  case OP_EXP: return i;
-  case OP_LOG: return ir_binary(g, OP_DIV, ir_scalar(g, 1.0), x);
-  case OP_SQRT: return ir_binary(g, OP_DIV, ir_scalar(g, 0.5), i);
-  case OP_SOFTPLUS: return ir_unary(g, OP_SIGMOID, x);
-  case OP_SIGMOID: return ir_binary(g, OP_MUL, i, ir_binary(g, OP_SUB, ir_scalar(g, 1.0), i));
-  }
-  ir_bug(__FILE__, __LINE__, "derivative of a non-elementwise op");
+  d.g = g, d.s = ir_op[N(i)->op].deriv, d.x = IR_IN(g, i)[0], d.y = i;
+  if (!*d.s) ir_bug(__FILE__, __LINE__, "ops.h: an elementwise op without a derivative");
+  if (!strcmp(d.s, "0")) return -1;
+  r = d_sum(&d);
+  d_space(&d);
+  if (*d.s) ir_bug(__FILE__, __LINE__, "ops.h: trailing text in a derivative");
+  return r;
 }
 
 /* op(X) op(Y), summed over samples when the result must be shared. */

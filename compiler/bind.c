@@ -155,15 +155,14 @@ static int m_tostring(lua_State *L) {
 
 /* ---- primitives ---- */
 
-static int unary(lua_State *L, int op) {
+/* hn.NAME(x) for the unary ops the op table marks OPF_LUA; the op is the
+ * closure's upvalue (bind_open registers one closure per row). */
+static int l_unary(lua_State *L) {
   Graph *g = enter(L);
-  push_tensor(L, ir_unary(g, op, tensor_arg(L, 1, ir_opname[op])));
+  int op = (int)lua_tointeger(L, lua_upvalueindex(1));
+  push_tensor(L, ir_unary(g, op, tensor_arg(L, 1, ir_op[op].name)));
   return 1;
 }
-#define UNARY(fn, OPN) static int l_##fn(lua_State *L) { return unary(L, OP_##OPN); }
-UNARY(tanh, TANH) UNARY(sin, SIN) UNARY(cos, COS) UNARY(exp, EXP) UNARY(log, LOG) UNARY(sqrt, SQRT)
-UNARY(softplus, SOFTPLUS) UNARY(sigmoid, SIGMOID) UNARY(square, SQUARE) UNARY(abs, ABS) UNARY(relu, RELU)
-UNARY(sign, SIGN)
 
 static int l_matmul(lua_State *L) {
   Graph *g = enter(L);
@@ -797,9 +796,7 @@ static int l_model(lua_State *L) {
 }
 
 static const luaL_Reg core_funcs[] = {
-    {"tanh", l_tanh}, {"sin", l_sin}, {"cos", l_cos}, {"exp", l_exp}, {"log", l_log}, {"sqrt", l_sqrt},
-    {"softplus", l_softplus}, {"sigmoid", l_sigmoid}, {"square", l_square}, {"abs", l_abs}, {"relu", l_relu},
-    {"sign", l_sign}, {"matmul", l_matmul}, {"transpose", l_transpose}, {"sum", l_sum}, {"mean", l_mean},
+    {"matmul", l_matmul}, {"transpose", l_transpose}, {"sum", l_sum}, {"mean", l_mean},
     {"dot", l_dot}, {"concat", l_concat}, {"split", l_split}, {"slice", l_slice}, {"reshape", l_reshape}, {"expand", l_expand},
     {"const", l_const}, {"zeros", l_zeros}, {"ones", l_ones}, {"batch_sum", l_batch_sum},
     {"batch_mean", l_batch_mean}, {"gradient", l_gradient}, {"vjp", l_vjp}, {"jvp", l_jvp},
@@ -815,6 +812,12 @@ void bind_open(lua_State *L) {
   int i;
   /* the core module: C primitives; the library's hnnc.lua wraps it */
   luaL_newlib(L, core_funcs);
+  for (i = 0; i < OP_COUNT; i++) /* the unary functions of the op table */
+    if (ir_op[i].flags & OPF_LUA) {
+      lua_pushinteger(L, i);
+      lua_pushcclosure(L, l_unary, 1);
+      lua_setfield(L, -2, ir_op[i].name);
+    }
   front_data_open(L);
   lua_setfield(L, LUA_REGISTRYINDEX, "hnnc.core");
   luaL_newmetatable(L, TENSOR_MT);

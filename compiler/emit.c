@@ -32,19 +32,22 @@ typedef struct E {
 
 #define PUT(...) text_put(e->t, __VA_ARGS__)
 
-/* A formatted string that lives until emit_model returns: names of any
- * length (a model's input and output names) go through it. */
+/* Strings that live until emit_model returns: names of any length (a
+ * model's input and output names) go through them. */
+static const char *keep(E *e, char *s) {
+  if (e->nstrs == e->capstrs) {
+    e->capstrs = e->capstrs ? 2 * e->capstrs : 64;
+    e->strs = xrealloc(e->strs, e->capstrs * sizeof *e->strs);
+  }
+  return e->strs[e->nstrs++] = s;
+}
 static const char *str(E *e, const char *fmt, ...) {
   Text t = {0};
   va_list ap;
   va_start(ap, fmt);
   text_vput(&t, fmt, ap);
   va_end(ap);
-  if (e->nstrs == e->capstrs) {
-    e->capstrs = e->capstrs ? 2 * e->capstrs : 64;
-    e->strs = xrealloc(e->strs, e->capstrs * sizeof *e->strs);
-  }
-  return e->strs[e->nstrs++] = t.s;
+  return keep(e, t.s);
 }
 
 /* An exact literal: decimal when it reads back exactly, else hex. */
@@ -131,27 +134,28 @@ static void operand(E *e, int x, int j, int flat, char *out) {
     sprintf(out, S == 1 ? "%c[0]" : "%c[i]", 'a' + j);
 }
 
-/* The C expression of elementwise node x with operand expressions a, b. */
-static void ew_expr(E *e, int x, const char *a, const char *b, char *body) {
-  Graph *g = e->g;
-  const char *f = e->suf;
-  switch (N(x)->op) {
-  case OP_NEG: sprintf(body, "-%s", a); break;
-  case OP_SQUARE: sprintf(body, "%s * %s", a, a); break;
-  case OP_POWI: sprintf(body, "hn_powi%s(%s, %d)", f, a, N(x)->a[0]); break;
-  case OP_ADD: sprintf(body, "%s + %s", a, b); break;
-  case OP_SUB: sprintf(body, "%s - %s", a, b); break;
-  case OP_MUL: sprintf(body, "%s * %s", a, b); break;
-  case OP_DIV: sprintf(body, "%s / %s", a, b); break;
-  default: sprintf(body, "hn_%s%s(%s)", ir_opname[N(x)->op], f, a);
+/* The C expression of elementwise node x with operand expressions a, b:
+ * the op table's spelling for the element type. */
+static const char *ew_expr(E *e, int x, const char *a, const char *b) {
+  const char *f;
+  Text t = {0};
+  for (f = ir_op[e->g->node[x].op].c[e->g->is_float]; *f; f++) {
+    if (*f != '%') text_put(&t, "%c", *f);
+    else if (*++f == 'a') text_put(&t, "%s", a);
+    else if (*f == 'b') text_put(&t, "%s", b);
+    else if (*f == '0') text_put(&t, "%d", e->g->node[x].a[0]);
+    else ir_bug(__FILE__, __LINE__, "bad C spelling in ops.h");
   }
+  if (!t.s) ir_bug(__FILE__, __LINE__, "an elementwise op without a C spelling in ops.h");
+  return keep(e, t.s);
 }
 
 static void emit_elementwise(E *e, int x) {
   Graph *g = e->g;
   long S = size_of(g, x);
   int j, flat = 1;
-  char a[96], b[96], body[512];
+  char a[96], b[96];
+  const char *body;
   /* flat over all elements unless a shared tensor meets per-sample ones */
   for (j = 0; j < N(x)->nin; j++) {
     int o = IR_IN(g, x)[j];
@@ -161,7 +165,7 @@ static void emit_elementwise(E *e, int x) {
   if (!N(x)->batched) flat = 1;
   operand(e, x, 0, flat, a);
   if (N(x)->nin > 1) operand(e, x, 1, flat, b);
-  ew_expr(e, x, a, b, body);
+  body = ew_expr(e, x, a, b);
   if (!N(x)->batched) PUT("    for (int i = 0; i < %ld; i++) y[i] = %s;\n", S, body);
   else if (flat && S == 1) PUT("    for (long i = 0; i < nc; i++) y[i] = %s;\n", body);
   else if (flat) PUT("    for (long i = 0; i < (long)nc * %ld; i++) y[i] = %s;\n", S, body);
@@ -260,10 +264,10 @@ static void emit_fused(E *e, const int *grp, int n, const int *uses) {
   else PUT("    for (long s = 0; s < nc; s++)\n    for (long i = 0; i < %ld; i++) {\n      const long k = s * %ld + i;\n", S, S);
   for (k = 0; k < n; k++) {
     int x = grp[k], op = N(x)->op, inner = 0;
-    char body[400];
+    const char *body;
     fused_operand(e, grp, n, x, 0, a);
     if (N(x)->nin > 1) fused_operand(e, grp, n, x, 1, b);
-    ew_expr(e, x, a, b, body);
+    body = ew_expr(e, x, a, b);
     PUT("      const %s t%d = %s; /* %s", e->T, x, body, ir_opname[op]);
     if (N(x)->loc >= 0) {
       const char *l = g->loc[N(x)->loc], *nl = strchr(l, '\n');

@@ -35,15 +35,15 @@ static long node_flops(const Graph *g, int x, long *elem) {
   const Node *n = N(x);
   long S = size_of(g, x), k;
   *elem = 0;
-  switch (n->op) {
-  case OP_SQUARE: case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: return S;
-  case OP_POWI:
+  if (n->op == OP_POWI) { /* repeated multiplication, and 1/r for k < 0 */
     k = n->a[0] < 0 ? -n->a[0] : n->a[0];
     return S * ((k - 1) + (n->a[0] < 0));
-  case OP_TANH: case OP_SIN: case OP_COS: case OP_EXP: case OP_LOG: case OP_SQRT: case OP_SOFTPLUS:
-  case OP_SIGMOID:
-    *elem = S;
-    return 0;
+  }
+  if (ir_op[n->op].kind == KIND_EW1 || ir_op[n->op].kind == KIND_EW2) { /* the op table's columns */
+    if (ir_op[n->op].flags & OPF_CALL) *elem = S;
+    return S * ir_op[n->op].flops;
+  }
+  switch (n->op) {
   case OP_SUM: return size_of(g, IR_IN(g, x)[0]);
   case OP_BSUM: return S;
   case OP_MATMUL: case OP_BMATMUL: {

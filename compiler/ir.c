@@ -8,18 +8,24 @@
 
 #include "ir.h"
 
+const OpInfo ir_op[OP_COUNT] = {
+#define OP(NAME, nin, kind, name, flags, attrs, c, cf, flops, deriv, domain) \
+  {name, nin, KIND_##kind, flags, attrs, {c, cf}, flops, deriv, domain},
+#include "ops.h"
+#undef OP
+};
 const char *const ir_opname[OP_COUNT] = {
-#define OP(name, nin, kind, text) text,
+#define OP(NAME, nin, kind, name, ...) name,
 #include "ops.h"
 #undef OP
 };
 const int ir_opnin[OP_COUNT] = {
-#define OP(name, nin, kind, text) nin,
+#define OP(NAME, nin, ...) nin,
 #include "ops.h"
 #undef OP
 };
 const int ir_opkind[OP_COUNT] = {
-#define OP(name, nin, kind, text) KIND_##kind,
+#define OP(NAME, nin, kind, ...) KIND_##kind,
 #include "ops.h"
 #undef OP
 };
@@ -558,6 +564,21 @@ int ir_reach(Graph *g, const int *roots, int nroots, char *keep) {
   return count;
 }
 
+void ir_attrs(const Graph *g, int id, Text *t) {
+  const Node *n = &g->node[id];
+  const char *f;
+  for (f = ir_op[n->op].attrs; *f; f++) {
+    if (*f != '%') { text_put(t, "%c", *f); continue; }
+    switch (*++f) {
+    case '0': case '1': case '2': text_put(t, "%d", n->a[*f - '0']); break;
+    case 't': f++, text_put(t, "%s", n->a[*f - '0'] ? "T" : "N"); break;
+    case 'p': text_put(t, "%s", g->param[n->a[0]].name); break;
+    case 'v': text_put(t, "%.17g", n->value); break;
+    default: ir_bug(__FILE__, __LINE__, "bad attribute format in ops.h");
+    }
+  }
+}
+
 void ir_print(Graph *g, const int *roots, int nroots, void (*put)(void *, const char *), void *ctx) {
   char *keep = xmalloc(g->nnode + 1);
   char buf[64];
@@ -571,16 +592,7 @@ void ir_print(Graph *g, const int *roots, int nroots, void (*put)(void *, const 
     t.n = 0;
     text_put(&t, "%%%d = %s", i, ir_opname[n->op]);
     for (j = 0; j < n->nin; j++) text_put(&t, " %%%d", IR_IN(g, i)[j]);
-    switch (n->op) {
-    case OP_INPUT: text_put(&t, " #%d", n->a[0]); break;
-    case OP_PARAM: text_put(&t, " %s", g->param[n->a[0]].name); break;
-    case OP_CONST: text_put(&t, " %.17g", n->value); break;
-    case OP_POWI: case OP_SUM: text_put(&t, " %d", n->a[0]); break;
-    case OP_EXPAND: text_put(&t, " axis=%d len=%d", n->a[0], n->a[1]); break;
-    case OP_SLICE: case OP_PAD: text_put(&t, " axis=%d %d %d", n->a[0], n->a[1], n->a[2]); break;
-    case OP_CONCAT: text_put(&t, " axis=%d", n->a[0]); break;
-    case OP_MATMUL: case OP_BMATMUL: text_put(&t, " %s%s", n->a[0] ? "T" : "N", n->a[1] ? "T" : "N"); break;
-    }
+    ir_attrs(g, i, &t);
     text_put(&t, " : %s%s", shape_str(&n->shape, buf), n->batched ? " batched" : "");
     if (n->loc >= 0) text_put(&t, "  @%.*s", ir_loc_head(g->loc[n->loc]), g->loc[n->loc]);
     text_put(&t, "\n");

@@ -17,12 +17,23 @@
 #include "text.h"
 
 enum {
-#define OP(name, nin, kind, text) OP_##name,
+#define OP(NAME, nin, kind, name, flags, attrs, c, cf, flops, deriv, domain) OP_##NAME,
 #include "ops.h"
 #undef OP
   OP_COUNT
 };
 enum { KIND_LEAF, KIND_EW1, KIND_EW2, KIND_LIN, KIND_MM };
+enum { OPF_LUA = 1, OPF_VIEW = 2, OPF_REDUCE = 4, OPF_INLINE = 8, OPF_CALL = 16 };
+
+/* One row of the op table (ops.h describes the columns). */
+typedef struct OpInfo {
+  const char *name;
+  int nin, kind, flags;
+  const char *attrs, *c[2]; /* c[0] for double, c[1] for float */
+  int flops;
+  const char *deriv, *domain;
+} OpInfo;
+extern const OpInfo ir_op[OP_COUNT];
 
 #define IR_MAXRANK 4
 #define IR_MAXELEMS (1L << 28) /* per tensor: 2 GiB of doubles */
@@ -111,7 +122,7 @@ void *xmalloc(size_t n);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 
-extern const char *const ir_opname[OP_COUNT];
+extern const char *const ir_opname[OP_COUNT]; /* ir_op[op].name, .nin, .kind */
 extern const int ir_opnin[OP_COUNT];
 extern const int ir_opkind[OP_COUNT];
 
@@ -148,6 +159,8 @@ int ir_is_const(Graph *g, int x, double v);
 /* Convenience: sum of all elements to a scalar. */
 int ir_sum_all(Graph *g, int x);
 
+/* Appends node id's attributes as the op table's format says. */
+void ir_attrs(const Graph *g, int id, Text *t);
 /* Printer: one line a node, in id order, for the nodes reachable from roots
  * (all nodes when roots is NULL). */
 void ir_print(Graph *g, const int *roots, int nroots, void (*put)(void *, const char *), void *ctx);

@@ -19,7 +19,7 @@
 
 #define N(id) (&g->node[id])
 
-int sched_is_reduction(int op) { return op == OP_BSUM || op == OP_BMATMUL; }
+int sched_is_reduction(int op) { return ir_op[op].flags & OPF_REDUCE; }
 
 int sched_base(const Plan *p, int x) {
   while (p->slot[x].kind == ST_VIEW) x = IR_IN(p->g, x)[0];
@@ -79,7 +79,7 @@ static void alloc_give(Alloc *a, long off, long size) {
     }
 }
 
-static int is_leaf_value(int op) { return op == OP_CONST || op == OP_NBATCH; }
+static int is_leaf_value(int op) { return ir_op[op].flags & OPF_INLINE; }
 
 /* Dead-code elimination: the nodes the function's outputs reach. */
 int sched_dce(Plan *p, Graph *g, int fi) {
@@ -139,9 +139,9 @@ static void fill_storage(Plan *p) {
     case OP_INPUT: s->kind = ST_INPUT, s->index = N(i)->a[0]; break;
     case OP_PARAM: s->kind = ST_PARAM, s->off = g->param[N(i)->a[0]].offset; break;
     case OP_TENSOR: s->kind = ST_TENSOR; break;
-    case OP_CONST: case OP_NBATCH: s->kind = ismat[i] ? ST_WS : ST_NONE; break;
-    case OP_RESHAPE: s->kind = ST_VIEW; break;
-    default: s->kind = ST_WS;
+    default:
+      if (is_leaf_value(N(i)->op)) s->kind = ismat[i] ? ST_WS : ST_NONE;
+      else s->kind = ir_op[N(i)->op].flags & OPF_VIEW ? ST_VIEW : ST_WS;
     }
   }
   /* outputs: computed nodes write straight into the output array */

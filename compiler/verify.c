@@ -240,7 +240,7 @@ int verify_plan(const Plan *p, const char *after, char *err, size_t nerr) {
     if (!rc && (N(x)->batched || sched_is_reduction(N(x)->op)) && N(x)->op != OP_CONST && p->phase[x] % 2 == 0)
       rc = plan_fail(p, err, nerr, after, x, "per-sample work outside a chunk loop");
     if (!rc && ((N(x)->op == OP_INPUT) != (s->kind == ST_INPUT) || (N(x)->op == OP_PARAM) != (s->kind == ST_PARAM) ||
-                (N(x)->op == OP_TENSOR) != (s->kind == ST_TENSOR) || (s->kind == ST_VIEW && N(x)->op != OP_RESHAPE)))
+                (N(x)->op == OP_TENSOR) != (s->kind == ST_TENSOR) || (s->kind == ST_VIEW && !(ir_op[N(x)->op].flags & OPF_VIEW))))
       rc = plan_fail(p, err, nerr, after, x, "storage kind does not fit the op");
     if (!rc && s->kind == ST_WS && (s->off < 0 || s->off + stored_size(p, x) > p->pack))
       rc = plan_fail(p, err, nerr, after, x, "workspace slot outside the value region");
