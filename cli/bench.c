@@ -25,7 +25,9 @@ const char usage_bench[] =
     "  --cc tcc|gcc   backend (default gcc)\n"
     "  --json         one JSON object instead of a table\n"
     "  --reps N       timed calls per measurement (default: about 0.2 s worth)\n"
-    "  --chunk N      samples per chunk in the per-sample loops (default 32)\n";
+    "  --chunk N      samples per chunk in the per-sample loops (default 32)\n"
+    "  --fma          products by fused multiply-adds (as hn.model{fma = true}); the peak is then that of\n"
+    "                 fused multiply-adds\n";
 
 static double wall_us(void) { return rt_seconds() * 1e6; }
 static double cpu_us(void) { return rt_thread_seconds() * 1e6; }
@@ -54,13 +56,14 @@ static int parse_batches(const char *s, long **batch, int *nb) {
 
 int cmd_bench(int argc, char **argv) {
   const char *pos[1], *model, *batches = "1,32,750";
-  int backend = JIT_GCC, json = 0, i, fi, nb = 0;
+  int backend = JIT_GCC, json = 0, i, fi, nb = 0, fma = 0;
   long *batch, reps_opt = 0, chunk = 0;
   const Opt opts[] = {{"--batch", OPT_STR, &batches},
                       {"--cc", OPT_BACKEND, &backend},
                       {"--json", OPT_FLAG, &json},
                       {"--reps", OPT_LONG, &reps_opt, 1, 100000},
                       {"--chunk", OPT_LONG, &chunk, 1, 4096},
+                      {"--fma", OPT_FLAG, &fma},
                       {0}};
   ModelOptions mo;
   Model m;
@@ -74,6 +77,7 @@ int cmd_bench(int argc, char **argv) {
   memset(&mo, 0, sizeof mo);
   mo.note = cli_note;
   mo.chunk = (int)chunk;
+  mo.limits.fma = fma ? 2 : 0;
   if (model_build(&m, model, &mo, err, sizeof err)) return fail(err);
   /* the libtcc compile time of the whole model, median of 9 */
   for (i = 0; i < 9; i++) {
@@ -85,7 +89,7 @@ int cmd_bench(int argc, char **argv) {
   }
   qsort(tcc_ms, 9, sizeof *tcc_ms, cmp_double);
   if (model_jit(&m, backend, err, sizeof err)) return fail(err);
-  if (flops_peak(m.g->is_float, &pk, err, sizeof err)) {
+  if (flops_peak(m.g->is_float, m.g->fma, &pk, err, sizeof err)) {
     fprintf(stderr, "hnnc: note: no peak measured (%s)\n", err);
     memset(&pk, 0, sizeof pk);
   }
@@ -100,8 +104,9 @@ int cmd_bench(int argc, char **argv) {
   else {
     printf("model %s, backend %s; libtcc compiles the whole model in %.3f ms (median of 9)\n", m.g->name,
            backend == JIT_GCC ? "gcc" : "tcc", tcc_ms[4]);
-    printf("peak of this core, %s: %.1f GFLOP/s (separate multiplies and adds, %d-byte vectors, measured now)\n",
-           m.g->is_float ? "float" : "double", pk.gflops, pk.vector_bytes);
+    printf("peak of this core, %s: %.1f GFLOP/s (%s, %d-byte vectors, measured now)\n",
+           m.g->is_float ? "float" : "double", pk.gflops, m.g->fma ? "fused multiply-adds" : "separate multiplies and adds",
+           pk.vector_bytes);
     printf("%-14s %8s %14s %14s %14s %12s %9s %7s\n", "function", "batch", "wall us/call", "cpu us/call", "us/sample",
            "MFLOP/call", "GFLOP/s", "% peak");
   }

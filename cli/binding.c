@@ -218,7 +218,7 @@ void setup_free(Setup *s) {
 }
 
 /* Builds and compiles the model and, if it declares a data set, its system. */
-int setup_open(Setup *s, const char *path, int backend, int need_train, int dtype, char *err, size_t nerr) {
+int setup_open(Setup *s, const char *path, int backend, int need_train, int dtype, int fma, char *err, size_t nerr) {
   DataSpec *d;
   ModelOptions mo, so;
   memset(s, 0, sizeof *s);
@@ -226,6 +226,7 @@ int setup_open(Setup *s, const char *path, int backend, int need_train, int dtyp
   memset(&so, 0, sizeof so);
   mo.note = so.note = cli_note;
   mo.limits.dtype = dtype; /* the learned model only: data always come from the double system */
+  mo.limits.fma = fma;
   s->path = path;
   if (model_build(&s->m, path, &mo, err, nerr)) return 1;
   d = &s->m.g->data;

@@ -65,7 +65,8 @@ typedef struct Setup {
 /* Builds and compiles the model and, if it declares a data set, its
    system. need_train: the model must have hn.train and hn.data.
    dtype: 0 as the model says, 1 float64, 2 float32. */
-int setup_open(Setup *s, const char *path, int backend, int need_train, int dtype, char *err, size_t nerr);
+/* fma: 0 as the model says, 1 off, 2 on (--fma) */
+int setup_open(Setup *s, const char *path, int backend, int need_train, int dtype, int fma, char *err, size_t nerr);
 void setup_free(Setup *s);
 /* recipe.c: the hn.data declaration as a recipe; recipe_reseed draws the
    initial states of Lua samplers for another seed (runs the model file

@@ -42,7 +42,8 @@ const char usage_check[] =
     "                     det_error, grad_error, failed, layers (kind, line,\n"
     "                     claim, symplectic_error, failed)\n"
     "  --cc tcc|gcc       backend (default gcc)\n"
-    "  --dtype float64|float32  element type (default: the model's)\n";
+    "  --dtype float64|float32  element type (default: the model's)\n"
+    "  --fma              products by fused multiply-adds (as hn.model{fma = true})\n";
 
 static void print_json(const FlowReport *r) {
   int i;
@@ -81,7 +82,7 @@ static void print_table(const FlowReport *r, const char *model) {
 
 int cmd_check(int argc, char **argv) {
   const char *pos[1], *model, *params = NULL;
-  int backend = JIT_GCC, json = 0, dtype = 0, has_seed, rc;
+  int backend = JIT_GCC, json = 0, dtype = 0, fma = 0, has_seed, rc;
   long points = 16;
   uint64_t seed = 0, ckseed;
   double scale = 1, perturb = 0;
@@ -93,6 +94,7 @@ int cmd_check(int argc, char **argv) {
                       {"--perturb", OPT_DOUBLE, &perturb},
                       {"--cc", OPT_BACKEND, &backend},
                       {"--dtype", OPT_DTYPE, &dtype},
+                      {"--fma", OPT_FLAG, &fma},
                       {0}};
   char err[8192], used[4200];
   Setup s;
@@ -102,7 +104,7 @@ int cmd_check(int argc, char **argv) {
   model = pos[0];
   if (!(scale > 0)) return usage_error("check", "--scale takes a number > 0, not %g", scale);
   if (perturb < 0) return usage_error("check", "--perturb takes a number >= 0, not %g", perturb);
-  if (setup_open(&s, model, backend, 0, dtype, err, sizeof err)) return fail(err);
+  if (setup_open(&s, model, backend, 0, dtype, fma ? 2 : 0, err, sizeof err)) return fail(err);
   if (flow_describe(&s.m, model, &r, err, sizeof err)) {
     setup_free(&s);
     return fail(err);

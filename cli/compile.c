@@ -19,6 +19,7 @@ const char usage_compile[] =
     "an error leaves no output.\n"
     "\n"
     "  -o DIR       output folder\n"
+    "  --fma        products by fused multiply-adds (as hn.model{fma = true})\n"
     "  --chunk N    samples per chunk in the per-sample loops (default 32);\n"
     "               results do not depend on it\n"
     "  --verify     run the verifiers between the compiler's passes (shapes,\n"
@@ -50,7 +51,12 @@ int cmd_compile(int argc, char **argv) {
   const char *pos[1], *model, *dir = ".";
   long chunk = 0;
   int verify = 0, rc = 0;
-  const Opt opts[] = {{"-o", OPT_STR, &dir}, {"--chunk", OPT_LONG, &chunk, 1, 4096}, {"--verify", OPT_FLAG, &verify}, {0}};
+  int fma = 0;
+  const Opt opts[] = {{"-o", OPT_STR, &dir},
+                      {"--chunk", OPT_LONG, &chunk, 1, 4096},
+                      {"--verify", OPT_FLAG, &verify},
+                      {"--fma", OPT_FLAG, &fma},
+                      {0}};
   ModelOptions mo;
   Model m;
   char err[4096], *cpath, *hpath;
@@ -59,6 +65,7 @@ int cmd_compile(int argc, char **argv) {
   memset(&mo, 0, sizeof mo);
   mo.chunk = (int)chunk;
   mo.verify = verify;
+  mo.limits.fma = fma ? 2 : 0;
   mo.note = cli_note;
   if (model_build(&m, model, &mo, err, sizeof err)) return fail(err);
   cpath = text_fmt("%s/%s.c", dir, m.g->name);

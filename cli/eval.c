@@ -24,6 +24,7 @@ const char usage_eval[] =
     "Numbers are printed with 17 significant digits.\n"
     "\n"
     "  --cc tcc|gcc   backend (default gcc)\n"
+    "  --fma          products by fused multiply-adds (as hn.model{fma = true})\n"
     "  --params DIR|FILE  parameters, as every verb takes them: a training\n"
     "                 folder (its params.npy, else its checkpoint.bin), a\n"
     "                 checkpoint, a .npy, or text numbers; default: the\n"
@@ -37,12 +38,13 @@ const char usage_eval[] =
 
 int cmd_eval(int argc, char **argv) {
   const char *pos[2], *model, *fname, *params = NULL;
-  int backend = JIT_GCC, i, j, fi, have_seed = 0, force = 0, ck_seed;
+  int backend = JIT_GCC, i, j, fi, have_seed = 0, force = 0, ck_seed, fma = 0;
   uint64_t seed = 0;
   const Opt opts[] = {{"--cc", OPT_BACKEND, &backend},
                       {"--params", OPT_STR, &params},
                       {"--force", OPT_FLAG, &force},
                       {"--seed", OPT_SEED, &seed, .given = &have_seed},
+                      {"--fma", OPT_FLAG, &fma},
                       {0}};
   long rows, width = 0;
   ModelOptions mo;
@@ -57,6 +59,7 @@ int cmd_eval(int argc, char **argv) {
   model = pos[0], fname = pos[1];
   memset(&mo, 0, sizeof mo);
   mo.note = cli_note;
+  mo.limits.fma = fma ? 2 : 0;
   if (model_build(&m, model, &mo, err, sizeof err)) return fail(err);
   if ((fi = model_func(&m, fname)) < 0) {
     fprintf(stderr, "%s: error: the model has no function '%s' (it has:", model, fname);

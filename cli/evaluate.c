@@ -35,6 +35,7 @@ const char usage_evaluate[] =
     "                     train_loss_se, test_loss, test_loss_se, energy_mse,\n"
     "                     energy_mse_se, energy_mse_corrected, energy_mse_corrected_se\n"
     "  --cc tcc|gcc       backend (default gcc)\n"
+    "  --fma              products by fused multiply-adds (as hn.model{fma = true}): as trained\n"
     "  --dtype float64|float32  the element type the model was trained with\n"
     "  --seed S           seed of the data set and of the rollouts' initial states\n"
     "                     (default: the checkpoint's if there is one, else the model's)\n"
@@ -70,6 +71,7 @@ const char usage_simulate[] =
     "  -o FILE            write FILE.csv or FILE.npy (float64, rows x columns)\n"
     "                     instead of printing\n"
     "  --cc tcc|gcc       backend (default gcc)\n"
+    "  --fma              products by fused multiply-adds (as hn.model{fma = true}): as trained\n"
     "  --dtype float64|float32  the element type the model was trained with\n";
 
 /* mean and standard error of (xdot - field(x))^2 over all rows */
@@ -88,6 +90,7 @@ static int field_loss(Kern *k, const double *x, const double *dx, long rows, int
 
 int cmd_evaluate(int argc, char **argv) {
   const char *pos[1], *model, *params = NULL, *data_dir = NULL;
+  int fma = 0;
   int dtype = 0, backend = JIT_GCC, json = 0, have_seed = 0, ck_seed = 0, i, nfail[2], rc = 1;
   uint64_t seed = 0, cseed = 0;
   int force = 0;
@@ -98,6 +101,7 @@ int cmd_evaluate(int argc, char **argv) {
                       {"--seed", OPT_SEED, &seed, .given = &have_seed},
                       {"--cc", OPT_BACKEND, &backend},
                       {"--dtype", OPT_DTYPE, &dtype},
+                      {"--fma", OPT_FLAG, &fma},
                       {0}};
   char err[8192], used[4200], ddir[4300], ferr[2][1024];
   Setup s;
@@ -110,7 +114,7 @@ int cmd_evaluate(int argc, char **argv) {
   if (opts_parse("evaluate", opts, "MODEL.lua", argc, argv, pos)) return 2;
   model = pos[0];
   if (!params) return usage_error("evaluate", "no parameters given (--params DIR|FILE)");
-  if (setup_open(&s, model, backend, 1, dtype, err, sizeof err)) return fail(err);
+  if (setup_open(&s, model, backend, 1, dtype, fma ? 2 : 0, err, sizeof err)) return fail(err);
   theta_d = xmalloc((s.m.g->nparams_total + 1) * sizeof *theta_d);
   if (load_params(&s.m, model, params, force, theta_d, &ck_seed, &cseed, used, sizeof used, err, sizeof err)) {
     free(theta_d), setup_free(&s);
@@ -261,6 +265,7 @@ static int parse_x0(const char *s, double *x0, int *n) {
 int cmd_simulate(int argc, char **argv) {
   static const char *const integrators[] = {"rk45", "dop853", "rk4", "leapfrog", "yoshida4", "implicit_midpoint"};
   const char *pos[1], *model, *params = NULL, *x0s = NULL, *ts = NULL, *integ, *out = NULL;
+  int fma = 0;
   int dtype = 0, backend = JIT_GCC, i, dim, N = 101, has_energy = 0, ncol, rc = 1, ck_seed, nx0 = 0, method = 0, have_h = 0;
   double T = 0, h = 0, rtol = 1e-10, atol = 1e-12, x0[RT_MAXDIM], *theta_d, *tev = NULL, *X = NULL, *E = NULL,
          *table = NULL;
@@ -277,6 +282,7 @@ int cmd_simulate(int argc, char **argv) {
                       {"--atol", OPT_DOUBLE, &atol},
                       {"--cc", OPT_BACKEND, &backend},
                       {"--dtype", OPT_DTYPE, &dtype},
+                      {"--fma", OPT_FLAG, &fma},
                       {0}};
   uint64_t cseed;
   char err[8192], used[4200], header[4096];
@@ -304,7 +310,7 @@ int cmd_simulate(int argc, char **argv) {
     return usage_error("simulate", "-o takes a .csv or .npy file name, not '%s'", out);
   if (parse_x0(x0s, x0, &nx0)) return 1;
   memset(&kf, 0, sizeof kf), memset(&kj, 0, sizeof kj), memset(&kh, 0, sizeof kh);
-  if (setup_open(&s, model, backend, 0, dtype, err, sizeof err)) return fail(err);
+  if (setup_open(&s, model, backend, 0, dtype, fma ? 2 : 0, err, sizeof err)) return fail(err);
   theta_d = xmalloc((s.m.g->nparams_total + 1) * sizeof *theta_d);
   if (params) {
     if (load_params(&s.m, model, params, force, theta_d, &ck_seed, &cseed, used, sizeof used, err, sizeof err)) {

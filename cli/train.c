@@ -45,6 +45,7 @@ const char usage_train[] =
     "                          the checkpoint's)\n"
     "  --steps N               Adam updates in all (default: hn.train's steps)\n"
     "  --cc tcc|gcc            backend (default gcc)\n"
+    "  --fma                   products by fused multiply-adds (as hn.model{fma = true})\n"
     "  --dtype float64|float32 element type of the learned model, overriding its\n"
     "                          hn.model (the reference trained in float32);\n"
     "                          evaluate with the same --dtype\n"
@@ -94,6 +95,7 @@ static int write_params(const Setup *s, const void *theta, const char *dir, char
 
 int cmd_train(int argc, char **argv) {
   const char *pos[1], *model, *dir = NULL;
+  int fma = 0;
   int dtype = 0, backend = JIT_GCC, resume = 0, force = 0, quiet = 0, have_seed = 0, sampler = 0, rc;
   int have_steps = 0;
   static volatile sig_atomic_t stop;
@@ -106,6 +108,7 @@ int cmd_train(int argc, char **argv) {
                       {"--steps", OPT_LONG, &steps, 0, 100000000, .given = &have_steps},
                       {"--cc", OPT_BACKEND, &backend},
                       {"--dtype", OPT_DTYPE, &dtype},
+                      {"--fma", OPT_FLAG, &fma},
                       {"--eval-every", OPT_LONG, &eval_every, 1, LONG_MAX},
                       {"--test-batch", OPT_LONG, &test_batch, 0, LONG_MAX},
                       {"--checkpoint-every", OPT_LONG, &ckpt_every, 0, LONG_MAX},
@@ -128,7 +131,7 @@ int cmd_train(int argc, char **argv) {
   model = pos[0];
   if (!dir) return usage_error("train", "no output folder given (-o DIR)");
   sampler = sampler ? RT_SAMPLE_RANDOM : RT_SAMPLE_EPOCH;
-  if (setup_open(&s, model, backend, 1, dtype, err, sizeof err)) return fail(err);
+  if (setup_open(&s, model, backend, 1, dtype, fma ? 2 : 0, err, sizeof err)) return fail(err);
   if (prepare_dir(dir, err, sizeof err) || rundir_claim(dir, resume, force, err, sizeof err)) {
     setup_free(&s);
     return fail(err);

@@ -768,9 +768,9 @@ static int l_train(lua_State *L) {
   return 0;
 }
 
-static const char *const model_options[] = {"name", "dtype", "seed", NULL};
+static const char *const model_options[] = {"name", "dtype", "seed", "fma", NULL};
 
-/* model{name = "pendulum_hnn", dtype = "double", seed = 0} */
+/* model{name = "pendulum_hnn", dtype = "double", seed = 0, fma = false} */
 static int l_model(lua_State *L) {
   Graph *g = enter(L);
   const char *s;
@@ -792,6 +792,11 @@ static int l_model(lua_State *L) {
   }
   lua_getfield(L, 1, "seed");
   if (!lua_isnil(L, -1)) g->seed = (uint64_t)int_arg(L, -1, "model", 0, 0x7fffffff);
+  lua_getfield(L, 1, "fma");
+  if (!lua_isnil(L, -1)) {
+    if (!lua_isboolean(L, -1)) ERR(L, "fma must be true or false");
+    if (!front(L)->fma_forced) g->fma = lua_toboolean(L, -1);
+  }
   return 0;
 }
 

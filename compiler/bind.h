@@ -20,6 +20,7 @@ typedef struct Front {
   int formatted;      /* the error on the stack is final  */
   int tracing;        /* inside hn.fn */
   int dtype_forced;   /* the caller chose the element type */
+  int fma_forced;     /* the caller chose mul+add or FMA products */
   FrontOptions opt;   /* as given (zeros if none) */
 } Front;
 

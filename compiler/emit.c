@@ -687,6 +687,8 @@ void emit_model(Graph *g, const EmitOptions *o, Plan *plans, Text *c, Text *h) {
   e.t = c;
   prelude(&e);
   text_put(c, "typedef %s hn_real;\n#define HN_VW %d\n", e.T, g->is_float ? 8 : 4);
+  if (g->fma) /* the products by fused multiply-adds: other bits, the same on every compiler */
+    text_put(c, "#define HN_FMA 1\n");
   text_put(c, "%s\n", hnnc_kernels);
   /* constant tensors, shared by all functions */
   for (x = 0; x < g->nnode; x++) {

@@ -13,10 +13,11 @@ typedef struct Flops { long per_sample, shared, elem_per_sample, elem_shared; } 
 /* Counts function fi of g over the nodes its outputs reach. */
 void flops_count(const Graph *g, int fi, Flops *f);
 
-/* The core's peak for separate multiplies and adds (the kernels never fuse
- * them), at the widest vector width of the gcc path, measured now in
+/* The core's peak for separate multiplies and adds (the kernels of the
+ * default build never fuse them), or for fused multiply-adds (fma: the FMA
+ * build), at the widest vector width of the gcc path, measured now in
  * per-thread CPU time: GFLOP/s, and the vector width. Nonzero, with a
  * message in err, when gcc cannot compile it. */
 typedef struct FlopsPeak { double gflops; int vector_bytes, lanes; } FlopsPeak;
-int flops_peak(int is_float, FlopsPeak *pk, char *err, size_t nerr);
+int flops_peak(int is_float, int fma, FlopsPeak *pk, char *err, size_t nerr);
 #endif

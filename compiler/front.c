@@ -262,6 +262,7 @@ Graph *front_load(const char *path, const FrontOptions *lim, char *err, size_t n
   F.chunk = text_fmt("@%s", path);
   F.g = ir_new();
   if (lim && lim->dtype) F.g->is_float = lim->dtype == 2, F.dtype_forced = 1;
+  if (lim && lim->fma) F.g->fma = lim->fma == 2, F.fma_forced = 1;
   F.g->throw_ = front_throw;
   F.g->ud = &F;
   default_name(F.g, path);

@@ -10,6 +10,7 @@ typedef struct FrontOptions {
   size_t memory;      /* bytes the Lua state may hold (0: 512 MB)             */
   long instructions;  /* Lua VM instructions the file may run (0: 500 million) */
   int dtype;          /* 0: as the model says; 1: double; 2: float (overrides) */
+  int fma;            /* 0: as the model says; 1: off; 2: on (overrides)      */
   int data_seed_given;/* hn.data draws its Lua samplers from data_seed, else */
   uint64_t data_seed; /* from the model's seed                              */
   int nested;         /* a system loaded by hn.data: its own hn.data is skipped */

@@ -96,6 +96,7 @@ struct Graph {
   Func *func; int nfunc;
   char *name;                            /* model name, a C identifier    */
   int is_float;                          /* element type float (else double) */
+  int fma;                               /* products by fused multiply-adds (hn.model{fma = true}) */
   uint64_t seed;
   int curloc;                            /* location given to new nodes   */
   TrainSpec train;

@@ -746,6 +746,100 @@ __extension__ typedef int hn_i8 __attribute__((vector_size(8 * sizeof(hn_real)))
 #endif
 #endif
 
+/* Multiply-accumulate, c = c + a b: two roundings, or, in the FMA build
+ * (HN_FMA defined, hn.model{fma = true}), one: fma(a, b, c), correctly
+ * rounded, so that build too gives the same bits on every compiler and
+ * width: the hardware's vector FMA where the target has it, else
+ * __builtin_fma per lane, and for tcc a software fma (below). */
+#ifdef HN_FMA
+#define HN_SMAC(c, a, b) ((c) = hn_fma((a), (b), (c)))
+#ifdef HN_VECTOR
+/* lane by lane (gcc vectorizes this where the target has FMA) */
+#define HN_LANES_FMA(T, n, c, a, b)                                                                                  \
+  __extension__({                                                                                                    \
+    T hn_r_ = (c), hn_a_ = (a), hn_b_ = (b);                                                                         \
+    int hn_l_;                                                                                                       \
+    for (hn_l_ = 0; hn_l_ < (n); hn_l_++) hn_r_[hn_l_] = hn_fma(hn_a_[hn_l_], hn_b_[hn_l_], hn_r_[hn_l_]);              \
+    hn_r_;                                                                                                           \
+  })
+#if defined(__x86_64__) && defined(__AVX512F__) && !defined(__clang__) && HN_VW == 4
+#define HN_MAC(c, a, b) ((c) = __builtin_ia32_vfmaddpd512_mask((a), (b), (c), (unsigned char)-1, 4))
+#define HN_MAC8(c, a, b) HN_MAC(c, a, b)
+#elif defined(__x86_64__) && defined(__AVX512F__) && !defined(__clang__)
+#define HN_MAC(c, a, b) ((c) = __builtin_ia32_vfmaddps512_mask((a), (b), (c), (unsigned short)-1, 4))
+#ifdef __FMA__
+#define HN_MAC8(c, a, b) ((c) = __builtin_ia32_vfmaddps256((a), (b), (c)))
+#else
+#define HN_MAC8(c, a, b) ((c) = HN_LANES_FMA(hn_v8, 8, c, a, b))
+#endif
+#elif defined(__x86_64__) && defined(__FMA__) && !defined(__clang__) && HN_VW == 4
+#define HN_MAC(c, a, b) ((c) = __builtin_ia32_vfmaddpd256((a), (b), (c)))
+#define HN_MAC8(c, a, b) ((c) = HN_LANES_FMA(hn_v8, 8, c, a, b))
+#elif defined(__x86_64__) && defined(__FMA__) && !defined(__clang__)
+#define HN_MAC(c, a, b) ((c) = __builtin_ia32_vfmaddps256((a), (b), (c)))
+#define HN_MAC8(c, a, b) HN_MAC(c, a, b)
+#else
+#define HN_MAC(c, a, b) ((c) = HN_LANES_FMA(hn_vec, HN_VL, c, a, b))
+#define HN_MAC8(c, a, b) ((c) = HN_LANES_FMA(hn_v8, 8, c, a, b))
+#endif
+#endif
+#else
+#define HN_SMAC(c, a, b) ((c) += (a) * (b))
+#define HN_MAC(c, a, b) ((c) += (a) * (b))
+#define HN_MAC8(c, a, b) ((c) += (a) * (b))
+#endif
+
+#ifdef HN_FMA
+/* fma(a, b, c) = a b + c rounded once. With gcc where the target has a
+ * fused multiply-add, the instruction; elsewhere (tcc, older targets) in
+ * software, by rounding to odd (Boldo and Melquiond, "Emulation of FMA and
+ * correctly rounded sums", IEEE TC 2008): the exact product as a sum of two
+ * numbers (float: one double; double: Dekker's product), an exact sum with
+ * c, the low parts added with rounding to odd, one final rounding.
+ * Correctly rounded for finite operands with |a|, |b| < 2^995 and |ab| =
+ * 0 or >= 2^-968 (double; float: all finite operands); infinities and NaN
+ * as a b + c. */
+typedef union { double d; unsigned long long u; } hn_bits;
+/* s = x + y rounded to odd: the odd neighbour when x + y is inexact */
+static inline double hn_add_odd(double x, double y)
+{
+  double s = x + y, bb = s - x, e = (x - (s - bb)) + (y - bb);
+  hn_bits w;
+  w.d = s;
+  if (e != 0 && !(w.u & 1)) w.u = (e > 0) == (s > 0) ? w.u + 1 : w.u - 1;
+  return w.d;
+}
+#if HN_VW == 8
+#if defined(__GNUC__) && !defined(__TINYC__) && defined(__FP_FAST_FMAF)
+#define hn_fma(a, b, c) __builtin_fmaf((a), (b), (c))
+#else
+static inline float hn_fma(float a, float b, float c)
+{
+  double p = (double)a * (double)b; /* exact: 48 bits */
+  if (!(p - p == 0) || !(c - c == 0)) return (float)(p + c);
+  return (float)hn_add_odd(p, (double)c); /* odd in 53 bits, then once to 24 */
+}
+#endif
+#else
+#if defined(__GNUC__) && !defined(__TINYC__) && defined(__FP_FAST_FMA)
+#define hn_fma(a, b, c) __builtin_fma((a), (b), (c))
+#else
+static inline double hn_fma(double a, double b, double c)
+{
+  const double split = 134217729.0; /* 2^27 + 1 */
+  double p = a * b, t, ah, al, bh, bl, e, s, bb, tl, v;
+  if (!(p - p == 0) || !(c - c == 0) || a == 0 || b == 0 || c == 0) return p + c;
+  t = split * a, ah = t - (t - a), al = a - ah;
+  t = split * b, bh = t - (t - b), bl = b - bh;
+  e = ((ah * bh - p) + ah * bl + al * bh) + al * bl; /* a b = p + e exactly */
+  s = c + p, bb = s - c, tl = (c - (s - bb)) + (p - bb); /* c + p = s + tl exactly */
+  v = hn_add_odd(tl, e);
+  return v == 0 ? s : s + v;
+}
+#endif
+#endif
+#endif
+
 /* Loop order for the cache: a panel of b (all K rows, a block of columns)
  * stays in L1 while every row of a passes over it. */
 static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y,
@@ -762,9 +856,9 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
       hn_vec c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0}, c6 = {0}, c7 = {0};
       for (p = 0; p < K; p++, bp += M) {
         hn_vec x0 = hn_splat(a[p]);
-        c0 += x0 * HN_LD(bp), c1 += x0 * HN_LD(bp + HN_VL), c2 += x0 * HN_LD(bp + 2 * HN_VL), c3 += x0 * HN_LD(bp + 3 * HN_VL);
-        c4 += x0 * HN_LD(bp + 4 * HN_VL), c5 += x0 * HN_LD(bp + 5 * HN_VL), c6 += x0 * HN_LD(bp + 6 * HN_VL);
-        c7 += x0 * HN_LD(bp + 7 * HN_VL);
+        HN_MAC(c0, x0, HN_LD(bp)), HN_MAC(c1, x0, HN_LD(bp + HN_VL)), HN_MAC(c2, x0, HN_LD(bp + 2 * HN_VL)), HN_MAC(c3, x0, HN_LD(bp + 3 * HN_VL));
+        HN_MAC(c4, x0, HN_LD(bp + 4 * HN_VL)), HN_MAC(c5, x0, HN_LD(bp + 5 * HN_VL)), HN_MAC(c6, x0, HN_LD(bp + 6 * HN_VL));
+        HN_MAC(c7, x0, HN_LD(bp + 7 * HN_VL));
       }
       HN_ST(y + j, c0), HN_ST(y + j + HN_VL, c1), HN_ST(y + j + 2 * HN_VL, c2), HN_ST(y + j + 3 * HN_VL, c3);
       HN_ST(y + j + 4 * HN_VL, c4), HN_ST(y + j + 5 * HN_VL, c5), HN_ST(y + j + 6 * HN_VL, c6), HN_ST(y + j + 7 * HN_VL, c7);
@@ -794,8 +888,8 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
         for (p = 0; p < kn; p++, bp += 4 * HN_VL) {
           hn_vec b0 = HN_LD(bp), b1 = HN_LD(bp + HN_VL), b2 = HN_LD(bp + 2 * HN_VL), b3 = HN_LD(bp + 3 * HN_VL);
           hn_vec x0 = hn_splat(a0[p]), x1 = hn_splat(a1[p]);
-          c00 += x0 * b0, c01 += x0 * b1, c02 += x0 * b2, c03 += x0 * b3;
-          c10 += x1 * b0, c11 += x1 * b1, c12 += x1 * b2, c13 += x1 * b3;
+          HN_MAC(c00, x0, b0), HN_MAC(c01, x0, b1), HN_MAC(c02, x0, b2), HN_MAC(c03, x0, b3);
+          HN_MAC(c10, x1, b0), HN_MAC(c11, x1, b1), HN_MAC(c12, x1, b2), HN_MAC(c13, x1, b3);
         }
         HN_ST(y0, c00), HN_ST(y0 + HN_VL, c01), HN_ST(y0 + 2 * HN_VL, c02), HN_ST(y0 + 3 * HN_VL, c03);
         HN_ST(y1, c10), HN_ST(y1 + HN_VL, c11), HN_ST(y1 + 2 * HN_VL, c12), HN_ST(y1 + 3 * HN_VL, c13);
@@ -807,7 +901,7 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
         if (k0) c0 = HN_LD(y0), c1 = HN_LD(y0 + HN_VL), c2 = HN_LD(y0 + 2 * HN_VL), c3 = HN_LD(y0 + 3 * HN_VL);
         for (p = 0; p < kn; p++, bp += 4 * HN_VL) {
           hn_vec x0 = hn_splat(a0[p]);
-          c0 += x0 * HN_LD(bp), c1 += x0 * HN_LD(bp + HN_VL), c2 += x0 * HN_LD(bp + 2 * HN_VL), c3 += x0 * HN_LD(bp + 3 * HN_VL);
+          HN_MAC(c0, x0, HN_LD(bp)), HN_MAC(c1, x0, HN_LD(bp + HN_VL)), HN_MAC(c2, x0, HN_LD(bp + 2 * HN_VL)), HN_MAC(c3, x0, HN_LD(bp + 3 * HN_VL));
         }
         HN_ST(y0, c0), HN_ST(y0 + HN_VL, c1), HN_ST(y0 + 2 * HN_VL, c2), HN_ST(y0 + 3 * HN_VL, c3);
       }
@@ -816,14 +910,14 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
     for (i = 0; i < R; i++) {
       const hn_real *a0 = a + i * K, *bp = b + j;
       hn_vec c0 = {0};
-      for (p = 0; p < K; p++, bp += M) c0 += hn_splat(a0[p]) * HN_LD(bp);
+      for (p = 0; p < K; p++, bp += M) HN_MAC(c0, hn_splat(a0[p]), HN_LD(bp));
       HN_ST(y + i * M + j, c0);
     }
   for (j = M4; j < M; j++)
     for (i = 0; i < R; i++) {
       const hn_real *a0 = a + i * K;
       hn_real c0 = 0;
-      for (p = 0; p < K; p++) c0 += a0[p] * b[(long)p * M + j];
+      for (p = 0; p < K; p++) HN_SMAC(c0, a0[p], b[(long)p * M + j]);
       y[i * M + j] = c0;
     }
 #else
@@ -834,7 +928,7 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
     for (j = 0; j < M; j++) yi[j] = 0;
     for (p = 0; p < K; p++) {
       const hn_real av = ai[p], *bp = b + (long)p * M;
-      for (j = 0; j < M; j++) yi[j] += av * bp[j];
+      for (j = 0; j < M; j++) HN_SMAC(yi[j], av, bp[j]);
     }
   }
 #endif
@@ -884,10 +978,10 @@ static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, con
       for (p = 0; p < K8; p += 8) {
         const hn_real *bp = b0 + p;
         hn_v8 x = HN_LD8(ai + p);
-        c0 += x * HN_LD8(bp), c1 += x * HN_LD8(bp + K), c2 += x * HN_LD8(bp + 2 * K), c3 += x * HN_LD8(bp + 3 * K);
+        HN_MAC8(c0, x, HN_LD8(bp)), HN_MAC8(c1, x, HN_LD8(bp + K)), HN_MAC8(c2, x, HN_LD8(bp + 2 * K)), HN_MAC8(c3, x, HN_LD8(bp + 3 * K));
 #if HN_NTQ == 8
-        c4 += x * HN_LD8(bp + 4 * K), c5 += x * HN_LD8(bp + 5 * K), c6 += x * HN_LD8(bp + 6 * K);
-        c7 += x * HN_LD8(bp + 7 * K);
+        HN_MAC8(c4, x, HN_LD8(bp + 4 * K)), HN_MAC8(c5, x, HN_LD8(bp + 5 * K)), HN_MAC8(c6, x, HN_LD8(bp + 6 * K));
+        HN_MAC8(c7, x, HN_LD8(bp + 7 * K));
 #endif
       }
       if (K8 < K) { /* the last K - K8 indices go to lanes 0 ..; the other
@@ -900,9 +994,9 @@ static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, con
           x[p - K8] = ai[p];
           for (q = 0; q < HN_NTQ; q++) t[q][p - K8] = b0[(long)q * K + p];
         }
-        c0 += x * t[0], c1 += x * t[1], c2 += x * t[2], c3 += x * t[3];
+        HN_MAC8(c0, x, t[0]), HN_MAC8(c1, x, t[1]), HN_MAC8(c2, x, t[2]), HN_MAC8(c3, x, t[3]);
 #if HN_NTQ == 8
-        c4 += x * t[4], c5 += x * t[5], c6 += x * t[6], c7 += x * t[7];
+        HN_MAC8(c4, x, t[4]), HN_MAC8(c5, x, t[5]), HN_MAC8(c6, x, t[6]), HN_MAC8(c7, x, t[7]);
 #endif
       }
 #if HN_NTQ == 8
@@ -921,8 +1015,8 @@ static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, con
       hn_real s[8];
       for (l = 0; l < 8; l++) s[l] = 0;
       for (p = 0; p < K8; p += 8)
-        for (l = 0; l < 8; l++) s[l] += ai[p + l] * bj[p + l];
-      for (p = K8; p < K; p++) s[p - K8] += ai[p] * bj[p];
+        for (l = 0; l < 8; l++) HN_SMAC(s[l], ai[p + l], bj[p + l]);
+      for (p = K8; p < K; p++) HN_SMAC(s[p - K8], ai[p], bj[p]);
       y[i * M + j] = hn_lanes8(s);
     }
 }
@@ -941,10 +1035,10 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
       for (r = 0; r < R; r++) {
         const hn_real *br = b + r * M + j, *ar = a + r * K + k;
         hn_vec b0 = HN_LD(br), b1 = HN_LD(br + HN_VL), x;
-        x = hn_splat(ar[0]), c00 += x * b0, c01 += x * b1;
-        x = hn_splat(ar[1]), c10 += x * b0, c11 += x * b1;
-        x = hn_splat(ar[2]), c20 += x * b0, c21 += x * b1;
-        x = hn_splat(ar[3]), c30 += x * b0, c31 += x * b1;
+        x = hn_splat(ar[0]), HN_MAC(c00, x, b0), HN_MAC(c01, x, b1);
+        x = hn_splat(ar[1]), HN_MAC(c10, x, b0), HN_MAC(c11, x, b1);
+        x = hn_splat(ar[2]), HN_MAC(c20, x, b0), HN_MAC(c21, x, b1);
+        x = hn_splat(ar[3]), HN_MAC(c30, x, b0), HN_MAC(c31, x, b1);
       }
       HN_ST(y0 + j, c00), HN_ST(y0 + j + HN_VL, c01), HN_ST(y1 + j, c10), HN_ST(y1 + j + HN_VL, c11);
       HN_ST(y2 + j, c20), HN_ST(y2 + j + HN_VL, c21), HN_ST(y3 + j, c30), HN_ST(y3 + j + HN_VL, c31);
@@ -954,7 +1048,7 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
       for (r = 0; r < R; r++) {
         const hn_real *ar = a + r * K + k;
         hn_vec b0 = HN_LD(b + r * M + j);
-        c0 += hn_splat(ar[0]) * b0, c1 += hn_splat(ar[1]) * b0, c2 += hn_splat(ar[2]) * b0, c3 += hn_splat(ar[3]) * b0;
+        HN_MAC(c0, hn_splat(ar[0]), b0), HN_MAC(c1, hn_splat(ar[1]), b0), HN_MAC(c2, hn_splat(ar[2]), b0), HN_MAC(c3, hn_splat(ar[3]), b0);
       }
       HN_ST(y0 + j, c0), HN_ST(y1 + j, c1), HN_ST(y2 + j, c2), HN_ST(y3 + j, c3);
     }
@@ -963,7 +1057,7 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
       for (q = 0; q < 4; q++) {
         hn_real *yq = y + (long)(k + q) * M + j, c0 = *yq;
         const hn_real *aq = a + k + q, *bj = b + j;
-        for (r = 0; r < R; r++) c0 += aq[r * K] * bj[r * M];
+        for (r = 0; r < R; r++) HN_SMAC(c0, aq[r * K], bj[r * M]);
         *yq = c0;
       }
     }
@@ -972,12 +1066,12 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
     hn_real *y0 = y + (long)k * M;
     for (j = 0; j < M4; j += HN_VL) {
       hn_vec c0 = HN_LD(y0 + j);
-      for (r = 0; r < R; r++) c0 += hn_splat(a[r * K + k]) * HN_LD(b + r * M + j);
+      for (r = 0; r < R; r++) HN_MAC(c0, hn_splat(a[r * K + k]), HN_LD(b + r * M + j));
       HN_ST(y0 + j, c0);
     }
     for (j = M4; j < M; j++) {
       hn_real c0 = y0[j];
-      for (r = 0; r < R; r++) c0 += a[r * K + k] * b[r * M + j];
+      for (r = 0; r < R; r++) HN_SMAC(c0, a[r * K + k], b[r * M + j]);
       y0[j] = c0;
     }
   }
@@ -987,7 +1081,7 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
     for (k = 0; k < K; k++) {
       const hn_real av = ar[k];
       hn_real *yk = y + (long)k * M;
-      for (j = 0; j < M; j++) yk[j] += av * br[j];
+      for (j = 0; j < M; j++) HN_SMAC(yk[j], av, br[j]);
     }
   }
 #endif

@@ -3,8 +3,11 @@
  * compiled by gcc for 32-byte vectors (-mavx2 -mno-avx512f), 64-byte
  * vectors (-mavx512f, when this CPU has AVX-512) and -march=native, in
  * double and float, on shapes that reach every remainder loop (R, K and M
- * not multiples of the blocks) and the blocks of K of wide layers. */
+ * not multiples of the blocks) and the blocks of K of wide layers; the
+ * same for the FMA build (HN_FMA: fused multiply-adds, the software fma on
+ * tcc), whose software fma is checked against the C library's. */
 #include <dlfcn.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,18 +25,23 @@
 typedef void (*mm_fn)(long R, int K, int M, const void *a, const void *b, void *y, void *pack);
 typedef struct Kernels { mm_fn nn, nt, tn; void *dl; Jit jit; } Kernels;
 
+static int fma_build; /* the kernels of hn.model{fma = true} */
+
 static const char driver[] =
     "void drv_nn(long R, int K, int M, const hn_real *a, const hn_real *b, hn_real *y, hn_real *pack)\n"
     "{ hn_mm_nn(R, K, M, a, b, y, pack); }\n"
     "void drv_nt(long R, int K, int M, const hn_real *a, const hn_real *b, hn_real *y, hn_real *pack)\n"
     "{ (void)pack; hn_mm_nt(R, K, M, a, b, y); }\n"
     "void drv_tn(long R, int K, int M, const hn_real *a, const hn_real *b, hn_real *y, hn_real *pack)\n"
-    "{ (void)pack; hn_mm_tn(R, K, M, a, b, y); }\n";
+    "{ (void)pack; hn_mm_tn(R, K, M, a, b, y); }\n"
+    "#ifdef HN_FMA\n"
+    "hn_real drv_fma(hn_real a, hn_real b, hn_real c) { return hn_fma(a, b, c); }\n"
+    "#endif\n";
 
 static char *source(int is_float) {
   Text t = {0};
-  text_put(&t, "typedef %s hn_real;\n#define HN_VW %d\n%s\n%s", is_float ? "float" : "double", is_float ? 8 : 4,
-           hnnc_kernels, driver);
+  text_put(&t, "typedef %s hn_real;\n#define HN_VW %d\n%s%s\n%s", is_float ? "float" : "double", is_float ? 8 : 4,
+           fma_build ? "#define HN_FMA 1\n" : "", hnnc_kernels, driver);
   return t.s;
 }
 
@@ -129,19 +137,19 @@ static void run_width(const char *target) {
     for (r = 0; r < sizeof Rs / sizeof *Rs; r++)
       for (kk = 0; kk < sizeof Ks / sizeof *Ks; kk++)
         for (m = 0; m < sizeof Ms / sizeof *Ms; m++) bad += compare(&ref, &k, is_float, Rs[r], Ks[kk], Ms[m]);
-    fprintf(stderr, "%s, %s: %ld mismatching products\n", target, is_float ? "float" : "double", bad);
+    fprintf(stderr, "%s%s, %s: %ld mismatching products\n", fma_build ? "FMA build, " : "", target, is_float ? "float" : "double", bad);
     assert_int_equal(bad, 0);
     unload(&ref), unload(&k);
   }
 }
 
 static void test_avx2(void **state) {
-  (void)state;
+  fma_build = state && *state;
   if (!__builtin_cpu_supports("avx2")) skip();
-  run_width("-mavx2 -mno-avx512f");
+  run_width("-mavx2 -mfma -mno-avx512f");
 }
 static void test_avx512(void **state) {
-  (void)state;
+  fma_build = state && *state;
   if (!__builtin_cpu_supports("avx512f")) {
     fprintf(stderr, "this CPU has no AVX-512: the 64-byte body is not run\n");
     skip();
@@ -149,20 +157,70 @@ static void test_avx512(void **state) {
   run_width("-mavx2 -mavx512f");
 }
 static void test_native(void **state) {
-  (void)state;
+  fma_build = state && *state;
   run_width("-march=native");
 }
 static void test_generic(void **state) { /* x86-64 baseline: SSE2, 32-byte vectors split by gcc */
-  (void)state;
+  fma_build = state && *state;
   run_width("-mno-avx");
 }
 
+/* The software fma of the FMA build (tcc; gcc targets without FMA)
+ * against the C library's fma, which is correctly rounded: random operands
+ * over many magnitudes, products near c (cancellation), and exact ties. */
+static void check_soft_fma(Kernels *k, int is_float) {
+  typedef double (*fd)(double, double, double);
+  typedef float (*ff)(float, float, float);
+  void *sym = k->dl ? dlsym(k->dl, "drv_fma") : jit_symbol(&k->jit, "drv_fma");
+  long i, bad = 0, n = 300000;
+  assert_non_null(sym);
+  for (i = 0; i < n; i++) {
+    double a = rnd() * (1 << (i % 40)), b = rnd() / (1 << (i % 23)), c = rnd() * (1 << (i % 31)), want, got;
+    if (i % 4 == 1) c = -a * b * (1 + rnd() * 1e-12); /* cancellation */
+    if (i % 4 == 2) a = 1 + (double)(i % 1000) / 1024, b = 1 + (double)(i % 777) / 2048, c = rnd(); /* short mantissas: ties */
+    if (i % 97 == 3) c = i % 2 ? 0.0 : -0.0;
+    if (is_float) {
+      float fa = (float)a, fb = (float)b, fc = (float)c;
+      want = fmaf(fa, fb, fc), got = ((ff)(uintptr_t)sym)(fa, fb, fc);
+      if (memcmp(&(float){(float)want}, &(float){(float)got}, 4)) bad++;
+    } else {
+      want = fma(a, b, c), got = ((fd)(uintptr_t)sym)(a, b, c);
+      if (memcmp(&want, &got, 8)) {
+        if (bad < 5) fprintf(stderr, "  fma(%a, %a, %a): %a, want %a\n", a, b, c, got, want);
+        bad++;
+      }
+    }
+  }
+  fprintf(stderr, "software fma, %s: %ld of %ld differ from the C library's\n", is_float ? "float" : "double", bad, n);
+  assert_int_equal(bad, 0);
+}
+static void test_soft_fma(void **state) {
+  Kernels k;
+  int is_float;
+  (void)state;
+  fma_build = 1;
+  for (is_float = 0; is_float < 2; is_float++) {
+    load_tcc(&k, is_float);
+    check_soft_fma(&k, is_float);
+    unload(&k);
+    load_gcc(&k, is_float, "-mno-fma -mno-avx512f"); /* gcc without FMA: the software path too */
+    check_soft_fma(&k, is_float);
+    unload(&k);
+  }
+}
+
+static int on = 1;
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_avx2),
       cmocka_unit_test(test_avx512),
       cmocka_unit_test(test_native),
       cmocka_unit_test(test_generic),
+      cmocka_unit_test(test_soft_fma),
+      cmocka_unit_test_prestate(test_avx2, &on),
+      cmocka_unit_test_prestate(test_avx512, &on),
+      cmocka_unit_test_prestate(test_native, &on),
+      cmocka_unit_test_prestate(test_generic, &on),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

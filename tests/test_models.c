@@ -20,9 +20,13 @@ typedef struct Loaded { Model m; double *theta; } Loaded;
 /* The tests build every model with the verifiers on. */
 static const ModelOptions verified = {.verify = 1};
 
+static int fma_build; /* load the FMA build of every model (hn.model{fma = true}) */
+
 static void load(Loaded *l, const char *path, int backend) {
   char err[4096];
-  if (model_build(&l->m, path, &verified, err, sizeof err)) fail_msg("%s", err);
+  ModelOptions mo = verified;
+  mo.limits.fma = fma_build ? 2 : 0;
+  if (model_build(&l->m, path, &mo, err, sizeof err)) fail_msg("%s", err);
   if (model_jit(&l->m, backend, err, sizeof err)) fail_msg("%s", err);
   l->theta = malloc((l->m.g->nparams_total + 1) * sizeof *l->theta);
   init_params(l->m.g, l->m.g->seed, l->theta);
@@ -193,11 +197,13 @@ static void test_kepler_invariants(void **state) {
 }
 
 /* Every function of every model: tcc and gcc give the same bits, and a
- * sample's result does not depend on the batch it is computed in. */
+ * sample's result does not depend on the batch it is computed in; in the
+ * default build and in the FMA build (state: fused multiply-adds, tcc's
+ * through the software fma). */
 static void test_tcc_gcc_and_batch_bits(void **state) {
   int s, fi, j;
   long bad = 0;
-  (void)state;
+  fma_build = state && *state;
   const char *all[NSYS + 3];
   for (s = 0; s < NSYS; s++) all[s] = systems[s];
   all[NSYS] = trainable[3], all[NSYS + 1] = trainable[4], all[NSYS + 2] = trainable[5]; /* the baselines */
@@ -248,6 +254,7 @@ static void test_tcc_gcc_and_batch_bits(void **state) {
     unload(&t);
     unload(&g);
   }
+  fma_build = 0;
   assert_int_equal(bad, 0);
 }
 
@@ -424,6 +431,7 @@ static void test_batch_mean_layer(void **state) {
   unload(&l);
 }
 
+static int on = 1;
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_batch_mean_layer),
@@ -437,6 +445,7 @@ int main(void) {
       cmocka_unit_test(test_harmonic_exact),
       cmocka_unit_test(test_kepler_invariants),
       cmocka_unit_test(test_tcc_gcc_and_batch_bits),
+      cmocka_unit_test_prestate(test_tcc_gcc_and_batch_bits, &on),
   };
   return cmocka_run_group_tests_name("models", tests, NULL, NULL);
 }
