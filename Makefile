@@ -67,7 +67,7 @@ $(B)/cli/%.o: CFLAGS += -Wno-missing-field-initializers
 $(B)/test_%: tests/test_%.c $(LIBOBJ) tests/check.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Icompiler -Iruntime -Iprelude -Icli -o $@ $< $(LIBOBJ) -lcmocka $(LDLIBS)
 
-test: all $(TESTS)
+test: all $(TESTS) $(FUZZ:%=$(B)/fuzzrun_%)
 	@sh tests/run.sh $(B) $(TESTS)
 
 bench: all $(B)/bench_step
@@ -80,6 +80,30 @@ run: all
 	@sh tests/run_main.sh $(B)
 
 # Sanitizers: the whole suite, rebuilt in build/asan.
+# ---- fuzzing: clang's libFuzzer with ASan + UBSan (make fuzz; FUZZ_TIME
+# seconds a target). The targets take the readers of hostile input; their
+# seed corpus comes from the tests, crashes become tests/fuzz/regress/
+# files, which make test replays (fuzzrun_*: the same target on gcc, no
+# libFuzzer).
+FUZZ      = npy checkpoint rows params model
+FUZZ_TIME = 60
+FUZZ_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_SRC  = tests/fuzz/fuzz_file.c tests/fuzz/fuzz.h
+
+fuzz:
+	@sh .ci/deps.sh fuzz
+	$(MAKE) B=build/fuzz CC=clang CFLAGS="$(CFLAGS) -O1 -fsanitize=fuzzer-no-link $(FUZZ_FLAGS)" \
+	  LDLIBS="$(LDLIBS) -fsanitize=fuzzer $(FUZZ_FLAGS)" fuzz-targets
+	@sh tests/fuzz/run.sh build/fuzz $(FUZZ_TIME) $(FUZZ)
+
+fuzz-targets: $(FUZZ:%=$(B)/fuzz_%)
+
+$(B)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(LIBOBJ)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< tests/fuzz/fuzz_file.c $(LIBOBJ) $(LDLIBS)
+
+$(B)/fuzzrun_%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(FUZZ_SRC) $(LIBOBJ)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< tests/fuzz/driver.c tests/fuzz/fuzz_file.c $(LIBOBJ) $(LDLIBS)
+
 asan:
 	$(MAKE) B=build/asan CFLAGS="$(CFLAGS) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDLIBS="$(LDLIBS) -fsanitize=address,undefined" HNNC_ASAN=1 test
@@ -93,5 +117,5 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all deps test bench run asan regen install clean
+.PHONY: all deps test bench run asan fuzz fuzz-targets regen install clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

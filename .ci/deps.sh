@@ -1,9 +1,13 @@
 #!/bin/sh
-# Installs what hnnc needs on Debian 12 when it is missing (as root).
+# Installs what hnnc needs on Debian 12 when it is missing (as root);
+# with the argument fuzz, what make fuzz needs.
 set -e
 need=""
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
-for p in gcc make libtcc-dev tcc liblua5.4-dev libcmocka-dev pkg-config; do
+pkgs="gcc make libtcc-dev tcc liblua5.4-dev libcmocka-dev pkg-config"
+# make fuzz only: clang with libFuzzer (not needed by make test)
+[ "$1" = fuzz ] && pkgs="clang libclang-rt-14-dev"
+for p in $pkgs; do
   have_pkg "$p" || need="$need $p"
 done
 [ -z "$need" ] && exit 0

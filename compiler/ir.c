@@ -82,6 +82,8 @@ Graph *ir_new(void) {
   g->caphash = 1 << 12;
   g->hash = xmalloc(g->caphash * sizeof *g->hash);
   memset(g->hash, -1, g->caphash * sizeof *g->hash);
+  g->cappool = 256; /* never NULL: IR_IN(g, id) of an operand-free node adds 0 to it (UB on NULL; found by fuzzing) */
+  g->pool = xmalloc(g->cappool * sizeof *g->pool);
   g->curloc = -1;
   return g;
 }

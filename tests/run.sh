@@ -27,6 +27,8 @@ if out=$(sh tests/cli/run.sh "$B/hnnc" 2>&1); then note "ok    $(echo "$out" | t
 else echo "$out"; note "FAIL  cli"; status=1; fi
 if out=$(sh tests/robust/run.sh "$B/hnnc" 2>&1); then note "ok    $(echo "$out" | tail -1)"
 else echo "$out"; note "FAIL  robust"; status=1; fi
+if out=$(sh tests/fuzz/replay.sh "$B" npy checkpoint rows params model 2>&1); then note "ok    $(echo "$out" | tail -1)"
+else echo "$out"; note "FAIL  fuzz corpus"; status=1; fi
 if out=$(sh tests/generated.sh "$B/hnnc" 2>&1); then note "ok    generated: $(echo "$out" | tail -1)"
 else echo "$out"; note "FAIL  generated"; status=1; fi
 printf '\n%s' "$summary"
