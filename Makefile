@@ -67,6 +67,8 @@ $(B)/cli/%.o: CFLAGS += -Wno-missing-field-initializers
 $(B)/test_%: tests/test_%.c $(LIBOBJ) tests/check.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Icompiler -Iruntime -Iprelude -Icli -o $@ $< $(LIBOBJ) -lcmocka $(LDLIBS)
 
+# fuzz targets (defined before test: prerequisites expand when read)
+FUZZ      = npy checkpoint rows params model
 test: all $(TESTS) $(FUZZ:%=$(B)/fuzzrun_%)
 	@sh tests/run.sh $(B) $(TESTS)
 
@@ -85,7 +87,6 @@ run: all
 # seed corpus comes from the tests, crashes become tests/fuzz/regress/
 # files, which make test replays (fuzzrun_*: the same target on gcc, no
 # libFuzzer).
-FUZZ      = npy checkpoint rows params model
 FUZZ_TIME = 60
 FUZZ_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_SRC  = tests/fuzz/fuzz_file.c tests/fuzz/fuzz.h
