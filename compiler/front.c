@@ -286,6 +286,10 @@ Graph *front_load(const char *path, const FrontOptions *lim, char *err, size_t n
     const char *m = lua_tostring(L, -1), *p = m ? strstr(m, ": ") : NULL;
     if (m && p && rc == LUA_ERRSYNTAX && !strncmp(m, path, strlen(path)))
       lua_pushfstring(L, "%s: error: %s", lua_pushlstring(L, m, p - m), p + 2);
+    else if (rc != LUA_ERRMEM) /* not "path:line: ...": a binary chunk (found by fuzzing: no file, no "error") */
+      lua_pushfstring(L, "%s: error: %s", path,
+                      m && strstr(m, "binary chunk") ? "a precompiled Lua chunk: hnnc reads Lua source only"
+                                                     : m ? m : "cannot load the model file");
     F.formatted = 1;
   }
   if (rc != LUA_OK) {

@@ -12,6 +12,7 @@ printf '%-11s %10s %8s %6s %s\n' target executions exec/s cov result
 for t in "$@"; do
   corpus=$B/corpus/$t
   mkdir -p "$corpus" "$B/crashes"
+  rm -f "$B/crashes/$t-"*
   for f in $(seeds "$t"); do cp "$f" "$corpus/"; done
   dict=
   [ -f "tests/fuzz/$t.dict" ] && dict="-dict=tests/fuzz/$t.dict"

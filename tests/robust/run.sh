@@ -122,6 +122,12 @@ IN=
 hnnc_sim=$(cd "$T" && "$hnnc" simulate tiny.lua --params run --x0 1,0 --t 1:3 --cc tcc 2>&1 >/dev/null)
 [ -z "$hnnc_sim" ] && pass=$((pass + 1)) || { echo "FAIL: simulate --params run: $hnnc_sim"; fail=$((fail + 1)); }
 
+# a diverged network (one weight 1e300, in H's output column): evaluate
+# and simulate ran for ever; now every rollout fails at once, saying why
+awk 'BEGIN { for (i = 0; i < 112; i++) print (i == 97 ? "1e300" : "0.1") }' > huge.txt
+expect 0 "learned rollout failed: step size fell below the minimum step" evaluate tiny.lua --params huge.txt --cc tcc
+expect 1 "stopped at t = 0 with step size" simulate tiny.lua --params huge.txt --x0 1,0 --t 10 --cc tcc
+
 # fixed buffers (the house issue removed them; these keep them away)
 expect 0 "" dump "$here/concat120.lua"
 mkdir -p lo
