@@ -26,6 +26,10 @@ CLI      = opts binding plot report rundir compile eval bench train evaluate dat
 LIBOBJ   = $(COMPILER:%=$(B)/compiler/%.o) $(PRELUDE:%=$(B)/prelude/%.o) $(RUNTIME:%=$(B)/runtime/%.o) $(CLI:%=$(B)/cli/%.o) $(B)/lualib.o $(B)/elemfn_text.o $(B)/kernels_text.o
 TESTS    = $(patsubst %,$(B)/test_%,ad passes flops kernels models elemfn integrate data plot train readers tasks flows faults)
 LUALIB   = $(shell find compiler/lib -name '*.lua' | LC_ALL=C sort)
+# hnnc export: compiler/export.c, cli/export.c, tests/test_export.c
+COMPILER += export
+CLI      += export
+TESTS    += $(B)/test_export
 
 all: deps $(B)/hnnc
 

@@ -45,7 +45,7 @@ const char usage_evaluate[] =
 const char usage_simulate[] =
     "usage: hnnc simulate MODEL.lua [--params DIR|FILE] --x0 a,b,... --t T[:N]\n"
     "                     [--integrator rk45|dop853|rk4|leapfrog|yoshida4|implicit_midpoint]\n"
-    "                     [--h STEP] [--rtol R] [--atol A] [-o FILE.csv|FILE.npy] [--cc tcc|gcc]\n"
+    "                     [--h STEP] [--newton N] [--rtol R] [--atol A] [-o FILE.csv|FILE.npy] [--cc tcc|gcc]\n"
     "\n"
     "Integrates the model's field from x0 over [0, T] and prints N rows (default\n"
     "101) at the times linspace(0, T, N): t, the state, and its energy: the\n"
@@ -66,6 +66,10 @@ const char usage_simulate[] =
     "                     of the compiled field\n"
     "  --h STEP           fixed-step methods (required): the largest step; made\n"
     "                     smaller so that each output time falls on a step\n"
+    "  --newton N         implicit_midpoint: exactly N Newton iterations a step from\n"
+    "                     z = 0, as the code of `hnnc export` does (the same bits when\n"
+    "                     the model has a `jacobian` function); default: iterate to\n"
+    "                     round-off from the previous step's increment\n"
     "  --rtol R, --atol A adaptive methods (default 1e-10 and 1e-12); at most 10^6\n"
     "                     steps, none below 1e-15 T\n"
     "  -o FILE            write FILE.csv or FILE.npy (float64, rows x columns)\n"
@@ -267,6 +271,7 @@ int cmd_simulate(int argc, char **argv) {
   const char *pos[1], *model, *params = NULL, *x0s = NULL, *ts = NULL, *integ, *out = NULL;
   int fma = 0;
   int dtype = 0, backend = JIT_GCC, i, dim, N = 101, has_energy = 0, ncol, rc = 1, ck_seed, nx0 = 0, method = 0, have_h = 0;
+  long newton = 0;
   double T = 0, h = 0, rtol = 1e-10, atol = 1e-12, x0[RT_MAXDIM], *theta_d, *tev = NULL, *X = NULL, *E = NULL,
          *table = NULL;
   int force = 0;
@@ -278,6 +283,7 @@ int cmd_simulate(int argc, char **argv) {
                        .choices = "rk45|dop853|rk4|leapfrog|yoshida4|implicit_midpoint"},
                       {"-o", OPT_STR, &out},
                       {"--h", OPT_DOUBLE, &h, .given = &have_h},
+                      {"--newton", OPT_LONG, &newton, 1, 1000},
                       {"--rtol", OPT_DOUBLE, &rtol},
                       {"--atol", OPT_DOUBLE, &atol},
                       {"--cc", OPT_BACKEND, &backend},
@@ -359,7 +365,10 @@ int cmd_simulate(int argc, char **argv) {
     else if (!strcmp(integ, "leapfrog")) rc = rt_leapfrog(&sys, 0, h, (int)(every * (N - 1)), (int)every, x0, X, &st);
     else if (!strcmp(integ, "yoshida4")) rc = rt_yoshida4(&sys, 0, h, (int)(every * (N - 1)), (int)every, x0, X, &st);
     else {
-      rc = rt_implicit_midpoint(&sys, sim_jacobian, 0, h, (int)(every * (N - 1)), (int)every, x0, 1e-14, 50, X, &st);
+      if (newton)
+        rc = rt_implicit_midpoint_fixed(&sys, sim_jacobian, 0, h, (int)(every * (N - 1)), (int)every, x0, (int)newton, X, &st);
+      else
+        rc = rt_implicit_midpoint(&sys, sim_jacobian, 0, h, (int)(every * (N - 1)), (int)every, x0, 1e-14, 50, X, &st);
       if (!jc.jac) fprintf(stderr, "hnnc: note: %s has no function 'jacobian'; Newton used central differences of its field\n", model);
     }
   }

@@ -6,6 +6,7 @@
 typedef struct EmitOptions {
   int chunk;         /* samples per chunk in per-sample loops */
   const char *source; /* the model path, for comments */
+  int internal;      /* kernels static, no _v entry points (export.c wraps them) */
 } EmitOptions;
 
 /* Emits the model's .c (into c) and .h (into h) from the plans of its

@@ -4,7 +4,10 @@
  * The library compiles a Lua model file into C: model_build runs the pass
  * list (model.c: front, check, then per function dce and schedule, then
  * emit), model_jit compiles the C with libtcc or gcc and binds the kernels,
- * init_params draws the initial parameters. The graph types (ir.h) and the
+ * init_params draws the initial parameters; export_model writes a model
+ * with its parameters as one standalone C file, and export_separable
+ * decides from the graph whether a Hamiltonian field is separable
+ * (export.h). The graph types (ir.h) and the
  * plans (plan.h) are visible for tests and dumps.
  *
  * Error convention (every fallible function of the library):
@@ -27,6 +30,7 @@
  */
 #ifndef HNNC_H
 #define HNNC_H
+#include "export.h"
 #include "init.h"
 #include "model.h"
 #include "verify.h"

@@ -88,6 +88,7 @@ static int run_passes(Model *m, const char *source, int rules, const ModelOption
     if (verify && verify_plan(p, "schedule", err, nerr)) return 1;
     dump(m, o, PASS_SCHEDULE, i);
   }
+  memset(&eo, 0, sizeof eo);
   eo.chunk = chunk;
   eo.source = source;
   emit_model(g, &eo, m->plans, &m->c, &m->h);

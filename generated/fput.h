@@ -9,6 +9,10 @@
 #ifndef FPUT_H
 #define FPUT_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef double fput_real;
 
 #define FPUT_NPARAMS 0
@@ -24,4 +28,7 @@ void fput_H_v(int n, const double *theta, const double *const *in, double *const
 void fput_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws);
 void fput_field_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -9,6 +9,10 @@
 #ifndef HARMONIC_H
 #define HARMONIC_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef double harmonic_real;
 
 #define HARMONIC_NPARAMS 0
@@ -24,4 +28,7 @@ void harmonic_H_v(int n, const double *theta, const double *const *in, double *c
 void harmonic_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws);
 void harmonic_field_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

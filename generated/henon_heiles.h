@@ -9,6 +9,10 @@
 #ifndef HENON_HEILES_H
 #define HENON_HEILES_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef double henon_heiles_real;
 
 #define HENON_HEILES_NPARAMS 0
@@ -24,4 +28,7 @@ void henon_heiles_H_v(int n, const double *theta, const double *const *in, doubl
 void henon_heiles_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws);
 void henon_heiles_field_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -9,6 +9,10 @@
 #ifndef KEPLER_H
 #define KEPLER_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef double kepler_real;
 
 #define KEPLER_NPARAMS 0
@@ -34,4 +38,7 @@ void kepler_invariants_v(int n, const double *theta, const double *const *in, do
 void kepler_invariants_rate(int n, const double *theta, const double *in_x, double *out_y0, double *ws);
 void kepler_invariants_rate_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

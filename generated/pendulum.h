@@ -9,6 +9,10 @@
 #ifndef PENDULUM_H
 #define PENDULUM_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef double pendulum_real;
 
 #define PENDULUM_NPARAMS 0
@@ -24,4 +28,7 @@ void pendulum_H_v(int n, const double *theta, const double *const *in, double *c
 void pendulum_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws);
 void pendulum_field_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -9,6 +9,10 @@
 #ifndef PENDULUM_HNN_H
 #define PENDULUM_HNN_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef double pendulum_hnn_real;
 
 #define PENDULUM_HNN_NPARAMS 41200
@@ -39,4 +43,7 @@ void pendulum_hnn_loss_v(int n, const double *theta, const double *const *in, do
 void pendulum_hnn_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_y1, double *out_y2, double *out_y3, double *out_y4, double *out_y5, double *ws);
 void pendulum_hnn_loss_grad_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -9,6 +9,10 @@
 #ifndef SPRING_H
 #define SPRING_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef double spring_real;
 
 #define SPRING_NPARAMS 0
@@ -24,4 +28,7 @@ void spring_H_v(int n, const double *theta, const double *const *in, double *con
 void spring_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws);
 void spring_field_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

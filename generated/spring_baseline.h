@@ -9,6 +9,10 @@
 #ifndef SPRING_BASELINE_H
 #define SPRING_BASELINE_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef double spring_baseline_real;
 
 #define SPRING_BASELINE_NPARAMS 41200
@@ -34,4 +38,7 @@ void spring_baseline_loss_v(int n, const double *theta, const double *const *in,
 void spring_baseline_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_y1, double *out_y2, double *out_y3, double *out_y4, double *out_y5, double *ws);
 void spring_baseline_loss_grad_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

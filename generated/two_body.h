@@ -9,6 +9,10 @@
 #ifndef TWO_BODY_H
 #define TWO_BODY_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef double two_body_real;
 
 #define TWO_BODY_NPARAMS 0
@@ -24,4 +28,7 @@ void two_body_H_v(int n, const double *theta, const double *const *in, double *c
 void two_body_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws);
 void two_body_field_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -915,6 +915,7 @@ typedef struct {
 	rt_jacobian_fn jac;
 	double tol;
 	int maxiter;
+	int fixed;             /* maxiter iterations from z = 0, no test */
 	double z[RT_MAXDIM];   /* the last step's half increment: the next guess */
 } midpoint_state;
 
@@ -928,6 +929,8 @@ static int midpoint_step(const rt_system *s, void *state, double h, double *x,
 	double *z = ms->z, xm[RT_MAXDIM], fm[RT_MAXDIM], d[RT_MAXDIM];
 	double M[RT_MAXDIM * RT_MAXDIM];
 
+	if (ms->fixed)
+		memset(z, 0, sizeof(double) * dim);
 	for (int it = 0; it < ms->maxiter; it++) {
 		st->niter++;
 		for (int i = 0; i < dim; i++)
@@ -955,7 +958,7 @@ static int midpoint_step(const rt_system *s, void *state, double h, double *x,
 			z[i] = z[i] + d[i];
 		if (!all_finite(z, dim))
 			return RT_ERR_NONFINITE;
-		if (max_abs(d, dim) <= threshold) {
+		if (ms->fixed ? it == ms->maxiter - 1 : max_abs(d, dim) <= threshold) {
 			for (int i = 0; i < dim; i++)
 				x[i] = x[i] + 2 * z[i];
 			return RT_OK;
@@ -976,5 +979,20 @@ int rt_implicit_midpoint(const rt_system *s, rt_jacobian_fn jac, double t0,
 	ms.jac = jac;
 	ms.tol = tol;
 	ms.maxiter = maxiter;
+	return fixed_run(s, midpoint_step, &ms, t0, h, nsteps, every, x0, out, st);
+}
+
+int rt_implicit_midpoint_fixed(const rt_system *s, rt_jacobian_fn jac,
+                               double t0, double h, int nsteps, int every,
+                               const double *x0, int niter, double *out,
+                               rt_stats *st)
+{
+	midpoint_state ms;
+	if (!fixed_args_ok(s, t0, nsteps, every, x0, out) || !jac || niter < 1)
+		return RT_ERR_ARG;
+	memset(&ms, 0, sizeof ms);
+	ms.jac = jac;
+	ms.maxiter = niter;
+	ms.fixed = 1;
 	return fixed_run(s, midpoint_step, &ms, t0, h, nsteps, every, x0, out, st);
 }

@@ -155,4 +155,13 @@ int rt_implicit_midpoint(const rt_system *s, rt_jacobian_fn jac, double t0,
                          double h, int nsteps, int every, const double *x0,
                          double tol, int maxiter, double *out, rt_stats *st);
 
+/* The same rule with exactly niter Newton iterations a step, each step
+   starting from z = 0 (no convergence test, no carried guess): a fixed cost,
+   and a state after k steps that depends only on the state before them
+   (the code `hnnc export` writes does this). */
+int rt_implicit_midpoint_fixed(const rt_system *s, rt_jacobian_fn jac,
+                               double t0, double h, int nsteps, int every,
+                               const double *x0, int niter, double *out,
+                               rt_stats *st);
+
 #endif
