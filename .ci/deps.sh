@@ -5,6 +5,8 @@ set -e
 need=""
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
 pkgs="gcc make libtcc-dev tcc liblua5.4-dev libcmocka-dev pkg-config"
+# make test: the export tests build with g++ (the header from C++) and clang
+pkgs="$pkgs g++ clang"
 # make fuzz only: clang with libFuzzer (not needed by make test)
 [ "$1" = fuzz ] && pkgs="clang libclang-rt-14-dev"
 for p in $pkgs; do

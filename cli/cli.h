@@ -11,7 +11,7 @@
 
 /* the verbs */
 extern const char usage_compile[], usage_dump[], usage_eval[], usage_bench[];
-extern const char usage_train[], usage_evaluate[], usage_simulate[], usage_data[], usage_check[];
+extern const char usage_train[], usage_evaluate[], usage_simulate[], usage_data[], usage_check[], usage_export[];
 int cmd_compile(int argc, char **argv); /* compile.c */
 int cmd_dump(int argc, char **argv);    /* compile.c */
 int cmd_eval(int argc, char **argv);    /* eval.c */
@@ -21,6 +21,7 @@ int cmd_evaluate(int argc, char **argv); /* evaluate.c */
 int cmd_simulate(int argc, char **argv); /* evaluate.c */
 int cmd_data(int argc, char **argv);    /* data.c */
 int cmd_check(int argc, char **argv);   /* check.c */
+int cmd_export(int argc, char **argv);  /* export.c */
 
 #define HNNC_VERSION "0.4.0"
 

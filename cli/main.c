@@ -23,6 +23,7 @@ static const Verb verbs[] = {
     {"simulate", cmd_simulate, usage_simulate, "MODEL.lua --x0 .. --t T", "integrate the model's field"},
     {"data", cmd_data, usage_data, "MODEL.lua -o DIR", "write the model's hn.data set (.npy, optionally CSV)"},
     {"check", cmd_check, usage_check, "MODEL.lua [--params DIR]", "a flow's symplecticity, inverse, det J, loss gradient"},
+    {"export", cmd_export, usage_export, "MODEL.lua --params DIR -o DIR", "one standalone C file: H, field, integrator, parameters"},
 };
 enum { NVERB = sizeof verbs / sizeof *verbs };
 

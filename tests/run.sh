@@ -31,5 +31,7 @@ if out=$(sh tests/fuzz/replay.sh "$B" npy checkpoint rows params model 2>&1); th
 else echo "$out"; note "FAIL  fuzz corpus"; status=1; fi
 if out=$(sh tests/generated.sh "$B/hnnc" 2>&1); then note "ok    generated: $(echo "$out" | tail -1)"
 else echo "$out"; note "FAIL  generated"; status=1; fi
+if out=$(sh tests/export.sh "$B/hnnc" 2>&1); then note "ok    export: $(echo "$out" | tail -1)"
+else echo "$out"; note "FAIL  export"; status=1; fi
 printf '\n%s' "$summary"
 exit $status

@@ -1,0 +1,129 @@
+#!/bin/sh
+# hnnc export, end to end. $1 is the hnnc binary.
+#   - the determinism matrix: the exported file and its example built by tcc,
+#     gcc -O0, gcc -O2, gcc -O3 -march=native -ffp-contract=off and clang -O2
+#     -ffp-contract=off print the same bytes, and the same bits as `hnnc
+#     simulate` with the same integrator and step (leapfrog on the pendulum,
+#     rk4 and implicit midpoint on the pendulum HNN, float32 across compilers);
+#   - strict C99 (-pedantic -Wall -Wextra -Werror), the header from C++;
+#   - the README's embedding lines, built and run;
+#   - bad input: an error naming the file, exit 1, nothing written.
+# The HNN examples print every 25 (rk4) or 10 (midpoint) steps instead of
+# 1000 to stay fast under tcc and gcc -O0; EXPORT_FULL=1 runs 10 000 steps.
+hnnc=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+checks=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+pass() { checks=$((checks + 1)); }
+strict="-std=c99 -pedantic -Wall -Wextra -Werror"
+
+gcc -O2 -o "$tmp/tosteps" tests/export/tosteps.c || exit 1
+
+# matrix NAME DIR EVERY: the example under every compiler, one output
+matrix() {
+  name=$1 dir=$2 every=$3
+  ref=""
+  for cc in "tcc" "gcc -O0" "gcc -O2" "gcc -O3 -march=native -ffp-contract=off" "clang -O2 -ffp-contract=off"; do
+    command -v "${cc%% *}" >/dev/null || { fail "$cc is not installed"; continue; }
+    $cc -DEVERY="$every" -o "$dir/example" "$dir/example.c" "$dir/$name.c" 2> "$dir/cc.log" ||
+      { fail "$cc cannot build $dir/example.c"; cat "$dir/cc.log"; continue; }
+    "$dir/example" > "$dir/out.txt" || { fail "$dir/example built by $cc failed"; continue; }
+    [ "$(wc -l < "$dir/out.txt")" -eq 10 ] || { fail "$dir/example ($cc) printed $(wc -l < "$dir/out.txt") lines"; continue; }
+    if [ -z "$ref" ]; then ref="$cc"; cp "$dir/out.txt" "$dir/ref.txt"
+    elif cmp -s "$dir/out.txt" "$dir/ref.txt"; then pass
+    else fail "$dir: $cc and $ref print different bits"; diff "$dir/ref.txt" "$dir/out.txt" | head -4; fi
+  done
+}
+
+# simulate_same MODEL PARAMS DIR EVERY H ARGS...: simulate prints the same bits
+simulate_same() {
+  model=$1 params=$2 dir=$3 every=$4 h=$5
+  shift 5
+  T=$(awk -v e="$every" -v h="$h" 'BEGIN { printf "%.17g", 10 * e * h }')
+  "$hnnc" simulate "$model" $params --x0 0.5,0.5 --t "$T:11" --h "$h" "$@" 2> "$dir/sim.log" |
+    "$tmp/tosteps" "$every" > "$dir/sim.txt"
+  if cmp -s "$dir/sim.txt" "$dir/ref.txt"; then pass
+  else fail "$dir: hnnc simulate $* and the exported code differ"; diff "$dir/sim.txt" "$dir/ref.txt" | head -4; cat "$dir/sim.log"; fi
+}
+
+full=${EXPORT_FULL:-0}
+e_rk4=25 e_mid=10
+[ "$full" = 1 ] && e_rk4=1000 e_mid=1000
+
+# 1. the pendulum: separable, leapfrog, the full 10 000 steps
+"$hnnc" export models/systems/pendulum.lua -o "$tmp/sys" --example > "$tmp/sys.txt" || fail "export of the pendulum"
+grep -q "leapfrog" "$tmp/sys.txt" && grep -q "H is separable" "$tmp/sys.txt" && pass || fail "the pendulum is not exported with leapfrog"
+matrix pendulum "$tmp/sys" 1000
+simulate_same models/systems/pendulum.lua "" "$tmp/sys" 1000 0.1 --integrator leapfrog
+
+# 2. the pendulum HNN, three training steps: rk4 and implicit midpoint
+"$hnnc" train tests/models/pendulum_hnn_jac.lua -o "$tmp/run" --steps 1 --cc tcc --quiet > /dev/null || fail "training"
+"$hnnc" export tests/models/pendulum_hnn_jac.lua --params "$tmp/run" -o "$tmp/rk4" --example --integrator rk4 \
+  > "$tmp/rk4.txt" || fail "export with rk4"
+matrix pendulum_hnn_jac "$tmp/rk4" $e_rk4
+simulate_same tests/models/pendulum_hnn_jac.lua "--params $tmp/run" "$tmp/rk4" $e_rk4 0.1 --integrator rk4
+"$hnnc" export tests/models/pendulum_hnn_jac.lua --params "$tmp/run" -o "$tmp/mid" --example > "$tmp/mid.txt" ||
+  fail "export with implicit midpoint"
+grep -q "implicit_midpoint" "$tmp/mid.txt" && grep -q "not separable" "$tmp/mid.txt" && pass ||
+  fail "the HNN is not exported with implicit midpoint"
+matrix pendulum_hnn_jac "$tmp/mid" $e_mid
+simulate_same tests/models/pendulum_hnn_jac.lua "--params $tmp/run" "$tmp/mid" $e_mid 0.1 \
+  --integrator implicit_midpoint --newton 4
+
+# 3. float32: the same bytes on every compiler; the report of the difference
+"$hnnc" export tests/models/pendulum_hnn_jac.lua --params "$tmp/run" -o "$tmp/f32" --example --float \
+  > "$tmp/f32.txt" || fail "float export"
+grep -q "float32 vs float64 field over 1125 training rows" "$tmp/f32.txt" && pass || fail "no float32 report"
+matrix pendulum_hnn_jac "$tmp/f32" $e_mid
+
+# 4. strict C99, C++, and the build time of the pendulum HNN at gcc -O2
+for d in sys rk4 mid f32; do
+  for c in "$tmp/$d"/*.c; do
+    gcc $strict -O2 -c "$c" -o "$tmp/x.o" 2> "$tmp/w.log" && pass || { fail "$c is not clean C99"; head -5 "$tmp/w.log"; }
+  done
+done
+printf '#include "pendulum_hnn_jac.h"\nint main() { double x[2] = {0.5, 0.5}; return pendulum_hnn_jac_H(x) == 0; }\n' > "$tmp/mid/cxx.cc"
+g++ -std=c++11 -Wall -Wextra -Werror -c "$tmp/mid/cxx.cc" -o "$tmp/cxx.o" &&
+  gcc -O2 -ffp-contract=off -c "$tmp/mid/pendulum_hnn_jac.c" -o "$tmp/k.o" && g++ -o "$tmp/cxx" "$tmp/cxx.o" "$tmp/k.o" &&
+  "$tmp/cxx" && pass || fail "NAME.h is not usable from C++"
+printf '#include "generated/pendulum_hnn.h"\nint main() { return PENDULUM_HNN_NPARAMS == 0; }\n' > "$tmp/cxx2.cc"
+g++ -std=c++11 -Wall -Wextra -Werror -I. -c "$tmp/cxx2.cc" -o "$tmp/cxx2.o" && pass || fail "hnnc compile's header is not usable from C++"
+t0=$(date +%s%N)
+gcc -O2 -ffp-contract=off -c "$tmp/mid/pendulum_hnn_jac.c" -o "$tmp/x.o"
+build_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+
+# 5. the README's embedding lines, built and run against the exported pendulum
+awk '/<!-- embed.c -->/ { on = 1; next } /<!-- \/embed.c -->/ { on = 0 } on && !/^```/' README.md > "$tmp/sys/embed.c"
+[ -s "$tmp/sys/embed.c" ] && gcc $strict -O2 -ffp-contract=off -o "$tmp/embed" "$tmp/sys/embed.c" "$tmp/sys/pendulum.c" &&
+  "$tmp/embed" > "$tmp/embed.txt" && grep -q "energy drift" "$tmp/embed.txt" && pass || fail "README's embedding lines"
+
+# 6. bad input: FILE: error, exit 1, nothing written
+bad() { # expected-text args...
+  want=$1
+  shift
+  rm -rf "$tmp/bad"
+  "$hnnc" export "$@" > "$tmp/bad.out" 2> "$tmp/bad.err"
+  rc=$?
+  if [ $rc -eq 1 ] && grep -qF "$want" "$tmp/bad.err" && ! ls "$tmp/bad" 2>/dev/null | grep -q .; then pass
+  else fail "export $*: exit $rc, wanted 1 and '$want'"; cat "$tmp/bad.err"; ls "$tmp/bad" 2>/dev/null; fi
+}
+"$hnnc" data models/hnn/pendulum.lua -o "$tmp/data" --cc tcc > /dev/null || fail "data"
+"$hnnc" train models/hnn/spring.lua -o "$tmp/spring" --steps 1 --cc tcc --quiet > /dev/null || fail "training spring"
+bad "tests/models/pendulum_hnn_jac.lua: error: the model has 41200 parameters" tests/models/pendulum_hnn_jac.lua -o "$tmp/bad"
+bad "$tmp/data/x_train.npy: error: 2250 parameters" tests/models/pendulum_hnn_jac.lua --params "$tmp/data/x_train.npy" -o "$tmp/bad"
+bad "$tmp/spring/checkpoint.bin: error: the checkpoint belongs to another model" tests/models/pendulum_hnn_jac.lua --params "$tmp/spring" -o "$tmp/bad"
+bad "models/baseline/pendulum.lua: error: the model has neither a Hamiltonian nor a flow" models/baseline/pendulum.lua -o "$tmp/bad"
+bad "models/systems/pendulum.lua: error: unknown integrator 'verlet'" models/systems/pendulum.lua --integrator verlet -o "$tmp/bad"
+bad "tests/models/coupled.lua: error: leapfrog needs a separable H" tests/models/coupled.lua --integrator leapfrog -o "$tmp/bad"
+bad "tests/models/pendulum_hnn_jac.lua: error: leapfrog needs a separable H" tests/models/pendulum_hnn_jac.lua --integrator leapfrog --params "$tmp/run" -o "$tmp/bad"
+mkdir -p "$tmp/ro" && touch "$tmp/ro/file"
+bad "$tmp/ro/file/out: error: cannot create the output folder" models/systems/pendulum.lua -o "$tmp/ro/file/out"
+mkdir -p "$tmp/ro/pendulum.h"
+"$hnnc" export models/systems/pendulum.lua -o "$tmp/ro" > /dev/null 2> "$tmp/bad.err"
+[ $? -eq 1 ] && grep -q "$tmp/ro/pendulum.h: error" "$tmp/bad.err" && [ ! -e "$tmp/ro/pendulum.c" ] &&
+  [ "$(ls -A "$tmp/ro" | wc -l)" -eq 2 ] && pass || { fail "a folder in the way of pendulum.h"; cat "$tmp/bad.err"; ls -A "$tmp/ro"; }
+
+[ $fails -eq 0 ] || exit 1
+echo "$checks checks: 5 compilers x 4 exports print the same bits, equal to simulate's; strict C99 and C++; README lines; bad input (gcc -O2 builds the exported pendulum HNN in $build_ms ms)"
