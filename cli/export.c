@@ -49,6 +49,7 @@ const char usage_export[] =
     "  --h STEP           the example's step (default 0.1)\n"
     "  --x0 a,b,...       the example's initial state (default 0.5 everywhere)\n"
     "  --dtype float64|float32  the element type the parameters were trained with\n"
+    "  --force            use parameters that belong to another model (a warning)\n"
     "\n"
     "NAME_step(x, h, k) gives the bits of `hnnc simulate MODEL.lua --integrator\n"
     "NAME --h h` (float64; implicit_midpoint: with --newton N and a model\n"
@@ -56,7 +57,7 @@ const char usage_export[] =
 
 typedef struct Args {
   const char *model, *params, *dir, *x0s, *integ;
-  int integrator, is_float, example, dtype;
+  int integrator, is_float, example, dtype, force;
   long newton;
   double h;
 } Args;
@@ -72,6 +73,7 @@ static int parse(int argc, char **argv, Args *a) {
                       {"--h", OPT_DOUBLE, &a->h},
                       {"--x0", OPT_STR, &a->x0s},
                       {"--dtype", OPT_DTYPE, &a->dtype},
+                      {"--force", OPT_FLAG, &a->force},
                       {0}};
   memset(a, 0, sizeof *a);
   a->h = 0.1;
@@ -118,7 +120,12 @@ static int parse_x0(const char *s, double *x, int n, char *err, size_t nerr) {
  * shapes (P,), (1, P) or (P, 1)), not a matrix that happens to have P. */
 static int flat_check(const char *path, long P, char *err, size_t nerr) {
   rt_npy a;
+  char magic[6] = {0};
   int i, big = 0;
+  FILE *f = fopen(path, "rb");
+  int is_npy = f && fread(magic, 1, 6, f) == 6 && !memcmp(magic, "\x93NUMPY", 6);
+  if (f) fclose(f);
+  if (!is_npy) return 0; /* a checkpoint (its shapes are in its hash), or text */
   if (rt_npy_read(path, RT_NPY_AS_F8, &a, err, nerr)) return 1;
   for (i = 0; i < a.rank; i++) big += a.shape[i] > 1;
   rt_npy_free(&a);
@@ -148,8 +155,8 @@ static int parameters(Setup *s, const Args *a, double *theta, uint64_t *seed, ch
     snprintf(origin, norigin, "none (the model has no parameters)");
     return 0;
   }
-  if (load_params(s, a->params, theta, &has_seed, seed, used, sizeof used, err, nerr)) return 1;
-  if (!rt_checkpoint_is(used) && flat_check(used, P, err, nerr)) return 1;
+  if (load_params(&s->m, a->model, a->params, a->force, theta, &has_seed, seed, used, sizeof used, err, nerr)) return 1;
+  if (flat_check(used, P, err, nerr)) return 1;
   snprintf(ck, sizeof ck, "%s/checkpoint.bin", a->params);
   if (!is_dir(a->params)) snprintf(ck, sizeof ck, "%s", a->params);
   if (has_seed && !rt_checkpoint_read(ck, &c, err, nerr)) {
