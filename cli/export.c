@@ -289,7 +289,7 @@ int cmd_export(int argc, char **argv) {
   if ((rc = parse(argc, argv, &a))) return rc;
   rc = 1;
   memset(&mf, 0, sizeof mf), memset(&mo, 0, sizeof mo), memset(&ex, 0, sizeof ex);
-  if (setup_open(&s, a.model, JIT_TCC, 0, a.dtype, err, sizeof err)) return fail(err);
+  if (setup_open(&s, a.model, JIT_TCC, 0, a.dtype, 0, err, sizeof err)) return fail(err);
   theta = xmalloc((s.m.g->nparams_total + 1) * sizeof *theta);
   memset(&eo, 0, sizeof eo);
   eo.source = a.model, eo.integrator = a.integrator, eo.newton = (int)a.newton;
