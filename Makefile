@@ -26,6 +26,8 @@ CLI      = opts binding plot report rundir compile eval bench train evaluate dat
 LIBOBJ   = $(COMPILER:%=$(B)/compiler/%.o) $(PRELUDE:%=$(B)/prelude/%.o) $(RUNTIME:%=$(B)/runtime/%.o) $(CLI:%=$(B)/cli/%.o) $(B)/lualib.o $(B)/elemfn_text.o $(B)/kernels_text.o
 TESTS    = $(patsubst %,$(B)/test_%,ad passes flops kernels models elemfn integrate data plot train readers tasks flows faults)
 LUALIB   = $(shell find compiler/lib -name '*.lua' | LC_ALL=C sort)
+# the fuzz targets (see make fuzz below); here, before `test:` reads them
+FUZZ     = npy checkpoint rows params model
 # hnnc export: compiler/export.c, cli/export.c, tests/test_export.c
 COMPILER += export
 CLI      += export
