@@ -97,10 +97,10 @@ int cmd_bench(int argc, char **argv) {
   init_params(m.g, m.g->seed, theta);
   th = model_to_elem(&m, theta, m.g->nparams_total);
   if (json)
-    printf("{\"model\": \"%s\", \"dtype\": \"%s\", \"backend\": \"%s\", \"tcc_compile_ms\": %.3f, \"peak_gflops\": %.2f, "
-           "\"vector_bytes\": %d, \"results\": [",
-           m.g->name, m.g->is_float ? "float32" : "float64", backend == JIT_GCC ? "gcc" : "tcc", tcc_ms[4], pk.gflops,
-           pk.vector_bytes);
+    printf("{\"model\": \"%s\", \"dtype\": \"%s\", \"fma\": %s, \"backend\": \"%s\", \"tcc_compile_ms\": %.3f, "
+           "\"peak_gflops\": %.2f, \"vector_bytes\": %d, \"results\": [",
+           m.g->name, m.g->is_float ? "float32" : "float64", m.g->fma ? "true" : "false", backend == JIT_GCC ? "gcc" : "tcc",
+           tcc_ms[4], pk.gflops, pk.vector_bytes);
   else {
     printf("model %s, backend %s; libtcc compiles the whole model in %.3f ms (median of 9)\n", m.g->name,
            backend == JIT_GCC ? "gcc" : "tcc", tcc_ms[4]);

@@ -61,11 +61,11 @@ fi
 # ---- beyond one shape: more models, float32, and the kernels beside OpenBLAS ----
 # (hnnc's own peak is measured by every hnnc bench run, in its JSON)
 : >"$tmp/more.json"
-for spec in "models/hnn/two_body.lua 1,200" "tests/bench/hnn_1000.lua 1,256" \
+for spec in "models/hnn/pendulum.lua 1,32,1024 --fma" "models/hnn/two_body.lua 1,200" "tests/bench/hnn_1000.lua 1,256" \
             "tests/models/pendulum_hnn_f32.lua 1,1024" "tests/bench/hnn_1000_f32.lua 1,256"; do
   set -- $spec
-  echo "bench: hnnc bench $1 --batch $2 ..."
-  if "$B/hnnc" bench "$1" --cc gcc --batch "$2" --json >>"$tmp/more.json" 2>"$tmp/more.err"; then :; else
+  echo "bench: hnnc bench $1 --batch $2 ${3:-}..."
+  if "$B/hnnc" bench "$1" --cc gcc --batch "$2" ${3:-} --json >>"$tmp/more.json" 2>"$tmp/more.err"; then :; else
     echo "hnnc bench $1 FAILED: $(head -c 2000 "$tmp/more.err")" >>"$tmp/notes"
     status=1
   fi
@@ -245,12 +245,13 @@ if kernels:
                 100 * r["hnnc_gflops"] / r["blas_gflops"]))
             if r["form"] == "nn" and r["R"] > 1:
                 gemm[(k["dtype"], r["K"])] = max(gemm.get((k["dtype"], r["K"]), 0), r["blas_gflops"])
-        print("  %s peak in that process: %.1f GFLOP/s (%d-byte vectors)" % (k["dtype"], k["peak_gflops"],
-                                                                          k["vector_bytes"]))
+        print("  %s peak in that process: %.1f GFLOP/s (%d-byte vectors); the 200x200 weight read twice from L2"
+              " (the field's bound at batch 1): %.2f us" % (k["dtype"], k["peak_gflops"], k["vector_bytes"],
+                                                          k.get("l2_twice_200x200_us", float("nan"))))
 runs = ([hnnc] if hnnc else []) + more
 if runs:
     print()
-    print("%-18s %-9s %-10s %6s %12s %9s %7s %10s" % ("model", "dtype", "function", "batch", "cpu us/call",
+    print("%-22s %-9s %-10s %6s %12s %9s %7s %10s" % ("model", "dtype", "function", "batch", "cpu us/call",
                                                      "GFLOP/s", "% peak", "% of GEMM"))
     for h in runs:
         for r in h.get("results", []):
@@ -259,12 +260,14 @@ if runs:
             rate = r["flops"] / (r["cpu_us"] * 1e3)
             width = 1000 if "1000" in h["model"] else 200
             g = gemm.get((h.get("dtype", "float64"), width))
-            print("%-18s %-9s %-10s %6d %12.1f %9.1f %6.1f%% %10s" % (
-                h["model"], h.get("dtype", "float64"), r["function"], r["batch"], r["cpu_us"], rate,
+            print("%-22s %-9s %-10s %6d %12.1f %9.1f %6.1f%% %10s" % (
+                h["model"] + (" (FMA)" if h.get("fma") else ""), h.get("dtype", "float64"), r["function"], r["batch"],
+                r["cpu_us"], rate,
                 100 * rate / h["peak_gflops"] if h.get("peak_gflops") else 0,
                 ("%9.0f%%" % (100 * rate / g)) if g and r["batch"] > 1 else "-"))
     print("'% of GEMM': GFLOP/s of the whole function over OpenBLAS's on the NN product of its hidden layer"
-          " (R = the largest batch above).")
+          " (R = the largest batch above); '% peak': of the peak measured by that hnnc bench run (FMA: of fused"
+          " multiply-adds).")
 for n in notes:
     print("note: " + n)
 if out_json:
