@@ -70,6 +70,9 @@ $(B)/runtime/adam.o: CFLAGS += -O3
 $(B)/cli/%.o: CFLAGS += -Wno-missing-field-initializers
 
 # ---- tests ----
+# the fuzz targets, defined before the rule of test, whose prerequisites are
+# expanded where it is read
+FUZZ      = npy checkpoint rows params model
 $(B)/test_%: tests/test_%.c $(LIBOBJ) tests/check.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Icompiler -Iruntime -Iprelude -Icli -o $@ $< $(LIBOBJ) -lcmocka $(LDLIBS)
 
