@@ -216,8 +216,9 @@ void ad_vjp(Graph *g, int y, int seed, const int *wrt, int nwrt, int *out) {
   adj[y] = seed;
   for (i = y; i >= 0; i--) {
     int G, op = N(i)->op, a, b, k, off;
-    const int *in = IR_IN(g, i);
+    const int *in;
     if (dep[i]) g->curloc = N(i)->loc, assemble(g, &ps, adj, i);
+    in = IR_IN(g, i); /* after assemble: new nodes may move the operand pool */
     G = adj[i];
     if (G < 0 || !dep[i] || N(i)->nin == 0) continue;
     g->curloc = N(i)->loc; /* derivative nodes carry their primal's line */

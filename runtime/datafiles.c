@@ -67,9 +67,9 @@ static int csv_header(FILE *f, const char *path, long *width, long *traj, long *
     if (!strcmp(s, "trajectory")) *traj = k;
     else if (!strcmp(s, "t")) *tcol = k;
     else if (!(s[0] == '_' || (s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z'))) {
-      free(line);
-      return rt_fail(err, nerr, path, "the first line must be a header of column names (trajectory,t,q,p ...), "
-                     "found '%s'", s);
+      rt_fail(err, nerr, path, "the first line must be a header of column names (trajectory,t,q,p ...), found '%s'", s);
+      free(line); /* after formatting: s points into line */
+      return 1;
     }
   }
   free(line);
@@ -97,6 +97,7 @@ static int read_csv(const char *path, table *tb, char *err, size_t nerr) {
   tb->t = tcol >= 0 ? malloc((size_t)rows.n * sizeof *tb->t + 1) : NULL;
   if (!tb->x || (tcol >= 0 && !tb->t)) {
     rt_rows_free(&rows);
+    free(tb->x), free(tb->t), tb->x = tb->t = NULL;
     return rt_fail(err, nerr, path, "out of memory");
   }
   for (r = 0; r < rows.n; r++) {
@@ -113,6 +114,7 @@ static int read_csv(const char *path, table *tb, char *err, size_t nerr) {
       if (n == 0) len = r - start;
       else if (r - start != len) {
         rt_rows_free(&rows);
+        free(tb->x), free(tb->t), tb->x = tb->t = NULL;
         return rt_fail(err, nerr, path, "trajectory %ld (data row %ld) has %ld rows, trajectory 0 has %ld: "
                        "trajectories must have equal lengths", n, start + 1, r - start, len);
       }

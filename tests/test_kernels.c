@@ -175,7 +175,7 @@ static void check_soft_fma(Kernels *k, int is_float) {
   long i, bad = 0, n = 300000;
   assert_non_null(sym);
   for (i = 0; i < n; i++) {
-    double a = rnd() * (1 << (i % 40)), b = rnd() / (1 << (i % 23)), c = rnd() * (1 << (i % 31)), want, got;
+    double a = rnd() * (double)(1LL << (i % 40)), b = rnd() / (1 << (i % 23)), c = rnd() * (1 << (i % 31)), want, got;
     if (i % 4 == 1) c = -a * b * (1 + rnd() * 1e-12); /* cancellation */
     if (i % 4 == 2) a = 1 + (double)(i % 1000) / 1024, b = 1 + (double)(i % 777) / 2048, c = rnd(); /* short mantissas: ties */
     if (i % 97 == 3) c = i % 2 ? 0.0 : -0.0;
