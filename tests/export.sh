@@ -99,7 +99,41 @@ awk '/<!-- embed.c -->/ { on = 1; next } /<!-- \/embed.c -->/ { on = 0 } on && !
 [ -s "$tmp/sys/embed.c" ] && gcc $strict -O2 -ffp-contract=off -o "$tmp/embed" "$tmp/sys/embed.c" "$tmp/sys/pendulum.c" &&
   "$tmp/embed" > "$tmp/embed.txt" && grep -q "energy drift" "$tmp/embed.txt" && pass || fail "README's embedding lines"
 
-# 6. bad input: FILE: error, exit 1, nothing written
+# 6. the README's params.npy loader: hnnc compile's kernels with the loaded
+# theta give the exported field's bits
+mkdir -p "$tmp/kern"
+"$hnnc" compile tests/models/pendulum_hnn_jac.lua -o "$tmp/kern" > /dev/null || fail "compile"
+awk '/<!-- npy.c -->/ { on = 1; next } /<!-- \/npy.c -->/ { on = 0 } on && !/^```/' README.md > "$tmp/kern/npy.c"
+cat > "$tmp/kern/main.c" <<'EOF'
+#include <stdio.h>
+#include <string.h>
+#include "npy.c"
+#include "pendulum_hnn_jac.h"
+int main(int argc, char **argv) {
+  static double theta[PENDULUM_HNN_JAC_NPARAMS], ws[PENDULUM_HNN_JAC_FIELD_WS(1)];
+  double x[2] = {0.5, 0.25}, y[2];
+  if (argc < 2 || load_theta(argv[1], theta, PENDULUM_HNN_JAC_NPARAMS)) return 1;
+  pendulum_hnn_jac_field(1, theta, x, y, ws);
+  printf("%a %a\n", y[0], y[1]);
+  return 0;
+}
+EOF
+cat > "$tmp/mid/field.c" <<'EOF'
+#include <stdio.h>
+#include "pendulum_hnn_jac.h"
+int main(void) {
+  double x[2] = {0.5, 0.25}, y[2];
+  pendulum_hnn_jac_field(x, y);
+  printf("%a %a\n", y[0], y[1]);
+  return 0;
+}
+EOF
+gcc $strict -O2 -ffp-contract=off -o "$tmp/kern/main" "$tmp/kern/main.c" "$tmp/kern/pendulum_hnn_jac.c" &&
+  gcc $strict -O2 -ffp-contract=off -o "$tmp/mid/field" "$tmp/mid/field.c" "$tmp/mid/pendulum_hnn_jac.c" &&
+  "$tmp/kern/main" "$tmp/run/params.npy" > "$tmp/kern/out.txt" && "$tmp/mid/field" > "$tmp/mid/field.txt" &&
+  cmp -s "$tmp/kern/out.txt" "$tmp/mid/field.txt" && pass || fail "README's params.npy loader with hnnc compile's kernels"
+
+# 7. bad input: FILE: error, exit 1, nothing written
 bad() { # expected-text args...
   want=$1
   shift
@@ -127,4 +161,4 @@ mkdir -p "$tmp/ro/pendulum.h"
   [ "$(ls -A "$tmp/ro" | wc -l)" -eq 2 ] && pass || { fail "a folder in the way of pendulum.h"; cat "$tmp/bad.err"; ls -A "$tmp/ro"; }
 
 [ $fails -eq 0 ] || exit 1
-echo "$checks checks: 5 compilers x 4 exports print the same bits, equal to simulate's; strict C99 and C++; README lines; bad input (gcc -O2 builds the exported pendulum HNN in $build_ms ms)"
+echo "$checks checks: 5 compilers x 4 exports print the same bits, equal to simulate's; strict C99 and C++; README lines (embedding, params.npy into compile's kernels); bad input (gcc -O2 builds the exported pendulum HNN in $build_ms ms)"
