@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "binding.h"
+#include "flow_eval.h"
 #include "cli.h"
 #include "report.h"
 #include "../compiler/hnnc.h"
@@ -127,6 +128,11 @@ int cmd_evaluate(int argc, char **argv) {
   if (!have_seed) seed = ck_seed ? cseed : s.m.g->seed;
   snprintf(ddir, sizeof ddir, "%s/data", params);
   if (!data_dir && is_dir(params) && is_dir(ddir)) data_dir = ddir;
+  if (flow_is(&s.m)) { /* a flow: action-angle measures (flow_eval.c) */
+    rc = flow_evaluate(&s, theta_d, seed, data_dir, json, is_dir(params) ? params : NULL);
+    free(theta_d), setup_free(&s);
+    return rc;
+  }
   theta = model_to_elem(&s.m, theta_d, s.m.g->nparams_total);
   if (bind_field(&kl, &s.m, theta, &learned, model, err, sizeof err) ||
       bind_field(&kt, &s.sys, NULL, &truth, s.m.g->data.system, err, sizeof err)) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "binding.h"
+#include "flow_eval.h"
 #include "cli.h"
 #include "report.h"
 #include "../runtime/error.h"
@@ -155,6 +156,18 @@ int cmd_train(int argc, char **argv) {
     obj_free(&o), setup_free(&s);
     return fail(err);
   }
+  if (flow_is(&s.m)) { /* a flow trains on windows of its trajectories (flow_eval.c) */
+    int W, R;
+    rt_dataset w;
+    snprintf(path, sizeof path, "%s/data", dir);
+    if (!flow_window(&s.m, &W, &R)) W = 2, R = 1;
+    if (rt_dataset_save(&d, path, err, sizeof err) || flow_windows(&d, W, R, seed, &w, err, sizeof err)) {
+      rt_dataset_free(&d), obj_free(&o), setup_free(&s);
+      return fail(err);
+    }
+    rt_dataset_free(&d);
+    d = w;
+  }
   if (obj.dim != d.dim) {
     fprintf(stderr, "%s: error: the model's loss takes rows of %d values, the data set %s has %d\n", model, obj.dim,
             data_dir ? data_dir : s.task->name, d.dim);
@@ -162,7 +175,7 @@ int cmd_train(int argc, char **argv) {
     return 1;
   }
   snprintf(path, sizeof path, "%s/data", dir);
-  if (rt_dataset_save(&d, path, err, sizeof err)) {
+  if (!flow_is(&s.m) && rt_dataset_save(&d, path, err, sizeof err)) {
     rt_dataset_free(&d), obj_free(&o), setup_free(&s);
     return fail(err);
   }

@@ -498,7 +498,13 @@ end
 
 -- ---- declaration for the tools ----
 
--- declare(T): compiles what `hnnc check` and `hnnc evaluate` use, for one
+-- declare(T, {window = W, reshuffles = R, baseline = {w_1, ..., w_n}}):
+-- window: the loss takes windows x [W, 2n] of a trajectory, which
+-- `hnnc train` makes from the data set's trajectories, R (default 64)
+-- rounds of random windows (see README: Flows); baseline: the normal-mode
+-- frequencies of a linear normal form whose actions `hnnc evaluate`
+-- reports beside the flow's (running waves for equal frequencies).
+-- It compiles what `hnnc check` and `hnnc evaluate` use, for one
 -- point x [2n] (evaluation mode): forward, inverse, jacobian (of forward),
 -- layer_inputs [L, 2n] (each layer's input along forward) and
 -- layer_jacobians (of those inputs: [L, 2n, 2n], each layer's Jacobian),
@@ -508,11 +514,27 @@ end
 -- layers (kind, claim, line) for the tools.
 function flow.declare(T, opts)
   opts = opts or {}
-  options(opts, {window = true}, "flow.declare")
+  options(opts, {window = true, reshuffles = true, baseline = true}, "flow.declare")
   if type(T) ~= "table" or not T.fwd then error("flow.declare needs a flow (a layer or flow.stack)", 2) end
   local d = 2 * T.n
   hn.note("flow.n", tostring(T.n))
   hn.note("flow.symplectic", T.symplectic and "1" or "0")
+  if opts.window then
+    if math.type(opts.window) ~= "integer" or opts.window < 2 then error("flow.declare: window must be an integer >= 2", 2) end
+    hn.note("flow.window", tostring(opts.window))
+    local R = opts.reshuffles or 64
+    if math.type(R) ~= "integer" or R < 1 then error("flow.declare: reshuffles must be a positive integer", 2) end
+    hn.note("flow.reshuffles", tostring(R))
+  end
+  if opts.baseline then
+    local b = opts.baseline
+    if type(b) ~= "table" or #b ~= T.n then
+      error("flow.declare: baseline must list the " .. T.n .. " normal-mode frequencies (running waves of the linear normal form)", 2)
+    end
+    local f = {}
+    for j = 1, T.n do f[j] = string.format("%.17g", b[j]) end
+    hn.note("flow.baseline", "running_wave " .. table.concat(f, " "))
+  end
   for i, l in ipairs(T.layers) do
     hn.note("flow.layer", i .. " " .. l.kind .. " " .. (l.symplectic and "symplectic" or "not-symplectic") .. " " .. l.at)
   end
