@@ -4,6 +4,7 @@
 #   make run      the main job on the shipped default model
 #   make test     every test suite (cmocka), goldens, staleness of generated/
 #   make bench    benchmarks (and PyTorch side by side when it is installed)
+#   make flows    train and evaluate the flow experiments (models/flows; minutes)
 #   make asan     the test suite under AddressSanitizer + UBSan
 #   make regen    rewrite generated/ and the golden files
 #   make install  build/hnnc to $(PREFIX)/bin
@@ -90,6 +91,10 @@ $(B)/bench_step: tests/bench/bench_step.c $(LIBOBJ)
 run: all
 	@sh tests/run_main.sh $(B)
 
+# the flow experiments (models/flows): train, evaluate, check; minutes
+flows: all
+	@sh tests/run_flows.sh $(B)
+
 # Sanitizers: the whole suite, rebuilt in build/asan.
 # ---- fuzzing: clang's libFuzzer with ASan + UBSan (make fuzz; FUZZ_TIME
 # seconds a target). The targets take the readers of hostile input; their
@@ -127,5 +132,5 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all deps test bench run asan fuzz fuzz-targets regen install clean
+.PHONY: all deps test bench run flows asan fuzz fuzz-targets regen install clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -118,6 +118,58 @@ static int obj_eval(void *ctx, int n, const void *theta, const void *x, const vo
   return 0;
 }
 
+/* A flow's state (flow.declare): state_update(x) returns the new value of
+ * each parameter its "flow.state NAME" notes list, in order; written into
+ * theta after every update (the moving averages of zero_center). */
+static int obj_state(void *ctx, int n, void *theta, const void *x) {
+  Obj *o = ctx;
+  Model *m = o->m;
+  size_t es = model_elem(m);
+  const Func *f = &m->g->func[o->fstate];
+  void *out[64];
+  const void *in[1];
+  long need = model_ws(m, o->fstate, n) + 8, size[64], total = 0;
+  int j;
+  for (j = 0; j < f->nout; j++) total += size[j] = shape_size(&m->g->node[f->out[j]].shape);
+  if (need + total > o->scap) { /* the workspace, then the new values (outputs must not overlap theta) */
+    free(o->sws);
+    if (!(o->sws = malloc((need + total) * es))) { o->scap = 0; return 1; }
+    o->scap = need + total;
+  }
+  for (j = 0, total = 0; j < f->nout; total += size[j++]) out[j] = (char *)o->sws + (need + total) * es;
+  in[0] = x;
+  m->fn[o->fstate](n, theta, in, out, o->sws);
+  for (j = 0; j < f->nout; j++) memcpy((char *)theta + o->state_off[j] * es, out[j], size[j] * es);
+  return 0;
+}
+
+/* Binds state_update when the model notes state parameters; 1 on a
+   mismatch (the names, shapes or count of its outputs). */
+static int bind_state(Obj *o, Model *m, const char *path, char *err, size_t nerr) {
+  const char *s = m->g->notes;
+  const Func *f;
+  int k = 0, i;
+  o->fstate = model_func(m, "state_update");
+  if (o->fstate < 0) return 0;
+  f = &m->g->func[o->fstate];
+  if (f->nin != 1 || f->nout > 64) goto bad;
+  o->state_off = xmalloc((f->nout + 1) * sizeof *o->state_off);
+  for (; s && *s; s = strchr(s, '\n') + 1) {
+    const char *nl = strchr(s, '\n');
+    if (strncmp(s, "flow.state ", 11)) continue;
+    for (i = 0; i < m->g->nparam; i++)
+      if ((long)strlen(m->g->param[i].name) == nl - s - 11 && !strncmp(m->g->param[i].name, s + 11, nl - s - 11)) break;
+    if (i == m->g->nparam || k >= f->nout || m->g->node[f->out[k]].batched ||
+        shape_size(&m->g->node[f->out[k]].shape) != shape_size(&m->g->param[i].shape))
+      goto bad;
+    o->state_off[k++] = m->g->param[i].offset;
+  }
+  if (k == f->nout) return 0;
+bad:
+  snprintf(err, nerr, "%s: error: state_update must return the new value of each parameter noted flow.state, in order", path);
+  return 1;
+}
+
 /* FNV-1a of the generated C without its comments (they name the model
    file, which may be reached by other paths), the parameter layout, the
    element type and the learning-rate schedule: resuming needs the same
@@ -199,6 +251,11 @@ int bind_objective(Obj *o, rt_objective *obj, Model *m, const char *path, char *
   obj->dim = dim;
   obj->eval = obj_eval;
   obj->ctx = o;
+  if (bind_state(o, m, path, err, nerr)) {
+    obj_free(o);
+    return 1;
+  }
+  if (o->fstate >= 0) obj->after_step = obj_state;
   obj->hash = model_hash(m);
   obj->ntensor = g->nparam;
   obj->shape = (const int(*)[5])o->shape;
@@ -206,7 +263,7 @@ int bind_objective(Obj *o, rt_objective *obj, Model *m, const char *path, char *
 }
 
 void obj_free(Obj *o) {
-  free(o->ws), free(o->out), free(o->shape);
+  free(o->ws), free(o->out), free(o->shape), free(o->state_off), free(o->sws);
   memset(o, 0, sizeof *o);
 }
 /* ---- the model and its system ---- */

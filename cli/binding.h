@@ -46,6 +46,10 @@ typedef struct Obj {
   float lossf;
   double lossd;
   int (*shape)[5];
+  int fstate;       /* the model's state_update, or -1 */
+  long *state_off;  /* theta offsets of its outputs (flow.state notes) */
+  void *sws;        /* its workspace */
+  long scap;
 } Obj;
 
 /* the identity of a compiled model for checkpoints */

@@ -340,6 +340,10 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
       s.adam.lr = rt_train_lr(o, step);
       if (obj->is_float) rt_adam_stepf(&s.adam, P, theta, s.grad, s.m, s.v);
       else rt_adam_step(&s.adam, P, theta, s.grad, s.m, s.v);
+      if (obj->after_step && obj->after_step(obj->ctx, (int)nb, theta, x)) {
+        rc = rt_fail(err, nerr, who, "the state update could not be evaluated at step %ld", step);
+        break;
+      }
       if (s.ntest > 0 && (step % o->eval_every == 0 || step == o->steps - 1)) {
         const void *xt = s.xte, *dxt = s.dxte;
         long nt = s.ntest;

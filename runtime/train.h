@@ -68,6 +68,10 @@ typedef struct rt_objective {
      0, or nonzero if it could not evaluate. */
   int (*eval)(void *ctx, int n, const void *theta, const void *x, const void *xdot, double *loss, void *grad);
   void *ctx;
+  /* optional (NULL: none): called after every update with the step's n
+     rows of x, to set state kept among the parameters that Adam does not
+     train (a flow's moving averages); nonzero if it could not evaluate */
+  int (*after_step)(void *ctx, int n, void *theta, const void *x);
   /* identity of the model, checked when a checkpoint is loaded */
   uint64_t hash;
   int ntensor;

@@ -15,7 +15,9 @@
 #include <cmocka.h>
 
 #include "check.h"
+#include "binding.h"
 #include "flowcheck.h"
+#include "train.h"
 #include "init.h"
 #include "model.h"
 #include "rng.h"
@@ -59,9 +61,9 @@ static void model_text(char *path, size_t np, int n, int blocks, int first, int 
              "flow.declare(T, {window = 4})\n"
              "local function H(x) return hn.dot(x, x) / 2 end\n"
              "local function loss(x) return %s end\n"
-             "hn.fn(\"loss\", {x = {4, 2 * n}}, loss)\n"
+             "hn.fn(\"loss\", {x = {4, 2 * n}, xdot = {4, 2 * n}}, function(x, xdot) return loss(x) end)\n"
              "if hn.params()[1] then\n"
-             "  hn.fn(\"loss_grad\", {x = {4, 2 * n}}, function(x) local L = loss(x); return L, hn.grad(L, hn.params()) end)\n"
+             "  hn.fn(\"loss_grad\", {x = {4, 2 * n}, xdot = {4, 2 * n}}, function(x, xdot) local L = loss(x); return L, hn.grad(L, hn.params()) end)\n"
              "end\n",
           extra ? extra : "", radii ? "flow.radii_loss(T, H, x)" : "flow.trajectory_loss(T, x)");
   fclose(f);
@@ -201,7 +203,10 @@ static void call(Model *m, const char *name, long n, const double *theta, double
     outs[j] = out + off;
     off += shape_size(&o->shape) * (o->batched ? n : 1);
   }
-  m->fn[fi]((int)n, theta, (const void *const *)&in, (void *const *)outs, ws);
+  {
+    const double *ins[2] = {in, in}; /* loss_grad(x, xdot): xdot unused */
+    m->fn[fi]((int)n, theta, (const void *const *)ins, (void *const *)outs, ws);
+  }
   free(ws), free(outs);
 }
 
@@ -227,11 +232,53 @@ static void test_tcc_gcc_bits(void **state) {
   assert_int_equal(bad, 0);
 }
 
+/* zero_center's moving average: trained on the full batch (the same
+ * windows every step), the state after S steps is m (1 - 0.99^S), m the
+ * data mean, whatever Adam does to the other parameters; and it is not
+ * trained by Adam (its gradient is zero in training mode). */
+static void test_zero_center_state(void **state) {
+  Flow fl;
+  Obj o;
+  rt_objective obj;
+  rt_dataset d;
+  rt_train_options opt;
+  rt_train_result res;
+  char err[2048];
+  long i, P, off = -1;
+  int j, S = 10;
+  double mean[4] = {0}, want;
+  rt_rng rng;
+  (void)state;
+  flow_open(&fl, 2, 2, 0, 0, "layers[3] = flow.zero_center{n = n}\n", JIT_TCC, 0);
+  P = fl.m.g->nparams_total;
+  for (j = 0; j < fl.m.g->nparam; j++)
+    if (!strcmp(fl.m.g->param[j].name, "zero_center1.mean")) off = fl.m.g->param[j].offset;
+  assert_true(off >= 0);
+  for (i = 0; i < 4; i++) fl.theta[off + i] = 0;
+  if (bind_objective(&o, &obj, &fl.m, fl.path, err, sizeof err)) fail_msg("%s", err);
+  /* loss(x [4, 4]) without xdot: the trainer's objective takes (x, xdot) */
+  memset(&d, 0, sizeof d);
+  d.dim = 16, d.ntrain = 6, d.ntest = 1;
+  d.x_train = malloc(6 * 16 * sizeof *d.x_train), d.dx_train = calloc(6 * 16, sizeof *d.dx_train);
+  d.x_test = calloc(16, sizeof *d.x_test), d.dx_test = calloc(16, sizeof *d.dx_test);
+  rt_rng_seed(&rng, 9, 3);
+  for (i = 0; i < 6 * 16; i++) d.x_train[i] = 1 + rt_rng_normal(&rng), mean[i % 4] += d.x_train[i] / 24;
+  rt_train_defaults(&opt);
+  opt.steps = S;
+  if (rt_train(&obj, &d, &opt, fl.theta, &res, err, sizeof err)) fail_msg("%s", err);
+  for (i = 0; i < 4; i++) {
+    want = mean[i] * (1 - pow(0.99, S));
+    assert_true(fabs(fl.theta[off + i] - want) <= 1e-12);
+  }
+  assert_true(P > 8);
+  rt_train_result_free(&res), rt_dataset_free(&d), obj_free(&o), flow_close(&fl);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_structure_double), cmocka_unit_test(test_each_kind_and_radii_loss),
       cmocka_unit_test(test_structure_float),  cmocka_unit_test(test_nonsymplectic),
-      cmocka_unit_test(test_tcc_gcc_bits),
+      cmocka_unit_test(test_tcc_gcc_bits),     cmocka_unit_test(test_zero_center_state),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
