@@ -200,6 +200,21 @@ static void test_user_data_cli(void **state) {
   assert_int_equal(run("cd %s && %s train fd.lua -o fd --cc tcc --quiet > /dev/null", tmpdir, hnnc), 0);
   assert_int_equal(run("cd %s && %s train both.lua -o both --cc tcc --quiet > /dev/null", tmpdir, hnnc), 0);
   assert_int_equal(run("cd %s && %s evaluate both.lua --params both --cc tcc > /dev/null", tmpdir, hnnc), 0);
+  /* rollouts from --x0 over --t: an energy MSE; a state of the wrong size is a usage error */
+  assert_int_equal(run("cd %s && %s evaluate both.lua --params both --cc tcc --x0 '0.5,0;0,0.7' --t 2:20 --json > ev.json",
+                       tmpdir, hnnc), 0);
+  {
+    char buf[2048] = "";
+    snprintf(path, sizeof path, "%s/ev.json", tmpdir);
+    assert_non_null(f = fopen(path, "r"));
+    assert_non_null(fgets(buf, sizeof buf, f));
+    fclose(f);
+    const char *p = strstr(buf, "\"energy_mse\": ");
+    assert_non_null(p);
+    assert_true(strtod(p + 14, NULL) > 0);
+  }
+  assert_int_equal(run("cd %s && %s evaluate both.lua --params both --cc tcc --x0 '0.5,0,1' 2> /dev/null", tmpdir,
+                       hnnc) >> 8, 2);
   /* --data: the CSV folder (the .npy files moved away) */
   assert_int_equal(run("mkdir %s/csv && cp %s/sp/*.csv %s/csv/", tmpdir, tmpdir, tmpdir), 0);
   assert_int_equal(run("cd %s && %s train fd.lua -o viacsv --data csv --cc tcc --quiet > /dev/null", tmpdir, hnnc), 0);

@@ -906,8 +906,8 @@ static void test_cli_simulate(void **state) {
       expect_cli(args, 0, "wrote");
       snprintf(path, sizeof path, "%s/s.npy", tmpdir);
       assert_int_equal(rt_npy_read(path, RT_NPY_FINITE, &a, err, sizeof err), 0);
-      assert_true(a.rank == 2 && a.shape[0] == 7 && a.shape[1] == 4); /* t, q, p, H */
-      assert_true(((double *)a.data)[4 * 6] == 2 && ((double *)a.data)[1] == 0.5);
+      assert_true(a.rank == 2 && a.shape[0] == 7 && a.shape[1] == 5); /* t, q, p, H, H_true (its system) */
+      assert_true(((double *)a.data)[5 * 6] == 2 && ((double *)a.data)[1] == 0.5);
       rt_npy_free(&a);
     }
   }
