@@ -14,11 +14,17 @@
 
 /* ---- tensors ---- */
 
-static void push_tensor(lua_State *L, int id) {
-  int *u = lua_newuserdatauv(L, sizeof(int), 0);
-  *u = id;
+/* A tensor in Lua: its node, and the parameter whose gradient hn.grad
+ * made it (or -1): an output that is such a tensor is named d_PARAM. The
+ * node id comes first, so *(int *) of the userdata is the id. */
+typedef struct LTensor { int id, dparam; } LTensor;
+
+static void push_named(lua_State *L, int id, int dparam) {
+  LTensor *u = lua_newuserdatauv(L, sizeof *u, 0);
+  u->id = id, u->dparam = dparam;
   luaL_setmetatable(L, TENSOR_MT);
 }
+static void push_tensor(lua_State *L, int id) { push_named(L, id, -1); }
 
 static int is_tensor(lua_State *L, int idx) { return luaL_testudata(L, idx, TENSOR_MT) != NULL; }
 
@@ -447,13 +453,16 @@ static int wrt_list(lua_State *L, int idx, int **out, const char *name) {
   return n;
 }
 
-static void push_results(lua_State *L, int list, const int *r, int n) {
+/* The results r[0..n-1] (a list if list); the gradient of a parameter
+ * wrt[i] carries its name (dparam). */
+static void push_results(lua_State *L, int list, const int *r, int n, const int *wrt, int named) {
+  Graph *g = front(L)->g;
   int i;
-  if (!list) { push_tensor(L, r[0]); return; }
-  lua_createtable(L, n, 0);
+  if (!list) n = 1;
+  else lua_createtable(L, n, 0);
   for (i = 0; i < n; i++) {
-    push_tensor(L, r[i]);
-    lua_rawseti(L, -2, i + 1);
+    push_named(L, r[i], named && g->node[wrt[i]].op == OP_PARAM ? g->node[wrt[i]].a[0] : -1);
+    if (list) lua_rawseti(L, -2, i + 1);
   }
 }
 
@@ -471,7 +480,7 @@ static int l_gradient(lua_State *L) {
       ERR(L, "grad of a per-sample value with respect to a shared tensor (a parameter): reduce over the batch first with hn.batch_mean or hn.batch_sum");
   res = lua_newuserdatauv(L, n * sizeof(int), 0);
   ad_vjp(g, y, ir_scalar(g, 1.0), wrt, n, res);
-  push_results(L, !is_tensor(L, 2), res, n);
+  push_results(L, !is_tensor(L, 2), res, n, wrt, 1);
   return 1;
 }
 
@@ -491,7 +500,7 @@ static int l_vjp(lua_State *L) {
       ERR(L, "vjp of a per-sample value with respect to a shared tensor: reduce over the batch first");
   res = lua_newuserdatauv(L, n * sizeof(int), 0);
   ad_vjp(g, y, v, wrt, n, res);
-  push_results(L, !is_tensor(L, 2), res, n);
+  push_results(L, !is_tensor(L, 2), res, n, wrt, 0);
   return 1;
 }
 
@@ -594,17 +603,32 @@ static int valid_ident(const char *s) {
   return 1;
 }
 
-/* Collects the results of a traced function (tensors or lists of them). */
+static void add_output(Func *f, int id, char *name) {
+  f->out = xrealloc(f->out, (f->nout + 1) * sizeof *f->out);
+  f->outname = xrealloc(f->outname, (f->nout + 1) * sizeof *f->outname);
+  f->out[f->nout] = id, f->outname[f->nout++] = name;
+}
+
+/* Collects the results of a traced function (tensors or lists of them);
+ * the gradient of a parameter is named d_PARAM, others later y0, y1, ... */
 static void collect(lua_State *L, int idx, Func *f) {
+  Graph *g = front(L)->g;
   int n, i;
   if (is_tensor(L, idx)) {
-    f->out = xrealloc(f->out, (f->nout + 1) * sizeof *f->out);
-    f->out[f->nout++] = *(int *)lua_touserdata(L, idx);
+    const LTensor *t = lua_touserdata(L, idx);
+    char *name = NULL;
+    if (t->dparam >= 0) {
+      char *id = ir_c_ident(g->param[t->dparam].name);
+      name = text_fmt("d_%s", id);
+      free(id);
+    }
+    for (i = 0; name && i < f->nout; i++)
+      if (f->outname[i] && !strcmp(f->outname[i], name)) free(name), name = NULL; /* returned twice */
+    add_output(f, t->id, name);
     return;
   }
   if (lua_type(L, idx) == LUA_TNUMBER) {
-    f->out = xrealloc(f->out, (f->nout + 1) * sizeof *f->out);
-    f->out[f->nout++] = tensor_arg(L, idx, "fn");
+    add_output(f, tensor_arg(L, idx, "fn"), NULL);
     return;
   }
   if (!lua_istable(L, idx)) ERR(L, "function '%s' returned a %s; return tensors or lists of tensors", f->name, luaL_typename(L, idx));
@@ -702,12 +726,8 @@ static int l_fn(lua_State *L) {
   top = lua_gettop(L);
   for (i = base + 1; i <= top; i++) collect(L, i, f);
   if (!f->nout) ERR(L, "function '%s' returns no tensor", name);
-  f->outname = xmalloc(f->nout * sizeof *f->outname);
-  for (i = 0; i < f->nout; i++) {
-    char b[32];
-    snprintf(b, sizeof b, "y%d", i);
-    f->outname[i] = xstrdup(b);
-  }
+  for (i = 0; i < f->nout; i++)
+    if (!f->outname[i]) f->outname[i] = text_fmt("y%d", i);
   return 0;
 }
 

@@ -27,6 +27,7 @@ typedef struct E {
   Text *t;
   const char *T, *suf; /* element type and function suffix */
   int internal;        /* EmitOptions.internal */
+  const char **pname;  /* per parameter: its C identifier in the kernels */
   char **strs;         /* strings made by str(), freed at the end */
   int nstrs, capstrs;
 } E;
@@ -79,7 +80,7 @@ static const char *ptr(E *e, int x) {
   S = size_of(g, x);
   switch (s->kind) {
   case ST_INPUT: return str(e, "in_%s + (long)s0 * %ld", p->f->in[s->index].name, S);
-  case ST_PARAM: return str(e, "theta + %ld", s->off);
+  case ST_PARAM: return e->pname[N(x)->a[0]];
   case ST_TENSOR: return str(e, "k%d", x);
   case ST_WS: return str(e, "ws + %ld", s->off);
   case ST_FULL: return str(e, "ws + %ld + (long)n * %ld + (long)s0 * %ld", p->ws_fixed, s->off, S);
@@ -90,18 +91,33 @@ static const char *ptr(E *e, int x) {
   ir_bug(__FILE__, __LINE__, "no storage");
 }
 
+/* Where node x comes from, for comments: the user's line, and the
+ * library's line and function when the layer library made it:
+ * "models/hnn/pendulum.lua:12 (hnnc/nn.lua:60 in net())". A comment never
+ * holds a star-slash ("*" "/" becomes "* /"). jit.c reads the user's line
+ * back from the last ", " of the comment. */
+static const char *where(E *e, int x) {
+  const char *l = e->g->loc[e->g->node[x].loc], *note = strchr(l, '\n'), *in, *from, *c;
+  Text t = {0};
+  text_put(&t, "%.*s", ir_loc_head(l), l);
+  if (note && (in = strstr(note, ": note: in ")) && (from = strstr(in, " called from ")))
+    text_put(&t, " (%.*s in %.*s)", (int)(in - note - 1), note + 1, (int)(from - in - 11), in + 11);
+  for (c = t.s; (c = strstr(c, "*/"));) t.s[c - t.s + 1] = ' ';
+  return keep(e, t.s);
+}
+
 static void comment(E *e, int x) {
   Graph *g = e->g;
   char sh[64];
+  Text a = {0};
   int j;
   PUT("  { /* %%%d = %s", x, ir_opname[N(x)->op]);
   for (j = 0; j < N(x)->nin; j++) PUT(" %%%d", IR_IN(g, x)[j]);
-  if (N(x)->op == OP_MATMUL || N(x)->op == OP_BMATMUL) PUT(" %s%s", N(x)->a[0] ? "T" : "N", N(x)->a[1] ? "T" : "N");
+  ir_attrs(g, x, &a);
+  if (a.s) PUT("%s", a.s);
+  text_free(&a);
   PUT(" : %s%s", shape_str(&N(x)->shape, sh), N(x)->batched ? " per sample" : "");
-  if (N(x)->loc >= 0) {
-    const char *l = g->loc[N(x)->loc], *nl = strchr(l, '\n');
-    PUT(", %.*s", nl ? (int)(nl - l) : (int)strlen(l), l);
-  }
+  if (N(x)->loc >= 0) PUT(", %s", where(e, x));
   PUT(" */\n");
 }
 
@@ -167,7 +183,8 @@ static void emit_elementwise(E *e, int x) {
   operand(e, x, 0, flat, a);
   if (N(x)->nin > 1) operand(e, x, 1, flat, b);
   body = ew_expr(e, x, a, b);
-  if (!N(x)->batched) PUT("    for (int i = 0; i < %ld; i++) y[i] = %s;\n", S, body);
+  if (!N(x)->batched && S == 1) PUT("    y[0] = %s;\n", body); /* operands of one element: [0] */
+  else if (!N(x)->batched) PUT("    for (int i = 0; i < %ld; i++) y[i] = %s;\n", S, body);
   else if (flat && S == 1) PUT("    for (long i = 0; i < nc; i++) y[i] = %s;\n", body);
   else if (flat) PUT("    for (long i = 0; i < (long)nc * %ld; i++) y[i] = %s;\n", S, body);
   else if (S == 1) PUT("    for (int s = 0; s < nc; s++) { const int i = 0; y[s] = %s; (void)i; }\n", body);
@@ -270,10 +287,7 @@ static void emit_fused(E *e, const int *grp, int n, const int *uses) {
     if (N(x)->nin > 1) fused_operand(e, grp, n, x, 1, b);
     body = ew_expr(e, x, a, b);
     PUT("      const %s t%d = %s; /* %s", e->T, x, body, ir_opname[op]);
-    if (N(x)->loc >= 0) {
-      const char *l = g->loc[N(x)->loc], *nl = strchr(l, '\n');
-      PUT(", %.*s", nl ? (int)(nl - l) : (int)strlen(l), l);
-    }
+    if (N(x)->loc >= 0) PUT(", %s", where(e, x));
     PUT(" */\n");
     for (j = 0; j < n; j++) {
       int y = grp[j], m;
@@ -353,19 +367,29 @@ static void emit_linear(E *e, int x) {
     char v[96];
     if (n->op == OP_NBATCH) sprintf(v, "(%s)n", e->T);
     else literal(e, n->value, v);
-    PUT("    for (int i = 0; i < %ld; i++) y[i] = %s;\n", size_of(g, x), v);
+    if (size_of(g, x) == 1) PUT("    y[0] = %s;\n", v);
+    else PUT("    for (int i = 0; i < %ld; i++) y[i] = %s;\n", size_of(g, x), v);
     return;
   }
   case OP_BSUM: /* y += a over the chunk's samples, in sample order */
+    if (size_of(g, x) == 1) {
+      PUT("    for (int s = 0; s < nc; s++) y[0] += a[s];\n");
+      return;
+    }
     PUT("    for (int s = 0; s < nc; s++)\n      for (int i = 0; i < %ld; i++) y[i] += a[s * %ldL + i];\n",
         size_of(g, x), size_of(g, x));
     return;
   case OP_BCAST:
+    if (size_of(g, x) == 1) {
+      PUT("    for (int s = 0; s < nc; s++) y[s] = a[0];\n");
+      return;
+    }
     PUT("    for (int s = 0; s < nc; s++)\n      for (int i = 0; i < %ld; i++) y[s * %ldL + i] = a[i];\n",
         size_of(g, x), size_of(g, x));
     return;
   case OP_RESHAPE: /* only when copied: same elements */
     if (n->batched) PUT("    for (long i = 0; i < (long)nc * %ld; i++) y[i] = a[i];\n", size_of(g, x));
+    else if (size_of(g, x) == 1) PUT("    y[0] = a[0];\n");
     else PUT("    for (int i = 0; i < %ld; i++) y[i] = a[i];\n", size_of(g, x));
     return;
   }
@@ -508,7 +532,8 @@ static void emit_outcopy(E *e, int k) {
   if (e->p->slot[b].kind == ST_NONE) {
     if (N(b)->op == OP_NBATCH) sprintf(v, "(%s)n", e->T);
     else literal(e, N(b)->value, v);
-    PUT("    for (int i = 0; i < %ld; i++) out_%s[i] = %s;\n", S, f->outname[k], v);
+    if (S == 1) PUT("    out_%s[0] = %s;\n", f->outname[k], v);
+    else PUT("    for (int i = 0; i < %ld; i++) out_%s[i] = %s;\n", S, f->outname[k], v);
   } else {
     const char *src = ptr(e, x);
     if (N(x)->batched) {
@@ -516,7 +541,8 @@ static void emit_outcopy(E *e, int k) {
       PUT("    for (long i = 0; i < (long)nc * %ld; i++) out_%s[(long)s0 * %ld + i] = a[i];\n", S, f->outname[k], S);
     } else {
       PUT("    const %s *restrict a = %s;\n", e->T, src);
-      PUT("    for (int i = 0; i < %ld; i++) out_%s[i] = a[i];\n", S, f->outname[k]);
+      if (S == 1) PUT("    out_%s[0] = a[0];\n", f->outname[k]);
+      else PUT("    for (int i = 0; i < %ld; i++) out_%s[i] = a[i];\n", S, f->outname[k]);
     }
   }
   PUT("  }\n");
@@ -549,6 +575,11 @@ static void emit_function(E *e, const char *model) {
   if (e->internal) PUT("static ");
   signature(e, e->t, model, f);
   PUT("\n{\n");
+  for (i = 0; i < g->nparam; i++) { /* the parameters it reads, by name */
+    char sh[64];
+    if (!p->keep[g->param[i].node]) continue;
+    PUT("  const %s *%s = theta + %ld; /* %s */\n", e->T, e->pname[i], g->param[i].offset, shape_str(&g->param[i].shape, sh));
+  }
   PUT("  (void)n; (void)theta; (void)ws;\n");
   for (q = 0; q < p->nphase; q++) {
     int first = -1;
@@ -564,7 +595,8 @@ static void emit_function(E *e, const char *model) {
     for (k = first; k < p->norder && p->phase[p->order[k]] == q; k++) { /* accumulators start at 0 */
       int x = p->order[k];
       if (!sched_is_reduction(N(x)->op)) continue;
-      PUT("  for (int i = 0; i < %ld; i++) (%s)[i] = 0;\n", size_of(g, x), ptr(e, x));
+      if (size_of(g, x) == 1) PUT("  (%s)[0] = 0;\n", ptr(e, x));
+      else PUT("  for (int i = 0; i < %ld; i++) (%s)[i] = 0;\n", size_of(g, x), ptr(e, x));
     }
     PUT("  for (int s0 = 0; s0 < n; s0 += %d) {\n", p->chunk);
     PUT("    const int nc = n - s0 < %d ? n - s0 : %d;\n", p->chunk, p->chunk);
@@ -672,6 +704,39 @@ static void header(E *e, const EmitOptions *o, Plan *plans, Text *h) {
   text_put(h, "#ifdef __cplusplus\n}\n#endif\n#endif\n");
 }
 
+/* C identifiers of the parameters: their names made identifiers, unique,
+ * and clear of every name the kernels use themselves. */
+static int taken(E *e, const char *s, int upto) {
+  static const char *const used[] = {"n", "theta", "ws", "s0", "nc", "acc", "ys", "as", "bs", "hn_real",
+                                     "auto", "break", "case", "char", "const", "continue", "default", "do",
+                                     "double", "else", "enum", "extern", "float", "for", "goto", "if", "inline",
+                                     "int", "long", "register", "restrict", "return", "short", "signed",
+                                     "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned",
+                                     "void", "volatile", "while", NULL};
+  int i;
+  if (!s[1] || !strncmp(s, "hn_", 3) || !strncmp(s, "HN_", 3) || !strncmp(s, "in_", 3) || !strncmp(s, "out_", 4))
+    return 1;
+  if (strchr("ytpk", s[0]) && strspn(s + 1, "0123456789") == strlen(s + 1)) return 1; /* y7 t7 p7 k7 */
+  for (i = 0; used[i]; i++)
+    if (!strcmp(s, used[i])) return 1;
+  for (i = 0; i < upto; i++)
+    if (!strcmp(s, e->pname[i])) return 1;
+  return 0;
+}
+static void name_params(E *e) {
+  int i;
+  e->pname = xmalloc((e->g->nparam + 1) * sizeof *e->pname);
+  for (i = 0; i < e->g->nparam; i++) {
+    char *id = ir_c_ident(e->g->param[i].name);
+    while (taken(e, id, i)) {
+      char *longer = text_fmt("%s_", id);
+      free(id);
+      id = longer;
+    }
+    e->pname[i] = keep(e, id);
+  }
+}
+
 void emit_model(Graph *g, const EmitOptions *o, Plan *plans, Text *c, Text *h) {
   E e;
   int i, x;
@@ -681,6 +746,7 @@ void emit_model(Graph *g, const EmitOptions *o, Plan *plans, Text *c, Text *h) {
   e.T = g->is_float ? "float" : "double";
   e.suf = g->is_float ? "f" : "";
   e.internal = o->internal;
+  name_params(&e);
   text_put(c, "/* %s.c: generated by hnnc from %s. Do not edit.\n", g->name, o->source);
   text_put(c, " * Standalone C99: no headers, no libm, no allocation, no mutable globals.\n");
   text_put(c, " * Compile without -ffast-math and with -ffp-contract=off (or -std=c99). */\n\n");
@@ -725,4 +791,5 @@ void emit_model(Graph *g, const EmitOptions *o, Plan *plans, Text *c, Text *h) {
   header(&e, o, plans, h);
   for (i = 0; i < e.nstrs; i++) free(e.strs[i]);
   free(e.strs);
+  free(e.pname);
 }

@@ -1,6 +1,7 @@
 /* Graph construction: shape checking, exact folding, hash-consing.
  * Every constructor reports user errors at g->curloc (the model line that is
  * being traced) and returns a node id. */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,13 @@ void ir_free(Graph *g) {
   free(g->train.system); free(g->errmsg); text_free(&g->warnings);
   dataspec_free(&g->data);
   free(g);
+}
+
+char *ir_c_ident(const char *name) {
+  Text t = {0};
+  if (!(*name >= 'a' && *name <= 'z') && !(*name >= 'A' && *name <= 'Z')) text_put(&t, "p");
+  for (; *name; name++) text_put(&t, "%c", isalnum((unsigned char)*name) ? *name : '_');
+  return t.s;
 }
 
 int ir_location(Graph *g, const char *text) {

@@ -116,7 +116,10 @@ _Noreturn void ir_error(Graph *g, int loc, const char *fmt, ...);
 _Noreturn void ir_bug(const char *file, int line, const char *msg);
 #define IR_ASSERT(c) ((c) ? (void)0 : ir_bug(__FILE__, __LINE__, #c))
 int ir_location(Graph *g, const char *text);
-int ir_loc_head(const char *loc); /* length of a location's first line, "file:line" */
+int ir_loc_head(const char *loc);
+/* name as a C identifier (a heap string): other characters become '_', a
+ * name not starting with a letter gets a 'p' in front ("mlp1.2.W" -> "mlp1_2_W") */
+char *ir_c_ident(const char *name); /* length of a location's first line, "file:line" */
 void ir_warn(Graph *g, int loc, const char *msg); /* once per location and message */
 #define IR_IN(g, id) ((g)->pool + (g)->node[id].inoff) /* operand ids of node id */
 void *xmalloc(size_t n);

@@ -33,8 +33,8 @@ int jit_backend(const char *name) {
 
 typedef struct ErrCtx { const char *src; char *err; size_t nerr; } ErrCtx;
 
-/* "<string>:LINE: error: msg" -> "MODEL:L: error: msg (in the C emitted for
- * %N)" using the node comment nearest above LINE. */
+/* "<string>:LINE: error: msg" -> "MODEL:L: error: ..." using the user's
+ * line in the node comment nearest above LINE. */
 static void map_error(ErrCtx *c, const char *msg) {
   const char *p = strstr(msg, ":"), *s = c->src, *best = NULL;
   long line = p ? strtol(p + 1, NULL, 10) : 0, l = 1;
@@ -48,7 +48,11 @@ static void map_error(ErrCtx *c, const char *msg) {
     const char *comma = NULL, *end = strstr(best, "*/"), *q;
     for (q = best; q < end; q++)
       if (*q == ',') comma = q;
-    if (comma && end) where = text_fmt("%.*s", (int)(end - comma - 3), comma + 2);
+    if (comma && end) { /* the comment ends ", USER:LINE" or ", USER:LINE (LIB:LINE in F())" (emit.c) */
+      const char *lib = strstr(comma, " (");
+      if (!lib || lib > end) lib = end - 1;
+      where = text_fmt("%.*s", (int)(lib - comma - 2), comma + 2);
+    }
   }
   if (where) snprintf(c->err, c->nerr, "%s: error: generated C did not compile: %s", where, msg);
   else snprintf(c->err, c->nerr, "hnnc: error: generated C did not compile: %s", msg);

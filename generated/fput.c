@@ -1098,7 +1098,7 @@ void fput_H(int n, const double *theta, const double *in_x, double *out_y0, doub
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %1 = slice %0 : [5] per sample, models/systems/fput.lua:10 */
+    { /* %1 = slice %0 axis=0 0 5 : [5] per sample, models/systems/fput.lua:10 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 10;
       for (int s = 0; s < nc; s++) {
@@ -1108,7 +1108,7 @@ void fput_H(int n, const double *theta, const double *in_x, double *out_y0, doub
           ys[l] = as[l];
       }
     }
-    { /* %2 = slice %0 : [5] per sample, models/systems/fput.lua:10 */
+    { /* %2 = slice %0 axis=0 5 5 : [5] per sample, models/systems/fput.lua:10 */
       double *restrict y = ws + 160;
       const double *restrict a = in_x + (long)s0 * 10;
       for (int s = 0; s < nc; s++) {
@@ -1129,7 +1129,7 @@ void fput_H(int n, const double *theta, const double *in_x, double *out_y0, doub
       const double *restrict a = ws + 160;
       for (long i = 0; i < (long)nc * 5; i++) y[i] = a[i] * a[i];
     }
-    { /* %8 = sum %7 : [] per sample, models/systems/fput.lua:20 */
+    { /* %8 = sum %7 0 : [] per sample, models/systems/fput.lua:20 */
       double *restrict y = ws + 160;
       const double *restrict a = ws + 0;
       for (int s = 0; s < nc; s++) {
@@ -1152,7 +1152,7 @@ void fput_H(int n, const double *theta, const double *in_x, double *out_y0, doub
       const double *restrict a = ws + 320;
       for (long i = 0; i < (long)nc * 5; i++) y[i] = a[i] * a[i];
     }
-    { /* %12 = sum %11 : [] per sample, models/systems/fput.lua:20 */
+    { /* %12 = sum %11 0 : [] per sample, models/systems/fput.lua:20 */
       double *restrict y = ws + 160;
       const double *restrict a = ws + 0;
       for (int s = 0; s < nc; s++) {
@@ -1175,12 +1175,12 @@ void fput_H(int n, const double *theta, const double *in_x, double *out_y0, doub
         y14[k] = t14;
       }
     }
-    { /* %15 = powi %6 : [5] per sample, models/systems/fput.lua:21 */
+    { /* %15 = powi %6 3 : [5] per sample, models/systems/fput.lua:21 */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 320;
       for (long i = 0; i < (long)nc * 5; i++) y[i] = hn_powi(a[i], 3);
     }
-    { /* %16 = sum %15 : [] per sample, models/systems/fput.lua:21 */
+    { /* %16 = sum %15 0 : [] per sample, models/systems/fput.lua:21 */
       double *restrict y = ws + 288;
       const double *restrict a = ws + 0;
       for (int s = 0; s < nc; s++) {
@@ -1203,12 +1203,12 @@ void fput_H(int n, const double *theta, const double *in_x, double *out_y0, doub
         y19[k] = t19;
       }
     }
-    { /* %20 = powi %6 : [5] per sample, models/systems/fput.lua:21 */
+    { /* %20 = powi %6 4 : [5] per sample, models/systems/fput.lua:21 */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 320;
       for (long i = 0; i < (long)nc * 5; i++) y[i] = hn_powi(a[i], 4);
     }
-    { /* %21 = sum %20 : [] per sample, models/systems/fput.lua:21 */
+    { /* %21 = sum %20 0 : [] per sample, models/systems/fput.lua:21 */
       double *restrict y = ws + 160;
       const double *restrict a = ws + 0;
       for (int s = 0; s < nc; s++) {
@@ -1248,7 +1248,7 @@ void fput_field(int n, const double *theta, const double *in_x, double *out_y0, 
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %26 = slice %25 : [5] per sample, models/systems/fput.lua:10 */
+    { /* %26 = slice %25 axis=0 0 5 : [5] per sample, models/systems/fput.lua:10 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 10;
       for (int s = 0; s < nc; s++) {
@@ -1258,7 +1258,7 @@ void fput_field(int n, const double *theta, const double *in_x, double *out_y0, 
           ys[l] = as[l];
       }
     }
-    { /* %27 = slice %25 : [5] per sample, models/systems/fput.lua:10 */
+    { /* %27 = slice %25 axis=0 5 5 : [5] per sample, models/systems/fput.lua:10 */
       double *restrict y = ws + 160;
       const double *restrict a = in_x + (long)s0 * 10;
       for (int s = 0; s < nc; s++) {
@@ -1304,12 +1304,12 @@ void fput_field(int n, const double *theta, const double *in_x, double *out_y0, 
       const double *restrict b = k3;
       hn_mm_nn((long)nc * 1, 5, 5, a, b, y, ws + 800);
     }
-    { /* %68 = neg %66 : [5] per sample, models/systems/fput.lua:25 */
+    { /* %68 = neg %66 : [5] per sample, models/systems/fput.lua:25 (hnnc.lua:43 in library code) */
       double *restrict y = ws + 320;
       const double *restrict a = ws + 0;
       for (long i = 0; i < (long)nc * 5; i++) y[i] = -a[i];
     }
-    { /* %69 = concat %62 %68 : [10] per sample, models/systems/fput.lua:25 */
+    { /* %69 = concat %62 %68 axis=0 : [10] per sample, models/systems/fput.lua:25 (hnnc.lua:43 in library code) */
       double *restrict y = out_y0 + (long)s0 * 10;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 10;

@@ -1097,7 +1097,7 @@ void harmonic_H(int n, const double *theta, const double *in_x, double *out_y0, 
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %1 = slice %0 : [1] per sample, models/systems/harmonic.lua:6 */
+    { /* %1 = slice %0 axis=0 0 1 : [1] per sample, models/systems/harmonic.lua:6 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
@@ -1111,7 +1111,7 @@ void harmonic_H(int n, const double *theta, const double *in_x, double *out_y0, 
       const double *restrict a = ws + 0;
       for (long i = 0; i < nc; i++) y[i] = a[i] * a[i];
     }
-    { /* %4 = slice %0 : [1] per sample, models/systems/harmonic.lua:6 */
+    { /* %4 = slice %0 axis=0 1 1 : [1] per sample, models/systems/harmonic.lua:6 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
@@ -1148,7 +1148,7 @@ void harmonic_field(int n, const double *theta, const double *in_x, double *out_
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %11 = slice %10 : [1] per sample, models/systems/harmonic.lua:6 */
+    { /* %11 = slice %10 axis=0 0 1 : [1] per sample, models/systems/harmonic.lua:6 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
@@ -1157,7 +1157,7 @@ void harmonic_field(int n, const double *theta, const double *in_x, double *out_
         ys[0] = as[0];
       }
     }
-    { /* %14 = slice %10 : [1] per sample, models/systems/harmonic.lua:6 */
+    { /* %14 = slice %10 axis=0 1 1 : [1] per sample, models/systems/harmonic.lua:6 */
       double *restrict y = ws + 32;
       const double *restrict a = in_x + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
@@ -1179,11 +1179,11 @@ void harmonic_field(int n, const double *theta, const double *in_x, double *out_
         const double t24 = 2.0 * p11[k]; /* mul, models/systems/harmonic.lua:6 */
         const double t25 = 0.5 * t24; /* mul, models/systems/harmonic.lua:6 */
         y25[k] = t25;
-        const double t28 = -t25; /* neg, models/systems/harmonic.lua:10 */
+        const double t28 = -t25; /* neg, models/systems/harmonic.lua:10 (hnnc.lua:43 in library code) */
         y28[k] = t28;
       }
     }
-    { /* %29 = concat %23 %28 : [2] per sample, models/systems/harmonic.lua:10 */
+    { /* %29 = concat %23 %28 axis=0 : [2] per sample, models/systems/harmonic.lua:10 (hnnc.lua:43 in library code) */
       double *restrict y = out_y0 + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 2;

@@ -1097,7 +1097,7 @@ void henon_heiles_H(int n, const double *theta, const double *in_x, double *out_
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %1 = slice %0 : [1] per sample, models/systems/henon_heiles.lua:7 */
+    { /* %1 = slice %0 axis=0 0 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1106,7 +1106,7 @@ void henon_heiles_H(int n, const double *theta, const double *in_x, double *out_
         ys[0] = as[0];
       }
     }
-    { /* %3 = slice %0 : [1] per sample, models/systems/henon_heiles.lua:7 */
+    { /* %3 = slice %0 axis=0 1 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
       double *restrict y = ws + 32;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1115,7 +1115,7 @@ void henon_heiles_H(int n, const double *theta, const double *in_x, double *out_
         ys[0] = as[1];
       }
     }
-    { /* %5 = slice %0 : [1] per sample, models/systems/henon_heiles.lua:7 */
+    { /* %5 = slice %0 axis=0 2 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
       double *restrict y = ws + 64;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1124,7 +1124,7 @@ void henon_heiles_H(int n, const double *theta, const double *in_x, double *out_
         ys[0] = as[2];
       }
     }
-    { /* %7 = slice %0 : [1] per sample, models/systems/henon_heiles.lua:7 */
+    { /* %7 = slice %0 axis=0 3 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
       double *restrict y = ws + 96;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1174,7 +1174,7 @@ void henon_heiles_field(int n, const double *theta, const double *in_x, double *
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %26 = slice %25 : [1] per sample, models/systems/henon_heiles.lua:7 */
+    { /* %26 = slice %25 axis=0 0 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1183,7 +1183,7 @@ void henon_heiles_field(int n, const double *theta, const double *in_x, double *
         ys[0] = as[0];
       }
     }
-    { /* %28 = slice %25 : [1] per sample, models/systems/henon_heiles.lua:7 */
+    { /* %28 = slice %25 axis=0 1 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
       double *restrict y = ws + 32;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1192,7 +1192,7 @@ void henon_heiles_field(int n, const double *theta, const double *in_x, double *
         ys[0] = as[1];
       }
     }
-    { /* %30 = slice %25 : [1] per sample, models/systems/henon_heiles.lua:7 */
+    { /* %30 = slice %25 axis=0 2 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
       double *restrict y = ws + 64;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1201,7 +1201,7 @@ void henon_heiles_field(int n, const double *theta, const double *in_x, double *
         ys[0] = as[2];
       }
     }
-    { /* %32 = slice %25 : [1] per sample, models/systems/henon_heiles.lua:7 */
+    { /* %32 = slice %25 axis=0 3 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
       double *restrict y = ws + 96;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1241,7 +1241,7 @@ void henon_heiles_field(int n, const double *theta, const double *in_x, double *
         y65[k] = t65;
       }
     }
-    { /* %70 = concat %69 %68 %67 %66 : [4] per sample, models/systems/henon_heiles.lua:12 */
+    { /* %70 = concat %69 %68 %67 %66 axis=0 : [4] per sample, models/systems/henon_heiles.lua:12 */
       double *restrict y = ws + 224;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 4;
@@ -1251,7 +1251,7 @@ void henon_heiles_field(int n, const double *theta, const double *in_x, double *
         ys[3] = (ws + 96)[(long)s * 1 + 0];
       }
     }
-    { /* %71 = slice %70 : [2] per sample, models/systems/henon_heiles.lua:12 */
+    { /* %71 = slice %70 axis=0 0 2 : [2] per sample, models/systems/henon_heiles.lua:12 (hnnc.lua:42 in library code) */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1261,7 +1261,7 @@ void henon_heiles_field(int n, const double *theta, const double *in_x, double *
           ys[l] = as[l];
       }
     }
-    { /* %72 = slice %70 : [2] per sample, models/systems/henon_heiles.lua:12 */
+    { /* %72 = slice %70 axis=0 2 2 : [2] per sample, models/systems/henon_heiles.lua:12 (hnnc.lua:42 in library code) */
       double *restrict y = ws + 64;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1271,12 +1271,12 @@ void henon_heiles_field(int n, const double *theta, const double *in_x, double *
           ys[l] = as[l + 2];
       }
     }
-    { /* %73 = neg %71 : [2] per sample, models/systems/henon_heiles.lua:12 */
+    { /* %73 = neg %71 : [2] per sample, models/systems/henon_heiles.lua:12 (hnnc.lua:43 in library code) */
       double *restrict y = ws + 128;
       const double *restrict a = ws + 0;
       for (long i = 0; i < (long)nc * 2; i++) y[i] = -a[i];
     }
-    { /* %74 = concat %72 %73 : [4] per sample, models/systems/henon_heiles.lua:12 */
+    { /* %74 = concat %72 %73 axis=0 : [4] per sample, models/systems/henon_heiles.lua:12 (hnnc.lua:43 in library code) */
       double *restrict y = out_y0 + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 4;

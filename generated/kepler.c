@@ -1097,7 +1097,7 @@ void kepler_H(int n, const double *theta, const double *in_x, double *out_y0, do
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %1 = slice %0 : [2] per sample, models/systems/kepler.lua:9 */
+    { /* %1 = slice %0 axis=0 0 2 : [2] per sample, models/systems/kepler.lua:9 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1107,7 +1107,7 @@ void kepler_H(int n, const double *theta, const double *in_x, double *out_y0, do
           ys[l] = as[l];
       }
     }
-    { /* %2 = slice %0 : [2] per sample, models/systems/kepler.lua:9 */
+    { /* %2 = slice %0 axis=0 2 2 : [2] per sample, models/systems/kepler.lua:9 */
       double *restrict y = ws + 64;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1123,7 +1123,7 @@ void kepler_H(int n, const double *theta, const double *in_x, double *out_y0, do
       const double *restrict b = ws + 64;
       for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
     }
-    { /* %4 = sum %3 : [] per sample, models/systems/kepler.lua:10 */
+    { /* %4 = sum %3 0 : [] per sample, models/systems/kepler.lua:10 */
       double *restrict y = ws + 64;
       const double *restrict a = ws + 128;
       for (int s = 0; s < nc; s++) {
@@ -1147,7 +1147,7 @@ void kepler_H(int n, const double *theta, const double *in_x, double *out_y0, do
       const double *restrict b = ws + 0;
       for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
     }
-    { /* %8 = sum %7 : [] per sample, models/systems/kepler.lua:10 */
+    { /* %8 = sum %7 0 : [] per sample, models/systems/kepler.lua:10 */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 128;
       for (int s = 0; s < nc; s++) {
@@ -1188,7 +1188,7 @@ void kepler_field(int n, const double *theta, const double *in_x, double *out_y0
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %14 = slice %13 : [2] per sample, models/systems/kepler.lua:9 */
+    { /* %14 = slice %13 axis=0 0 2 : [2] per sample, models/systems/kepler.lua:9 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1198,7 +1198,7 @@ void kepler_field(int n, const double *theta, const double *in_x, double *out_y0
           ys[l] = as[l];
       }
     }
-    { /* %15 = slice %13 : [2] per sample, models/systems/kepler.lua:9 */
+    { /* %15 = slice %13 axis=0 2 2 : [2] per sample, models/systems/kepler.lua:9 */
       double *restrict y = ws + 64;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1214,7 +1214,7 @@ void kepler_field(int n, const double *theta, const double *in_x, double *out_y0
       const double *restrict b = ws + 0;
       for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
     }
-    { /* %20 = sum %19 : [] per sample, models/systems/kepler.lua:10 */
+    { /* %20 = sum %19 0 : [] per sample, models/systems/kepler.lua:10 */
       double *restrict y = ws + 192;
       const double *restrict a = ws + 128;
       for (int s = 0; s < nc; s++) {
@@ -1240,7 +1240,7 @@ void kepler_field(int n, const double *theta, const double *in_x, double *out_y0
         y29[k] = t29;
       }
     }
-    { /* %30 = expand %29 : [2] per sample, models/systems/kepler.lua:10 */
+    { /* %30 = expand %29 axis=0 len=2 : [2] per sample, models/systems/kepler.lua:10 */
       double *restrict y = ws + 160;
       const double *restrict a = ws + 128;
       for (int s = 0; s < nc; s++) {
@@ -1264,11 +1264,11 @@ void kepler_field(int n, const double *theta, const double *in_x, double *out_y0
         const double t34 = 0.5 * p15[k]; /* mul, models/systems/kepler.lua:10 */
         const double t35 = t34 + t34; /* add, models/systems/kepler.lua:10 */
         y35[k] = t35;
-        const double t37 = -t32; /* neg, models/systems/kepler.lua:23 */
+        const double t37 = -t32; /* neg, models/systems/kepler.lua:23 (hnnc.lua:43 in library code) */
         y37[k] = t37;
       }
     }
-    { /* %38 = concat %35 %37 : [4] per sample, models/systems/kepler.lua:23 */
+    { /* %38 = concat %35 %37 axis=0 : [4] per sample, models/systems/kepler.lua:23 (hnnc.lua:43 in library code) */
       double *restrict y = out_y0 + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 4;
@@ -1295,7 +1295,7 @@ void kepler_invariants(int n, const double *theta, const double *in_x, double *o
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %40 = slice %39 : [1] per sample, models/systems/kepler.lua:16 */
+    { /* %40 = slice %39 axis=0 0 1 : [1] per sample, models/systems/kepler.lua:16 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1304,7 +1304,7 @@ void kepler_invariants(int n, const double *theta, const double *in_x, double *o
         ys[0] = as[0];
       }
     }
-    { /* %42 = slice %39 : [1] per sample, models/systems/kepler.lua:16 */
+    { /* %42 = slice %39 axis=0 1 1 : [1] per sample, models/systems/kepler.lua:16 */
       double *restrict y = ws + 32;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1313,7 +1313,7 @@ void kepler_invariants(int n, const double *theta, const double *in_x, double *o
         ys[0] = as[1];
       }
     }
-    { /* %44 = slice %39 : [1] per sample, models/systems/kepler.lua:16 */
+    { /* %44 = slice %39 axis=0 2 1 : [1] per sample, models/systems/kepler.lua:16 */
       double *restrict y = ws + 64;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1322,7 +1322,7 @@ void kepler_invariants(int n, const double *theta, const double *in_x, double *o
         ys[0] = as[2];
       }
     }
-    { /* %46 = slice %39 : [1] per sample, models/systems/kepler.lua:16 */
+    { /* %46 = slice %39 axis=0 3 1 : [1] per sample, models/systems/kepler.lua:16 */
       double *restrict y = ws + 96;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1350,7 +1350,7 @@ void kepler_invariants(int n, const double *theta, const double *in_x, double *o
         y54[k] = t54;
       }
     }
-    { /* %55 = slice %39 : [2] per sample, models/systems/kepler.lua:9 */
+    { /* %55 = slice %39 axis=0 0 2 : [2] per sample, models/systems/kepler.lua:9 */
       double *restrict y = ws + 224;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1360,7 +1360,7 @@ void kepler_invariants(int n, const double *theta, const double *in_x, double *o
           ys[l] = as[l];
       }
     }
-    { /* %56 = slice %39 : [2] per sample, models/systems/kepler.lua:9 */
+    { /* %56 = slice %39 axis=0 2 2 : [2] per sample, models/systems/kepler.lua:9 */
       double *restrict y = ws + 288;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1376,7 +1376,7 @@ void kepler_invariants(int n, const double *theta, const double *in_x, double *o
       const double *restrict b = ws + 288;
       for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
     }
-    { /* %58 = sum %57 : [] per sample, models/systems/kepler.lua:10 */
+    { /* %58 = sum %57 0 : [] per sample, models/systems/kepler.lua:10 */
       double *restrict y = ws + 160;
       const double *restrict a = ws + 352;
       for (int s = 0; s < nc; s++) {
@@ -1400,7 +1400,7 @@ void kepler_invariants(int n, const double *theta, const double *in_x, double *o
       const double *restrict b = ws + 224;
       for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
     }
-    { /* %61 = sum %60 : [] per sample, models/systems/kepler.lua:10 */
+    { /* %61 = sum %60 0 : [] per sample, models/systems/kepler.lua:10 */
       double *restrict y = ws + 160;
       const double *restrict a = ws + 320;
       for (int s = 0; s < nc; s++) {
@@ -1443,7 +1443,7 @@ void kepler_invariants(int n, const double *theta, const double *in_x, double *o
         y73[k] = t73;
       }
     }
-    { /* %78 = concat %74 %75 %76 %77 : [4] per sample, models/systems/kepler.lua:19 */
+    { /* %78 = concat %74 %75 %76 %77 axis=0 : [4] per sample, models/systems/kepler.lua:19 */
       double *restrict y = out_y0 + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 4;
@@ -1470,7 +1470,7 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %80 = slice %79 : [1] per sample, models/systems/kepler.lua:16 */
+    { /* %80 = slice %79 axis=0 0 1 : [1] per sample, models/systems/kepler.lua:16 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1479,7 +1479,7 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
         ys[0] = as[0];
       }
     }
-    { /* %82 = slice %79 : [1] per sample, models/systems/kepler.lua:16 */
+    { /* %82 = slice %79 axis=0 1 1 : [1] per sample, models/systems/kepler.lua:16 */
       double *restrict y = ws + 32;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1488,7 +1488,7 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
         ys[0] = as[1];
       }
     }
-    { /* %84 = slice %79 : [1] per sample, models/systems/kepler.lua:16 */
+    { /* %84 = slice %79 axis=0 2 1 : [1] per sample, models/systems/kepler.lua:16 */
       double *restrict y = ws + 64;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1497,7 +1497,7 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
         ys[0] = as[2];
       }
     }
-    { /* %86 = slice %79 : [1] per sample, models/systems/kepler.lua:16 */
+    { /* %86 = slice %79 axis=0 3 1 : [1] per sample, models/systems/kepler.lua:16 */
       double *restrict y = ws + 96;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1525,7 +1525,7 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
         y94[k] = t94;
       }
     }
-    { /* %95 = slice %79 : [2] per sample, models/systems/kepler.lua:9 */
+    { /* %95 = slice %79 axis=0 0 2 : [2] per sample, models/systems/kepler.lua:9 */
       double *restrict y = ws + 224;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1535,7 +1535,7 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
           ys[l] = as[l];
       }
     }
-    { /* %96 = slice %79 : [2] per sample, models/systems/kepler.lua:9 */
+    { /* %96 = slice %79 axis=0 2 2 : [2] per sample, models/systems/kepler.lua:9 */
       double *restrict y = ws + 288;
       const double *restrict a = in_x + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
@@ -1551,7 +1551,7 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
       const double *restrict b = ws + 224;
       for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
     }
-    { /* %101 = sum %100 : [] per sample, models/systems/kepler.lua:10 */
+    { /* %101 = sum %100 0 : [] per sample, models/systems/kepler.lua:10 */
       double *restrict y = ws + 160;
       const double *restrict a = ws + 352;
       for (int s = 0; s < nc; s++) {
@@ -1598,7 +1598,7 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
         y122[k] = t122;
       }
     }
-    { /* %123 = expand %122 : [2] per sample, models/systems/kepler.lua:10 */
+    { /* %123 = expand %122 axis=0 len=2 : [2] per sample, models/systems/kepler.lua:10 */
       double *restrict y = ws + 576;
       const double *restrict a = ws + 544;
       for (int s = 0; s < nc; s++) {
@@ -1622,11 +1622,11 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
         const double t126 = 0.5 * p96[k]; /* mul, models/systems/kepler.lua:10 */
         const double t127 = t126 + t126; /* add, models/systems/kepler.lua:10 */
         y127[k] = t127;
-        const double t129 = -t125; /* neg, models/systems/kepler.lua:29 */
+        const double t129 = -t125; /* neg, models/systems/kepler.lua:29 (hnnc.lua:43 in library code) */
         y129[k] = t129;
       }
     }
-    { /* %130 = concat %127 %129 : [4] per sample, models/systems/kepler.lua:29 */
+    { /* %130 = concat %127 %129 axis=0 : [4] per sample, models/systems/kepler.lua:29 (hnnc.lua:43 in library code) */
       double *restrict y = ws + 704;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 4;
@@ -1636,7 +1636,7 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
           ys[l + 2] = (ws + 512)[(long)s * 2 + l];
       }
     }
-    { /* %131 = slice %130 : [1] per sample, models/systems/kepler.lua:16 */
+    { /* %131 = slice %130 axis=0 0 1 : [1] per sample, models/systems/kepler.lua:16 */
       double *restrict y = ws + 576;
       const double *restrict a = ws + 704;
       for (int s = 0; s < nc; s++) {
@@ -1645,7 +1645,7 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
         ys[0] = as[0];
       }
     }
-    { /* %133 = slice %130 : [1] per sample, models/systems/kepler.lua:16 */
+    { /* %133 = slice %130 axis=0 1 1 : [1] per sample, models/systems/kepler.lua:16 */
       double *restrict y = ws + 608;
       const double *restrict a = ws + 704;
       for (int s = 0; s < nc; s++) {
@@ -1654,7 +1654,7 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
         ys[0] = as[1];
       }
     }
-    { /* %135 = slice %130 : [1] per sample, models/systems/kepler.lua:16 */
+    { /* %135 = slice %130 axis=0 2 1 : [1] per sample, models/systems/kepler.lua:16 */
       double *restrict y = ws + 832;
       const double *restrict a = ws + 704;
       for (int s = 0; s < nc; s++) {
@@ -1663,7 +1663,7 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
         ys[0] = as[2];
       }
     }
-    { /* %137 = slice %130 : [1] per sample, models/systems/kepler.lua:16 */
+    { /* %137 = slice %130 axis=0 3 1 : [1] per sample, models/systems/kepler.lua:16 */
       double *restrict y = ws + 864;
       const double *restrict a = ws + 704;
       for (int s = 0; s < nc; s++) {
@@ -1719,7 +1719,7 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
         y158[k] = t158;
       }
     }
-    { /* %159 = sum %158 : [] per sample, models/systems/kepler.lua:10 */
+    { /* %159 = sum %158 0 : [] per sample, models/systems/kepler.lua:10 */
       double *restrict y = ws + 64;
       const double *restrict a = ws + 512;
       for (int s = 0; s < nc; s++) {
@@ -1750,7 +1750,7 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
         y163[k] = t163;
       }
     }
-    { /* %164 = sum %163 : [] per sample, models/systems/kepler.lua:10 */
+    { /* %164 = sum %163 0 : [] per sample, models/systems/kepler.lua:10 */
       double *restrict y = ws + 64;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1816,7 +1816,7 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
         y190[k] = t190;
       }
     }
-    { /* %195 = concat %191 %192 %193 %194 : [4] per sample, models/systems/kepler.lua:19 */
+    { /* %195 = concat %191 %192 %193 %194 axis=0 : [4] per sample, models/systems/kepler.lua:19 */
       double *restrict y = out_y0 + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 4;

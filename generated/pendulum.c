@@ -1097,7 +1097,7 @@ void pendulum_H(int n, const double *theta, const double *in_x, double *out_y0, 
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %1 = slice %0 : [1] per sample, models/systems/pendulum.lua:6 */
+    { /* %1 = slice %0 axis=0 0 1 : [1] per sample, models/systems/pendulum.lua:6 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
@@ -1106,7 +1106,7 @@ void pendulum_H(int n, const double *theta, const double *in_x, double *out_y0, 
         ys[0] = as[0];
       }
     }
-    { /* %3 = slice %0 : [1] per sample, models/systems/pendulum.lua:6 */
+    { /* %3 = slice %0 axis=0 1 1 : [1] per sample, models/systems/pendulum.lua:6 */
       double *restrict y = ws + 32;
       const double *restrict a = in_x + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
@@ -1145,7 +1145,7 @@ void pendulum_field(int n, const double *theta, const double *in_x, double *out_
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %13 = slice %12 : [1] per sample, models/systems/pendulum.lua:6 */
+    { /* %13 = slice %12 axis=0 0 1 : [1] per sample, models/systems/pendulum.lua:6 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
@@ -1154,7 +1154,7 @@ void pendulum_field(int n, const double *theta, const double *in_x, double *out_
         ys[0] = as[0];
       }
     }
-    { /* %15 = slice %12 : [1] per sample, models/systems/pendulum.lua:6 */
+    { /* %15 = slice %12 axis=0 1 1 : [1] per sample, models/systems/pendulum.lua:6 */
       double *restrict y = ws + 32;
       const double *restrict a = in_x + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
@@ -1176,11 +1176,11 @@ void pendulum_field(int n, const double *theta, const double *in_x, double *out_
         const double t26 = -t25; /* neg, models/systems/pendulum.lua:7 */
         const double t27 = (-3.0) * t26; /* mul, models/systems/pendulum.lua:7 */
         y27[k] = t27;
-        const double t31 = -t27; /* neg, models/systems/pendulum.lua:11 */
+        const double t31 = -t27; /* neg, models/systems/pendulum.lua:11 (hnnc.lua:43 in library code) */
         y31[k] = t31;
       }
     }
-    { /* %32 = concat %28 %31 : [2] per sample, models/systems/pendulum.lua:11 */
+    { /* %32 = concat %28 %31 axis=0 : [2] per sample, models/systems/pendulum.lua:11 (hnnc.lua:43 in library code) */
       double *restrict y = out_y0 + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 2;

@@ -1096,7 +1096,7 @@ void spring_H(int n, const double *theta, const double *in_x, double *out_y0, do
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %1 = slice %0 : [1] per sample, models/systems/spring.lua:6 */
+    { /* %1 = slice %0 axis=0 0 1 : [1] per sample, models/systems/spring.lua:6 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
@@ -1110,7 +1110,7 @@ void spring_H(int n, const double *theta, const double *in_x, double *out_y0, do
       const double *restrict a = ws + 0;
       for (long i = 0; i < nc; i++) y[i] = a[i] * a[i];
     }
-    { /* %4 = slice %0 : [1] per sample, models/systems/spring.lua:6 */
+    { /* %4 = slice %0 axis=0 1 1 : [1] per sample, models/systems/spring.lua:6 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
@@ -1146,7 +1146,7 @@ void spring_field(int n, const double *theta, const double *in_x, double *out_y0
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %9 = slice %8 : [1] per sample, models/systems/spring.lua:6 */
+    { /* %9 = slice %8 axis=0 0 1 : [1] per sample, models/systems/spring.lua:6 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
@@ -1155,7 +1155,7 @@ void spring_field(int n, const double *theta, const double *in_x, double *out_y0
         ys[0] = as[0];
       }
     }
-    { /* %12 = slice %8 : [1] per sample, models/systems/spring.lua:6 */
+    { /* %12 = slice %8 axis=0 1 1 : [1] per sample, models/systems/spring.lua:6 */
       double *restrict y = ws + 32;
       const double *restrict a = in_x + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
@@ -1175,11 +1175,11 @@ void spring_field(int n, const double *theta, const double *in_x, double *out_y0
         y18[k] = t18;
         const double t20 = 2.0 * p9[k]; /* mul, models/systems/spring.lua:6 */
         y20[k] = t20;
-        const double t23 = -t20; /* neg, models/systems/spring.lua:10 */
+        const double t23 = -t20; /* neg, models/systems/spring.lua:10 (hnnc.lua:43 in library code) */
         y23[k] = t23;
       }
     }
-    { /* %24 = concat %19 %23 : [2] per sample, models/systems/spring.lua:10 */
+    { /* %24 = concat %19 %23 axis=0 : [2] per sample, models/systems/spring.lua:10 (hnnc.lua:43 in library code) */
       double *restrict y = out_y0 + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 2;

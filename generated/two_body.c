@@ -1097,7 +1097,7 @@ void two_body_H(int n, const double *theta, const double *in_x, double *out_y0, 
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %1 = slice %0 : [4] per sample, models/systems/two_body.lua:7 */
+    { /* %1 = slice %0 axis=0 0 4 : [4] per sample, models/systems/two_body.lua:7 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 8;
       for (int s = 0; s < nc; s++) {
@@ -1107,7 +1107,7 @@ void two_body_H(int n, const double *theta, const double *in_x, double *out_y0, 
           ys[l] = as[l];
       }
     }
-    { /* %2 = slice %0 : [4] per sample, models/systems/two_body.lua:7 */
+    { /* %2 = slice %0 axis=0 4 4 : [4] per sample, models/systems/two_body.lua:7 */
       double *restrict y = ws + 128;
       const double *restrict a = in_x + (long)s0 * 8;
       for (int s = 0; s < nc; s++) {
@@ -1117,7 +1117,7 @@ void two_body_H(int n, const double *theta, const double *in_x, double *out_y0, 
           ys[l] = as[l + 4];
       }
     }
-    { /* %3 = slice %1 : [2] per sample, models/systems/two_body.lua:8 */
+    { /* %3 = slice %1 axis=0 0 2 : [2] per sample, models/systems/two_body.lua:8 */
       double *restrict y = ws + 256;
       const double *restrict a = ws + 0;
       for (int s = 0; s < nc; s++) {
@@ -1127,7 +1127,7 @@ void two_body_H(int n, const double *theta, const double *in_x, double *out_y0, 
           ys[l] = as[l];
       }
     }
-    { /* %4 = slice %1 : [2] per sample, models/systems/two_body.lua:8 */
+    { /* %4 = slice %1 axis=0 2 2 : [2] per sample, models/systems/two_body.lua:8 */
       double *restrict y = ws + 320;
       const double *restrict a = ws + 0;
       for (int s = 0; s < nc; s++) {
@@ -1149,7 +1149,7 @@ void two_body_H(int n, const double *theta, const double *in_x, double *out_y0, 
       const double *restrict b = ws + 128;
       for (long i = 0; i < (long)nc * 4; i++) y[i] = a[i] * b[i];
     }
-    { /* %7 = sum %6 : [] per sample, models/systems/two_body.lua:10 */
+    { /* %7 = sum %6 0 : [] per sample, models/systems/two_body.lua:10 */
       double *restrict y = ws + 64;
       const double *restrict a = ws + 256;
       for (int s = 0; s < nc; s++) {
@@ -1173,7 +1173,7 @@ void two_body_H(int n, const double *theta, const double *in_x, double *out_y0, 
       const double *restrict b = ws + 0;
       for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
     }
-    { /* %11 = sum %10 : [] per sample, models/systems/two_body.lua:10 */
+    { /* %11 = sum %10 0 : [] per sample, models/systems/two_body.lua:10 */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 128;
       for (int s = 0; s < nc; s++) {
@@ -1214,7 +1214,7 @@ void two_body_field(int n, const double *theta, const double *in_x, double *out_
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %17 = slice %16 : [4] per sample, models/systems/two_body.lua:7 */
+    { /* %17 = slice %16 axis=0 0 4 : [4] per sample, models/systems/two_body.lua:7 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 8;
       for (int s = 0; s < nc; s++) {
@@ -1224,7 +1224,7 @@ void two_body_field(int n, const double *theta, const double *in_x, double *out_
           ys[l] = as[l];
       }
     }
-    { /* %18 = slice %16 : [4] per sample, models/systems/two_body.lua:7 */
+    { /* %18 = slice %16 axis=0 4 4 : [4] per sample, models/systems/two_body.lua:7 */
       double *restrict y = ws + 128;
       const double *restrict a = in_x + (long)s0 * 8;
       for (int s = 0; s < nc; s++) {
@@ -1234,7 +1234,7 @@ void two_body_field(int n, const double *theta, const double *in_x, double *out_
           ys[l] = as[l + 4];
       }
     }
-    { /* %19 = slice %17 : [2] per sample, models/systems/two_body.lua:8 */
+    { /* %19 = slice %17 axis=0 0 2 : [2] per sample, models/systems/two_body.lua:8 */
       double *restrict y = ws + 256;
       const double *restrict a = ws + 0;
       for (int s = 0; s < nc; s++) {
@@ -1244,7 +1244,7 @@ void two_body_field(int n, const double *theta, const double *in_x, double *out_
           ys[l] = as[l];
       }
     }
-    { /* %20 = slice %17 : [2] per sample, models/systems/two_body.lua:8 */
+    { /* %20 = slice %17 axis=0 2 2 : [2] per sample, models/systems/two_body.lua:8 */
       double *restrict y = ws + 320;
       const double *restrict a = ws + 0;
       for (int s = 0; s < nc; s++) {
@@ -1268,7 +1268,7 @@ void two_body_field(int n, const double *theta, const double *in_x, double *out_
         y25[k] = t25;
       }
     }
-    { /* %26 = sum %25 : [] per sample, models/systems/two_body.lua:10 */
+    { /* %26 = sum %25 0 : [] per sample, models/systems/two_body.lua:10 */
       double *restrict y = ws + 256;
       const double *restrict a = ws + 64;
       for (int s = 0; s < nc; s++) {
@@ -1295,7 +1295,7 @@ void two_body_field(int n, const double *theta, const double *in_x, double *out_
         y36[k] = t36;
       }
     }
-    { /* %37 = expand %36 : [2] per sample, models/systems/two_body.lua:10 */
+    { /* %37 = expand %36 axis=0 len=2 : [2] per sample, models/systems/two_body.lua:10 */
       double *restrict y = ws + 256;
       const double *restrict a = ws + 64;
       for (int s = 0; s < nc; s++) {
@@ -1333,7 +1333,7 @@ void two_body_field(int n, const double *theta, const double *in_x, double *out_
       const double *restrict a = ws + 0;
       for (long i = 0; i < (long)nc * 2; i++) y[i] = -a[i];
     }
-    { /* %44 = concat %39 %43 : [4] per sample, models/systems/two_body.lua:7 */
+    { /* %44 = concat %39 %43 axis=0 : [4] per sample, models/systems/two_body.lua:7 */
       double *restrict y = ws + 256;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 4;
@@ -1343,12 +1343,12 @@ void two_body_field(int n, const double *theta, const double *in_x, double *out_
           ys[l + 2] = (ws + 192)[(long)s * 2 + l];
       }
     }
-    { /* %46 = neg %44 : [4] per sample, models/systems/two_body.lua:14 */
+    { /* %46 = neg %44 : [4] per sample, models/systems/two_body.lua:14 (hnnc.lua:43 in library code) */
       double *restrict y = ws + 384;
       const double *restrict a = ws + 256;
       for (long i = 0; i < (long)nc * 4; i++) y[i] = -a[i];
     }
-    { /* %47 = concat %42 %46 : [8] per sample, models/systems/two_body.lua:14 */
+    { /* %47 = concat %42 %46 axis=0 : [8] per sample, models/systems/two_body.lua:14 (hnnc.lua:43 in library code) */
       double *restrict y = out_y0 + (long)s0 * 8;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 8;

@@ -1091,52 +1091,57 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 /* ---- field ---- */
 void two_body_baseline_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
+  const double *mlp1_1_W = theta + 0; /* [8,200] */
+  const double *mlp1_1_b = theta + 1600; /* [200] */
+  const double *mlp1_2_W = theta + 1800; /* [200,200] */
+  const double *mlp1_2_b = theta + 41800; /* [200] */
+  const double *mlp1_3_W = theta + 42000; /* [200,8] */
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
   /* phase 1: per sample, in chunks of 32 */
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %7 = matmul %6 %0 NN : [1,200] per sample, models/baseline/two_body.lua:17 */
+    { /* %7 = matmul %6 %0 NN : [1,200] per sample, models/baseline/two_body.lua:17 (hnnc/nn.lua:60 in library code) */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 8;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nn((long)nc * 1, 8, 200, a, b, y, ws + 12800);
     }
     { /* fused elementwise: %9 %10 */
       const double *p7 = ws + 0;
-      const double *p1 = theta + 1600;
+      const double *p1 = mlp1_1_b;
       double *y10 = ws + 0;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t9 = p7[k] + p1[i]; /* add, models/baseline/two_body.lua:17 */
-        const double t10 = hn_tanh(t9); /* tanh, models/baseline/two_body.lua:17 */
+        const double t9 = p7[k] + p1[i]; /* add, models/baseline/two_body.lua:17 (hnnc/nn.lua:63 in library code) */
+        const double t10 = hn_tanh(t9); /* tanh, models/baseline/two_body.lua:17 (hnnc/nn.lua:87 in library code) */
         y10[k] = t10;
       }
     }
-    { /* %12 = matmul %11 %2 NN : [1,200] per sample, models/baseline/two_body.lua:17 */
+    { /* %12 = matmul %11 %2 NN : [1,200] per sample, models/baseline/two_body.lua:17 (hnnc/nn.lua:60 in library code) */
       double *restrict y = ws + 6400;
       const double *restrict a = ws + 0;
-      const double *restrict b = theta + 1800;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y, ws + 12800);
     }
     { /* fused elementwise: %14 %15 */
       const double *p12 = ws + 6400;
-      const double *p3 = theta + 41800;
+      const double *p3 = mlp1_2_b;
       double *y15 = ws + 6400;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t14 = p12[k] + p3[i]; /* add, models/baseline/two_body.lua:17 */
-        const double t15 = hn_tanh(t14); /* tanh, models/baseline/two_body.lua:17 */
+        const double t14 = p12[k] + p3[i]; /* add, models/baseline/two_body.lua:17 (hnnc/nn.lua:63 in library code) */
+        const double t15 = hn_tanh(t14); /* tanh, models/baseline/two_body.lua:17 (hnnc/nn.lua:87 in library code) */
         y15[k] = t15;
       }
     }
-    { /* %17 = matmul %16 %4 NN : [1,8] per sample, models/baseline/two_body.lua:17 */
+    { /* %17 = matmul %16 %4 NN : [1,8] per sample, models/baseline/two_body.lua:17 (hnnc/nn.lua:60 in library code) */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 6400;
-      const double *restrict b = theta + 42000;
+      const double *restrict b = mlp1_3_W;
       hn_mm_nn((long)nc * 1, 200, 8, a, b, y, ws + 12800);
     }
     { /* output y0 = %18 */
@@ -1154,53 +1159,58 @@ void two_body_baseline_field_v(int n, const double *theta, const double *const *
 /* ---- loss ---- */
 void two_body_baseline_loss(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *ws)
 {
+  const double *mlp1_1_W = theta + 0; /* [8,200] */
+  const double *mlp1_1_b = theta + 1600; /* [200] */
+  const double *mlp1_2_W = theta + 1800; /* [200,200] */
+  const double *mlp1_2_b = theta + 41800; /* [200] */
+  const double *mlp1_3_W = theta + 42000; /* [200,8] */
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
   /* phase 1: per sample, in chunks of 32 */
-  for (int i = 0; i < 1; i++) (ws + 0)[i] = 0;
+  (ws + 0)[0] = 0;
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %22 = matmul %21 %0 NN : [1,200] per sample, models/baseline/two_body.lua:14 */
+    { /* %22 = matmul %21 %0 NN : [1,200] per sample, models/baseline/two_body.lua:14 (hnnc/nn.lua:60 in field()) */
       double *restrict y = ws + 8;
       const double *restrict a = in_x + (long)s0 * 8;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nn((long)nc * 1, 8, 200, a, b, y, ws + 12808);
     }
     { /* fused elementwise: %24 %25 */
       const double *p22 = ws + 8;
-      const double *p1 = theta + 1600;
+      const double *p1 = mlp1_1_b;
       double *y25 = ws + 8;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t24 = p22[k] + p1[i]; /* add, models/baseline/two_body.lua:14 */
-        const double t25 = hn_tanh(t24); /* tanh, models/baseline/two_body.lua:14 */
+        const double t24 = p22[k] + p1[i]; /* add, models/baseline/two_body.lua:14 (hnnc/nn.lua:63 in field()) */
+        const double t25 = hn_tanh(t24); /* tanh, models/baseline/two_body.lua:14 (hnnc/nn.lua:87 in field()) */
         y25[k] = t25;
       }
     }
-    { /* %27 = matmul %26 %2 NN : [1,200] per sample, models/baseline/two_body.lua:14 */
+    { /* %27 = matmul %26 %2 NN : [1,200] per sample, models/baseline/two_body.lua:14 (hnnc/nn.lua:60 in field()) */
       double *restrict y = ws + 6408;
       const double *restrict a = ws + 8;
-      const double *restrict b = theta + 1800;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y, ws + 12808);
     }
     { /* fused elementwise: %29 %30 */
       const double *p27 = ws + 6408;
-      const double *p3 = theta + 41800;
+      const double *p3 = mlp1_2_b;
       double *y30 = ws + 6408;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t29 = p27[k] + p3[i]; /* add, models/baseline/two_body.lua:14 */
-        const double t30 = hn_tanh(t29); /* tanh, models/baseline/two_body.lua:14 */
+        const double t29 = p27[k] + p3[i]; /* add, models/baseline/two_body.lua:14 (hnnc/nn.lua:63 in field()) */
+        const double t30 = hn_tanh(t29); /* tanh, models/baseline/two_body.lua:14 (hnnc/nn.lua:87 in field()) */
         y30[k] = t30;
       }
     }
-    { /* %32 = matmul %31 %4 NN : [1,8] per sample, models/baseline/two_body.lua:14 */
+    { /* %32 = matmul %31 %4 NN : [1,8] per sample, models/baseline/two_body.lua:14 (hnnc/nn.lua:60 in field()) */
       double *restrict y = ws + 8;
       const double *restrict a = ws + 6408;
-      const double *restrict b = theta + 42000;
+      const double *restrict b = mlp1_3_W;
       hn_mm_nn((long)nc * 1, 200, 8, a, b, y, ws + 12808);
     }
     { /* fused elementwise: %34 %35 */
@@ -1215,7 +1225,7 @@ void two_body_baseline_loss(int n, const double *theta, const double *in_x, cons
         y35[k] = t35;
       }
     }
-    { /* %36 = sum %35 : [] per sample, models/baseline/two_body.lua:14 */
+    { /* %36 = sum %35 0 : [] per sample, models/baseline/two_body.lua:14 */
       double *restrict y = ws + 264;
       const double *restrict a = ws + 8;
       for (int s = 0; s < nc; s++) {
@@ -1236,15 +1246,14 @@ void two_body_baseline_loss(int n, const double *theta, const double *in_x, cons
     { /* %40 = bsum %38 : [], models/baseline/two_body.lua:14 */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 8;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 1; i++) y[i] += a[s * 1L + i];
+      for (int s = 0; s < nc; s++) y[0] += a[s];
     }
   }
   /* phase 2: shared values */
   { /* %41 = div %40 %39 : [], models/baseline/two_body.lua:14 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = a[0] / (double)n;
+    y[0] = a[0] / (double)n;
   }
 }
 
@@ -1254,75 +1263,80 @@ void two_body_baseline_loss_v(int n, const double *theta, const double *const *i
 }
 
 /* ---- loss_grad ---- */
-void two_body_baseline_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_y1, double *out_y2, double *out_y3, double *out_y4, double *out_y5, double *ws)
+void two_body_baseline_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_d_mlp1_1_W, double *out_d_mlp1_1_b, double *out_d_mlp1_2_W, double *out_d_mlp1_2_b, double *out_d_mlp1_3_W, double *ws)
 {
+  const double *mlp1_1_W = theta + 0; /* [8,200] */
+  const double *mlp1_1_b = theta + 1600; /* [200] */
+  const double *mlp1_2_W = theta + 1800; /* [200,200] */
+  const double *mlp1_2_b = theta + 41800; /* [200] */
+  const double *mlp1_3_W = theta + 42000; /* [200,8] */
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
   { /* %64 = div %63 %39 : [], models/baseline/two_body.lua:14 */
     double *restrict y = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = 1.0 / (double)n;
+    y[0] = 1.0 / (double)n;
   }
   { /* %65 = div %64 %37 : [], models/baseline/two_body.lua:14 */
     double *restrict y = ws + 8;
     const double *restrict a = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = a[0] / 8.0;
+    y[0] = a[0] / 8.0;
   }
-  { /* %66 = expand %65 : [8], models/baseline/two_body.lua:14 */
+  { /* %66 = expand %65 axis=0 len=8 : [8], models/baseline/two_body.lua:14 */
     double *restrict y = ws + 0;
     const double *restrict a = ws + 8;
     for (long l = 0; l < 8; l++)
       y[l] = a[0];
   }
   /* phase 1: per sample, in chunks of 32 */
-  for (int i = 0; i < 1; i++) (ws + 8)[i] = 0;
-  for (int i = 0; i < 1600; i++) (out_y5)[i] = 0;
-  for (int i = 0; i < 200; i++) (out_y4)[i] = 0;
-  for (int i = 0; i < 40000; i++) (out_y3)[i] = 0;
-  for (int i = 0; i < 200; i++) (out_y2)[i] = 0;
-  for (int i = 0; i < 1600; i++) (out_y1)[i] = 0;
+  (ws + 8)[0] = 0;
+  for (int i = 0; i < 1600; i++) (out_d_mlp1_3_W)[i] = 0;
+  for (int i = 0; i < 200; i++) (out_d_mlp1_2_b)[i] = 0;
+  for (int i = 0; i < 40000; i++) (out_d_mlp1_2_W)[i] = 0;
+  for (int i = 0; i < 200; i++) (out_d_mlp1_1_b)[i] = 0;
+  for (int i = 0; i < 1600; i++) (out_d_mlp1_1_W)[i] = 0;
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %45 = matmul %44 %0 NN : [1,200] per sample, models/baseline/two_body.lua:14 */
+    { /* %45 = matmul %44 %0 NN : [1,200] per sample, models/baseline/two_body.lua:14 (hnnc/nn.lua:60 in field()) */
       double *restrict y = ws + 16;
       const double *restrict a = in_x + (long)s0 * 8;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nn((long)nc * 1, 8, 200, a, b, y, ws + 26128);
     }
     { /* fused elementwise: %47 %48 */
       const double *p45 = ws + 16;
-      const double *p1 = theta + 1600;
+      const double *p1 = mlp1_1_b;
       double *y48 = ws + 16;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t47 = p45[k] + p1[i]; /* add, models/baseline/two_body.lua:14 */
-        const double t48 = hn_tanh(t47); /* tanh, models/baseline/two_body.lua:14 */
+        const double t47 = p45[k] + p1[i]; /* add, models/baseline/two_body.lua:14 (hnnc/nn.lua:63 in field()) */
+        const double t48 = hn_tanh(t47); /* tanh, models/baseline/two_body.lua:14 (hnnc/nn.lua:87 in field()) */
         y48[k] = t48;
       }
     }
-    { /* %50 = matmul %49 %2 NN : [1,200] per sample, models/baseline/two_body.lua:14 */
+    { /* %50 = matmul %49 %2 NN : [1,200] per sample, models/baseline/two_body.lua:14 (hnnc/nn.lua:60 in field()) */
       double *restrict y = ws + 6416;
       const double *restrict a = ws + 16;
-      const double *restrict b = theta + 1800;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y, ws + 26128);
     }
     { /* fused elementwise: %52 %53 */
       const double *p50 = ws + 6416;
-      const double *p3 = theta + 41800;
+      const double *p3 = mlp1_2_b;
       double *y53 = ws + 6416;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t52 = p50[k] + p3[i]; /* add, models/baseline/two_body.lua:14 */
-        const double t53 = hn_tanh(t52); /* tanh, models/baseline/two_body.lua:14 */
+        const double t52 = p50[k] + p3[i]; /* add, models/baseline/two_body.lua:14 (hnnc/nn.lua:63 in field()) */
+        const double t53 = hn_tanh(t52); /* tanh, models/baseline/two_body.lua:14 (hnnc/nn.lua:87 in field()) */
         y53[k] = t53;
       }
     }
-    { /* %55 = matmul %54 %4 NN : [1,8] per sample, models/baseline/two_body.lua:14 */
+    { /* %55 = matmul %54 %4 NN : [1,8] per sample, models/baseline/two_body.lua:14 (hnnc/nn.lua:60 in field()) */
       double *restrict y = ws + 12816;
       const double *restrict a = ws + 6416;
-      const double *restrict b = theta + 42000;
+      const double *restrict b = mlp1_3_W;
       hn_mm_nn((long)nc * 1, 200, 8, a, b, y, ws + 26128);
     }
     { /* fused elementwise: %57 %58 */
@@ -1339,7 +1353,7 @@ void two_body_baseline_loss_grad(int n, const double *theta, const double *in_x,
         y58[k] = t58;
       }
     }
-    { /* %59 = sum %58 : [] per sample, models/baseline/two_body.lua:14 */
+    { /* %59 = sum %58 0 : [] per sample, models/baseline/two_body.lua:14 */
       double *restrict y = ws + 13328;
       const double *restrict a = ws + 12816;
       for (int s = 0; s < nc; s++) {
@@ -1360,8 +1374,7 @@ void two_body_baseline_loss_grad(int n, const double *theta, const double *in_x,
     { /* %61 = bsum %60 : [], models/baseline/two_body.lua:14 */
       double *restrict y = ws + 8;
       const double *restrict a = ws + 12816;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 1; i++) y[i] += a[s * 1L + i];
+      for (int s = 0; s < nc; s++) y[0] += a[s];
     }
     { /* fused elementwise: %68 %69 */
       const double *p57 = ws + 13072;
@@ -1375,14 +1388,14 @@ void two_body_baseline_loss_grad(int n, const double *theta, const double *in_x,
         y69[k] = t69;
       }
     }
-    { /* %71 = matmul %70 %4 NT : [1,200] per sample, models/baseline/two_body.lua:14 */
+    { /* %71 = matmul %70 %4 NT : [1,200] per sample, models/baseline/two_body.lua:14 (hnnc/nn.lua:60 in field()) */
       double *restrict y = ws + 13328;
       const double *restrict a = ws + 13072;
-      const double *restrict b = theta + 42000;
+      const double *restrict b = mlp1_3_W;
       hn_mm_nt((long)nc * 1, 8, 200, a, b, y);
     }
-    { /* %72 = bmatmul %54 %70 TN : [200,8], models/baseline/two_body.lua:14 */
-      double *restrict y = out_y5;
+    { /* %72 = bmatmul %54 %70 TN : [200,8], models/baseline/two_body.lua:14 (hnnc/nn.lua:60 in field()) */
+      double *restrict y = out_d_mlp1_3_W;
       const double *restrict a = ws + 6416;
       const double *restrict b = ws + 13072;
       hn_mm_tn((long)nc * 1, 200, 8, a, b, y);
@@ -1394,26 +1407,26 @@ void two_body_baseline_loss_grad(int n, const double *theta, const double *in_x,
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t74 = p53[k] * p53[k]; /* square, models/baseline/two_body.lua:14 */
-        const double t75 = 1.0 - t74; /* sub, models/baseline/two_body.lua:14 */
-        const double t76 = p71[k] * t75; /* mul, models/baseline/two_body.lua:14 */
+        const double t74 = p53[k] * p53[k]; /* square, models/baseline/two_body.lua:14 (hnnc/nn.lua:87 in field()) */
+        const double t75 = 1.0 - t74; /* sub, models/baseline/two_body.lua:14 (hnnc/nn.lua:87 in field()) */
+        const double t76 = p71[k] * t75; /* mul, models/baseline/two_body.lua:14 (hnnc/nn.lua:87 in field()) */
         y76[k] = t76;
       }
     }
-    { /* %77 = bsum %76 : [200], models/baseline/two_body.lua:14 */
-      double *restrict y = out_y4;
+    { /* %77 = bsum %76 : [200], models/baseline/two_body.lua:14 (hnnc/nn.lua:63 in field()) */
+      double *restrict y = out_d_mlp1_2_b;
       const double *restrict a = ws + 19728;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
     }
-    { /* %79 = matmul %78 %2 NT : [1,200] per sample, models/baseline/two_body.lua:14 */
+    { /* %79 = matmul %78 %2 NT : [1,200] per sample, models/baseline/two_body.lua:14 (hnnc/nn.lua:60 in field()) */
       double *restrict y = ws + 6416;
       const double *restrict a = ws + 19728;
-      const double *restrict b = theta + 1800;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %80 = bmatmul %49 %78 TN : [200,200], models/baseline/two_body.lua:14 */
-      double *restrict y = out_y3;
+    { /* %80 = bmatmul %49 %78 TN : [200,200], models/baseline/two_body.lua:14 (hnnc/nn.lua:60 in field()) */
+      double *restrict y = out_d_mlp1_2_W;
       const double *restrict a = ws + 16;
       const double *restrict b = ws + 19728;
       hn_mm_tn((long)nc * 1, 200, 200, a, b, y);
@@ -1425,20 +1438,20 @@ void two_body_baseline_loss_grad(int n, const double *theta, const double *in_x,
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t82 = p48[k] * p48[k]; /* square, models/baseline/two_body.lua:14 */
-        const double t83 = 1.0 - t82; /* sub, models/baseline/two_body.lua:14 */
-        const double t84 = p79[k] * t83; /* mul, models/baseline/two_body.lua:14 */
+        const double t82 = p48[k] * p48[k]; /* square, models/baseline/two_body.lua:14 (hnnc/nn.lua:87 in field()) */
+        const double t83 = 1.0 - t82; /* sub, models/baseline/two_body.lua:14 (hnnc/nn.lua:87 in field()) */
+        const double t84 = p79[k] * t83; /* mul, models/baseline/two_body.lua:14 (hnnc/nn.lua:87 in field()) */
         y84[k] = t84;
       }
     }
-    { /* %85 = bsum %84 : [200], models/baseline/two_body.lua:14 */
-      double *restrict y = out_y2;
+    { /* %85 = bsum %84 : [200], models/baseline/two_body.lua:14 (hnnc/nn.lua:63 in field()) */
+      double *restrict y = out_d_mlp1_1_b;
       const double *restrict a = ws + 12816;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
     }
-    { /* %88 = bmatmul %44 %86 TN : [8,200], models/baseline/two_body.lua:14 */
-      double *restrict y = out_y1;
+    { /* %88 = bmatmul %44 %86 TN : [8,200], models/baseline/two_body.lua:14 (hnnc/nn.lua:60 in field()) */
+      double *restrict y = out_d_mlp1_1_W;
       const double *restrict a = in_x + (long)s0 * 8;
       const double *restrict b = ws + 12816;
       hn_mm_tn((long)nc * 1, 8, 200, a, b, y);
@@ -1448,7 +1461,7 @@ void two_body_baseline_loss_grad(int n, const double *theta, const double *in_x,
   { /* %62 = div %61 %39 : [], models/baseline/two_body.lua:14 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 8;
-    for (int i = 0; i < 1; i++) y[i] = a[0] / (double)n;
+    y[0] = a[0] / (double)n;
   }
 }
 

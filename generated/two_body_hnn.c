@@ -1091,55 +1091,60 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 /* ---- H ---- */
 void two_body_hnn_H(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
+  const double *mlp1_1_W = theta + 0; /* [8,200] */
+  const double *mlp1_1_b = theta + 1600; /* [200] */
+  const double *mlp1_2_W = theta + 1800; /* [200,200] */
+  const double *mlp1_2_b = theta + 41800; /* [200] */
+  const double *mlp1_3_W = theta + 42000; /* [200,2] */
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
   /* phase 1: per sample, in chunks of 32 */
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %7 = matmul %6 %0 NN : [1,200] per sample, models/hnn/two_body.lua:15 */
+    { /* %7 = matmul %6 %0 NN : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 8;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nn((long)nc * 1, 8, 200, a, b, y, ws + 12800);
     }
     { /* fused elementwise: %9 %10 */
       const double *p7 = ws + 0;
-      const double *p1 = theta + 1600;
+      const double *p1 = mlp1_1_b;
       double *y10 = ws + 0;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t9 = p7[k] + p1[i]; /* add, models/hnn/two_body.lua:15 */
-        const double t10 = hn_tanh(t9); /* tanh, models/hnn/two_body.lua:15 */
+        const double t9 = p7[k] + p1[i]; /* add, models/hnn/two_body.lua:15 (hnnc/nn.lua:63 in mlp()) */
+        const double t10 = hn_tanh(t9); /* tanh, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
         y10[k] = t10;
       }
     }
-    { /* %12 = matmul %11 %2 NN : [1,200] per sample, models/hnn/two_body.lua:15 */
+    { /* %12 = matmul %11 %2 NN : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 6400;
       const double *restrict a = ws + 0;
-      const double *restrict b = theta + 1800;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y, ws + 12800);
     }
     { /* fused elementwise: %14 %15 */
       const double *p12 = ws + 6400;
-      const double *p3 = theta + 41800;
+      const double *p3 = mlp1_2_b;
       double *y15 = ws + 6400;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t14 = p12[k] + p3[i]; /* add, models/hnn/two_body.lua:15 */
-        const double t15 = hn_tanh(t14); /* tanh, models/hnn/two_body.lua:15 */
+        const double t14 = p12[k] + p3[i]; /* add, models/hnn/two_body.lua:15 (hnnc/nn.lua:63 in mlp()) */
+        const double t15 = hn_tanh(t14); /* tanh, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
         y15[k] = t15;
       }
     }
-    { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/hnn/two_body.lua:15 */
+    { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 6400;
-      const double *restrict b = theta + 42000;
+      const double *restrict b = mlp1_3_W;
       hn_mm_nn((long)nc * 1, 200, 2, a, b, y, ws + 12800);
     }
-    { /* %19 = slice %18 : [1] per sample, models/hnn/two_body.lua:15 */
+    { /* %19 = slice %18 axis=0 1 1 : [1] per sample, models/hnn/two_body.lua:15 */
       double *restrict y = ws + 64;
       const double *restrict a = ws + 0;
       for (int s = 0; s < nc; s++) {
@@ -1163,25 +1168,30 @@ void two_body_hnn_H_v(int n, const double *theta, const double *const *in, doubl
 /* ---- field ---- */
 void two_body_hnn_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
+  const double *mlp1_1_W = theta + 0; /* [8,200] */
+  const double *mlp1_1_b = theta + 1600; /* [200] */
+  const double *mlp1_2_W = theta + 1800; /* [200,200] */
+  const double *mlp1_2_b = theta + 41800; /* [200] */
+  const double *mlp1_3_W = theta + 42000; /* [200,2] */
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
-  { /* %38 = const : [1], models/hnn/two_body.lua:15 */
+  { /* %38 = const 1 : [1], models/hnn/two_body.lua:15 */
     double *restrict y = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = 1.0;
+    y[0] = 1.0;
   }
-  { /* %39 = const : [1], models/hnn/two_body.lua:15 */
+  { /* %39 = const 0 : [1], models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 8;
-    for (int i = 0; i < 1; i++) y[i] = 0.0;
+    y[0] = 0.0;
   }
-  { /* %40 = concat %39 %38 : [2], models/hnn/two_body.lua:15 */
+  { /* %40 = concat %39 %38 axis=0 : [2], models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 16;
     y[0] = (ws + 8)[0];
     y[1] = (ws + 0)[0];
   }
-  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/two_body.lua:15 */
+  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 24;
     const double *restrict a = ws + 16;
-    const double *restrict b = theta + 42000;
+    const double *restrict b = mlp1_3_W;
     {
       const double *restrict as = a, *restrict bs = b;
       double *restrict ys = y;
@@ -1197,50 +1207,50 @@ void two_body_hnn_field(int n, const double *theta, const double *in_x, double *
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %23 = matmul %22 %0 NN : [1,200] per sample, models/hnn/two_body.lua:15 */
+    { /* %23 = matmul %22 %0 NN : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 224;
       const double *restrict a = in_x + (long)s0 * 8;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nn((long)nc * 1, 8, 200, a, b, y, ws + 19424);
     }
     { /* fused elementwise: %25 %26 */
       const double *p23 = ws + 224;
-      const double *p1 = theta + 1600;
+      const double *p1 = mlp1_1_b;
       double *y26 = ws + 224;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t25 = p23[k] + p1[i]; /* add, models/hnn/two_body.lua:15 */
-        const double t26 = hn_tanh(t25); /* tanh, models/hnn/two_body.lua:15 */
+        const double t25 = p23[k] + p1[i]; /* add, models/hnn/two_body.lua:15 (hnnc/nn.lua:63 in mlp()) */
+        const double t26 = hn_tanh(t25); /* tanh, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
         y26[k] = t26;
       }
     }
-    { /* %28 = matmul %27 %2 NN : [1,200] per sample, models/hnn/two_body.lua:15 */
+    { /* %28 = matmul %27 %2 NN : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 6624;
       const double *restrict a = ws + 224;
-      const double *restrict b = theta + 1800;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y, ws + 19424);
     }
     { /* fused elementwise: %30 %31 %46 %47 %48 */
       const double *p28 = ws + 6624;
-      const double *p3 = theta + 41800;
+      const double *p3 = mlp1_2_b;
       double *y48 = ws + 13024;
       const double *p42 = ws + 24;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t30 = p28[k] + p3[i]; /* add, models/hnn/two_body.lua:15 */
-        const double t31 = hn_tanh(t30); /* tanh, models/hnn/two_body.lua:15 */
-        const double t46 = t31 * t31; /* square, models/hnn/two_body.lua:15 */
-        const double t47 = 1.0 - t46; /* sub, models/hnn/two_body.lua:15 */
-        const double t48 = p42[i] * t47; /* mul, models/hnn/two_body.lua:15 */
+        const double t30 = p28[k] + p3[i]; /* add, models/hnn/two_body.lua:15 (hnnc/nn.lua:63 in mlp()) */
+        const double t31 = hn_tanh(t30); /* tanh, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
+        const double t46 = t31 * t31; /* square, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
+        const double t47 = 1.0 - t46; /* sub, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
+        const double t48 = p42[i] * t47; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
         y48[k] = t48;
       }
     }
-    { /* %50 = matmul %49 %2 NT : [1,200] per sample, models/hnn/two_body.lua:15 */
+    { /* %50 = matmul %49 %2 NT : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 6624;
       const double *restrict a = ws + 13024;
-      const double *restrict b = theta + 1800;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
     }
     { /* fused elementwise: %53 %54 %55 */
@@ -1250,19 +1260,19 @@ void two_body_hnn_field(int n, const double *theta, const double *in_x, double *
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t53 = p26[k] * p26[k]; /* square, models/hnn/two_body.lua:15 */
-        const double t54 = 1.0 - t53; /* sub, models/hnn/two_body.lua:15 */
-        const double t55 = p50[k] * t54; /* mul, models/hnn/two_body.lua:15 */
+        const double t53 = p26[k] * p26[k]; /* square, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
+        const double t54 = 1.0 - t53; /* sub, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
+        const double t55 = p50[k] * t54; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
         y55[k] = t55;
       }
     }
-    { /* %57 = matmul %56 %0 NT : [1,8] per sample, models/hnn/two_body.lua:15 */
+    { /* %57 = matmul %56 %0 NT : [1,8] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 13024;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nt((long)nc * 1, 200, 8, a, b, y);
     }
-    { /* %60 = slice %59 : [4] per sample, models/hnn/two_body.lua:23 */
+    { /* %60 = slice %59 axis=0 0 4 : [4] per sample, models/hnn/two_body.lua:23 (hnnc.lua:42 in library code) */
       double *restrict y = ws + 480;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1272,7 +1282,7 @@ void two_body_hnn_field(int n, const double *theta, const double *in_x, double *
           ys[l] = as[l];
       }
     }
-    { /* %61 = slice %59 : [4] per sample, models/hnn/two_body.lua:23 */
+    { /* %61 = slice %59 axis=0 4 4 : [4] per sample, models/hnn/two_body.lua:23 (hnnc.lua:42 in library code) */
       double *restrict y = ws + 608;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1282,12 +1292,12 @@ void two_body_hnn_field(int n, const double *theta, const double *in_x, double *
           ys[l] = as[l + 4];
       }
     }
-    { /* %62 = neg %60 : [4] per sample, models/hnn/two_body.lua:23 */
+    { /* %62 = neg %60 : [4] per sample, models/hnn/two_body.lua:23 (hnnc.lua:43 in library code) */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 480;
       for (long i = 0; i < (long)nc * 4; i++) y[i] = -a[i];
     }
-    { /* %63 = concat %61 %62 : [8] per sample, models/hnn/two_body.lua:23 */
+    { /* %63 = concat %61 %62 axis=0 : [8] per sample, models/hnn/two_body.lua:23 (hnnc.lua:43 in library code) */
       double *restrict y = out_y0 + (long)s0 * 8;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 8;
@@ -1308,25 +1318,30 @@ void two_body_hnn_field_v(int n, const double *theta, const double *const *in, d
 /* ---- loss ---- */
 void two_body_hnn_loss(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *ws)
 {
+  const double *mlp1_1_W = theta + 0; /* [8,200] */
+  const double *mlp1_1_b = theta + 1600; /* [200] */
+  const double *mlp1_2_W = theta + 1800; /* [200,200] */
+  const double *mlp1_2_b = theta + 41800; /* [200] */
+  const double *mlp1_3_W = theta + 42000; /* [200,2] */
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
-  { /* %38 = const : [1], models/hnn/two_body.lua:15 */
+  { /* %38 = const 1 : [1], models/hnn/two_body.lua:15 */
     double *restrict y = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = 1.0;
+    y[0] = 1.0;
   }
-  { /* %39 = const : [1], models/hnn/two_body.lua:15 */
+  { /* %39 = const 0 : [1], models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 8;
-    for (int i = 0; i < 1; i++) y[i] = 0.0;
+    y[0] = 0.0;
   }
-  { /* %40 = concat %39 %38 : [2], models/hnn/two_body.lua:15 */
+  { /* %40 = concat %39 %38 axis=0 : [2], models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 16;
     y[0] = (ws + 8)[0];
     y[1] = (ws + 0)[0];
   }
-  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/two_body.lua:15 */
+  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 24;
     const double *restrict a = ws + 16;
-    const double *restrict b = theta + 42000;
+    const double *restrict b = mlp1_3_W;
     {
       const double *restrict as = a, *restrict bs = b;
       double *restrict ys = y;
@@ -1339,54 +1354,54 @@ void two_body_hnn_loss(int n, const double *theta, const double *in_x, const dou
     }
   }
   /* phase 1: per sample, in chunks of 32 */
-  for (int i = 0; i < 1; i++) (ws + 0)[i] = 0;
+  (ws + 0)[0] = 0;
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %67 = matmul %66 %0 NN : [1,200] per sample, models/hnn/two_body.lua:15 */
+    { /* %67 = matmul %66 %0 NN : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 224;
       const double *restrict a = in_x + (long)s0 * 8;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nn((long)nc * 1, 8, 200, a, b, y, ws + 19424);
     }
     { /* fused elementwise: %69 %70 */
       const double *p67 = ws + 224;
-      const double *p1 = theta + 1600;
+      const double *p1 = mlp1_1_b;
       double *y70 = ws + 224;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t69 = p67[k] + p1[i]; /* add, models/hnn/two_body.lua:15 */
-        const double t70 = hn_tanh(t69); /* tanh, models/hnn/two_body.lua:15 */
+        const double t69 = p67[k] + p1[i]; /* add, models/hnn/two_body.lua:15 (hnnc/nn.lua:63 in mlp()) */
+        const double t70 = hn_tanh(t69); /* tanh, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
         y70[k] = t70;
       }
     }
-    { /* %72 = matmul %71 %2 NN : [1,200] per sample, models/hnn/two_body.lua:15 */
+    { /* %72 = matmul %71 %2 NN : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 6624;
       const double *restrict a = ws + 224;
-      const double *restrict b = theta + 1800;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y, ws + 19424);
     }
     { /* fused elementwise: %74 %75 %83 %84 %85 */
       const double *p72 = ws + 6624;
-      const double *p3 = theta + 41800;
+      const double *p3 = mlp1_2_b;
       double *y85 = ws + 13024;
       const double *p42 = ws + 24;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t74 = p72[k] + p3[i]; /* add, models/hnn/two_body.lua:15 */
-        const double t75 = hn_tanh(t74); /* tanh, models/hnn/two_body.lua:15 */
-        const double t83 = t75 * t75; /* square, models/hnn/two_body.lua:15 */
-        const double t84 = 1.0 - t83; /* sub, models/hnn/two_body.lua:15 */
-        const double t85 = p42[i] * t84; /* mul, models/hnn/two_body.lua:15 */
+        const double t74 = p72[k] + p3[i]; /* add, models/hnn/two_body.lua:15 (hnnc/nn.lua:63 in mlp()) */
+        const double t75 = hn_tanh(t74); /* tanh, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
+        const double t83 = t75 * t75; /* square, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
+        const double t84 = 1.0 - t83; /* sub, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
+        const double t85 = p42[i] * t84; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
         y85[k] = t85;
       }
     }
-    { /* %87 = matmul %86 %2 NT : [1,200] per sample, models/hnn/two_body.lua:15 */
+    { /* %87 = matmul %86 %2 NT : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 6624;
       const double *restrict a = ws + 13024;
-      const double *restrict b = theta + 1800;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
     }
     { /* fused elementwise: %90 %91 %92 */
@@ -1396,19 +1411,19 @@ void two_body_hnn_loss(int n, const double *theta, const double *in_x, const dou
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t90 = p70[k] * p70[k]; /* square, models/hnn/two_body.lua:15 */
-        const double t91 = 1.0 - t90; /* sub, models/hnn/two_body.lua:15 */
-        const double t92 = p87[k] * t91; /* mul, models/hnn/two_body.lua:15 */
+        const double t90 = p70[k] * p70[k]; /* square, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
+        const double t91 = 1.0 - t90; /* sub, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
+        const double t92 = p87[k] * t91; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
         y92[k] = t92;
       }
     }
-    { /* %94 = matmul %93 %0 NT : [1,8] per sample, models/hnn/two_body.lua:15 */
+    { /* %94 = matmul %93 %0 NT : [1,8] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 13024;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nt((long)nc * 1, 200, 8, a, b, y);
     }
-    { /* %97 = slice %96 : [4] per sample, models/hnn/two_body.lua:19 */
+    { /* %97 = slice %96 axis=0 0 4 : [4] per sample, models/hnn/two_body.lua:19 (hnnc.lua:42 in field()) */
       double *restrict y = ws + 480;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1418,7 +1433,7 @@ void two_body_hnn_loss(int n, const double *theta, const double *in_x, const dou
           ys[l] = as[l];
       }
     }
-    { /* %98 = slice %96 : [4] per sample, models/hnn/two_body.lua:19 */
+    { /* %98 = slice %96 axis=0 4 4 : [4] per sample, models/hnn/two_body.lua:19 (hnnc.lua:42 in field()) */
       double *restrict y = ws + 608;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1428,12 +1443,12 @@ void two_body_hnn_loss(int n, const double *theta, const double *in_x, const dou
           ys[l] = as[l + 4];
       }
     }
-    { /* %99 = neg %97 : [4] per sample, models/hnn/two_body.lua:19 */
+    { /* %99 = neg %97 : [4] per sample, models/hnn/two_body.lua:19 (hnnc.lua:43 in field()) */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 480;
       for (long i = 0; i < (long)nc * 4; i++) y[i] = -a[i];
     }
-    { /* %100 = concat %98 %99 : [8] per sample, models/hnn/two_body.lua:19 */
+    { /* %100 = concat %98 %99 axis=0 : [8] per sample, models/hnn/two_body.lua:19 (hnnc.lua:43 in field()) */
       double *restrict y = ws + 352;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 8;
@@ -1455,7 +1470,7 @@ void two_body_hnn_loss(int n, const double *theta, const double *in_x, const dou
         y102[k] = t102;
       }
     }
-    { /* %103 = sum %102 : [] per sample, models/hnn/two_body.lua:19 */
+    { /* %103 = sum %102 0 : [] per sample, models/hnn/two_body.lua:19 */
       double *restrict y = ws + 480;
       const double *restrict a = ws + 224;
       for (int s = 0; s < nc; s++) {
@@ -1476,15 +1491,14 @@ void two_body_hnn_loss(int n, const double *theta, const double *in_x, const dou
     { /* %107 = bsum %105 : [], models/hnn/two_body.lua:19 */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 224;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 1; i++) y[i] += a[s * 1L + i];
+      for (int s = 0; s < nc; s++) y[0] += a[s];
     }
   }
   /* phase 2: shared values */
   { /* %108 = div %107 %106 : [], models/hnn/two_body.lua:19 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = a[0] / (double)n;
+    y[0] = a[0] / (double)n;
   }
 }
 
@@ -1494,27 +1508,32 @@ void two_body_hnn_loss_v(int n, const double *theta, const double *const *in, do
 }
 
 /* ---- loss_grad ---- */
-void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_y1, double *out_y2, double *out_y3, double *out_y4, double *out_y5, double *ws)
+void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_d_mlp1_1_W, double *out_d_mlp1_1_b, double *out_d_mlp1_2_W, double *out_d_mlp1_2_b, double *out_d_mlp1_3_W, double *ws)
 {
+  const double *mlp1_1_W = theta + 0; /* [8,200] */
+  const double *mlp1_1_b = theta + 1600; /* [200] */
+  const double *mlp1_2_W = theta + 1800; /* [200,200] */
+  const double *mlp1_2_b = theta + 41800; /* [200] */
+  const double *mlp1_3_W = theta + 42000; /* [200,2] */
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
-  { /* %38 = const : [1], models/hnn/two_body.lua:15 */
+  { /* %38 = const 1 : [1], models/hnn/two_body.lua:15 */
     double *restrict y = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = 1.0;
+    y[0] = 1.0;
   }
-  { /* %39 = const : [1], models/hnn/two_body.lua:15 */
+  { /* %39 = const 0 : [1], models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 8;
-    for (int i = 0; i < 1; i++) y[i] = 0.0;
+    y[0] = 0.0;
   }
-  { /* %40 = concat %39 %38 : [2], models/hnn/two_body.lua:15 */
+  { /* %40 = concat %39 %38 axis=0 : [2], models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 16;
     y[0] = (ws + 8)[0];
     y[1] = (ws + 0)[0];
   }
-  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/two_body.lua:15 */
+  { /* %42 = matmul %41 %4 NT : [1,200], models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 24;
     const double *restrict a = ws + 16;
-    const double *restrict b = theta + 42000;
+    const double *restrict b = mlp1_3_W;
     {
       const double *restrict as = a, *restrict bs = b;
       double *restrict ys = y;
@@ -1528,56 +1547,56 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
   }
   { /* %152 = div %37 %106 : [], models/hnn/two_body.lua:19 */
     double *restrict y = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = 1.0 / (double)n;
+    y[0] = 1.0 / (double)n;
   }
   { /* %153 = div %152 %104 : [], models/hnn/two_body.lua:19 */
     double *restrict y = ws + 8;
     const double *restrict a = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = a[0] / 8.0;
+    y[0] = a[0] / 8.0;
   }
-  { /* %154 = expand %153 : [8], models/hnn/two_body.lua:19 */
+  { /* %154 = expand %153 axis=0 len=8 : [8], models/hnn/two_body.lua:19 */
     double *restrict y = ws + 0;
     const double *restrict a = ws + 8;
     for (long l = 0; l < 8; l++)
       y[l] = a[0];
   }
   /* phase 1: per sample, in chunks of 32 */
-  for (int i = 0; i < 1; i++) (ws + 8)[i] = 0;
+  (ws + 8)[0] = 0;
   for (int i = 0; i < 200; i++) (ws + 224)[i] = 0;
-  for (int i = 0; i < 200; i++) (out_y4)[i] = 0;
-  for (int i = 0; i < 40000; i++) (out_y3)[i] = 0;
-  for (int i = 0; i < 200; i++) (out_y2)[i] = 0;
-  for (int i = 0; i < 1600; i++) (out_y1)[i] = 0;
+  for (int i = 0; i < 200; i++) (out_d_mlp1_2_b)[i] = 0;
+  for (int i = 0; i < 40000; i++) (out_d_mlp1_2_W)[i] = 0;
+  for (int i = 0; i < 200; i++) (out_d_mlp1_1_b)[i] = 0;
+  for (int i = 0; i < 1600; i++) (out_d_mlp1_1_W)[i] = 0;
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %112 = matmul %111 %0 NN : [1,200] per sample, models/hnn/two_body.lua:15 */
+    { /* %112 = matmul %111 %0 NN : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 424;
       const double *restrict a = in_x + (long)s0 * 8;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nn((long)nc * 1, 8, 200, a, b, y, ws + 77864);
     }
     { /* fused elementwise: %114 %115 */
       const double *p112 = ws + 424;
-      const double *p1 = theta + 1600;
+      const double *p1 = mlp1_1_b;
       double *y115 = ws + 424;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t114 = p112[k] + p1[i]; /* add, models/hnn/two_body.lua:15 */
-        const double t115 = hn_tanh(t114); /* tanh, models/hnn/two_body.lua:15 */
+        const double t114 = p112[k] + p1[i]; /* add, models/hnn/two_body.lua:15 (hnnc/nn.lua:63 in mlp()) */
+        const double t115 = hn_tanh(t114); /* tanh, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
         y115[k] = t115;
       }
     }
-    { /* %117 = matmul %116 %2 NN : [1,200] per sample, models/hnn/two_body.lua:15 */
+    { /* %117 = matmul %116 %2 NN : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 6824;
       const double *restrict a = ws + 424;
-      const double *restrict b = theta + 1800;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y, ws + 77864);
     }
     { /* fused elementwise: %119 %120 %128 %129 %130 */
       const double *p117 = ws + 6824;
-      const double *p3 = theta + 41800;
+      const double *p3 = mlp1_2_b;
       double *y120 = ws + 6824;
       double *y129 = ws + 19624;
       double *y130 = ws + 13224;
@@ -1585,20 +1604,20 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t119 = p117[k] + p3[i]; /* add, models/hnn/two_body.lua:15 */
-        const double t120 = hn_tanh(t119); /* tanh, models/hnn/two_body.lua:15 */
+        const double t119 = p117[k] + p3[i]; /* add, models/hnn/two_body.lua:15 (hnnc/nn.lua:63 in mlp()) */
+        const double t120 = hn_tanh(t119); /* tanh, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
         y120[k] = t120;
-        const double t128 = t120 * t120; /* square, models/hnn/two_body.lua:15 */
-        const double t129 = 1.0 - t128; /* sub, models/hnn/two_body.lua:15 */
+        const double t128 = t120 * t120; /* square, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
+        const double t129 = 1.0 - t128; /* sub, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
         y129[k] = t129;
-        const double t130 = p42[i] * t129; /* mul, models/hnn/two_body.lua:15 */
+        const double t130 = p42[i] * t129; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
         y130[k] = t130;
       }
     }
-    { /* %132 = matmul %131 %2 NT : [1,200] per sample, models/hnn/two_body.lua:15 */
+    { /* %132 = matmul %131 %2 NT : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 26024;
       const double *restrict a = ws + 13224;
-      const double *restrict b = theta + 1800;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
     }
     { /* fused elementwise: %135 %136 %137 */
@@ -1609,20 +1628,20 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t135 = p115[k] * p115[k]; /* square, models/hnn/two_body.lua:15 */
-        const double t136 = 1.0 - t135; /* sub, models/hnn/two_body.lua:15 */
+        const double t135 = p115[k] * p115[k]; /* square, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
+        const double t136 = 1.0 - t135; /* sub, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
         y136[k] = t136;
-        const double t137 = p132[k] * t136; /* mul, models/hnn/two_body.lua:15 */
+        const double t137 = p132[k] * t136; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
         y137[k] = t137;
       }
     }
-    { /* %139 = matmul %138 %0 NT : [1,8] per sample, models/hnn/two_body.lua:15 */
+    { /* %139 = matmul %138 %0 NT : [1,8] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 45224;
       const double *restrict a = ws + 32424;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nt((long)nc * 1, 200, 8, a, b, y);
     }
-    { /* %142 = slice %141 : [4] per sample, models/hnn/two_body.lua:19 */
+    { /* %142 = slice %141 axis=0 0 4 : [4] per sample, models/hnn/two_body.lua:19 (hnnc.lua:42 in field()) */
       double *restrict y = ws + 45480;
       const double *restrict a = ws + 45224;
       for (int s = 0; s < nc; s++) {
@@ -1632,7 +1651,7 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
           ys[l] = as[l];
       }
     }
-    { /* %143 = slice %141 : [4] per sample, models/hnn/two_body.lua:19 */
+    { /* %143 = slice %141 axis=0 4 4 : [4] per sample, models/hnn/two_body.lua:19 (hnnc.lua:42 in field()) */
       double *restrict y = ws + 45608;
       const double *restrict a = ws + 45224;
       for (int s = 0; s < nc; s++) {
@@ -1642,12 +1661,12 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
           ys[l] = as[l + 4];
       }
     }
-    { /* %144 = neg %142 : [4] per sample, models/hnn/two_body.lua:19 */
+    { /* %144 = neg %142 : [4] per sample, models/hnn/two_body.lua:19 (hnnc.lua:43 in field()) */
       double *restrict y = ws + 45224;
       const double *restrict a = ws + 45480;
       for (long i = 0; i < (long)nc * 4; i++) y[i] = -a[i];
     }
-    { /* %145 = concat %143 %144 : [8] per sample, models/hnn/two_body.lua:19 */
+    { /* %145 = concat %143 %144 axis=0 : [8] per sample, models/hnn/two_body.lua:19 (hnnc.lua:43 in field()) */
       double *restrict y = ws + 45352;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 8;
@@ -1671,7 +1690,7 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
         y147[k] = t147;
       }
     }
-    { /* %148 = sum %147 : [] per sample, models/hnn/two_body.lua:19 */
+    { /* %148 = sum %147 0 : [] per sample, models/hnn/two_body.lua:19 */
       double *restrict y = ws + 45480;
       const double *restrict a = ws + 45224;
       for (int s = 0; s < nc; s++) {
@@ -1692,8 +1711,7 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
     { /* %150 = bsum %149 : [], models/hnn/two_body.lua:19 */
       double *restrict y = ws + 8;
       const double *restrict a = ws + 45512;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 1; i++) y[i] += a[s * 1L + i];
+      for (int s = 0; s < nc; s++) y[0] += a[s];
     }
     { /* fused elementwise: %156 %157 */
       const double *p146 = ws + 45608;
@@ -1707,7 +1725,7 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
         y157[k] = t157;
       }
     }
-    { /* %158 = slice %157 : [4] per sample, models/hnn/two_body.lua:19 */
+    { /* %158 = slice %157 axis=0 0 4 : [4] per sample, models/hnn/two_body.lua:19 (hnnc.lua:43 in field()) */
       double *restrict y = ws + 45224;
       const double *restrict a = ws + 45480;
       for (int s = 0; s < nc; s++) {
@@ -1717,7 +1735,7 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
           ys[l] = as[l];
       }
     }
-    { /* %159 = slice %157 : [4] per sample, models/hnn/two_body.lua:19 */
+    { /* %159 = slice %157 axis=0 4 4 : [4] per sample, models/hnn/two_body.lua:19 (hnnc.lua:43 in field()) */
       double *restrict y = ws + 45352;
       const double *restrict a = ws + 45480;
       for (int s = 0; s < nc; s++) {
@@ -1727,12 +1745,12 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
           ys[l] = as[l + 4];
       }
     }
-    { /* %161 = neg %159 : [4] per sample, models/hnn/two_body.lua:19 */
+    { /* %161 = neg %159 : [4] per sample, models/hnn/two_body.lua:19 (hnnc.lua:43 in field()) */
       double *restrict y = ws + 45480;
       const double *restrict a = ws + 45352;
       for (long i = 0; i < (long)nc * 4; i++) y[i] = -a[i];
     }
-    { /* %162 = concat %161 %158 : [8] per sample, models/hnn/two_body.lua:15 */
+    { /* %162 = concat %161 %158 axis=0 : [8] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 45608;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 8;
@@ -1742,10 +1760,10 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
           ys[l + 4] = (ws + 45224)[(long)s * 4 + l];
       }
     }
-    { /* %164 = matmul %163 %0 NN : [1,200] per sample, models/hnn/two_body.lua:15 */
+    { /* %164 = matmul %163 %0 NN : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 45864;
       const double *restrict a = ws + 45608;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nn((long)nc * 1, 8, 200, a, b, y, ws + 77864);
     }
     { /* fused elementwise: %167 %168 %169 %170 %171 */
@@ -1758,28 +1776,28 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t167 = p164[k] * p136[k]; /* mul, models/hnn/two_body.lua:15 */
+        const double t167 = p164[k] * p136[k]; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
         y167[k] = t167;
-        const double t168 = p164[k] * p132[k]; /* mul, models/hnn/two_body.lua:15 */
-        const double t169 = -t168; /* neg, models/hnn/two_body.lua:15 */
-        const double t170 = 2.0 * p115[k]; /* mul, models/hnn/two_body.lua:15 */
-        const double t171 = t169 * t170; /* mul, models/hnn/two_body.lua:15 */
+        const double t168 = p164[k] * p132[k]; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
+        const double t169 = -t168; /* neg, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
+        const double t170 = 2.0 * p115[k]; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
+        const double t171 = t169 * t170; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
         y171[k] = t171;
       }
     }
-    { /* %173 = matmul %172 %2 NN : [1,200] per sample, models/hnn/two_body.lua:15 */
+    { /* %173 = matmul %172 %2 NN : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 45864;
       const double *restrict a = ws + 52264;
-      const double *restrict b = theta + 1800;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 200, 200, a, b, y, ws + 77864);
     }
-    { /* %176 = mul %175 %129 : [200] per sample, models/hnn/two_body.lua:15 */
+    { /* %176 = mul %175 %129 : [200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       double *restrict y = ws + 26024;
       const double *restrict a = ws + 45864;
       const double *restrict b = ws + 19624;
       for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
     }
-    { /* %177 = bsum %176 : [200], models/hnn/two_body.lua:15 */
+    { /* %177 = bsum %176 : [200], models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       double *restrict y = ws + 224;
       const double *restrict a = ws + 26024;
       for (int s = 0; s < nc; s++)
@@ -1794,27 +1812,27 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t178 = p173[k] * p42[i]; /* mul, models/hnn/two_body.lua:15 */
-        const double t179 = -t178; /* neg, models/hnn/two_body.lua:15 */
-        const double t180 = 2.0 * p120[k]; /* mul, models/hnn/two_body.lua:15 */
-        const double t181 = t179 * t180; /* mul, models/hnn/two_body.lua:15 */
-        const double t182 = t181 * p129[k]; /* mul, models/hnn/two_body.lua:15 */
+        const double t178 = p173[k] * p42[i]; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
+        const double t179 = -t178; /* neg, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
+        const double t180 = 2.0 * p120[k]; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
+        const double t181 = t179 * t180; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
+        const double t182 = t181 * p129[k]; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
         y182[k] = t182;
       }
     }
-    { /* %183 = bsum %182 : [200], models/hnn/two_body.lua:15 */
-      double *restrict y = out_y4;
+    { /* %183 = bsum %182 : [200], models/hnn/two_body.lua:15 (hnnc/nn.lua:63 in mlp()) */
+      double *restrict y = out_d_mlp1_2_b;
       const double *restrict a = ws + 45864;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
     }
-    { /* %185 = matmul %184 %2 NT : [1,200] per sample, models/hnn/two_body.lua:15 */
+    { /* %185 = matmul %184 %2 NT : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 6824;
       const double *restrict a = ws + 45864;
-      const double *restrict b = theta + 1800;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
     }
-    { /* %187 = concat %131 %184 : [2,200] per sample, models/hnn/two_body.lua:15 */
+    { /* %187 = concat %131 %184 axis=0 : [2,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 19624;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 400;
@@ -1824,7 +1842,7 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
           ys[k + 200] = (ws + 45864)[(long)s * 200 + k];
       }
     }
-    { /* %188 = concat %172 %116 : [2,200] per sample, models/hnn/two_body.lua:15 */
+    { /* %188 = concat %172 %116 axis=0 : [2,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 65064;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 400;
@@ -1834,8 +1852,8 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
           ys[k + 200] = (ws + 424)[(long)s * 200 + k];
       }
     }
-    { /* %189 = bmatmul %188 %187 TN : [200,200], models/hnn/two_body.lua:15 */
-      double *restrict y = out_y3;
+    { /* %189 = bmatmul %188 %187 TN : [200,200], models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
+      double *restrict y = out_d_mlp1_2_W;
       const double *restrict a = ws + 65064;
       const double *restrict b = ws + 19624;
       hn_mm_tn((long)nc * 2, 200, 200, a, b, y);
@@ -1848,18 +1866,18 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 200; i++) {
         const long k = s * 200 + i;
-        const double t191 = p171[k] + p185[k]; /* add, models/hnn/two_body.lua:15 */
-        const double t192 = t191 * p136[k]; /* mul, models/hnn/two_body.lua:15 */
+        const double t191 = p171[k] + p185[k]; /* add, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
+        const double t192 = t191 * p136[k]; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
         y192[k] = t192;
       }
     }
-    { /* %193 = bsum %192 : [200], models/hnn/two_body.lua:15 */
-      double *restrict y = out_y2;
+    { /* %193 = bsum %192 : [200], models/hnn/two_body.lua:15 (hnnc/nn.lua:63 in mlp()) */
+      double *restrict y = out_d_mlp1_1_b;
       const double *restrict a = ws + 6824;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
     }
-    { /* %197 = concat %138 %194 : [2,200] per sample, models/hnn/two_body.lua:15 */
+    { /* %197 = concat %138 %194 axis=0 : [2,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 13224;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 400;
@@ -1869,7 +1887,7 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
           ys[k + 200] = (ws + 6824)[(long)s * 200 + k];
       }
     }
-    { /* %198 = concat %163 %111 : [2,8] per sample, models/hnn/two_body.lua:15 */
+    { /* %198 = concat %163 %111 axis=0 : [2,8] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 424;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 16;
@@ -1879,8 +1897,8 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
           ys[k + 8] = (in_x + (long)s0 * 8)[(long)s * 8 + k];
       }
     }
-    { /* %199 = bmatmul %198 %197 TN : [8,200], models/hnn/two_body.lua:15 */
-      double *restrict y = out_y1;
+    { /* %199 = bmatmul %198 %197 TN : [8,200], models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
+      double *restrict y = out_d_mlp1_1_W;
       const double *restrict a = ws + 424;
       const double *restrict b = ws + 13224;
       hn_mm_tn((long)nc * 2, 8, 200, a, b, y);
@@ -1890,10 +1908,10 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
   { /* %151 = div %150 %106 : [], models/hnn/two_body.lua:19 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 8;
-    for (int i = 0; i < 1; i++) y[i] = a[0] / (double)n;
+    y[0] = a[0] / (double)n;
   }
-  { /* %202 = matmul %200 %41 TN : [200,2], models/hnn/two_body.lua:15 */
-    double *restrict y = out_y5;
+  { /* %202 = matmul %200 %41 TN : [200,2], models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = out_d_mlp1_3_W;
     const double *restrict a = ws + 224;
     const double *restrict b = ws + 16;
     {

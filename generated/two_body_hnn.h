@@ -38,9 +38,9 @@ void two_body_hnn_field_v(int n, const double *theta, const double *const *in, d
 void two_body_hnn_loss(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *ws);
 void two_body_hnn_loss_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 
-/* loss_grad: x [8], xdot [8] per sample -> y0 [] shared, y1 [8,200] shared, y2 [200] shared, y3 [200,200] shared, y4 [200] shared, y5 [200,2] shared */
+/* loss_grad: x [8], xdot [8] per sample -> y0 [] shared, d_mlp1_1_W [8,200] shared, d_mlp1_1_b [200] shared, d_mlp1_2_W [200,200] shared, d_mlp1_2_b [200] shared, d_mlp1_3_W [200,2] shared */
 #define TWO_BODY_HNN_LOSS_GRAD_WS(n) (90664L + 0L * (long)(n))
-void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_y1, double *out_y2, double *out_y3, double *out_y4, double *out_y5, double *ws);
+void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_d_mlp1_1_W, double *out_d_mlp1_1_b, double *out_d_mlp1_2_W, double *out_d_mlp1_2_b, double *out_d_mlp1_3_W, double *ws);
 void two_body_hnn_loss_grad_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 
 #ifdef __cplusplus

@@ -385,6 +385,11 @@ static void test_jit_error_mapping(void **state) {
   (void)state;
   assert_int_not_equal(jit_compile(&j, JIT_TCC, src, err, sizeof err), 0);
   assert_non_null(strstr(err, "models/x.lua:12: error: generated C did not compile"));
+  /* a node the layer library made: the user's line, not the library's */
+  src = "void f(double *y)\n{\n  { /* %7 = add %5 %6 : [2] per sample, models/x.lua:9 (hnnc/nn.lua:60 in mlp()) */\n"
+        "    y[0] = 1 +;\n  }\n}\n";
+  assert_int_not_equal(jit_compile(&j, JIT_TCC, src, err, sizeof err), 0);
+  assert_non_null(strstr(err, "models/x.lua:9: error: generated C did not compile"));
 }
 
 /* Values kept for all samples across a batch reduction: the centered
