@@ -71,14 +71,9 @@ $(B)/runtime/adam.o: CFLAGS += -O3
 $(B)/cli/%.o: CFLAGS += -Wno-missing-field-initializers
 
 # ---- tests ----
-# the fuzz targets, defined before the rule of test, whose prerequisites are
-# expanded where it is read
-FUZZ      = npy checkpoint rows params model
 $(B)/test_%: tests/test_%.c $(LIBOBJ) tests/check.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Icompiler -Iruntime -Iprelude -Icli -o $@ $< $(LIBOBJ) -lcmocka $(LDLIBS)
 
-# fuzz targets (defined before test: prerequisites expand when read)
-FUZZ      = npy checkpoint rows params model
 test: all $(TESTS) $(FUZZ:%=$(B)/fuzzrun_%)
 	@sh tests/run.sh $(B) $(TESTS)
 
