@@ -310,11 +310,13 @@ int cmd_export(int argc, char **argv) {
   }
   if (prepare_dir(a.dir, err, sizeof err) || write_export(&a, a.is_float ? mf.g : s.m.g, &ex, err, sizeof err))
     goto fail;
-  printf("wrote %s/%s.c and %s.h%s: %s, %s, %d-dimensional state\n", a.dir, s.m.g->name, s.m.g->name,
+  printf("wrote %s/%s.c and %s.h%s: %s, %s%s%s, %d-dimensional state\n", a.dir, s.m.g->name, s.m.g->name,
          a.example ? ", example.c, Makefile" : "", a.is_float ? "float32" : "float64",
-         export_integrator_name[ex.integrator], ex.dim);
-  printf("H is %sseparable (d2H/dqdp %s zero in the graph)\n", ex.separable ? "" : "not ",
-         ex.separable ? "simplifies to" : "does not simplify to");
+         ex.has_H ? export_integrator_name[ex.integrator] : "", ex.has_H && ex.has_flow ? ", " : "",
+         ex.has_flow ? "the flow's forward and inverse" : "", ex.dim);
+  if (ex.has_H)
+    printf("H is %sseparable (d2H/dqdp %s zero in the graph)\n", ex.separable ? "" : "not ",
+           ex.separable ? "simplifies to" : "does not simplify to");
   printf("code: %ld bytes of C; constants: %ld bytes in memory (%ld parameters; their table is %ld bytes of C); "
          "stack: at most %ld bytes of workspace\n",
          ex.code_bytes, ex.const_bytes, s.m.g->nparams_total, ex.table_bytes, ex.stack_bytes);

@@ -265,13 +265,15 @@ typedef struct Ex {
   Export *ex;
   const char *name, *T, *suf; /* prefix, element type, literal suffix */
   int d, x;                   /* state size; H's input node */
-  int H, field, fx, jac, jx;  /* output and input nodes */
+  int H, field, fx, jac;      /* output and input nodes (0: none) */
+  int fw, fwx, iv, ivx;       /* the flow's forward and inverse (0: none) */
+  int kH, kF, kJ, kfw, kiv;   /* their indices in fn[] (-1: none) */
   int nfn;
-  Func fn[3];                 /* k_H, k_field, k_jacobian */
-  Input in[3];
-  int out[3];
-  char *outname[3];
-  Plan plan[3];
+  Func fn[5];                 /* k_H, k_field, k_jacobian, k_forward, k_inverse */
+  Input in[5];
+  int out[5];
+  char *outname[5];
+  Plan plan[5];
 } Ex;
 
 static int fail(Ex *e, char *err, size_t nerr, const char *msg) {
@@ -279,23 +281,55 @@ static int fail(Ex *e, char *err, size_t nerr, const char *msg) {
   return 1;
 }
 
-/* H, the field, separability, the integrator, the Jacobian. */
+/* fi maps a per-sample x [d] to a per-sample [d] (d = 0: any even d) */
+static int is_map(Graph *g, int fi, int d) {
+  Func *f = &g->func[fi];
+  Node *x, *y;
+  if (f->nin != 1 || f->nout < 1) return 0;
+  x = &g->node[f->in[0].node], y = &g->node[f->out[0]];
+  return x->shape.rank == 1 && x->shape.dim[0] % 2 == 0 && x->shape.dim[0] <= MAXDIM && (!d || x->shape.dim[0] == d) &&
+         shape_size(&y->shape) == x->shape.dim[0] && y->batched;
+}
+
+/* A flow (flow.declare): its forward and inverse maps. */
+static int choose_flow(Ex *e, char *err, size_t nerr) {
+  Graph *g = e->g;
+  int fw = find(g, "forward"), iv = find(g, "inverse");
+  if (fw < 0 && iv < 0) return 0;
+  if (fw < 0 || iv < 0 || !is_map(g, fw, e->d) || !is_map(g, iv, g->node[g->func[fw].in[0].node].shape.dim[0]))
+    return fail(e, err, nerr, "the flow's 'forward' and 'inverse' must map a per-sample x [2n] to [2n] (flow.declare), "
+                              "of the size of H's state when there is an H");
+  e->fw = g->func[fw].out[0], e->fwx = g->func[fw].in[0].node;
+  e->iv = g->func[iv].out[0], e->ivx = g->func[iv].in[0].node;
+  if (!e->d) e->d = N(e->fwx)->shape.dim[0];
+  e->ex->has_flow = 1;
+  return 0;
+}
+
+/* H, the field, separability, the integrator, the Jacobian; then a flow. */
 static int choose(Ex *e, char *err, size_t nerr) {
   Graph *g = e->g;
-  int fh = find(g, "H"), ff = find(g, "field"), fj = find(g, "jacobian"), sep;
+  int fh = find(g, "H"), ff = find(g, "field"), sep;
   Func *f;
-  if (fh < 0 || g->func[fh].nin != 1 || g->func[fh].nout < 1)
-    return fail(e, err, nerr, "the model has neither a Hamiltonian nor a flow to export: add hn.fn(\"H\", {x = d}, H)");
+  if (fh < 0) {
+    if (choose_flow(e, err, nerr)) return 1;
+    if (!e->ex->has_flow)
+      return fail(e, err, nerr, "the model has neither a Hamiltonian nor a flow to export: add hn.fn(\"H\", {x = d}, H), "
+                                "or flow.declare(T)");
+    if (e->o->integrator != EXPORT_AUTO) return fail(e, err, nerr, "the model has a flow but no H: nothing to integrate");
+    return 0;
+  }
   f = &g->func[fh];
   e->x = f->in[0].node, e->H = f->out[0];
-  if (N(e->x)->shape.rank != 1 || N(e->x)->shape.dim[0] % 2 || N(e->x)->shape.dim[0] > MAXDIM ||
+  if (f->nin != 1 || N(e->x)->shape.rank != 1 || N(e->x)->shape.dim[0] % 2 || N(e->x)->shape.dim[0] > MAXDIM ||
       shape_size(&N(e->H)->shape) != 1 || !N(e->H)->batched)
     return fail(e, err, nerr, "H must map a per-sample state x = (q, p) of even size (at most 64) to a per-sample scalar");
   e->d = N(e->x)->shape.dim[0];
+  e->ex->has_H = 1;
   g->curloc = f->loc;
   if (N(e->H)->shape.rank) e->H = ir_reshape(g, e->H, shape_make(0, NULL));
   if (ff >= 0) {
-    if (!is_field(g, ff) || !shape_equal(&N(g->func[ff].in[0].node)->shape, &N(e->x)->shape))
+    if (!is_map(g, ff, e->d))
       return fail(e, err, nerr, "the model's 'field' must map the state x [d] of H to a per-sample [d]");
     e->field = g->func[ff].out[0], e->fx = g->func[ff].in[0].node;
   } else
@@ -306,14 +340,10 @@ static int choose(Ex *e, char *err, size_t nerr) {
     return fail(e, err, nerr,
                 "leapfrog needs a separable H(q, p) = T(p) + V(q), and this model's mixed derivative d2H/dqdp is not "
                 "zero: use --integrator implicit_midpoint (symplectic for any H) or rk4");
-  if (e->ex->integrator != EXPORT_MIDPOINT) return 0;
-  if (fj >= 0 && g->func[fj].nin == 1 && g->func[fj].nout >= 1 &&
-      shape_equal(&N(g->func[fj].in[0].node)->shape, &N(e->x)->shape) && N(g->func[fj].out[0])->batched &&
-      shape_size(&N(g->func[fj].out[0])->shape) == (long)e->d * e->d)
-    e->jac = g->func[fj].out[0], e->jx = g->func[fj].in[0].node;
-  else
-    e->jac = jacobian(g, e->field, e->fx), e->jx = e->fx;
-  return 0;
+  /* always built here, as hn.jacobian builds it: a model's `jacobian` may
+   * be another map's (flow.declare's is the flow's) */
+  if (e->ex->integrator == EXPORT_MIDPOINT) e->jac = jacobian(g, e->field, e->fx);
+  return choose_flow(e, err, nerr);
 }
 
 static void add_fn(Ex *e, const char *name, int y, int x, int loc) {
@@ -337,9 +367,16 @@ static void emit_kernels(Ex *e, Text *c) {
   char *name = g->name;
   EmitOptions eo;
   Text h = {0};
-  add_fn(e, "k_H", e->H, e->x, -1);
-  add_fn(e, "k_field", e->field, e->fx, -1);
-  if (e->jac) add_fn(e, "k_jacobian", e->jac, e->jx, -1);
+  e->kH = e->kF = e->kJ = e->kfw = e->kiv = -1;
+  if (e->ex->has_H) {
+    e->kH = e->nfn, add_fn(e, "k_H", e->H, e->x, -1);
+    e->kF = e->nfn, add_fn(e, "k_field", e->field, e->fx, -1);
+    if (e->jac) e->kJ = e->nfn, add_fn(e, "k_jacobian", e->jac, e->fx, -1);
+  }
+  if (e->ex->has_flow) {
+    e->kfw = e->nfn, add_fn(e, "k_forward", e->fw, e->fwx, -1);
+    e->kiv = e->nfn, add_fn(e, "k_inverse", e->iv, e->ivx, -1);
+  }
   memset(&eo, 0, sizeof eo);
   eo.chunk = CHUNK, eo.source = e->o->source, eo.internal = 1;
   g->func = e->fn, g->nfunc = e->nfn, g->name = (char *)e->name;
@@ -379,18 +416,28 @@ static void api(Ex *e, Text *t) {
   const char *n = e->name, *T = e->T;
   static const char *what[4] = {"", "leapfrog (Stormer-Verlet, kick-drift-kick: H is separable)",
                                 "the implicit midpoint rule (fixed Newton iterations)", "classic 4th-order Runge-Kutta"};
-  text_put(t, "/* H(x) at one state x[%d] = (q, p) */\n%s %s_H(const %s *x);\n", e->d, T, n, T);
-  text_put(t, "/* H at n states: x holds n rows of %d values; H gets n values */\n", e->d);
-  text_put(t, "void %s_H_n(long n, const %s *x, %s *H);\n", n, T, T);
-  text_put(t, "/* the vector field xdot = (dH/dp, -dH/dq) at one state, and at n states */\n");
-  text_put(t, "void %s_field(const %s *x, %s *xdot);\n", n, T, T);
-  text_put(t, "void %s_field_n(long n, const %s *x, %s *xdot);\n", n, T, T);
-  text_put(t, "/* n_steps steps of size h of %s, in place.\n", what[e->ex->integrator]);
-  text_put(t, "   Returns 0, or 1 when a state became NaN or infinite%s; x then holds\n",
-           e->ex->integrator == EXPORT_MIDPOINT ? " (or a Newton matrix singular)" : "");
-  text_put(t, "   the last finite state. Calls compose: two calls of a and b steps give\n");
-  text_put(t, "   the bits of one call of a + b steps. */\n");
-  text_put(t, "int %s_step(%s *x, %s h, long n_steps);\n", n, T, T);
+  if (e->ex->has_H) {
+    text_put(t, "/* H(x) at one state x[%d] = (q, p) */\n%s %s_H(const %s *x);\n", e->d, T, n, T);
+    text_put(t, "/* H at n states: x holds n rows of %d values; H gets n values */\n", e->d);
+    text_put(t, "void %s_H_n(long n, const %s *x, %s *H);\n", n, T, T);
+    text_put(t, "/* the vector field xdot = (dH/dp, -dH/dq) at one state, and at n states */\n");
+    text_put(t, "void %s_field(const %s *x, %s *xdot);\n", n, T, T);
+    text_put(t, "void %s_field_n(long n, const %s *x, %s *xdot);\n", n, T, T);
+    text_put(t, "/* n_steps steps of size h of %s, in place.\n", what[e->ex->integrator]);
+    text_put(t, "   Returns 0, or 1 when a state became NaN or infinite%s; x then holds\n",
+             e->ex->integrator == EXPORT_MIDPOINT ? " (or a Newton matrix singular)" : "");
+    text_put(t, "   the last finite state. Calls compose: two calls of a and b steps give\n");
+    text_put(t, "   the bits of one call of a + b steps. */\n");
+    text_put(t, "int %s_step(%s *x, %s h, long n_steps);\n", n, T, T);
+  }
+  if (e->ex->has_flow) {
+    text_put(t, "/* the flow T (a canonical map): y = T(x), from the latent (Q, P) to (q, p),\n");
+    text_put(t, "   and x = T^-1(y); at one point x[%d], and at n points (rows) */\n", e->d);
+    text_put(t, "void %s_forward(const %s *x, %s *y);\n", n, T, T);
+    text_put(t, "void %s_forward_n(long n, const %s *x, %s *y);\n", n, T, T);
+    text_put(t, "void %s_inverse(const %s *y, %s *x);\n", n, T, T);
+    text_put(t, "void %s_inverse_n(long n, const %s *y, %s *x);\n", n, T, T);
+  }
 }
 
 /* One kernel as a function of one state, and of n states in blocks that
@@ -532,28 +579,41 @@ static const char midpoint_text[] =
 /* wrappers, the integrator and the entry points */
 static void glue(Ex *e, Text *c) {
   const char *n = e->name, *T = e->T;
-  text_put(c, "/* ---- the entry points ---- */\n\n");
-  text_put(c, "enum { hx_dim = %d, hx_half = %d, hx_newton = %d };\n\n", e->d, e->d / 2, e->o->newton > 0 ? e->o->newton : 4);
   long es = e->g->is_float ? 4 : 8, d = e->d, callee, own;
   int it = e->ex->integrator;
-  wrappers(e, c, 0, "H");
-  callee = wrappers(e, c, 1, "field");
-  if (e->jac) {
-    long wj = wrappers(e, c, 2, "jacobian");
-    if (wj > callee) callee = wj;
+  text_put(c, "/* ---- the entry points ---- */\n\n");
+  text_put(c, "enum { hx_dim = %d, hx_half = %d, hx_newton = %d };\n\n", e->d, e->d / 2, e->o->newton > 0 ? e->o->newton : 4);
+  if (e->ex->has_flow) {
+    wrappers(e, c, e->kfw, "forward");
+    wrappers(e, c, e->kiv, "inverse");
   }
-  own = es * (it == EXPORT_LEAPFROG ? 3 * d : it == EXPORT_RK4 ? 6 * d : 5 * d + d * d); /* the step's arrays */
-  if (own + callee > e->ex->stack_bytes) e->ex->stack_bytes = own + callee;
-  text_put(c, "\n%s", finite_text);
-  text_put(c, "%s\n", e->ex->integrator == EXPORT_LEAPFROG ? leapfrog_text
-                      : e->ex->integrator == EXPORT_RK4    ? rk4_text
-                                                           : midpoint_text);
+  if (e->ex->has_H) {
+    wrappers(e, c, e->kH, "H");
+    callee = wrappers(e, c, e->kF, "field");
+    if (e->kJ >= 0) {
+      long wj = wrappers(e, c, e->kJ, "jacobian");
+      if (wj > callee) callee = wj;
+    }
+    own = es * (it == EXPORT_LEAPFROG ? 3 * d : it == EXPORT_RK4 ? 6 * d : 5 * d + d * d); /* the step's arrays */
+    if (own + callee > e->ex->stack_bytes) e->ex->stack_bytes = own + callee;
+    text_put(c, "\n%s", finite_text);
+    text_put(c, "%s\n", it == EXPORT_LEAPFROG ? leapfrog_text : it == EXPORT_RK4 ? rk4_text : midpoint_text);
+  }
   api(e, c);
-  text_put(c, "\n%s %s_H(const %s *x)\n{\n  %s H;\n  hx_H(x, &H);\n  return H;\n}\n", T, n, T, T);
-  text_put(c, "void %s_H_n(long n, const %s *x, %s *H) { hx_H_n(n, x, H); }\n", n, T, T);
-  text_put(c, "void %s_field(const %s *x, %s *xdot) { hx_field(x, xdot); }\n", n, T, T);
-  text_put(c, "void %s_field_n(long n, const %s *x, %s *xdot) { hx_field_n(n, x, xdot); }\n", n, T, T);
-  text_put(c, "int %s_step(%s *x, %s h, long n_steps) { return hx_step(x, h, n_steps); }\n", n, T, T);
+  text_put(c, "\n");
+  if (e->ex->has_H) {
+    text_put(c, "%s %s_H(const %s *x)\n{\n  %s H;\n  hx_H(x, &H);\n  return H;\n}\n", T, n, T, T);
+    text_put(c, "void %s_H_n(long n, const %s *x, %s *H) { hx_H_n(n, x, H); }\n", n, T, T);
+    text_put(c, "void %s_field(const %s *x, %s *xdot) { hx_field(x, xdot); }\n", n, T, T);
+    text_put(c, "void %s_field_n(long n, const %s *x, %s *xdot) { hx_field_n(n, x, xdot); }\n", n, T, T);
+    text_put(c, "int %s_step(%s *x, %s h, long n_steps) { return hx_step(x, h, n_steps); }\n", n, T, T);
+  }
+  if (e->ex->has_flow) {
+    text_put(c, "void %s_forward(const %s *x, %s *y) { hx_forward(x, y); }\n", n, T, T);
+    text_put(c, "void %s_forward_n(long n, const %s *x, %s *y) { hx_forward_n(n, x, y); }\n", n, T, T);
+    text_put(c, "void %s_inverse(const %s *y, %s *x) { hx_inverse(y, x); }\n", n, T, T);
+    text_put(c, "void %s_inverse_n(long n, const %s *y, %s *x) { hx_inverse_n(n, y, x); }\n", n, T, T);
+  }
 }
 
 static void upper(const char *s, char *out, size_t n) {
@@ -569,15 +629,19 @@ static void header(Ex *e, Text *h) {
   upper(e->name, M, sizeof M);
   text_put(h, "/* %s.h: the model %s with its parameters, exported by hnnc. Do not edit.\n *\n", e->name, e->o->source);
   text_put(h, " * Parameters: %s.\n", e->o->origin ? e->o->origin : "origin not recorded");
-  text_put(h, " * %s_step: %s", e->name,
-           it == EXPORT_LEAPFROG ? "leapfrog (H is separable: hnnc found d2H/dqdp = 0 in its graph)"
-           : it == EXPORT_RK4    ? "classic RK4 (not symplectic)"
-                                 : "implicit midpoint (symplectic for any H)");
-  if (it == EXPORT_MIDPOINT)
-    text_put(h, ",\n *   %d Newton iterations a step from z = 0 on the compiled Jacobian: fixed cost,\n"
-                " *   fixed bits; `hnnc simulate --integrator implicit_midpoint --newton %d` agrees",
-             e->o->newton > 0 ? e->o->newton : 4, e->o->newton > 0 ? e->o->newton : 4);
-  text_put(h, ".\n *\n");
+  if (e->ex->has_H) {
+    text_put(h, " * %s_step: %s", e->name,
+             it == EXPORT_LEAPFROG ? "leapfrog (H is separable: hnnc found d2H/dqdp = 0 in its graph)"
+             : it == EXPORT_RK4    ? "classic RK4 (not symplectic)"
+                                   : "implicit midpoint (symplectic for any H)");
+    if (it == EXPORT_MIDPOINT)
+      text_put(h, ",\n *   %d Newton iterations a step from z = 0 on the compiled Jacobian: fixed cost,\n"
+                  " *   fixed bits; `hnnc simulate --integrator implicit_midpoint --newton %d` agrees",
+               e->o->newton > 0 ? e->o->newton : 4, e->o->newton > 0 ? e->o->newton : 4);
+    text_put(h, ".\n");
+  }
+  if (e->ex->has_flow) text_put(h, " * %s_forward, %s_inverse: the model's flow (flow.declare) and its inverse.\n", e->name, e->name);
+  text_put(h, " *\n");
   text_put(h, " * %s.c is standalone C99: no includes, no libm, no allocation, no mutable\n", e->name);
   text_put(h, " * globals (calls may run in parallel); its arrays live on the stack\n");
   text_put(h, " * (%s_STACK_BYTES at most, call frames aside). Its results have the same bits on every\n", M);
@@ -601,11 +665,34 @@ static void header(Ex *e, Text *h) {
   text_put(h, "\n#ifdef __cplusplus\n}\n#endif\n#endif\n");
 }
 
+/* a flow without H: forward and back from x0, the round trip's error */
+static void example_flow(Ex *e, Text *t, const char *M) {
+  const char *n = e->name;
+  char lit[64];
+  int i;
+  text_put(t, "/* example.c: y = %s_forward(x0) and %s_inverse(y) - x0, as exact hexadecimal\n", n, n);
+  text_put(t, " * floats. Build: see Makefile. */\n#include <stdio.h>\n\n#include \"%s.h\"\n\nint main(void)\n{\n", n);
+  text_put(t, "  %s_real x[%s_DIM] = {", n, M);
+  for (i = 0; i < e->d; i++) {
+    literal(e, e->o->x0[i], lit, sizeof lit);
+    text_put(t, "%s%s", i ? ", " : "", lit);
+  }
+  text_put(t, "}, y[%s_DIM], z[%s_DIM];\n  %s_forward(x, y);\n  %s_inverse(y, z);\n", M, M, n, n);
+  text_put(t, "  for (int i = 0; i < %s_DIM; i++) printf(\"%%s%%a\", i ? \" \" : \"forward \", (double)y[i]);\n", M);
+  text_put(t, "  for (int i = 0; i < %s_DIM; i++) printf(\"%%s%%a\", i ? \" \" : \"\\nround trip error \", "
+              "(double)(z[i] - x[i]));\n", M);
+  text_put(t, "  printf(\"\\n\");\n  return 0;\n}\n");
+}
+
 static void example(Ex *e, Text *t) {
   const char *n = e->name;
   char M[256], lit[64];
   int i;
   upper(e->name, M, sizeof M);
+  if (!e->ex->has_H) {
+    example_flow(e, t, M);
+    return;
+  }
   text_put(t, "/* example.c: %s_step from a fixed x0, 10 000 steps of h = %a (%.17g);\n", n, e->o->h, e->o->h);
   text_put(t, " * prints every 1 000 steps: the step, the state and the energy drift\n");
   text_put(t, " * H(x) - H(x0), as exact hexadecimal floats. Build: see Makefile.\n");

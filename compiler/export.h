@@ -28,7 +28,8 @@ typedef struct ExportOptions {
 
 typedef struct Export {
   Text c, h, example;      /* NAME.c, NAME.h, example.c (when asked) */
-  int integrator;          /* the one chosen */
+  int has_H, has_flow;     /* what was exported: H, field, step; forward, inverse */
+  int integrator;          /* the one chosen (with H) */
   int separable;
   int dim;
   long code_bytes;         /* NAME.c without the parameter table */

@@ -133,7 +133,42 @@ gcc $strict -O2 -ffp-contract=off -o "$tmp/kern/main" "$tmp/kern/main.c" "$tmp/k
   "$tmp/kern/main" "$tmp/run/params.npy" > "$tmp/kern/out.txt" && "$tmp/mid/field" > "$tmp/mid/field.txt" &&
   cmp -s "$tmp/kern/out.txt" "$tmp/mid/field.txt" && pass || fail "README's params.npy loader with hnnc compile's kernels"
 
-# 7. bad input: FILE: error, exit 1, nothing written
+# 7. a flow with an H in its latent coordinates: H, field and step across
+# compilers; forward and inverse with the bits of `hnnc eval`, round trip
+awk 'BEGIN { for (i = 1; i <= 53; i++) printf "%.17g\n", 0.3 * sin(1.7 * i) }' > "$tmp/flow_params.txt"
+"$hnnc" export tests/models/flow_small.lua --params "$tmp/flow_params.txt" -o "$tmp/flow" --example > "$tmp/flow.txt" ||
+  fail "export of a flow"
+grep -q "the flow's forward and inverse" "$tmp/flow.txt" && pass || fail "the flow was not exported"
+matrix flow_small "$tmp/flow" $e_mid
+cat > "$tmp/flow/maps.c" <<'EOF'
+#include <stdio.h>
+#include "flow_small.h"
+int main(void) {
+  double x[2] = {0.5, 0.25}, y[2], z[2];
+  flow_small_forward(x, y);
+  printf("%.17g,%.17g\n", y[0], y[1]);
+  flow_small_inverse(x, z);
+  printf("%.17g,%.17g\n", z[0], z[1]);
+  flow_small_inverse(y, z);
+  printf("%.3g\n", (z[0] - x[0] < 0 ? x[0] - z[0] : z[0] - x[0]) + (z[1] - x[1] < 0 ? x[1] - z[1] : z[1] - x[1]));
+  return 0;
+}
+EOF
+for cc in "tcc" "gcc -O2" "clang -O2 -ffp-contract=off"; do
+  $cc -o "$tmp/flow/maps" "$tmp/flow/maps.c" "$tmp/flow/flow_small.c" && "$tmp/flow/maps" > "$tmp/flow/maps.txt" || fail "$cc: flow maps"
+  { echo "0.5,0.25" | "$hnnc" eval tests/models/flow_small.lua forward --params "$tmp/flow_params.txt"
+    echo "0.5,0.25" | "$hnnc" eval tests/models/flow_small.lua inverse --params "$tmp/flow_params.txt"; } > "$tmp/flow/eval.txt"
+  head -2 "$tmp/flow/maps.txt" | cmp -s - "$tmp/flow/eval.txt" && pass || fail "$cc: the exported flow differs from hnnc eval's"
+  awk 'NR == 3 { exit !($1 < 1e-13) }' "$tmp/flow/maps.txt" && pass || fail "$cc: inverse(forward(x)) is not x: $(sed -n 3p "$tmp/flow/maps.txt")"
+done
+
+gcc $strict -O2 -c "$tmp/flow/flow_small.c" -o "$tmp/x.o" && pass || fail "flow_small.c is not clean C99"
+"$hnnc" export tests/models/flow_only.lua --params "$tmp/flow_params.txt" -o "$tmp/fonly" --example > /dev/null &&
+  gcc $strict -O2 -ffp-contract=off -o "$tmp/fonly/ex" "$tmp/fonly/example.c" "$tmp/fonly/flow_only.c" &&
+  "$tmp/fonly/ex" > "$tmp/fonly/out.txt" && grep -q "^round trip error" "$tmp/fonly/out.txt" && pass ||
+  fail "a flow without H: export and example"
+
+# 8. bad input: FILE: error, exit 1, nothing written
 bad() { # expected-text args...
   want=$1
   shift
@@ -161,4 +196,4 @@ mkdir -p "$tmp/ro/pendulum.h"
   [ "$(ls -A "$tmp/ro" | wc -l)" -eq 2 ] && pass || { fail "a folder in the way of pendulum.h"; cat "$tmp/bad.err"; ls -A "$tmp/ro"; }
 
 [ $fails -eq 0 ] || exit 1
-echo "$checks checks: 5 compilers x 4 exports print the same bits, equal to simulate's; strict C99 and C++; README lines (embedding, params.npy into compile's kernels); bad input (gcc -O2 builds the exported pendulum HNN in $build_ms ms)"
+echo "$checks checks: 5 compilers x 5 exports print the same bits, equal to simulate's; strict C99 and C++; README lines (embedding, params.npy into compile's kernels); bad input (gcc -O2 builds the exported pendulum HNN in $build_ms ms)"
