@@ -274,11 +274,70 @@ static void test_zero_center_state(void **state) {
   rt_train_result_free(&res), rt_dataset_free(&d), obj_free(&o), flow_close(&fl);
 }
 
-int main(void) {
+static char hnnc[4200]; /* the hnnc binary beside this program */
+
+/* the number after "KEY": in a JSON line */
+static double json_value(const char *json, const char *key) {
+  char k[64];
+  const char *p;
+  snprintf(k, sizeof k, "\"%s\": ", key);
+  p = strstr(json, k);
+  if (p && p[strlen(k)] == '[') p++;
+  return p ? strtod(p + strlen(k), NULL) : NAN;
+}
+
+/* `hnnc evaluate --json` of a flow with a known answer: one scale layer on
+ * harmonic orbits (tests/models/flow_scale_harmonic.lua). s = 0 is the
+ * identity: r = q² + p² is conserved (rel_std at the integrator's error),
+ * Σ mean r = 1² + 0.5², the angle turns at -1, the loss is zero. s = 0.5
+ * makes the orbits ellipses: a spread, and a loss. */
+static void test_evaluate_known_flow(void **state) {
+  char cmd[8400], out[4096];
+  const char *params[2] = {"0", "0.5"};
+  int k;
+  (void)state;
+  for (k = 0; k < 2; k++) {
+    FILE *f = fopen("/tmp/hnnc_test_flows_s.txt", "w"), *p;
+    size_t n;
+    assert_non_null(f);
+    fprintf(f, "%s\n", params[k]);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "%s evaluate tests/models/flow_scale_harmonic.lua --params /tmp/hnnc_test_flows_s.txt --json --cc tcc", hnnc);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    n = fread(out, 1, sizeof out - 1, p);
+    out[n] = 0;
+    assert_int_equal(pclose(p), 0);
+    fprintf(stderr, "s = %s: %s", params[k], out);
+    if (k == 0) {
+      assert_true(json_value(out, "rel_std") < 1e-10 && json_value(out, "rel_std_heldout") < 1e-10);
+      assert_true(fabs(json_value(out, "sum_mean_r") - 1.25) < 1e-9);
+      assert_true(fabs(json_value(out, "angle_rates") + 1) < 1e-9);
+      assert_true(json_value(out, "loss") < 1e-20);
+    } else {
+      assert_true(json_value(out, "rel_std") > 0.3 && json_value(out, "rel_std_heldout") > 0.3);
+      assert_true(json_value(out, "loss") > 0.1);
+    }
+    /* the baseline (ω = 1: r = q² + p²) does not depend on the flow */
+    assert_true(json_value(out, "baseline_rel_std") < 1e-10 && json_value(out, "baseline_rel_std_heldout") < 1e-10);
+  }
+  unlink("/tmp/hnnc_test_flows_s.txt");
+}
+
+int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_structure_double), cmocka_unit_test(test_each_kind_and_radii_loss),
       cmocka_unit_test(test_structure_float),  cmocka_unit_test(test_nonsymplectic),
       cmocka_unit_test(test_tcc_gcc_bits),     cmocka_unit_test(test_zero_center_state),
+      cmocka_unit_test(test_evaluate_known_flow),
   };
+  {
+    const char *slash = strrchr(argv[0], '/');
+    char cwd[2048];
+    (void)argc;
+    if (!getcwd(cwd, sizeof cwd)) return 1;
+    if (slash) snprintf(hnnc, sizeof hnnc, "%s/%.*s/hnnc", argv[0][0] == '/' ? "" : cwd, (int)(slash - argv[0]), argv[0]);
+    else snprintf(hnnc, sizeof hnnc, "%s/hnnc", cwd);
+  }
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
