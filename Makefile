@@ -28,7 +28,7 @@ LIBOBJ   = $(COMPILER:%=$(B)/compiler/%.o) $(PRELUDE:%=$(B)/prelude/%.o) $(RUNTI
 TESTS    = $(patsubst %,$(B)/test_%,ad passes flops kernels models elemfn integrate data plot train readers tasks flows faults)
 LUALIB   = $(shell find compiler/lib -name '*.lua' | LC_ALL=C sort)
 # the fuzz targets (see make fuzz below); here, before `test:` reads them
-FUZZ     = npy checkpoint rows params model
+FUZZ     = npy checkpoint rows params model csv
 # hnnc export: compiler/export.c, cli/export.c, tests/test_export.c
 COMPILER += export
 CLI      += export

@@ -17,7 +17,7 @@
 static const char *const run_files[] = {
     "checkpoint.bin", "params.npy", "params.model", "metrics.csv", "loss.svg", "loss.png", "phase.svg",
     "phase.png", "energy.svg", "energy.png", "data/x_train.npy", "data/dx_train.npy", "data/x_test.npy",
-    "data/dx_test.npy", NULL};
+    "data/dx_test.npy", "data/t.npy", NULL};
 
 /* the files whose presence means "a run is here" */
 static const char *const run_marks[] = {"checkpoint.bin", "params.npy", "metrics.csv", NULL};

@@ -6,6 +6,7 @@ seeds() {
     checkpoint) ls tests/fuzz/seeds/checkpoint/* ;;
     rows) ls tests/fuzz/seeds/rows/* ;;
     params) ls tests/fuzz/seeds/params/* ;;
+    csv) ls tests/fuzz/seeds/csv/* tests/fuzz/seeds/rows/* ;;
     model) ls models/*/*.lua tests/errors/*.lua tests/models/*.lua tests/robust/*.lua ;;
   esac
   [ -d "tests/fuzz/regress/$1" ] && ls "tests/fuzz/regress/$1"/*
