@@ -33,6 +33,7 @@ const char usage_check[] =
     "\n"
     "  --params DIR|FILE  trained parameters (as for evaluate); default: the\n"
     "                     model's initializers with its seed\n"
+    "  --force            use --params even if they belong to another model\n"
     "  --perturb SIGMA    add N(0, SIGMA^2) to every parameter first (seeded), to\n"
     "                     check away from an initialization that is the identity\n"
     "  --points N         test points (default 16)\n"
@@ -82,7 +83,7 @@ static void print_table(const FlowReport *r, const char *model) {
 
 int cmd_check(int argc, char **argv) {
   const char *pos[1], *model, *params = NULL;
-  int backend = JIT_GCC, json = 0, dtype = 0, fma = 0, has_seed, rc;
+  int backend = JIT_GCC, json = 0, dtype = 0, fma = 0, force = 0, has_seed, rc;
   long points = 16;
   uint64_t seed = 0, ckseed;
   double scale = 1, perturb = 0;
@@ -95,6 +96,7 @@ int cmd_check(int argc, char **argv) {
                       {"--cc", OPT_BACKEND, &backend},
                       {"--dtype", OPT_DTYPE, &dtype},
                       {"--fma", OPT_FLAG, &fma},
+                      {"--force", OPT_FLAG, &force},
                       {0}};
   char err[8192], used[4200];
   Setup s;
@@ -111,7 +113,7 @@ int cmd_check(int argc, char **argv) {
   }
   theta = xmalloc((s.m.g->nparams_total + 1) * sizeof *theta);
   if (params) {
-    if (load_params(&s.m, model, params, 0, theta, &has_seed, &ckseed, used, sizeof used, err, sizeof err)) {
+    if (load_params(&s.m, model, params, force, theta, &has_seed, &ckseed, used, sizeof used, err, sizeof err)) {
       free(theta), flow_report_free(&r), setup_free(&s);
       return fail(err);
     }
