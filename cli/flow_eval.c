@@ -33,7 +33,7 @@
 #include "flow_eval.h"
 #include "plot.h"
 #include "report.h"
-#include "../compiler/init.h"
+#include "../compiler/hnnc.h"
 #include "../prelude/rng.h"
 
 enum { FLOW_STREAM_WINDOWS = 6 };

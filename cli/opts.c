@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "../compiler/jit.h"
+#include "../compiler/hnnc.h"
 
 int usage_error(const char *verb, const char *fmt, ...) {
   va_list ap;

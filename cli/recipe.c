@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "binding.h"
-#include "../compiler/front.h"
+#include "../compiler/hnnc.h"
 
 static void sampler(const DataSampler *d, rt_sampler *s) {
   memset(s, 0, sizeof *s);

@@ -14,7 +14,7 @@
 #include "report.h"
 #include "../runtime/error.h"
 #include "rundir.h"
-#include "../compiler/init.h"
+#include "../compiler/hnnc.h"
 #include "../runtime/checkpoint.h"
 #include "../runtime/npy.h"
 #include "../runtime/params.h"
