@@ -1,0 +1,30 @@
+-- A Hamiltonian neural network for the Duffing double well
+-- (models/systems/duffing.lua): a 2-64-64-2 tanh MLP whose output 2 is H.
+local hn = require "hnnc"
+local nn = require "hnnc.nn"
+hn.model{name = "duffing_hnn", seed = 0}
+
+-- The data: 50 orbits from the box q, p in [-1.6, 1.6] (orbits in one
+-- well and around both), t in [0, 6] at 60 points, DOP853, noise 0.01 on
+-- the states; the energy metric: 15 rollouts from the same box on [0, 20].
+hn.data{name = "duffing", system = "../systems/duffing.lua", x0 = {box = {-1.6, 1.6}}, trajectories = 50,
+        t = {0, 6, points = 60}, integrator = "dop853", rtol = 1e-10, atol = 1e-12, noise = 0.01,
+        split = {train = 0.8}, eval = {rollouts = 15, t = {0, 20, points = 200}}}
+hn.train{steps = 3000, lr = 1e-3, batch = 256, schedule = "cosine", min_lr = 1e-5}
+
+local mlp = nn.mlp{sizes = {2, 64, 64, 2}, act = "tanh", init = "orthogonal", last_bias = false}
+
+local function H(x) return mlp(x)[2] end
+local field = hn.field(H)
+
+local function loss(x, xdot)
+  return hn.batch_mean(hn.mean(hn.square(field(x) - xdot)))
+end
+
+hn.fn("H", {x = 2}, H)
+hn.fn("field", {x = 2}, field)
+hn.fn("loss", {x = 2, xdot = 2}, loss)
+hn.fn("loss_grad", {x = 2, xdot = 2}, function(x, xdot)
+  local L = loss(x, xdot)
+  return L, hn.grad(L, hn.params())
+end)
