@@ -21,6 +21,8 @@ int cmd_evaluate(int argc, char **argv); /* evaluate.c */
 int cmd_simulate(int argc, char **argv); /* evaluate.c */
 int cmd_data(int argc, char **argv);    /* data.c */
 int cmd_check(int argc, char **argv);   /* check.c */
+int cmd_poincare(int argc, char **argv); /* poincare.c */
+extern const char usage_poincare[];
 int cmd_export(int argc, char **argv);  /* export.c */
 
 #define HNNC_VERSION "0.4.0"

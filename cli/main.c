@@ -22,6 +22,7 @@ static const Verb verbs[] = {
     {"evaluate", cmd_evaluate, usage_evaluate, "MODEL.lua --params DIR", "losses and energy MSE (two protocols)"},
     {"simulate", cmd_simulate, usage_simulate, "MODEL.lua --x0 .. --t T", "integrate the model's field"},
     {"data", cmd_data, usage_data, "MODEL.lua -o DIR", "write the model's hn.data set (.npy, optionally CSV)"},
+    {"poincare", cmd_poincare, usage_poincare, "MODEL.lua --energy E -o DIR", "Poincaré sections, true and learned (2 degrees of freedom)"},
     {"check", cmd_check, usage_check, "MODEL.lua [--params DIR]", "a flow's symplecticity, inverse, det J, loss gradient"},
     {"export", cmd_export, usage_export, "MODEL.lua --params DIR -o DIR", "one standalone C file: H, field, integrator, parameters"},
 };

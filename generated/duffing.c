@@ -737,6 +737,7 @@ __extension__ typedef int hn_i8 __attribute__((vector_size(8 * sizeof(hn_real)))
 /* rows of K per packed panel of hn_mm_nn: 32 KB, within L1 */
 #define HN_KB (32768 / (4 * HN_VL * (int)sizeof(hn_real)))
 #define HN_X4(x) (x), (x), (x), (x)
+#define hn_splat8(x) ((hn_v8){HN_X4(x), HN_X4(x)})
 #if HN_VL == 4
 #define hn_splat(x) ((hn_vec){HN_X4(x)})
 #elif HN_VL == 8
@@ -848,7 +849,8 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
   long i;
   int j, p, k0;
 #ifdef HN_VECTOR
-  const int M32 = M - M % (8 * HN_VL), M16 = M - M % (4 * HN_VL), M4 = M - M % HN_VL; /* explicit bounds */
+  const int M32 = M - M % (8 * HN_VL), M16 = M - M % (4 * HN_VL); /* explicit bounds */
+  int M4 = M - M % HN_VL;
   j = 0;
   if (R == 1) /* one row (batch 1): eight accumulators hide the latency of the adds */
     for (; j < M32; j += 8 * HN_VL) {
@@ -913,6 +915,16 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
       for (p = 0; p < K; p++, bp += M) HN_MAC(c0, hn_splat(a0[p]), HN_LD(bp));
       HN_ST(y + i * M + j, c0);
     }
+#if HN_VL > 8
+  for (j = M4; j + 8 <= M; j += 8) /* half a 16-lane vector (float: 200 = 12 x 16 + 8) */
+    for (i = 0; i < R; i++) {
+      const hn_real *a0 = a + i * K, *bp = b + j;
+      hn_v8 c0 = {0};
+      for (p = 0; p < K; p++, bp += M) HN_MAC8(c0, hn_splat8(a0[p]), HN_LD8(bp));
+      *(hn_v8 *)(void *)(y + i * M + j) = c0;
+    }
+  M4 = j;
+#endif
   for (j = M4; j < M; j++)
     for (i = 0; i < R; i++) {
       const hn_real *a0 = a + i * K;
@@ -1052,7 +1064,21 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
       }
       HN_ST(y0 + j, c0), HN_ST(y1 + j, c1), HN_ST(y2 + j, c2), HN_ST(y3 + j, c3);
     }
-    for (j = M4; j < M; j++) {
+#if HN_VL > 8
+    for (; j + 8 <= M; j += 8) { /* half a 16-lane vector */
+      hn_v8 c0 = *(hn_v8 *)(void *)(y0 + j), c1 = *(hn_v8 *)(void *)(y1 + j), c2 = *(hn_v8 *)(void *)(y2 + j),
+            c3 = *(hn_v8 *)(void *)(y3 + j);
+      for (r = 0; r < R; r++) {
+        const hn_real *ar = a + r * K + k;
+        hn_v8 b0 = HN_LD8(b + r * M + j);
+        HN_MAC8(c0, hn_splat8(ar[0]), b0), HN_MAC8(c1, hn_splat8(ar[1]), b0), HN_MAC8(c2, hn_splat8(ar[2]), b0);
+        HN_MAC8(c3, hn_splat8(ar[3]), b0);
+      }
+      *(hn_v8 *)(void *)(y0 + j) = c0, *(hn_v8 *)(void *)(y1 + j) = c1, *(hn_v8 *)(void *)(y2 + j) = c2;
+      *(hn_v8 *)(void *)(y3 + j) = c3;
+    }
+#endif
+    for (; j < M; j++) {
       int q;
       for (q = 0; q < 4; q++) {
         hn_real *yq = y + (long)(k + q) * M + j, c0 = *yq;
@@ -1097,7 +1123,7 @@ void duffing_H(int n, const double *theta, const double *in_x, double *out_y0, d
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %1 = slice %0 : [1] per sample, models/systems/duffing.lua:10 */
+    { /* %1 = slice %0 axis=0 0 1 : [1] per sample, models/systems/duffing.lua:10 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
@@ -1106,7 +1132,7 @@ void duffing_H(int n, const double *theta, const double *in_x, double *out_y0, d
         ys[0] = as[0];
       }
     }
-    { /* %3 = slice %0 : [1] per sample, models/systems/duffing.lua:10 */
+    { /* %3 = slice %0 axis=0 1 1 : [1] per sample, models/systems/duffing.lua:10 */
       double *restrict y = ws + 32;
       const double *restrict a = in_x + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
@@ -1149,7 +1175,7 @@ void duffing_field(int n, const double *theta, const double *in_x, double *out_y
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %19 = slice %18 : [1] per sample, models/systems/duffing.lua:10 */
+    { /* %19 = slice %18 axis=0 0 1 : [1] per sample, models/systems/duffing.lua:10 */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
@@ -1158,7 +1184,7 @@ void duffing_field(int n, const double *theta, const double *in_x, double *out_y
         ys[0] = as[0];
       }
     }
-    { /* %21 = slice %18 : [1] per sample, models/systems/duffing.lua:10 */
+    { /* %21 = slice %18 axis=0 1 1 : [1] per sample, models/systems/duffing.lua:10 */
       double *restrict y = ws + 32;
       const double *restrict a = in_x + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
@@ -1184,11 +1210,11 @@ void duffing_field(int n, const double *theta, const double *in_x, double *out_y
         const double t41 = 2.0 * p21[k]; /* mul, models/systems/duffing.lua:11 */
         const double t42 = 0.5 * t41; /* mul, models/systems/duffing.lua:11 */
         y42[k] = t42;
-        const double t46 = -t40; /* neg, models/systems/duffing.lua:15 */
+        const double t46 = -t40; /* neg, models/systems/duffing.lua:15 (hnnc.lua:43 in library code) */
         y46[k] = t46;
       }
     }
-    { /* %47 = concat %43 %46 : [2] per sample, models/systems/duffing.lua:15 */
+    { /* %47 = concat %43 %46 axis=0 : [2] per sample, models/systems/duffing.lua:15 (hnnc.lua:43 in library code) */
       double *restrict y = out_y0 + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 2;

@@ -737,6 +737,7 @@ __extension__ typedef int hn_i8 __attribute__((vector_size(8 * sizeof(hn_real)))
 /* rows of K per packed panel of hn_mm_nn: 32 KB, within L1 */
 #define HN_KB (32768 / (4 * HN_VL * (int)sizeof(hn_real)))
 #define HN_X4(x) (x), (x), (x), (x)
+#define hn_splat8(x) ((hn_v8){HN_X4(x), HN_X4(x)})
 #if HN_VL == 4
 #define hn_splat(x) ((hn_vec){HN_X4(x)})
 #elif HN_VL == 8
@@ -848,7 +849,8 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
   long i;
   int j, p, k0;
 #ifdef HN_VECTOR
-  const int M32 = M - M % (8 * HN_VL), M16 = M - M % (4 * HN_VL), M4 = M - M % HN_VL; /* explicit bounds */
+  const int M32 = M - M % (8 * HN_VL), M16 = M - M % (4 * HN_VL); /* explicit bounds */
+  int M4 = M - M % HN_VL;
   j = 0;
   if (R == 1) /* one row (batch 1): eight accumulators hide the latency of the adds */
     for (; j < M32; j += 8 * HN_VL) {
@@ -913,6 +915,16 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
       for (p = 0; p < K; p++, bp += M) HN_MAC(c0, hn_splat(a0[p]), HN_LD(bp));
       HN_ST(y + i * M + j, c0);
     }
+#if HN_VL > 8
+  for (j = M4; j + 8 <= M; j += 8) /* half a 16-lane vector (float: 200 = 12 x 16 + 8) */
+    for (i = 0; i < R; i++) {
+      const hn_real *a0 = a + i * K, *bp = b + j;
+      hn_v8 c0 = {0};
+      for (p = 0; p < K; p++, bp += M) HN_MAC8(c0, hn_splat8(a0[p]), HN_LD8(bp));
+      *(hn_v8 *)(void *)(y + i * M + j) = c0;
+    }
+  M4 = j;
+#endif
   for (j = M4; j < M; j++)
     for (i = 0; i < R; i++) {
       const hn_real *a0 = a + i * K;
@@ -1052,7 +1064,21 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
       }
       HN_ST(y0 + j, c0), HN_ST(y1 + j, c1), HN_ST(y2 + j, c2), HN_ST(y3 + j, c3);
     }
-    for (j = M4; j < M; j++) {
+#if HN_VL > 8
+    for (; j + 8 <= M; j += 8) { /* half a 16-lane vector */
+      hn_v8 c0 = *(hn_v8 *)(void *)(y0 + j), c1 = *(hn_v8 *)(void *)(y1 + j), c2 = *(hn_v8 *)(void *)(y2 + j),
+            c3 = *(hn_v8 *)(void *)(y3 + j);
+      for (r = 0; r < R; r++) {
+        const hn_real *ar = a + r * K + k;
+        hn_v8 b0 = HN_LD8(b + r * M + j);
+        HN_MAC8(c0, hn_splat8(ar[0]), b0), HN_MAC8(c1, hn_splat8(ar[1]), b0), HN_MAC8(c2, hn_splat8(ar[2]), b0);
+        HN_MAC8(c3, hn_splat8(ar[3]), b0);
+      }
+      *(hn_v8 *)(void *)(y0 + j) = c0, *(hn_v8 *)(void *)(y1 + j) = c1, *(hn_v8 *)(void *)(y2 + j) = c2;
+      *(hn_v8 *)(void *)(y3 + j) = c3;
+    }
+#endif
+    for (; j < M; j++) {
       int q;
       for (q = 0; q < 4; q++) {
         hn_real *yq = y + (long)(k + q) * M + j, c0 = *yq;
@@ -1091,52 +1117,57 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 /* ---- field ---- */
 void duffing_baseline_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
+  const double *mlp1_1_W = theta + 0; /* [2,64] */
+  const double *mlp1_1_b = theta + 128; /* [64] */
+  const double *mlp1_2_W = theta + 192; /* [64,64] */
+  const double *mlp1_2_b = theta + 4288; /* [64] */
+  const double *mlp1_3_W = theta + 4352; /* [64,2] */
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
   /* phase 1: per sample, in chunks of 32 */
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %7 = matmul %6 %0 NN : [1,64] per sample, models/baseline/duffing.lua:21 */
+    { /* %7 = matmul %6 %0 NN : [1,64] per sample, models/baseline/duffing.lua:21 (hnnc/nn.lua:60 in library code) */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 2;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nn((long)nc * 1, 2, 64, a, b, y, ws + 4096);
     }
     { /* fused elementwise: %9 %10 */
       const double *p7 = ws + 0;
-      const double *p1 = theta + 128;
+      const double *p1 = mlp1_1_b;
       double *y10 = ws + 0;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t9 = p7[k] + p1[i]; /* add, models/baseline/duffing.lua:21 */
-        const double t10 = hn_tanh(t9); /* tanh, models/baseline/duffing.lua:21 */
+        const double t9 = p7[k] + p1[i]; /* add, models/baseline/duffing.lua:21 (hnnc/nn.lua:63 in library code) */
+        const double t10 = hn_tanh(t9); /* tanh, models/baseline/duffing.lua:21 (hnnc/nn.lua:87 in library code) */
         y10[k] = t10;
       }
     }
-    { /* %12 = matmul %11 %2 NN : [1,64] per sample, models/baseline/duffing.lua:21 */
+    { /* %12 = matmul %11 %2 NN : [1,64] per sample, models/baseline/duffing.lua:21 (hnnc/nn.lua:60 in library code) */
       double *restrict y = ws + 2048;
       const double *restrict a = ws + 0;
-      const double *restrict b = theta + 192;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 4096);
     }
     { /* fused elementwise: %14 %15 */
       const double *p12 = ws + 2048;
-      const double *p3 = theta + 4288;
+      const double *p3 = mlp1_2_b;
       double *y15 = ws + 2048;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t14 = p12[k] + p3[i]; /* add, models/baseline/duffing.lua:21 */
-        const double t15 = hn_tanh(t14); /* tanh, models/baseline/duffing.lua:21 */
+        const double t14 = p12[k] + p3[i]; /* add, models/baseline/duffing.lua:21 (hnnc/nn.lua:63 in library code) */
+        const double t15 = hn_tanh(t14); /* tanh, models/baseline/duffing.lua:21 (hnnc/nn.lua:87 in library code) */
         y15[k] = t15;
       }
     }
-    { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/baseline/duffing.lua:21 */
+    { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/baseline/duffing.lua:21 (hnnc/nn.lua:60 in library code) */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 2048;
-      const double *restrict b = theta + 4352;
+      const double *restrict b = mlp1_3_W;
       hn_mm_nn((long)nc * 1, 64, 2, a, b, y, ws + 4096);
     }
     { /* output y0 = %18 */
@@ -1154,53 +1185,58 @@ void duffing_baseline_field_v(int n, const double *theta, const double *const *i
 /* ---- loss ---- */
 void duffing_baseline_loss(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *ws)
 {
+  const double *mlp1_1_W = theta + 0; /* [2,64] */
+  const double *mlp1_1_b = theta + 128; /* [64] */
+  const double *mlp1_2_W = theta + 192; /* [64,64] */
+  const double *mlp1_2_b = theta + 4288; /* [64] */
+  const double *mlp1_3_W = theta + 4352; /* [64,2] */
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
   /* phase 1: per sample, in chunks of 32 */
-  for (int i = 0; i < 1; i++) (ws + 0)[i] = 0;
+  (ws + 0)[0] = 0;
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %22 = matmul %21 %0 NN : [1,64] per sample, models/baseline/duffing.lua:18 */
+    { /* %22 = matmul %21 %0 NN : [1,64] per sample, models/baseline/duffing.lua:18 (hnnc/nn.lua:60 in field()) */
       double *restrict y = ws + 8;
       const double *restrict a = in_x + (long)s0 * 2;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nn((long)nc * 1, 2, 64, a, b, y, ws + 4104);
     }
     { /* fused elementwise: %24 %25 */
       const double *p22 = ws + 8;
-      const double *p1 = theta + 128;
+      const double *p1 = mlp1_1_b;
       double *y25 = ws + 8;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t24 = p22[k] + p1[i]; /* add, models/baseline/duffing.lua:18 */
-        const double t25 = hn_tanh(t24); /* tanh, models/baseline/duffing.lua:18 */
+        const double t24 = p22[k] + p1[i]; /* add, models/baseline/duffing.lua:18 (hnnc/nn.lua:63 in field()) */
+        const double t25 = hn_tanh(t24); /* tanh, models/baseline/duffing.lua:18 (hnnc/nn.lua:87 in field()) */
         y25[k] = t25;
       }
     }
-    { /* %27 = matmul %26 %2 NN : [1,64] per sample, models/baseline/duffing.lua:18 */
+    { /* %27 = matmul %26 %2 NN : [1,64] per sample, models/baseline/duffing.lua:18 (hnnc/nn.lua:60 in field()) */
       double *restrict y = ws + 2056;
       const double *restrict a = ws + 8;
-      const double *restrict b = theta + 192;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 4104);
     }
     { /* fused elementwise: %29 %30 */
       const double *p27 = ws + 2056;
-      const double *p3 = theta + 4288;
+      const double *p3 = mlp1_2_b;
       double *y30 = ws + 2056;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t29 = p27[k] + p3[i]; /* add, models/baseline/duffing.lua:18 */
-        const double t30 = hn_tanh(t29); /* tanh, models/baseline/duffing.lua:18 */
+        const double t29 = p27[k] + p3[i]; /* add, models/baseline/duffing.lua:18 (hnnc/nn.lua:63 in field()) */
+        const double t30 = hn_tanh(t29); /* tanh, models/baseline/duffing.lua:18 (hnnc/nn.lua:87 in field()) */
         y30[k] = t30;
       }
     }
-    { /* %32 = matmul %31 %4 NN : [1,2] per sample, models/baseline/duffing.lua:18 */
+    { /* %32 = matmul %31 %4 NN : [1,2] per sample, models/baseline/duffing.lua:18 (hnnc/nn.lua:60 in field()) */
       double *restrict y = ws + 8;
       const double *restrict a = ws + 2056;
-      const double *restrict b = theta + 4352;
+      const double *restrict b = mlp1_3_W;
       hn_mm_nn((long)nc * 1, 64, 2, a, b, y, ws + 4104);
     }
     { /* fused elementwise: %34 %35 */
@@ -1215,7 +1251,7 @@ void duffing_baseline_loss(int n, const double *theta, const double *in_x, const
         y35[k] = t35;
       }
     }
-    { /* %36 = sum %35 : [] per sample, models/baseline/duffing.lua:18 */
+    { /* %36 = sum %35 0 : [] per sample, models/baseline/duffing.lua:18 */
       double *restrict y = ws + 72;
       const double *restrict a = ws + 8;
       for (int s = 0; s < nc; s++) {
@@ -1236,15 +1272,14 @@ void duffing_baseline_loss(int n, const double *theta, const double *in_x, const
     { /* %40 = bsum %38 : [], models/baseline/duffing.lua:18 */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 8;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 1; i++) y[i] += a[s * 1L + i];
+      for (int s = 0; s < nc; s++) y[0] += a[s];
     }
   }
   /* phase 2: shared values */
   { /* %41 = div %40 %39 : [], models/baseline/duffing.lua:18 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = a[0] / (double)n;
+    y[0] = a[0] / (double)n;
   }
 }
 
@@ -1254,75 +1289,80 @@ void duffing_baseline_loss_v(int n, const double *theta, const double *const *in
 }
 
 /* ---- loss_grad ---- */
-void duffing_baseline_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_y1, double *out_y2, double *out_y3, double *out_y4, double *out_y5, double *ws)
+void duffing_baseline_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_d_mlp1_1_W, double *out_d_mlp1_1_b, double *out_d_mlp1_2_W, double *out_d_mlp1_2_b, double *out_d_mlp1_3_W, double *ws)
 {
+  const double *mlp1_1_W = theta + 0; /* [2,64] */
+  const double *mlp1_1_b = theta + 128; /* [64] */
+  const double *mlp1_2_W = theta + 192; /* [64,64] */
+  const double *mlp1_2_b = theta + 4288; /* [64] */
+  const double *mlp1_3_W = theta + 4352; /* [64,2] */
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
   { /* %64 = div %63 %39 : [], models/baseline/duffing.lua:18 */
     double *restrict y = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = 1.0 / (double)n;
+    y[0] = 1.0 / (double)n;
   }
   { /* %65 = div %64 %37 : [], models/baseline/duffing.lua:18 */
     double *restrict y = ws + 8;
     const double *restrict a = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = a[0] / 2.0;
+    y[0] = a[0] / 2.0;
   }
-  { /* %66 = expand %65 : [2], models/baseline/duffing.lua:18 */
+  { /* %66 = expand %65 axis=0 len=2 : [2], models/baseline/duffing.lua:18 */
     double *restrict y = ws + 0;
     const double *restrict a = ws + 8;
     for (long l = 0; l < 2; l++)
       y[l] = a[0];
   }
   /* phase 1: per sample, in chunks of 32 */
-  for (int i = 0; i < 1; i++) (ws + 8)[i] = 0;
-  for (int i = 0; i < 128; i++) (out_y5)[i] = 0;
-  for (int i = 0; i < 64; i++) (out_y4)[i] = 0;
-  for (int i = 0; i < 4096; i++) (out_y3)[i] = 0;
-  for (int i = 0; i < 64; i++) (out_y2)[i] = 0;
-  for (int i = 0; i < 128; i++) (out_y1)[i] = 0;
+  (ws + 8)[0] = 0;
+  for (int i = 0; i < 128; i++) (out_d_mlp1_3_W)[i] = 0;
+  for (int i = 0; i < 64; i++) (out_d_mlp1_2_b)[i] = 0;
+  for (int i = 0; i < 4096; i++) (out_d_mlp1_2_W)[i] = 0;
+  for (int i = 0; i < 64; i++) (out_d_mlp1_1_b)[i] = 0;
+  for (int i = 0; i < 128; i++) (out_d_mlp1_1_W)[i] = 0;
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %45 = matmul %44 %0 NN : [1,64] per sample, models/baseline/duffing.lua:18 */
+    { /* %45 = matmul %44 %0 NN : [1,64] per sample, models/baseline/duffing.lua:18 (hnnc/nn.lua:60 in field()) */
       double *restrict y = ws + 16;
       const double *restrict a = in_x + (long)s0 * 2;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nn((long)nc * 1, 2, 64, a, b, y, ws + 8336);
     }
     { /* fused elementwise: %47 %48 */
       const double *p45 = ws + 16;
-      const double *p1 = theta + 128;
+      const double *p1 = mlp1_1_b;
       double *y48 = ws + 16;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t47 = p45[k] + p1[i]; /* add, models/baseline/duffing.lua:18 */
-        const double t48 = hn_tanh(t47); /* tanh, models/baseline/duffing.lua:18 */
+        const double t47 = p45[k] + p1[i]; /* add, models/baseline/duffing.lua:18 (hnnc/nn.lua:63 in field()) */
+        const double t48 = hn_tanh(t47); /* tanh, models/baseline/duffing.lua:18 (hnnc/nn.lua:87 in field()) */
         y48[k] = t48;
       }
     }
-    { /* %50 = matmul %49 %2 NN : [1,64] per sample, models/baseline/duffing.lua:18 */
+    { /* %50 = matmul %49 %2 NN : [1,64] per sample, models/baseline/duffing.lua:18 (hnnc/nn.lua:60 in field()) */
       double *restrict y = ws + 2064;
       const double *restrict a = ws + 16;
-      const double *restrict b = theta + 192;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 8336);
     }
     { /* fused elementwise: %52 %53 */
       const double *p50 = ws + 2064;
-      const double *p3 = theta + 4288;
+      const double *p3 = mlp1_2_b;
       double *y53 = ws + 2064;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t52 = p50[k] + p3[i]; /* add, models/baseline/duffing.lua:18 */
-        const double t53 = hn_tanh(t52); /* tanh, models/baseline/duffing.lua:18 */
+        const double t52 = p50[k] + p3[i]; /* add, models/baseline/duffing.lua:18 (hnnc/nn.lua:63 in field()) */
+        const double t53 = hn_tanh(t52); /* tanh, models/baseline/duffing.lua:18 (hnnc/nn.lua:87 in field()) */
         y53[k] = t53;
       }
     }
-    { /* %55 = matmul %54 %4 NN : [1,2] per sample, models/baseline/duffing.lua:18 */
+    { /* %55 = matmul %54 %4 NN : [1,2] per sample, models/baseline/duffing.lua:18 (hnnc/nn.lua:60 in field()) */
       double *restrict y = ws + 4112;
       const double *restrict a = ws + 2064;
-      const double *restrict b = theta + 4352;
+      const double *restrict b = mlp1_3_W;
       hn_mm_nn((long)nc * 1, 64, 2, a, b, y, ws + 8336);
     }
     { /* fused elementwise: %57 %58 */
@@ -1339,7 +1379,7 @@ void duffing_baseline_loss_grad(int n, const double *theta, const double *in_x, 
         y58[k] = t58;
       }
     }
-    { /* %59 = sum %58 : [] per sample, models/baseline/duffing.lua:18 */
+    { /* %59 = sum %58 0 : [] per sample, models/baseline/duffing.lua:18 */
       double *restrict y = ws + 4240;
       const double *restrict a = ws + 4112;
       for (int s = 0; s < nc; s++) {
@@ -1360,8 +1400,7 @@ void duffing_baseline_loss_grad(int n, const double *theta, const double *in_x, 
     { /* %61 = bsum %60 : [], models/baseline/duffing.lua:18 */
       double *restrict y = ws + 8;
       const double *restrict a = ws + 4112;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 1; i++) y[i] += a[s * 1L + i];
+      for (int s = 0; s < nc; s++) y[0] += a[s];
     }
     { /* fused elementwise: %67 %68 */
       const double *p57 = ws + 4176;
@@ -1375,14 +1414,14 @@ void duffing_baseline_loss_grad(int n, const double *theta, const double *in_x, 
         y68[k] = t68;
       }
     }
-    { /* %70 = matmul %69 %4 NT : [1,64] per sample, models/baseline/duffing.lua:18 */
+    { /* %70 = matmul %69 %4 NT : [1,64] per sample, models/baseline/duffing.lua:18 (hnnc/nn.lua:60 in field()) */
       double *restrict y = ws + 4240;
       const double *restrict a = ws + 4176;
-      const double *restrict b = theta + 4352;
+      const double *restrict b = mlp1_3_W;
       hn_mm_nt((long)nc * 1, 2, 64, a, b, y);
     }
-    { /* %71 = bmatmul %54 %69 TN : [64,2], models/baseline/duffing.lua:18 */
-      double *restrict y = out_y5;
+    { /* %71 = bmatmul %54 %69 TN : [64,2], models/baseline/duffing.lua:18 (hnnc/nn.lua:60 in field()) */
+      double *restrict y = out_d_mlp1_3_W;
       const double *restrict a = ws + 2064;
       const double *restrict b = ws + 4176;
       hn_mm_tn((long)nc * 1, 64, 2, a, b, y);
@@ -1394,26 +1433,26 @@ void duffing_baseline_loss_grad(int n, const double *theta, const double *in_x, 
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t73 = p53[k] * p53[k]; /* square, models/baseline/duffing.lua:18 */
-        const double t74 = 1.0 - t73; /* sub, models/baseline/duffing.lua:18 */
-        const double t75 = p70[k] * t74; /* mul, models/baseline/duffing.lua:18 */
+        const double t73 = p53[k] * p53[k]; /* square, models/baseline/duffing.lua:18 (hnnc/nn.lua:87 in field()) */
+        const double t74 = 1.0 - t73; /* sub, models/baseline/duffing.lua:18 (hnnc/nn.lua:87 in field()) */
+        const double t75 = p70[k] * t74; /* mul, models/baseline/duffing.lua:18 (hnnc/nn.lua:87 in field()) */
         y75[k] = t75;
       }
     }
-    { /* %76 = bsum %75 : [64], models/baseline/duffing.lua:18 */
-      double *restrict y = out_y4;
+    { /* %76 = bsum %75 : [64], models/baseline/duffing.lua:18 (hnnc/nn.lua:63 in field()) */
+      double *restrict y = out_d_mlp1_2_b;
       const double *restrict a = ws + 6288;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
     }
-    { /* %78 = matmul %77 %2 NT : [1,64] per sample, models/baseline/duffing.lua:18 */
+    { /* %78 = matmul %77 %2 NT : [1,64] per sample, models/baseline/duffing.lua:18 (hnnc/nn.lua:60 in field()) */
       double *restrict y = ws + 2064;
       const double *restrict a = ws + 6288;
-      const double *restrict b = theta + 192;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
     }
-    { /* %79 = bmatmul %49 %77 TN : [64,64], models/baseline/duffing.lua:18 */
-      double *restrict y = out_y3;
+    { /* %79 = bmatmul %49 %77 TN : [64,64], models/baseline/duffing.lua:18 (hnnc/nn.lua:60 in field()) */
+      double *restrict y = out_d_mlp1_2_W;
       const double *restrict a = ws + 16;
       const double *restrict b = ws + 6288;
       hn_mm_tn((long)nc * 1, 64, 64, a, b, y);
@@ -1425,20 +1464,20 @@ void duffing_baseline_loss_grad(int n, const double *theta, const double *in_x, 
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t81 = p48[k] * p48[k]; /* square, models/baseline/duffing.lua:18 */
-        const double t82 = 1.0 - t81; /* sub, models/baseline/duffing.lua:18 */
-        const double t83 = p78[k] * t82; /* mul, models/baseline/duffing.lua:18 */
+        const double t81 = p48[k] * p48[k]; /* square, models/baseline/duffing.lua:18 (hnnc/nn.lua:87 in field()) */
+        const double t82 = 1.0 - t81; /* sub, models/baseline/duffing.lua:18 (hnnc/nn.lua:87 in field()) */
+        const double t83 = p78[k] * t82; /* mul, models/baseline/duffing.lua:18 (hnnc/nn.lua:87 in field()) */
         y83[k] = t83;
       }
     }
-    { /* %84 = bsum %83 : [64], models/baseline/duffing.lua:18 */
-      double *restrict y = out_y2;
+    { /* %84 = bsum %83 : [64], models/baseline/duffing.lua:18 (hnnc/nn.lua:63 in field()) */
+      double *restrict y = out_d_mlp1_1_b;
       const double *restrict a = ws + 4112;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
     }
-    { /* %87 = bmatmul %44 %85 TN : [2,64], models/baseline/duffing.lua:18 */
-      double *restrict y = out_y1;
+    { /* %87 = bmatmul %44 %85 TN : [2,64], models/baseline/duffing.lua:18 (hnnc/nn.lua:60 in field()) */
+      double *restrict y = out_d_mlp1_1_W;
       const double *restrict a = in_x + (long)s0 * 2;
       const double *restrict b = ws + 4112;
       hn_mm_tn((long)nc * 1, 2, 64, a, b, y);
@@ -1448,7 +1487,7 @@ void duffing_baseline_loss_grad(int n, const double *theta, const double *in_x, 
   { /* %62 = div %61 %39 : [], models/baseline/duffing.lua:18 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 8;
-    for (int i = 0; i < 1; i++) y[i] = a[0] / (double)n;
+    y[0] = a[0] / (double)n;
   }
 }
 

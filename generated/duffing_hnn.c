@@ -737,6 +737,7 @@ __extension__ typedef int hn_i8 __attribute__((vector_size(8 * sizeof(hn_real)))
 /* rows of K per packed panel of hn_mm_nn: 32 KB, within L1 */
 #define HN_KB (32768 / (4 * HN_VL * (int)sizeof(hn_real)))
 #define HN_X4(x) (x), (x), (x), (x)
+#define hn_splat8(x) ((hn_v8){HN_X4(x), HN_X4(x)})
 #if HN_VL == 4
 #define hn_splat(x) ((hn_vec){HN_X4(x)})
 #elif HN_VL == 8
@@ -848,7 +849,8 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
   long i;
   int j, p, k0;
 #ifdef HN_VECTOR
-  const int M32 = M - M % (8 * HN_VL), M16 = M - M % (4 * HN_VL), M4 = M - M % HN_VL; /* explicit bounds */
+  const int M32 = M - M % (8 * HN_VL), M16 = M - M % (4 * HN_VL); /* explicit bounds */
+  int M4 = M - M % HN_VL;
   j = 0;
   if (R == 1) /* one row (batch 1): eight accumulators hide the latency of the adds */
     for (; j < M32; j += 8 * HN_VL) {
@@ -913,6 +915,16 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
       for (p = 0; p < K; p++, bp += M) HN_MAC(c0, hn_splat(a0[p]), HN_LD(bp));
       HN_ST(y + i * M + j, c0);
     }
+#if HN_VL > 8
+  for (j = M4; j + 8 <= M; j += 8) /* half a 16-lane vector (float: 200 = 12 x 16 + 8) */
+    for (i = 0; i < R; i++) {
+      const hn_real *a0 = a + i * K, *bp = b + j;
+      hn_v8 c0 = {0};
+      for (p = 0; p < K; p++, bp += M) HN_MAC8(c0, hn_splat8(a0[p]), HN_LD8(bp));
+      *(hn_v8 *)(void *)(y + i * M + j) = c0;
+    }
+  M4 = j;
+#endif
   for (j = M4; j < M; j++)
     for (i = 0; i < R; i++) {
       const hn_real *a0 = a + i * K;
@@ -1052,7 +1064,21 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
       }
       HN_ST(y0 + j, c0), HN_ST(y1 + j, c1), HN_ST(y2 + j, c2), HN_ST(y3 + j, c3);
     }
-    for (j = M4; j < M; j++) {
+#if HN_VL > 8
+    for (; j + 8 <= M; j += 8) { /* half a 16-lane vector */
+      hn_v8 c0 = *(hn_v8 *)(void *)(y0 + j), c1 = *(hn_v8 *)(void *)(y1 + j), c2 = *(hn_v8 *)(void *)(y2 + j),
+            c3 = *(hn_v8 *)(void *)(y3 + j);
+      for (r = 0; r < R; r++) {
+        const hn_real *ar = a + r * K + k;
+        hn_v8 b0 = HN_LD8(b + r * M + j);
+        HN_MAC8(c0, hn_splat8(ar[0]), b0), HN_MAC8(c1, hn_splat8(ar[1]), b0), HN_MAC8(c2, hn_splat8(ar[2]), b0);
+        HN_MAC8(c3, hn_splat8(ar[3]), b0);
+      }
+      *(hn_v8 *)(void *)(y0 + j) = c0, *(hn_v8 *)(void *)(y1 + j) = c1, *(hn_v8 *)(void *)(y2 + j) = c2;
+      *(hn_v8 *)(void *)(y3 + j) = c3;
+    }
+#endif
+    for (; j < M; j++) {
       int q;
       for (q = 0; q < 4; q++) {
         hn_real *yq = y + (long)(k + q) * M + j, c0 = *yq;
@@ -1091,55 +1117,60 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 /* ---- H ---- */
 void duffing_hnn_H(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
+  const double *mlp1_1_W = theta + 0; /* [2,64] */
+  const double *mlp1_1_b = theta + 128; /* [64] */
+  const double *mlp1_2_W = theta + 192; /* [64,64] */
+  const double *mlp1_2_b = theta + 4288; /* [64] */
+  const double *mlp1_3_W = theta + 4352; /* [64,2] */
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
   /* phase 1: per sample, in chunks of 32 */
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %7 = matmul %6 %0 NN : [1,64] per sample, models/hnn/duffing.lua:17 */
+    { /* %7 = matmul %6 %0 NN : [1,64] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 2;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nn((long)nc * 1, 2, 64, a, b, y, ws + 4096);
     }
     { /* fused elementwise: %9 %10 */
       const double *p7 = ws + 0;
-      const double *p1 = theta + 128;
+      const double *p1 = mlp1_1_b;
       double *y10 = ws + 0;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t9 = p7[k] + p1[i]; /* add, models/hnn/duffing.lua:17 */
-        const double t10 = hn_tanh(t9); /* tanh, models/hnn/duffing.lua:17 */
+        const double t9 = p7[k] + p1[i]; /* add, models/hnn/duffing.lua:17 (hnnc/nn.lua:63 in mlp()) */
+        const double t10 = hn_tanh(t9); /* tanh, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
         y10[k] = t10;
       }
     }
-    { /* %12 = matmul %11 %2 NN : [1,64] per sample, models/hnn/duffing.lua:17 */
+    { /* %12 = matmul %11 %2 NN : [1,64] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 2048;
       const double *restrict a = ws + 0;
-      const double *restrict b = theta + 192;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 4096);
     }
     { /* fused elementwise: %14 %15 */
       const double *p12 = ws + 2048;
-      const double *p3 = theta + 4288;
+      const double *p3 = mlp1_2_b;
       double *y15 = ws + 2048;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t14 = p12[k] + p3[i]; /* add, models/hnn/duffing.lua:17 */
-        const double t15 = hn_tanh(t14); /* tanh, models/hnn/duffing.lua:17 */
+        const double t14 = p12[k] + p3[i]; /* add, models/hnn/duffing.lua:17 (hnnc/nn.lua:63 in mlp()) */
+        const double t15 = hn_tanh(t14); /* tanh, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
         y15[k] = t15;
       }
     }
-    { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/hnn/duffing.lua:17 */
+    { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 2048;
-      const double *restrict b = theta + 4352;
+      const double *restrict b = mlp1_3_W;
       hn_mm_nn((long)nc * 1, 64, 2, a, b, y, ws + 4096);
     }
-    { /* %19 = slice %18 : [1] per sample, models/hnn/duffing.lua:17 */
+    { /* %19 = slice %18 axis=0 1 1 : [1] per sample, models/hnn/duffing.lua:17 */
       double *restrict y = ws + 64;
       const double *restrict a = ws + 0;
       for (int s = 0; s < nc; s++) {
@@ -1163,25 +1194,30 @@ void duffing_hnn_H_v(int n, const double *theta, const double *const *in, double
 /* ---- field ---- */
 void duffing_hnn_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
+  const double *mlp1_1_W = theta + 0; /* [2,64] */
+  const double *mlp1_1_b = theta + 128; /* [64] */
+  const double *mlp1_2_W = theta + 192; /* [64,64] */
+  const double *mlp1_2_b = theta + 4288; /* [64] */
+  const double *mlp1_3_W = theta + 4352; /* [64,2] */
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
-  { /* %38 = const : [1], models/hnn/duffing.lua:17 */
+  { /* %38 = const 1 : [1], models/hnn/duffing.lua:17 */
     double *restrict y = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = 1.0;
+    y[0] = 1.0;
   }
-  { /* %39 = const : [1], models/hnn/duffing.lua:17 */
+  { /* %39 = const 0 : [1], models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 8;
-    for (int i = 0; i < 1; i++) y[i] = 0.0;
+    y[0] = 0.0;
   }
-  { /* %40 = concat %39 %38 : [2], models/hnn/duffing.lua:17 */
+  { /* %40 = concat %39 %38 axis=0 : [2], models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 16;
     y[0] = (ws + 8)[0];
     y[1] = (ws + 0)[0];
   }
-  { /* %42 = matmul %41 %4 NT : [1,64], models/hnn/duffing.lua:17 */
+  { /* %42 = matmul %41 %4 NT : [1,64], models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 24;
     const double *restrict a = ws + 16;
-    const double *restrict b = theta + 4352;
+    const double *restrict b = mlp1_3_W;
     {
       const double *restrict as = a, *restrict bs = b;
       double *restrict ys = y;
@@ -1197,50 +1233,50 @@ void duffing_hnn_field(int n, const double *theta, const double *in_x, double *o
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %23 = matmul %22 %0 NN : [1,64] per sample, models/hnn/duffing.lua:17 */
+    { /* %23 = matmul %22 %0 NN : [1,64] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 88;
       const double *restrict a = in_x + (long)s0 * 2;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nn((long)nc * 1, 2, 64, a, b, y, ws + 6232);
     }
     { /* fused elementwise: %25 %26 */
       const double *p23 = ws + 88;
-      const double *p1 = theta + 128;
+      const double *p1 = mlp1_1_b;
       double *y26 = ws + 88;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t25 = p23[k] + p1[i]; /* add, models/hnn/duffing.lua:17 */
-        const double t26 = hn_tanh(t25); /* tanh, models/hnn/duffing.lua:17 */
+        const double t25 = p23[k] + p1[i]; /* add, models/hnn/duffing.lua:17 (hnnc/nn.lua:63 in mlp()) */
+        const double t26 = hn_tanh(t25); /* tanh, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
         y26[k] = t26;
       }
     }
-    { /* %28 = matmul %27 %2 NN : [1,64] per sample, models/hnn/duffing.lua:17 */
+    { /* %28 = matmul %27 %2 NN : [1,64] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 2136;
       const double *restrict a = ws + 88;
-      const double *restrict b = theta + 192;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 6232);
     }
     { /* fused elementwise: %30 %31 %46 %47 %48 */
       const double *p28 = ws + 2136;
-      const double *p3 = theta + 4288;
+      const double *p3 = mlp1_2_b;
       double *y48 = ws + 4184;
       const double *p42 = ws + 24;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t30 = p28[k] + p3[i]; /* add, models/hnn/duffing.lua:17 */
-        const double t31 = hn_tanh(t30); /* tanh, models/hnn/duffing.lua:17 */
-        const double t46 = t31 * t31; /* square, models/hnn/duffing.lua:17 */
-        const double t47 = 1.0 - t46; /* sub, models/hnn/duffing.lua:17 */
-        const double t48 = p42[i] * t47; /* mul, models/hnn/duffing.lua:17 */
+        const double t30 = p28[k] + p3[i]; /* add, models/hnn/duffing.lua:17 (hnnc/nn.lua:63 in mlp()) */
+        const double t31 = hn_tanh(t30); /* tanh, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
+        const double t46 = t31 * t31; /* square, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
+        const double t47 = 1.0 - t46; /* sub, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
+        const double t48 = p42[i] * t47; /* mul, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
         y48[k] = t48;
       }
     }
-    { /* %50 = matmul %49 %2 NT : [1,64] per sample, models/hnn/duffing.lua:17 */
+    { /* %50 = matmul %49 %2 NT : [1,64] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 2136;
       const double *restrict a = ws + 4184;
-      const double *restrict b = theta + 192;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
     }
     { /* fused elementwise: %53 %54 %55 */
@@ -1250,19 +1286,19 @@ void duffing_hnn_field(int n, const double *theta, const double *in_x, double *o
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t53 = p26[k] * p26[k]; /* square, models/hnn/duffing.lua:17 */
-        const double t54 = 1.0 - t53; /* sub, models/hnn/duffing.lua:17 */
-        const double t55 = p50[k] * t54; /* mul, models/hnn/duffing.lua:17 */
+        const double t53 = p26[k] * p26[k]; /* square, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
+        const double t54 = 1.0 - t53; /* sub, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
+        const double t55 = p50[k] * t54; /* mul, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
         y55[k] = t55;
       }
     }
-    { /* %57 = matmul %56 %0 NT : [1,2] per sample, models/hnn/duffing.lua:17 */
+    { /* %57 = matmul %56 %0 NT : [1,2] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 88;
       const double *restrict a = ws + 4184;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nt((long)nc * 1, 64, 2, a, b, y);
     }
-    { /* %60 = slice %59 : [1] per sample, models/hnn/duffing.lua:25 */
+    { /* %60 = slice %59 axis=0 0 1 : [1] per sample, models/hnn/duffing.lua:25 (hnnc.lua:42 in library code) */
       double *restrict y = ws + 152;
       const double *restrict a = ws + 88;
       for (int s = 0; s < nc; s++) {
@@ -1271,7 +1307,7 @@ void duffing_hnn_field(int n, const double *theta, const double *in_x, double *o
         ys[0] = as[0];
       }
     }
-    { /* %61 = slice %59 : [1] per sample, models/hnn/duffing.lua:25 */
+    { /* %61 = slice %59 axis=0 1 1 : [1] per sample, models/hnn/duffing.lua:25 (hnnc.lua:42 in library code) */
       double *restrict y = ws + 184;
       const double *restrict a = ws + 88;
       for (int s = 0; s < nc; s++) {
@@ -1280,12 +1316,12 @@ void duffing_hnn_field(int n, const double *theta, const double *in_x, double *o
         ys[0] = as[1];
       }
     }
-    { /* %62 = neg %60 : [1] per sample, models/hnn/duffing.lua:25 */
+    { /* %62 = neg %60 : [1] per sample, models/hnn/duffing.lua:25 (hnnc.lua:43 in library code) */
       double *restrict y = ws + 88;
       const double *restrict a = ws + 152;
       for (long i = 0; i < nc; i++) y[i] = -a[i];
     }
-    { /* %63 = concat %61 %62 : [2] per sample, models/hnn/duffing.lua:25 */
+    { /* %63 = concat %61 %62 axis=0 : [2] per sample, models/hnn/duffing.lua:25 (hnnc.lua:43 in library code) */
       double *restrict y = out_y0 + (long)s0 * 2;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 2;
@@ -1304,25 +1340,30 @@ void duffing_hnn_field_v(int n, const double *theta, const double *const *in, do
 /* ---- loss ---- */
 void duffing_hnn_loss(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *ws)
 {
+  const double *mlp1_1_W = theta + 0; /* [2,64] */
+  const double *mlp1_1_b = theta + 128; /* [64] */
+  const double *mlp1_2_W = theta + 192; /* [64,64] */
+  const double *mlp1_2_b = theta + 4288; /* [64] */
+  const double *mlp1_3_W = theta + 4352; /* [64,2] */
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
-  { /* %38 = const : [1], models/hnn/duffing.lua:17 */
+  { /* %38 = const 1 : [1], models/hnn/duffing.lua:17 */
     double *restrict y = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = 1.0;
+    y[0] = 1.0;
   }
-  { /* %39 = const : [1], models/hnn/duffing.lua:17 */
+  { /* %39 = const 0 : [1], models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 8;
-    for (int i = 0; i < 1; i++) y[i] = 0.0;
+    y[0] = 0.0;
   }
-  { /* %40 = concat %39 %38 : [2], models/hnn/duffing.lua:17 */
+  { /* %40 = concat %39 %38 axis=0 : [2], models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 16;
     y[0] = (ws + 8)[0];
     y[1] = (ws + 0)[0];
   }
-  { /* %42 = matmul %41 %4 NT : [1,64], models/hnn/duffing.lua:17 */
+  { /* %42 = matmul %41 %4 NT : [1,64], models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 24;
     const double *restrict a = ws + 16;
-    const double *restrict b = theta + 4352;
+    const double *restrict b = mlp1_3_W;
     {
       const double *restrict as = a, *restrict bs = b;
       double *restrict ys = y;
@@ -1335,54 +1376,54 @@ void duffing_hnn_loss(int n, const double *theta, const double *in_x, const doub
     }
   }
   /* phase 1: per sample, in chunks of 32 */
-  for (int i = 0; i < 1; i++) (ws + 0)[i] = 0;
+  (ws + 0)[0] = 0;
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %67 = matmul %66 %0 NN : [1,64] per sample, models/hnn/duffing.lua:17 */
+    { /* %67 = matmul %66 %0 NN : [1,64] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 88;
       const double *restrict a = in_x + (long)s0 * 2;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nn((long)nc * 1, 2, 64, a, b, y, ws + 6232);
     }
     { /* fused elementwise: %69 %70 */
       const double *p67 = ws + 88;
-      const double *p1 = theta + 128;
+      const double *p1 = mlp1_1_b;
       double *y70 = ws + 88;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t69 = p67[k] + p1[i]; /* add, models/hnn/duffing.lua:17 */
-        const double t70 = hn_tanh(t69); /* tanh, models/hnn/duffing.lua:17 */
+        const double t69 = p67[k] + p1[i]; /* add, models/hnn/duffing.lua:17 (hnnc/nn.lua:63 in mlp()) */
+        const double t70 = hn_tanh(t69); /* tanh, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
         y70[k] = t70;
       }
     }
-    { /* %72 = matmul %71 %2 NN : [1,64] per sample, models/hnn/duffing.lua:17 */
+    { /* %72 = matmul %71 %2 NN : [1,64] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 2136;
       const double *restrict a = ws + 88;
-      const double *restrict b = theta + 192;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 6232);
     }
     { /* fused elementwise: %74 %75 %83 %84 %85 */
       const double *p72 = ws + 2136;
-      const double *p3 = theta + 4288;
+      const double *p3 = mlp1_2_b;
       double *y85 = ws + 4184;
       const double *p42 = ws + 24;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t74 = p72[k] + p3[i]; /* add, models/hnn/duffing.lua:17 */
-        const double t75 = hn_tanh(t74); /* tanh, models/hnn/duffing.lua:17 */
-        const double t83 = t75 * t75; /* square, models/hnn/duffing.lua:17 */
-        const double t84 = 1.0 - t83; /* sub, models/hnn/duffing.lua:17 */
-        const double t85 = p42[i] * t84; /* mul, models/hnn/duffing.lua:17 */
+        const double t74 = p72[k] + p3[i]; /* add, models/hnn/duffing.lua:17 (hnnc/nn.lua:63 in mlp()) */
+        const double t75 = hn_tanh(t74); /* tanh, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
+        const double t83 = t75 * t75; /* square, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
+        const double t84 = 1.0 - t83; /* sub, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
+        const double t85 = p42[i] * t84; /* mul, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
         y85[k] = t85;
       }
     }
-    { /* %87 = matmul %86 %2 NT : [1,64] per sample, models/hnn/duffing.lua:17 */
+    { /* %87 = matmul %86 %2 NT : [1,64] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 2136;
       const double *restrict a = ws + 4184;
-      const double *restrict b = theta + 192;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
     }
     { /* fused elementwise: %90 %91 %92 */
@@ -1392,19 +1433,19 @@ void duffing_hnn_loss(int n, const double *theta, const double *in_x, const doub
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t90 = p70[k] * p70[k]; /* square, models/hnn/duffing.lua:17 */
-        const double t91 = 1.0 - t90; /* sub, models/hnn/duffing.lua:17 */
-        const double t92 = p87[k] * t91; /* mul, models/hnn/duffing.lua:17 */
+        const double t90 = p70[k] * p70[k]; /* square, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
+        const double t91 = 1.0 - t90; /* sub, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
+        const double t92 = p87[k] * t91; /* mul, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
         y92[k] = t92;
       }
     }
-    { /* %94 = matmul %93 %0 NT : [1,2] per sample, models/hnn/duffing.lua:17 */
+    { /* %94 = matmul %93 %0 NT : [1,2] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 88;
       const double *restrict a = ws + 4184;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nt((long)nc * 1, 64, 2, a, b, y);
     }
-    { /* %97 = slice %96 : [1] per sample, models/hnn/duffing.lua:21 */
+    { /* %97 = slice %96 axis=0 0 1 : [1] per sample, models/hnn/duffing.lua:21 (hnnc.lua:42 in field()) */
       double *restrict y = ws + 152;
       const double *restrict a = ws + 88;
       for (int s = 0; s < nc; s++) {
@@ -1413,7 +1454,7 @@ void duffing_hnn_loss(int n, const double *theta, const double *in_x, const doub
         ys[0] = as[0];
       }
     }
-    { /* %98 = slice %96 : [1] per sample, models/hnn/duffing.lua:21 */
+    { /* %98 = slice %96 axis=0 1 1 : [1] per sample, models/hnn/duffing.lua:21 (hnnc.lua:42 in field()) */
       double *restrict y = ws + 184;
       const double *restrict a = ws + 88;
       for (int s = 0; s < nc; s++) {
@@ -1422,12 +1463,12 @@ void duffing_hnn_loss(int n, const double *theta, const double *in_x, const doub
         ys[0] = as[1];
       }
     }
-    { /* %99 = neg %97 : [1] per sample, models/hnn/duffing.lua:21 */
+    { /* %99 = neg %97 : [1] per sample, models/hnn/duffing.lua:21 (hnnc.lua:43 in field()) */
       double *restrict y = ws + 88;
       const double *restrict a = ws + 152;
       for (long i = 0; i < nc; i++) y[i] = -a[i];
     }
-    { /* %100 = concat %98 %99 : [2] per sample, models/hnn/duffing.lua:21 */
+    { /* %100 = concat %98 %99 axis=0 : [2] per sample, models/hnn/duffing.lua:21 (hnnc.lua:43 in field()) */
       double *restrict y = ws + 120;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 2;
@@ -1447,7 +1488,7 @@ void duffing_hnn_loss(int n, const double *theta, const double *in_x, const doub
         y102[k] = t102;
       }
     }
-    { /* %103 = sum %102 : [] per sample, models/hnn/duffing.lua:21 */
+    { /* %103 = sum %102 0 : [] per sample, models/hnn/duffing.lua:21 */
       double *restrict y = ws + 152;
       const double *restrict a = ws + 88;
       for (int s = 0; s < nc; s++) {
@@ -1468,15 +1509,14 @@ void duffing_hnn_loss(int n, const double *theta, const double *in_x, const doub
     { /* %107 = bsum %105 : [], models/hnn/duffing.lua:21 */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 88;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 1; i++) y[i] += a[s * 1L + i];
+      for (int s = 0; s < nc; s++) y[0] += a[s];
     }
   }
   /* phase 2: shared values */
   { /* %108 = div %107 %106 : [], models/hnn/duffing.lua:21 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = a[0] / (double)n;
+    y[0] = a[0] / (double)n;
   }
 }
 
@@ -1486,27 +1526,32 @@ void duffing_hnn_loss_v(int n, const double *theta, const double *const *in, dou
 }
 
 /* ---- loss_grad ---- */
-void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_y1, double *out_y2, double *out_y3, double *out_y4, double *out_y5, double *ws)
+void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_d_mlp1_1_W, double *out_d_mlp1_1_b, double *out_d_mlp1_2_W, double *out_d_mlp1_2_b, double *out_d_mlp1_3_W, double *ws)
 {
+  const double *mlp1_1_W = theta + 0; /* [2,64] */
+  const double *mlp1_1_b = theta + 128; /* [64] */
+  const double *mlp1_2_W = theta + 192; /* [64,64] */
+  const double *mlp1_2_b = theta + 4288; /* [64] */
+  const double *mlp1_3_W = theta + 4352; /* [64,2] */
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
-  { /* %38 = const : [1], models/hnn/duffing.lua:17 */
+  { /* %38 = const 1 : [1], models/hnn/duffing.lua:17 */
     double *restrict y = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = 1.0;
+    y[0] = 1.0;
   }
-  { /* %39 = const : [1], models/hnn/duffing.lua:17 */
+  { /* %39 = const 0 : [1], models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 8;
-    for (int i = 0; i < 1; i++) y[i] = 0.0;
+    y[0] = 0.0;
   }
-  { /* %40 = concat %39 %38 : [2], models/hnn/duffing.lua:17 */
+  { /* %40 = concat %39 %38 axis=0 : [2], models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 16;
     y[0] = (ws + 8)[0];
     y[1] = (ws + 0)[0];
   }
-  { /* %42 = matmul %41 %4 NT : [1,64], models/hnn/duffing.lua:17 */
+  { /* %42 = matmul %41 %4 NT : [1,64], models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 24;
     const double *restrict a = ws + 16;
-    const double *restrict b = theta + 4352;
+    const double *restrict b = mlp1_3_W;
     {
       const double *restrict as = a, *restrict bs = b;
       double *restrict ys = y;
@@ -1520,56 +1565,56 @@ void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const
   }
   { /* %152 = div %37 %106 : [], models/hnn/duffing.lua:21 */
     double *restrict y = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = 1.0 / (double)n;
+    y[0] = 1.0 / (double)n;
   }
   { /* %153 = div %152 %104 : [], models/hnn/duffing.lua:21 */
     double *restrict y = ws + 8;
     const double *restrict a = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = a[0] / 2.0;
+    y[0] = a[0] / 2.0;
   }
-  { /* %154 = expand %153 : [2], models/hnn/duffing.lua:21 */
+  { /* %154 = expand %153 axis=0 len=2 : [2], models/hnn/duffing.lua:21 */
     double *restrict y = ws + 0;
     const double *restrict a = ws + 8;
     for (long l = 0; l < 2; l++)
       y[l] = a[0];
   }
   /* phase 1: per sample, in chunks of 32 */
-  for (int i = 0; i < 1; i++) (ws + 8)[i] = 0;
+  (ws + 8)[0] = 0;
   for (int i = 0; i < 64; i++) (ws + 88)[i] = 0;
-  for (int i = 0; i < 64; i++) (out_y4)[i] = 0;
-  for (int i = 0; i < 4096; i++) (out_y3)[i] = 0;
-  for (int i = 0; i < 64; i++) (out_y2)[i] = 0;
-  for (int i = 0; i < 128; i++) (out_y1)[i] = 0;
+  for (int i = 0; i < 64; i++) (out_d_mlp1_2_b)[i] = 0;
+  for (int i = 0; i < 4096; i++) (out_d_mlp1_2_W)[i] = 0;
+  for (int i = 0; i < 64; i++) (out_d_mlp1_1_b)[i] = 0;
+  for (int i = 0; i < 128; i++) (out_d_mlp1_1_W)[i] = 0;
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %112 = matmul %111 %0 NN : [1,64] per sample, models/hnn/duffing.lua:17 */
+    { /* %112 = matmul %111 %0 NN : [1,64] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 152;
       const double *restrict a = in_x + (long)s0 * 2;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nn((long)nc * 1, 2, 64, a, b, y, ws + 24888);
     }
     { /* fused elementwise: %114 %115 */
       const double *p112 = ws + 152;
-      const double *p1 = theta + 128;
+      const double *p1 = mlp1_1_b;
       double *y115 = ws + 152;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t114 = p112[k] + p1[i]; /* add, models/hnn/duffing.lua:17 */
-        const double t115 = hn_tanh(t114); /* tanh, models/hnn/duffing.lua:17 */
+        const double t114 = p112[k] + p1[i]; /* add, models/hnn/duffing.lua:17 (hnnc/nn.lua:63 in mlp()) */
+        const double t115 = hn_tanh(t114); /* tanh, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
         y115[k] = t115;
       }
     }
-    { /* %117 = matmul %116 %2 NN : [1,64] per sample, models/hnn/duffing.lua:17 */
+    { /* %117 = matmul %116 %2 NN : [1,64] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 2200;
       const double *restrict a = ws + 152;
-      const double *restrict b = theta + 192;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 24888);
     }
     { /* fused elementwise: %119 %120 %128 %129 %130 */
       const double *p117 = ws + 2200;
-      const double *p3 = theta + 4288;
+      const double *p3 = mlp1_2_b;
       double *y120 = ws + 2200;
       double *y129 = ws + 6296;
       double *y130 = ws + 4248;
@@ -1577,20 +1622,20 @@ void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t119 = p117[k] + p3[i]; /* add, models/hnn/duffing.lua:17 */
-        const double t120 = hn_tanh(t119); /* tanh, models/hnn/duffing.lua:17 */
+        const double t119 = p117[k] + p3[i]; /* add, models/hnn/duffing.lua:17 (hnnc/nn.lua:63 in mlp()) */
+        const double t120 = hn_tanh(t119); /* tanh, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
         y120[k] = t120;
-        const double t128 = t120 * t120; /* square, models/hnn/duffing.lua:17 */
-        const double t129 = 1.0 - t128; /* sub, models/hnn/duffing.lua:17 */
+        const double t128 = t120 * t120; /* square, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
+        const double t129 = 1.0 - t128; /* sub, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
         y129[k] = t129;
-        const double t130 = p42[i] * t129; /* mul, models/hnn/duffing.lua:17 */
+        const double t130 = p42[i] * t129; /* mul, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
         y130[k] = t130;
       }
     }
-    { /* %132 = matmul %131 %2 NT : [1,64] per sample, models/hnn/duffing.lua:17 */
+    { /* %132 = matmul %131 %2 NT : [1,64] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 8344;
       const double *restrict a = ws + 4248;
-      const double *restrict b = theta + 192;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
     }
     { /* fused elementwise: %135 %136 %137 */
@@ -1601,20 +1646,20 @@ void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t135 = p115[k] * p115[k]; /* square, models/hnn/duffing.lua:17 */
-        const double t136 = 1.0 - t135; /* sub, models/hnn/duffing.lua:17 */
+        const double t135 = p115[k] * p115[k]; /* square, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
+        const double t136 = 1.0 - t135; /* sub, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
         y136[k] = t136;
-        const double t137 = p132[k] * t136; /* mul, models/hnn/duffing.lua:17 */
+        const double t137 = p132[k] * t136; /* mul, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
         y137[k] = t137;
       }
     }
-    { /* %139 = matmul %138 %0 NT : [1,2] per sample, models/hnn/duffing.lua:17 */
+    { /* %139 = matmul %138 %0 NT : [1,2] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 14488;
       const double *restrict a = ws + 10392;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nt((long)nc * 1, 64, 2, a, b, y);
     }
-    { /* %142 = slice %141 : [1] per sample, models/hnn/duffing.lua:21 */
+    { /* %142 = slice %141 axis=0 0 1 : [1] per sample, models/hnn/duffing.lua:21 (hnnc.lua:42 in field()) */
       double *restrict y = ws + 14552;
       const double *restrict a = ws + 14488;
       for (int s = 0; s < nc; s++) {
@@ -1623,7 +1668,7 @@ void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const
         ys[0] = as[0];
       }
     }
-    { /* %143 = slice %141 : [1] per sample, models/hnn/duffing.lua:21 */
+    { /* %143 = slice %141 axis=0 1 1 : [1] per sample, models/hnn/duffing.lua:21 (hnnc.lua:42 in field()) */
       double *restrict y = ws + 14584;
       const double *restrict a = ws + 14488;
       for (int s = 0; s < nc; s++) {
@@ -1632,12 +1677,12 @@ void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const
         ys[0] = as[1];
       }
     }
-    { /* %144 = neg %142 : [1] per sample, models/hnn/duffing.lua:21 */
+    { /* %144 = neg %142 : [1] per sample, models/hnn/duffing.lua:21 (hnnc.lua:43 in field()) */
       double *restrict y = ws + 14488;
       const double *restrict a = ws + 14552;
       for (long i = 0; i < nc; i++) y[i] = -a[i];
     }
-    { /* %145 = concat %143 %144 : [2] per sample, models/hnn/duffing.lua:21 */
+    { /* %145 = concat %143 %144 axis=0 : [2] per sample, models/hnn/duffing.lua:21 (hnnc.lua:43 in field()) */
       double *restrict y = ws + 14520;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 2;
@@ -1659,7 +1704,7 @@ void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const
         y147[k] = t147;
       }
     }
-    { /* %148 = sum %147 : [] per sample, models/hnn/duffing.lua:21 */
+    { /* %148 = sum %147 0 : [] per sample, models/hnn/duffing.lua:21 */
       double *restrict y = ws + 14552;
       const double *restrict a = ws + 14488;
       for (int s = 0; s < nc; s++) {
@@ -1680,8 +1725,7 @@ void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const
     { /* %150 = bsum %149 : [], models/hnn/duffing.lua:21 */
       double *restrict y = ws + 8;
       const double *restrict a = ws + 14488;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 1; i++) y[i] += a[s * 1L + i];
+      for (int s = 0; s < nc; s++) y[0] += a[s];
     }
     { /* fused elementwise: %155 %156 */
       const double *p146 = ws + 14584;
@@ -1695,7 +1739,7 @@ void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const
         y156[k] = t156;
       }
     }
-    { /* %157 = slice %156 : [1] per sample, models/hnn/duffing.lua:21 */
+    { /* %157 = slice %156 axis=0 0 1 : [1] per sample, models/hnn/duffing.lua:21 (hnnc.lua:43 in field()) */
       double *restrict y = ws + 14488;
       const double *restrict a = ws + 14552;
       for (int s = 0; s < nc; s++) {
@@ -1704,7 +1748,7 @@ void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const
         ys[0] = as[0];
       }
     }
-    { /* %158 = slice %156 : [1] per sample, models/hnn/duffing.lua:21 */
+    { /* %158 = slice %156 axis=0 1 1 : [1] per sample, models/hnn/duffing.lua:21 (hnnc.lua:43 in field()) */
       double *restrict y = ws + 14520;
       const double *restrict a = ws + 14552;
       for (int s = 0; s < nc; s++) {
@@ -1713,12 +1757,12 @@ void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const
         ys[0] = as[1];
       }
     }
-    { /* %160 = neg %158 : [1] per sample, models/hnn/duffing.lua:21 */
+    { /* %160 = neg %158 : [1] per sample, models/hnn/duffing.lua:21 (hnnc.lua:43 in field()) */
       double *restrict y = ws + 14552;
       const double *restrict a = ws + 14520;
       for (long i = 0; i < nc; i++) y[i] = -a[i];
     }
-    { /* %161 = concat %160 %157 : [2] per sample, models/hnn/duffing.lua:17 */
+    { /* %161 = concat %160 %157 axis=0 : [2] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 14584;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 2;
@@ -1726,10 +1770,10 @@ void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const
         ys[1] = (ws + 14488)[(long)s * 1 + 0];
       }
     }
-    { /* %163 = matmul %162 %0 NN : [1,64] per sample, models/hnn/duffing.lua:17 */
+    { /* %163 = matmul %162 %0 NN : [1,64] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 14648;
       const double *restrict a = ws + 14584;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nn((long)nc * 1, 2, 64, a, b, y, ws + 24888);
     }
     { /* fused elementwise: %166 %167 %168 %169 %170 */
@@ -1742,28 +1786,28 @@ void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t166 = p163[k] * p136[k]; /* mul, models/hnn/duffing.lua:17 */
+        const double t166 = p163[k] * p136[k]; /* mul, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
         y166[k] = t166;
-        const double t167 = p163[k] * p132[k]; /* mul, models/hnn/duffing.lua:17 */
-        const double t168 = -t167; /* neg, models/hnn/duffing.lua:17 */
-        const double t169 = 2.0 * p115[k]; /* mul, models/hnn/duffing.lua:17 */
-        const double t170 = t168 * t169; /* mul, models/hnn/duffing.lua:17 */
+        const double t167 = p163[k] * p132[k]; /* mul, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
+        const double t168 = -t167; /* neg, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
+        const double t169 = 2.0 * p115[k]; /* mul, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
+        const double t170 = t168 * t169; /* mul, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
         y170[k] = t170;
       }
     }
-    { /* %172 = matmul %171 %2 NN : [1,64] per sample, models/hnn/duffing.lua:17 */
+    { /* %172 = matmul %171 %2 NN : [1,64] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 14648;
       const double *restrict a = ws + 16696;
-      const double *restrict b = theta + 192;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 24888);
     }
-    { /* %175 = mul %174 %129 : [64] per sample, models/hnn/duffing.lua:17 */
+    { /* %175 = mul %174 %129 : [64] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
       double *restrict y = ws + 8344;
       const double *restrict a = ws + 14648;
       const double *restrict b = ws + 6296;
       for (long i = 0; i < (long)nc * 64; i++) y[i] = a[i] * b[i];
     }
-    { /* %176 = bsum %175 : [64], models/hnn/duffing.lua:17 */
+    { /* %176 = bsum %175 : [64], models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
       double *restrict y = ws + 88;
       const double *restrict a = ws + 8344;
       for (int s = 0; s < nc; s++)
@@ -1778,27 +1822,27 @@ void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t177 = p172[k] * p42[i]; /* mul, models/hnn/duffing.lua:17 */
-        const double t178 = -t177; /* neg, models/hnn/duffing.lua:17 */
-        const double t179 = 2.0 * p120[k]; /* mul, models/hnn/duffing.lua:17 */
-        const double t180 = t178 * t179; /* mul, models/hnn/duffing.lua:17 */
-        const double t181 = t180 * p129[k]; /* mul, models/hnn/duffing.lua:17 */
+        const double t177 = p172[k] * p42[i]; /* mul, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
+        const double t178 = -t177; /* neg, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
+        const double t179 = 2.0 * p120[k]; /* mul, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
+        const double t180 = t178 * t179; /* mul, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
+        const double t181 = t180 * p129[k]; /* mul, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
         y181[k] = t181;
       }
     }
-    { /* %182 = bsum %181 : [64], models/hnn/duffing.lua:17 */
-      double *restrict y = out_y4;
+    { /* %182 = bsum %181 : [64], models/hnn/duffing.lua:17 (hnnc/nn.lua:63 in mlp()) */
+      double *restrict y = out_d_mlp1_2_b;
       const double *restrict a = ws + 14648;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
     }
-    { /* %184 = matmul %183 %2 NT : [1,64] per sample, models/hnn/duffing.lua:17 */
+    { /* %184 = matmul %183 %2 NT : [1,64] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 2200;
       const double *restrict a = ws + 14648;
-      const double *restrict b = theta + 192;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
     }
-    { /* %186 = concat %131 %183 : [2,64] per sample, models/hnn/duffing.lua:17 */
+    { /* %186 = concat %131 %183 axis=0 : [2,64] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 6296;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 128;
@@ -1808,7 +1852,7 @@ void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const
           ys[k + 64] = (ws + 14648)[(long)s * 64 + k];
       }
     }
-    { /* %187 = concat %171 %116 : [2,64] per sample, models/hnn/duffing.lua:17 */
+    { /* %187 = concat %171 %116 axis=0 : [2,64] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 20792;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 128;
@@ -1818,8 +1862,8 @@ void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const
           ys[k + 64] = (ws + 152)[(long)s * 64 + k];
       }
     }
-    { /* %188 = bmatmul %187 %186 TN : [64,64], models/hnn/duffing.lua:17 */
-      double *restrict y = out_y3;
+    { /* %188 = bmatmul %187 %186 TN : [64,64], models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
+      double *restrict y = out_d_mlp1_2_W;
       const double *restrict a = ws + 20792;
       const double *restrict b = ws + 6296;
       hn_mm_tn((long)nc * 2, 64, 64, a, b, y);
@@ -1832,18 +1876,18 @@ void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t190 = p170[k] + p184[k]; /* add, models/hnn/duffing.lua:17 */
-        const double t191 = t190 * p136[k]; /* mul, models/hnn/duffing.lua:17 */
+        const double t190 = p170[k] + p184[k]; /* add, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
+        const double t191 = t190 * p136[k]; /* mul, models/hnn/duffing.lua:17 (hnnc/nn.lua:87 in mlp()) */
         y191[k] = t191;
       }
     }
-    { /* %192 = bsum %191 : [64], models/hnn/duffing.lua:17 */
-      double *restrict y = out_y2;
+    { /* %192 = bsum %191 : [64], models/hnn/duffing.lua:17 (hnnc/nn.lua:63 in mlp()) */
+      double *restrict y = out_d_mlp1_1_b;
       const double *restrict a = ws + 2200;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
     }
-    { /* %196 = concat %138 %193 : [2,64] per sample, models/hnn/duffing.lua:17 */
+    { /* %196 = concat %138 %193 axis=0 : [2,64] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 4248;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 128;
@@ -1853,7 +1897,7 @@ void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const
           ys[k + 64] = (ws + 2200)[(long)s * 64 + k];
       }
     }
-    { /* %197 = concat %162 %111 : [2,2] per sample, models/hnn/duffing.lua:17 */
+    { /* %197 = concat %162 %111 axis=0 : [2,2] per sample, models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 152;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 4;
@@ -1863,8 +1907,8 @@ void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const
           ys[k + 2] = (in_x + (long)s0 * 2)[(long)s * 2 + k];
       }
     }
-    { /* %198 = bmatmul %197 %196 TN : [2,64], models/hnn/duffing.lua:17 */
-      double *restrict y = out_y1;
+    { /* %198 = bmatmul %197 %196 TN : [2,64], models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
+      double *restrict y = out_d_mlp1_1_W;
       const double *restrict a = ws + 152;
       const double *restrict b = ws + 4248;
       hn_mm_tn((long)nc * 2, 2, 64, a, b, y);
@@ -1874,10 +1918,10 @@ void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const
   { /* %151 = div %150 %106 : [], models/hnn/duffing.lua:21 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 8;
-    for (int i = 0; i < 1; i++) y[i] = a[0] / (double)n;
+    y[0] = a[0] / (double)n;
   }
-  { /* %201 = matmul %199 %41 TN : [64,2], models/hnn/duffing.lua:17 */
-    double *restrict y = out_y5;
+  { /* %201 = matmul %199 %41 TN : [64,2], models/hnn/duffing.lua:17 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = out_d_mlp1_3_W;
     const double *restrict a = ws + 88;
     const double *restrict b = ws + 16;
     {

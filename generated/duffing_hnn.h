@@ -38,9 +38,9 @@ void duffing_hnn_field_v(int n, const double *theta, const double *const *in, do
 void duffing_hnn_loss(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *ws);
 void duffing_hnn_loss_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 
-/* loss_grad: x [2], xdot [2] per sample -> y0 [] shared, y1 [2,64] shared, y2 [64] shared, y3 [64,64] shared, y4 [64] shared, y5 [64,2] shared */
+/* loss_grad: x [2], xdot [2] per sample -> y0 [] shared, d_mlp1_1_W [2,64] shared, d_mlp1_1_b [64] shared, d_mlp1_2_W [64,64] shared, d_mlp1_2_b [64] shared, d_mlp1_3_W [64,2] shared */
 #define DUFFING_HNN_LOSS_GRAD_WS(n) (28984L + 0L * (long)(n))
-void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_y1, double *out_y2, double *out_y3, double *out_y4, double *out_y5, double *ws);
+void duffing_hnn_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_d_mlp1_1_W, double *out_d_mlp1_1_b, double *out_d_mlp1_2_W, double *out_d_mlp1_2_b, double *out_d_mlp1_3_W, double *ws);
 void duffing_hnn_loss_grad_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 
 #ifdef __cplusplus

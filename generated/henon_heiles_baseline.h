@@ -33,9 +33,9 @@ void henon_heiles_baseline_field_v(int n, const double *theta, const double *con
 void henon_heiles_baseline_loss(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *ws);
 void henon_heiles_baseline_loss_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 
-/* loss_grad: x [4], xdot [4] per sample -> y0 [] shared, y1 [4,64] shared, y2 [64] shared, y3 [64,64] shared, y4 [64] shared, y5 [64,4] shared */
+/* loss_grad: x [4], xdot [4] per sample -> y0 [] shared, d_mlp1_1_W [4,64] shared, d_mlp1_1_b [64] shared, d_mlp1_2_W [64,64] shared, d_mlp1_2_b [64] shared, d_mlp1_3_W [64,4] shared */
 #define HENON_HEILES_BASELINE_LOSS_GRAD_WS(n) (12560L + 0L * (long)(n))
-void henon_heiles_baseline_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_y1, double *out_y2, double *out_y3, double *out_y4, double *out_y5, double *ws);
+void henon_heiles_baseline_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_d_mlp1_1_W, double *out_d_mlp1_1_b, double *out_d_mlp1_2_W, double *out_d_mlp1_2_b, double *out_d_mlp1_3_W, double *ws);
 void henon_heiles_baseline_loss_grad_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
 
 #ifdef __cplusplus

@@ -737,6 +737,7 @@ __extension__ typedef int hn_i8 __attribute__((vector_size(8 * sizeof(hn_real)))
 /* rows of K per packed panel of hn_mm_nn: 32 KB, within L1 */
 #define HN_KB (32768 / (4 * HN_VL * (int)sizeof(hn_real)))
 #define HN_X4(x) (x), (x), (x), (x)
+#define hn_splat8(x) ((hn_v8){HN_X4(x), HN_X4(x)})
 #if HN_VL == 4
 #define hn_splat(x) ((hn_vec){HN_X4(x)})
 #elif HN_VL == 8
@@ -848,7 +849,8 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
   long i;
   int j, p, k0;
 #ifdef HN_VECTOR
-  const int M32 = M - M % (8 * HN_VL), M16 = M - M % (4 * HN_VL), M4 = M - M % HN_VL; /* explicit bounds */
+  const int M32 = M - M % (8 * HN_VL), M16 = M - M % (4 * HN_VL); /* explicit bounds */
+  int M4 = M - M % HN_VL;
   j = 0;
   if (R == 1) /* one row (batch 1): eight accumulators hide the latency of the adds */
     for (; j < M32; j += 8 * HN_VL) {
@@ -913,6 +915,16 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
       for (p = 0; p < K; p++, bp += M) HN_MAC(c0, hn_splat(a0[p]), HN_LD(bp));
       HN_ST(y + i * M + j, c0);
     }
+#if HN_VL > 8
+  for (j = M4; j + 8 <= M; j += 8) /* half a 16-lane vector (float: 200 = 12 x 16 + 8) */
+    for (i = 0; i < R; i++) {
+      const hn_real *a0 = a + i * K, *bp = b + j;
+      hn_v8 c0 = {0};
+      for (p = 0; p < K; p++, bp += M) HN_MAC8(c0, hn_splat8(a0[p]), HN_LD8(bp));
+      *(hn_v8 *)(void *)(y + i * M + j) = c0;
+    }
+  M4 = j;
+#endif
   for (j = M4; j < M; j++)
     for (i = 0; i < R; i++) {
       const hn_real *a0 = a + i * K;
@@ -1052,7 +1064,21 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
       }
       HN_ST(y0 + j, c0), HN_ST(y1 + j, c1), HN_ST(y2 + j, c2), HN_ST(y3 + j, c3);
     }
-    for (j = M4; j < M; j++) {
+#if HN_VL > 8
+    for (; j + 8 <= M; j += 8) { /* half a 16-lane vector */
+      hn_v8 c0 = *(hn_v8 *)(void *)(y0 + j), c1 = *(hn_v8 *)(void *)(y1 + j), c2 = *(hn_v8 *)(void *)(y2 + j),
+            c3 = *(hn_v8 *)(void *)(y3 + j);
+      for (r = 0; r < R; r++) {
+        const hn_real *ar = a + r * K + k;
+        hn_v8 b0 = HN_LD8(b + r * M + j);
+        HN_MAC8(c0, hn_splat8(ar[0]), b0), HN_MAC8(c1, hn_splat8(ar[1]), b0), HN_MAC8(c2, hn_splat8(ar[2]), b0);
+        HN_MAC8(c3, hn_splat8(ar[3]), b0);
+      }
+      *(hn_v8 *)(void *)(y0 + j) = c0, *(hn_v8 *)(void *)(y1 + j) = c1, *(hn_v8 *)(void *)(y2 + j) = c2;
+      *(hn_v8 *)(void *)(y3 + j) = c3;
+    }
+#endif
+    for (; j < M; j++) {
       int q;
       for (q = 0; q < 4; q++) {
         hn_real *yq = y + (long)(k + q) * M + j, c0 = *yq;
@@ -1095,55 +1121,60 @@ static const double k198[4] = {0.0, 0.0, 0.0, 1.0};
 /* ---- H ---- */
 void henon_heiles_hnn_H(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
+  const double *mlp1_1_W = theta + 0; /* [4,64] */
+  const double *mlp1_1_b = theta + 256; /* [64] */
+  const double *mlp1_2_W = theta + 320; /* [64,64] */
+  const double *mlp1_2_b = theta + 4416; /* [64] */
+  const double *mlp1_3_W = theta + 4480; /* [64,2] */
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
   /* phase 1: per sample, in chunks of 32 */
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %7 = matmul %6 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %7 = matmul %6 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 0;
       const double *restrict a = in_x + (long)s0 * 4;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nn((long)nc * 1, 4, 64, a, b, y, ws + 4096);
     }
     { /* fused elementwise: %9 %10 */
       const double *p7 = ws + 0;
-      const double *p1 = theta + 256;
+      const double *p1 = mlp1_1_b;
       double *y10 = ws + 0;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t9 = p7[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 */
-        const double t10 = hn_tanh(t9); /* tanh, models/hnn/henon_heiles.lua:32 */
+        const double t9 = p7[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+        const double t10 = hn_tanh(t9); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y10[k] = t10;
       }
     }
-    { /* %12 = matmul %11 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %12 = matmul %11 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 2048;
       const double *restrict a = ws + 0;
-      const double *restrict b = theta + 320;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 4096);
     }
     { /* fused elementwise: %14 %15 */
       const double *p12 = ws + 2048;
-      const double *p3 = theta + 4416;
+      const double *p3 = mlp1_2_b;
       double *y15 = ws + 2048;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t14 = p12[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 */
-        const double t15 = hn_tanh(t14); /* tanh, models/hnn/henon_heiles.lua:32 */
+        const double t14 = p12[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+        const double t15 = hn_tanh(t14); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y15[k] = t15;
       }
     }
-    { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 2048;
-      const double *restrict b = theta + 4480;
+      const double *restrict b = mlp1_3_W;
       hn_mm_nn((long)nc * 1, 64, 2, a, b, y, ws + 4096);
     }
-    { /* %19 = slice %18 : [1] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %19 = slice %18 axis=0 1 1 : [1] per sample, models/hnn/henon_heiles.lua:32 */
       double *restrict y = ws + 64;
       const double *restrict a = ws + 0;
       for (int s = 0; s < nc; s++) {
@@ -1167,25 +1198,30 @@ void henon_heiles_hnn_H_v(int n, const double *theta, const double *const *in, d
 /* ---- field ---- */
 void henon_heiles_hnn_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
+  const double *mlp1_1_W = theta + 0; /* [4,64] */
+  const double *mlp1_1_b = theta + 256; /* [64] */
+  const double *mlp1_2_W = theta + 320; /* [64,64] */
+  const double *mlp1_2_b = theta + 4416; /* [64] */
+  const double *mlp1_3_W = theta + 4480; /* [64,2] */
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
-  { /* %38 = const : [1], models/hnn/henon_heiles.lua:32 */
+  { /* %38 = const 1 : [1], models/hnn/henon_heiles.lua:32 */
     double *restrict y = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = 1.0;
+    y[0] = 1.0;
   }
-  { /* %39 = const : [1], models/hnn/henon_heiles.lua:32 */
+  { /* %39 = const 0 : [1], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 8;
-    for (int i = 0; i < 1; i++) y[i] = 0.0;
+    y[0] = 0.0;
   }
-  { /* %40 = concat %39 %38 : [2], models/hnn/henon_heiles.lua:32 */
+  { /* %40 = concat %39 %38 axis=0 : [2], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 16;
     y[0] = (ws + 8)[0];
     y[1] = (ws + 0)[0];
   }
-  { /* %42 = matmul %41 %4 NT : [1,64], models/hnn/henon_heiles.lua:32 */
+  { /* %42 = matmul %41 %4 NT : [1,64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 24;
     const double *restrict a = ws + 16;
-    const double *restrict b = theta + 4480;
+    const double *restrict b = mlp1_3_W;
     {
       const double *restrict as = a, *restrict bs = b;
       double *restrict ys = y;
@@ -1201,50 +1237,50 @@ void henon_heiles_hnn_field(int n, const double *theta, const double *in_x, doub
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %23 = matmul %22 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %23 = matmul %22 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 88;
       const double *restrict a = in_x + (long)s0 * 4;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nn((long)nc * 1, 4, 64, a, b, y, ws + 6232);
     }
     { /* fused elementwise: %25 %26 */
       const double *p23 = ws + 88;
-      const double *p1 = theta + 256;
+      const double *p1 = mlp1_1_b;
       double *y26 = ws + 88;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t25 = p23[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 */
-        const double t26 = hn_tanh(t25); /* tanh, models/hnn/henon_heiles.lua:32 */
+        const double t25 = p23[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+        const double t26 = hn_tanh(t25); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y26[k] = t26;
       }
     }
-    { /* %28 = matmul %27 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %28 = matmul %27 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 2136;
       const double *restrict a = ws + 88;
-      const double *restrict b = theta + 320;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 6232);
     }
     { /* fused elementwise: %30 %31 %46 %47 %48 */
       const double *p28 = ws + 2136;
-      const double *p3 = theta + 4416;
+      const double *p3 = mlp1_2_b;
       double *y48 = ws + 4184;
       const double *p42 = ws + 24;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t30 = p28[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 */
-        const double t31 = hn_tanh(t30); /* tanh, models/hnn/henon_heiles.lua:32 */
-        const double t46 = t31 * t31; /* square, models/hnn/henon_heiles.lua:32 */
-        const double t47 = 1.0 - t46; /* sub, models/hnn/henon_heiles.lua:32 */
-        const double t48 = p42[i] * t47; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t30 = p28[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+        const double t31 = hn_tanh(t30); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t46 = t31 * t31; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t47 = 1.0 - t46; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t48 = p42[i] * t47; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y48[k] = t48;
       }
     }
-    { /* %50 = matmul %49 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %50 = matmul %49 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 2136;
       const double *restrict a = ws + 4184;
-      const double *restrict b = theta + 320;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
     }
     { /* fused elementwise: %53 %54 %55 */
@@ -1254,19 +1290,19 @@ void henon_heiles_hnn_field(int n, const double *theta, const double *in_x, doub
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t53 = p26[k] * p26[k]; /* square, models/hnn/henon_heiles.lua:32 */
-        const double t54 = 1.0 - t53; /* sub, models/hnn/henon_heiles.lua:32 */
-        const double t55 = p50[k] * t54; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t53 = p26[k] * p26[k]; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t54 = 1.0 - t53; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t55 = p50[k] * t54; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y55[k] = t55;
       }
     }
-    { /* %57 = matmul %56 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %57 = matmul %56 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 88;
       const double *restrict a = ws + 4184;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nt((long)nc * 1, 64, 4, a, b, y);
     }
-    { /* %60 = slice %59 : [2] per sample, models/hnn/henon_heiles.lua:40 */
+    { /* %60 = slice %59 axis=0 0 2 : [2] per sample, models/hnn/henon_heiles.lua:40 (hnnc.lua:42 in library code) */
       double *restrict y = ws + 216;
       const double *restrict a = ws + 88;
       for (int s = 0; s < nc; s++) {
@@ -1276,7 +1312,7 @@ void henon_heiles_hnn_field(int n, const double *theta, const double *in_x, doub
           ys[l] = as[l];
       }
     }
-    { /* %61 = slice %59 : [2] per sample, models/hnn/henon_heiles.lua:40 */
+    { /* %61 = slice %59 axis=0 2 2 : [2] per sample, models/hnn/henon_heiles.lua:40 (hnnc.lua:42 in library code) */
       double *restrict y = ws + 280;
       const double *restrict a = ws + 88;
       for (int s = 0; s < nc; s++) {
@@ -1286,12 +1322,12 @@ void henon_heiles_hnn_field(int n, const double *theta, const double *in_x, doub
           ys[l] = as[l + 2];
       }
     }
-    { /* %62 = neg %60 : [2] per sample, models/hnn/henon_heiles.lua:40 */
+    { /* %62 = neg %60 : [2] per sample, models/hnn/henon_heiles.lua:40 (hnnc.lua:43 in library code) */
       double *restrict y = ws + 88;
       const double *restrict a = ws + 216;
       for (long i = 0; i < (long)nc * 2; i++) y[i] = -a[i];
     }
-    { /* %63 = concat %61 %62 : [4] per sample, models/hnn/henon_heiles.lua:40 */
+    { /* %63 = concat %61 %62 axis=0 : [4] per sample, models/hnn/henon_heiles.lua:40 (hnnc.lua:43 in library code) */
       double *restrict y = out_y0 + (long)s0 * 4;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 4;
@@ -1312,25 +1348,30 @@ void henon_heiles_hnn_field_v(int n, const double *theta, const double *const *i
 /* ---- jacobian ---- */
 void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
+  const double *mlp1_1_W = theta + 0; /* [4,64] */
+  const double *mlp1_1_b = theta + 256; /* [64] */
+  const double *mlp1_2_W = theta + 320; /* [64,64] */
+  const double *mlp1_2_b = theta + 4416; /* [64] */
+  const double *mlp1_3_W = theta + 4480; /* [64,2] */
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
-  { /* %38 = const : [1], models/hnn/henon_heiles.lua:32 */
+  { /* %38 = const 1 : [1], models/hnn/henon_heiles.lua:32 */
     double *restrict y = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = 1.0;
+    y[0] = 1.0;
   }
-  { /* %39 = const : [1], models/hnn/henon_heiles.lua:32 */
+  { /* %39 = const 0 : [1], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 8;
-    for (int i = 0; i < 1; i++) y[i] = 0.0;
+    y[0] = 0.0;
   }
-  { /* %40 = concat %39 %38 : [2], models/hnn/henon_heiles.lua:32 */
+  { /* %40 = concat %39 %38 axis=0 : [2], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 16;
     y[0] = (ws + 8)[0];
     y[1] = (ws + 0)[0];
   }
-  { /* %42 = matmul %41 %4 NT : [1,64], models/hnn/henon_heiles.lua:32 */
+  { /* %42 = matmul %41 %4 NT : [1,64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 24;
     const double *restrict a = ws + 16;
-    const double *restrict b = theta + 4480;
+    const double *restrict b = mlp1_3_W;
     {
       const double *restrict as = a, *restrict bs = b;
       double *restrict ys = y;
@@ -1342,34 +1383,34 @@ void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, d
         }
     }
   }
-  { /* %101 = slice %100 : [2], models/hnn/henon_heiles.lua:41 */
+  { /* %101 = slice %100 axis=0 0 2 : [2], models/hnn/henon_heiles.lua:41 (hnnc.lua:43 in field()) */
     double *restrict y = ws + 0;
     const double *restrict a = k100;
     for (long l = 0; l < 2; l++)
       y[l] = a[l];
   }
-  { /* %102 = slice %100 : [2], models/hnn/henon_heiles.lua:41 */
+  { /* %102 = slice %100 axis=0 2 2 : [2], models/hnn/henon_heiles.lua:41 (hnnc.lua:43 in field()) */
     double *restrict y = ws + 8;
     const double *restrict a = k100;
     for (long l = 0; l < 2; l++)
       y[l] = a[l + 2];
   }
-  { /* %104 = neg %102 : [2], models/hnn/henon_heiles.lua:41 */
+  { /* %104 = neg %102 : [2], models/hnn/henon_heiles.lua:41 (hnnc.lua:43 in field()) */
     double *restrict y = ws + 16;
     const double *restrict a = ws + 8;
     for (int i = 0; i < 2; i++) y[i] = -a[i];
   }
-  { /* %105 = concat %104 %101 : [4], models/hnn/henon_heiles.lua:32 */
+  { /* %105 = concat %104 %101 axis=0 : [4], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 8;
     for (long l = 0; l < 2; l++)
       y[l] = (ws + 16)[l];
     for (long l = 0; l < 2; l++)
       y[l + 2] = (ws + 0)[l];
   }
-  { /* %107 = matmul %106 %0 NN : [1,64], models/hnn/henon_heiles.lua:32 */
+  { /* %107 = matmul %106 %0 NN : [1,64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 88;
     const double *restrict a = ws + 8;
-    const double *restrict b = theta + 0;
+    const double *restrict b = mlp1_1_W;
     {
       const double *restrict as = a, *restrict bs = b;
       double *restrict ys = y;
@@ -1381,34 +1422,34 @@ void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, d
         }
     }
   }
-  { /* %137 = slice %136 : [2], models/hnn/henon_heiles.lua:41 */
+  { /* %137 = slice %136 axis=0 0 2 : [2], models/hnn/henon_heiles.lua:41 (hnnc.lua:43 in field()) */
     double *restrict y = ws + 0;
     const double *restrict a = k136;
     for (long l = 0; l < 2; l++)
       y[l] = a[l];
   }
-  { /* %138 = slice %136 : [2], models/hnn/henon_heiles.lua:41 */
+  { /* %138 = slice %136 axis=0 2 2 : [2], models/hnn/henon_heiles.lua:41 (hnnc.lua:43 in field()) */
     double *restrict y = ws + 8;
     const double *restrict a = k136;
     for (long l = 0; l < 2; l++)
       y[l] = a[l + 2];
   }
-  { /* %139 = neg %138 : [2], models/hnn/henon_heiles.lua:41 */
+  { /* %139 = neg %138 : [2], models/hnn/henon_heiles.lua:41 (hnnc.lua:43 in field()) */
     double *restrict y = ws + 16;
     const double *restrict a = ws + 8;
     for (int i = 0; i < 2; i++) y[i] = -a[i];
   }
-  { /* %140 = concat %139 %137 : [4], models/hnn/henon_heiles.lua:32 */
+  { /* %140 = concat %139 %137 axis=0 : [4], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 8;
     for (long l = 0; l < 2; l++)
       y[l] = (ws + 16)[l];
     for (long l = 0; l < 2; l++)
       y[l + 2] = (ws + 0)[l];
   }
-  { /* %142 = matmul %141 %0 NN : [1,64], models/hnn/henon_heiles.lua:32 */
+  { /* %142 = matmul %141 %0 NN : [1,64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 152;
     const double *restrict a = ws + 8;
-    const double *restrict b = theta + 0;
+    const double *restrict b = mlp1_1_W;
     {
       const double *restrict as = a, *restrict bs = b;
       double *restrict ys = y;
@@ -1420,34 +1461,34 @@ void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, d
         }
     }
   }
-  { /* %168 = slice %167 : [2], models/hnn/henon_heiles.lua:41 */
+  { /* %168 = slice %167 axis=0 0 2 : [2], models/hnn/henon_heiles.lua:41 (hnnc.lua:43 in field()) */
     double *restrict y = ws + 0;
     const double *restrict a = k167;
     for (long l = 0; l < 2; l++)
       y[l] = a[l];
   }
-  { /* %169 = slice %167 : [2], models/hnn/henon_heiles.lua:41 */
+  { /* %169 = slice %167 axis=0 2 2 : [2], models/hnn/henon_heiles.lua:41 (hnnc.lua:43 in field()) */
     double *restrict y = ws + 8;
     const double *restrict a = k167;
     for (long l = 0; l < 2; l++)
       y[l] = a[l + 2];
   }
-  { /* %170 = neg %169 : [2], models/hnn/henon_heiles.lua:41 */
+  { /* %170 = neg %169 : [2], models/hnn/henon_heiles.lua:41 (hnnc.lua:43 in field()) */
     double *restrict y = ws + 16;
     const double *restrict a = ws + 8;
     for (int i = 0; i < 2; i++) y[i] = -a[i];
   }
-  { /* %171 = concat %170 %168 : [4], models/hnn/henon_heiles.lua:32 */
+  { /* %171 = concat %170 %168 axis=0 : [4], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 8;
     for (long l = 0; l < 2; l++)
       y[l] = (ws + 16)[l];
     for (long l = 0; l < 2; l++)
       y[l + 2] = (ws + 0)[l];
   }
-  { /* %173 = matmul %172 %0 NN : [1,64], models/hnn/henon_heiles.lua:32 */
+  { /* %173 = matmul %172 %0 NN : [1,64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 216;
     const double *restrict a = ws + 8;
-    const double *restrict b = theta + 0;
+    const double *restrict b = mlp1_1_W;
     {
       const double *restrict as = a, *restrict bs = b;
       double *restrict ys = y;
@@ -1459,34 +1500,34 @@ void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, d
         }
     }
   }
-  { /* %199 = slice %198 : [2], models/hnn/henon_heiles.lua:41 */
+  { /* %199 = slice %198 axis=0 0 2 : [2], models/hnn/henon_heiles.lua:41 (hnnc.lua:43 in field()) */
     double *restrict y = ws + 0;
     const double *restrict a = k198;
     for (long l = 0; l < 2; l++)
       y[l] = a[l];
   }
-  { /* %200 = slice %198 : [2], models/hnn/henon_heiles.lua:41 */
+  { /* %200 = slice %198 axis=0 2 2 : [2], models/hnn/henon_heiles.lua:41 (hnnc.lua:43 in field()) */
     double *restrict y = ws + 8;
     const double *restrict a = k198;
     for (long l = 0; l < 2; l++)
       y[l] = a[l + 2];
   }
-  { /* %201 = neg %200 : [2], models/hnn/henon_heiles.lua:41 */
+  { /* %201 = neg %200 : [2], models/hnn/henon_heiles.lua:41 (hnnc.lua:43 in field()) */
     double *restrict y = ws + 16;
     const double *restrict a = ws + 8;
     for (int i = 0; i < 2; i++) y[i] = -a[i];
   }
-  { /* %202 = concat %201 %199 : [4], models/hnn/henon_heiles.lua:32 */
+  { /* %202 = concat %201 %199 axis=0 : [4], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 8;
     for (long l = 0; l < 2; l++)
       y[l] = (ws + 16)[l];
     for (long l = 0; l < 2; l++)
       y[l + 2] = (ws + 0)[l];
   }
-  { /* %204 = matmul %203 %0 NN : [1,64], models/hnn/henon_heiles.lua:32 */
+  { /* %204 = matmul %203 %0 NN : [1,64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 280;
     const double *restrict a = ws + 8;
-    const double *restrict b = theta + 0;
+    const double *restrict b = mlp1_1_W;
     {
       const double *restrict as = a, *restrict bs = b;
       double *restrict ys = y;
@@ -1502,33 +1543,33 @@ void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, d
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %66 = matmul %65 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %66 = matmul %65 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 344;
       const double *restrict a = in_x + (long)s0 * 4;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nn((long)nc * 1, 4, 64, a, b, y, ws + 18776);
     }
     { /* fused elementwise: %68 %69 */
       const double *p66 = ws + 344;
-      const double *p1 = theta + 256;
+      const double *p1 = mlp1_1_b;
       double *y69 = ws + 344;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t68 = p66[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 */
-        const double t69 = hn_tanh(t68); /* tanh, models/hnn/henon_heiles.lua:32 */
+        const double t68 = p66[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+        const double t69 = hn_tanh(t68); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y69[k] = t69;
       }
     }
-    { /* %71 = matmul %70 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %71 = matmul %70 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 2392;
       const double *restrict a = ws + 344;
-      const double *restrict b = theta + 320;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 18776);
     }
     { /* fused elementwise: %73 %74 %82 %83 %84 */
       const double *p71 = ws + 2392;
-      const double *p3 = theta + 4416;
+      const double *p3 = mlp1_2_b;
       double *y74 = ws + 2392;
       double *y83 = ws + 6488;
       double *y84 = ws + 4440;
@@ -1536,20 +1577,20 @@ void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, d
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t73 = p71[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 */
-        const double t74 = hn_tanh(t73); /* tanh, models/hnn/henon_heiles.lua:32 */
+        const double t73 = p71[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+        const double t74 = hn_tanh(t73); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y74[k] = t74;
-        const double t82 = t74 * t74; /* square, models/hnn/henon_heiles.lua:32 */
-        const double t83 = 1.0 - t82; /* sub, models/hnn/henon_heiles.lua:32 */
+        const double t82 = t74 * t74; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t83 = 1.0 - t82; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y83[k] = t83;
-        const double t84 = p42[i] * t83; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t84 = p42[i] * t83; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y84[k] = t84;
       }
     }
-    { /* %86 = matmul %85 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %86 = matmul %85 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 8536;
       const double *restrict a = ws + 4440;
-      const double *restrict b = theta + 320;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
     }
     { /* fused elementwise: %89 %90 %111 %112 %113 %115 %116 */
@@ -1563,23 +1604,23 @@ void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, d
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t89 = p69[k] * p69[k]; /* square, models/hnn/henon_heiles.lua:32 */
-        const double t90 = 1.0 - t89; /* sub, models/hnn/henon_heiles.lua:32 */
+        const double t89 = p69[k] * p69[k]; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t90 = 1.0 - t89; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y90[k] = t90;
-        const double t111 = p107[i] * t90; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t111 = p107[i] * t90; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y111[k] = t111;
-        const double t112 = p107[i] * p86[k]; /* mul, models/hnn/henon_heiles.lua:32 */
-        const double t113 = -t112; /* neg, models/hnn/henon_heiles.lua:32 */
-        const double t115 = 2.0 * p69[k]; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t112 = p107[i] * p86[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t113 = -t112; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t115 = 2.0 * p69[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y115[k] = t115;
-        const double t116 = t113 * t115; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t116 = t113 * t115; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y116[k] = t116;
       }
     }
-    { /* %118 = matmul %117 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %118 = matmul %117 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 14680;
       const double *restrict a = ws + 4440;
-      const double *restrict b = theta + 320;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 18776);
     }
     { /* fused elementwise: %121 %122 %123 %124 %125 */
@@ -1592,19 +1633,19 @@ void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, d
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t121 = p118[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 */
-        const double t122 = -t121; /* neg, models/hnn/henon_heiles.lua:32 */
-        const double t123 = 2.0 * p74[k]; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t121 = p118[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t122 = -t121; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t123 = 2.0 * p74[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y123[k] = t123;
-        const double t124 = t122 * t123; /* mul, models/hnn/henon_heiles.lua:32 */
-        const double t125 = t124 * p83[k]; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t124 = t122 * t123; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t125 = t124 * p83[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y125[k] = t125;
       }
     }
-    { /* %127 = matmul %126 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %127 = matmul %126 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 2392;
       const double *restrict a = ws + 14680;
-      const double *restrict b = theta + 320;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
     }
     { /* fused elementwise: %130 %131 */
@@ -1615,15 +1656,15 @@ void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, d
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t130 = p116[k] + p127[k]; /* add, models/hnn/henon_heiles.lua:32 */
-        const double t131 = t130 * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t130 = p116[k] + p127[k]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+        const double t131 = t130 * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y131[k] = t131;
       }
     }
-    { /* %133 = matmul %132 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %133 = matmul %132 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 2392;
       const double *restrict a = ws + 344;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nt((long)nc * 1, 64, 4, a, b, y);
     }
     { /* fused elementwise: %145 %146 %147 %148 */
@@ -1636,18 +1677,18 @@ void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, d
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t145 = p142[i] * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t145 = p142[i] * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y145[k] = t145;
-        const double t146 = p142[i] * p86[k]; /* mul, models/hnn/henon_heiles.lua:32 */
-        const double t147 = -t146; /* neg, models/hnn/henon_heiles.lua:32 */
-        const double t148 = t147 * p115[k]; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t146 = p142[i] * p86[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t147 = -t146; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t148 = t147 * p115[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y148[k] = t148;
       }
     }
-    { /* %150 = matmul %149 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %150 = matmul %149 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 16728;
       const double *restrict a = ws + 344;
-      const double *restrict b = theta + 320;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 18776);
     }
     { /* fused elementwise: %153 %154 %155 %156 */
@@ -1659,17 +1700,17 @@ void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, d
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t153 = p150[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 */
-        const double t154 = -t153; /* neg, models/hnn/henon_heiles.lua:32 */
-        const double t155 = t154 * p123[k]; /* mul, models/hnn/henon_heiles.lua:32 */
-        const double t156 = t155 * p83[k]; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t153 = p150[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t154 = -t153; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t155 = t154 * p123[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t156 = t155 * p83[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y156[k] = t156;
       }
     }
-    { /* %158 = matmul %157 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %158 = matmul %157 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 344;
       const double *restrict a = ws + 16728;
-      const double *restrict b = theta + 320;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
     }
     { /* fused elementwise: %161 %162 */
@@ -1680,15 +1721,15 @@ void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, d
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t161 = p148[k] + p158[k]; /* add, models/hnn/henon_heiles.lua:32 */
-        const double t162 = t161 * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t161 = p148[k] + p158[k]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+        const double t162 = t161 * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y162[k] = t162;
       }
     }
-    { /* %164 = matmul %163 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %164 = matmul %163 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 2520;
       const double *restrict a = ws + 14680;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nt((long)nc * 1, 64, 4, a, b, y);
     }
     { /* fused elementwise: %176 %177 %178 %179 */
@@ -1701,18 +1742,18 @@ void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, d
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t176 = p173[i] * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t176 = p173[i] * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y176[k] = t176;
-        const double t177 = p173[i] * p86[k]; /* mul, models/hnn/henon_heiles.lua:32 */
-        const double t178 = -t177; /* neg, models/hnn/henon_heiles.lua:32 */
-        const double t179 = t178 * p115[k]; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t177 = p173[i] * p86[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t178 = -t177; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t179 = t178 * p115[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y179[k] = t179;
       }
     }
-    { /* %181 = matmul %180 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %181 = matmul %180 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 16728;
       const double *restrict a = ws + 344;
-      const double *restrict b = theta + 320;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 18776);
     }
     { /* fused elementwise: %184 %185 %186 %187 */
@@ -1724,17 +1765,17 @@ void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, d
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t184 = p181[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 */
-        const double t185 = -t184; /* neg, models/hnn/henon_heiles.lua:32 */
-        const double t186 = t185 * p123[k]; /* mul, models/hnn/henon_heiles.lua:32 */
-        const double t187 = t186 * p83[k]; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t184 = p181[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t185 = -t184; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t186 = t185 * p123[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t187 = t186 * p83[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y187[k] = t187;
       }
     }
-    { /* %189 = matmul %188 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %189 = matmul %188 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 344;
       const double *restrict a = ws + 16728;
-      const double *restrict b = theta + 320;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
     }
     { /* fused elementwise: %192 %193 */
@@ -1745,15 +1786,15 @@ void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, d
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t192 = p179[k] + p189[k]; /* add, models/hnn/henon_heiles.lua:32 */
-        const double t193 = t192 * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t192 = p179[k] + p189[k]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+        const double t193 = t192 * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y193[k] = t193;
       }
     }
-    { /* %195 = matmul %194 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %195 = matmul %194 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 2648;
       const double *restrict a = ws + 14680;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nt((long)nc * 1, 64, 4, a, b, y);
     }
     { /* fused elementwise: %207 %208 %209 %210 */
@@ -1766,18 +1807,18 @@ void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, d
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t207 = p204[i] * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t207 = p204[i] * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y207[k] = t207;
-        const double t208 = p204[i] * p86[k]; /* mul, models/hnn/henon_heiles.lua:32 */
-        const double t209 = -t208; /* neg, models/hnn/henon_heiles.lua:32 */
-        const double t210 = t209 * p115[k]; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t208 = p204[i] * p86[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t209 = -t208; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t210 = t209 * p115[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y210[k] = t210;
       }
     }
-    { /* %212 = matmul %211 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %212 = matmul %211 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 8536;
       const double *restrict a = ws + 344;
-      const double *restrict b = theta + 320;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 18776);
     }
     { /* fused elementwise: %215 %216 %217 %218 */
@@ -1789,17 +1830,17 @@ void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, d
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t215 = p212[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 */
-        const double t216 = -t215; /* neg, models/hnn/henon_heiles.lua:32 */
-        const double t217 = t216 * p123[k]; /* mul, models/hnn/henon_heiles.lua:32 */
-        const double t218 = t217 * p83[k]; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t215 = p212[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t216 = -t215; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t217 = t216 * p123[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t218 = t217 * p83[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y218[k] = t218;
       }
     }
-    { /* %220 = matmul %219 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %220 = matmul %219 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 344;
       const double *restrict a = ws + 12632;
-      const double *restrict b = theta + 320;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
     }
     { /* fused elementwise: %223 %224 */
@@ -1810,18 +1851,18 @@ void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, d
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t223 = p210[k] + p220[k]; /* add, models/hnn/henon_heiles.lua:32 */
-        const double t224 = t223 * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t223 = p210[k] + p220[k]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+        const double t224 = t223 * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y224[k] = t224;
       }
     }
-    { /* %226 = matmul %225 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %226 = matmul %225 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 2776;
       const double *restrict a = ws + 344;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nt((long)nc * 1, 64, 4, a, b, y);
     }
-    { /* %229 = concat %133 %164 %195 %226 : [4,4] per sample, models/hnn/henon_heiles.lua:41 */
+    { /* %229 = concat %133 %164 %195 %226 axis=0 : [4,4] per sample, models/hnn/henon_heiles.lua:41 (hnnc.lua:29 in library code) */
       double *restrict y = out_y0 + (long)s0 * 16;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 16;
@@ -1846,25 +1887,30 @@ void henon_heiles_hnn_jacobian_v(int n, const double *theta, const double *const
 /* ---- loss ---- */
 void henon_heiles_hnn_loss(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *ws)
 {
+  const double *mlp1_1_W = theta + 0; /* [4,64] */
+  const double *mlp1_1_b = theta + 256; /* [64] */
+  const double *mlp1_2_W = theta + 320; /* [64,64] */
+  const double *mlp1_2_b = theta + 4416; /* [64] */
+  const double *mlp1_3_W = theta + 4480; /* [64,2] */
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
-  { /* %38 = const : [1], models/hnn/henon_heiles.lua:32 */
+  { /* %38 = const 1 : [1], models/hnn/henon_heiles.lua:32 */
     double *restrict y = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = 1.0;
+    y[0] = 1.0;
   }
-  { /* %39 = const : [1], models/hnn/henon_heiles.lua:32 */
+  { /* %39 = const 0 : [1], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 8;
-    for (int i = 0; i < 1; i++) y[i] = 0.0;
+    y[0] = 0.0;
   }
-  { /* %40 = concat %39 %38 : [2], models/hnn/henon_heiles.lua:32 */
+  { /* %40 = concat %39 %38 axis=0 : [2], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 16;
     y[0] = (ws + 8)[0];
     y[1] = (ws + 0)[0];
   }
-  { /* %42 = matmul %41 %4 NT : [1,64], models/hnn/henon_heiles.lua:32 */
+  { /* %42 = matmul %41 %4 NT : [1,64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 24;
     const double *restrict a = ws + 16;
-    const double *restrict b = theta + 4480;
+    const double *restrict b = mlp1_3_W;
     {
       const double *restrict as = a, *restrict bs = b;
       double *restrict ys = y;
@@ -1877,54 +1923,54 @@ void henon_heiles_hnn_loss(int n, const double *theta, const double *in_x, const
     }
   }
   /* phase 1: per sample, in chunks of 32 */
-  for (int i = 0; i < 1; i++) (ws + 0)[i] = 0;
+  (ws + 0)[0] = 0;
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %233 = matmul %232 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %233 = matmul %232 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 88;
       const double *restrict a = in_x + (long)s0 * 4;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nn((long)nc * 1, 4, 64, a, b, y, ws + 6232);
     }
     { /* fused elementwise: %235 %236 */
       const double *p233 = ws + 88;
-      const double *p1 = theta + 256;
+      const double *p1 = mlp1_1_b;
       double *y236 = ws + 88;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t235 = p233[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 */
-        const double t236 = hn_tanh(t235); /* tanh, models/hnn/henon_heiles.lua:32 */
+        const double t235 = p233[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+        const double t236 = hn_tanh(t235); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y236[k] = t236;
       }
     }
-    { /* %238 = matmul %237 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %238 = matmul %237 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 2136;
       const double *restrict a = ws + 88;
-      const double *restrict b = theta + 320;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 6232);
     }
     { /* fused elementwise: %240 %241 %249 %250 %251 */
       const double *p238 = ws + 2136;
-      const double *p3 = theta + 4416;
+      const double *p3 = mlp1_2_b;
       double *y251 = ws + 4184;
       const double *p42 = ws + 24;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t240 = p238[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 */
-        const double t241 = hn_tanh(t240); /* tanh, models/hnn/henon_heiles.lua:32 */
-        const double t249 = t241 * t241; /* square, models/hnn/henon_heiles.lua:32 */
-        const double t250 = 1.0 - t249; /* sub, models/hnn/henon_heiles.lua:32 */
-        const double t251 = p42[i] * t250; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t240 = p238[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+        const double t241 = hn_tanh(t240); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t249 = t241 * t241; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t250 = 1.0 - t249; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t251 = p42[i] * t250; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y251[k] = t251;
       }
     }
-    { /* %253 = matmul %252 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %253 = matmul %252 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 2136;
       const double *restrict a = ws + 4184;
-      const double *restrict b = theta + 320;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
     }
     { /* fused elementwise: %256 %257 %258 */
@@ -1934,19 +1980,19 @@ void henon_heiles_hnn_loss(int n, const double *theta, const double *in_x, const
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t256 = p236[k] * p236[k]; /* square, models/hnn/henon_heiles.lua:32 */
-        const double t257 = 1.0 - t256; /* sub, models/hnn/henon_heiles.lua:32 */
-        const double t258 = p253[k] * t257; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t256 = p236[k] * p236[k]; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t257 = 1.0 - t256; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t258 = p253[k] * t257; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y258[k] = t258;
       }
     }
-    { /* %260 = matmul %259 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %260 = matmul %259 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 88;
       const double *restrict a = ws + 4184;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nt((long)nc * 1, 64, 4, a, b, y);
     }
-    { /* %263 = slice %262 : [2] per sample, models/hnn/henon_heiles.lua:36 */
+    { /* %263 = slice %262 axis=0 0 2 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:42 in field()) */
       double *restrict y = ws + 216;
       const double *restrict a = ws + 88;
       for (int s = 0; s < nc; s++) {
@@ -1956,7 +2002,7 @@ void henon_heiles_hnn_loss(int n, const double *theta, const double *in_x, const
           ys[l] = as[l];
       }
     }
-    { /* %264 = slice %262 : [2] per sample, models/hnn/henon_heiles.lua:36 */
+    { /* %264 = slice %262 axis=0 2 2 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:42 in field()) */
       double *restrict y = ws + 280;
       const double *restrict a = ws + 88;
       for (int s = 0; s < nc; s++) {
@@ -1966,12 +2012,12 @@ void henon_heiles_hnn_loss(int n, const double *theta, const double *in_x, const
           ys[l] = as[l + 2];
       }
     }
-    { /* %265 = neg %263 : [2] per sample, models/hnn/henon_heiles.lua:36 */
+    { /* %265 = neg %263 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:43 in field()) */
       double *restrict y = ws + 88;
       const double *restrict a = ws + 216;
       for (long i = 0; i < (long)nc * 2; i++) y[i] = -a[i];
     }
-    { /* %266 = concat %264 %265 : [4] per sample, models/hnn/henon_heiles.lua:36 */
+    { /* %266 = concat %264 %265 axis=0 : [4] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:43 in field()) */
       double *restrict y = ws + 152;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 4;
@@ -1993,7 +2039,7 @@ void henon_heiles_hnn_loss(int n, const double *theta, const double *in_x, const
         y268[k] = t268;
       }
     }
-    { /* %269 = sum %268 : [] per sample, models/hnn/henon_heiles.lua:36 */
+    { /* %269 = sum %268 0 : [] per sample, models/hnn/henon_heiles.lua:36 */
       double *restrict y = ws + 216;
       const double *restrict a = ws + 88;
       for (int s = 0; s < nc; s++) {
@@ -2014,15 +2060,14 @@ void henon_heiles_hnn_loss(int n, const double *theta, const double *in_x, const
     { /* %273 = bsum %271 : [], models/hnn/henon_heiles.lua:36 */
       double *restrict y = ws + 0;
       const double *restrict a = ws + 88;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 1; i++) y[i] += a[s * 1L + i];
+      for (int s = 0; s < nc; s++) y[0] += a[s];
     }
   }
   /* phase 2: shared values */
   { /* %274 = div %273 %272 : [], models/hnn/henon_heiles.lua:36 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = a[0] / (double)n;
+    y[0] = a[0] / (double)n;
   }
 }
 
@@ -2032,27 +2077,32 @@ void henon_heiles_hnn_loss_v(int n, const double *theta, const double *const *in
 }
 
 /* ---- loss_grad ---- */
-void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_y1, double *out_y2, double *out_y3, double *out_y4, double *out_y5, double *ws)
+void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_d_mlp1_1_W, double *out_d_mlp1_1_b, double *out_d_mlp1_2_W, double *out_d_mlp1_2_b, double *out_d_mlp1_3_W, double *ws)
 {
+  const double *mlp1_1_W = theta + 0; /* [4,64] */
+  const double *mlp1_1_b = theta + 256; /* [64] */
+  const double *mlp1_2_W = theta + 320; /* [64,64] */
+  const double *mlp1_2_b = theta + 4416; /* [64] */
+  const double *mlp1_3_W = theta + 4480; /* [64,2] */
   (void)n; (void)theta; (void)ws;
   /* phase 0: shared values */
-  { /* %38 = const : [1], models/hnn/henon_heiles.lua:32 */
+  { /* %38 = const 1 : [1], models/hnn/henon_heiles.lua:32 */
     double *restrict y = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = 1.0;
+    y[0] = 1.0;
   }
-  { /* %39 = const : [1], models/hnn/henon_heiles.lua:32 */
+  { /* %39 = const 0 : [1], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 8;
-    for (int i = 0; i < 1; i++) y[i] = 0.0;
+    y[0] = 0.0;
   }
-  { /* %40 = concat %39 %38 : [2], models/hnn/henon_heiles.lua:32 */
+  { /* %40 = concat %39 %38 axis=0 : [2], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 16;
     y[0] = (ws + 8)[0];
     y[1] = (ws + 0)[0];
   }
-  { /* %42 = matmul %41 %4 NT : [1,64], models/hnn/henon_heiles.lua:32 */
+  { /* %42 = matmul %41 %4 NT : [1,64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = ws + 24;
     const double *restrict a = ws + 16;
-    const double *restrict b = theta + 4480;
+    const double *restrict b = mlp1_3_W;
     {
       const double *restrict as = a, *restrict bs = b;
       double *restrict ys = y;
@@ -2066,56 +2116,56 @@ void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, 
   }
   { /* %318 = div %37 %272 : [], models/hnn/henon_heiles.lua:36 */
     double *restrict y = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = 1.0 / (double)n;
+    y[0] = 1.0 / (double)n;
   }
   { /* %319 = div %318 %270 : [], models/hnn/henon_heiles.lua:36 */
     double *restrict y = ws + 8;
     const double *restrict a = ws + 0;
-    for (int i = 0; i < 1; i++) y[i] = a[0] / 4.0;
+    y[0] = a[0] / 4.0;
   }
-  { /* %320 = expand %319 : [4], models/hnn/henon_heiles.lua:36 */
+  { /* %320 = expand %319 axis=0 len=4 : [4], models/hnn/henon_heiles.lua:36 */
     double *restrict y = ws + 0;
     const double *restrict a = ws + 8;
     for (long l = 0; l < 4; l++)
       y[l] = a[0];
   }
   /* phase 1: per sample, in chunks of 32 */
-  for (int i = 0; i < 1; i++) (ws + 8)[i] = 0;
+  (ws + 8)[0] = 0;
   for (int i = 0; i < 64; i++) (ws + 88)[i] = 0;
-  for (int i = 0; i < 64; i++) (out_y4)[i] = 0;
-  for (int i = 0; i < 4096; i++) (out_y3)[i] = 0;
-  for (int i = 0; i < 64; i++) (out_y2)[i] = 0;
-  for (int i = 0; i < 256; i++) (out_y1)[i] = 0;
+  for (int i = 0; i < 64; i++) (out_d_mlp1_2_b)[i] = 0;
+  for (int i = 0; i < 4096; i++) (out_d_mlp1_2_W)[i] = 0;
+  for (int i = 0; i < 64; i++) (out_d_mlp1_1_b)[i] = 0;
+  for (int i = 0; i < 256; i++) (out_d_mlp1_1_W)[i] = 0;
   for (int s0 = 0; s0 < n; s0 += 32) {
     const int nc = n - s0 < 32 ? n - s0 : 32;
     (void)nc;
-    { /* %278 = matmul %277 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %278 = matmul %277 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 152;
       const double *restrict a = in_x + (long)s0 * 4;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nn((long)nc * 1, 4, 64, a, b, y, ws + 25048);
     }
     { /* fused elementwise: %280 %281 */
       const double *p278 = ws + 152;
-      const double *p1 = theta + 256;
+      const double *p1 = mlp1_1_b;
       double *y281 = ws + 152;
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t280 = p278[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 */
-        const double t281 = hn_tanh(t280); /* tanh, models/hnn/henon_heiles.lua:32 */
+        const double t280 = p278[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+        const double t281 = hn_tanh(t280); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y281[k] = t281;
       }
     }
-    { /* %283 = matmul %282 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %283 = matmul %282 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 2200;
       const double *restrict a = ws + 152;
-      const double *restrict b = theta + 320;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 25048);
     }
     { /* fused elementwise: %285 %286 %294 %295 %296 */
       const double *p283 = ws + 2200;
-      const double *p3 = theta + 4416;
+      const double *p3 = mlp1_2_b;
       double *y286 = ws + 2200;
       double *y295 = ws + 6296;
       double *y296 = ws + 4248;
@@ -2123,20 +2173,20 @@ void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, 
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t285 = p283[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 */
-        const double t286 = hn_tanh(t285); /* tanh, models/hnn/henon_heiles.lua:32 */
+        const double t285 = p283[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+        const double t286 = hn_tanh(t285); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y286[k] = t286;
-        const double t294 = t286 * t286; /* square, models/hnn/henon_heiles.lua:32 */
-        const double t295 = 1.0 - t294; /* sub, models/hnn/henon_heiles.lua:32 */
+        const double t294 = t286 * t286; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t295 = 1.0 - t294; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y295[k] = t295;
-        const double t296 = p42[i] * t295; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t296 = p42[i] * t295; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y296[k] = t296;
       }
     }
-    { /* %298 = matmul %297 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %298 = matmul %297 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 8344;
       const double *restrict a = ws + 4248;
-      const double *restrict b = theta + 320;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
     }
     { /* fused elementwise: %301 %302 %303 */
@@ -2147,20 +2197,20 @@ void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, 
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t301 = p281[k] * p281[k]; /* square, models/hnn/henon_heiles.lua:32 */
-        const double t302 = 1.0 - t301; /* sub, models/hnn/henon_heiles.lua:32 */
+        const double t301 = p281[k] * p281[k]; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t302 = 1.0 - t301; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y302[k] = t302;
-        const double t303 = p298[k] * t302; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t303 = p298[k] * t302; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y303[k] = t303;
       }
     }
-    { /* %305 = matmul %304 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %305 = matmul %304 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 14488;
       const double *restrict a = ws + 10392;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nt((long)nc * 1, 64, 4, a, b, y);
     }
-    { /* %308 = slice %307 : [2] per sample, models/hnn/henon_heiles.lua:36 */
+    { /* %308 = slice %307 axis=0 0 2 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:42 in field()) */
       double *restrict y = ws + 14616;
       const double *restrict a = ws + 14488;
       for (int s = 0; s < nc; s++) {
@@ -2170,7 +2220,7 @@ void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, 
           ys[l] = as[l];
       }
     }
-    { /* %309 = slice %307 : [2] per sample, models/hnn/henon_heiles.lua:36 */
+    { /* %309 = slice %307 axis=0 2 2 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:42 in field()) */
       double *restrict y = ws + 14680;
       const double *restrict a = ws + 14488;
       for (int s = 0; s < nc; s++) {
@@ -2180,12 +2230,12 @@ void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, 
           ys[l] = as[l + 2];
       }
     }
-    { /* %310 = neg %308 : [2] per sample, models/hnn/henon_heiles.lua:36 */
+    { /* %310 = neg %308 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:43 in field()) */
       double *restrict y = ws + 14488;
       const double *restrict a = ws + 14616;
       for (long i = 0; i < (long)nc * 2; i++) y[i] = -a[i];
     }
-    { /* %311 = concat %309 %310 : [4] per sample, models/hnn/henon_heiles.lua:36 */
+    { /* %311 = concat %309 %310 axis=0 : [4] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:43 in field()) */
       double *restrict y = ws + 14552;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 4;
@@ -2209,7 +2259,7 @@ void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, 
         y313[k] = t313;
       }
     }
-    { /* %314 = sum %313 : [] per sample, models/hnn/henon_heiles.lua:36 */
+    { /* %314 = sum %313 0 : [] per sample, models/hnn/henon_heiles.lua:36 */
       double *restrict y = ws + 14616;
       const double *restrict a = ws + 14488;
       for (int s = 0; s < nc; s++) {
@@ -2230,8 +2280,7 @@ void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, 
     { /* %316 = bsum %315 : [], models/hnn/henon_heiles.lua:36 */
       double *restrict y = ws + 8;
       const double *restrict a = ws + 14648;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 1; i++) y[i] += a[s * 1L + i];
+      for (int s = 0; s < nc; s++) y[0] += a[s];
     }
     { /* fused elementwise: %321 %322 */
       const double *p312 = ws + 14680;
@@ -2245,7 +2294,7 @@ void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, 
         y322[k] = t322;
       }
     }
-    { /* %323 = slice %322 : [2] per sample, models/hnn/henon_heiles.lua:36 */
+    { /* %323 = slice %322 axis=0 0 2 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:43 in field()) */
       double *restrict y = ws + 14488;
       const double *restrict a = ws + 14616;
       for (int s = 0; s < nc; s++) {
@@ -2255,7 +2304,7 @@ void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, 
           ys[l] = as[l];
       }
     }
-    { /* %324 = slice %322 : [2] per sample, models/hnn/henon_heiles.lua:36 */
+    { /* %324 = slice %322 axis=0 2 2 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:43 in field()) */
       double *restrict y = ws + 14552;
       const double *restrict a = ws + 14616;
       for (int s = 0; s < nc; s++) {
@@ -2265,12 +2314,12 @@ void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, 
           ys[l] = as[l + 2];
       }
     }
-    { /* %325 = neg %324 : [2] per sample, models/hnn/henon_heiles.lua:36 */
+    { /* %325 = neg %324 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:43 in field()) */
       double *restrict y = ws + 14616;
       const double *restrict a = ws + 14552;
       for (long i = 0; i < (long)nc * 2; i++) y[i] = -a[i];
     }
-    { /* %326 = concat %325 %323 : [4] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %326 = concat %325 %323 axis=0 : [4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 14680;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 4;
@@ -2280,10 +2329,10 @@ void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, 
           ys[l + 2] = (ws + 14488)[(long)s * 2 + l];
       }
     }
-    { /* %328 = matmul %327 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %328 = matmul %327 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 14808;
       const double *restrict a = ws + 14680;
-      const double *restrict b = theta + 0;
+      const double *restrict b = mlp1_1_W;
       hn_mm_nn((long)nc * 1, 4, 64, a, b, y, ws + 25048);
     }
     { /* fused elementwise: %331 %332 %333 %334 %335 */
@@ -2296,28 +2345,28 @@ void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, 
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t331 = p328[k] * p302[k]; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t331 = p328[k] * p302[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y331[k] = t331;
-        const double t332 = p328[k] * p298[k]; /* mul, models/hnn/henon_heiles.lua:32 */
-        const double t333 = -t332; /* neg, models/hnn/henon_heiles.lua:32 */
-        const double t334 = 2.0 * p281[k]; /* mul, models/hnn/henon_heiles.lua:32 */
-        const double t335 = t333 * t334; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t332 = p328[k] * p298[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t333 = -t332; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t334 = 2.0 * p281[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t335 = t333 * t334; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y335[k] = t335;
       }
     }
-    { /* %337 = matmul %336 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %337 = matmul %336 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 14808;
       const double *restrict a = ws + 16856;
-      const double *restrict b = theta + 320;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 25048);
     }
-    { /* %340 = mul %339 %295 : [64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %340 = mul %339 %295 : [64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       double *restrict y = ws + 8344;
       const double *restrict a = ws + 14808;
       const double *restrict b = ws + 6296;
       for (long i = 0; i < (long)nc * 64; i++) y[i] = a[i] * b[i];
     }
-    { /* %341 = bsum %340 : [64], models/hnn/henon_heiles.lua:32 */
+    { /* %341 = bsum %340 : [64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       double *restrict y = ws + 88;
       const double *restrict a = ws + 8344;
       for (int s = 0; s < nc; s++)
@@ -2332,27 +2381,27 @@ void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, 
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t342 = p337[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 */
-        const double t343 = -t342; /* neg, models/hnn/henon_heiles.lua:32 */
-        const double t344 = 2.0 * p286[k]; /* mul, models/hnn/henon_heiles.lua:32 */
-        const double t345 = t343 * t344; /* mul, models/hnn/henon_heiles.lua:32 */
-        const double t346 = t345 * p295[k]; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t342 = p337[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t343 = -t342; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t344 = 2.0 * p286[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t345 = t343 * t344; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+        const double t346 = t345 * p295[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y346[k] = t346;
       }
     }
-    { /* %347 = bsum %346 : [64], models/hnn/henon_heiles.lua:32 */
-      double *restrict y = out_y4;
+    { /* %347 = bsum %346 : [64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+      double *restrict y = out_d_mlp1_2_b;
       const double *restrict a = ws + 14808;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
     }
-    { /* %349 = matmul %348 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %349 = matmul %348 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 2200;
       const double *restrict a = ws + 14808;
-      const double *restrict b = theta + 320;
+      const double *restrict b = mlp1_2_W;
       hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
     }
-    { /* %351 = concat %297 %348 : [2,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %351 = concat %297 %348 axis=0 : [2,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 6296;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 128;
@@ -2362,7 +2411,7 @@ void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, 
           ys[k + 64] = (ws + 14808)[(long)s * 64 + k];
       }
     }
-    { /* %352 = concat %336 %282 : [2,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %352 = concat %336 %282 axis=0 : [2,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 20952;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 128;
@@ -2372,8 +2421,8 @@ void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, 
           ys[k + 64] = (ws + 152)[(long)s * 64 + k];
       }
     }
-    { /* %353 = bmatmul %352 %351 TN : [64,64], models/hnn/henon_heiles.lua:32 */
-      double *restrict y = out_y3;
+    { /* %353 = bmatmul %352 %351 TN : [64,64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+      double *restrict y = out_d_mlp1_2_W;
       const double *restrict a = ws + 20952;
       const double *restrict b = ws + 6296;
       hn_mm_tn((long)nc * 2, 64, 64, a, b, y);
@@ -2386,18 +2435,18 @@ void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, 
       for (long s = 0; s < nc; s++)
       for (long i = 0; i < 64; i++) {
         const long k = s * 64 + i;
-        const double t355 = p335[k] + p349[k]; /* add, models/hnn/henon_heiles.lua:32 */
-        const double t356 = t355 * p302[k]; /* mul, models/hnn/henon_heiles.lua:32 */
+        const double t355 = p335[k] + p349[k]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+        const double t356 = t355 * p302[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
         y356[k] = t356;
       }
     }
-    { /* %357 = bsum %356 : [64], models/hnn/henon_heiles.lua:32 */
-      double *restrict y = out_y2;
+    { /* %357 = bsum %356 : [64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+      double *restrict y = out_d_mlp1_1_b;
       const double *restrict a = ws + 2200;
       for (int s = 0; s < nc; s++)
         for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
     }
-    { /* %361 = concat %304 %358 : [2,64] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %361 = concat %304 %358 axis=0 : [2,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 4248;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 128;
@@ -2407,7 +2456,7 @@ void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, 
           ys[k + 64] = (ws + 2200)[(long)s * 64 + k];
       }
     }
-    { /* %362 = concat %327 %277 : [2,4] per sample, models/hnn/henon_heiles.lua:32 */
+    { /* %362 = concat %327 %277 axis=0 : [2,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       double *restrict y = ws + 152;
       for (int s = 0; s < nc; s++) {
         double *restrict ys = y + (long)s * 8;
@@ -2417,8 +2466,8 @@ void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, 
           ys[k + 4] = (in_x + (long)s0 * 4)[(long)s * 4 + k];
       }
     }
-    { /* %363 = bmatmul %362 %361 TN : [4,64], models/hnn/henon_heiles.lua:32 */
-      double *restrict y = out_y1;
+    { /* %363 = bmatmul %362 %361 TN : [4,64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+      double *restrict y = out_d_mlp1_1_W;
       const double *restrict a = ws + 152;
       const double *restrict b = ws + 4248;
       hn_mm_tn((long)nc * 2, 4, 64, a, b, y);
@@ -2428,10 +2477,10 @@ void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, 
   { /* %317 = div %316 %272 : [], models/hnn/henon_heiles.lua:36 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 8;
-    for (int i = 0; i < 1; i++) y[i] = a[0] / (double)n;
+    y[0] = a[0] / (double)n;
   }
-  { /* %366 = matmul %364 %41 TN : [64,2], models/hnn/henon_heiles.lua:32 */
-    double *restrict y = out_y5;
+  { /* %366 = matmul %364 %41 TN : [64,2], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = out_d_mlp1_3_W;
     const double *restrict a = ws + 88;
     const double *restrict b = ws + 16;
     {

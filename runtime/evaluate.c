@@ -129,3 +129,103 @@ int rt_energy_metric(const rt_task *t, int protocol, const rt_system *truth, con
   free(tt), free(xt), free(et);
   return failed;
 }
+
+/* ---- Poincaré sections (evaluate.h) ---- */
+
+int rt_section_start(const rt_energy *H, double E, double q1, double p1, double *x0) {
+  double lo = 0, hi = 1, h;
+  x0[0] = q1, x0[1] = 0, x0[2] = p1, x0[3] = 0;
+  if (H->fn(H->ctx, 1, x0, &h) || !(h <= E)) return 1;
+  for (;;) {
+    x0[3] = hi;
+    if (H->fn(H->ctx, 1, x0, &h) || isnan(h)) return 1;
+    if (h >= E) break;
+    lo = hi, hi *= 2;
+    if (hi > 1048576.0) return 1;
+  }
+  for (int it = 0; it < 200; it++) {
+    double mid = lo + (hi - lo) / 2;
+    if (mid <= lo || mid >= hi) break;
+    x0[3] = mid;
+    if (H->fn(H->ctx, 1, x0, &h) || isnan(h)) return 1;
+    if (h < E) lo = mid;
+    else hi = mid;
+  }
+  x0[3] = lo;
+  return 0;
+}
+
+/* the cubic Hermite interpolant of (a, fa) at 0 and (b, fb) at h, at s*h */
+static double hermite(double a, double fa, double b, double fb, double h, double s) {
+  double s2 = s * s, s3 = s2 * s;
+  return (2 * s3 - 3 * s2 + 1) * a + (s3 - 2 * s2 + s) * h * fa + (-2 * s3 + 3 * s2) * b + (s3 - s2) * h * fb;
+}
+
+/* the crossing between samples (ta, xa) and (ta + dt, xb): its time and
+   state from the dense output; 0, or an RT_ERR_* code */
+static int locate(const rt_system *s, double ta, const double *xa, const double *xb, double dt, double tol,
+                  double *tc, double *xc) {
+  double fa[4], fb[4], lo = 0, hi = 1, sc, t0, t1, q0, qn;
+  int e;
+  if (s->field(s->ctx, 1, xa, fa) || s->field(s->ctx, 1, xb, fb)) return RT_ERR_FIELD;
+  for (int it = 0; it < 60; it++) { /* bisection on the Hermite cubic of q2 */
+    double mid = (lo + hi) / 2;
+    if (hermite(xa[1], fa[1], xb[1], fb[1], dt, mid) < 0) lo = mid;
+    else hi = mid;
+  }
+  sc = (lo + hi) / 2;
+  /* secant steps on q2 of the dense output, from the bracket's ends */
+  t0 = ta + sc * dt, t1 = ta + (sc < 0.5 ? sc + 1e-3 : sc - 1e-3) * dt;
+  if ((e = rt_dop853(s, ta, ta + dt, xa, 1, &t0, tol, tol, xc, NULL))) return e;
+  q0 = xc[1];
+  for (int it = 0; it < 20; it++) {
+    double tn;
+    if ((e = rt_dop853(s, ta, ta + dt, xa, 1, &t1, tol, tol, xc, NULL))) return e;
+    qn = xc[1];
+    if (qn == q0) break;
+    tn = t1 - qn * (t1 - t0) / (qn - q0);
+    if (!(tn >= ta && tn <= ta + dt)) break;
+    t0 = t1, q0 = qn, t1 = tn;
+    if (fabs(t1 - t0) < 1e-13) break;
+  }
+  *tc = t1;
+  return rt_dop853(s, ta, ta + dt, xa, 1, &t1, tol, tol, xc, NULL);
+}
+
+int rt_section(const rt_system *s, const double *x0, double dt, double tmax, double tol, int n, double *out, double *t,
+               char *err, size_t nerr) {
+  enum { CHUNK = 256 };
+  double tev[CHUNK + 1], *xs = malloc((CHUNK + 1) * 4 * sizeof *xs), tstart = 0, cur[4];
+  int found = 0, e = 0;
+  if (!xs || s->dim != 4 || !(dt > 0) || n < 0) {
+    free(xs);
+    (void)rt_fail(err, nerr, "poincare", "a section needs a state (q1, q2, p1, p2) and dt > 0");
+    return -1;
+  }
+  memcpy(xs, x0, 4 * sizeof *xs);
+  while (found < n && tstart < tmax) {
+    int m = CHUNK;
+    for (int k = 0; k <= m; k++) tev[k] = tstart + k * dt;
+    memcpy(cur, xs, sizeof cur);
+    if ((e = rt_dop853(s, tstart, tev[m], cur, m + 1, tev, tol, tol, xs, NULL))) break;
+    for (int k = 0; k < m && found < n; k++) {
+      const double *a = xs + 4 * k, *b = a + 4;
+      if (a[1] < 0 && b[1] >= 0 && (a[3] > 0 || b[3] > 0)) {
+        double tc, xc[4];
+        if ((e = locate(s, tev[k], a, b, dt, tol, &tc, xc))) break;
+        memcpy(out + 4 * found, xc, 4 * sizeof *xc);
+        if (t) t[found] = tc;
+        found++;
+      }
+    }
+    if (e) break;
+    tstart = tev[m];
+    memmove(xs, xs + 4 * m, 4 * sizeof *xs);
+  }
+  free(xs);
+  if (e) {
+    (void)rt_fail(err, nerr, "poincare", "the integration stopped near t = %g: %s", tstart, rt_strerror(e));
+    return -1 - found;
+  }
+  return found;
+}

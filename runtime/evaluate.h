@@ -70,4 +70,28 @@ void rt_energy_times(const rt_task *t, int protocol, int k, double *t1_true, dou
 int rt_energy_metric(const rt_task *t, int protocol, const rt_system *truth, const rt_system *learned,
                      const rt_energy *true_h, uint64_t seed, double *mse, double *mean, double *se, double *traj_true,
                      double *traj_learned, char *err, size_t nerr);
+
+/* Poincaré sections of a system with two degrees of freedom, x = (q1, q2,
+ * p1, p2): the crossings of the plane q2 = 0 with p2 > 0.
+ *
+ * rt_section_start: the state on the section at energy E with the given
+ * (q1, p1): q2 = 0 and p2 > 0 with H = E, by bisection on p2 in
+ * [0, p2_max] (p2_max doubled from 1 until H exceeds E; up to 2^20). 0, or
+ * 1 if H(q1, 0, p1, 0) > E (no such state) or H cannot be evaluated.
+ *
+ * rt_section: integrates s (DOP853, rtol = atol = tol) from x0 and stores
+ * the first n crossings (rows of the state at the crossing) in out, their
+ * times in t (may be NULL). The orbit is sampled at times dt apart from
+ * DOP853's dense output; a sign change of q2 from - to + between two
+ * samples (with p2 > 0 there) is located by Hermite interpolation of the
+ * two samples and their field values, then refined by secant steps on q2
+ * of the dense output at the new time (integrating from the earlier
+ * sample), until the time changes by less than 1e-13 (at most 20 steps).
+ * Stops at tmax. Returns the number of crossings found (< n if tmax came
+ * first), or -1 - the count so far if the integration failed (err says
+ * where).
+ */
+int rt_section_start(const rt_energy *H, double E, double q1, double p1, double *x0);
+int rt_section(const rt_system *s, const double *x0, double dt, double tmax, double tol, int n, double *out, double *t,
+               char *err, size_t nerr);
 #endif

@@ -26,6 +26,7 @@
 
 #include "data.h"
 #include "npy.h"
+#include "evaluate.h"
 
 #include "fixtures/data_scipy_ref.h"
 #include "published.h"
@@ -1306,6 +1307,43 @@ static void test_user_files(void **state)
 	assert_contains(err, "ux.npy: error: non-finite value NaN at index [0, 2, 1]");
 }
 
+/* Poincaré sections (evaluate.h): Hénon–Heiles at E = 1/12 from a start on
+   the section; every crossing has q2 = 0 to round-off, p2 > 0, H = E to
+   the integration tolerance, increasing times; and the same orbit sampled
+   twice as finely gives the same crossings (they come from the dense
+   output, not from the samples) */
+static void test_poincare(void **state)
+{
+	(void)state;
+	char err[256];
+	double x0[4], pts[100 * 4], t[100], pts2[100 * 4], t2[100], worst_q2 = 0, worst_h = 0, worst_d = 0;
+	assert_int_equal(rt_section_start(&hh_H, 1.0 / 12, 0.1, 0.05, x0), 0);
+	assert_true(x0[1] == 0 && x0[3] > 0);
+	assert_int_equal(rt_section_start(&hh_H, 1.0 / 12, 0.1, 0.05, x0), 0);
+	int n = rt_section(&hh_sys, x0, 0.05, 1e4, 1e-12, 100, pts, t, err, sizeof err);
+	int n2 = rt_section(&hh_sys, x0, 0.025, 1e4, 1e-12, 100, pts2, t2, err, sizeof err);
+	assert_int_equal(n, 100);
+	assert_int_equal(n2, 100);
+	for (int k = 0; k < n; k++) {
+		double h;
+		hh_energy(NULL, 1, pts + 4 * k, &h);
+		worst_q2 = fmax(worst_q2, fabs(pts[4 * k + 1]));
+		worst_h = fmax(worst_h, fabs(h - 1.0 / 12));
+		assert_true(pts[4 * k + 3] > 0);
+		assert_true(k == 0 || t[k] > t[k - 1]);
+		worst_d = fmax(worst_d, fabs(pts[4 * k] - pts2[4 * k]) + fabs(t[k] - t2[k]));
+	}
+	printf("  Hénon–Heiles E = 1/12, 100 crossings: max |q2| %.3g, max |H - E| %.3g, sampling 0.05 vs 0.025: %.3g\n",
+	       worst_q2, worst_h, worst_d);
+	assert_true(worst_q2 < 1e-12);
+	assert_true(worst_h < 1e-9);
+	assert_true(worst_d < 1e-7);
+	/* no state below the minimum; a 2-D system is refused */
+	assert_int_not_equal(rt_section_start(&hh_H, -1, 0, 0, x0), 0);
+	assert_int_equal(rt_section(&spring_sys, x0, 0.05, 10, 1e-10, 5, pts, t, err, sizeof err), -1);
+	assert_contains(err, "needs a state (q1, q2, p1, p2)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1328,6 +1366,7 @@ int main(void)
 		cmocka_unit_test(test_make_errors),
 		cmocka_unit_test(test_recipes),
 		cmocka_unit_test(test_user_files),
+		cmocka_unit_test(test_poincare),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
