@@ -71,7 +71,9 @@ const char usage_simulate[] =
     "\n"
     "  --integrator NAME  rk45 (default) and dop853: adaptive, as scipy's solve_ivp;\n"
     "                     rk4; leapfrog and yoshida4: symplectic, for separable H\n"
-    "                     (a learned H is not); implicit_midpoint: symplectic for any\n"
+    "                     only (a learned H is not: refused, unless --force, when the\n"
+    "                     field's mixed derivative d2H/dq dp does not simplify to\n"
+    "                     zero); implicit_midpoint: symplectic for any\n"
     "                     H, Newton's method with the model's `jacobian` function if\n"
     "                     it has one (hn.fn(\"jacobian\", {x = d}, function(x) return\n"
     "                     hn.jacobian(field(x), x) end)), else central differences\n"
@@ -434,6 +436,18 @@ int cmd_simulate(int argc, char **argv) {
   if (nx0 != dim) {
     fprintf(stderr, "hnnc: error: --x0 has %d values, the model's state has %d\n", nx0, dim);
     goto done;
+  }
+  /* leapfrog and yoshida4 use only the half of the field that separability
+     makes exact: on any other H they run and lose the energy without a word */
+  if ((method == 3 || method == 4) && export_separable(s.m.g, model_func(&s.m, "field")) == 0) {
+    if (!force) {
+      fprintf(stderr, "%s: error: %s needs a separable H(q, p) = T(p) + V(q), and this model's is not (its mixed "
+              "derivative d2H/dq dp is not zero; a learned H never is): use --integrator implicit_midpoint, symplectic "
+              "for any H (or --force to run %s anyway)\n", model, integ, integ);
+      goto done;
+    }
+    fprintf(stderr, "hnnc: warning: %s on a non-separable H, as --force says: the result is not that of the model's "
+            "field, and its energy drifts\n", integ);
   }
   jc.field = &kf, jc.jac = NULL, jc.dim = dim;
   {

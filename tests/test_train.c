@@ -902,7 +902,7 @@ static void test_cli_simulate(void **state) {
       char args[256];
       rt_npy a;
       char err[512];
-      snprintf(args, sizeof args, "simulate sim.lua --x0 0.5,-0.3 --t 2:7 --integrator %s%s --cc tcc -o s.npy", integ[i], i >= 2 ? " --h 0.05" : "");
+      snprintf(args, sizeof args, "simulate sim.lua --x0 0.5,-0.3 --t 2:7 --integrator %s%s --cc tcc -o s.npy", integ[i], i >= 3 ? " --h 0.05 --force" : i == 2 ? " --h 0.05" : "");
       expect_cli(args, 0, "wrote");
       snprintf(path, sizeof path, "%s/s.npy", tmpdir);
       assert_int_equal(rt_npy_read(path, RT_NPY_FINITE, &a, err, sizeof err), 0);

@@ -128,6 +128,15 @@ awk 'BEGIN { for (i = 0; i < 112; i++) print (i == 97 ? "1e300" : "0.1") }' > hu
 expect 0 "learned rollout failed: step size fell below the minimum step" evaluate tiny.lua --params huge.txt --cc tcc
 expect 1 "stopped at t = 0 with step size" simulate tiny.lua --params huge.txt --x0 1,0 --t 10 --cc tcc
 
+# leapfrog and yoshida4 on a non-separable H (a q p term; a learned H)
+# lost the energy without a word; now refused, naming implicit_midpoint
+expect 1 "leapfrog needs a separable H(q, p) = T(p) + V(q)" simulate "$here/qp.lua" --x0 1,0 --t 10 --integrator leapfrog --h 0.01 --cc tcc
+grep -qF "implicit_midpoint" err.txt && pass=$((pass + 1)) || { echo "FAIL: no implicit_midpoint in the refusal"; fail=$((fail + 1)); }
+expect 1 "yoshida4 needs a separable H" simulate tiny.lua --params run --x0 1,0 --t 1 --integrator yoshida4 --h 0.01 --cc tcc
+expect 0 "" simulate "$here/qp.lua" --x0 1,0 --t 10 --integrator implicit_midpoint --h 0.01 --cc tcc
+expect 0 "as --force says" simulate "$here/qp.lua" --x0 1,0 --t 10 --integrator leapfrog --h 0.01 --force --cc tcc
+expect 0 "" simulate "$here/duffing.lua" --x0 1,0 --t 10 --integrator yoshida4 --h 0.01 --cc tcc
+
 # fixed buffers (the house issue removed them; these keep them away)
 expect 0 "" dump "$here/concat120.lua"
 mkdir -p lo
