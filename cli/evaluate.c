@@ -375,14 +375,106 @@ static int parse_x0(const char *s, double *x0, int *n) {
   return 0;
 }
 
+static const char *const integrators[] = {"rk45", "dop853", "rk4", "leapfrog", "yoshida4", "implicit_midpoint"};
+
+/* Integrates sys from x0 over [0, T] to the N times tev with integrator
+   method (an index of integrators[]; newton > 0: that many Newton
+   iterations a step of implicit_midpoint); 0, or 1 after printing an error
+   naming the model, the time reached, the step size and a hint */
+static int integrate(const char *model, int method, const rt_system *sys, const JacCtx *jc, double T, int N,
+                     const double *tev, const double *x0, double h, long newton, double rtol, double atol, double *X,
+                     rt_stats *st) {
+  const char *integ = integrators[method];
+  int rc;
+  memset(st, 0, sizeof *st);
+  if (!strcmp(integ, "rk45")) rc = rt_rk45(sys, 0, T, x0, N, tev, rtol, atol, X, st);
+  else if (!strcmp(integ, "dop853")) rc = rt_dop853(sys, 0, T, x0, N, tev, rtol, atol, X, st);
+  else {
+    double dt = T / (N - 1);
+    long every = (long)ceil(dt / h - 1e-9);
+    if (every < 1) every = 1;
+    if ((double)every * (N - 1) > 2e9) {
+      fprintf(stderr, "hnnc: error: --h %g needs more than 2e9 steps\n", h);
+      return 1;
+    }
+    if (h > 0 && fabs(dt / every - h) > 1e-12 * h)
+      fprintf(stderr, "hnnc: note: step %.17g (the output spacing / %ld)\n", dt / every, every);
+    h = dt / every;
+    if (!strcmp(integ, "rk4")) rc = rt_rk4(sys, 0, h, (int)(every * (N - 1)), (int)every, x0, X, st);
+    else if (!strcmp(integ, "leapfrog")) rc = rt_leapfrog(sys, 0, h, (int)(every * (N - 1)), (int)every, x0, X, st);
+    else if (!strcmp(integ, "yoshida4")) rc = rt_yoshida4(sys, 0, h, (int)(every * (N - 1)), (int)every, x0, X, st);
+    else {
+      if (newton)
+        rc = rt_implicit_midpoint_fixed(sys, sim_jacobian, 0, h, (int)(every * (N - 1)), (int)every, x0, (int)newton, X, st);
+      else
+        rc = rt_implicit_midpoint(sys, sim_jacobian, 0, h, (int)(every * (N - 1)), (int)every, x0, 1e-14, 50, X, st);
+      if (!jc->jac) fprintf(stderr, "hnnc: note: %s has no function 'jacobian'; Newton used central differences of its field\n", model);
+    }
+  }
+  if (rc) { /* no rows rather than NaN rows */
+    char why[512];
+    rt_integrate_explain(rc, st, why, sizeof why);
+    fprintf(stderr, "%s: error: %s %s; %s\n", model, integ, why,
+            method < 2 ? "check the parameters, or loosen --rtol" : "try a smaller step (--h), or rk45");
+    return 1;
+  }
+  return 0;
+}
+
+/* The trajectory as rows t, x, then the model's H (kh) and its system's
+   (ks, column H_true) when not NULL: printed, or written to out (.csv or
+   .npy); 0, or 1 after an error */
+static int write_trajectory(const char *out, const char *integ, int N, int dim, const double *tev, const double *X,
+                            Kern *kh, Kern *ks, const rt_stats *st) {
+  int ncol = 1 + dim + (kh != NULL) + (ks != NULL), i, rc = 0;
+  double *table = xmalloc((size_t)N * ncol * sizeof *table);
+  char err[8192], header[4096];
+  for (i = 0; i < N; i++) {
+    double *r = table + (size_t)i * ncol;
+    const double *x = X + (size_t)i * dim;
+    r[0] = tev[i];
+    memcpy(r + 1, x, dim * sizeof *r);
+    if (kh && kern_call(kh, 1, x, r + 1 + dim)) r[1 + dim] = NAN;
+    if (ks && kern_call(ks, 1, x, r + ncol - 1)) r[ncol - 1] = NAN;
+  }
+  {
+    int n = snprintf(header, sizeof header, "t");
+    for (i = 0; i < dim; i++) {
+      if (dim == 2) n += snprintf(header + n, sizeof header - n, ",%s", i ? "p" : "q");
+      else if (dim % 2 == 0) n += snprintf(header + n, sizeof header - n, ",%s%d", i < dim / 2 ? "q" : "p", i % (dim / 2) + 1);
+      else n += snprintf(header + n, sizeof header - n, ",x%d", i + 1);
+    }
+    if (kh) n += snprintf(header + n, sizeof header - n, ",H");
+    if (ks) snprintf(header + n, sizeof header - n, ",H_true");
+  }
+  if (!out) {
+    long r;
+    int c;
+    printf("%s\n", header);
+    for (r = 0; r < N; r++) {
+      for (c = 0; c < ncol; c++) printf("%s%.17g", c ? "," : "", table[r * ncol + c]);
+      printf("\n");
+    }
+  } else if (!strcmp(out + strlen(out) - 4, ".csv")) {
+    if (rt_csv_write(out, header, N, ncol, table, err, sizeof err)) rc = fail(err);
+  } else {
+    rt_npy a;
+    memset(&a, 0, sizeof a);
+    a.dtype = RT_NPY_F8, a.rank = 2, a.shape[0] = N, a.shape[1] = ncol, a.data = table;
+    if (rt_npy_write(out, &a, 0, err, sizeof err)) rc = fail(err);
+  }
+  if (out && !rc)
+    fprintf(stderr, "wrote %s: %d rows (%s); %s: %ld steps, %ld field evaluations\n", out, N, header, integ, st->nstep, st->nfev);
+  free(table);
+  return rc;
+}
+
 int cmd_simulate(int argc, char **argv) {
-  static const char *const integrators[] = {"rk45", "dop853", "rk4", "leapfrog", "yoshida4", "implicit_midpoint"};
   const char *pos[1], *model, *params = NULL, *x0s = NULL, *ts = NULL, *integ, *out = NULL;
   int fma = 0;
-  int dtype = 0, backend = JIT_GCC, i, dim, N = 101, has_energy = 0, ncol, rc = 1, ck_seed, nx0 = 0, method = 0, have_h = 0;
+  int dtype = 0, backend = JIT_GCC, dim, N = 101, has_energy = 0, rc = 1, ck_seed, nx0 = 0, method = 0, have_h = 0;
   long newton = 0;
-  double T = 0, h = 0, rtol = 1e-10, atol = 1e-12, x0[RT_MAXDIM], *theta_d, *tev = NULL, *X = NULL, *E = NULL,
-         *table = NULL;
+  double T = 0, h = 0, rtol = 1e-10, atol = 1e-12, x0[RT_MAXDIM], *theta_d, *tev = NULL, *X = NULL;
   int force = 0;
   const Opt opts[] = {{"--params", OPT_STR, &params},
                       {"--force", OPT_FLAG, &force},
@@ -400,11 +492,10 @@ int cmd_simulate(int argc, char **argv) {
                       {"--fma", OPT_FLAG, &fma},
                       {0}};
   uint64_t cseed;
-  char err[8192], used[4200], header[4096];
+  char err[8192], used[4200];
   Setup s;
   Kern kf, kj, kh, ks; /* the field, its Jacobian, the model's H, the system's H */
   rt_energy Hs;
-  double *Es = NULL;
   JacCtx jc;
   rt_system sys;
   rt_energy H;
@@ -471,86 +562,11 @@ int cmd_simulate(int argc, char **argv) {
   tev = xmalloc(N * sizeof *tev);
   X = xmalloc((size_t)N * dim * sizeof *X);
   rt_linspace(0, T, N, tev);
-  memset(&st, 0, sizeof st);
-  if (!strcmp(integ, "rk45")) rc = rt_rk45(&sys, 0, T, x0, N, tev, rtol, atol, X, &st);
-  else if (!strcmp(integ, "dop853")) rc = rt_dop853(&sys, 0, T, x0, N, tev, rtol, atol, X, &st);
-  else {
-    double dt = T / (N - 1);
-    long every = (long)ceil(dt / h - 1e-9);
-    if (every < 1) every = 1;
-    if ((double)every * (N - 1) > 2e9) {
-      fprintf(stderr, "hnnc: error: --h %g needs more than 2e9 steps\n", h);
-      goto done;
-    }
-    if (h > 0 && fabs(dt / every - h) > 1e-12 * h)
-      fprintf(stderr, "hnnc: note: step %.17g (the output spacing / %ld)\n", dt / every, every);
-    h = dt / every;
-    if (!strcmp(integ, "rk4")) rc = rt_rk4(&sys, 0, h, (int)(every * (N - 1)), (int)every, x0, X, &st);
-    else if (!strcmp(integ, "leapfrog")) rc = rt_leapfrog(&sys, 0, h, (int)(every * (N - 1)), (int)every, x0, X, &st);
-    else if (!strcmp(integ, "yoshida4")) rc = rt_yoshida4(&sys, 0, h, (int)(every * (N - 1)), (int)every, x0, X, &st);
-    else {
-      if (newton)
-        rc = rt_implicit_midpoint_fixed(&sys, sim_jacobian, 0, h, (int)(every * (N - 1)), (int)every, x0, (int)newton, X, &st);
-      else
-        rc = rt_implicit_midpoint(&sys, sim_jacobian, 0, h, (int)(every * (N - 1)), (int)every, x0, 1e-14, 50, X, &st);
-      if (!jc.jac) fprintf(stderr, "hnnc: note: %s has no function 'jacobian'; Newton used central differences of its field\n", model);
-    }
-  }
-  if (rc) { /* no rows rather than NaN rows */
-    char why[512];
-    rt_integrate_explain(rc, &st, why, sizeof why);
-    fprintf(stderr, "%s: error: %s %s; %s\n", model, integ, why,
-            method < 2 ? "check the parameters, or loosen --rtol" : "try a smaller step (--h), or rk45");
-    rc = 1;
-    goto done;
-  }
-  E = xmalloc(N * sizeof *E), Es = xmalloc(N * sizeof *Es);
-  for (i = 0; i < N; i++) {
-    if ((has_energy & 1) && kern_call(&kh, 1, X + (size_t)i * dim, E + i)) E[i] = NAN;
-    if ((has_energy & 2) && kern_call(&ks, 1, X + (size_t)i * dim, Es + i)) Es[i] = NAN;
-  }
-  ncol = 1 + dim + !!(has_energy & 1) + !!(has_energy & 2);
-  table = xmalloc((size_t)N * ncol * sizeof *table);
-  for (i = 0; i < N; i++) {
-    double *r = table + (size_t)i * ncol;
-    r[0] = tev[i];
-    memcpy(r + 1, X + (size_t)i * dim, dim * sizeof *r);
-    if (has_energy & 1) r[1 + dim] = E[i];
-    if (has_energy & 2) r[ncol - 1] = Es[i];
-  }
-  {
-    int n = snprintf(header, sizeof header, "t");
-    for (i = 0; i < dim; i++) {
-      if (dim == 2) n += snprintf(header + n, sizeof header - n, ",%s", i ? "p" : "q");
-      else if (dim % 2 == 0) n += snprintf(header + n, sizeof header - n, ",%s%d", i < dim / 2 ? "q" : "p", i % (dim / 2) + 1);
-      else n += snprintf(header + n, sizeof header - n, ",x%d", i + 1);
-    }
-    if (has_energy & 1) n += snprintf(header + n, sizeof header - n, ",H");
-    if (has_energy & 2) snprintf(header + n, sizeof header - n, ",H_true");
-  }
-  rc = 0;
-  if (!out) {
-    long r;
-    int c;
-    printf("%s\n", header);
-    for (r = 0; r < N; r++) {
-      for (c = 0; c < ncol; c++) printf("%s%.17g", c ? "," : "", table[r * ncol + c]);
-      printf("\n");
-    }
-  } else if (!strcmp(out + strlen(out) - 4, ".csv")) {
-    if (rt_csv_write(out, header, N, ncol, table, err, sizeof err)) rc = fail(err);
-  } else {
-    rt_npy a;
-    memset(&a, 0, sizeof a);
-    a.dtype = RT_NPY_F8, a.rank = 2, a.shape[0] = N, a.shape[1] = ncol, a.data = table;
-    if (rt_npy_write(out, &a, 0, err, sizeof err)) rc = fail(err);
-  }
-  if (out && !rc)
-    fprintf(stderr, "wrote %s: %d rows (%s); %s: %ld steps, %ld field evaluations\n", out, N, header, integ, st.nstep, st.nfev);
+  if (!(rc = integrate(model, method, &sys, &jc, T, N, tev, x0, h, newton, rtol, atol, X, &st)))
+    rc = write_trajectory(out, integ, N, dim, tev, X, has_energy & 1 ? &kh : NULL, has_energy & 2 ? &ks : NULL, &st);
 done:
-  free(table), free(E), free(X), free(tev);
+  free(X), free(tev);
   kern_free(&kf), kern_free(&kj), kern_free(&kh), kern_free(&ks);
-  free(Es);
   free(theta), free(theta_d);
   setup_free(&s);
   return rc;

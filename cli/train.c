@@ -94,6 +94,64 @@ static int write_params(const Setup *s, const void *theta, const char *dir, char
   return rc;
 }
 
+/* rt_train's options: the model's hn.train, then the command line's */
+static void train_options(const Setup *s, long steps, int sampler, long test_batch, long eval_every, uint64_t seed,
+                          const char *dir, long ckpt_every, int resume, rt_train_options *opt) {
+  rt_train_defaults(opt);
+  opt->steps = steps >= 0 ? steps : s->m.g->train.steps;
+  opt->lr = s->m.g->train.lr;
+  opt->schedule = !strcmp(s->m.g->train.schedule, "cosine")        ? RT_LR_COSINE
+                 : !strcmp(s->m.g->train.schedule, "step")        ? RT_LR_STEP
+                 : !strcmp(s->m.g->train.schedule, "exponential") ? RT_LR_EXPONENTIAL
+                                                                 : RT_LR_CONSTANT;
+  opt->decay_steps = s->m.g->train.decay_steps, opt->gamma = s->m.g->train.gamma, opt->min_lr = s->m.g->train.min_lr;
+  opt->weight_decay = s->m.g->train.weight_decay;
+  opt->batch = s->m.g->train.batch;
+  opt->sampler = sampler;
+  opt->test_batch = test_batch >= 0 ? test_batch : opt->batch;
+  opt->eval_every = eval_every;
+  opt->seed = seed;
+  opt->dir = dir;
+  opt->checkpoint_every = ckpt_every;
+  opt->resume = resume;
+}
+
+/* the first line on stderr: what is trained on what, and how */
+static void announce(const Setup *s, const rt_dataset *d, const rt_objective *obj, const rt_train_options *opt,
+                     uint64_t seed) {
+  char how[128];
+  if (opt->batch > 0)
+    snprintf(how, sizeof how, "batches of %ld (%s)", opt->batch, opt->sampler == RT_SAMPLE_EPOCH ? "epochs" : "random subsets");
+  else
+    snprintf(how, sizeof how, "full batch");
+  fprintf(stderr, "training %s on %s: %ld train / %ld test rows, %ld parameters (%s), %ld steps, lr %g, weight decay %g, %s, seed %llu%s\n",
+          s->m.g->name, s->task->name, d->ntrain, d->ntest, obj->nparams, obj->is_float ? "float32" : "float64", opt->steps,
+          opt->lr, opt->weight_decay, how, (unsigned long long)seed, opt->resume ? ", resumed" : "");
+}
+
+/* after a run: the plots, and the summary on stdout */
+static void summarize(Setup *s, const char *model, const char *dir, int backend, uint64_t seed, const void *theta,
+                      const rt_dataset *d, const rt_train_result *res, double t_start) {
+  char err[8192], written[1024] = "";
+  double train_loss = res->train_loss, test_loss = res->test_loss;
+  double t_run = res->seconds - (res->first > 0 && res->first <= res->nhist ? res->hist[4 * (res->first - 1) + 3] : 0);
+  Kern kl, kt, kh;
+  rt_system learned, truth;
+  rt_energy H;
+  report_loss(res, dir, s->m.g->name, written, sizeof written);
+  if (s->have_sys && !bind_field(&kl, &s->m, theta, &learned, model, err, sizeof err) &&
+      !bind_field(&kt, &s->sys, NULL, &truth, s->m.g->data.system, err, sizeof err) &&
+      !bind_energy(&kh, &s->sys, NULL, truth.dim, &H) && learned.dim == truth.dim) {
+    report_rollouts(s, &learned, &truth, &H, d, seed, dir, written, sizeof written);
+    kern_free(&kl), kern_free(&kt), kern_free(&kh);
+  }
+  printf("trained %s (%s) on %s, seed %llu, %s backend: steps %ld to %ld in %.2f s (%.0f steps/s)\n", s->m.g->name,
+         model, s->task->name, (unsigned long long)seed, backend == JIT_GCC ? "gcc" : "tcc", res->first, res->step, t_run,
+         res->step > res->first && t_run > 0 ? (res->step - res->first) / t_run : 0);
+  printf("  %s train loss %.4e, test loss %.4e\n", res->nhist ? "final" : "initial", train_loss, test_loss);
+  printf("  wrote %s/: checkpoint.bin params.npy params.model metrics.csv data/%s (%.1f s in all)\n", dir, written, rt_seconds() - t_start);
+}
+
 int cmd_train(int argc, char **argv) {
   const char *pos[1], *model, *dir = NULL;
   int fma = 0;
@@ -118,7 +176,7 @@ int cmd_train(int argc, char **argv) {
                       {"--force", OPT_FLAG, &force},
                       {"--quiet", OPT_FLAG, &quiet},
                       {0}};
-  char err[8192], path[4200], written[1024] = "";
+  char err[8192], path[4200];
   Setup s;
   Obj o;
   rt_objective obj;
@@ -183,36 +241,11 @@ int cmd_train(int argc, char **argv) {
   init_params(s.m.g, seed, theta_d);
   theta = model_to_elem(&s.m, theta_d, obj.nparams);
 
-  rt_train_defaults(&opt);
-  opt.steps = steps >= 0 ? steps : s.m.g->train.steps;
-  opt.lr = s.m.g->train.lr;
-  opt.schedule = !strcmp(s.m.g->train.schedule, "cosine")        ? RT_LR_COSINE
-                 : !strcmp(s.m.g->train.schedule, "step")        ? RT_LR_STEP
-                 : !strcmp(s.m.g->train.schedule, "exponential") ? RT_LR_EXPONENTIAL
-                                                                 : RT_LR_CONSTANT;
-  opt.decay_steps = s.m.g->train.decay_steps, opt.gamma = s.m.g->train.gamma, opt.min_lr = s.m.g->train.min_lr;
-  opt.weight_decay = s.m.g->train.weight_decay;
-  opt.batch = s.m.g->train.batch;
-  opt.sampler = sampler;
-  opt.test_batch = test_batch >= 0 ? test_batch : opt.batch;
-  opt.eval_every = eval_every;
-  opt.seed = seed;
-  opt.dir = dir;
-  opt.checkpoint_every = ckpt_every;
-  opt.resume = resume;
+  train_options(&s, steps, sampler, test_batch, eval_every, seed, dir, ckpt_every, resume, &opt);
   prog.mode = quiet ? 0 : isatty(2) ? 1 : 2;
   prog.last = 0, prog.test = NAN;
   opt.progress = on_progress, opt.progress_ctx = &prog;
-  if (!quiet) {
-    char how[128];
-    if (opt.batch > 0)
-      snprintf(how, sizeof how, "batches of %ld (%s)", opt.batch, sampler == RT_SAMPLE_EPOCH ? "epochs" : "random subsets");
-    else
-      snprintf(how, sizeof how, "full batch");
-    fprintf(stderr, "training %s on %s: %ld train / %ld test rows, %ld parameters (%s), %ld steps, lr %g, weight decay %g, %s, seed %llu%s\n",
-            s.m.g->name, s.task->name, d.ntrain, d.ntest, obj.nparams, obj.is_float ? "float32" : "float64", opt.steps,
-            opt.lr, opt.weight_decay, how, (unsigned long long)seed, resume ? ", resumed" : "");
-  }
+  if (!quiet) announce(&s, &d, &obj, &opt, seed);
   stop = 0, opt.stop = &stop;
   rundir_catch_signals(&stop, dir);
   rc = rt_train(&obj, &d, &opt, theta, &res, err, sizeof err);
@@ -233,25 +266,7 @@ int cmd_train(int argc, char **argv) {
     rt_train_result_free(&res), free(theta), free(theta_d), rt_dataset_free(&d), obj_free(&o), setup_free(&s);
     return fail(err);
   }
-  {
-    double train_loss = res.train_loss, test_loss = res.test_loss;
-    double t_run = res.seconds - (res.first > 0 && res.first <= res.nhist ? res.hist[4 * (res.first - 1) + 3] : 0);
-    Kern kl, kt, kh;
-    rt_system learned, truth;
-    rt_energy H;
-    report_loss(&res, dir, s.m.g->name, written, sizeof written);
-    if (s.have_sys && !bind_field(&kl, &s.m, theta, &learned, model, err, sizeof err) &&
-        !bind_field(&kt, &s.sys, NULL, &truth, s.m.g->data.system, err, sizeof err) &&
-        !bind_energy(&kh, &s.sys, NULL, truth.dim, &H) && learned.dim == truth.dim) {
-      report_rollouts(&s, &learned, &truth, &H, &d, seed, dir, written, sizeof written);
-      kern_free(&kl), kern_free(&kt), kern_free(&kh);
-    }
-    printf("trained %s (%s) on %s, seed %llu, %s backend: steps %ld to %ld in %.2f s (%.0f steps/s)\n", s.m.g->name,
-           model, s.task->name, (unsigned long long)seed, backend == JIT_GCC ? "gcc" : "tcc", res.first, res.step, t_run,
-           res.step > res.first && t_run > 0 ? (res.step - res.first) / t_run : 0);
-    printf("  %s train loss %.4e, test loss %.4e\n", res.nhist ? "final" : "initial", train_loss, test_loss);
-    printf("  wrote %s/: checkpoint.bin params.npy params.model metrics.csv data/%s (%.1f s in all)\n", dir, written, rt_seconds() - t_start);
-  }
+  summarize(&s, model, dir, backend, seed, theta, &d, &res, t_start);
   rt_train_result_free(&res);
   free(theta), free(theta_d);
   rt_dataset_free(&d);
