@@ -20,19 +20,16 @@ B        = build
 # not a knob: build/ does not track which file it embedded
 override ELEMFN := prelude/elemfn.c
 
-COMPILER = text ir autodiff front bind front_data verify schedule emit flops jit init model
+COMPILER = text ir autodiff front bind front_data verify schedule emit flops jit init model export
 PRELUDE  = rng
 RUNTIME  = error atomic integrate adam npy params rows data datafiles checkpoint train evaluate
-CLI      = opts binding plot report rundir compile eval bench train evaluate data flowcheck check flow_eval recipe poincare
+CLI      = opts binding plot report rundir compile eval bench train evaluate data flowcheck check flow_eval recipe poincare export
 LIBOBJ   = $(COMPILER:%=$(B)/compiler/%.o) $(PRELUDE:%=$(B)/prelude/%.o) $(RUNTIME:%=$(B)/runtime/%.o) $(CLI:%=$(B)/cli/%.o) $(B)/lualib.o $(B)/elemfn_text.o $(B)/kernels_text.o
-TESTS    = $(patsubst %,$(B)/test_%,ad passes flops kernels models elemfn integrate data plot train readers tasks flows faults)
-LUALIB   = $(shell find compiler/lib -name '*.lua' | LC_ALL=C sort)
-# the fuzz targets (see make fuzz below); here, before `test:` reads them
+TESTS    = $(patsubst %,$(B)/test_%,ad passes flops kernels models elemfn integrate data plot train readers tasks flows faults export)
+# the readers make fuzz attacks (tests/fuzz/fuzz_NAME.c), here because the
+# rule of test (prerequisites expand where a rule is read) replays them
 FUZZ     = npy checkpoint rows params model csv
-# hnnc export: compiler/export.c, cli/export.c, tests/test_export.c
-COMPILER += export
-CLI      += export
-TESTS    += $(B)/test_export
+LUALIB   = $(shell find compiler/lib -name '*.lua' | LC_ALL=C sort)
 
 all: deps $(B)/hnnc
 
