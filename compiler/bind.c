@@ -15,12 +15,13 @@
 /* ---- tensors ---- */
 
 /* A tensor in Lua: its node, and the parameter whose gradient hn.grad
- * made it (or -1): an output that is such a tensor is named d_PARAM. The
- * node id comes first, so *(int *) of the userdata is the id. */
+ * made it (or -1): an output that is such a tensor is named d_PARAM. Its
+ * user value is the name hn.name gave it (or nil), which wins. The node
+ * id comes first, so *(int *) of the userdata is the id. */
 typedef struct LTensor { int id, dparam; } LTensor;
 
 static void push_named(lua_State *L, int id, int dparam) {
-  LTensor *u = lua_newuserdatauv(L, sizeof *u, 0);
+  LTensor *u = lua_newuserdatauv(L, sizeof *u, 1);
   u->id = id, u->dparam = dparam;
   luaL_setmetatable(L, TENSOR_MT);
 }
@@ -603,6 +604,20 @@ static int valid_ident(const char *s) {
   return 1;
 }
 
+/* name(x, "loss"): x, named: as an output of hn.fn it is out_loss in the
+ * generated C (instead of out_y0, or out_d_PARAM for a gradient). */
+static int l_name(lua_State *L) {
+  Graph *g = enter(L);
+  int x = tensor_arg(L, 1, "name");
+  const char *s = lua_tostring(L, 2);
+  (void)g;
+  if (!s || !valid_ident(s)) ERR(L, "hn.name: the name must be a C identifier (letters, digits, _), e.g. \"loss\"");
+  push_named(L, x, -1);
+  lua_pushvalue(L, 2);
+  lua_setiuservalue(L, -2, 1);
+  return 1;
+}
+
 static void add_output(Func *f, int id, char *name) {
   f->out = xrealloc(f->out, (f->nout + 1) * sizeof *f->out);
   f->outname = xrealloc(f->outname, (f->nout + 1) * sizeof *f->outname);
@@ -617,7 +632,14 @@ static void collect(lua_State *L, int idx, Func *f) {
   if (is_tensor(L, idx)) {
     const LTensor *t = lua_touserdata(L, idx);
     char *name = NULL;
-    if (t->dparam >= 0) {
+    if (lua_getiuservalue(L, idx, 1) == LUA_TSTRING) { /* hn.name's */
+      name = xstrdup(lua_tostring(L, -1));
+      for (i = 0; i < f->nout; i++)
+        if (f->outname[i] && !strcmp(f->outname[i], name))
+          free(name), ERR(L, "function '%s' has two outputs named '%s'", f->name, lua_tostring(L, -1));
+    }
+    lua_pop(L, 1);
+    if (!name && t->dparam >= 0) {
       char *id = ir_c_ident(g->param[t->dparam].name);
       name = text_fmt("d_%s", id);
       free(id);
@@ -826,7 +848,8 @@ static const luaL_Reg core_funcs[] = {
     {"const", l_const}, {"zeros", l_zeros}, {"ones", l_ones}, {"batch_sum", l_batch_sum},
     {"batch_mean", l_batch_mean}, {"gradient", l_gradient}, {"vjp", l_vjp}, {"jvp", l_jvp},
     {"param", l_param}, {"params", l_params}, {"fn", l_fn}, {"model", l_model}, {"train", l_train},
-    {"shape", l_shape}, {"size", l_size}, {"where", l_where}, {"note", l_note}, {NULL, NULL}};
+    {"shape", l_shape}, {"size", l_size}, {"where", l_where}, {"note", l_note},
+    {"name", l_name}, {NULL, NULL}};
 
 static const luaL_Reg tensor_meta[] = {
     {"__add", m_add}, {"__sub", m_sub}, {"__mul", m_mul}, {"__div", m_div}, {"__pow", m_pow},

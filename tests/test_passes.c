@@ -227,6 +227,38 @@ static void test_long_input_name(void **state) {
   model_free(&m);
 }
 
+/* Outputs named by hn.name and by what they are (a parameter's gradient),
+ * and the values under those names against a direct computation:
+ * L = mean over samples of |x W|^2, dL/dW = (2/n) sum x^T (x W). */
+static void test_named_outputs(void **state) {
+  Model m;
+  char err[4096];
+  double th[4] = {0.5, -1.25, 2.0, 0.75}, x[6] = {1, 2, -0.5, 0.25, 3, -1}, L, dW[4], want[5] = {0};
+  const void *in[1];
+  void *out[2];
+  double *ws;
+  int s, i, j;
+  (void)state;
+  if (build(&m, "tests/models/named_outputs.lua", PASS_NONE, NULL, err, sizeof err)) fail_msg("%s", err);
+  assert_string_equal(m.g->func[0].outname[0], "loss");
+  assert_string_equal(m.g->func[0].outname[1], "d_layer_W");
+  assert_non_null(strstr(m.h.s, "double *out_loss, double *out_d_layer_W"));
+  if (model_jit(&m, JIT_TCC, err, sizeof err)) fail_msg("%s", err);
+  ws = calloc(model_ws(&m, 0, 3) + 8, sizeof *ws);
+  in[0] = x, out[0] = &L, out[1] = dW;
+  m.fn[0](3, th, in, out, ws);
+  for (s = 0; s < 3; s++)
+    for (j = 0; j < 2; j++) {
+      double y = x[2 * s] * th[j] + x[2 * s + 1] * th[2 + j];
+      want[0] += y * y / 3;
+      for (i = 0; i < 2; i++) want[1 + 2 * i + j] += 2 * x[2 * s + i] * y / 3;
+    }
+  assert_close("loss", &L, want, 1, 1e-14, 0);
+  assert_close("d_layer_W", dW, want + 1, 4, 1e-14, 1e-15);
+  free(ws);
+  model_free(&m);
+}
+
 /* ---- dumps against golden files ---- */
 
 static int regen;
@@ -271,6 +303,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_schedule_full_storage),
       cmocka_unit_test(test_concat120),
       cmocka_unit_test(test_long_input_name),
+      cmocka_unit_test(test_named_outputs),
       cmocka_unit_test(test_dump_golden),
   };
   regen = argc > 1 && !strcmp(argv[1], "--regen-golden");
