@@ -83,6 +83,11 @@ $(B)/bench_step: tests/bench/bench_step.c $(LIBOBJ)
 run: all
 	@sh tests/run_main.sh $(B)
 
+# the examples beyond the published tasks (Hénon–Heiles, Duffing): train,
+# evaluate, Poincaré sections; the Hénon–Heiles acceptance ratio (slow: ~1 min)
+examples: all
+	@sh tests/slow/examples.sh $(B)
+
 # the flow experiments (models/flows): train, evaluate, check; minutes
 flows: all
 	@sh tests/run_flows.sh $(B)
@@ -124,5 +129,5 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all deps test bench run flows asan fuzz fuzz-targets regen install clean
+.PHONY: all deps test bench run examples flows asan fuzz fuzz-targets regen install clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
