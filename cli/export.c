@@ -302,12 +302,9 @@ int cmd_export(int argc, char **argv) {
   eo.origin = origin, eo.theta = theta;
   eo.example = a.example, eo.h = a.h, eo.x0 = x0;
   for (i = 0; i < 64; i++) x0[i] = 0.5;
+  if (a.x0s && parse_x0(a.x0s, x0, ex.dim, err, sizeof err)) goto fail; /* ex.dim from export_check */
+  export_free(&ex);
   if (export_model(a.is_float ? mf.g : s.m.g, &eo, &ex, err, sizeof err)) goto fail;
-  if (a.x0s && parse_x0(a.x0s, x0, ex.dim, err, sizeof err)) goto fail;
-  if (a.x0s) { /* the example again, with the given state */
-    export_free(&ex);
-    if (export_model(a.is_float ? mf.g : s.m.g, &eo, &ex, err, sizeof err)) goto fail;
-  }
   if (prepare_dir(a.dir, err, sizeof err) || write_export(&a, a.is_float ? mf.g : s.m.g, &ex, err, sizeof err))
     goto fail;
   printf("wrote %s/%s.c and %s.h%s: %s, %s%s%s, %d-dimensional state\n", a.dir, s.m.g->name, s.m.g->name,

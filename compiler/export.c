@@ -636,7 +636,8 @@ static void header(Ex *e, Text *h) {
                                    : "implicit midpoint (symplectic for any H)");
     if (it == EXPORT_MIDPOINT)
       text_put(h, ",\n *   %d Newton iterations a step from z = 0 on the compiled Jacobian: fixed cost,\n"
-                  " *   fixed bits; `hnnc simulate --integrator implicit_midpoint --newton %d` agrees",
+                  " *   fixed bits (those of `hnnc simulate --integrator implicit_midpoint --newton %d`\n"
+                  " *   when the model has a `jacobian` function)",
                e->o->newton > 0 ? e->o->newton : 4, e->o->newton > 0 ? e->o->newton : 4);
     text_put(h, ".\n");
   }
@@ -644,8 +645,8 @@ static void header(Ex *e, Text *h) {
   text_put(h, " *\n");
   text_put(h, " * %s.c is standalone C99: no includes, no libm, no allocation, no mutable\n", e->name);
   text_put(h, " * globals (calls may run in parallel); its arrays live on the stack\n");
-  text_put(h, " * (%s_STACK_BYTES at most, call frames aside). Its results have the same bits on every\n", M);
-  text_put(h, " * compiler and platform when it is built\n");
+  text_put(h, " * (%s_STACK_BYTES at most, call frames aside). Its results have the\n", M);
+  text_put(h, " * same bits on every compiler and platform when it is built\n");
   text_put(h, " *   - with -ffp-contract=off: otherwise gcc (GNU modes) and clang may fuse\n");
   text_put(h, " *     a*b + c into one fused multiply-add, which rounds once instead of\n");
   text_put(h, " *     twice: other bits wherever the target has FMA (gcc's -std=c99 turns it\n");
