@@ -461,12 +461,20 @@ end
 -- mean over the batch of 1/(n(W-1)) Σ_k |r_k - r_{k+1}|². For samples in
 -- random order its expectation is twice the variance of r along the
 -- trajectory. First order in T⁻¹; zero_center uses the batch mean.
-function flow.trajectory_loss(T, x)
+--
+-- trajectory_loss(T, x, {relative = eps}): each degree of freedom's
+-- differences divided by (its mean r over the window + eps), so that a
+-- small action counts as much as a large one.
+function flow.trajectory_loss(T, x, opts)
   local s = x:shape()
   if #s ~= 2 or s[1] < 2 then error("trajectory_loss needs x = rows [W, 2n] of one trajectory, W >= 2, got " .. shape_text(s), 2) end
   local W, n = s[1], T.n
   local r = flow.radii(T.inverse(x, "train"))
   local d = hn.slice(r, 1, W - 1, 1) - hn.slice(r, 2, W, 1)
+  if opts and opts.relative then
+    local scale = hn.expand(hn.mean(r, 1) + opts.relative, 1, W - 1)
+    d = d / scale
+  end
   return hn.batch_mean(hn.sum(d * d) / (n * (W - 1)))
 end
 
