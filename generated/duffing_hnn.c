@@ -980,8 +980,33 @@ static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, con
   const hn_i8 hn_even = {0, 2, 4, 6, 8, 10, 12, 14}, hn_odd = {1, 3, 5, 7, 9, 11, 13, 15};
   (void)hn_even, (void)hn_odd;
   MQ = M - M % HN_NTQ;
-  for (j = 0; j < MQ; j += HN_NTQ) /* HN_NTQ rows of b stay in L1 for every row of a */
-    for (i = 0; i < R; i++) {
+  for (j = 0; j < MQ; j += HN_NTQ) { /* HN_NTQ rows of b stay in L1 for every row of a */
+    i = 0;
+#if HN_NTQ == 8 && defined(__AVX512F__) /* 32 registers: two rows of a share each load of b */
+    if (K8 == K)
+      for (; i + 2 <= R; i += 2) {
+        const hn_real *ai = a + i * K, *aj = ai + K, *b0 = b + (long)j * K;
+        hn_v8 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0}, c6 = {0}, c7 = {0};
+        hn_v8 d0 = {0}, d1 = {0}, d2 = {0}, d3 = {0}, d4 = {0}, d5 = {0}, d6 = {0}, d7 = {0}, t;
+        for (p = 0; p < K; p += 8) {
+          const hn_real *bp = b0 + p;
+          hn_v8 x = HN_LD8(ai + p), z = HN_LD8(aj + p);
+          t = HN_LD8(bp), HN_MAC8(c0, x, t), HN_MAC8(d0, z, t);
+          t = HN_LD8(bp + K), HN_MAC8(c1, x, t), HN_MAC8(d1, z, t);
+          t = HN_LD8(bp + 2 * K), HN_MAC8(c2, x, t), HN_MAC8(d2, z, t);
+          t = HN_LD8(bp + 3 * K), HN_MAC8(c3, x, t), HN_MAC8(d3, z, t);
+          t = HN_LD8(bp + 4 * K), HN_MAC8(c4, x, t), HN_MAC8(d4, z, t);
+          t = HN_LD8(bp + 5 * K), HN_MAC8(c5, x, t), HN_MAC8(d5, z, t);
+          t = HN_LD8(bp + 6 * K), HN_MAC8(c6, x, t), HN_MAC8(d6, z, t);
+          t = HN_LD8(bp + 7 * K), HN_MAC8(c7, x, t), HN_MAC8(d7, z, t);
+        }
+        *(hn_v8 *)(void *)(y + i * M + j) = hn_pairsum(hn_pairsum(hn_pairsum(c0, c1), hn_pairsum(c2, c3)),
+                                                       hn_pairsum(hn_pairsum(c4, c5), hn_pairsum(c6, c7)));
+        *(hn_v8 *)(void *)(y + (i + 1) * M + j) = hn_pairsum(hn_pairsum(hn_pairsum(d0, d1), hn_pairsum(d2, d3)),
+                                                             hn_pairsum(hn_pairsum(d4, d5), hn_pairsum(d6, d7)));
+      }
+#endif
+    for (; i < R; i++) {
       const hn_real *ai = a + i * K, *b0 = b + (long)j * K;
       hn_v8 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, r;
 #if HN_NTQ == 8
@@ -1020,6 +1045,7 @@ static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, con
       y[i * M + j] = r[0], y[i * M + j + 1] = r[1], y[i * M + j + 2] = r[2], y[i * M + j + 3] = r[3];
 #endif
     }
+  }
 #endif
   for (j = MQ; j < M; j++)
     for (i = 0; i < R; i++) {
