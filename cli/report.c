@@ -135,6 +135,24 @@ void report_rollouts(Setup *s, const rt_system *learned, const rt_system *truth,
       plot_line(p, k ? NULL : "learned", np, a, b, 3);
     }
     write_plot(p, dir, "phase", written, nw);
+  } else if (dim % 2 == 0 && dim <= 16) { /* one (q_j, p_j) panel a degree of freedom */
+    int n = dim / 2;
+    for (int dof = 0; dof < n; dof++) {
+      char name[32], xl_[16], yl_[16];
+      snprintf(title, sizeof title, "%s: degree of freedom %d", s->m.g->name, dof + 1);
+      snprintf(xl_, sizeof xl_, "q%d", dof + 1), snprintf(yl_, sizeof yl_, "p%d", dof + 1);
+      p = plot_new(title, xl_, yl_);
+      plot_size(p, 640, 640);
+      for (k = 0; k < NROLL; k++) {
+        if (!ok[k]) continue;
+        for (j = 0; j < np; j++) a[j] = xt[((size_t)k * np + j) * dim + dof], b[j] = xt[((size_t)k * np + j) * dim + n + dof];
+        plot_line(p, k ? NULL : "true", np, a, b, k | PLOT_DASHED);
+        for (j = 0; j < np; j++) a[j] = xl[((size_t)k * np + j) * dim + dof], b[j] = xl[((size_t)k * np + j) * dim + n + dof];
+        plot_line(p, k ? NULL : "learned", np, a, b, k);
+      }
+      snprintf(name, sizeof name, "phase_%d", dof + 1);
+      write_plot(p, dir, name, written, nw);
+    }
   }
   free(tt), free(xt), free(xl), free(et), free(el), free(a), free(b);
 }
