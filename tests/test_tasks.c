@@ -306,6 +306,36 @@ static void test_state_sizes(void **state) {
   }
 }
 
+/* hnnc poincare: a section of Hénon–Heiles (CSV rows of crossings on q2 = 0);
+   a system with one degree of freedom and an energy below the minimum are
+   errors that say so, exit 1 */
+static void test_poincare_cli(void **state) {
+  char path[600], line[512];
+  FILE *f;
+  long rows = 0;
+  (void)state;
+  assert_int_equal(run("%s poincare models/systems/henon_heiles.lua --energy 0.08333333333333333 --orbits 3 "
+                       "--crossings 20 -o %s/pc > /dev/null", hnnc, tmpdir), 0);
+  snprintf(path, sizeof path, "%s/pc/poincare.csv", tmpdir);
+  assert_non_null(f = fopen(path, "r"));
+  assert_non_null(fgets(line, sizeof line, f));
+  assert_string_equal(line, "system,orbit,crossing,t,q1,q2,p1,p2\n");
+  while (fgets(line, sizeof line, f)) {
+    double q2;
+    assert_int_equal(sscanf(line, "true,%*d,%*d,%*f,%*f,%lf", &q2), 1);
+    assert_true(fabs(q2) < 1e-12);
+    rows++;
+  }
+  fclose(f);
+  assert_int_equal(rows, 60);
+  assert_int_equal(run("%s poincare models/systems/harmonic.lua --energy 1 -o %s/pc1 2> %s/pc1.txt", hnnc, tmpdir,
+                       tmpdir) >> 8, 1);
+  assert_int_equal(run("grep -q 'needs two degrees of freedom' %s/pc1.txt", tmpdir), 0);
+  assert_int_equal(run("%s poincare models/systems/henon_heiles.lua --energy -1 -o %s/pc2 2> %s/pc2.txt", hnnc, tmpdir,
+                       tmpdir) >> 8, 1);
+  assert_int_equal(run("grep -q 'below the system' %s/pc2.txt", tmpdir), 0);
+}
+
 static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f) {
   (void)sb, (void)flag, (void)f;
   return remove(p);
@@ -326,6 +356,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_losses_and_evaluation),
       cmocka_unit_test(test_user_data_cli),
       cmocka_unit_test(test_state_sizes),
+      cmocka_unit_test(test_poincare_cli),
   };
   const char *slash = strrchr(argv[0], '/');
   (void)argc;
