@@ -6,6 +6,7 @@
 #   make bench    benchmarks (and PyTorch side by side when it is installed)
 #   make flows    train and evaluate the flow experiments (models/flows; minutes)
 #   make asan     the test suite under AddressSanitizer + UBSan
+#   make lint     formatting (.clang-format, files in tests/lint.list), layering, function length
 #   make regen    rewrite generated/ and the golden files
 #   make install  build/hnnc to $(PREFIX)/bin
 
@@ -119,6 +120,10 @@ $(B)/fuzzrun_%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(FUZZ_SRC) $(LIBOBJ)
 asan:
 	$(MAKE) B=build/asan CFLAGS="$(CFLAGS) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDLIBS="$(LDLIBS) -fsanitize=address,undefined" HNNC_ASAN=1 test
+
+lint:
+	@sh .ci/deps.sh lint
+	@sh tests/lint.sh
 
 regen: all
 	@sh tests/regen.sh $(B)

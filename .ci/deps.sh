@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs what hnnc needs on Debian 12 when it is missing (as root);
-# with the argument fuzz, what make fuzz needs.
+# with the argument fuzz or lint, what make fuzz or make lint needs.
 set -e
 need=""
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
@@ -9,6 +9,8 @@ pkgs="gcc make libtcc-dev tcc liblua5.4-dev libcmocka-dev pkg-config"
 pkgs="$pkgs g++ clang"
 # make fuzz only: clang with libFuzzer (not needed by make test)
 [ "$1" = fuzz ] && pkgs="clang libclang-rt-14-dev"
+# make lint only: clang-format (14 on Debian 12; .clang-format is read by it)
+[ "$1" = lint ] && pkgs="clang-format"
 for p in $pkgs; do
   have_pkg "$p" || need="$need $p"
 done

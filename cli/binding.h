@@ -41,14 +41,14 @@ typedef struct Obj {
   Model *m;
   int fgrad, floss;
   void *ws;
-  long cap;  /* workspace elements */
+  long cap; /* workspace elements */
   void **out;
   float lossf;
   double lossd;
   int (*shape)[5];
-  int fstate;       /* the model's state_update, or -1 */
-  long *state_off;  /* theta offsets of its outputs (flow.state notes) */
-  void *sws;        /* its workspace */
+  int fstate;      /* the model's state_update, or -1 */
+  long *state_off; /* theta offsets of its outputs (flow.state notes) */
+  void *sws;       /* its workspace */
   long scap;
 } Obj;
 
@@ -62,8 +62,8 @@ typedef struct Setup {
   const char *path;
   Model m, sys;
   int have_sys;
-  const rt_task *task;  /* &recipe when the model declares a data set */
-  rt_task recipe;       /* its hn.data (recipe.c), pointing into m.g->data */
+  const rt_task *task; /* &recipe when the model declares a data set */
+  rt_task recipe;      /* its hn.data (recipe.c), pointing into m.g->data */
 } Setup;
 
 /* Builds and compiles the model and, if it declares a data set, its

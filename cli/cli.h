@@ -12,18 +12,18 @@
 /* the verbs */
 extern const char usage_compile[], usage_dump[], usage_eval[], usage_bench[];
 extern const char usage_train[], usage_evaluate[], usage_simulate[], usage_data[], usage_check[], usage_export[];
-int cmd_compile(int argc, char **argv); /* compile.c */
-int cmd_dump(int argc, char **argv);    /* compile.c */
-int cmd_eval(int argc, char **argv);    /* eval.c */
-int cmd_bench(int argc, char **argv);   /* bench.c */
-int cmd_train(int argc, char **argv);   /* train.c */
+int cmd_compile(int argc, char **argv);  /* compile.c */
+int cmd_dump(int argc, char **argv);     /* compile.c */
+int cmd_eval(int argc, char **argv);     /* eval.c */
+int cmd_bench(int argc, char **argv);    /* bench.c */
+int cmd_train(int argc, char **argv);    /* train.c */
 int cmd_evaluate(int argc, char **argv); /* evaluate.c */
 int cmd_simulate(int argc, char **argv); /* evaluate.c */
-int cmd_data(int argc, char **argv);    /* data.c */
-int cmd_check(int argc, char **argv);   /* check.c */
+int cmd_data(int argc, char **argv);     /* data.c */
+int cmd_check(int argc, char **argv);    /* check.c */
 int cmd_poincare(int argc, char **argv); /* poincare.c */
 extern const char usage_poincare[];
-int cmd_export(int argc, char **argv);  /* export.c */
+int cmd_export(int argc, char **argv); /* export.c */
 
 #define HNNC_VERSION "0.4.0"
 
@@ -45,7 +45,7 @@ typedef enum {
 } OptKind;
 
 typedef struct Opt {
-  const char *name;    /* "--steps", "-o" */
+  const char *name; /* "--steps", "-o" */
   OptKind kind;
   void *dst;
   double min, max;     /* OPT_LONG, OPT_DOUBLE: the range when min < max */
@@ -70,10 +70,10 @@ int usage_error(const char *verb, const char *fmt, ...)
 /* The closest of names[0..n-1] to s, if close enough to be a typo; else
  * NULL. */
 const char *did_you_mean(const char *s, const char *const *names, int n);
-int fail(const char *msg);                   /* prints msg, returns 1 */
+int fail(const char *msg);                  /* prints msg, returns 1 */
 void cli_note(void *ctx, const char *text); /* the library's warnings and print(): stderr */
-int parse_double(const char *s, double *v);  /* 0 if s is a whole finite number */
-int parse_long(const char *s, long *v);      /* 0 if s is a whole integer in range */
+int parse_double(const char *s, double *v); /* 0 if s is a whole finite number */
+int parse_long(const char *s, long *v);     /* 0 if s is a whole integer in range */
 
 /* opts.c: files and time */
 int is_dir(const char *p);

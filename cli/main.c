@@ -22,34 +22,39 @@ static const Verb verbs[] = {
     {"evaluate", cmd_evaluate, usage_evaluate, "MODEL.lua --params DIR", "losses and energy MSE (two protocols)"},
     {"simulate", cmd_simulate, usage_simulate, "MODEL.lua --x0 .. --t T", "integrate the model's field"},
     {"data", cmd_data, usage_data, "MODEL.lua -o DIR", "write the model's hn.data set (.npy, optionally CSV)"},
-    {"poincare", cmd_poincare, usage_poincare, "MODEL.lua --energy E -o DIR", "Poincaré sections, true and learned (2 degrees of freedom)"},
-    {"check", cmd_check, usage_check, "MODEL.lua [--params DIR]", "a flow's symplecticity, inverse, det J, loss gradient"},
-    {"export", cmd_export, usage_export, "MODEL.lua --params DIR -o DIR", "one standalone C file: H, field, integrator, parameters"},
+    {"poincare", cmd_poincare, usage_poincare, "MODEL.lua --energy E -o DIR",
+     "Poincaré sections, true and learned (2 degrees of freedom)"},
+    {"check", cmd_check, usage_check, "MODEL.lua [--params DIR]",
+     "a flow's symplecticity, inverse, det J, loss gradient"},
+    {"export", cmd_export, usage_export, "MODEL.lua --params DIR -o DIR",
+     "one standalone C file: H, field, integrator, parameters"},
 };
 enum { NVERB = sizeof verbs / sizeof *verbs };
 
 static void usage_main(FILE *f) {
   int i;
-  fputs("usage: hnnc VERB [options]\n"
-        "       hnnc help VERB | hnnc VERB --help | hnnc --version\n"
-        "\n"
-        "hnnc compiles Hamiltonian neural networks and symplectic flows, described\n"
-        "in Lua model files, into specialized C.\n"
-        "\n"
-        "verbs:\n",
-        f);
+  fputs(
+      "usage: hnnc VERB [options]\n"
+      "       hnnc help VERB | hnnc VERB --help | hnnc --version\n"
+      "\n"
+      "hnnc compiles Hamiltonian neural networks and symplectic flows, described\n"
+      "in Lua model files, into specialized C.\n"
+      "\n"
+      "verbs:\n",
+      f);
   for (i = 0; i < NVERB; i++) fprintf(f, "  %-8s %-29s %s\n", verbs[i].name, verbs[i].args, verbs[i].summary);
-  fputs("\n"
-        "Options are --name value or --name=value. Every verb that compiles a\n"
-        "model takes --cc tcc|gcc, the backend, gcc by default: both give the\n"
-        "same bits, gcc's code runs several times faster, and its compile (1.7 s\n"
-        "for models/hnn/spring.lua) is cached by the hash of the source in\n"
-        "$XDG_CACHE_HOME/hnnc, so it is paid once per model; tcc compiles in\n"
-        "milliseconds, for one-off runs. --seed S is a seed (an integer >= 0),\n"
-        "--dtype float64|float32 the element type of a learned model.\n"
-        "\n"
-        "Run 'hnnc help VERB' for a verb's options.\n",
-        f);
+  fputs(
+      "\n"
+      "Options are --name value or --name=value. Every verb that compiles a\n"
+      "model takes --cc tcc|gcc, the backend, gcc by default: both give the\n"
+      "same bits, gcc's code runs several times faster, and its compile (1.7 s\n"
+      "for models/hnn/spring.lua) is cached by the hash of the source in\n"
+      "$XDG_CACHE_HOME/hnnc, so it is paid once per model; tcc compiles in\n"
+      "milliseconds, for one-off runs. --seed S is a seed (an integer >= 0),\n"
+      "--dtype float64|float32 the element type of a learned model.\n"
+      "\n"
+      "Run 'hnnc help VERB' for a verb's options.\n",
+      f);
 }
 
 static const Verb *find_verb(const char *name) {
@@ -61,8 +66,7 @@ static const Verb *find_verb(const char *name) {
   }
   if ((near = did_you_mean(name, names, NVERB)))
     fprintf(stderr, "hnnc: error: unknown verb '%s' (did you mean '%s'?)\n", name, near);
-  else
-    fprintf(stderr, "hnnc: error: unknown verb '%s'\n", name);
+  else fprintf(stderr, "hnnc: error: unknown verb '%s'\n", name);
   fprintf(stderr, "see 'hnnc --help'\n");
   return NULL;
 }

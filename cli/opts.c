@@ -82,8 +82,7 @@ static int bad_choice(const char *verb, const Opt *o, const char *v) {
   for (w = copy ? strtok_r(copy, "|", &save) : NULL; w && n < 32; w = strtok_r(NULL, "|", &save)) names[n++] = w;
   if ((near = did_you_mean(v, names, n)))
     usage_error(verb, "%s is one of %s, not '%s' (did you mean '%s'?)", o->name, o->choices, v, near);
-  else
-    usage_error(verb, "%s is one of %s, not '%s'", o->name, o->choices, v);
+  else usage_error(verb, "%s is one of %s, not '%s'", o->name, o->choices, v);
   free(copy);
   return 2;
 }
@@ -141,9 +140,7 @@ static int set_value(const char *verb, const Opt *o, const char *v) {
 }
 
 /* an option, not a value: "-x" or "--x", but not "-" or a negative number */
-static int is_option(const char *a) {
-  return a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9') && a[1] != '.';
-}
+static int is_option(const char *a) { return a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9') && a[1] != '.'; }
 
 /* the number of words of a synopsis ("MODEL.lua [FUNC]"), and of those
    not in brackets, which come first */

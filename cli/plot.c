@@ -27,21 +27,23 @@
 #include "../runtime/atomic.h"
 #include "../runtime/error.h"
 
-#define HUGE_VALUE 1e300   /* |v| >= this is skipped like NaN, so spans stay finite */
+#define HUGE_VALUE 1e300 /* |v| >= this is skipped like NaN, so spans stay finite */
 #define MAX_TICKS 160
 #define MIN_SIZE 64
 #define MAX_SIZE 8192
 
-typedef struct rgb { unsigned char r, g, b; } rgb;
+typedef struct rgb {
+  unsigned char r, g, b;
+} rgb;
 
 /* matplotlib's tab10 */
 static const rgb palette[10] = {
-  {0x1f, 0x77, 0xb4}, {0xff, 0x7f, 0x0e}, {0x2c, 0xa0, 0x2c}, {0xd6, 0x27, 0x28}, {0x94, 0x67, 0xbd},
-  {0x8c, 0x56, 0x4b}, {0xe3, 0x77, 0xc2}, {0x7f, 0x7f, 0x7f}, {0xbc, 0xbd, 0x22}, {0x17, 0xbe, 0xcf},
+    {0x1f, 0x77, 0xb4}, {0xff, 0x7f, 0x0e}, {0x2c, 0xa0, 0x2c}, {0xd6, 0x27, 0x28}, {0x94, 0x67, 0xbd},
+    {0x8c, 0x56, 0x4b}, {0xe3, 0x77, 0xc2}, {0x7f, 0x7f, 0x7f}, {0xbc, 0xbd, 0x22}, {0x17, 0xbe, 0xcf},
 };
 /* viridis at 0, 1/4, 1/2, 3/4, 1; linear in between */
 static const rgb viridis[5] = {
-  {0x44, 0x01, 0x54}, {0x3b, 0x52, 0x8b}, {0x21, 0x91, 0x8c}, {0x5e, 0xc9, 0x62}, {0xfd, 0xe7, 0x25},
+    {0x44, 0x01, 0x54}, {0x3b, 0x52, 0x8b}, {0x21, 0x91, 0x8c}, {0x5e, 0xc9, 0x62}, {0xfd, 0xe7, 0x25},
 };
 static const rgb black = {0, 0, 0}, white = {255, 255, 255};
 static const rgb grid_gray = {0xeb, 0xeb, 0xeb}, legend_gray = {0xcc, 0xcc, 0xcc};
@@ -53,7 +55,7 @@ enum { ITEM_LINE, ITEM_POINTS, ITEM_ARROWS };
 
 typedef struct item {
   int kind, style, flags;
-  char *label;           /* NULL: not in the legend */
+  char *label; /* NULL: not in the legend */
   int n;
   double *x, *y, *u, *v; /* point into data; u, v for arrows only */
   double *data;
@@ -65,7 +67,7 @@ struct plot {
   double xlim[2], ylim[2]; /* fixed range when xlim[0] < xlim[1] */
   int nitems, cap;
   item *items;
-  char error[160];       /* the first failure while building; the writers report it */
+  char error[160]; /* the first failure while building; the writers report it */
 };
 
 static char *copy_string(const char *s) {
@@ -101,10 +103,18 @@ void plot_free(plot *p) {
   free(p->items), free(p->title), free(p->xlabel), free(p->ylabel), free(p);
 }
 
-void plot_logx(plot *p, int on) { if (p) p->logx = on != 0; }
-void plot_logy(plot *p, int on) { if (p) p->logy = on != 0; }
-void plot_xlim(plot *p, double lo, double hi) { if (p) p->xlim[0] = lo, p->xlim[1] = hi; }
-void plot_ylim(plot *p, double lo, double hi) { if (p) p->ylim[0] = lo, p->ylim[1] = hi; }
+void plot_logx(plot *p, int on) {
+  if (p) p->logx = on != 0;
+}
+void plot_logy(plot *p, int on) {
+  if (p) p->logy = on != 0;
+}
+void plot_xlim(plot *p, double lo, double hi) {
+  if (p) p->xlim[0] = lo, p->xlim[1] = hi;
+}
+void plot_ylim(plot *p, double lo, double hi) {
+  if (p) p->ylim[0] = lo, p->ylim[1] = hi;
+}
 
 void plot_legend(plot *p, int where) {
   if (p && where >= PLOT_LEGEND_BEST && where <= PLOT_LEGEND_NONE) p->legend = where;
@@ -120,8 +130,8 @@ void plot_size(plot *p, int width, int height) {
 }
 
 /* appends a series holding copies of the narr arrays src[0..narr) */
-static void add_item(plot *p, const char *fn, int kind, const char *label, int n,
-                     const double *const *src, int narr, int style, int flags) {
+static void add_item(plot *p, const char *fn, int kind, const char *label, int n, const double *const *src, int narr,
+                     int style, int flags) {
   item *it;
   int k;
   if (!p) return;
@@ -136,7 +146,10 @@ static void add_item(plot *p, const char *fn, int kind, const char *label, int n
   if (p->nitems == p->cap) {
     int cap = p->cap ? 2 * p->cap : 8;
     item *items = realloc(p->items, (size_t)cap * sizeof *items);
-    if (!items) { fail(p, "out of memory"); return; }
+    if (!items) {
+      fail(p, "out of memory");
+      return;
+    }
     p->items = items, p->cap = cap;
   }
   it = &p->items[p->nitems];
@@ -170,8 +183,8 @@ void plot_points(plot *p, const char *label, int n, const double *x, const doubl
   add_item(p, "plot_points", ITEM_POINTS, label, n, src, 2, style, 0);
 }
 
-void plot_arrows(plot *p, const char *label, int n, const double *x, const double *y,
-                    const double *u, const double *v, int flags) {
+void plot_arrows(plot *p, const char *label, int n, const double *x, const double *y, const double *u, const double *v,
+                 int flags) {
   const double *src[4] = {x, y, u, v};
   add_item(p, "plot_arrows", ITEM_ARROWS, label, n, src, 4, 0, flags);
 }
@@ -231,10 +244,10 @@ static void fmt_scaled(char *buf, size_t nbuf, long long n, int e, int fixed) {
 /* ---- axes: ranges and ticks ---- */
 
 typedef struct tick {
-  double t;      /* position in axis units: the value, or its log10 on a log axis */
-  double v;      /* the value: the double nearest its decimal text */
-  int minor;     /* no label */
-  int pow10;     /* the label is 10^text */
+  double t;  /* position in axis units: the value, or its log10 on a log axis */
+  double v;  /* the value: the double nearest its decimal text */
+  int minor; /* no label */
+  int pow10; /* the label is 10^text */
   char text[48];
 } tick;
 
@@ -404,7 +417,10 @@ static void sb_add(sbuf *b, const char *s, size_t n) {
     size_t cap = b->cap ? b->cap : 4096;
     char *p;
     while (cap < b->n + n + 1) cap *= 2;
-    if (!(p = realloc(b->p, cap))) { b->failed = 1; return; }
+    if (!(p = realloc(b->p, cap))) {
+      b->failed = 1;
+      return;
+    }
     b->p = p, b->cap = cap;
   }
   memcpy(b->p + b->n, s, n);
@@ -420,11 +436,20 @@ static void sb_printf(sbuf *b, const char *fmt, ...) {
   va_start(ap, fmt);
   n = vsnprintf(small, sizeof small, fmt, ap);
   va_end(ap);
-  if (n < 0) { b->failed = 1; return; }
-  if ((size_t)n < sizeof small) { sb_add(b, small, (size_t)n); return; }
+  if (n < 0) {
+    b->failed = 1;
+    return;
+  }
+  if ((size_t)n < sizeof small) {
+    sb_add(b, small, (size_t)n);
+    return;
+  }
   {
     char *big = malloc((size_t)n + 1);
-    if (!big) { b->failed = 1; return; }
+    if (!big) {
+      b->failed = 1;
+      return;
+    }
     va_start(ap, fmt);
     vsnprintf(big, (size_t)n + 1, fmt, ap);
     va_end(ap);
@@ -497,7 +522,7 @@ static const double svg_font_px[3] = {11, 12, 14};
 typedef struct canvas {
   int w, h;
   sbuf out;
-  int failed;             /* out of memory */
+  int failed; /* out of memory */
 } canvas;
 
 /* code points of UTF-8 text (continuation bytes are not counted) */
@@ -555,8 +580,9 @@ static void cv_polyline(canvas *c, const char *cls, int n, const double *xy, int
   }
   sb_lit(&c->out, "\" fill=\"none\" stroke=\""), sb_color(&c->out, col);
   sb_printf(&c->out, "\" stroke-width=\"1.75\" stroke-linejoin=\"round\"%s/>\n",
-            style & PLOT_DASHED ? " stroke-dasharray=\"7,4\""
-            : style & PLOT_DOTTED ? " stroke-dasharray=\"2,3\"" : "");
+            style & PLOT_DASHED   ? " stroke-dasharray=\"7,4\""
+            : style & PLOT_DOTTED ? " stroke-dasharray=\"2,3\""
+                                  : "");
 }
 
 /* an arrow: shaft xy[0..3], filled head triangle xy[4..9] */
@@ -582,8 +608,8 @@ static void cv_disc(canvas *c, const char *cls, double x, double y, double r, rg
 
 /* Text with its capitals centered vertically on y (horizontally on x when
  * rotated to read upwards); sup, if not NULL, follows as a superscript. */
-static void cv_text(canvas *c, const char *cls, double x, double y, int font, int anchor, int rotate,
-                    const char *text, const char *sup) {
+static void cv_text(canvas *c, const char *cls, double x, double y, int font, int anchor, int rotate, const char *text,
+                    const char *sup) {
   static const char *anchors[3] = {"start", "middle", "end"};
   double size = font_height(c, font);
   /* the capitals' center is 0.36 em above the baseline */
@@ -662,7 +688,7 @@ static void make_layout(const canvas *c, const plot *p, layout *L) {
   L->right = floor(c->w - 2.5 * pad);
   if (L->right < L->left + 8) L->right = L->left + 8;
   L->x.p0 = L->left, L->x.p1 = L->right;
-  for (maxticks = (int)((L->right - L->left) / (3.5 * ft)); ; maxticks--) {
+  for (maxticks = (int)((L->right - L->left) / (3.5 * ft));; maxticks--) {
     make_ticks(&L->x, maxticks);
     if (maxticks <= 2 || count_major(&L->x) * (widest_label(c, &L->x) + 2 * ft) <= L->right - L->left) break;
   }
@@ -703,7 +729,10 @@ static int point_px(const layout *L, const item *it, int j, double *X, double *Y
 static void draw_line(canvas *c, const layout *L, const double *box, const item *it) {
   double *run = malloc(sizeof(double) * 2 * ((size_t)it->n + 1)), ax = 0, ay = 0, X, Y, t0, t1;
   int j, m = 0, have = 0;
-  if (!run) { c->failed = 1; return; }
+  if (!run) {
+    c->failed = 1;
+    return;
+  }
   for (j = 0; j <= it->n; j++) {
     int ok = j < it->n && point_px(L, it, j, &X, &Y);
     int visible = ok && have && clip_segment(box, ax, ay, X, Y, &t0, &t1);
@@ -724,7 +753,9 @@ static void draw_line(canvas *c, const layout *L, const double *box, const item 
   free(run);
 }
 
-static int inside(const double *box, double x, double y) { return x >= box[0] && x <= box[2] && y >= box[1] && y <= box[3]; }
+static int inside(const double *box, double x, double y) {
+  return x >= box[0] && x <= box[2] && y >= box[1] && y <= box[3];
+}
 
 static void draw_points(canvas *c, const layout *L, const double *box, const item *it) {
   rgb col = palette[(it->style & PLOT_COLOR_MASK) % 10];
@@ -756,8 +787,16 @@ static double slope_px(const axis *a, double v) {
 static void arrow_at(canvas *c, const char *cls, double X, double Y, double dx, double dy, double len, rgb col) {
   double head = fmin(0.35 * len, 7), half = 0.45 * head;
   double tx = X + dx * len / 2, ty = Y + dy * len / 2, bx = tx - dx * head, by = ty - dy * head;
-  double xy[10] = {X - dx * len / 2, Y - dy * len / 2, tx - dx * 0.5 * head, ty - dy * 0.5 * head,
-                   bx - dy * half, by + dx * half, tx, ty, bx + dy * half, by - dx * half};
+  double xy[10] = {X - dx * len / 2,
+                   Y - dy * len / 2,
+                   tx - dx * 0.5 * head,
+                   ty - dy * 0.5 * head,
+                   bx - dy * half,
+                   by + dx * half,
+                   tx,
+                   ty,
+                   bx + dy * half,
+                   by - dx * half};
   cv_arrow(c, cls, xy, col);
 }
 
@@ -766,7 +805,10 @@ static void draw_arrows(canvas *c, const layout *L, const double *box, const ite
   double *py = px + it->n, *vx = py + it->n, *vy = vx + it->n, *mag = vy + it->n;
   double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY, maxpx = 0, maxmag = 0, cell;
   int j, nv = 0;
-  if (!px) { c->failed = 1; return; }
+  if (!px) {
+    c->failed = 1;
+    return;
+  }
   for (j = 0; j < it->n; j++) {
     double u = it->u[j], v = it->v[j];
     mag[j] = NAN;
@@ -902,18 +944,20 @@ static void draw_figure(canvas *c, const plot *p) {
   cv_rect(c, L->left, L->top, L->right - L->left, L->bottom - L->top, NULL, &black);
   for (i = 0, n = 0; i < L->x.nticks; i++) {
     double X = floor(to_px(&L->x, L->x.ticks[i].t));
-    seg[4 * n] = X, seg[4 * n + 1] = L->bottom, seg[4 * n + 2] = X, seg[4 * n + 3] = L->bottom + (L->x.ticks[i].minor ? 0.6 : 1) * ticklen, n++;
+    seg[4 * n] = X, seg[4 * n + 1] = L->bottom, seg[4 * n + 2] = X,
+            seg[4 * n + 3] = L->bottom + (L->x.ticks[i].minor ? 0.6 : 1) * ticklen, n++;
   }
   for (i = 0; i < L->y.nticks; i++) {
     double Y = floor(to_px(&L->y, L->y.ticks[i].t));
-    seg[4 * n] = L->left, seg[4 * n + 1] = Y, seg[4 * n + 2] = L->left - (L->y.ticks[i].minor ? 0.6 : 1) * ticklen, seg[4 * n + 3] = Y, n++;
+    seg[4 * n] = L->left, seg[4 * n + 1] = Y, seg[4 * n + 2] = L->left - (L->y.ticks[i].minor ? 0.6 : 1) * ticklen,
+            seg[4 * n + 3] = Y, n++;
   }
   cv_segments(c, "ticks", n, seg, black);
   for (i = 0; i < L->x.nticks; i++) {
     const tick *k = &L->x.ticks[i];
     if (k->minor) continue;
-    cv_text(c, "xtick", floor(to_px(&L->x, k->t)), L->bottom + ticklen + gap + font_height(c, FONT_TICK) / 2,
-            FONT_TICK, ANCHOR_MIDDLE, 0, k->pow10 ? "10" : k->text, k->pow10 ? k->text : NULL);
+    cv_text(c, "xtick", floor(to_px(&L->x, k->t)), L->bottom + ticklen + gap + font_height(c, FONT_TICK) / 2, FONT_TICK,
+            ANCHOR_MIDDLE, 0, k->pow10 ? "10" : k->text, k->pow10 ? k->text : NULL);
   }
   for (i = 0; i < L->y.nticks; i++) {
     const tick *k = &L->y.ticks[i];
@@ -924,11 +968,14 @@ static void draw_figure(canvas *c, const plot *p) {
 
   /* labels, title, legend */
   if (p->xlabel)
-    cv_text(c, "xlabel", (L->left + L->right) / 2, c->h - 8 * u - font_height(c, FONT_LABEL) / 2, FONT_LABEL, ANCHOR_MIDDLE, 0, p->xlabel, NULL);
+    cv_text(c, "xlabel", (L->left + L->right) / 2, c->h - 8 * u - font_height(c, FONT_LABEL) / 2, FONT_LABEL,
+            ANCHOR_MIDDLE, 0, p->xlabel, NULL);
   if (p->ylabel)
-    cv_text(c, "ylabel", 8 * u + font_height(c, FONT_LABEL) / 2, (L->top + L->bottom) / 2, FONT_LABEL, ANCHOR_MIDDLE, 1, p->ylabel, NULL);
+    cv_text(c, "ylabel", 8 * u + font_height(c, FONT_LABEL) / 2, (L->top + L->bottom) / 2, FONT_LABEL, ANCHOR_MIDDLE, 1,
+            p->ylabel, NULL);
   if (p->title)
-    cv_text(c, "title", (L->left + L->right) / 2, 8 * u + font_height(c, FONT_TITLE) / 2, FONT_TITLE, ANCHOR_MIDDLE, 0, p->title, NULL);
+    cv_text(c, "title", (L->left + L->right) / 2, 8 * u + font_height(c, FONT_TITLE) / 2, FONT_TITLE, ANCHOR_MIDDLE, 0,
+            p->title, NULL);
   draw_legend(c, p, L);
   free(seg);
   free(L);
@@ -949,9 +996,11 @@ int plot_write_svg(const plot *p, const char *path, char *err, size_t nerr) {
   if (check_figure(p, path, err, nerr)) return 1;
   memset(&c, 0, sizeof c);
   c.w = p->width, c.h = p->height;
-  sb_printf(&c.out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                    "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\""
-                    " font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n", c.w, c.h, c.w, c.h);
+  sb_printf(&c.out,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\""
+            " font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n",
+            c.w, c.h, c.w, c.h);
   if (p->title) {
     sb_lit(&c.out, "<title>");
     sb_xml(&c.out, p->title);

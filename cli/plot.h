@@ -23,13 +23,19 @@ typedef struct plot plot;
 
 /* flags of plot_arrows */
 #define PLOT_ARROWS_MAGNITUDE 1 /* color by |(u, v)| (viridis), else gray */
-#define PLOT_ARROWS_UNIT      2 /* all arrows of one length, else length ∝ |(u, v)| */
+#define PLOT_ARROWS_UNIT 2      /* all arrows of one length, else length ∝ |(u, v)| */
 
 /* legend placement (plot_legend), inside the axes. BEST (the default)
  * takes the corner whose box crosses the fewest line segments, markers
  * and arrows; ties go to the earlier corner in this list. */
-enum { PLOT_LEGEND_BEST, PLOT_LEGEND_UPPER_RIGHT, PLOT_LEGEND_UPPER_LEFT,
-       PLOT_LEGEND_LOWER_LEFT, PLOT_LEGEND_LOWER_RIGHT, PLOT_LEGEND_NONE };
+enum {
+  PLOT_LEGEND_BEST,
+  PLOT_LEGEND_UPPER_RIGHT,
+  PLOT_LEGEND_UPPER_LEFT,
+  PLOT_LEGEND_LOWER_LEFT,
+  PLOT_LEGEND_LOWER_RIGHT,
+  PLOT_LEGEND_NONE
+};
 
 /* A new empty figure; any text may be NULL (left out). Text is UTF-8.
  * Returns NULL when out of memory; every function below accepts a NULL
@@ -43,7 +49,7 @@ void plot_logy(plot *p, int on);
  * margin). lo >= hi, a NaN, or lo <= 0 on a log axis means automatic. */
 void plot_xlim(plot *p, double lo, double hi);
 void plot_ylim(plot *p, double lo, double hi);
-void plot_legend(plot *p, int where);         /* PLOT_LEGEND_*; default BEST */
+void plot_legend(plot *p, int where); /* PLOT_LEGEND_*; default BEST */
 /* SVG size in px, default 640 x 480; outside 64..8192 the writers fail */
 void plot_size(plot *p, int width, int height);
 
@@ -57,8 +63,8 @@ void plot_points(plot *p, const char *label, int n, const double *x, const doubl
  * the n arrows inside the axes, in pixels: exact for a square grid.
  * Arrows point along (u, v) as drawn on the axes (on a log axis, through
  * the local slope of the mapping). Zero vectors draw nothing. */
-void plot_arrows(plot *p, const char *label, int n, const double *x, const double *y, const double *u,
-                 const double *v, int flags);
+void plot_arrows(plot *p, const char *label, int n, const double *x, const double *y, const double *u, const double *v,
+                 int flags);
 
 /* Writes the figure. 0 on success; else 1, a message naming the file in
  * err (when err is not NULL) and no new file at path. */

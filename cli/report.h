@@ -9,9 +9,9 @@
 #include "binding.h"
 
 typedef struct Progress {
-  int mode;        /* 0 quiet, 1 bar (terminal), 2 log lines */
-  double last;     /* time of the last bar update */
-  double test;     /* last evaluated test loss */
+  int mode;    /* 0 quiet, 1 bar (terminal), 2 log lines */
+  double last; /* time of the last bar update */
+  double test; /* last evaluated test loss */
 } Progress;
 
 /* an rt_train progress callback; ctx is a Progress */
@@ -24,7 +24,7 @@ void report_loss(const rt_train_result *r, const char *dir, const char *name, ch
    the true and learned fields; the true H along both; for 2-D tasks the
    learned field on a grid under them. */
 void report_rollouts(Setup *s, const rt_system *learned, const rt_system *truth, const rt_energy *H,
-                   const rt_dataset *d, uint64_t seed, const char *dir, char *written, size_t nw);
+                     const rt_dataset *d, uint64_t seed, const char *dir, char *written, size_t nw);
 
 /* prints "key": v (null when not finite), then ", " unless last */
 void json_num(const char *key, double v, int last);

@@ -153,6 +153,17 @@ static void summarize(Setup *s, const char *model, const char *dir, int backend,
   printf("  wrote %s/: checkpoint.bin params.npy params.model metrics.csv data/%s (%.1f s in all)\n", dir, written, rt_seconds() - t_start);
 }
 
+/* the seed of the run in dir/checkpoint.bin */
+static int checkpoint_seed(const char *dir, uint64_t *seed, char *err, size_t nerr) {
+  char *path = xmalloc(strlen(dir) + 16);
+  rt_checkpoint c;
+  int rc;
+  sprintf(path, "%s/checkpoint.bin", dir);
+  if (!(rc = rt_checkpoint_read(path, &c, err, nerr))) *seed = c.seed, rt_checkpoint_free(&c);
+  free(path);
+  return rc;
+}
+
 int cmd_train(int argc, char **argv) {
   const char *pos[1], *model, *dir = NULL;
   int fma = 0;
@@ -197,15 +208,9 @@ int cmd_train(int argc, char **argv) {
     return fail(err);
   }
   if (!have_seed) seed = s.m.g->seed;
-  if (resume) { /* the seed is the checkpoint's unless given */
-    rt_checkpoint c;
-    snprintf(path, sizeof path, "%s/checkpoint.bin", dir);
-    if (rt_checkpoint_read(path, &c, err, sizeof err)) {
-      setup_free(&s);
-      return fail(err);
-    }
-    if (!have_seed) seed = c.seed;
-    rt_checkpoint_free(&c);
+  if (resume && !have_seed && checkpoint_seed(dir, &seed, err, sizeof err)) { /* the checkpoint's unless given */
+    setup_free(&s);
+    return fail(err);
   }
   if (bind_objective(&o, &obj, &s.m, model, err, sizeof err)) {
     setup_free(&s);
