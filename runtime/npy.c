@@ -348,10 +348,50 @@ static void format_index(char *buf, size_t nbuf, const rt_npy *a, long flat)
 	snprintf(buf + n, nbuf - n, "]");
 }
 
+/* the preamble: magic, version, header length; the header starts at
+   *start and has *hlen bytes */
+static int read_preamble(FILE *f, const char *path, long long fsize,
+                         size_t *hlen, size_t *start, char *err, size_t nerr)
+{
+	unsigned char pre[12];
+	if (fread(pre, 1, 10, f) != 10 || memcmp(pre, MAGIC, MAGIC_LEN) != 0) {
+		rt_fail(err, nerr, path, "not a .npy file (no \\x93NUMPY magic)");
+		return 1;
+	}
+	int major = pre[6], minor = pre[7];
+	if (major == 1 && minor == 0) {
+		*hlen = (size_t)pre[8] | (size_t)pre[9] << 8;
+		*start = 10;
+	} else if ((major == 2 || major == 3) && minor == 0) {
+		if (fread(pre + 10, 1, 2, f) != 2) {
+			rt_fail(err, nerr, path, "truncated: file has %lld bytes, shorter "
+			     "than the 12-byte preamble", fsize);
+			return 1;
+		}
+		*hlen = (size_t)pre[8] | (size_t)pre[9] << 8 |
+		       (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
+		*start = 12;
+	} else {
+		rt_fail(err, nerr, path, "unsupported format version %d.%d (1.0, 2.0, "
+		     "3.0 are read)", major, minor);
+		return 1;
+	}
+	if (*hlen > MAX_HEADER) {
+		rt_fail(err, nerr, path, "header length %zu exceeds %d bytes", *hlen,
+		     MAX_HEADER);
+		return 1;
+	}
+	if ((long long)(*start + *hlen) > fsize) {
+		rt_fail(err, nerr, path, "truncated: file has %lld bytes, the header "
+		     "needs %zu", fsize, *start + *hlen);
+		return 1;
+	}
+	return 0;
+}
+
 int rt_npy_read(const char *path, int flags, rt_npy *out, char *err,
                 size_t nerr)
 {
-	unsigned char pre[12];
 	char *header = NULL;
 	unsigned char *raw = NULL;
 	struct stat st;
@@ -368,39 +408,9 @@ int rt_npy_read(const char *path, int flags, rt_npy *out, char *err,
 		goto done;
 	}
 	long long fsize = (long long)st.st_size;
-	if (fread(pre, 1, 10, f) != 10 || memcmp(pre, MAGIC, MAGIC_LEN) != 0) {
-		rt_fail(err, nerr, path, "not a .npy file (no \\x93NUMPY magic)");
-		goto done;
-	}
-	int major = pre[6], minor = pre[7];
 	size_t hlen, start;
-	if (major == 1 && minor == 0) {
-		hlen = (size_t)pre[8] | (size_t)pre[9] << 8;
-		start = 10;
-	} else if ((major == 2 || major == 3) && minor == 0) {
-		if (fread(pre + 10, 1, 2, f) != 2) {
-			rt_fail(err, nerr, path, "truncated: file has %lld bytes, shorter "
-			     "than the 12-byte preamble", fsize);
-			goto done;
-		}
-		hlen = (size_t)pre[8] | (size_t)pre[9] << 8 |
-		       (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
-		start = 12;
-	} else {
-		rt_fail(err, nerr, path, "unsupported format version %d.%d (1.0, 2.0, "
-		     "3.0 are read)", major, minor);
+	if (read_preamble(f, path, fsize, &hlen, &start, err, nerr))
 		goto done;
-	}
-	if (hlen > MAX_HEADER) {
-		rt_fail(err, nerr, path, "header length %zu exceeds %d bytes", hlen,
-		     MAX_HEADER);
-		goto done;
-	}
-	if ((long long)(start + hlen) > fsize) {
-		rt_fail(err, nerr, path, "truncated: file has %lld bytes, the header "
-		     "needs %zu", fsize, start + hlen);
-		goto done;
-	}
 	header = malloc(hlen + 1);
 	if (!header || fread(header, 1, hlen, f) != hlen) {
 		rt_fail(err, nerr, path, header ? "read error" : "out of memory");
