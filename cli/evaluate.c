@@ -163,6 +163,45 @@ static int rollout_span(const char *arg, double *T, int *N) {
   return bad;
 }
 
+/* evaluate's report: JSON, or the table with the protocols named */
+static void report_evaluation(const Setup *s, const char *model, uint64_t seed, const char *used, const char *data_dir,
+                              const rt_dataset *d, int json, int metric, double tr, double tr_se, double te,
+                              double te_se, const double *e, const double *e_se) {
+  if (json) {
+    printf("{");
+    json_num("train_loss", tr, 0), json_num("train_loss_se", tr_se, 0);
+    json_num("test_loss", te, 0), json_num("test_loss_se", te_se, 0);
+    json_num("energy_mse", e[0], 0), json_num("energy_mse_se", e_se[0], 0);
+    json_num("energy_mse_corrected", e[1], 0), json_num("energy_mse_corrected_se", e_se[1], 1);
+    printf("}\n");
+  } else {
+    const rt_task *t = s->task;
+    double t1, t1l, *tt = xmalloc(2 * t->energy_npoints * sizeof *tt);
+    rt_energy_times(t, RT_PROTOCOL_PUBLISHED, t->energy_nrollout - 1, &t1, tt, &t1l, tt + t->energy_npoints);
+    printf("%s (%s) on %s, seed %llu, parameters %s%s%s\n", s->m.g->name, model, t->name, (unsigned long long)seed,
+           used, data_dir ? ", data " : "", data_dir ? data_dir : "");
+    printf("  train loss            %.4e +/- %.2e   (%ld rows)\n", tr, tr_se, d->ntrain);
+    printf("  test loss             %.4e +/- %.2e   (%ld rows)\n", te, te_se, d->ntest);
+    if (!metric)
+      printf("  energy MSE            none: %s\n", !s->have_sys ? "the data set names no system (its H is the truth)"
+             : "no rollouts (declare eval = {x0 = ..., t = {0, T, points = N}} in hn.data, or give --x0 and --t)");
+    else if (t->published) {
+      printf("  energy MSE published  %.4e +/- %.2e   (%d rollouts; the reference analysis of %s: %s)\n", e[0], e_se[0],
+             t->energy_nrollout, t->name,
+             t->published == RT_PUBLISHED_SPRING     ? "E = q^2 + p^2; spans grow per rollout"
+             : t->published == RT_PUBLISHED_PENDULUM ? "E = q^2 + p^2; t in [0, 20]"
+                                                     : "E = true H; t in [0, 25]");
+      if (t->published == RT_PUBLISHED_SPRING)
+        printf("                                                  (the last learned rollout ends at t = %.1f)\n", t1l);
+      printf("  energy MSE corrected  %.4e +/- %.2e   (%d rollouts; E = true H; t in [%g, %g])\n", e[1], e_se[1],
+             t->energy_nrollout, t->energy_t0, t->energy_t1);
+    } else
+      printf("  energy MSE            %.4e +/- %.2e   (%d rollouts; E = the system's H; t in [%g, %g])\n", e[1], e_se[1],
+             t->energy_nrollout, t->energy_t0, t->energy_t1);
+    free(tt);
+  }
+}
+
 int cmd_evaluate(int argc, char **argv) {
   const char *pos[1], *model, *params = NULL, *data_dir = NULL, *x0s = NULL, *ts = NULL;
   long nroll = 0;
@@ -266,39 +305,7 @@ int cmd_evaluate(int argc, char **argv) {
     if (nfail[i]) fprintf(stderr, "hnnc: warning: %d of %d %s rollouts failed, their energy MSE is NaN (first: %s)\n",
                           nfail[i], s.task->energy_nrollout, i ? "corrected" : "published", ferr[i]);
   }
-  if (json) {
-    printf("{");
-    json_num("train_loss", tr, 0), json_num("train_loss_se", tr_se, 0);
-    json_num("test_loss", te, 0), json_num("test_loss_se", te_se, 0);
-    json_num("energy_mse", e[0], 0), json_num("energy_mse_se", e_se[0], 0);
-    json_num("energy_mse_corrected", e[1], 0), json_num("energy_mse_corrected_se", e_se[1], 1);
-    printf("}\n");
-  } else {
-    const rt_task *t = s.task;
-    double t1, t1l, *tt = xmalloc(2 * t->energy_npoints * sizeof *tt);
-    rt_energy_times(t, RT_PROTOCOL_PUBLISHED, t->energy_nrollout - 1, &t1, tt, &t1l, tt + t->energy_npoints);
-    printf("%s (%s) on %s, seed %llu, parameters %s%s%s\n", s.m.g->name, model, t->name, (unsigned long long)seed,
-           used, data_dir ? ", data " : "", data_dir ? data_dir : "");
-    printf("  train loss            %.4e +/- %.2e   (%ld rows)\n", tr, tr_se, d.ntrain);
-    printf("  test loss             %.4e +/- %.2e   (%ld rows)\n", te, te_se, d.ntest);
-    if (!metric)
-      printf("  energy MSE            none: %s\n", !s.have_sys ? "the data set names no system (its H is the truth)"
-             : "no rollouts (declare eval = {x0 = ..., t = {0, T, points = N}} in hn.data, or give --x0 and --t)");
-    else if (t->published) {
-      printf("  energy MSE published  %.4e +/- %.2e   (%d rollouts; the reference analysis of %s: %s)\n", e[0], e_se[0],
-             t->energy_nrollout, t->name,
-             t->published == RT_PUBLISHED_SPRING     ? "E = q^2 + p^2; spans grow per rollout"
-             : t->published == RT_PUBLISHED_PENDULUM ? "E = q^2 + p^2; t in [0, 20]"
-                                                     : "E = true H; t in [0, 25]");
-      if (t->published == RT_PUBLISHED_SPRING)
-        printf("                                                  (the last learned rollout ends at t = %.1f)\n", t1l);
-      printf("  energy MSE corrected  %.4e +/- %.2e   (%d rollouts; E = true H; t in [%g, %g])\n", e[1], e_se[1],
-             t->energy_nrollout, t->energy_t0, t->energy_t1);
-    } else
-      printf("  energy MSE            %.4e +/- %.2e   (%d rollouts; E = the system's H; t in [%g, %g])\n", e[1], e_se[1],
-             t->energy_nrollout, t->energy_t0, t->energy_t1);
-    free(tt);
-  }
+  report_evaluation(&s, model, seed, used, data_dir, &d, json, metric, tr, tr_se, te, te_se, e, e_se);
   rc = 0;
 done:
   free(mse), free(x0list);

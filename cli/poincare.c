@@ -92,6 +92,48 @@ static double q1_edge(const rt_energy *H, double E, double sign) {
   return sign * lo;
 }
 
+/* K orbits from the q1 axis at energy E, each integrated to N crossings of
+   q2 = 0 (p2 > 0) by every system: rows to cf, points to new plots pl[k], the true
+   system's extent to lim */
+static void trace_orbits(const rt_energy *H, double E, double q1lo, double q1hi, long K, long N, int nsys,
+                         rt_system *sys, double dt, double tmax, double rtol, FILE *cf, plot **pl, double *lim) {
+  double *pts = xmalloc((size_t)N * 4 * sizeof *pts), *tc = xmalloc((size_t)N * sizeof *tc);
+  char err[8192];
+  for (int k = 0; k < nsys; k++) {
+    char title[256];
+    snprintf(title, sizeof title, "%s: E = %g, q2 = 0, p2 > 0", k ? "learned" : "true", E);
+    pl[k] = plot_new(title, "q1", "p1");
+    plot_size(pl[k], 640, 640);
+    plot_legend(pl[k], PLOT_LEGEND_NONE);
+  }
+  for (int o = 0; o < K; o++) {
+    double x0[4], q1 = q1lo + (q1hi - q1lo) * (o + 0.5) / K;
+    if (rt_section_start(H, E, q1, 0, x0)) continue;
+    for (int k = 0; k < nsys; k++) {
+      int n = rt_section(&sys[k], x0, dt, tmax, rtol, (int)N, pts, tc, err, sizeof err);
+      if (n < 0) {
+        fprintf(stderr, "hnnc: warning: %s orbit %d from q1 = %.6g: %s (%d crossings kept)\n", k ? "learned" : "true", o,
+                q1, err, -1 - n);
+        n = -1 - n;
+      }
+      double *qx = xmalloc((n + 1) * sizeof *qx), *px = xmalloc((n + 1) * sizeof *px);
+      for (int c = 0; c < n; c++) {
+        const double *x = pts + 4 * c;
+        fprintf(cf, "%s,%d,%d,%.17g,%.17g,%.17g,%.17g,%.17g\n", k ? "learned" : "true", o, c, tc[c], x[0], x[1], x[2],
+                x[3]);
+        qx[c] = x[0], px[c] = x[2];
+        if (k == 0) {
+          lim[0] = fmin(lim[0], x[0]), lim[1] = fmax(lim[1], x[0]);
+          lim[2] = fmin(lim[2], x[2]), lim[3] = fmax(lim[3], x[2]);
+        }
+      }
+      plot_points(pl[k], NULL, n, qx, px, o);
+      free(qx), free(px);
+    }
+  }
+  free(pts), free(tc);
+}
+
 int cmd_poincare(int argc, char **argv) {
   const char *pos[1], *model, *params = NULL, *dir = NULL;
   double E = NAN, tmax = 20000, dt = 0.05, rtol = 1e-10;
@@ -114,7 +156,7 @@ int cmd_poincare(int argc, char **argv) {
   Kern kt, kl, kh;
   rt_system sys[2];
   rt_energy H;
-  double *theta_d = NULL, *pts = NULL, *tc = NULL, q1lo, q1hi, lim[4] = {INFINITY, -INFINITY, INFINITY, -INFINITY};
+  double *theta_d = NULL, q1lo, q1hi, lim[4] = {INFINITY, -INFINITY, INFINITY, -INFINITY};
   void *theta = NULL;
   plot *pl[2] = {NULL, NULL};
   rt_atomic csv;
@@ -173,39 +215,7 @@ int cmd_poincare(int argc, char **argv) {
     goto done;
   }
   fprintf(cf, "system,orbit,crossing,t,q1,q2,p1,p2\n");
-  pts = xmalloc((size_t)N * 4 * sizeof *pts), tc = xmalloc((size_t)N * sizeof *tc);
-  for (int k = 0; k < nsys; k++) {
-    char title[256];
-    snprintf(title, sizeof title, "%s: E = %g, q2 = 0, p2 > 0", k ? "learned" : "true", E);
-    pl[k] = plot_new(title, "q1", "p1");
-    plot_size(pl[k], 640, 640);
-    plot_legend(pl[k], PLOT_LEGEND_NONE);
-  }
-  for (int o = 0; o < K; o++) {
-    double x0[4], q1 = q1lo + (q1hi - q1lo) * (o + 0.5) / K;
-    if (rt_section_start(&H, E, q1, 0, x0)) continue;
-    for (int k = 0; k < nsys; k++) {
-      int n = rt_section(&sys[k], x0, dt, tmax, rtol, (int)N, pts, tc, err, sizeof err);
-      if (n < 0) {
-        fprintf(stderr, "hnnc: warning: %s orbit %d from q1 = %.6g: %s (%d crossings kept)\n", k ? "learned" : "true", o,
-                q1, err, -1 - n);
-        n = -1 - n;
-      }
-      double *qx = xmalloc((n + 1) * sizeof *qx), *px = xmalloc((n + 1) * sizeof *px);
-      for (int c = 0; c < n; c++) {
-        const double *x = pts + 4 * c;
-        fprintf(cf, "%s,%d,%d,%.17g,%.17g,%.17g,%.17g,%.17g\n", k ? "learned" : "true", o, c, tc[c], x[0], x[1], x[2],
-                x[3]);
-        qx[c] = x[0], px[c] = x[2];
-        if (k == 0) {
-          lim[0] = fmin(lim[0], x[0]), lim[1] = fmax(lim[1], x[0]);
-          lim[2] = fmin(lim[2], x[2]), lim[3] = fmax(lim[3], x[2]);
-        }
-      }
-      plot_points(pl[k], NULL, n, qx, px, o);
-      free(qx), free(px);
-    }
-  }
+  trace_orbits(&H, E, q1lo, q1hi, K, N, nsys, sys, dt, tmax, rtol, cf, pl, lim);
   if (rt_atomic_commit(&csv, !ferror(cf), 0, path[0], err, sizeof err)) {
     cf = NULL;
     fail(err);
@@ -237,7 +247,7 @@ int cmd_poincare(int argc, char **argv) {
 done:
   if (cf) rt_atomic_abort(&csv);
   for (int k = 0; k < 2; k++) plot_free(pl[k]);
-  free(pts), free(tc), free(theta), free(theta_d);
+  free(theta), free(theta_d);
   kern_free(&kt), kern_free(&kl), kern_free(&kh);
   setup_free(&s);
   return rc;

@@ -253,11 +253,80 @@ static void final_losses(const state *s, const void *theta, rt_train_result *res
     res->test_loss = NAN;
 }
 
+/* the rows of this step: all of them, or a batch drawn by o->sampler */
+static void next_batch(state *s, const void **x, const void **dx, long *nb) {
+  const long *idx;
+  *x = s->xtr, *dx = s->dxtr, *nb = s->ntrain;
+  if (!s->batch) return;
+  if (s->o->sampler == RT_SAMPLE_RANDOM) {
+    shuffle(&s->rng_train, s->perm, s->ntrain, s->batch);
+    idx = s->perm;
+  } else {
+    if (s->cursor == 0) shuffle(&s->rng_train, s->perm, s->ntrain, s->ntrain - 1);
+    idx = s->perm + s->cursor;
+    s->cursor += s->batch;
+    if (s->cursor + s->batch > s->ntrain) s->cursor = 0;
+  }
+  gather(s->xtr, idx, s->batch, s->dim, s->es, s->xb);
+  gather(s->dxtr, idx, s->batch, s->dim, s->es, s->dxb);
+  *x = s->xb, *dx = s->dxb, *nb = s->batch;
+}
+
+/* the test loss on all test rows or a random test batch; nonzero on failure */
+static int test_loss_of(state *s, const void *theta, double *loss) {
+  const void *xt = s->xte, *dxt = s->dxte;
+  long nt = s->ntest;
+  if (s->test_batch) {
+    shuffle(&s->rng_test, s->test_perm, s->ntest, s->test_batch);
+    gather(s->xte, s->test_perm, s->test_batch, s->dim, s->es, s->xtb);
+    gather(s->dxte, s->test_perm, s->test_batch, s->dim, s->es, s->dxtb);
+    xt = s->xtb, dxt = s->dxtb, nt = s->test_batch;
+  }
+  return s->obj->eval(s->obj->ctx, (int)nt, theta, xt, dxt, loss, NULL);
+}
+
+/* checks the options and allocates the state's buffers (rt_train's first half) */
+static int setup(state *s, const rt_objective *obj, const rt_dataset *d, const rt_train_options *o,
+                 rt_train_result *res, const char *who, char *err, size_t nerr) {
+  long i, P = obj->nparams;
+  if (obj->dim != d->dim) return rt_fail(err, nerr, who, "the model takes rows of %d values, the data have %d", obj->dim, d->dim);
+  if (d->ntrain < 1) return rt_fail(err, nerr, who, "no training rows");
+  if (o->steps < 0 || o->eval_every < 1 || o->batch < 0 || o->test_batch < 0 || !(o->lr > 0) || !(o->weight_decay >= 0))
+    return rt_fail(err, nerr, who, "invalid training options (steps %ld, eval_every %ld, batch %ld, lr %g)", o->steps,
+                o->eval_every, o->batch, o->lr);
+  if (d->ntrain > 2147483647L || d->ntest > 2147483647L) return rt_fail(err, nerr, who, "too many rows");
+  s->obj = obj, s->o = o;
+  s->es = obj->is_float ? sizeof(float) : sizeof(double);
+  s->dim = d->dim;
+  s->ntrain = d->ntrain, s->ntest = d->ntest;
+  s->batch = o->batch > 0 && o->batch < d->ntrain ? o->batch : 0;
+  s->test_batch = o->test_batch > 0 && o->test_batch < d->ntest ? o->test_batch : 0;
+  if (obj->is_float) {
+    long ntr = d->ntrain * d->dim, nte = d->ntest * d->dim;
+    s->xtr = s->own[0] = to_float(d->x_train, ntr), s->dxtr = s->own[1] = to_float(d->dx_train, ntr);
+    s->xte = s->own[2] = to_float(d->x_test, nte), s->dxte = s->own[3] = to_float(d->dx_test, nte);
+  } else
+    s->xtr = d->x_train, s->dxtr = d->dx_train, s->xte = d->x_test, s->dxte = d->dx_test;
+  s->xb = malloc((size_t)(s->batch + 1) * s->dim * s->es), s->dxb = malloc((size_t)(s->batch + 1) * s->dim * s->es);
+  s->xtb = malloc((size_t)(s->test_batch + 1) * s->dim * s->es), s->dxtb = malloc((size_t)(s->test_batch + 1) * s->dim * s->es);
+  s->grad = malloc(P * s->es + 8), s->m = calloc(P + 1, s->es), s->v = calloc(P + 1, s->es);
+  s->perm = malloc((s->ntrain + 1) * sizeof *s->perm), s->test_perm = malloc((s->ntest + 1) * sizeof *s->test_perm);
+  s->hist = res->hist = malloc(4 * (o->steps + 1) * sizeof *s->hist);
+  if (!s->xtr || !s->dxtr || !s->xte || !s->dxte || !s->xb || !s->dxb || !s->xtb || !s->dxtb || !s->grad || !s->m || !s->v ||
+      !s->perm || !s->test_perm || !s->hist) {
+    state_free(s);
+    return rt_fail(err, nerr, who, "out of memory");
+  }
+  for (i = 0; i < s->ntrain; i++) s->perm[i] = i;
+  for (i = 0; i < s->ntest; i++) s->test_perm[i] = i;
+  return 0;
+}
+
 int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_options *o, void *theta,
              rt_train_result *res, char *err, size_t nerr) {
   state s;
   const char *who = o->dir ? o->dir : "train";
-  long first = 0, step, P = obj->nparams, i, ckpt = -1;
+  long first = 0, step, P = obj->nparams, ckpt = -1;
   double seconds0 = 0, t0;
   int rc = RT_TRAIN_OK;
 
@@ -265,36 +334,7 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
   res->checkpoint_step = -1;
   res->train_loss = res->test_loss = NAN;
   memset(&s, 0, sizeof s);
-  if (obj->dim != d->dim) return rt_fail(err, nerr, who, "the model takes rows of %d values, the data have %d", obj->dim, d->dim);
-  if (d->ntrain < 1) return rt_fail(err, nerr, who, "no training rows");
-  if (o->steps < 0 || o->eval_every < 1 || o->batch < 0 || o->test_batch < 0 || !(o->lr > 0) || !(o->weight_decay >= 0))
-    return rt_fail(err, nerr, who, "invalid training options (steps %ld, eval_every %ld, batch %ld, lr %g)", o->steps,
-                o->eval_every, o->batch, o->lr);
-  if (d->ntrain > 2147483647L || d->ntest > 2147483647L) return rt_fail(err, nerr, who, "too many rows");
-  s.obj = obj, s.o = o;
-  s.es = obj->is_float ? sizeof(float) : sizeof(double);
-  s.dim = d->dim;
-  s.ntrain = d->ntrain, s.ntest = d->ntest;
-  s.batch = o->batch > 0 && o->batch < d->ntrain ? o->batch : 0;
-  s.test_batch = o->test_batch > 0 && o->test_batch < d->ntest ? o->test_batch : 0;
-  if (obj->is_float) {
-    long ntr = d->ntrain * d->dim, nte = d->ntest * d->dim;
-    s.xtr = s.own[0] = to_float(d->x_train, ntr), s.dxtr = s.own[1] = to_float(d->dx_train, ntr);
-    s.xte = s.own[2] = to_float(d->x_test, nte), s.dxte = s.own[3] = to_float(d->dx_test, nte);
-  } else
-    s.xtr = d->x_train, s.dxtr = d->dx_train, s.xte = d->x_test, s.dxte = d->dx_test;
-  s.xb = malloc((size_t)(s.batch + 1) * s.dim * s.es), s.dxb = malloc((size_t)(s.batch + 1) * s.dim * s.es);
-  s.xtb = malloc((size_t)(s.test_batch + 1) * s.dim * s.es), s.dxtb = malloc((size_t)(s.test_batch + 1) * s.dim * s.es);
-  s.grad = malloc(P * s.es + 8), s.m = calloc(P + 1, s.es), s.v = calloc(P + 1, s.es);
-  s.perm = malloc((s.ntrain + 1) * sizeof *s.perm), s.test_perm = malloc((s.ntest + 1) * sizeof *s.test_perm);
-  s.hist = res->hist = malloc(4 * (o->steps + 1) * sizeof *s.hist);
-  if (!s.xtr || !s.dxtr || !s.xte || !s.dxte || !s.xb || !s.dxb || !s.xtb || !s.dxtb || !s.grad || !s.m || !s.v ||
-      !s.perm || !s.test_perm || !s.hist) {
-    state_free(&s);
-    return rt_fail(err, nerr, who, "out of memory");
-  }
-  for (i = 0; i < s.ntrain; i++) s.perm[i] = i;
-  for (i = 0; i < s.ntest; i++) s.test_perm[i] = i;
+  if (setup(&s, obj, d, o, res, who, err, nerr)) return RT_TRAIN_ERROR;
   rt_adam_init(&s.adam, o->lr, o->weight_decay);
   rt_rng_seed(&s.rng_train, o->seed, RT_STREAM_TRAIN);
   rt_rng_seed(&s.rng_test, o->seed, RT_STREAM_TEST);
@@ -313,25 +353,11 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
 
   t0 = rt_seconds();
   for (step = first; step < o->steps && !(o->stop && *o->stop); step++) {
-    const void *x = s.xtr, *dx = s.dxtr;
-    long nb = s.ntrain;
+    const void *x, *dx;
+    long nb;
     double train_loss, test_loss = NAN, *h;
     int evaluated = 0;
-    if (s.batch) {
-      const long *idx;
-      if (o->sampler == RT_SAMPLE_RANDOM) {
-        shuffle(&s.rng_train, s.perm, s.ntrain, s.batch);
-        idx = s.perm;
-      } else {
-        if (s.cursor == 0) shuffle(&s.rng_train, s.perm, s.ntrain, s.ntrain - 1);
-        idx = s.perm + s.cursor;
-        s.cursor += s.batch;
-        if (s.cursor + s.batch > s.ntrain) s.cursor = 0;
-      }
-      gather(s.xtr, idx, s.batch, s.dim, s.es, s.xb);
-      gather(s.dxtr, idx, s.batch, s.dim, s.es, s.dxb);
-      x = s.xb, dx = s.dxb, nb = s.batch;
-    }
+    next_batch(&s, &x, &dx, &nb);
     if (obj->eval(obj->ctx, (int)nb, theta, x, dx, &train_loss, s.grad)) {
       rc = rt_fail(err, nerr, who, "the loss gradient could not be evaluated at step %ld", step);
       break;
@@ -345,15 +371,7 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
         break;
       }
       if (s.ntest > 0 && (step % o->eval_every == 0 || step == o->steps - 1)) {
-        const void *xt = s.xte, *dxt = s.dxte;
-        long nt = s.ntest;
-        if (s.test_batch) {
-          shuffle(&s.rng_test, s.test_perm, s.ntest, s.test_batch);
-          gather(s.xte, s.test_perm, s.test_batch, s.dim, s.es, s.xtb);
-          gather(s.dxte, s.test_perm, s.test_batch, s.dim, s.es, s.dxtb);
-          xt = s.xtb, dxt = s.dxtb, nt = s.test_batch;
-        }
-        if (obj->eval(obj->ctx, (int)nt, theta, xt, dxt, &test_loss, NULL)) {
+        if (test_loss_of(&s, theta, &test_loss)) {
           rc = rt_fail(err, nerr, who, "the test loss could not be evaluated at step %ld", step);
           break;
         }
