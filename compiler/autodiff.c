@@ -204,8 +204,28 @@ static char *depends(Graph *g, int y, const int *wrt, int nwrt) {
   return dep;
 }
 
+/* Slices of a concatenation fold to its pieces, so a value that reads a
+ * concatenation X only through slices no longer depends on X, and its
+ * derivative with respect to X is an exact zero: say so where that happens. */
+static void warn_folded_concat(Graph *g, int y, const int *wrt, int nwrt) {
+  int i;
+  for (i = 0; i < nwrt; i++) {
+    int x = wrt[i], reaches_x, reaches_pieces;
+    char *d;
+    if (x > y || N(x)->op != OP_CONCAT) continue;
+    d = depends(g, y, &x, 1), reaches_x = d[y], free(d);
+    d = depends(g, y, IR_IN(g, x), N(x)->nin), reaches_pieces = d[y], free(d);
+    if (!reaches_x && reaches_pieces)
+      ir_warn(g, g->curloc, "the value reads this concatenation only through slices, which fold to its pieces: its "
+                            "derivative with respect to the concatenation is zero; differentiate at X + 0 (a node "
+                            "of its own) if the slices should count");
+  }
+}
+
 void ad_vjp(Graph *g, int y, int seed, const int *wrt, int nwrt, int *out) {
-  char *dep = depends(g, y, wrt, nwrt);
+  char *dep;
+  warn_folded_concat(g, y, wrt, nwrt);
+  dep = depends(g, y, wrt, nwrt);
   int *adj = xmalloc((y + 1) * sizeof *adj);
   int i, j, saveloc = g->curloc;
   Pieces ps;

@@ -292,6 +292,19 @@ static void test_float_model(void **state) {
   unload(&t), unload(&g), unload(&d);
 }
 
+/* slices of a concatenation fold to its pieces: a gradient with respect to
+   the concatenation is then zero, and hnnc says so (a silent zero before) */
+static void test_folded_concat_warning(void **state) {
+  Model m;
+  char err[4096];
+  (void)state;
+  if (model_build(&m, "tests/models/folded_concat.lua", &verified, err, sizeof err)) fail_msg("%s", err);
+  assert_non_null(strstr(model_warnings(&m), "tests/models/folded_concat.lua:6: warning: the value reads this "
+                                             "concatenation only through slices"));
+  assert_null(strstr(model_warnings(&m), "folded_concat.lua:11"));
+  model_free(&m);
+}
+
 /* relu'' = 0 makes a field-matching loss blind to curvature: hnnc warns
  * at the line of the network; a tanh network gets no warning. */
 static void test_relu_warning(void **state) {
@@ -444,6 +457,7 @@ int main(void) {
       cmocka_unit_test(test_jit_error_mapping),
       cmocka_unit_test(test_jacobian_hvp),
       cmocka_unit_test(test_relu_warning),
+      cmocka_unit_test(test_folded_concat_warning),
       cmocka_unit_test(test_float_model),
       cmocka_unit_test(test_field_vs_fd_of_H),
       cmocka_unit_test(test_loss_grad_vs_fd),
