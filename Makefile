@@ -23,7 +23,7 @@ override ELEMFN := prelude/elemfn.c
 
 COMPILER = text ir autodiff front bind front_data verify schedule emit flops jit init model export
 PRELUDE  = rng
-RUNTIME  = error atomic integrate adam npy params rows data datafiles checkpoint train evaluate
+RUNTIME  = error atomic pool integrate adam npy params rows data datafiles checkpoint train evaluate
 CLI      = opts binding plot report rundir compile eval bench train evaluate data flowcheck check flow_eval recipe poincare export
 LIBOBJ   = $(COMPILER:%=$(B)/compiler/%.o) $(PRELUDE:%=$(B)/prelude/%.o) $(RUNTIME:%=$(B)/runtime/%.o) $(CLI:%=$(B)/cli/%.o) $(B)/lualib.o $(B)/elemfn_text.o $(B)/kernels_text.o
 TESTS    = $(patsubst %,$(B)/test_%,ad passes flops kernels models elemfn integrate data plot train readers tasks flows faults export)

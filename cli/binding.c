@@ -13,6 +13,81 @@
 #include "../runtime/npy.h"
 #include "../runtime/params.h"
 
+/* ---- calls of compiled functions, on one thread or on a pool ---- */
+
+typedef struct Run {
+  Model *m;
+  Work *w;
+  int fi, q, n, chunk;
+  const void *theta;
+  const void *const *in;
+  void *const *out;
+} Run;
+
+static void run_phase(void *ctx, int t, int k) {
+  Run *r = ctx;
+  r->m->phase[r->fi](r->q, r->n, k * r->chunk, r->theta, r->in, r->out, r->w->ws, r->w->wt[t]);
+}
+static void run_sums(void *ctx, int t, int k) {
+  Run *r = ctx;
+  r->m->sums[r->fi](r->q, r->n, k * r->chunk, r->theta, r->in, r->out, r->w->ws, r->w->wt[t]);
+}
+
+/* Grows a workspace to need elements of es bytes; 1 when out of memory. */
+static int grow(void **p, long *cap, long need, size_t es) {
+  if (need <= *cap) return 0;
+  free(*p);
+  *p = malloc((need + 8) * es);
+  *cap = *p ? need : 0;
+  return !*p;
+}
+
+int work_call(Work *w, Model *m, int fi, int n, const void *theta, const void *const *in, void *const *out) {
+  size_t es = model_elem(m);
+  int nt = rt_pool_size(w->pool), t, q, chunk = model_chunk(m, fi);
+  Run r;
+  if (nt == 1 || n <= chunk) { /* one thread: the function itself */
+    if (grow(&w->ws, &w->cap, model_ws(m, fi, n), es)) return 1;
+    m->fn[fi](n, theta, in, out, w->ws);
+    return 0;
+  }
+  if (grow(&w->ws, &w->cap, model_ws_shared(m, fi, n), es)) return 1;
+  if (w->nwt < nt || w->wtcap < model_ws_thread(m, fi)) {
+    long need = model_ws_thread(m, fi) > w->wtcap ? model_ws_thread(m, fi) : w->wtcap;
+    for (t = 0; t < w->nwt; t++) free(w->wt[t]);
+    free(w->wt);
+    w->wt = calloc(nt, sizeof *w->wt);
+    w->nwt = w->wt ? nt : 0;
+    for (t = 0, w->wtcap = need; t < w->nwt; t++)
+      if (!(w->wt[t] = malloc((need + 8) * es))) w->wtcap = 0;
+    if (!w->wt || !w->wtcap) return 1;
+  }
+  r.m = m, r.w = w, r.fi = fi, r.n = n, r.chunk = chunk, r.theta = theta, r.in = in, r.out = out;
+  for (q = 0; q < model_phases(m, fi); q++) {
+    r.q = q;
+    if (q % 2 == 0) m->phase[fi](q, n, 0, theta, in, out, w->ws, w->wt[0]);
+    else rt_pool_run(w->pool, (n + chunk - 1) / chunk, run_phase, model_sums(m, fi, q) ? run_sums : NULL, &r);
+  }
+  return 0;
+}
+
+rt_pool *cli_pool(long n) {
+  static rt_pool *pool;
+  if (n <= 0) n = rt_threads_default();
+  if (rt_pool_size(pool) == n) return pool;
+  rt_pool_free(pool);
+  pool = n > 1 ? rt_pool_new((int)n) : NULL;
+  if (n > 1 && !pool) fprintf(stderr, "hnnc: warning: could not start %ld threads; running on one\n", n);
+  return pool;
+}
+
+void work_free(Work *w) {
+  int t;
+  for (t = 0; t < w->nwt; t++) free(w->wt[t]);
+  free(w->wt), free(w->ws);
+  w->wt = NULL, w->ws = NULL, w->nwt = 0, w->cap = w->wtcap = 0;
+}
+
 /* ---- a compiled function of one per-sample input and output, on doubles ---- */
 
 /* Binds function fname (inputs: one per-sample tensor; output 0 per sample).
@@ -31,8 +106,9 @@ int kern_init(Kern *k, Model *m, const char *fname, const void *theta) {
 }
 
 void kern_free(Kern *k) {
-  free(k->ws), free(k->xb), free(k->yb);
-  k->ws = k->xb = k->yb = NULL;
+  work_free(&k->w);
+  free(k->xb), free(k->yb);
+  k->xb = k->yb = NULL;
   k->cap = 0;
 }
 
@@ -43,14 +119,13 @@ int kern_call(Kern *k, long n, const double *x, double *y) {
   void *out[16];
   Func *f = &m->g->func[k->fi];
   long i;
-  int j;
+  int j, rc;
   if (n > k->cap) {
     long cap = n > 2 * k->cap ? n : 2 * k->cap;
-    free(k->ws), free(k->xb), free(k->yb);
-    k->ws = malloc((model_ws(m, k->fi, cap) + 8) * es);
+    free(k->xb), free(k->yb);
     k->xb = malloc((size_t)cap * k->din * es + 8);
     k->yb = malloc((size_t)cap * k->dout * es + 8);
-    k->cap = k->ws && k->xb && k->yb ? cap : 0;
+    k->cap = k->xb && k->yb ? cap : 0;
     if (!k->cap) return 1;
   }
   if (f->nout > 16) return 1;
@@ -61,14 +136,14 @@ int kern_call(Kern *k, long n, const double *x, double *y) {
   if (m->g->is_float) {
     for (i = 0; i < n * k->din; i++) ((float *)k->xb)[i] = (float)x[i];
     in[0] = k->xb, out[0] = k->yb;
-    m->fn[k->fi]((int)n, k->theta, in, out, k->ws);
+    rc = work_call(&k->w, m, k->fi, (int)n, k->theta, in, out);
     for (i = 0; i < n * k->dout; i++) y[i] = ((float *)k->yb)[i];
   } else {
     in[0] = x, out[0] = y;
-    m->fn[k->fi]((int)n, k->theta, in, out, k->ws);
+    rc = work_call(&k->w, m, k->fi, (int)n, k->theta, in, out);
   }
   for (j = 1; j < f->nout; j++) free(out[j]);
-  return 0;
+  return rc;
 }
 
 static int kern_field(void *ctx, int n, const double *x, double *xdot) { return kern_call(ctx, n, x, xdot); }
@@ -103,17 +178,11 @@ static int obj_eval(void *ctx, int n, const void *theta, const void *x, const vo
   size_t es = model_elem(m);
   const void *in[2];
   int fi = grad ? o->fgrad : o->floss, i;
-  long need = model_ws(m, fi, n) + 8;
-  if (need > o->cap) {
-    free(o->ws);
-    if (!(o->ws = malloc(need * es))) { o->cap = 0; return 1; }
-    o->cap = need;
-  }
   in[0] = x, in[1] = xdot;
   o->out[0] = m->g->is_float ? (void *)&o->lossf : (void *)&o->lossd;
   if (grad)
     for (i = 0; i < m->g->nparam; i++) o->out[1 + i] = (char *)grad + m->g->param[i].offset * es;
-  m->fn[fi](n, theta, in, o->out, o->ws);
+  if (work_call(&o->w, m, fi, n, theta, in, o->out)) return 1;
   *loss = m->g->is_float ? (double)o->lossf : o->lossd;
   return 0;
 }
@@ -263,7 +332,8 @@ int bind_objective(Obj *o, rt_objective *obj, Model *m, const char *path, char *
 }
 
 void obj_free(Obj *o) {
-  free(o->ws), free(o->out), free(o->shape), free(o->state_off), free(o->sws);
+  work_free(&o->w);
+  free(o->out), free(o->shape), free(o->state_off), free(o->sws);
   memset(o, 0, sizeof *o);
 }
 /* ---- the model and its system ---- */

@@ -15,15 +15,39 @@
 #include "../runtime/data.h"
 #include "../runtime/evaluate.h"
 #include "../runtime/integrate.h"
+#include "../runtime/pool.h"
 #include "../runtime/train.h"
+
+/* The workspaces of calls of compiled functions, and the threads that run
+ * them: pool NULL (or of one thread) calls the function; a pool of more
+ * runs its phases (the protocol at the top of every generated header),
+ * chunks of samples on every thread, sums in chunk order: the same bits. */
+typedef struct Work {
+  rt_pool *pool; /* set by the caller after kern_init or bind_objective */
+  void *ws;      /* the shared workspace (the whole one on one thread) */
+  long cap;      /* its elements */
+  void **wt;     /* a workspace per thread */
+  long wtcap;
+  int nwt;
+} Work;
+
+/* fi(n rows) of m into out; 1 when out of memory */
+int work_call(Work *w, Model *m, int fi, int n, const void *theta, const void *const *in, void *const *out);
+void work_free(Work *w);
+
+/* The process's team for --threads N (0: the processors online): made once
+   and kept (remade only for another N); NULL for one thread, or, with a
+   warning, when the system refuses threads. */
+rt_pool *cli_pool(long n);
 
 typedef struct Kern {
   Model *m;
   int fi;
-  const void *theta;  /* in the model's element type */
-  void *ws, *xb, *yb; /* workspace; float copies of the rows */
-  long cap;           /* rows the buffers hold */
-  int din, dout;      /* per-sample sizes of input 0 and output 0 */
+  const void *theta; /* in the model's element type */
+  Work w;
+  void *xb, *yb; /* float copies of the rows */
+  long cap;      /* rows the buffers hold */
+  int din, dout; /* per-sample sizes of input 0 and output 0 */
 } Kern;
 
 /* Binds function fname (inputs: one per-sample tensor; output 0 per sample).
@@ -40,8 +64,7 @@ int bind_energy(Kern *k, Model *m, const void *theta, int dim, rt_energy *e);
 typedef struct Obj {
   Model *m;
   int fgrad, floss;
-  void *ws;
-  long cap; /* workspace elements */
+  Work w;
   void **out;
   float lossf;
   double lossd;

@@ -68,6 +68,10 @@ const char usage_train[] =
     "                          start anew (without --resume or --force, a folder that\n"
     "                          holds a run is refused)\n"
     "  --quiet                 no progress output\n"
+    "  --threads N             threads for the loss, its gradient and the test loss\n"
+    "                          (default: the processors online); the batch is cut\n"
+    "                          into fixed chunks summed in chunk order, so every N\n"
+    "                          gives the same bits\n"
     "\n"
     "Progress goes to stderr: a progress bar on a terminal, else a line every\n"
     "200 steps. Ctrl-C (SIGINT) or SIGTERM stops after the current step: the\n"
@@ -170,7 +174,7 @@ int cmd_train(int argc, char **argv) {
   int dtype = 0, backend = JIT_GCC, resume = 0, force = 0, quiet = 0, have_seed = 0, sampler = 0, rc;
   int have_steps = 0;
   static volatile sig_atomic_t stop;
-  long steps = -1, eval_every = 1, test_batch = -1, ckpt_every = 500;
+  long steps = -1, eval_every = 1, test_batch = -1, ckpt_every = 500, threads = 0;
   uint64_t seed = 0;
   const char *data_dir = NULL;
   const Opt opts[] = {{"--data", OPT_STR, &data_dir},
@@ -187,6 +191,7 @@ int cmd_train(int argc, char **argv) {
                       {"--resume", OPT_FLAG, &resume},
                       {"--force", OPT_FLAG, &force},
                       {"--quiet", OPT_FLAG, &quiet},
+                      {"--threads", OPT_LONG, &threads, 1, 1024},
                       {0}};
   char err[8192], path[4200];
   Setup s;
@@ -216,6 +221,7 @@ int cmd_train(int argc, char **argv) {
     setup_free(&s);
     return fail(err);
   }
+  o.w.pool = cli_pool(threads);
   if (get_data(&s, seed, data_dir, &d, err, sizeof err)) {
     obj_free(&o), setup_free(&s);
     return fail(err);

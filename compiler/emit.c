@@ -28,6 +28,7 @@ typedef struct E {
   const char *T, *suf; /* element type and function suffix */
   int internal;        /* EmitOptions.internal */
   const char **pname;  /* per parameter: its C identifier in the kernels */
+  char *use_par, *use_in, *use_out; /* named by the code of the current stage (ptr) */
   char **strs;         /* strings made by str(), freed at the end */
   int nstrs, capstrs;
 } E;
@@ -79,12 +80,15 @@ static const char *ptr(E *e, int x) {
   s = &p->slot[x];
   S = size_of(g, x);
   switch (s->kind) {
-  case ST_INPUT: return str(e, "in_%s + (long)s0 * %ld", p->f->in[s->index].name, S);
-  case ST_PARAM: return e->pname[N(x)->a[0]];
+  case ST_INPUT:
+    e->use_in[s->index] = 1;
+    return str(e, "in_%s + (long)s0 * %ld", p->f->in[s->index].name, S);
+  case ST_PARAM: e->use_par[N(x)->a[0]] = 1; return e->pname[N(x)->a[0]];
   case ST_TENSOR: return str(e, "k%d", x);
-  case ST_WS: return str(e, "ws + %ld", s->off);
-  case ST_FULL: return str(e, "ws + %ld + (long)n * %ld + (long)s0 * %ld", p->ws_fixed, s->off, S);
+  case ST_WS: return str(e, "%s + %ld", N(x)->batched ? "wt" : "ws", s->off);
+  case ST_FULL: return str(e, "ws + %ld + (long)n * %ld + (long)s0 * %ld", p->ws_shared, s->off, S);
   case ST_OUT:
+    e->use_out[s->index] = 1;
     if (N(x)->batched) return str(e, "out_%s + (long)s0 * %ld", p->f->outname[s->index], S);
     return str(e, "out_%s", p->f->outname[s->index]);
   }
@@ -480,7 +484,7 @@ static void emit_matmul(E *e, int x) {
   const char *T = e->T;
   if (!bsum && !ta && N(A)->batched && !N(B)->batched) { /* rows of all samples stacked */
     if (tb) PUT("    hn_mm_nt((long)nc * %d, %d, %d, a, b, y);\n", r, K, m);
-    else PUT("    hn_mm_nn((long)nc * %d, %d, %d, a, b, y, ws + %ld);\n", r, K, m, e->p->pack);
+    else PUT("    hn_mm_nn((long)nc * %d, %d, %d, a, b, y, wt + %ld);\n", r, K, m, e->p->pack);
     return;
   }
   if (bsum && ta && !tb) { /* y[k, j] += sum over stacked rows of a[row, k] b[row, j] */
@@ -528,6 +532,7 @@ static void emit_outcopy(E *e, int k) {
   int x = f->out[k], b = sched_base(e->p, x);
   long S = size_of(g, x);
   char v[96];
+  e->use_out[k] = 1;
   PUT("  { /* output %s = %%%d */\n", f->outname[k], x);
   if (e->p->slot[b].kind == ST_NONE) {
     if (N(b)->op == OP_NBATCH) sprintf(v, "(%s)n", e->T);
@@ -564,85 +569,140 @@ static void entry(E *e, Text *t, const char *model, Func *f) {
            e->T, e->T, e->T);
 }
 
+/* The code of the nodes of phase q (part 1: only the chunk's sums over
+ * samples; part 0: the rest), into e->t. A chunk's per-sample work fuses
+ * runs of elementwise nodes into one loop. */
+static void stage_nodes(E *e, int q, int part, const int *uses, int *group) {
+  Graph *g = e->g;
+  Plan *p = e->p;
+  int k, m, i;
+  for (k = 0; k < p->norder; k++) {
+    int x = p->order[k], n = 0;
+    if (p->phase[x] != q || !sched_is_reduction(N(x)->op) != !part) continue;
+    if (q % 2 && fusable(e, x, size_of(g, x))) { /* the longest run of fusable nodes */
+      for (m = k; m < p->norder && p->phase[p->order[m]] == q; m++) {
+        int y = p->order[m];
+        if (p->slot[y].kind == ST_VIEW || p->slot[y].kind == ST_NONE) continue; /* no code */
+        if (!fusable(e, y, size_of(g, x)) || clobbers(e, group, n, y)) break;
+        group[n++] = y;
+      }
+      if (n >= 2) {
+        emit_fused(e, group, n, uses);
+        k = m - 1; /* views inside the run emit nothing */
+        continue;
+      }
+    }
+    emit_node(e, x);
+  }
+  if (part) return;
+  for (i = 0; i < p->f->nout; i++) { /* per-sample outputs the nodes could not write */
+    int b = sched_base(p, p->f->out[i]);
+    if (q % 2 && p->outcopy[i] && N(p->f->out[i])->batched && p->phase[b] == q) emit_outcopy(e, i);
+  }
+  if (q % 2) return;
+  for (k = 0; k < p->norder; k++) { /* the sums of the next phase start at 0 */
+    int x = p->order[k];
+    if (p->phase[x] != q + 1 || !sched_is_reduction(N(x)->op)) continue;
+    if (size_of(g, x) == 1) PUT("  (%s)[0] = 0;\n", ptr(e, x));
+    else PUT("  for (int i = 0; i < %ld; i++) (%s)[i] = 0;\n", size_of(g, x), ptr(e, x));
+  }
+  if (q == sched_phases(p) - 1)
+    for (i = 0; i < p->f->nout; i++)
+      if (p->outcopy[i] && !N(p->f->out[i])->batched) emit_outcopy(e, i);
+}
+
+/* One stage as a static function NAME_FUNC_phaseQ (or _sumsQ): the
+ * parameters, inputs and outputs its code names, then the code. 0 when the
+ * stage has no code (no function). */
+static int emit_stage(E *e, const char *model, int q, int part, const int *uses, int *group) {
+  Graph *g = e->g;
+  Plan *p = e->p;
+  Func *f = p->f;
+  Text *save = e->t, body = {0};
+  const char *T = e->T;
+  int i;
+  memset(e->use_par, 0, g->nparam + 1), memset(e->use_in, 0, f->nin + 1), memset(e->use_out, 0, f->nout + 1);
+  e->t = &body;
+  stage_nodes(e, q, part, uses, group);
+  e->t = save;
+  if (!body.s) return 0;
+  if (q % 2 == 0) PUT("/* %s, phase %d: shared values */\n", f->name, q);
+  else if (!part) PUT("/* %s, phase %d: per sample, the chunk of samples s0 .. s0 + nc - 1 */\n", f->name, q);
+  else PUT("/* %s, phase %d: the chunk's terms of the sums over samples (chunks in ascending order) */\n", f->name, q);
+  PUT("static void %s_%s_%s%d(int n, int s0, const %s *theta, const %s *const *in, %s *const *out, %s *ws, %s *wt)\n{\n",
+      model, f->name, part ? "sums" : "phase", q, T, T, T, T, T);
+  for (i = 0; i < g->nparam; i++) { /* the parameters it reads, by name */
+    char sh[64];
+    if (e->use_par[i])
+      PUT("  const %s *%s = theta + %ld; /* %s */\n", T, e->pname[i], g->param[i].offset, shape_str(&g->param[i].shape, sh));
+  }
+  for (i = 0; i < f->nin; i++)
+    if (e->use_in[i]) PUT("  const %s *in_%s = in[%d];\n", T, f->in[i].name, i);
+  for (i = 0; i < f->nout; i++)
+    if (e->use_out[i]) PUT("  %s *out_%s = out[%d];\n", T, f->outname[i], i);
+  if (q % 2) PUT("  const int nc = n - s0 < %d ? n - s0 : %d;\n", p->chunk, p->chunk);
+  PUT("  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;%s\n", q % 2 ? " (void)nc;" : "");
+  PUT("%s}\n\n", body.s);
+  text_free(&body);
+  return 1;
+}
+
+static void stage_signature(E *e, Text *t, const char *model, Func *f, const char *what) {
+  const char *T = e->T;
+  text_put(t, "void %s_%s_%s(int phase, int n, int s0, const %s *theta, const %s *const *in, %s *const *out, %s *ws, %s *wt)",
+           model, f->name, what, T, T, T, T, T);
+}
+
+/* A function: its stages, the function itself (the stages in order on one
+ * thread), and NAME_FUNC_phase and NAME_FUNC_sums, which run one stage
+ * each for callers with threads (the protocol is at the top of the header). */
 static void emit_function(E *e, const char *model) {
   Graph *g = e->g;
   Plan *p = e->p;
   Func *f = p->f;
-  int k, q, i, *uses = xmalloc(g->nnode * sizeof *uses), *group = xmalloc((p->norder + 1) * sizeof *group);
+  int k, q, i, part, P = sched_phases(p), *has = xmalloc(2 * P * sizeof *has);
+  int *uses = xmalloc(g->nnode * sizeof *uses), *group = xmalloc((p->norder + 1) * sizeof *group);
+  memset(uses, 0, g->nnode * sizeof *uses);
   for (k = 0; k < p->norder; k++) /* readers of each stored value */
     for (i = 0; i < N(p->order[k])->nin; i++) uses[sched_base(p, IR_IN(g, p->order[k])[i])]++;
   for (i = 0; i < f->nout; i++) uses[sched_base(p, f->out[i])]++;
+  for (q = 0; q < P; q++)
+    for (part = 0; part < 2; part++) has[2 * q + part] = (part == 0 || q % 2) && emit_stage(e, model, q, part, uses, group);
   if (e->internal) PUT("static ");
   signature(e, e->t, model, f);
   PUT("\n{\n");
-  for (i = 0; i < g->nparam; i++) { /* the parameters it reads, by name */
-    char sh[64];
-    if (!p->keep[g->param[i].node]) continue;
-    PUT("  const %s *%s = theta + %ld; /* %s */\n", e->T, e->pname[i], g->param[i].offset, shape_str(&g->param[i].shape, sh));
-  }
-  PUT("  (void)n; (void)theta; (void)ws;\n");
-  for (q = 0; q < p->nphase; q++) {
-    int first = -1;
-    for (k = 0; k < p->norder; k++)
-      if (p->phase[p->order[k]] == q) { first = k; break; }
-    if (first < 0) continue;
+  if (f->nin) {
+    PUT("  const %s *in[%d] = {", e->T, f->nin);
+    for (i = 0; i < f->nin; i++) PUT("%sin_%s", i ? ", " : "", f->in[i].name);
+    PUT("};\n");
+  } else
+    PUT("  const %s *const *in = 0;\n", e->T);
+  PUT("  %s *out[%d] = {", e->T, f->nout);
+  for (i = 0; i < f->nout; i++) PUT("%sout_%s", i ? ", " : "", f->outname[i]);
+  PUT("};\n");
+  PUT("  %s *wt = ws + %ldL + %ldL * (long)n; /* the thread's workspace */\n", e->T, p->ws_shared, p->ws_full);
+  PUT("  (void)in; (void)out; (void)wt;\n");
+  for (q = 0; q < P; q++) {
     if (q % 2 == 0) {
-      PUT("  /* phase %d: shared values */\n", q);
-      for (k = first; k < p->norder && p->phase[p->order[k]] == q; k++) emit_node(e, p->order[k]);
+      if (has[2 * q]) PUT("  %s_%s_phase%d(n, 0, theta, in, out, ws, wt);\n", model, f->name, q);
       continue;
     }
-    PUT("  /* phase %d: per sample, in chunks of %d */\n", q, p->chunk);
-    for (k = first; k < p->norder && p->phase[p->order[k]] == q; k++) { /* accumulators start at 0 */
-      int x = p->order[k];
-      if (!sched_is_reduction(N(x)->op)) continue;
-      if (size_of(g, x) == 1) PUT("  (%s)[0] = 0;\n", ptr(e, x));
-      else PUT("  for (int i = 0; i < %ld; i++) (%s)[i] = 0;\n", size_of(g, x), ptr(e, x));
-    }
+    if (!has[2 * q] && !has[2 * q + 1]) continue;
     PUT("  for (int s0 = 0; s0 < n; s0 += %d) {\n", p->chunk);
-    PUT("    const int nc = n - s0 < %d ? n - s0 : %d;\n", p->chunk, p->chunk);
-    PUT("    (void)nc;\n");
-    {
-      Text *save = e->t, body = {0};
-      e->t = &body;
-      for (k = first; k < p->norder && p->phase[p->order[k]] == q; k++) {
-        int x = p->order[k], n = 0, m;
-        if (fusable(e, x, size_of(g, x))) { /* the longest run of fusable nodes */
-          for (m = k; m < p->norder && p->phase[p->order[m]] == q; m++) {
-            int y = p->order[m];
-            if (p->slot[y].kind == ST_VIEW || p->slot[y].kind == ST_NONE) continue; /* no code */
-            if (!fusable(e, y, size_of(g, x)) || clobbers(e, group, n, y)) break;
-            group[n++] = y;
-          }
-          if (n >= 2) {
-            emit_fused(e, group, n, uses);
-            while (k + 1 < m) k++; /* views inside the run emit nothing */
-            continue;
-          }
-        }
-        emit_node(e, x);
-      }
-      for (i = 0; i < f->nout; i++) {
-        int b = sched_base(p, f->out[i]);
-        if (p->outcopy[i] && N(f->out[i])->batched && p->phase[b] == q) emit_outcopy(e, i);
-      }
-      e->t = save;
-      /* indent the chunk body by two */
-      {
-        char *line = body.s, *end;
-        while (line && *line) {
-          end = strchr(line, '\n');
-          PUT("  %.*s\n", (int)(end - line), line);
-          line = end + 1;
-        }
-      }
-      text_free(&body);
-    }
+    for (part = 0; part < 2; part++)
+      if (has[2 * q + part]) PUT("    %s_%s_%s%d(n, s0, theta, in, out, ws, wt);\n", model, f->name, part ? "sums" : "phase", q);
     PUT("  }\n");
   }
-  for (i = 0; i < f->nout; i++)
-    if (p->outcopy[i] && !N(f->out[i])->batched) emit_outcopy(e, i);
   PUT("}\n\n");
-  free(uses), free(group);
+  for (part = 0; part < 2 && !e->internal; part++) {
+    stage_signature(e, e->t, model, f, part ? "sums" : "phase");
+    PUT("\n{\n  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;\n  switch (phase) {\n");
+    for (q = 0; q < P; q++)
+      if (has[2 * q + part])
+        PUT("  case %d: %s_%s_%s%d(n, s0, theta, in, out, ws, wt); break;\n", q, model, f->name, part ? "sums" : "phase", q);
+    PUT("  }\n}\n\n");
+  }
+  free(uses), free(group), free(has);
 }
 
 static void prelude(E *e) {
@@ -674,10 +734,21 @@ static void header(E *e, const EmitOptions *o, Plan *plans, Text *h) {
   text_put(h, " * rows, row-major; shared ones one value for the whole call), and a\n");
   text_put(h, " * workspace of NAME_WS(n) elements. Outputs must not overlap the inputs.\n");
   text_put(h, " * The code allocates nothing and has no mutable globals: calls on\n");
-  text_put(h, " * different workspaces may run in parallel. */\n");
+  text_put(h, " * different workspaces may run in parallel.\n *\n");
+  text_put(h, " * Threads. NAME(n, ...) runs phases 0 .. NAME_PHASES - 1: an even phase\n");
+  text_put(h, " * once, NAME_phase(p, n, 0, ...); an odd one for every chunk of samples\n");
+  text_put(h, " * s0 = 0, %s_CHUNK, ... < n, NAME_phase(p, n, s0, ...) then\n", upper(e, g->name));
+  text_put(h, " * NAME_sums(p, n, s0, ...) (its terms of the sums over samples). The chunks\n");
+  text_put(h, " * of a phase may run on several threads, each with its own workspace wt\n");
+  text_put(h, " * (NAME_WS_THREAD elements) and one shared ws (NAME_WS_SHARED(n)), provided\n");
+  text_put(h, " * a chunk's _sums follows its _phase on the same wt, the _sums of a phase\n");
+  text_put(h, " * run one at a time in ascending s0, and a phase starts when the one\n");
+  text_put(h, " * before it has finished: the results then have the bits of NAME(n, ...)\n");
+  text_put(h, " * for any number of threads. in and out list the inputs and outputs. */\n");
   text_put(h, "#ifndef %s_H\n#define %s_H\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n", M, M);
   text_put(h, "typedef %s %s_real;\n\n", e->T, g->name);
   text_put(h, "#define %s_NPARAMS %ld\n", M, g->nparams_total);
+  text_put(h, "#define %s_CHUNK %d\n", M, g->nfunc ? plans[0].chunk : 32);
   text_put(h, "/* parameters: name, shape, offset in theta, initializer */\n");
   for (i = 0; i < g->nparam; i++)
     text_put(h, "/*   %-16s %-12s %8ld  %s */\n", g->param[i].name, shape_str(&g->param[i].shape, sh), g->param[i].offset,
@@ -699,6 +770,13 @@ static void header(E *e, const EmitOptions *o, Plan *plans, Text *h) {
     signature(e, h, g->name, f);
     text_put(h, ";\n");
     entry(e, h, g->name, f);
+    text_put(h, ";\n");
+    text_put(h, "#define %s_%s_PHASES %d\n", M, F, sched_phases(p));
+    text_put(h, "#define %s_%s_WS_SHARED(n) (%ldL + %ldL * (long)(n))\n", M, F, p->ws_shared, p->ws_full);
+    text_put(h, "#define %s_%s_WS_THREAD %ldL\n", M, F, p->ws_thread);
+    stage_signature(e, h, g->name, f, "phase");
+    text_put(h, ";\n");
+    stage_signature(e, h, g->name, f, "sums");
     text_put(h, ";\n\n");
   }
   text_put(h, "#ifdef __cplusplus\n}\n#endif\n#endif\n");
@@ -707,7 +785,7 @@ static void header(E *e, const EmitOptions *o, Plan *plans, Text *h) {
 /* C identifiers of the parameters: their names made identifiers, unique,
  * and clear of every name the kernels use themselves. */
 static int taken(E *e, const char *s, int upto) {
-  static const char *const used[] = {"n", "theta", "ws", "s0", "nc", "acc", "ys", "as", "bs", "hn_real",
+  static const char *const used[] = {"n", "theta", "ws", "wt", "in", "out", "phase", "s0", "nc", "acc", "ys", "as", "bs", "hn_real",
                                      "auto", "break", "case", "char", "const", "continue", "default", "do",
                                      "double", "else", "enum", "extern", "float", "for", "goto", "if", "inline",
                                      "int", "long", "register", "restrict", "return", "short", "signed",
@@ -747,6 +825,8 @@ void emit_model(Graph *g, const EmitOptions *o, Plan *plans, Text *c, Text *h) {
   e.suf = g->is_float ? "f" : "";
   e.internal = o->internal;
   name_params(&e);
+  for (i = 0, x = 1; i < g->nfunc; i++) x = x > g->func[i].nin + g->func[i].nout ? x : g->func[i].nin + g->func[i].nout;
+  e.use_par = xmalloc(g->nparam + 1), e.use_in = xmalloc(x + 1), e.use_out = xmalloc(x + 1);
   text_put(c, "/* %s.c: generated by hnnc from %s. Do not edit.\n", g->name, o->source);
   text_put(c, " * Standalone C99: no headers, no libm, no allocation, no mutable globals.\n");
   text_put(c, " * Compile without -ffast-math and with -ffp-contract=off (or -std=c99). */\n\n");
@@ -791,5 +871,5 @@ void emit_model(Graph *g, const EmitOptions *o, Plan *plans, Text *c, Text *h) {
   header(&e, o, plans, h);
   for (i = 0; i < e.nstrs; i++) free(e.strs[i]);
   free(e.strs);
-  free(e.pname);
+  free(e.pname), free(e.use_par), free(e.use_in), free(e.use_out);
 }

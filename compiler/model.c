@@ -129,13 +129,17 @@ int model_jit(Model *m, int backend, char *err, size_t nerr) {
   if (jit_compile(&m->jit, backend, m->c.s, err, nerr)) return 1;
   m->jit_ms = now_ms() - t0;
   m->fn = xmalloc(m->g->nfunc * sizeof *m->fn);
-  for (i = 0; i < m->g->nfunc; i++) {
-    char *name = text_fmt("%s_%s_v", m->g->name, m->g->func[i].name);
+  m->phase = xmalloc(m->g->nfunc * sizeof *m->phase);
+  m->sums = xmalloc(m->g->nfunc * sizeof *m->sums);
+  for (i = 0; i < 3 * m->g->nfunc; i++) {
+    static const char *const suffix[] = {"v", "phase", "sums"};
+    char *name = text_fmt("%s_%s_%s", m->g->name, m->g->func[i / 3].name, suffix[i % 3]);
     void *sym = jit_symbol(&m->jit, name);
     if (!sym) snprintf(err, nerr, "hnnc: error: symbol %s missing from the compiled code", name);
     free(name);
     if (!sym) return 1;
-    memcpy(&m->fn[i], &sym, sizeof sym);
+    if (i % 3 == 0) memcpy(&m->fn[i / 3], &sym, sizeof sym);
+    else memcpy(i % 3 == 1 ? &m->phase[i / 3] : &m->sums[i / 3], &sym, sizeof sym);
   }
   return 0;
 }
@@ -148,6 +152,18 @@ int model_func(const Model *m, const char *name) {
 }
 
 long model_ws(const Model *m, int fi, long n) { return m->plans[fi].ws_fixed + m->plans[fi].ws_full * n; }
+long model_ws_shared(const Model *m, int fi, long n) { return m->plans[fi].ws_shared + m->plans[fi].ws_full * n; }
+long model_ws_thread(const Model *m, int fi) { return m->plans[fi].ws_thread; }
+int model_phases(const Model *m, int fi) { return sched_phases(&m->plans[fi]); }
+int model_chunk(const Model *m, int fi) { return m->plans[fi].chunk; }
+
+int model_sums(const Model *m, int fi, int q) {
+  const Plan *p = &m->plans[fi];
+  int k;
+  for (k = 0; k < p->norder; k++)
+    if (p->phase[p->order[k]] == q && sched_is_reduction(m->g->node[p->order[k]].op)) return 1;
+  return 0;
+}
 size_t model_elem(const Model *m) { return m->g->is_float ? sizeof(float) : sizeof(double); }
 
 void model_free(Model *m) {
@@ -155,7 +171,7 @@ void model_free(Model *m) {
   if (m->plans)
     for (i = 0; i < m->g->nfunc; i++) sched_free(&m->plans[i]); /* zeroed plans free nothing */
   free(m->plans);
-  free(m->fn);
+  free(m->fn), free(m->phase), free(m->sums);
   jit_free(&m->jit);
   text_free(&m->c);
   text_free(&m->h);

@@ -8,6 +8,9 @@
 #include "jit.h"
 
 typedef void (*kernel_fn)(int n, const void *theta, const void *const *in, void *const *out, void *ws);
+/* one phase, or one chunk of it, of a function (NAME_FUNC_phase, _sums) */
+typedef void (*stage_fn)(int phase, int n, int s0, const void *theta, const void *const *in, void *const *out, void *ws,
+                         void *wt);
 
 typedef struct Model {
   Graph *g;
@@ -15,6 +18,8 @@ typedef struct Model {
   Text c, h;       /* generated source */
   Jit jit;
   kernel_fn *fn;   /* uniform entry points, NULL until jit */
+  stage_fn *phase, *sums; /* the same in phases, for threads (the protocol
+                           * at the top of the generated header) */
   double jit_ms;   /* compile time of the backend */
 } Model;
 
@@ -43,6 +48,13 @@ int model_from_graph(Model *m, Graph *g, const char *source, const ModelOptions 
 int model_jit(Model *m, int backend, char *err, size_t nerr);
 int model_func(const Model *m, const char *name); /* index, or -1 */
 long model_ws(const Model *m, int fi, long n);    /* workspace elements */
+/* For threads: the shared workspace, a thread's, the phases, whether odd
+   phase q sums over samples, the samples of a chunk */
+long model_ws_shared(const Model *m, int fi, long n);
+long model_ws_thread(const Model *m, int fi);
+int model_phases(const Model *m, int fi);
+int model_sums(const Model *m, int fi, int q);
+int model_chunk(const Model *m, int fi);
 const char *model_warnings(const Model *m);      /* "FILE:LINE: warning: ..." lines, or "" */
 void model_free(Model *m);
 size_t model_elem(const Model *m);                 /* sizeof element */

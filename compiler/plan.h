@@ -9,8 +9,9 @@ enum {
   ST_INPUT,  /* an input array: index = input number                    */
   ST_PARAM,  /* theta + off                                             */
   ST_TENSOR, /* a static const array in the generated file              */
-  ST_WS,     /* ws + off: shared, or one chunk of samples               */
-  ST_FULL,   /* ws + full_base + off*n: batched values for all samples  */
+  ST_WS,     /* ws + off (shared values), or wt + off (per-sample ones:
+                one chunk of samples, in the thread's workspace)       */
+  ST_FULL,   /* ws + ws_shared + off*n: batched values for all samples  */
   ST_OUT,    /* an output array: index = output number                  */
   ST_VIEW    /* the storage of operand 0 (reshape)                      */
 };
@@ -29,8 +30,13 @@ typedef struct Plan {
   Slot *slot;
   int *outcopy;    /* per output: copy the node's value into the output */
   int chunk;       /* samples per chunk                               */
-  long ws_fixed, ws_full; /* workspace = ws_fixed + ws_full * n elements */
-  long pack;       /* ws + pack: scratch of the matrix kernels (panel copies) */
+  /* Workspace: the shared region ws (ws_shared + ws_full * n elements:
+   * shared values, accumulators, then the all-samples values) and a
+   * thread's region wt (ws_thread: chunk buffers, then the kernels'
+   * scratch at wt + pack). One call on one thread: wt follows ws, the
+   * whole workspace is ws_fixed + ws_full * n elements. */
+  long ws_shared, ws_thread, ws_fixed, ws_full;
+  long pack;
 } Plan;
 
 /* The passes of one function: sched_dce marks p->keep (returns the count),
@@ -40,6 +46,9 @@ int sched_plan(Plan *p, int chunk);
 void sched_free(Plan *p);
 void sched_print(const Plan *p, Text *t); /* the plan as text, for dumps */
 int sched_is_reduction(int op); /* bsum, bmatmul: accumulate over chunks */
+/* the phases of the emitted code: the plan's, and a last shared one (the
+   shared outputs' copies) when the plan ends with a chunk loop */
+int sched_phases(const Plan *p);
 /* the node whose storage holds x's value (follows views) */
 int sched_base(const Plan *p, int x);
 #endif

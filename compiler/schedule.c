@@ -4,13 +4,19 @@
  * a loop over chunks of samples and compute the per-sample nodes of the
  * chunk. Sums over samples (bsum, bmatmul) accumulate during the loop in
  * ascending sample order, so a result never depends on the chunk size or on
- * n, and are available from the next phase on. A per-sample value needed in
- * a later phase (after a sum over the batch) is kept for all samples
- * ("full" storage, workspace growing with n); chunk buffers are reused.
+ * n, and are available from the next phase on. They come last in their
+ * chunk (nothing in their phase reads them): a chunk is its per-sample work,
+ * then its terms of the sums, so chunks may run on several threads, each
+ * with its own chunk buffers, while the sums are added in chunk order (the
+ * bits of one thread). A per-sample value needed in a later phase (after a
+ * sum over the batch) is kept for all samples ("full" storage, workspace
+ * growing with n); chunk buffers are reused.
  *
- * Workspace: linear scan in emission order; a node's buffer is allocated
- * before its operands' buffers are released, so no node ever writes over
- * its own operand (emitted code may declare its pointers restrict).
+ * Workspace: two regions, each a linear scan in emission order: shared
+ * values and accumulators (ws), and the chunk buffers and the kernels'
+ * scratch (wt, one per thread). A node's buffer is allocated before its
+ * operands' buffers are released, so no node ever writes over its own
+ * operand (emitted code may declare its pointers restrict).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +26,8 @@
 #define N(id) (&g->node[id])
 
 int sched_is_reduction(int op) { return ir_op[op].flags & OPF_REDUCE; }
+
+int sched_phases(const Plan *p) { return p->nphase % 2 ? p->nphase : p->nphase + 1; }
 
 int sched_base(const Plan *p, int x) {
   while (p->slot[x].kind == ST_VIEW) x = IR_IN(p->g, x)[0];
@@ -93,7 +101,7 @@ int sched_dce(Plan *p, Graph *g, int fi) {
 /* Phases: a node runs in the first phase where its operands are available;
  * per-sample nodes and sums over samples in odd phases (chunk loops); a
  * sum's value is available from the next phase. Then the emission order:
- * phase-major, id order within a phase. */
+ * phase-major, id order within a phase, sums over samples last. */
 static void fill_phases(Plan *p, int *pos) {
   Graph *g = p->g;
   int i, j, k, maxphase = 0, *avail = xmalloc(g->nnode * sizeof *avail);
@@ -110,8 +118,9 @@ static void fill_phases(Plan *p, int *pos) {
   p->nphase = maxphase + 1;
   p->order = xmalloc(g->nnode * sizeof *p->order);
   for (k = 0; k < p->nphase; k++)
-    for (i = 0; i < g->nnode; i++)
-      if (p->keep[i] && p->phase[i] == k) pos[i] = p->norder, p->order[p->norder++] = i;
+    for (j = 0; j < 2; j++)
+      for (i = 0; i < g->nnode; i++)
+        if (p->keep[i] && p->phase[i] == k && !sched_is_reduction(N(i)->op) == !j) pos[i] = p->norder, p->order[p->norder++] = i;
   free(avail);
 }
 
@@ -190,15 +199,17 @@ static long ws_size(Plan *p, int x) {
   return shape_size(&p->g->node[x].shape) * (p->g->node[x].batched ? p->chunk : 1);
 }
 
-/* Workspace offsets by a linear scan in emission order. A chunk buffer
- * used by a later node of its phase survives to the end of the chunk
- * iteration, which linear order gives; accumulators live from the start of
- * their loop; a node's buffer is taken before its operands' are given back. */
+/* Workspace offsets by a linear scan in emission order, per region: chunk
+ * buffers (per-sample values) in the thread's region, the rest in the
+ * shared one. A chunk buffer used by a later node of its phase survives to
+ * the end of the chunk iteration, which linear order gives; accumulators
+ * live from the start of their loop; a node's buffer is taken before its
+ * operands' are given back. */
 static void allocate(Plan *p, const int *last) {
   Graph *g = p->g;
-  Alloc al;
+  Alloc al[2]; /* shared, thread */
   int j, k, q, r;
-  memset(&al, 0, sizeof al);
+  memset(al, 0, sizeof al);
   for (k = 0; k < p->norder; k++) {
     int x = p->order[k];
     Slot *s = &p->slot[x];
@@ -207,10 +218,10 @@ static void allocate(Plan *p, const int *last) {
       for (q = k; q < p->norder && p->phase[p->order[q]] == p->phase[x]; q++) {
         int y = p->order[q];
         if (sched_is_reduction(N(y)->op) && p->slot[y].kind == ST_WS)
-          p->slot[y].off = alloc_take(&al, shape_size(&N(y)->shape));
+          p->slot[y].off = alloc_take(&al[0], shape_size(&N(y)->shape));
       }
     }
-    if (s->kind == ST_WS && !sched_is_reduction(N(x)->op)) s->off = alloc_take(&al, ws_size(p, x));
+    if (s->kind == ST_WS && !sched_is_reduction(N(x)->op)) s->off = alloc_take(&al[N(x)->batched], ws_size(p, x));
     if (s->kind == ST_FULL) {
       s->off = p->ws_full;
       p->ws_full += shape_size(&N(x)->shape);
@@ -219,22 +230,24 @@ static void allocate(Plan *p, const int *last) {
     for (j = 0; j < N(x)->nin; j++) {
       int y = sched_base(p, IR_IN(g, x)[j]), dup = 0;
       for (r = 0; r < j; r++) dup |= sched_base(p, IR_IN(g, x)[r]) == y;
-      if (!dup && last[y] == k && p->slot[y].kind == ST_WS) alloc_give(&al, p->slot[y].off, ws_size(p, y));
+      if (!dup && last[y] == k && p->slot[y].kind == ST_WS) alloc_give(&al[N(y)->batched], p->slot[y].off, ws_size(p, y));
     }
-    if (last[x] == k && s->kind == ST_WS) alloc_give(&al, s->off, ws_size(p, x)); /* never used: dead */
+    if (last[x] == k && s->kind == ST_WS) alloc_give(&al[N(x)->batched], s->off, ws_size(p, x)); /* never used: dead */
   }
-  /* after the values: scratch for hn_mm_nn's panel copies, K x 64 elements
-   * (room for float's 8-wide vectors too) */
-  p->pack = round8(al.peak);
-  p->ws_fixed = p->pack;
+  /* after the chunk buffers: scratch for hn_mm_nn's panel copies, K x 64
+   * elements (room for float's 8-wide vectors too) */
+  p->ws_shared = round8(al[0].peak);
+  p->pack = round8(al[1].peak);
+  p->ws_thread = p->pack;
   for (k = 0; k < p->norder; k++) {
     int x = p->order[k];
     if (N(x)->op == OP_MATMUL) {
       long need = 64L * N(IR_IN(g, x)[1])->shape.dim[0];
-      if (p->pack + need > p->ws_fixed) p->ws_fixed = p->pack + need;
+      if (p->pack + need > p->ws_thread) p->ws_thread = p->pack + need;
     }
   }
-  free(al.free);
+  p->ws_fixed = p->ws_shared + p->ws_thread;
+  free(al[0].free), free(al[1].free);
 }
 
 /* The plan of a function whose nodes sched_dce marked. */
@@ -259,13 +272,13 @@ void sched_print(const Plan *p, Text *t) {
   const Graph *g = p->g;
   int k;
   char sh[64];
-  text_put(t, "# function %s: %d nodes, workspace %ld + %ld n, chunks of %d\n", p->f->name, p->norder, p->ws_fixed,
-           p->ws_full, p->chunk);
+  text_put(t, "# function %s: %d nodes, workspace %ld + %ld n shared, %ld a thread, chunks of %d\n", p->f->name,
+           p->norder, p->ws_shared, p->ws_full, p->ws_thread, p->chunk);
   for (k = 0; k < p->norder; k++) {
     int x = p->order[k];
     const Slot *s = &p->slot[x];
     text_put(t, "phase %d  %%%-5d %-9s %-10s %s", p->phase[x], x, ir_opname[g->node[x].op], shape_str(&g->node[x].shape, sh),
-             kinds[s->kind]);
+             s->kind == ST_WS && g->node[x].batched ? "wt" : kinds[s->kind]); /* a chunk buffer: the thread's */
     if (s->kind == ST_WS || s->kind == ST_FULL || s->kind == ST_PARAM) text_put(t, " +%ld", s->off);
     if (s->kind == ST_OUT) text_put(t, " %s", p->f->outname[s->index]);
     if (s->kind == ST_INPUT) text_put(t, " %s", p->f->in[s->index].name);

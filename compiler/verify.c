@@ -210,8 +210,9 @@ static int live_end(const Plan *p, const int *pos, const int *phase_end, int x) 
 
 /* The plan: keep[] as reachability says; every kept node once in the order,
  * after its operands, in a phase no earlier than theirs (later than a sum
- * over samples), per-sample work in chunk loops; storage of the kind the op
- * needs, inside the workspace, and no two values alive at once in
+ * over samples), per-sample work in chunk loops before the chunk's sums;
+ * storage of the kind the op needs, inside its region of the workspace
+ * (per-sample values in the thread's), and no two values alive at once in
  * overlapping workspace (so no node writes over its own operand). */
 int verify_plan(const Plan *p, const char *after, char *err, size_t nerr) {
   Graph *g = p->g;
@@ -225,6 +226,9 @@ int verify_plan(const Plan *p, const char *after, char *err, size_t nerr) {
     if (!p->keep[x] || pos[x] >= 0) rc = plan_fail(p, err, nerr, after, x, "in the order twice, or dead");
     else pos[x] = k;
     if (k && p->phase[x] < p->phase[p->order[k - 1]]) rc = plan_fail(p, err, nerr, after, x, "order not phase-major");
+    else if (k && p->phase[x] == p->phase[p->order[k - 1]] && sched_is_reduction(N(p->order[k - 1])->op) &&
+             !sched_is_reduction(N(x)->op))
+      rc = plan_fail(p, err, nerr, after, x, "per-sample work after a sum over samples of its chunk");
     phase_end[p->phase[x]] = k;
   }
   if (!rc && p->norder != kept) rc = plan_fail(p, err, nerr, after, -1, "a kept node is missing from the order");
@@ -242,7 +246,7 @@ int verify_plan(const Plan *p, const char *after, char *err, size_t nerr) {
     if (!rc && ((N(x)->op == OP_INPUT) != (s->kind == ST_INPUT) || (N(x)->op == OP_PARAM) != (s->kind == ST_PARAM) ||
                 (N(x)->op == OP_TENSOR) != (s->kind == ST_TENSOR) || (s->kind == ST_VIEW && !(ir_op[N(x)->op].flags & OPF_VIEW))))
       rc = plan_fail(p, err, nerr, after, x, "storage kind does not fit the op");
-    if (!rc && s->kind == ST_WS && (s->off < 0 || s->off + stored_size(p, x) > p->pack))
+    if (!rc && s->kind == ST_WS && (s->off < 0 || s->off + stored_size(p, x) > (N(x)->batched ? p->pack : p->ws_shared)))
       rc = plan_fail(p, err, nerr, after, x, "workspace slot outside the value region");
     if (!rc && s->kind == ST_FULL && (s->off < 0 || s->off + shape_size(&N(x)->shape) > p->ws_full))
       rc = plan_fail(p, err, nerr, after, x, "all-samples slot outside its region");
@@ -257,7 +261,7 @@ int verify_plan(const Plan *p, const char *after, char *err, size_t nerr) {
   for (i = 0; i < p->norder && !rc; i++)
     for (j = i + 1; j < p->norder && !rc; j++) {
       int x = p->order[i], y = p->order[j];
-      if (p->slot[x].kind != ST_WS || p->slot[y].kind != ST_WS) continue;
+      if (p->slot[x].kind != ST_WS || p->slot[y].kind != ST_WS || N(x)->batched != N(y)->batched) continue; /* regions */
       if (begin[y] > end[x] || begin[x] > end[y]) continue; /* never alive together */
       if (p->slot[x].off < p->slot[y].off + stored_size(p, y) && p->slot[y].off < p->slot[x].off + stored_size(p, x))
         rc = plan_fail(p, err, nerr, after, y, "workspace overlaps a value alive at the same time");

@@ -1141,49 +1141,73 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 
 
 /* ---- H ---- */
+/* H, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void duffing_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %1 = slice %0 axis=0 0 1 : [1] per sample, models/systems/duffing.lua:10 */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 2;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[0];
+    }
+  }
+  { /* %3 = slice %0 axis=0 1 1 : [1] per sample, models/systems/duffing.lua:10 */
+    double *restrict y = wt + 32;
+    const double *restrict a = in_x + (long)s0 * 2;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[1];
+    }
+  }
+  { /* fused elementwise: %5 %7 %8 %10 %11 %12 %13 %16 %17 */
+    const double *p3 = wt + 32;
+    const double *p1 = wt + 0;
+    double *y17 = out_y0 + (long)s0 * 1;
+    for (long k = 0; k < nc; k++) {
+      const double t5 = p3[k] * p3[k]; /* square, models/systems/duffing.lua:11 */
+      const double t7 = t5 / 2.0; /* div, models/systems/duffing.lua:11 */
+      const double t8 = p1[k] * p1[k]; /* square, models/systems/duffing.lua:11 */
+      const double t10 = -t8; /* neg, models/systems/duffing.lua:11 */
+      const double t11 = t10 / 2.0; /* div, models/systems/duffing.lua:11 */
+      const double t12 = t7 + t11; /* add, models/systems/duffing.lua:11 */
+      const double t13 = hn_powi(p1[k], 4); /* powi, models/systems/duffing.lua:11 */
+      const double t16 = t13 / 4.0; /* div, models/systems/duffing.lua:11 */
+      const double t17 = t12 + t16; /* add, models/systems/duffing.lua:11 */
+      y17[k] = t17;
+    }
+  }
+}
+
 void duffing_H(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %1 = slice %0 axis=0 0 1 : [1] per sample, models/systems/duffing.lua:10 */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 2;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[0];
-      }
-    }
-    { /* %3 = slice %0 axis=0 1 1 : [1] per sample, models/systems/duffing.lua:10 */
-      double *restrict y = ws + 32;
-      const double *restrict a = in_x + (long)s0 * 2;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[1];
-      }
-    }
-    { /* fused elementwise: %5 %7 %8 %10 %11 %12 %13 %16 %17 */
-      const double *p3 = ws + 32;
-      const double *p1 = ws + 0;
-      double *y17 = out_y0 + (long)s0 * 1;
-      for (long k = 0; k < nc; k++) {
-        const double t5 = p3[k] * p3[k]; /* square, models/systems/duffing.lua:11 */
-        const double t7 = t5 / 2.0; /* div, models/systems/duffing.lua:11 */
-        const double t8 = p1[k] * p1[k]; /* square, models/systems/duffing.lua:11 */
-        const double t10 = -t8; /* neg, models/systems/duffing.lua:11 */
-        const double t11 = t10 / 2.0; /* div, models/systems/duffing.lua:11 */
-        const double t12 = t7 + t11; /* add, models/systems/duffing.lua:11 */
-        const double t13 = hn_powi(p1[k], 4); /* powi, models/systems/duffing.lua:11 */
-        const double t16 = t13 / 4.0; /* div, models/systems/duffing.lua:11 */
-        const double t17 = t12 + t16; /* add, models/systems/duffing.lua:11 */
-        y17[k] = t17;
-      }
-    }
+    duffing_H_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void duffing_H_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: duffing_H_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void duffing_H_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 
@@ -1193,61 +1217,85 @@ void duffing_H_v(int n, const double *theta, const double *const *in, double *co
 }
 
 /* ---- field ---- */
+/* field, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void duffing_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %19 = slice %18 axis=0 0 1 : [1] per sample, models/systems/duffing.lua:10 */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 2;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[0];
+    }
+  }
+  { /* %21 = slice %18 axis=0 1 1 : [1] per sample, models/systems/duffing.lua:10 */
+    double *restrict y = wt + 32;
+    const double *restrict a = in_x + (long)s0 * 2;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[1];
+    }
+  }
+  { /* fused elementwise: %33 %34 %35 %38 %39 %40 %41 %42 %46 */
+    const double *p19 = wt + 0;
+    double *y40 = wt + 96;
+    const double *p21 = wt + 32;
+    double *y42 = wt + 0;
+    double *y46 = wt + 32;
+    for (long k = 0; k < nc; k++) {
+      const double t33 = hn_powi(p19[k], 3); /* powi, models/systems/duffing.lua:11 */
+      const double t34 = 4.0 * t33; /* mul, models/systems/duffing.lua:11 */
+      const double t35 = 0.25 * t34; /* mul, models/systems/duffing.lua:11 */
+      const double t38 = 2.0 * p19[k]; /* mul, models/systems/duffing.lua:11 */
+      const double t39 = (-0.5) * t38; /* mul, models/systems/duffing.lua:11 */
+      const double t40 = t35 + t39; /* add, models/systems/duffing.lua:11 */
+      y40[k] = t40;
+      const double t41 = 2.0 * p21[k]; /* mul, models/systems/duffing.lua:11 */
+      const double t42 = 0.5 * t41; /* mul, models/systems/duffing.lua:11 */
+      y42[k] = t42;
+      const double t46 = -t40; /* neg, models/systems/duffing.lua:15 (hnnc.lua:43 in library code) */
+      y46[k] = t46;
+    }
+  }
+  { /* %47 = concat %43 %46 axis=0 : [2] per sample, models/systems/duffing.lua:15 (hnnc.lua:43 in library code) */
+    double *restrict y = out_y0 + (long)s0 * 2;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      ys[0] = (wt + 0)[(long)s * 1 + 0];
+      ys[1] = (wt + 32)[(long)s * 1 + 0];
+    }
+  }
+}
+
 void duffing_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %19 = slice %18 axis=0 0 1 : [1] per sample, models/systems/duffing.lua:10 */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 2;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[0];
-      }
-    }
-    { /* %21 = slice %18 axis=0 1 1 : [1] per sample, models/systems/duffing.lua:10 */
-      double *restrict y = ws + 32;
-      const double *restrict a = in_x + (long)s0 * 2;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[1];
-      }
-    }
-    { /* fused elementwise: %33 %34 %35 %38 %39 %40 %41 %42 %46 */
-      const double *p19 = ws + 0;
-      double *y40 = ws + 96;
-      const double *p21 = ws + 32;
-      double *y42 = ws + 0;
-      double *y46 = ws + 32;
-      for (long k = 0; k < nc; k++) {
-        const double t33 = hn_powi(p19[k], 3); /* powi, models/systems/duffing.lua:11 */
-        const double t34 = 4.0 * t33; /* mul, models/systems/duffing.lua:11 */
-        const double t35 = 0.25 * t34; /* mul, models/systems/duffing.lua:11 */
-        const double t38 = 2.0 * p19[k]; /* mul, models/systems/duffing.lua:11 */
-        const double t39 = (-0.5) * t38; /* mul, models/systems/duffing.lua:11 */
-        const double t40 = t35 + t39; /* add, models/systems/duffing.lua:11 */
-        y40[k] = t40;
-        const double t41 = 2.0 * p21[k]; /* mul, models/systems/duffing.lua:11 */
-        const double t42 = 0.5 * t41; /* mul, models/systems/duffing.lua:11 */
-        y42[k] = t42;
-        const double t46 = -t40; /* neg, models/systems/duffing.lua:15 (hnnc.lua:43 in library code) */
-        y46[k] = t46;
-      }
-    }
-    { /* %47 = concat %43 %46 axis=0 : [2] per sample, models/systems/duffing.lua:15 (hnnc.lua:43 in library code) */
-      double *restrict y = out_y0 + (long)s0 * 2;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        ys[0] = (ws + 0)[(long)s * 1 + 0];
-        ys[1] = (ws + 32)[(long)s * 1 + 0];
-      }
-    }
+    duffing_field_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void duffing_field_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: duffing_field_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void duffing_field_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 

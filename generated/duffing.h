@@ -5,7 +5,18 @@
  * rows, row-major; shared ones one value for the whole call), and a
  * workspace of NAME_WS(n) elements. Outputs must not overlap the inputs.
  * The code allocates nothing and has no mutable globals: calls on
- * different workspaces may run in parallel. */
+ * different workspaces may run in parallel.
+ *
+ * Threads. NAME(n, ...) runs phases 0 .. NAME_PHASES - 1: an even phase
+ * once, NAME_phase(p, n, 0, ...); an odd one for every chunk of samples
+ * s0 = 0, DUFFING_CHUNK, ... < n, NAME_phase(p, n, s0, ...) then
+ * NAME_sums(p, n, s0, ...) (its terms of the sums over samples). The chunks
+ * of a phase may run on several threads, each with its own workspace wt
+ * (NAME_WS_THREAD elements) and one shared ws (NAME_WS_SHARED(n)), provided
+ * a chunk's _sums follows its _phase on the same wt, the _sums of a phase
+ * run one at a time in ascending s0, and a phase starts when the one
+ * before it has finished: the results then have the bits of NAME(n, ...)
+ * for any number of threads. in and out list the inputs and outputs. */
 #ifndef DUFFING_H
 #define DUFFING_H
 
@@ -16,17 +27,28 @@ extern "C" {
 typedef double duffing_real;
 
 #define DUFFING_NPARAMS 0
+#define DUFFING_CHUNK 32
 /* parameters: name, shape, offset in theta, initializer */
 
 /* H: x [2] per sample -> y0 [] per sample */
 #define DUFFING_H_WS(n) (128L + 0L * (long)(n))
 void duffing_H(int n, const double *theta, const double *in_x, double *out_y0, double *ws);
 void duffing_H_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
+#define DUFFING_H_PHASES 3
+#define DUFFING_H_WS_SHARED(n) (0L + 0L * (long)(n))
+#define DUFFING_H_WS_THREAD 128L
+void duffing_H_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
+void duffing_H_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
 
 /* field: x [2] per sample -> y0 [2] per sample */
 #define DUFFING_FIELD_WS(n) (128L + 0L * (long)(n))
 void duffing_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws);
 void duffing_field_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
+#define DUFFING_FIELD_PHASES 3
+#define DUFFING_FIELD_WS_SHARED(n) (0L + 0L * (long)(n))
+#define DUFFING_FIELD_WS_THREAD 128L
+void duffing_field_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
+void duffing_field_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
 
 #ifdef __cplusplus
 }

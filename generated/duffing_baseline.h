@@ -5,7 +5,18 @@
  * rows, row-major; shared ones one value for the whole call), and a
  * workspace of NAME_WS(n) elements. Outputs must not overlap the inputs.
  * The code allocates nothing and has no mutable globals: calls on
- * different workspaces may run in parallel. */
+ * different workspaces may run in parallel.
+ *
+ * Threads. NAME(n, ...) runs phases 0 .. NAME_PHASES - 1: an even phase
+ * once, NAME_phase(p, n, 0, ...); an odd one for every chunk of samples
+ * s0 = 0, DUFFING_BASELINE_CHUNK, ... < n, NAME_phase(p, n, s0, ...) then
+ * NAME_sums(p, n, s0, ...) (its terms of the sums over samples). The chunks
+ * of a phase may run on several threads, each with its own workspace wt
+ * (NAME_WS_THREAD elements) and one shared ws (NAME_WS_SHARED(n)), provided
+ * a chunk's _sums follows its _phase on the same wt, the _sums of a phase
+ * run one at a time in ascending s0, and a phase starts when the one
+ * before it has finished: the results then have the bits of NAME(n, ...)
+ * for any number of threads. in and out list the inputs and outputs. */
 #ifndef DUFFING_BASELINE_H
 #define DUFFING_BASELINE_H
 
@@ -16,6 +27,7 @@ extern "C" {
 typedef double duffing_baseline_real;
 
 #define DUFFING_BASELINE_NPARAMS 4480
+#define DUFFING_BASELINE_CHUNK 32
 /* parameters: name, shape, offset in theta, initializer */
 /*   mlp1.1.W         [2,64]              0  orthogonal */
 /*   mlp1.1.b         [64]              128  torch */
@@ -27,16 +39,31 @@ typedef double duffing_baseline_real;
 #define DUFFING_BASELINE_FIELD_WS(n) (8192L + 0L * (long)(n))
 void duffing_baseline_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws);
 void duffing_baseline_field_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
+#define DUFFING_BASELINE_FIELD_PHASES 3
+#define DUFFING_BASELINE_FIELD_WS_SHARED(n) (0L + 0L * (long)(n))
+#define DUFFING_BASELINE_FIELD_WS_THREAD 8192L
+void duffing_baseline_field_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
+void duffing_baseline_field_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
 
 /* loss: x [2], xdot [2] per sample -> y0 [] shared */
 #define DUFFING_BASELINE_LOSS_WS(n) (8200L + 0L * (long)(n))
 void duffing_baseline_loss(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *ws);
 void duffing_baseline_loss_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
+#define DUFFING_BASELINE_LOSS_PHASES 3
+#define DUFFING_BASELINE_LOSS_WS_SHARED(n) (8L + 0L * (long)(n))
+#define DUFFING_BASELINE_LOSS_WS_THREAD 8192L
+void duffing_baseline_loss_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
+void duffing_baseline_loss_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
 
 /* loss_grad: x [2], xdot [2] per sample -> y0 [] shared, d_mlp1_1_W [2,64] shared, d_mlp1_1_b [64] shared, d_mlp1_2_W [64,64] shared, d_mlp1_2_b [64] shared, d_mlp1_3_W [64,2] shared */
-#define DUFFING_BASELINE_LOSS_GRAD_WS(n) (12432L + 0L * (long)(n))
+#define DUFFING_BASELINE_LOSS_GRAD_WS(n) (16496L + 0L * (long)(n))
 void duffing_baseline_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_d_mlp1_1_W, double *out_d_mlp1_1_b, double *out_d_mlp1_2_W, double *out_d_mlp1_2_b, double *out_d_mlp1_3_W, double *ws);
 void duffing_baseline_loss_grad_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
+#define DUFFING_BASELINE_LOSS_GRAD_PHASES 3
+#define DUFFING_BASELINE_LOSS_GRAD_WS_SHARED(n) (16L + 0L * (long)(n))
+#define DUFFING_BASELINE_LOSS_GRAD_WS_THREAD 16480L
+void duffing_baseline_loss_grad_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
+void duffing_baseline_loss_grad_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
 
 #ifdef __cplusplus
 }

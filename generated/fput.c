@@ -1142,147 +1142,171 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 static const double k3[25] = {1.0, (-1.0), 0.0, 0.0, 0.0, 0.0, 1.0, (-1.0), 0.0, 0.0, 0.0, 0.0, 1.0, (-1.0), 0.0, 0.0, 0.0, 0.0, 1.0, (-1.0), (-1.0), 0.0, 0.0, 0.0, 1.0};
 
 /* ---- H ---- */
+/* H, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void fput_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %1 = slice %0 axis=0 0 5 : [5] per sample, models/systems/fput.lua:10 */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 10;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 5;
+      const double *restrict as = a + (long)s * 10;
+      for (long l = 0; l < 5; l++)
+        ys[l] = as[l];
+    }
+  }
+  { /* %2 = slice %0 axis=0 5 5 : [5] per sample, models/systems/fput.lua:10 */
+    double *restrict y = wt + 160;
+    const double *restrict a = in_x + (long)s0 * 10;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 5;
+      const double *restrict as = a + (long)s * 10;
+      for (long l = 0; l < 5; l++)
+        ys[l] = as[l + 5];
+    }
+  }
+  { /* %5 = matmul %4 %3 NT : [1,5] per sample, models/systems/fput.lua:19 */
+    double *restrict y = wt + 320;
+    const double *restrict a = wt + 0;
+    const double *restrict b = k3;
+    hn_mm_nt((long)nc * 1, 5, 5, a, b, y);
+  }
+  { /* %7 = square %2 : [5] per sample, models/systems/fput.lua:20 */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 160;
+    for (long i = 0; i < (long)nc * 5; i++) y[i] = a[i] * a[i];
+  }
+  { /* %8 = sum %7 0 : [] per sample, models/systems/fput.lua:20 */
+    double *restrict y = wt + 160;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 5;
+      {
+        double acc = 0;
+        for (long l = 0; l < 5; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* %10 = div %8 %9 : [] per sample, models/systems/fput.lua:20 */
+    double *restrict y = wt + 192;
+    const double *restrict a = wt + 160;
+    for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
+  }
+  { /* %11 = square %6 : [5] per sample, models/systems/fput.lua:20 */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 320;
+    for (long i = 0; i < (long)nc * 5; i++) y[i] = a[i] * a[i];
+  }
+  { /* %12 = sum %11 0 : [] per sample, models/systems/fput.lua:20 */
+    double *restrict y = wt + 160;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 5;
+      {
+        double acc = 0;
+        for (long l = 0; l < 5; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* fused elementwise: %13 %14 */
+    const double *p12 = wt + 160;
+    double *y14 = wt + 256;
+    const double *p10 = wt + 192;
+    for (long k = 0; k < nc; k++) {
+      const double t13 = p12[k] / 2.0; /* div, models/systems/fput.lua:20 */
+      const double t14 = p10[k] + t13; /* add, models/systems/fput.lua:20 */
+      y14[k] = t14;
+    }
+  }
+  { /* %15 = powi %6 3 : [5] per sample, models/systems/fput.lua:21 */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 320;
+    for (long i = 0; i < (long)nc * 5; i++) y[i] = hn_powi(a[i], 3);
+  }
+  { /* %16 = sum %15 0 : [] per sample, models/systems/fput.lua:21 */
+    double *restrict y = wt + 288;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 5;
+      {
+        double acc = 0;
+        for (long l = 0; l < 5; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* fused elementwise: %18 %19 */
+    const double *p16 = wt + 288;
+    double *y19 = wt + 288;
+    const double *p14 = wt + 256;
+    for (long k = 0; k < nc; k++) {
+      const double t18 = 0.0 * p16[k]; /* mul, models/systems/fput.lua:21 */
+      const double t19 = p14[k] + t18; /* add, models/systems/fput.lua:21 */
+      y19[k] = t19;
+    }
+  }
+  { /* %20 = powi %6 4 : [5] per sample, models/systems/fput.lua:21 */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 320;
+    for (long i = 0; i < (long)nc * 5; i++) y[i] = hn_powi(a[i], 4);
+  }
+  { /* %21 = sum %20 0 : [] per sample, models/systems/fput.lua:21 */
+    double *restrict y = wt + 160;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 5;
+      {
+        double acc = 0;
+        for (long l = 0; l < 5; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* fused elementwise: %23 %24 */
+    const double *p21 = wt + 160;
+    double *y24 = out_y0 + (long)s0 * 1;
+    const double *p19 = wt + 288;
+    for (long k = 0; k < nc; k++) {
+      const double t23 = 0.0625 * p21[k]; /* mul, models/systems/fput.lua:21 */
+      const double t24 = p19[k] + t23; /* add, models/systems/fput.lua:21 */
+      y24[k] = t24;
+    }
+  }
+}
+
 void fput_H(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %1 = slice %0 axis=0 0 5 : [5] per sample, models/systems/fput.lua:10 */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 10;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 5;
-        const double *restrict as = a + (long)s * 10;
-        for (long l = 0; l < 5; l++)
-          ys[l] = as[l];
-      }
-    }
-    { /* %2 = slice %0 axis=0 5 5 : [5] per sample, models/systems/fput.lua:10 */
-      double *restrict y = ws + 160;
-      const double *restrict a = in_x + (long)s0 * 10;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 5;
-        const double *restrict as = a + (long)s * 10;
-        for (long l = 0; l < 5; l++)
-          ys[l] = as[l + 5];
-      }
-    }
-    { /* %5 = matmul %4 %3 NT : [1,5] per sample, models/systems/fput.lua:19 */
-      double *restrict y = ws + 320;
-      const double *restrict a = ws + 0;
-      const double *restrict b = k3;
-      hn_mm_nt((long)nc * 1, 5, 5, a, b, y);
-    }
-    { /* %7 = square %2 : [5] per sample, models/systems/fput.lua:20 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 160;
-      for (long i = 0; i < (long)nc * 5; i++) y[i] = a[i] * a[i];
-    }
-    { /* %8 = sum %7 0 : [] per sample, models/systems/fput.lua:20 */
-      double *restrict y = ws + 160;
-      const double *restrict a = ws + 0;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 5;
-        {
-          double acc = 0;
-          for (long l = 0; l < 5; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* %10 = div %8 %9 : [] per sample, models/systems/fput.lua:20 */
-      double *restrict y = ws + 192;
-      const double *restrict a = ws + 160;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
-    }
-    { /* %11 = square %6 : [5] per sample, models/systems/fput.lua:20 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 320;
-      for (long i = 0; i < (long)nc * 5; i++) y[i] = a[i] * a[i];
-    }
-    { /* %12 = sum %11 0 : [] per sample, models/systems/fput.lua:20 */
-      double *restrict y = ws + 160;
-      const double *restrict a = ws + 0;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 5;
-        {
-          double acc = 0;
-          for (long l = 0; l < 5; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* fused elementwise: %13 %14 */
-      const double *p12 = ws + 160;
-      double *y14 = ws + 256;
-      const double *p10 = ws + 192;
-      for (long k = 0; k < nc; k++) {
-        const double t13 = p12[k] / 2.0; /* div, models/systems/fput.lua:20 */
-        const double t14 = p10[k] + t13; /* add, models/systems/fput.lua:20 */
-        y14[k] = t14;
-      }
-    }
-    { /* %15 = powi %6 3 : [5] per sample, models/systems/fput.lua:21 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 320;
-      for (long i = 0; i < (long)nc * 5; i++) y[i] = hn_powi(a[i], 3);
-    }
-    { /* %16 = sum %15 0 : [] per sample, models/systems/fput.lua:21 */
-      double *restrict y = ws + 288;
-      const double *restrict a = ws + 0;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 5;
-        {
-          double acc = 0;
-          for (long l = 0; l < 5; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* fused elementwise: %18 %19 */
-      const double *p16 = ws + 288;
-      double *y19 = ws + 288;
-      const double *p14 = ws + 256;
-      for (long k = 0; k < nc; k++) {
-        const double t18 = 0.0 * p16[k]; /* mul, models/systems/fput.lua:21 */
-        const double t19 = p14[k] + t18; /* add, models/systems/fput.lua:21 */
-        y19[k] = t19;
-      }
-    }
-    { /* %20 = powi %6 4 : [5] per sample, models/systems/fput.lua:21 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 320;
-      for (long i = 0; i < (long)nc * 5; i++) y[i] = hn_powi(a[i], 4);
-    }
-    { /* %21 = sum %20 0 : [] per sample, models/systems/fput.lua:21 */
-      double *restrict y = ws + 160;
-      const double *restrict a = ws + 0;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 5;
-        {
-          double acc = 0;
-          for (long l = 0; l < 5; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* fused elementwise: %23 %24 */
-      const double *p21 = ws + 160;
-      double *y24 = out_y0 + (long)s0 * 1;
-      const double *p19 = ws + 288;
-      for (long k = 0; k < nc; k++) {
-        const double t23 = 0.0625 * p21[k]; /* mul, models/systems/fput.lua:21 */
-        const double t24 = p19[k] + t23; /* add, models/systems/fput.lua:21 */
-        y24[k] = t24;
-      }
-    }
+    fput_H_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void fput_H_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: fput_H_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void fput_H_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 
@@ -1292,85 +1316,109 @@ void fput_H_v(int n, const double *theta, const double *const *in, double *const
 }
 
 /* ---- field ---- */
+/* field, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void fput_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %26 = slice %25 axis=0 0 5 : [5] per sample, models/systems/fput.lua:10 */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 10;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 5;
+      const double *restrict as = a + (long)s * 10;
+      for (long l = 0; l < 5; l++)
+        ys[l] = as[l];
+    }
+  }
+  { /* %27 = slice %25 axis=0 5 5 : [5] per sample, models/systems/fput.lua:10 */
+    double *restrict y = wt + 160;
+    const double *restrict a = in_x + (long)s0 * 10;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 5;
+      const double *restrict as = a + (long)s * 10;
+      for (long l = 0; l < 5; l++)
+        ys[l] = as[l + 5];
+    }
+  }
+  { /* %29 = matmul %28 %3 NT : [1,5] per sample, models/systems/fput.lua:19 */
+    double *restrict y = wt + 320;
+    const double *restrict a = wt + 0;
+    const double *restrict b = k3;
+    hn_mm_nt((long)nc * 1, 5, 5, a, b, y);
+  }
+  { /* fused elementwise: %34 %38 %49 %50 %53 %54 %55 %58 %59 %60 %61 %62 */
+    const double *p29 = wt + 320;
+    double *y60 = wt + 320;
+    const double *p27 = wt + 160;
+    double *y62 = wt + 160;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 5; i++) {
+      const long k = s * 5 + i;
+      const double t34 = p29[k] * p29[k]; /* square, models/systems/fput.lua:20 */
+      const double t38 = hn_powi(p29[k], 3); /* powi, models/systems/fput.lua:21 */
+      const double t49 = 4.0 * t38; /* mul, models/systems/fput.lua:21 */
+      const double t50 = 0.0625 * t49; /* mul, models/systems/fput.lua:21 */
+      const double t53 = 3.0 * t34; /* mul, models/systems/fput.lua:21 */
+      const double t54 = 0.0 * t53; /* mul, models/systems/fput.lua:21 */
+      const double t55 = t50 + t54; /* add, models/systems/fput.lua:21 */
+      const double t58 = 2.0 * p29[k]; /* mul, models/systems/fput.lua:20 */
+      const double t59 = 0.5 * t58; /* mul, models/systems/fput.lua:20 */
+      const double t60 = t55 + t59; /* add, models/systems/fput.lua:20 */
+      y60[k] = t60;
+      const double t61 = 2.0 * p27[k]; /* mul, models/systems/fput.lua:20 */
+      const double t62 = 0.5 * t61; /* mul, models/systems/fput.lua:20 */
+      y62[k] = t62;
+    }
+  }
+  { /* %64 = matmul %63 %3 NN : [1,5] per sample, models/systems/fput.lua:19 */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 320;
+    const double *restrict b = k3;
+    hn_mm_nn((long)nc * 1, 5, 5, a, b, y, wt + 800);
+  }
+  { /* %68 = neg %66 : [5] per sample, models/systems/fput.lua:25 (hnnc.lua:43 in library code) */
+    double *restrict y = wt + 320;
+    const double *restrict a = wt + 0;
+    for (long i = 0; i < (long)nc * 5; i++) y[i] = -a[i];
+  }
+  { /* %69 = concat %62 %68 axis=0 : [10] per sample, models/systems/fput.lua:25 (hnnc.lua:43 in library code) */
+    double *restrict y = out_y0 + (long)s0 * 10;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 10;
+      for (long l = 0; l < 5; l++)
+        ys[l] = (wt + 160)[(long)s * 5 + l];
+      for (long l = 0; l < 5; l++)
+        ys[l + 5] = (wt + 320)[(long)s * 5 + l];
+    }
+  }
+}
+
 void fput_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %26 = slice %25 axis=0 0 5 : [5] per sample, models/systems/fput.lua:10 */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 10;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 5;
-        const double *restrict as = a + (long)s * 10;
-        for (long l = 0; l < 5; l++)
-          ys[l] = as[l];
-      }
-    }
-    { /* %27 = slice %25 axis=0 5 5 : [5] per sample, models/systems/fput.lua:10 */
-      double *restrict y = ws + 160;
-      const double *restrict a = in_x + (long)s0 * 10;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 5;
-        const double *restrict as = a + (long)s * 10;
-        for (long l = 0; l < 5; l++)
-          ys[l] = as[l + 5];
-      }
-    }
-    { /* %29 = matmul %28 %3 NT : [1,5] per sample, models/systems/fput.lua:19 */
-      double *restrict y = ws + 320;
-      const double *restrict a = ws + 0;
-      const double *restrict b = k3;
-      hn_mm_nt((long)nc * 1, 5, 5, a, b, y);
-    }
-    { /* fused elementwise: %34 %38 %49 %50 %53 %54 %55 %58 %59 %60 %61 %62 */
-      const double *p29 = ws + 320;
-      double *y60 = ws + 320;
-      const double *p27 = ws + 160;
-      double *y62 = ws + 160;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 5; i++) {
-        const long k = s * 5 + i;
-        const double t34 = p29[k] * p29[k]; /* square, models/systems/fput.lua:20 */
-        const double t38 = hn_powi(p29[k], 3); /* powi, models/systems/fput.lua:21 */
-        const double t49 = 4.0 * t38; /* mul, models/systems/fput.lua:21 */
-        const double t50 = 0.0625 * t49; /* mul, models/systems/fput.lua:21 */
-        const double t53 = 3.0 * t34; /* mul, models/systems/fput.lua:21 */
-        const double t54 = 0.0 * t53; /* mul, models/systems/fput.lua:21 */
-        const double t55 = t50 + t54; /* add, models/systems/fput.lua:21 */
-        const double t58 = 2.0 * p29[k]; /* mul, models/systems/fput.lua:20 */
-        const double t59 = 0.5 * t58; /* mul, models/systems/fput.lua:20 */
-        const double t60 = t55 + t59; /* add, models/systems/fput.lua:20 */
-        y60[k] = t60;
-        const double t61 = 2.0 * p27[k]; /* mul, models/systems/fput.lua:20 */
-        const double t62 = 0.5 * t61; /* mul, models/systems/fput.lua:20 */
-        y62[k] = t62;
-      }
-    }
-    { /* %64 = matmul %63 %3 NN : [1,5] per sample, models/systems/fput.lua:19 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 320;
-      const double *restrict b = k3;
-      hn_mm_nn((long)nc * 1, 5, 5, a, b, y, ws + 800);
-    }
-    { /* %68 = neg %66 : [5] per sample, models/systems/fput.lua:25 (hnnc.lua:43 in library code) */
-      double *restrict y = ws + 320;
-      const double *restrict a = ws + 0;
-      for (long i = 0; i < (long)nc * 5; i++) y[i] = -a[i];
-    }
-    { /* %69 = concat %62 %68 axis=0 : [10] per sample, models/systems/fput.lua:25 (hnnc.lua:43 in library code) */
-      double *restrict y = out_y0 + (long)s0 * 10;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 10;
-        for (long l = 0; l < 5; l++)
-          ys[l] = (ws + 160)[(long)s * 5 + l];
-        for (long l = 0; l < 5; l++)
-          ys[l + 5] = (ws + 320)[(long)s * 5 + l];
-      }
-    }
+    fput_field_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void fput_field_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: fput_field_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void fput_field_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 

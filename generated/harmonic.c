@@ -1141,48 +1141,72 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 
 
 /* ---- H ---- */
+/* H, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void harmonic_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %1 = slice %0 axis=0 0 1 : [1] per sample, models/systems/harmonic.lua:6 */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 2;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[0];
+    }
+  }
+  { /* %3 = square %2 : [] per sample, models/systems/harmonic.lua:6 */
+    double *restrict y = wt + 32;
+    const double *restrict a = wt + 0;
+    for (long i = 0; i < nc; i++) y[i] = a[i] * a[i];
+  }
+  { /* %4 = slice %0 axis=0 1 1 : [1] per sample, models/systems/harmonic.lua:6 */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 2;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[1];
+    }
+  }
+  { /* fused elementwise: %6 %7 %9 */
+    const double *p4 = wt + 0;
+    const double *p3 = wt + 32;
+    double *y9 = out_y0 + (long)s0 * 1;
+    for (long k = 0; k < nc; k++) {
+      const double t6 = p4[k] * p4[k]; /* square, models/systems/harmonic.lua:6 */
+      const double t7 = p3[k] + t6; /* add, models/systems/harmonic.lua:6 */
+      const double t9 = t7 / 2.0; /* div, models/systems/harmonic.lua:6 */
+      y9[k] = t9;
+    }
+  }
+}
+
 void harmonic_H(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %1 = slice %0 axis=0 0 1 : [1] per sample, models/systems/harmonic.lua:6 */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 2;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[0];
-      }
-    }
-    { /* %3 = square %2 : [] per sample, models/systems/harmonic.lua:6 */
-      double *restrict y = ws + 32;
-      const double *restrict a = ws + 0;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * a[i];
-    }
-    { /* %4 = slice %0 axis=0 1 1 : [1] per sample, models/systems/harmonic.lua:6 */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 2;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[1];
-      }
-    }
-    { /* fused elementwise: %6 %7 %9 */
-      const double *p4 = ws + 0;
-      const double *p3 = ws + 32;
-      double *y9 = out_y0 + (long)s0 * 1;
-      for (long k = 0; k < nc; k++) {
-        const double t6 = p4[k] * p4[k]; /* square, models/systems/harmonic.lua:6 */
-        const double t7 = p3[k] + t6; /* add, models/systems/harmonic.lua:6 */
-        const double t9 = t7 / 2.0; /* div, models/systems/harmonic.lua:6 */
-        y9[k] = t9;
-      }
-    }
+    harmonic_H_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void harmonic_H_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: harmonic_H_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void harmonic_H_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 
@@ -1192,57 +1216,81 @@ void harmonic_H_v(int n, const double *theta, const double *const *in, double *c
 }
 
 /* ---- field ---- */
+/* field, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void harmonic_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %11 = slice %10 axis=0 0 1 : [1] per sample, models/systems/harmonic.lua:6 */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 2;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[0];
+    }
+  }
+  { /* %14 = slice %10 axis=0 1 1 : [1] per sample, models/systems/harmonic.lua:6 */
+    double *restrict y = wt + 32;
+    const double *restrict a = in_x + (long)s0 * 2;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[1];
+    }
+  }
+  { /* fused elementwise: %21 %22 %24 %25 %28 */
+    const double *p14 = wt + 32;
+    double *y22 = wt + 32;
+    const double *p11 = wt + 0;
+    double *y25 = wt + 0;
+    double *y28 = wt + 64;
+    for (long k = 0; k < nc; k++) {
+      const double t21 = 2.0 * p14[k]; /* mul, models/systems/harmonic.lua:6 */
+      const double t22 = 0.5 * t21; /* mul, models/systems/harmonic.lua:6 */
+      y22[k] = t22;
+      const double t24 = 2.0 * p11[k]; /* mul, models/systems/harmonic.lua:6 */
+      const double t25 = 0.5 * t24; /* mul, models/systems/harmonic.lua:6 */
+      y25[k] = t25;
+      const double t28 = -t25; /* neg, models/systems/harmonic.lua:10 (hnnc.lua:43 in library code) */
+      y28[k] = t28;
+    }
+  }
+  { /* %29 = concat %23 %28 axis=0 : [2] per sample, models/systems/harmonic.lua:10 (hnnc.lua:43 in library code) */
+    double *restrict y = out_y0 + (long)s0 * 2;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      ys[0] = (wt + 32)[(long)s * 1 + 0];
+      ys[1] = (wt + 64)[(long)s * 1 + 0];
+    }
+  }
+}
+
 void harmonic_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %11 = slice %10 axis=0 0 1 : [1] per sample, models/systems/harmonic.lua:6 */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 2;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[0];
-      }
-    }
-    { /* %14 = slice %10 axis=0 1 1 : [1] per sample, models/systems/harmonic.lua:6 */
-      double *restrict y = ws + 32;
-      const double *restrict a = in_x + (long)s0 * 2;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[1];
-      }
-    }
-    { /* fused elementwise: %21 %22 %24 %25 %28 */
-      const double *p14 = ws + 32;
-      double *y22 = ws + 32;
-      const double *p11 = ws + 0;
-      double *y25 = ws + 0;
-      double *y28 = ws + 64;
-      for (long k = 0; k < nc; k++) {
-        const double t21 = 2.0 * p14[k]; /* mul, models/systems/harmonic.lua:6 */
-        const double t22 = 0.5 * t21; /* mul, models/systems/harmonic.lua:6 */
-        y22[k] = t22;
-        const double t24 = 2.0 * p11[k]; /* mul, models/systems/harmonic.lua:6 */
-        const double t25 = 0.5 * t24; /* mul, models/systems/harmonic.lua:6 */
-        y25[k] = t25;
-        const double t28 = -t25; /* neg, models/systems/harmonic.lua:10 (hnnc.lua:43 in library code) */
-        y28[k] = t28;
-      }
-    }
-    { /* %29 = concat %23 %28 axis=0 : [2] per sample, models/systems/harmonic.lua:10 (hnnc.lua:43 in library code) */
-      double *restrict y = out_y0 + (long)s0 * 2;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        ys[0] = (ws + 32)[(long)s * 1 + 0];
-        ys[1] = (ws + 64)[(long)s * 1 + 0];
-      }
-    }
+    harmonic_field_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void harmonic_field_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: harmonic_field_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void harmonic_field_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 

@@ -1141,74 +1141,98 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 
 
 /* ---- H ---- */
+/* H, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void henon_heiles_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %1 = slice %0 axis=0 0 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      ys[0] = as[0];
+    }
+  }
+  { /* %3 = slice %0 axis=0 1 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
+    double *restrict y = wt + 32;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      ys[0] = as[1];
+    }
+  }
+  { /* %5 = slice %0 axis=0 2 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
+    double *restrict y = wt + 64;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      ys[0] = as[2];
+    }
+  }
+  { /* %7 = slice %0 axis=0 3 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
+    double *restrict y = wt + 96;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      ys[0] = as[3];
+    }
+  }
+  { /* fused elementwise: %9 %10 %11 %13 %14 %15 %16 %17 %18 %19 %20 %21 %23 %24 */
+    const double *p5 = wt + 64;
+    const double *p7 = wt + 96;
+    const double *p1 = wt + 0;
+    const double *p3 = wt + 32;
+    double *y24 = out_y0 + (long)s0 * 1;
+    for (long k = 0; k < nc; k++) {
+      const double t9 = p5[k] * p5[k]; /* mul, models/systems/henon_heiles.lua:8 */
+      const double t10 = p7[k] * p7[k]; /* mul, models/systems/henon_heiles.lua:8 */
+      const double t11 = t9 + t10; /* add, models/systems/henon_heiles.lua:8 */
+      const double t13 = t11 / 2.0; /* div, models/systems/henon_heiles.lua:8 */
+      const double t14 = p1[k] * p1[k]; /* mul, models/systems/henon_heiles.lua:8 */
+      const double t15 = p3[k] * p3[k]; /* mul, models/systems/henon_heiles.lua:8 */
+      const double t16 = t14 + t15; /* add, models/systems/henon_heiles.lua:8 */
+      const double t17 = t16 / 2.0; /* div, models/systems/henon_heiles.lua:8 */
+      const double t18 = t13 + t17; /* add, models/systems/henon_heiles.lua:8 */
+      const double t19 = t14 * p3[k]; /* mul, models/systems/henon_heiles.lua:8 */
+      const double t20 = t18 + t19; /* add, models/systems/henon_heiles.lua:8 */
+      const double t21 = hn_powi(p3[k], 3); /* powi, models/systems/henon_heiles.lua:8 */
+      const double t23 = t21 / 3.0; /* div, models/systems/henon_heiles.lua:8 */
+      const double t24 = t20 - t23; /* sub, models/systems/henon_heiles.lua:8 */
+      y24[k] = t24;
+    }
+  }
+}
+
 void henon_heiles_H(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %1 = slice %0 axis=0 0 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        ys[0] = as[0];
-      }
-    }
-    { /* %3 = slice %0 axis=0 1 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
-      double *restrict y = ws + 32;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        ys[0] = as[1];
-      }
-    }
-    { /* %5 = slice %0 axis=0 2 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
-      double *restrict y = ws + 64;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        ys[0] = as[2];
-      }
-    }
-    { /* %7 = slice %0 axis=0 3 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
-      double *restrict y = ws + 96;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        ys[0] = as[3];
-      }
-    }
-    { /* fused elementwise: %9 %10 %11 %13 %14 %15 %16 %17 %18 %19 %20 %21 %23 %24 */
-      const double *p5 = ws + 64;
-      const double *p7 = ws + 96;
-      const double *p1 = ws + 0;
-      const double *p3 = ws + 32;
-      double *y24 = out_y0 + (long)s0 * 1;
-      for (long k = 0; k < nc; k++) {
-        const double t9 = p5[k] * p5[k]; /* mul, models/systems/henon_heiles.lua:8 */
-        const double t10 = p7[k] * p7[k]; /* mul, models/systems/henon_heiles.lua:8 */
-        const double t11 = t9 + t10; /* add, models/systems/henon_heiles.lua:8 */
-        const double t13 = t11 / 2.0; /* div, models/systems/henon_heiles.lua:8 */
-        const double t14 = p1[k] * p1[k]; /* mul, models/systems/henon_heiles.lua:8 */
-        const double t15 = p3[k] * p3[k]; /* mul, models/systems/henon_heiles.lua:8 */
-        const double t16 = t14 + t15; /* add, models/systems/henon_heiles.lua:8 */
-        const double t17 = t16 / 2.0; /* div, models/systems/henon_heiles.lua:8 */
-        const double t18 = t13 + t17; /* add, models/systems/henon_heiles.lua:8 */
-        const double t19 = t14 * p3[k]; /* mul, models/systems/henon_heiles.lua:8 */
-        const double t20 = t18 + t19; /* add, models/systems/henon_heiles.lua:8 */
-        const double t21 = hn_powi(p3[k], 3); /* powi, models/systems/henon_heiles.lua:8 */
-        const double t23 = t21 / 3.0; /* div, models/systems/henon_heiles.lua:8 */
-        const double t24 = t20 - t23; /* sub, models/systems/henon_heiles.lua:8 */
-        y24[k] = t24;
-      }
-    }
+    henon_heiles_H_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void henon_heiles_H_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: henon_heiles_H_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void henon_heiles_H_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 
@@ -1218,126 +1242,150 @@ void henon_heiles_H_v(int n, const double *theta, const double *const *in, doubl
 }
 
 /* ---- field ---- */
+/* field, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void henon_heiles_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %26 = slice %25 axis=0 0 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      ys[0] = as[0];
+    }
+  }
+  { /* %28 = slice %25 axis=0 1 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
+    double *restrict y = wt + 32;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      ys[0] = as[1];
+    }
+  }
+  { /* %30 = slice %25 axis=0 2 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
+    double *restrict y = wt + 64;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      ys[0] = as[2];
+    }
+  }
+  { /* %32 = slice %25 axis=0 3 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
+    double *restrict y = wt + 96;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      ys[0] = as[3];
+    }
+  }
+  { /* fused elementwise: %38 %51 %52 %53 %54 %56 %57 %58 %59 %60 %61 %62 %63 %64 %65 */
+    const double *p26 = wt + 0;
+    const double *p28 = wt + 32;
+    double *y59 = wt + 192;
+    double *y61 = wt + 0;
+    const double *p32 = wt + 96;
+    double *y63 = wt + 96;
+    const double *p30 = wt + 64;
+    double *y65 = wt + 64;
+    for (long k = 0; k < nc; k++) {
+      const double t38 = p26[k] * p26[k]; /* mul, models/systems/henon_heiles.lua:8 */
+      const double t51 = p28[k] * p28[k]; /* square, models/systems/henon_heiles.lua:8 */
+      const double t52 = 3.0 * t51; /* mul, models/systems/henon_heiles.lua:8 */
+      const double t53 = (-0x1.5555555555555p-2) * t52; /* mul, models/systems/henon_heiles.lua:8 */
+      const double t54 = t53 + t38; /* add, models/systems/henon_heiles.lua:8 */
+      const double t56 = p28[k] + 0.5; /* add, models/systems/henon_heiles.lua:8 */
+      const double t57 = 0.5 * p28[k]; /* mul, models/systems/henon_heiles.lua:8 */
+      const double t58 = t54 + t57; /* add, models/systems/henon_heiles.lua:8 */
+      const double t59 = t58 + t57; /* add, models/systems/henon_heiles.lua:8 */
+      y59[k] = t59;
+      const double t60 = t56 * p26[k]; /* mul, models/systems/henon_heiles.lua:8 */
+      const double t61 = t60 + t60; /* add, models/systems/henon_heiles.lua:8 */
+      y61[k] = t61;
+      const double t62 = 0.5 * p32[k]; /* mul, models/systems/henon_heiles.lua:8 */
+      const double t63 = t62 + t62; /* add, models/systems/henon_heiles.lua:8 */
+      y63[k] = t63;
+      const double t64 = 0.5 * p30[k]; /* mul, models/systems/henon_heiles.lua:8 */
+      const double t65 = t64 + t64; /* add, models/systems/henon_heiles.lua:8 */
+      y65[k] = t65;
+    }
+  }
+  { /* %70 = concat %69 %68 %67 %66 axis=0 : [4] per sample, models/systems/henon_heiles.lua:12 */
+    double *restrict y = wt + 224;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 4;
+      ys[0] = (wt + 0)[(long)s * 1 + 0];
+      ys[1] = (wt + 192)[(long)s * 1 + 0];
+      ys[2] = (wt + 64)[(long)s * 1 + 0];
+      ys[3] = (wt + 96)[(long)s * 1 + 0];
+    }
+  }
+  { /* %71 = slice %70 axis=0 0 2 : [2] per sample, models/systems/henon_heiles.lua:12 (hnnc.lua:42 in library code) */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 224;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[l];
+    }
+  }
+  { /* %72 = slice %70 axis=0 2 2 : [2] per sample, models/systems/henon_heiles.lua:12 (hnnc.lua:42 in library code) */
+    double *restrict y = wt + 64;
+    const double *restrict a = wt + 224;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[l + 2];
+    }
+  }
+  { /* %73 = neg %71 : [2] per sample, models/systems/henon_heiles.lua:12 (hnnc.lua:43 in library code) */
+    double *restrict y = wt + 128;
+    const double *restrict a = wt + 0;
+    for (long i = 0; i < (long)nc * 2; i++) y[i] = -a[i];
+  }
+  { /* %74 = concat %72 %73 axis=0 : [4] per sample, models/systems/henon_heiles.lua:12 (hnnc.lua:43 in library code) */
+    double *restrict y = out_y0 + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = (wt + 64)[(long)s * 2 + l];
+      for (long l = 0; l < 2; l++)
+        ys[l + 2] = (wt + 128)[(long)s * 2 + l];
+    }
+  }
+}
+
 void henon_heiles_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %26 = slice %25 axis=0 0 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        ys[0] = as[0];
-      }
-    }
-    { /* %28 = slice %25 axis=0 1 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
-      double *restrict y = ws + 32;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        ys[0] = as[1];
-      }
-    }
-    { /* %30 = slice %25 axis=0 2 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
-      double *restrict y = ws + 64;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        ys[0] = as[2];
-      }
-    }
-    { /* %32 = slice %25 axis=0 3 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
-      double *restrict y = ws + 96;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        ys[0] = as[3];
-      }
-    }
-    { /* fused elementwise: %38 %51 %52 %53 %54 %56 %57 %58 %59 %60 %61 %62 %63 %64 %65 */
-      const double *p26 = ws + 0;
-      const double *p28 = ws + 32;
-      double *y59 = ws + 192;
-      double *y61 = ws + 0;
-      const double *p32 = ws + 96;
-      double *y63 = ws + 96;
-      const double *p30 = ws + 64;
-      double *y65 = ws + 64;
-      for (long k = 0; k < nc; k++) {
-        const double t38 = p26[k] * p26[k]; /* mul, models/systems/henon_heiles.lua:8 */
-        const double t51 = p28[k] * p28[k]; /* square, models/systems/henon_heiles.lua:8 */
-        const double t52 = 3.0 * t51; /* mul, models/systems/henon_heiles.lua:8 */
-        const double t53 = (-0x1.5555555555555p-2) * t52; /* mul, models/systems/henon_heiles.lua:8 */
-        const double t54 = t53 + t38; /* add, models/systems/henon_heiles.lua:8 */
-        const double t56 = p28[k] + 0.5; /* add, models/systems/henon_heiles.lua:8 */
-        const double t57 = 0.5 * p28[k]; /* mul, models/systems/henon_heiles.lua:8 */
-        const double t58 = t54 + t57; /* add, models/systems/henon_heiles.lua:8 */
-        const double t59 = t58 + t57; /* add, models/systems/henon_heiles.lua:8 */
-        y59[k] = t59;
-        const double t60 = t56 * p26[k]; /* mul, models/systems/henon_heiles.lua:8 */
-        const double t61 = t60 + t60; /* add, models/systems/henon_heiles.lua:8 */
-        y61[k] = t61;
-        const double t62 = 0.5 * p32[k]; /* mul, models/systems/henon_heiles.lua:8 */
-        const double t63 = t62 + t62; /* add, models/systems/henon_heiles.lua:8 */
-        y63[k] = t63;
-        const double t64 = 0.5 * p30[k]; /* mul, models/systems/henon_heiles.lua:8 */
-        const double t65 = t64 + t64; /* add, models/systems/henon_heiles.lua:8 */
-        y65[k] = t65;
-      }
-    }
-    { /* %70 = concat %69 %68 %67 %66 axis=0 : [4] per sample, models/systems/henon_heiles.lua:12 */
-      double *restrict y = ws + 224;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 4;
-        ys[0] = (ws + 0)[(long)s * 1 + 0];
-        ys[1] = (ws + 192)[(long)s * 1 + 0];
-        ys[2] = (ws + 64)[(long)s * 1 + 0];
-        ys[3] = (ws + 96)[(long)s * 1 + 0];
-      }
-    }
-    { /* %71 = slice %70 axis=0 0 2 : [2] per sample, models/systems/henon_heiles.lua:12 (hnnc.lua:42 in library code) */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 224;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[l];
-      }
-    }
-    { /* %72 = slice %70 axis=0 2 2 : [2] per sample, models/systems/henon_heiles.lua:12 (hnnc.lua:42 in library code) */
-      double *restrict y = ws + 64;
-      const double *restrict a = ws + 224;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[l + 2];
-      }
-    }
-    { /* %73 = neg %71 : [2] per sample, models/systems/henon_heiles.lua:12 (hnnc.lua:43 in library code) */
-      double *restrict y = ws + 128;
-      const double *restrict a = ws + 0;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = -a[i];
-    }
-    { /* %74 = concat %72 %73 axis=0 : [4] per sample, models/systems/henon_heiles.lua:12 (hnnc.lua:43 in library code) */
-      double *restrict y = out_y0 + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = (ws + 64)[(long)s * 2 + l];
-        for (long l = 0; l < 2; l++)
-          ys[l + 2] = (ws + 128)[(long)s * 2 + l];
-      }
-    }
+    henon_heiles_field_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void henon_heiles_field_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: henon_heiles_field_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void henon_heiles_field_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 

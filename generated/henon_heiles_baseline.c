@@ -1141,65 +1141,89 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 
 
 /* ---- field ---- */
-void henon_heiles_baseline_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
+/* field, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void henon_heiles_baseline_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
   const double *mlp1_1_W = theta + 0; /* [4,64] */
   const double *mlp1_1_b = theta + 256; /* [64] */
   const double *mlp1_2_W = theta + 320; /* [64,64] */
   const double *mlp1_2_b = theta + 4416; /* [64] */
   const double *mlp1_3_W = theta + 4480; /* [64,4] */
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %7 = matmul %6 %0 NN : [1,64] per sample, models/baseline/henon_heiles.lua:34 (hnnc/nn.lua:60 in library code) */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 4;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nn((long)nc * 1, 4, 64, a, b, y, wt + 4096);
+  }
+  { /* fused elementwise: %9 %10 */
+    const double *p7 = wt + 0;
+    const double *p1 = mlp1_1_b;
+    double *y10 = wt + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t9 = p7[k] + p1[i]; /* add, models/baseline/henon_heiles.lua:34 (hnnc/nn.lua:63 in library code) */
+      const double t10 = hn_tanh(t9); /* tanh, models/baseline/henon_heiles.lua:34 (hnnc/nn.lua:87 in library code) */
+      y10[k] = t10;
+    }
+  }
+  { /* %12 = matmul %11 %2 NN : [1,64] per sample, models/baseline/henon_heiles.lua:34 (hnnc/nn.lua:60 in library code) */
+    double *restrict y = wt + 2048;
+    const double *restrict a = wt + 0;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nn((long)nc * 1, 64, 64, a, b, y, wt + 4096);
+  }
+  { /* fused elementwise: %14 %15 */
+    const double *p12 = wt + 2048;
+    const double *p3 = mlp1_2_b;
+    double *y15 = wt + 2048;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t14 = p12[k] + p3[i]; /* add, models/baseline/henon_heiles.lua:34 (hnnc/nn.lua:63 in library code) */
+      const double t15 = hn_tanh(t14); /* tanh, models/baseline/henon_heiles.lua:34 (hnnc/nn.lua:87 in library code) */
+      y15[k] = t15;
+    }
+  }
+  { /* %17 = matmul %16 %4 NN : [1,4] per sample, models/baseline/henon_heiles.lua:34 (hnnc/nn.lua:60 in library code) */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 2048;
+    const double *restrict b = mlp1_3_W;
+    hn_mm_nn((long)nc * 1, 64, 4, a, b, y, wt + 4096);
+  }
+  { /* output y0 = %18 */
+    const double *restrict a = wt + 0;
+    for (long i = 0; i < (long)nc * 4; i++) out_y0[(long)s0 * 4 + i] = a[i];
+  }
+}
+
+void henon_heiles_baseline_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
+{
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %7 = matmul %6 %0 NN : [1,64] per sample, models/baseline/henon_heiles.lua:34 (hnnc/nn.lua:60 in library code) */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 4;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nn((long)nc * 1, 4, 64, a, b, y, ws + 4096);
-    }
-    { /* fused elementwise: %9 %10 */
-      const double *p7 = ws + 0;
-      const double *p1 = mlp1_1_b;
-      double *y10 = ws + 0;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t9 = p7[k] + p1[i]; /* add, models/baseline/henon_heiles.lua:34 (hnnc/nn.lua:63 in library code) */
-        const double t10 = hn_tanh(t9); /* tanh, models/baseline/henon_heiles.lua:34 (hnnc/nn.lua:87 in library code) */
-        y10[k] = t10;
-      }
-    }
-    { /* %12 = matmul %11 %2 NN : [1,64] per sample, models/baseline/henon_heiles.lua:34 (hnnc/nn.lua:60 in library code) */
-      double *restrict y = ws + 2048;
-      const double *restrict a = ws + 0;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 4096);
-    }
-    { /* fused elementwise: %14 %15 */
-      const double *p12 = ws + 2048;
-      const double *p3 = mlp1_2_b;
-      double *y15 = ws + 2048;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t14 = p12[k] + p3[i]; /* add, models/baseline/henon_heiles.lua:34 (hnnc/nn.lua:63 in library code) */
-        const double t15 = hn_tanh(t14); /* tanh, models/baseline/henon_heiles.lua:34 (hnnc/nn.lua:87 in library code) */
-        y15[k] = t15;
-      }
-    }
-    { /* %17 = matmul %16 %4 NN : [1,4] per sample, models/baseline/henon_heiles.lua:34 (hnnc/nn.lua:60 in library code) */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 2048;
-      const double *restrict b = mlp1_3_W;
-      hn_mm_nn((long)nc * 1, 64, 4, a, b, y, ws + 4096);
-    }
-    { /* output y0 = %18 */
-      const double *restrict a = ws + 0;
-      for (long i = 0; i < (long)nc * 4; i++) out_y0[(long)s0 * 4 + i] = a[i];
-    }
+    henon_heiles_baseline_field_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void henon_heiles_baseline_field_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: henon_heiles_baseline_field_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void henon_heiles_baseline_field_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 
@@ -1209,103 +1233,152 @@ void henon_heiles_baseline_field_v(int n, const double *theta, const double *con
 }
 
 /* ---- loss ---- */
-void henon_heiles_baseline_loss(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *ws)
+/* loss, phase 0: shared values */
+static void henon_heiles_baseline_loss_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (ws + 0)[0] = 0;
+}
+
+/* loss, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void henon_heiles_baseline_loss_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
   const double *mlp1_1_W = theta + 0; /* [4,64] */
   const double *mlp1_1_b = theta + 256; /* [64] */
   const double *mlp1_2_W = theta + 320; /* [64,64] */
   const double *mlp1_2_b = theta + 4416; /* [64] */
   const double *mlp1_3_W = theta + 4480; /* [64,4] */
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
-  (ws + 0)[0] = 0;
-  for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %22 = matmul %21 %0 NN : [1,64] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
-      double *restrict y = ws + 8;
-      const double *restrict a = in_x + (long)s0 * 4;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nn((long)nc * 1, 4, 64, a, b, y, ws + 4104);
-    }
-    { /* fused elementwise: %24 %25 */
-      const double *p22 = ws + 8;
-      const double *p1 = mlp1_1_b;
-      double *y25 = ws + 8;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t24 = p22[k] + p1[i]; /* add, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:63 in field()) */
-        const double t25 = hn_tanh(t24); /* tanh, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
-        y25[k] = t25;
-      }
-    }
-    { /* %27 = matmul %26 %2 NN : [1,64] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
-      double *restrict y = ws + 2056;
-      const double *restrict a = ws + 8;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 4104);
-    }
-    { /* fused elementwise: %29 %30 */
-      const double *p27 = ws + 2056;
-      const double *p3 = mlp1_2_b;
-      double *y30 = ws + 2056;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t29 = p27[k] + p3[i]; /* add, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:63 in field()) */
-        const double t30 = hn_tanh(t29); /* tanh, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
-        y30[k] = t30;
-      }
-    }
-    { /* %32 = matmul %31 %4 NN : [1,4] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
-      double *restrict y = ws + 8;
-      const double *restrict a = ws + 2056;
-      const double *restrict b = mlp1_3_W;
-      hn_mm_nn((long)nc * 1, 64, 4, a, b, y, ws + 4104);
-    }
-    { /* fused elementwise: %34 %35 */
-      const double *p32 = ws + 8;
-      const double *p20 = in_xdot + (long)s0 * 4;
-      double *y35 = ws + 8;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 4; i++) {
-        const long k = s * 4 + i;
-        const double t34 = p32[k] - p20[k]; /* sub, models/baseline/henon_heiles.lua:31 */
-        const double t35 = t34 * t34; /* square, models/baseline/henon_heiles.lua:31 */
-        y35[k] = t35;
-      }
-    }
-    { /* %36 = sum %35 0 : [] per sample, models/baseline/henon_heiles.lua:31 */
-      double *restrict y = ws + 136;
-      const double *restrict a = ws + 8;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        {
-          double acc = 0;
-          for (long l = 0; l < 4; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* %38 = div %36 %37 : [] per sample, models/baseline/henon_heiles.lua:31 */
-      double *restrict y = ws + 8;
-      const double *restrict a = ws + 136;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / 4.0;
-    }
-    { /* %40 = bsum %38 : [], models/baseline/henon_heiles.lua:31 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 8;
-      for (int s = 0; s < nc; s++) y[0] += a[s];
+  const double *in_x = in[0];
+  const double *in_xdot = in[1];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %22 = matmul %21 %0 NN : [1,64] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 4;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nn((long)nc * 1, 4, 64, a, b, y, wt + 4096);
+  }
+  { /* fused elementwise: %24 %25 */
+    const double *p22 = wt + 0;
+    const double *p1 = mlp1_1_b;
+    double *y25 = wt + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t24 = p22[k] + p1[i]; /* add, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:63 in field()) */
+      const double t25 = hn_tanh(t24); /* tanh, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
+      y25[k] = t25;
     }
   }
-  /* phase 2: shared values */
+  { /* %27 = matmul %26 %2 NN : [1,64] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = wt + 2048;
+    const double *restrict a = wt + 0;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nn((long)nc * 1, 64, 64, a, b, y, wt + 4096);
+  }
+  { /* fused elementwise: %29 %30 */
+    const double *p27 = wt + 2048;
+    const double *p3 = mlp1_2_b;
+    double *y30 = wt + 2048;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t29 = p27[k] + p3[i]; /* add, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:63 in field()) */
+      const double t30 = hn_tanh(t29); /* tanh, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
+      y30[k] = t30;
+    }
+  }
+  { /* %32 = matmul %31 %4 NN : [1,4] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 2048;
+    const double *restrict b = mlp1_3_W;
+    hn_mm_nn((long)nc * 1, 64, 4, a, b, y, wt + 4096);
+  }
+  { /* fused elementwise: %34 %35 */
+    const double *p32 = wt + 0;
+    const double *p20 = in_xdot + (long)s0 * 4;
+    double *y35 = wt + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 4; i++) {
+      const long k = s * 4 + i;
+      const double t34 = p32[k] - p20[k]; /* sub, models/baseline/henon_heiles.lua:31 */
+      const double t35 = t34 * t34; /* square, models/baseline/henon_heiles.lua:31 */
+      y35[k] = t35;
+    }
+  }
+  { /* %36 = sum %35 0 : [] per sample, models/baseline/henon_heiles.lua:31 */
+    double *restrict y = wt + 128;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      {
+        double acc = 0;
+        for (long l = 0; l < 4; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* %38 = div %36 %37 : [] per sample, models/baseline/henon_heiles.lua:31 */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 128;
+    for (long i = 0; i < nc; i++) y[i] = a[i] / 4.0;
+  }
+}
+
+/* loss, phase 1: the chunk's terms of the sums over samples (chunks in ascending order) */
+static void henon_heiles_baseline_loss_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %40 = bsum %38 : [], models/baseline/henon_heiles.lua:31 */
+    double *restrict y = ws + 0;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) y[0] += a[s];
+  }
+}
+
+/* loss, phase 2: shared values */
+static void henon_heiles_baseline_loss_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  double *out_y0 = out[0];
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   { /* %41 = div %40 %39 : [], models/baseline/henon_heiles.lua:31 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 0;
     y[0] = a[0] / (double)n;
+  }
+}
+
+void henon_heiles_baseline_loss(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *ws)
+{
+  const double *in[2] = {in_x, in_xdot};
+  double *out[1] = {out_y0};
+  double *wt = ws + 8L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
+  henon_heiles_baseline_loss_phase0(n, 0, theta, in, out, ws, wt);
+  for (int s0 = 0; s0 < n; s0 += 32) {
+    henon_heiles_baseline_loss_phase1(n, s0, theta, in, out, ws, wt);
+    henon_heiles_baseline_loss_sums1(n, s0, theta, in, out, ws, wt);
+  }
+  henon_heiles_baseline_loss_phase2(n, 0, theta, in, out, ws, wt);
+}
+
+void henon_heiles_baseline_loss_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 0: henon_heiles_baseline_loss_phase0(n, s0, theta, in, out, ws, wt); break;
+  case 1: henon_heiles_baseline_loss_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 2: henon_heiles_baseline_loss_phase2(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void henon_heiles_baseline_loss_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: henon_heiles_baseline_loss_sums1(n, s0, theta, in, out, ws, wt); break;
   }
 }
 
@@ -1315,15 +1388,15 @@ void henon_heiles_baseline_loss_v(int n, const double *theta, const double *cons
 }
 
 /* ---- loss_grad ---- */
-void henon_heiles_baseline_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_d_mlp1_1_W, double *out_d_mlp1_1_b, double *out_d_mlp1_2_W, double *out_d_mlp1_2_b, double *out_d_mlp1_3_W, double *ws)
+/* loss_grad, phase 0: shared values */
+static void henon_heiles_baseline_loss_grad_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
-  const double *mlp1_1_W = theta + 0; /* [4,64] */
-  const double *mlp1_1_b = theta + 256; /* [64] */
-  const double *mlp1_2_W = theta + 320; /* [64,64] */
-  const double *mlp1_2_b = theta + 4416; /* [64] */
-  const double *mlp1_3_W = theta + 4480; /* [64,4] */
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
+  double *out_d_mlp1_1_W = out[1];
+  double *out_d_mlp1_1_b = out[2];
+  double *out_d_mlp1_2_W = out[3];
+  double *out_d_mlp1_2_b = out[4];
+  double *out_d_mlp1_3_W = out[5];
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   { /* %64 = div %63 %39 : [], models/baseline/henon_heiles.lua:31 */
     double *restrict y = ws + 0;
     y[0] = 1.0 / (double)n;
@@ -1339,181 +1412,241 @@ void henon_heiles_baseline_loss_grad(int n, const double *theta, const double *i
     for (long l = 0; l < 4; l++)
       y[l] = a[0];
   }
-  /* phase 1: per sample, in chunks of 32 */
   (ws + 8)[0] = 0;
   for (int i = 0; i < 256; i++) (out_d_mlp1_3_W)[i] = 0;
   for (int i = 0; i < 64; i++) (out_d_mlp1_2_b)[i] = 0;
   for (int i = 0; i < 4096; i++) (out_d_mlp1_2_W)[i] = 0;
   for (int i = 0; i < 64; i++) (out_d_mlp1_1_b)[i] = 0;
   for (int i = 0; i < 256; i++) (out_d_mlp1_1_W)[i] = 0;
-  for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %45 = matmul %44 %0 NN : [1,64] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
-      double *restrict y = ws + 16;
-      const double *restrict a = in_x + (long)s0 * 4;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nn((long)nc * 1, 4, 64, a, b, y, ws + 8464);
-    }
-    { /* fused elementwise: %47 %48 */
-      const double *p45 = ws + 16;
-      const double *p1 = mlp1_1_b;
-      double *y48 = ws + 16;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t47 = p45[k] + p1[i]; /* add, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:63 in field()) */
-        const double t48 = hn_tanh(t47); /* tanh, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
-        y48[k] = t48;
-      }
-    }
-    { /* %50 = matmul %49 %2 NN : [1,64] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
-      double *restrict y = ws + 2064;
-      const double *restrict a = ws + 16;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 8464);
-    }
-    { /* fused elementwise: %52 %53 */
-      const double *p50 = ws + 2064;
-      const double *p3 = mlp1_2_b;
-      double *y53 = ws + 2064;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t52 = p50[k] + p3[i]; /* add, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:63 in field()) */
-        const double t53 = hn_tanh(t52); /* tanh, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
-        y53[k] = t53;
-      }
-    }
-    { /* %55 = matmul %54 %4 NN : [1,4] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
-      double *restrict y = ws + 4112;
-      const double *restrict a = ws + 2064;
-      const double *restrict b = mlp1_3_W;
-      hn_mm_nn((long)nc * 1, 64, 4, a, b, y, ws + 8464);
-    }
-    { /* fused elementwise: %57 %58 */
-      double *y57 = ws + 4240;
-      const double *p55 = ws + 4112;
-      const double *p43 = in_xdot + (long)s0 * 4;
-      double *y58 = ws + 4112;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 4; i++) {
-        const long k = s * 4 + i;
-        const double t57 = p55[k] - p43[k]; /* sub, models/baseline/henon_heiles.lua:31 */
-        y57[k] = t57;
-        const double t58 = t57 * t57; /* square, models/baseline/henon_heiles.lua:31 */
-        y58[k] = t58;
-      }
-    }
-    { /* %59 = sum %58 0 : [] per sample, models/baseline/henon_heiles.lua:31 */
-      double *restrict y = ws + 4368;
-      const double *restrict a = ws + 4112;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        {
-          double acc = 0;
-          for (long l = 0; l < 4; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* %60 = div %59 %37 : [] per sample, models/baseline/henon_heiles.lua:31 */
-      double *restrict y = ws + 4112;
-      const double *restrict a = ws + 4368;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / 4.0;
-    }
-    { /* %61 = bsum %60 : [], models/baseline/henon_heiles.lua:31 */
-      double *restrict y = ws + 8;
-      const double *restrict a = ws + 4112;
-      for (int s = 0; s < nc; s++) y[0] += a[s];
-    }
-    { /* fused elementwise: %68 %69 */
-      const double *p57 = ws + 4240;
-      double *y69 = ws + 4240;
-      const double *p66 = ws + 0;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 4; i++) {
-        const long k = s * 4 + i;
-        const double t68 = 2.0 * p57[k]; /* mul, models/baseline/henon_heiles.lua:31 */
-        const double t69 = p66[i] * t68; /* mul, models/baseline/henon_heiles.lua:31 */
-        y69[k] = t69;
-      }
-    }
-    { /* %71 = matmul %70 %4 NT : [1,64] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
-      double *restrict y = ws + 4368;
-      const double *restrict a = ws + 4240;
-      const double *restrict b = mlp1_3_W;
-      hn_mm_nt((long)nc * 1, 4, 64, a, b, y);
-    }
-    { /* %72 = bmatmul %54 %70 TN : [64,4], models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
-      double *restrict y = out_d_mlp1_3_W;
-      const double *restrict a = ws + 2064;
-      const double *restrict b = ws + 4240;
-      hn_mm_tn((long)nc * 1, 64, 4, a, b, y);
-    }
-    { /* fused elementwise: %74 %75 %76 */
-      const double *p53 = ws + 2064;
-      double *y76 = ws + 6416;
-      const double *p71 = ws + 4368;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t74 = p53[k] * p53[k]; /* square, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
-        const double t75 = 1.0 - t74; /* sub, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
-        const double t76 = p71[k] * t75; /* mul, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
-        y76[k] = t76;
-      }
-    }
-    { /* %77 = bsum %76 : [64], models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:63 in field()) */
-      double *restrict y = out_d_mlp1_2_b;
-      const double *restrict a = ws + 6416;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
-    }
-    { /* %79 = matmul %78 %2 NT : [1,64] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
-      double *restrict y = ws + 2064;
-      const double *restrict a = ws + 6416;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
-    }
-    { /* %80 = bmatmul %49 %78 TN : [64,64], models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
-      double *restrict y = out_d_mlp1_2_W;
-      const double *restrict a = ws + 16;
-      const double *restrict b = ws + 6416;
-      hn_mm_tn((long)nc * 1, 64, 64, a, b, y);
-    }
-    { /* fused elementwise: %82 %83 %84 */
-      const double *p48 = ws + 16;
-      double *y84 = ws + 4112;
-      const double *p79 = ws + 2064;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t82 = p48[k] * p48[k]; /* square, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
-        const double t83 = 1.0 - t82; /* sub, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
-        const double t84 = p79[k] * t83; /* mul, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
-        y84[k] = t84;
-      }
-    }
-    { /* %85 = bsum %84 : [64], models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:63 in field()) */
-      double *restrict y = out_d_mlp1_1_b;
-      const double *restrict a = ws + 4112;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
-    }
-    { /* %88 = bmatmul %44 %86 TN : [4,64], models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
-      double *restrict y = out_d_mlp1_1_W;
-      const double *restrict a = in_x + (long)s0 * 4;
-      const double *restrict b = ws + 4112;
-      hn_mm_tn((long)nc * 1, 4, 64, a, b, y);
+}
+
+/* loss_grad, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void henon_heiles_baseline_loss_grad_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *mlp1_1_W = theta + 0; /* [4,64] */
+  const double *mlp1_1_b = theta + 256; /* [64] */
+  const double *mlp1_2_W = theta + 320; /* [64,64] */
+  const double *mlp1_2_b = theta + 4416; /* [64] */
+  const double *mlp1_3_W = theta + 4480; /* [64,4] */
+  const double *in_x = in[0];
+  const double *in_xdot = in[1];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %45 = matmul %44 %0 NN : [1,64] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 4;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nn((long)nc * 1, 4, 64, a, b, y, wt + 12448);
+  }
+  { /* fused elementwise: %47 %48 */
+    const double *p45 = wt + 0;
+    const double *p1 = mlp1_1_b;
+    double *y48 = wt + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t47 = p45[k] + p1[i]; /* add, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:63 in field()) */
+      const double t48 = hn_tanh(t47); /* tanh, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
+      y48[k] = t48;
     }
   }
-  /* phase 2: shared values */
+  { /* %50 = matmul %49 %2 NN : [1,64] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = wt + 2048;
+    const double *restrict a = wt + 0;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nn((long)nc * 1, 64, 64, a, b, y, wt + 12448);
+  }
+  { /* fused elementwise: %52 %53 */
+    const double *p50 = wt + 2048;
+    const double *p3 = mlp1_2_b;
+    double *y53 = wt + 2048;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t52 = p50[k] + p3[i]; /* add, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:63 in field()) */
+      const double t53 = hn_tanh(t52); /* tanh, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
+      y53[k] = t53;
+    }
+  }
+  { /* %55 = matmul %54 %4 NN : [1,4] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = wt + 4096;
+    const double *restrict a = wt + 2048;
+    const double *restrict b = mlp1_3_W;
+    hn_mm_nn((long)nc * 1, 64, 4, a, b, y, wt + 12448);
+  }
+  { /* fused elementwise: %57 %58 */
+    double *y57 = wt + 4224;
+    const double *p55 = wt + 4096;
+    const double *p43 = in_xdot + (long)s0 * 4;
+    double *y58 = wt + 4096;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 4; i++) {
+      const long k = s * 4 + i;
+      const double t57 = p55[k] - p43[k]; /* sub, models/baseline/henon_heiles.lua:31 */
+      y57[k] = t57;
+      const double t58 = t57 * t57; /* square, models/baseline/henon_heiles.lua:31 */
+      y58[k] = t58;
+    }
+  }
+  { /* %59 = sum %58 0 : [] per sample, models/baseline/henon_heiles.lua:31 */
+    double *restrict y = wt + 4352;
+    const double *restrict a = wt + 4096;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      {
+        double acc = 0;
+        for (long l = 0; l < 4; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* %60 = div %59 %37 : [] per sample, models/baseline/henon_heiles.lua:31 */
+    double *restrict y = wt + 4096;
+    const double *restrict a = wt + 4352;
+    for (long i = 0; i < nc; i++) y[i] = a[i] / 4.0;
+  }
+  { /* fused elementwise: %68 %69 */
+    const double *p57 = wt + 4224;
+    double *y69 = wt + 4128;
+    const double *p66 = ws + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 4; i++) {
+      const long k = s * 4 + i;
+      const double t68 = 2.0 * p57[k]; /* mul, models/baseline/henon_heiles.lua:31 */
+      const double t69 = p66[i] * t68; /* mul, models/baseline/henon_heiles.lua:31 */
+      y69[k] = t69;
+    }
+  }
+  { /* %71 = matmul %70 %4 NT : [1,64] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = wt + 4256;
+    const double *restrict a = wt + 4128;
+    const double *restrict b = mlp1_3_W;
+    hn_mm_nt((long)nc * 1, 4, 64, a, b, y);
+  }
+  { /* fused elementwise: %74 %75 %76 */
+    const double *p53 = wt + 2048;
+    double *y76 = wt + 6304;
+    const double *p71 = wt + 4256;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t74 = p53[k] * p53[k]; /* square, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
+      const double t75 = 1.0 - t74; /* sub, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
+      const double t76 = p71[k] * t75; /* mul, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
+      y76[k] = t76;
+    }
+  }
+  { /* %79 = matmul %78 %2 NT : [1,64] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = wt + 4256;
+    const double *restrict a = wt + 6304;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
+  }
+  { /* fused elementwise: %82 %83 %84 */
+    const double *p48 = wt + 0;
+    double *y84 = wt + 8352;
+    const double *p79 = wt + 4256;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t82 = p48[k] * p48[k]; /* square, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
+      const double t83 = 1.0 - t82; /* sub, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
+      const double t84 = p79[k] * t83; /* mul, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
+      y84[k] = t84;
+    }
+  }
+}
+
+/* loss_grad, phase 1: the chunk's terms of the sums over samples (chunks in ascending order) */
+static void henon_heiles_baseline_loss_grad_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *in_x = in[0];
+  double *out_d_mlp1_1_W = out[1];
+  double *out_d_mlp1_1_b = out[2];
+  double *out_d_mlp1_2_W = out[3];
+  double *out_d_mlp1_2_b = out[4];
+  double *out_d_mlp1_3_W = out[5];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %61 = bsum %60 : [], models/baseline/henon_heiles.lua:31 */
+    double *restrict y = ws + 8;
+    const double *restrict a = wt + 4096;
+    for (int s = 0; s < nc; s++) y[0] += a[s];
+  }
+  { /* %72 = bmatmul %54 %70 TN : [64,4], models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = out_d_mlp1_3_W;
+    const double *restrict a = wt + 2048;
+    const double *restrict b = wt + 4128;
+    hn_mm_tn((long)nc * 1, 64, 4, a, b, y);
+  }
+  { /* %77 = bsum %76 : [64], models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:63 in field()) */
+    double *restrict y = out_d_mlp1_2_b;
+    const double *restrict a = wt + 6304;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
+  }
+  { /* %80 = bmatmul %49 %78 TN : [64,64], models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = out_d_mlp1_2_W;
+    const double *restrict a = wt + 0;
+    const double *restrict b = wt + 6304;
+    hn_mm_tn((long)nc * 1, 64, 64, a, b, y);
+  }
+  { /* %85 = bsum %84 : [64], models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:63 in field()) */
+    double *restrict y = out_d_mlp1_1_b;
+    const double *restrict a = wt + 8352;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
+  }
+  { /* %88 = bmatmul %44 %86 TN : [4,64], models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = out_d_mlp1_1_W;
+    const double *restrict a = in_x + (long)s0 * 4;
+    const double *restrict b = wt + 8352;
+    hn_mm_tn((long)nc * 1, 4, 64, a, b, y);
+  }
+}
+
+/* loss_grad, phase 2: shared values */
+static void henon_heiles_baseline_loss_grad_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  double *out_y0 = out[0];
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   { /* %62 = div %61 %39 : [], models/baseline/henon_heiles.lua:31 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 8;
     y[0] = a[0] / (double)n;
+  }
+}
+
+void henon_heiles_baseline_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_d_mlp1_1_W, double *out_d_mlp1_1_b, double *out_d_mlp1_2_W, double *out_d_mlp1_2_b, double *out_d_mlp1_3_W, double *ws)
+{
+  const double *in[2] = {in_x, in_xdot};
+  double *out[6] = {out_y0, out_d_mlp1_1_W, out_d_mlp1_1_b, out_d_mlp1_2_W, out_d_mlp1_2_b, out_d_mlp1_3_W};
+  double *wt = ws + 16L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
+  henon_heiles_baseline_loss_grad_phase0(n, 0, theta, in, out, ws, wt);
+  for (int s0 = 0; s0 < n; s0 += 32) {
+    henon_heiles_baseline_loss_grad_phase1(n, s0, theta, in, out, ws, wt);
+    henon_heiles_baseline_loss_grad_sums1(n, s0, theta, in, out, ws, wt);
+  }
+  henon_heiles_baseline_loss_grad_phase2(n, 0, theta, in, out, ws, wt);
+}
+
+void henon_heiles_baseline_loss_grad_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 0: henon_heiles_baseline_loss_grad_phase0(n, s0, theta, in, out, ws, wt); break;
+  case 1: henon_heiles_baseline_loss_grad_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 2: henon_heiles_baseline_loss_grad_phase2(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void henon_heiles_baseline_loss_grad_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: henon_heiles_baseline_loss_grad_sums1(n, s0, theta, in, out, ws, wt); break;
   }
 }
 

@@ -1145,74 +1145,98 @@ static const double k167[4] = {0.0, 0.0, 1.0, 0.0};
 static const double k198[4] = {0.0, 0.0, 0.0, 1.0};
 
 /* ---- H ---- */
-void henon_heiles_hnn_H(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
+/* H, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void henon_heiles_hnn_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
   const double *mlp1_1_W = theta + 0; /* [4,64] */
   const double *mlp1_1_b = theta + 256; /* [64] */
   const double *mlp1_2_W = theta + 320; /* [64,64] */
   const double *mlp1_2_b = theta + 4416; /* [64] */
   const double *mlp1_3_W = theta + 4480; /* [64,2] */
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %7 = matmul %6 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 4;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nn((long)nc * 1, 4, 64, a, b, y, wt + 4096);
+  }
+  { /* fused elementwise: %9 %10 */
+    const double *p7 = wt + 0;
+    const double *p1 = mlp1_1_b;
+    double *y10 = wt + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t9 = p7[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+      const double t10 = hn_tanh(t9); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y10[k] = t10;
+    }
+  }
+  { /* %12 = matmul %11 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 2048;
+    const double *restrict a = wt + 0;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nn((long)nc * 1, 64, 64, a, b, y, wt + 4096);
+  }
+  { /* fused elementwise: %14 %15 */
+    const double *p12 = wt + 2048;
+    const double *p3 = mlp1_2_b;
+    double *y15 = wt + 2048;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t14 = p12[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+      const double t15 = hn_tanh(t14); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y15[k] = t15;
+    }
+  }
+  { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 2048;
+    const double *restrict b = mlp1_3_W;
+    hn_mm_nn((long)nc * 1, 64, 2, a, b, y, wt + 4096);
+  }
+  { /* %19 = slice %18 axis=0 1 1 : [1] per sample, models/hnn/henon_heiles.lua:32 */
+    double *restrict y = wt + 64;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[1];
+    }
+  }
+  { /* output y0 = %20 */
+    const double *restrict a = wt + 64;
+    for (long i = 0; i < (long)nc * 1; i++) out_y0[(long)s0 * 1 + i] = a[i];
+  }
+}
+
+void henon_heiles_hnn_H(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
+{
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %7 = matmul %6 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 4;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nn((long)nc * 1, 4, 64, a, b, y, ws + 4096);
-    }
-    { /* fused elementwise: %9 %10 */
-      const double *p7 = ws + 0;
-      const double *p1 = mlp1_1_b;
-      double *y10 = ws + 0;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t9 = p7[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
-        const double t10 = hn_tanh(t9); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y10[k] = t10;
-      }
-    }
-    { /* %12 = matmul %11 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 2048;
-      const double *restrict a = ws + 0;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 4096);
-    }
-    { /* fused elementwise: %14 %15 */
-      const double *p12 = ws + 2048;
-      const double *p3 = mlp1_2_b;
-      double *y15 = ws + 2048;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t14 = p12[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
-        const double t15 = hn_tanh(t14); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y15[k] = t15;
-      }
-    }
-    { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 2048;
-      const double *restrict b = mlp1_3_W;
-      hn_mm_nn((long)nc * 1, 64, 2, a, b, y, ws + 4096);
-    }
-    { /* %19 = slice %18 axis=0 1 1 : [1] per sample, models/hnn/henon_heiles.lua:32 */
-      double *restrict y = ws + 64;
-      const double *restrict a = ws + 0;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[1];
-      }
-    }
-    { /* output y0 = %20 */
-      const double *restrict a = ws + 64;
-      for (long i = 0; i < (long)nc * 1; i++) out_y0[(long)s0 * 1 + i] = a[i];
-    }
+    henon_heiles_hnn_H_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void henon_heiles_hnn_H_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: henon_heiles_hnn_H_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void henon_heiles_hnn_H_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 
@@ -1222,15 +1246,11 @@ void henon_heiles_hnn_H_v(int n, const double *theta, const double *const *in, d
 }
 
 /* ---- field ---- */
-void henon_heiles_hnn_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
+/* field, phase 0: shared values */
+static void henon_heiles_hnn_field_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
-  const double *mlp1_1_W = theta + 0; /* [4,64] */
-  const double *mlp1_1_b = theta + 256; /* [64] */
-  const double *mlp1_2_W = theta + 320; /* [64,64] */
-  const double *mlp1_2_b = theta + 4416; /* [64] */
   const double *mlp1_3_W = theta + 4480; /* [64,2] */
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   { /* %38 = const 1 : [1], models/hnn/henon_heiles.lua:32 */
     double *restrict y = ws + 0;
     y[0] = 1.0;
@@ -1259,110 +1279,146 @@ void henon_heiles_hnn_field(int n, const double *theta, const double *in_x, doub
         }
     }
   }
-  /* phase 1: per sample, in chunks of 32 */
+}
+
+/* field, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void henon_heiles_hnn_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *mlp1_1_W = theta + 0; /* [4,64] */
+  const double *mlp1_1_b = theta + 256; /* [64] */
+  const double *mlp1_2_W = theta + 320; /* [64,64] */
+  const double *mlp1_2_b = theta + 4416; /* [64] */
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %23 = matmul %22 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 4;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nn((long)nc * 1, 4, 64, a, b, y, wt + 6144);
+  }
+  { /* fused elementwise: %25 %26 */
+    const double *p23 = wt + 0;
+    const double *p1 = mlp1_1_b;
+    double *y26 = wt + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t25 = p23[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+      const double t26 = hn_tanh(t25); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y26[k] = t26;
+    }
+  }
+  { /* %28 = matmul %27 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 2048;
+    const double *restrict a = wt + 0;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nn((long)nc * 1, 64, 64, a, b, y, wt + 6144);
+  }
+  { /* fused elementwise: %30 %31 %46 %47 %48 */
+    const double *p28 = wt + 2048;
+    const double *p3 = mlp1_2_b;
+    double *y48 = wt + 4096;
+    const double *p42 = ws + 24;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t30 = p28[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+      const double t31 = hn_tanh(t30); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t46 = t31 * t31; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t47 = 1.0 - t46; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t48 = p42[i] * t47; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y48[k] = t48;
+    }
+  }
+  { /* %50 = matmul %49 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 2048;
+    const double *restrict a = wt + 4096;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
+  }
+  { /* fused elementwise: %53 %54 %55 */
+    const double *p26 = wt + 0;
+    double *y55 = wt + 4096;
+    const double *p50 = wt + 2048;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t53 = p26[k] * p26[k]; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t54 = 1.0 - t53; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t55 = p50[k] * t54; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y55[k] = t55;
+    }
+  }
+  { /* %57 = matmul %56 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 4096;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nt((long)nc * 1, 64, 4, a, b, y);
+  }
+  { /* %60 = slice %59 axis=0 0 2 : [2] per sample, models/hnn/henon_heiles.lua:40 (hnnc.lua:42 in library code) */
+    double *restrict y = wt + 128;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[l];
+    }
+  }
+  { /* %61 = slice %59 axis=0 2 2 : [2] per sample, models/hnn/henon_heiles.lua:40 (hnnc.lua:42 in library code) */
+    double *restrict y = wt + 192;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[l + 2];
+    }
+  }
+  { /* %62 = neg %60 : [2] per sample, models/hnn/henon_heiles.lua:40 (hnnc.lua:43 in library code) */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 128;
+    for (long i = 0; i < (long)nc * 2; i++) y[i] = -a[i];
+  }
+  { /* %63 = concat %61 %62 axis=0 : [4] per sample, models/hnn/henon_heiles.lua:40 (hnnc.lua:43 in library code) */
+    double *restrict y = out_y0 + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = (wt + 192)[(long)s * 2 + l];
+      for (long l = 0; l < 2; l++)
+        ys[l + 2] = (wt + 0)[(long)s * 2 + l];
+    }
+  }
+}
+
+void henon_heiles_hnn_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
+{
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 88L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
+  henon_heiles_hnn_field_phase0(n, 0, theta, in, out, ws, wt);
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %23 = matmul %22 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 88;
-      const double *restrict a = in_x + (long)s0 * 4;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nn((long)nc * 1, 4, 64, a, b, y, ws + 6232);
-    }
-    { /* fused elementwise: %25 %26 */
-      const double *p23 = ws + 88;
-      const double *p1 = mlp1_1_b;
-      double *y26 = ws + 88;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t25 = p23[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
-        const double t26 = hn_tanh(t25); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y26[k] = t26;
-      }
-    }
-    { /* %28 = matmul %27 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 2136;
-      const double *restrict a = ws + 88;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 6232);
-    }
-    { /* fused elementwise: %30 %31 %46 %47 %48 */
-      const double *p28 = ws + 2136;
-      const double *p3 = mlp1_2_b;
-      double *y48 = ws + 4184;
-      const double *p42 = ws + 24;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t30 = p28[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
-        const double t31 = hn_tanh(t30); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t46 = t31 * t31; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t47 = 1.0 - t46; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t48 = p42[i] * t47; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y48[k] = t48;
-      }
-    }
-    { /* %50 = matmul %49 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 2136;
-      const double *restrict a = ws + 4184;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
-    }
-    { /* fused elementwise: %53 %54 %55 */
-      const double *p26 = ws + 88;
-      double *y55 = ws + 4184;
-      const double *p50 = ws + 2136;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t53 = p26[k] * p26[k]; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t54 = 1.0 - t53; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t55 = p50[k] * t54; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y55[k] = t55;
-      }
-    }
-    { /* %57 = matmul %56 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 88;
-      const double *restrict a = ws + 4184;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nt((long)nc * 1, 64, 4, a, b, y);
-    }
-    { /* %60 = slice %59 axis=0 0 2 : [2] per sample, models/hnn/henon_heiles.lua:40 (hnnc.lua:42 in library code) */
-      double *restrict y = ws + 216;
-      const double *restrict a = ws + 88;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[l];
-      }
-    }
-    { /* %61 = slice %59 axis=0 2 2 : [2] per sample, models/hnn/henon_heiles.lua:40 (hnnc.lua:42 in library code) */
-      double *restrict y = ws + 280;
-      const double *restrict a = ws + 88;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[l + 2];
-      }
-    }
-    { /* %62 = neg %60 : [2] per sample, models/hnn/henon_heiles.lua:40 (hnnc.lua:43 in library code) */
-      double *restrict y = ws + 88;
-      const double *restrict a = ws + 216;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = -a[i];
-    }
-    { /* %63 = concat %61 %62 axis=0 : [4] per sample, models/hnn/henon_heiles.lua:40 (hnnc.lua:43 in library code) */
-      double *restrict y = out_y0 + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = (ws + 280)[(long)s * 2 + l];
-        for (long l = 0; l < 2; l++)
-          ys[l + 2] = (ws + 88)[(long)s * 2 + l];
-      }
-    }
+    henon_heiles_hnn_field_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void henon_heiles_hnn_field_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 0: henon_heiles_hnn_field_phase0(n, s0, theta, in, out, ws, wt); break;
+  case 1: henon_heiles_hnn_field_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void henon_heiles_hnn_field_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 
@@ -1372,15 +1428,12 @@ void henon_heiles_hnn_field_v(int n, const double *theta, const double *const *i
 }
 
 /* ---- jacobian ---- */
-void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
+/* jacobian, phase 0: shared values */
+static void henon_heiles_hnn_jacobian_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
   const double *mlp1_1_W = theta + 0; /* [4,64] */
-  const double *mlp1_1_b = theta + 256; /* [64] */
-  const double *mlp1_2_W = theta + 320; /* [64,64] */
-  const double *mlp1_2_b = theta + 4416; /* [64] */
   const double *mlp1_3_W = theta + 4480; /* [64,2] */
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   { /* %38 = const 1 : [1], models/hnn/henon_heiles.lua:32 */
     double *restrict y = ws + 0;
     y[0] = 1.0;
@@ -1565,343 +1618,379 @@ void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, d
         }
     }
   }
-  /* phase 1: per sample, in chunks of 32 */
+}
+
+/* jacobian, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *mlp1_1_W = theta + 0; /* [4,64] */
+  const double *mlp1_1_b = theta + 256; /* [64] */
+  const double *mlp1_2_W = theta + 320; /* [64,64] */
+  const double *mlp1_2_b = theta + 4416; /* [64] */
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %66 = matmul %65 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 4;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nn((long)nc * 1, 4, 64, a, b, y, wt + 18432);
+  }
+  { /* fused elementwise: %68 %69 */
+    const double *p66 = wt + 0;
+    const double *p1 = mlp1_1_b;
+    double *y69 = wt + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t68 = p66[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+      const double t69 = hn_tanh(t68); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y69[k] = t69;
+    }
+  }
+  { /* %71 = matmul %70 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 2048;
+    const double *restrict a = wt + 0;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nn((long)nc * 1, 64, 64, a, b, y, wt + 18432);
+  }
+  { /* fused elementwise: %73 %74 %82 %83 %84 */
+    const double *p71 = wt + 2048;
+    const double *p3 = mlp1_2_b;
+    double *y74 = wt + 2048;
+    double *y83 = wt + 6144;
+    double *y84 = wt + 4096;
+    const double *p42 = ws + 24;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t73 = p71[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+      const double t74 = hn_tanh(t73); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y74[k] = t74;
+      const double t82 = t74 * t74; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t83 = 1.0 - t82; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y83[k] = t83;
+      const double t84 = p42[i] * t83; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y84[k] = t84;
+    }
+  }
+  { /* %86 = matmul %85 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 8192;
+    const double *restrict a = wt + 4096;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
+  }
+  { /* fused elementwise: %89 %90 %111 %112 %113 %115 %116 */
+    const double *p69 = wt + 0;
+    double *y90 = wt + 10240;
+    double *y111 = wt + 4096;
+    const double *p107 = ws + 88;
+    const double *p86 = wt + 8192;
+    double *y115 = wt + 12288;
+    double *y116 = wt + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t89 = p69[k] * p69[k]; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t90 = 1.0 - t89; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y90[k] = t90;
+      const double t111 = p107[i] * t90; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y111[k] = t111;
+      const double t112 = p107[i] * p86[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t113 = -t112; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t115 = 2.0 * p69[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y115[k] = t115;
+      const double t116 = t113 * t115; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y116[k] = t116;
+    }
+  }
+  { /* %118 = matmul %117 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 14336;
+    const double *restrict a = wt + 4096;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nn((long)nc * 1, 64, 64, a, b, y, wt + 18432);
+  }
+  { /* fused elementwise: %121 %122 %123 %124 %125 */
+    const double *p118 = wt + 14336;
+    const double *p42 = ws + 24;
+    double *y123 = wt + 4096;
+    const double *p74 = wt + 2048;
+    double *y125 = wt + 14336;
+    const double *p83 = wt + 6144;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t121 = p118[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t122 = -t121; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t123 = 2.0 * p74[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y123[k] = t123;
+      const double t124 = t122 * t123; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t125 = t124 * p83[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y125[k] = t125;
+    }
+  }
+  { /* %127 = matmul %126 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 2048;
+    const double *restrict a = wt + 14336;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
+  }
+  { /* fused elementwise: %130 %131 */
+    const double *p116 = wt + 0;
+    const double *p127 = wt + 2048;
+    double *y131 = wt + 0;
+    const double *p90 = wt + 10240;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t130 = p116[k] + p127[k]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+      const double t131 = t130 * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y131[k] = t131;
+    }
+  }
+  { /* %133 = matmul %132 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 2048;
+    const double *restrict a = wt + 0;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nt((long)nc * 1, 64, 4, a, b, y);
+  }
+  { /* fused elementwise: %145 %146 %147 %148 */
+    double *y145 = wt + 0;
+    const double *p142 = ws + 152;
+    const double *p90 = wt + 10240;
+    const double *p86 = wt + 8192;
+    double *y148 = wt + 14336;
+    const double *p115 = wt + 12288;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t145 = p142[i] * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y145[k] = t145;
+      const double t146 = p142[i] * p86[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t147 = -t146; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t148 = t147 * p115[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y148[k] = t148;
+    }
+  }
+  { /* %150 = matmul %149 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 16384;
+    const double *restrict a = wt + 0;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nn((long)nc * 1, 64, 64, a, b, y, wt + 18432);
+  }
+  { /* fused elementwise: %153 %154 %155 %156 */
+    const double *p150 = wt + 16384;
+    const double *p42 = ws + 24;
+    const double *p123 = wt + 4096;
+    double *y156 = wt + 16384;
+    const double *p83 = wt + 6144;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t153 = p150[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t154 = -t153; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t155 = t154 * p123[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t156 = t155 * p83[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y156[k] = t156;
+    }
+  }
+  { /* %158 = matmul %157 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 16384;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
+  }
+  { /* fused elementwise: %161 %162 */
+    const double *p148 = wt + 14336;
+    const double *p158 = wt + 0;
+    double *y162 = wt + 14336;
+    const double *p90 = wt + 10240;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t161 = p148[k] + p158[k]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+      const double t162 = t161 * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y162[k] = t162;
+    }
+  }
+  { /* %164 = matmul %163 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 2176;
+    const double *restrict a = wt + 14336;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nt((long)nc * 1, 64, 4, a, b, y);
+  }
+  { /* fused elementwise: %176 %177 %178 %179 */
+    double *y176 = wt + 0;
+    const double *p173 = ws + 216;
+    const double *p90 = wt + 10240;
+    const double *p86 = wt + 8192;
+    double *y179 = wt + 14336;
+    const double *p115 = wt + 12288;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t176 = p173[i] * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y176[k] = t176;
+      const double t177 = p173[i] * p86[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t178 = -t177; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t179 = t178 * p115[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y179[k] = t179;
+    }
+  }
+  { /* %181 = matmul %180 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 16384;
+    const double *restrict a = wt + 0;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nn((long)nc * 1, 64, 64, a, b, y, wt + 18432);
+  }
+  { /* fused elementwise: %184 %185 %186 %187 */
+    const double *p181 = wt + 16384;
+    const double *p42 = ws + 24;
+    const double *p123 = wt + 4096;
+    double *y187 = wt + 16384;
+    const double *p83 = wt + 6144;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t184 = p181[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t185 = -t184; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t186 = t185 * p123[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t187 = t186 * p83[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y187[k] = t187;
+    }
+  }
+  { /* %189 = matmul %188 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 16384;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
+  }
+  { /* fused elementwise: %192 %193 */
+    const double *p179 = wt + 14336;
+    const double *p189 = wt + 0;
+    double *y193 = wt + 14336;
+    const double *p90 = wt + 10240;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t192 = p179[k] + p189[k]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+      const double t193 = t192 * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y193[k] = t193;
+    }
+  }
+  { /* %195 = matmul %194 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 2304;
+    const double *restrict a = wt + 14336;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nt((long)nc * 1, 64, 4, a, b, y);
+  }
+  { /* fused elementwise: %207 %208 %209 %210 */
+    double *y207 = wt + 0;
+    const double *p204 = ws + 280;
+    const double *p90 = wt + 10240;
+    const double *p86 = wt + 8192;
+    double *y210 = wt + 14336;
+    const double *p115 = wt + 12288;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t207 = p204[i] * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y207[k] = t207;
+      const double t208 = p204[i] * p86[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t209 = -t208; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t210 = t209 * p115[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y210[k] = t210;
+    }
+  }
+  { /* %212 = matmul %211 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 8192;
+    const double *restrict a = wt + 0;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nn((long)nc * 1, 64, 64, a, b, y, wt + 18432);
+  }
+  { /* fused elementwise: %215 %216 %217 %218 */
+    const double *p212 = wt + 8192;
+    const double *p42 = ws + 24;
+    const double *p123 = wt + 4096;
+    double *y218 = wt + 12288;
+    const double *p83 = wt + 6144;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t215 = p212[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t216 = -t215; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t217 = t216 * p123[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t218 = t217 * p83[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y218[k] = t218;
+    }
+  }
+  { /* %220 = matmul %219 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 12288;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
+  }
+  { /* fused elementwise: %223 %224 */
+    const double *p210 = wt + 14336;
+    const double *p220 = wt + 0;
+    double *y224 = wt + 0;
+    const double *p90 = wt + 10240;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t223 = p210[k] + p220[k]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+      const double t224 = t223 * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y224[k] = t224;
+    }
+  }
+  { /* %226 = matmul %225 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 2432;
+    const double *restrict a = wt + 0;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nt((long)nc * 1, 64, 4, a, b, y);
+  }
+  { /* %229 = concat %133 %164 %195 %226 axis=0 : [4,4] per sample, models/hnn/henon_heiles.lua:41 (hnnc.lua:29 in library code) */
+    double *restrict y = out_y0 + (long)s0 * 16;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 16;
+      for (long k = 0; k < 4; k++)
+        ys[k] = (wt + 2048)[(long)s * 4 + k];
+      for (long k = 0; k < 4; k++)
+        ys[k + 4] = (wt + 2176)[(long)s * 4 + k];
+      for (long k = 0; k < 4; k++)
+        ys[k + 8] = (wt + 2304)[(long)s * 4 + k];
+      for (long k = 0; k < 4; k++)
+        ys[k + 12] = (wt + 2432)[(long)s * 4 + k];
+    }
+  }
+}
+
+void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
+{
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 344L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
+  henon_heiles_hnn_jacobian_phase0(n, 0, theta, in, out, ws, wt);
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %66 = matmul %65 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 344;
-      const double *restrict a = in_x + (long)s0 * 4;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nn((long)nc * 1, 4, 64, a, b, y, ws + 18776);
-    }
-    { /* fused elementwise: %68 %69 */
-      const double *p66 = ws + 344;
-      const double *p1 = mlp1_1_b;
-      double *y69 = ws + 344;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t68 = p66[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
-        const double t69 = hn_tanh(t68); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y69[k] = t69;
-      }
-    }
-    { /* %71 = matmul %70 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 2392;
-      const double *restrict a = ws + 344;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 18776);
-    }
-    { /* fused elementwise: %73 %74 %82 %83 %84 */
-      const double *p71 = ws + 2392;
-      const double *p3 = mlp1_2_b;
-      double *y74 = ws + 2392;
-      double *y83 = ws + 6488;
-      double *y84 = ws + 4440;
-      const double *p42 = ws + 24;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t73 = p71[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
-        const double t74 = hn_tanh(t73); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y74[k] = t74;
-        const double t82 = t74 * t74; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t83 = 1.0 - t82; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y83[k] = t83;
-        const double t84 = p42[i] * t83; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y84[k] = t84;
-      }
-    }
-    { /* %86 = matmul %85 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 8536;
-      const double *restrict a = ws + 4440;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
-    }
-    { /* fused elementwise: %89 %90 %111 %112 %113 %115 %116 */
-      const double *p69 = ws + 344;
-      double *y90 = ws + 10584;
-      double *y111 = ws + 4440;
-      const double *p107 = ws + 88;
-      const double *p86 = ws + 8536;
-      double *y115 = ws + 12632;
-      double *y116 = ws + 344;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t89 = p69[k] * p69[k]; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t90 = 1.0 - t89; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y90[k] = t90;
-        const double t111 = p107[i] * t90; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y111[k] = t111;
-        const double t112 = p107[i] * p86[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t113 = -t112; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t115 = 2.0 * p69[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y115[k] = t115;
-        const double t116 = t113 * t115; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y116[k] = t116;
-      }
-    }
-    { /* %118 = matmul %117 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 14680;
-      const double *restrict a = ws + 4440;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 18776);
-    }
-    { /* fused elementwise: %121 %122 %123 %124 %125 */
-      const double *p118 = ws + 14680;
-      const double *p42 = ws + 24;
-      double *y123 = ws + 4440;
-      const double *p74 = ws + 2392;
-      double *y125 = ws + 14680;
-      const double *p83 = ws + 6488;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t121 = p118[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t122 = -t121; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t123 = 2.0 * p74[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y123[k] = t123;
-        const double t124 = t122 * t123; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t125 = t124 * p83[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y125[k] = t125;
-      }
-    }
-    { /* %127 = matmul %126 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 2392;
-      const double *restrict a = ws + 14680;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
-    }
-    { /* fused elementwise: %130 %131 */
-      const double *p116 = ws + 344;
-      const double *p127 = ws + 2392;
-      double *y131 = ws + 344;
-      const double *p90 = ws + 10584;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t130 = p116[k] + p127[k]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-        const double t131 = t130 * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y131[k] = t131;
-      }
-    }
-    { /* %133 = matmul %132 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 2392;
-      const double *restrict a = ws + 344;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nt((long)nc * 1, 64, 4, a, b, y);
-    }
-    { /* fused elementwise: %145 %146 %147 %148 */
-      double *y145 = ws + 344;
-      const double *p142 = ws + 152;
-      const double *p90 = ws + 10584;
-      const double *p86 = ws + 8536;
-      double *y148 = ws + 14680;
-      const double *p115 = ws + 12632;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t145 = p142[i] * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y145[k] = t145;
-        const double t146 = p142[i] * p86[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t147 = -t146; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t148 = t147 * p115[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y148[k] = t148;
-      }
-    }
-    { /* %150 = matmul %149 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 16728;
-      const double *restrict a = ws + 344;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 18776);
-    }
-    { /* fused elementwise: %153 %154 %155 %156 */
-      const double *p150 = ws + 16728;
-      const double *p42 = ws + 24;
-      const double *p123 = ws + 4440;
-      double *y156 = ws + 16728;
-      const double *p83 = ws + 6488;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t153 = p150[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t154 = -t153; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t155 = t154 * p123[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t156 = t155 * p83[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y156[k] = t156;
-      }
-    }
-    { /* %158 = matmul %157 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 344;
-      const double *restrict a = ws + 16728;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
-    }
-    { /* fused elementwise: %161 %162 */
-      const double *p148 = ws + 14680;
-      const double *p158 = ws + 344;
-      double *y162 = ws + 14680;
-      const double *p90 = ws + 10584;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t161 = p148[k] + p158[k]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-        const double t162 = t161 * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y162[k] = t162;
-      }
-    }
-    { /* %164 = matmul %163 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 2520;
-      const double *restrict a = ws + 14680;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nt((long)nc * 1, 64, 4, a, b, y);
-    }
-    { /* fused elementwise: %176 %177 %178 %179 */
-      double *y176 = ws + 344;
-      const double *p173 = ws + 216;
-      const double *p90 = ws + 10584;
-      const double *p86 = ws + 8536;
-      double *y179 = ws + 14680;
-      const double *p115 = ws + 12632;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t176 = p173[i] * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y176[k] = t176;
-        const double t177 = p173[i] * p86[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t178 = -t177; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t179 = t178 * p115[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y179[k] = t179;
-      }
-    }
-    { /* %181 = matmul %180 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 16728;
-      const double *restrict a = ws + 344;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 18776);
-    }
-    { /* fused elementwise: %184 %185 %186 %187 */
-      const double *p181 = ws + 16728;
-      const double *p42 = ws + 24;
-      const double *p123 = ws + 4440;
-      double *y187 = ws + 16728;
-      const double *p83 = ws + 6488;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t184 = p181[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t185 = -t184; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t186 = t185 * p123[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t187 = t186 * p83[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y187[k] = t187;
-      }
-    }
-    { /* %189 = matmul %188 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 344;
-      const double *restrict a = ws + 16728;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
-    }
-    { /* fused elementwise: %192 %193 */
-      const double *p179 = ws + 14680;
-      const double *p189 = ws + 344;
-      double *y193 = ws + 14680;
-      const double *p90 = ws + 10584;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t192 = p179[k] + p189[k]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-        const double t193 = t192 * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y193[k] = t193;
-      }
-    }
-    { /* %195 = matmul %194 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 2648;
-      const double *restrict a = ws + 14680;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nt((long)nc * 1, 64, 4, a, b, y);
-    }
-    { /* fused elementwise: %207 %208 %209 %210 */
-      double *y207 = ws + 344;
-      const double *p204 = ws + 280;
-      const double *p90 = ws + 10584;
-      const double *p86 = ws + 8536;
-      double *y210 = ws + 14680;
-      const double *p115 = ws + 12632;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t207 = p204[i] * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y207[k] = t207;
-        const double t208 = p204[i] * p86[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t209 = -t208; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t210 = t209 * p115[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y210[k] = t210;
-      }
-    }
-    { /* %212 = matmul %211 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 8536;
-      const double *restrict a = ws + 344;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 18776);
-    }
-    { /* fused elementwise: %215 %216 %217 %218 */
-      const double *p212 = ws + 8536;
-      const double *p42 = ws + 24;
-      const double *p123 = ws + 4440;
-      double *y218 = ws + 12632;
-      const double *p83 = ws + 6488;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t215 = p212[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t216 = -t215; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t217 = t216 * p123[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t218 = t217 * p83[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y218[k] = t218;
-      }
-    }
-    { /* %220 = matmul %219 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 344;
-      const double *restrict a = ws + 12632;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
-    }
-    { /* fused elementwise: %223 %224 */
-      const double *p210 = ws + 14680;
-      const double *p220 = ws + 344;
-      double *y224 = ws + 344;
-      const double *p90 = ws + 10584;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t223 = p210[k] + p220[k]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-        const double t224 = t223 * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y224[k] = t224;
-      }
-    }
-    { /* %226 = matmul %225 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 2776;
-      const double *restrict a = ws + 344;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nt((long)nc * 1, 64, 4, a, b, y);
-    }
-    { /* %229 = concat %133 %164 %195 %226 axis=0 : [4,4] per sample, models/hnn/henon_heiles.lua:41 (hnnc.lua:29 in library code) */
-      double *restrict y = out_y0 + (long)s0 * 16;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 16;
-        for (long k = 0; k < 4; k++)
-          ys[k] = (ws + 2392)[(long)s * 4 + k];
-        for (long k = 0; k < 4; k++)
-          ys[k + 4] = (ws + 2520)[(long)s * 4 + k];
-        for (long k = 0; k < 4; k++)
-          ys[k + 8] = (ws + 2648)[(long)s * 4 + k];
-        for (long k = 0; k < 4; k++)
-          ys[k + 12] = (ws + 2776)[(long)s * 4 + k];
-      }
-    }
+    henon_heiles_hnn_jacobian_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void henon_heiles_hnn_jacobian_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 0: henon_heiles_hnn_jacobian_phase0(n, s0, theta, in, out, ws, wt); break;
+  case 1: henon_heiles_hnn_jacobian_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void henon_heiles_hnn_jacobian_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 
@@ -1911,15 +2000,11 @@ void henon_heiles_hnn_jacobian_v(int n, const double *theta, const double *const
 }
 
 /* ---- loss ---- */
-void henon_heiles_hnn_loss(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *ws)
+/* loss, phase 0: shared values */
+static void henon_heiles_hnn_loss_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
-  const double *mlp1_1_W = theta + 0; /* [4,64] */
-  const double *mlp1_1_b = theta + 256; /* [64] */
-  const double *mlp1_2_W = theta + 320; /* [64,64] */
-  const double *mlp1_2_b = theta + 4416; /* [64] */
   const double *mlp1_3_W = theta + 4480; /* [64,2] */
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   { /* %38 = const 1 : [1], models/hnn/henon_heiles.lua:32 */
     double *restrict y = ws + 0;
     y[0] = 1.0;
@@ -1948,152 +2033,205 @@ void henon_heiles_hnn_loss(int n, const double *theta, const double *in_x, const
         }
     }
   }
-  /* phase 1: per sample, in chunks of 32 */
   (ws + 0)[0] = 0;
-  for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %233 = matmul %232 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 88;
-      const double *restrict a = in_x + (long)s0 * 4;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nn((long)nc * 1, 4, 64, a, b, y, ws + 6232);
-    }
-    { /* fused elementwise: %235 %236 */
-      const double *p233 = ws + 88;
-      const double *p1 = mlp1_1_b;
-      double *y236 = ws + 88;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t235 = p233[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
-        const double t236 = hn_tanh(t235); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y236[k] = t236;
-      }
-    }
-    { /* %238 = matmul %237 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 2136;
-      const double *restrict a = ws + 88;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 6232);
-    }
-    { /* fused elementwise: %240 %241 %249 %250 %251 */
-      const double *p238 = ws + 2136;
-      const double *p3 = mlp1_2_b;
-      double *y251 = ws + 4184;
-      const double *p42 = ws + 24;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t240 = p238[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
-        const double t241 = hn_tanh(t240); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t249 = t241 * t241; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t250 = 1.0 - t249; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t251 = p42[i] * t250; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y251[k] = t251;
-      }
-    }
-    { /* %253 = matmul %252 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 2136;
-      const double *restrict a = ws + 4184;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
-    }
-    { /* fused elementwise: %256 %257 %258 */
-      const double *p236 = ws + 88;
-      double *y258 = ws + 4184;
-      const double *p253 = ws + 2136;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t256 = p236[k] * p236[k]; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t257 = 1.0 - t256; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t258 = p253[k] * t257; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y258[k] = t258;
-      }
-    }
-    { /* %260 = matmul %259 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 88;
-      const double *restrict a = ws + 4184;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nt((long)nc * 1, 64, 4, a, b, y);
-    }
-    { /* %263 = slice %262 axis=0 0 2 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:42 in field()) */
-      double *restrict y = ws + 216;
-      const double *restrict a = ws + 88;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[l];
-      }
-    }
-    { /* %264 = slice %262 axis=0 2 2 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:42 in field()) */
-      double *restrict y = ws + 280;
-      const double *restrict a = ws + 88;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[l + 2];
-      }
-    }
-    { /* %265 = neg %263 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:43 in field()) */
-      double *restrict y = ws + 88;
-      const double *restrict a = ws + 216;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = -a[i];
-    }
-    { /* %266 = concat %264 %265 axis=0 : [4] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:43 in field()) */
-      double *restrict y = ws + 152;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = (ws + 280)[(long)s * 2 + l];
-        for (long l = 0; l < 2; l++)
-          ys[l + 2] = (ws + 88)[(long)s * 2 + l];
-      }
-    }
-    { /* fused elementwise: %267 %268 */
-      const double *p266 = ws + 152;
-      const double *p231 = in_xdot + (long)s0 * 4;
-      double *y268 = ws + 88;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 4; i++) {
-        const long k = s * 4 + i;
-        const double t267 = p266[k] - p231[k]; /* sub, models/hnn/henon_heiles.lua:36 */
-        const double t268 = t267 * t267; /* square, models/hnn/henon_heiles.lua:36 */
-        y268[k] = t268;
-      }
-    }
-    { /* %269 = sum %268 0 : [] per sample, models/hnn/henon_heiles.lua:36 */
-      double *restrict y = ws + 216;
-      const double *restrict a = ws + 88;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        {
-          double acc = 0;
-          for (long l = 0; l < 4; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* %271 = div %269 %270 : [] per sample, models/hnn/henon_heiles.lua:36 */
-      double *restrict y = ws + 88;
-      const double *restrict a = ws + 216;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / 4.0;
-    }
-    { /* %273 = bsum %271 : [], models/hnn/henon_heiles.lua:36 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 88;
-      for (int s = 0; s < nc; s++) y[0] += a[s];
+}
+
+/* loss, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void henon_heiles_hnn_loss_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *mlp1_1_W = theta + 0; /* [4,64] */
+  const double *mlp1_1_b = theta + 256; /* [64] */
+  const double *mlp1_2_W = theta + 320; /* [64,64] */
+  const double *mlp1_2_b = theta + 4416; /* [64] */
+  const double *in_x = in[0];
+  const double *in_xdot = in[1];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %233 = matmul %232 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 4;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nn((long)nc * 1, 4, 64, a, b, y, wt + 6144);
+  }
+  { /* fused elementwise: %235 %236 */
+    const double *p233 = wt + 0;
+    const double *p1 = mlp1_1_b;
+    double *y236 = wt + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t235 = p233[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+      const double t236 = hn_tanh(t235); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y236[k] = t236;
     }
   }
-  /* phase 2: shared values */
+  { /* %238 = matmul %237 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 2048;
+    const double *restrict a = wt + 0;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nn((long)nc * 1, 64, 64, a, b, y, wt + 6144);
+  }
+  { /* fused elementwise: %240 %241 %249 %250 %251 */
+    const double *p238 = wt + 2048;
+    const double *p3 = mlp1_2_b;
+    double *y251 = wt + 4096;
+    const double *p42 = ws + 24;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t240 = p238[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+      const double t241 = hn_tanh(t240); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t249 = t241 * t241; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t250 = 1.0 - t249; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t251 = p42[i] * t250; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y251[k] = t251;
+    }
+  }
+  { /* %253 = matmul %252 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 2048;
+    const double *restrict a = wt + 4096;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
+  }
+  { /* fused elementwise: %256 %257 %258 */
+    const double *p236 = wt + 0;
+    double *y258 = wt + 4096;
+    const double *p253 = wt + 2048;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t256 = p236[k] * p236[k]; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t257 = 1.0 - t256; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t258 = p253[k] * t257; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y258[k] = t258;
+    }
+  }
+  { /* %260 = matmul %259 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 4096;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nt((long)nc * 1, 64, 4, a, b, y);
+  }
+  { /* %263 = slice %262 axis=0 0 2 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:42 in field()) */
+    double *restrict y = wt + 128;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[l];
+    }
+  }
+  { /* %264 = slice %262 axis=0 2 2 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:42 in field()) */
+    double *restrict y = wt + 192;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[l + 2];
+    }
+  }
+  { /* %265 = neg %263 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:43 in field()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 128;
+    for (long i = 0; i < (long)nc * 2; i++) y[i] = -a[i];
+  }
+  { /* %266 = concat %264 %265 axis=0 : [4] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:43 in field()) */
+    double *restrict y = wt + 64;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = (wt + 192)[(long)s * 2 + l];
+      for (long l = 0; l < 2; l++)
+        ys[l + 2] = (wt + 0)[(long)s * 2 + l];
+    }
+  }
+  { /* fused elementwise: %267 %268 */
+    const double *p266 = wt + 64;
+    const double *p231 = in_xdot + (long)s0 * 4;
+    double *y268 = wt + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 4; i++) {
+      const long k = s * 4 + i;
+      const double t267 = p266[k] - p231[k]; /* sub, models/hnn/henon_heiles.lua:36 */
+      const double t268 = t267 * t267; /* square, models/hnn/henon_heiles.lua:36 */
+      y268[k] = t268;
+    }
+  }
+  { /* %269 = sum %268 0 : [] per sample, models/hnn/henon_heiles.lua:36 */
+    double *restrict y = wt + 128;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      {
+        double acc = 0;
+        for (long l = 0; l < 4; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* %271 = div %269 %270 : [] per sample, models/hnn/henon_heiles.lua:36 */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 128;
+    for (long i = 0; i < nc; i++) y[i] = a[i] / 4.0;
+  }
+}
+
+/* loss, phase 1: the chunk's terms of the sums over samples (chunks in ascending order) */
+static void henon_heiles_hnn_loss_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %273 = bsum %271 : [], models/hnn/henon_heiles.lua:36 */
+    double *restrict y = ws + 0;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) y[0] += a[s];
+  }
+}
+
+/* loss, phase 2: shared values */
+static void henon_heiles_hnn_loss_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  double *out_y0 = out[0];
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   { /* %274 = div %273 %272 : [], models/hnn/henon_heiles.lua:36 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 0;
     y[0] = a[0] / (double)n;
+  }
+}
+
+void henon_heiles_hnn_loss(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *ws)
+{
+  const double *in[2] = {in_x, in_xdot};
+  double *out[1] = {out_y0};
+  double *wt = ws + 88L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
+  henon_heiles_hnn_loss_phase0(n, 0, theta, in, out, ws, wt);
+  for (int s0 = 0; s0 < n; s0 += 32) {
+    henon_heiles_hnn_loss_phase1(n, s0, theta, in, out, ws, wt);
+    henon_heiles_hnn_loss_sums1(n, s0, theta, in, out, ws, wt);
+  }
+  henon_heiles_hnn_loss_phase2(n, 0, theta, in, out, ws, wt);
+}
+
+void henon_heiles_hnn_loss_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 0: henon_heiles_hnn_loss_phase0(n, s0, theta, in, out, ws, wt); break;
+  case 1: henon_heiles_hnn_loss_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 2: henon_heiles_hnn_loss_phase2(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void henon_heiles_hnn_loss_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: henon_heiles_hnn_loss_sums1(n, s0, theta, in, out, ws, wt); break;
   }
 }
 
@@ -2103,15 +2241,15 @@ void henon_heiles_hnn_loss_v(int n, const double *theta, const double *const *in
 }
 
 /* ---- loss_grad ---- */
-void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_d_mlp1_1_W, double *out_d_mlp1_1_b, double *out_d_mlp1_2_W, double *out_d_mlp1_2_b, double *out_d_mlp1_3_W, double *ws)
+/* loss_grad, phase 0: shared values */
+static void henon_heiles_hnn_loss_grad_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
-  const double *mlp1_1_W = theta + 0; /* [4,64] */
-  const double *mlp1_1_b = theta + 256; /* [64] */
-  const double *mlp1_2_W = theta + 320; /* [64,64] */
-  const double *mlp1_2_b = theta + 4416; /* [64] */
   const double *mlp1_3_W = theta + 4480; /* [64,2] */
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
+  double *out_d_mlp1_1_W = out[1];
+  double *out_d_mlp1_1_b = out[2];
+  double *out_d_mlp1_2_W = out[3];
+  double *out_d_mlp1_2_b = out[4];
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   { /* %38 = const 1 : [1], models/hnn/henon_heiles.lua:32 */
     double *restrict y = ws + 0;
     y[0] = 1.0;
@@ -2155,351 +2293,374 @@ void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, 
     for (long l = 0; l < 4; l++)
       y[l] = a[0];
   }
-  /* phase 1: per sample, in chunks of 32 */
   (ws + 8)[0] = 0;
   for (int i = 0; i < 64; i++) (ws + 88)[i] = 0;
   for (int i = 0; i < 64; i++) (out_d_mlp1_2_b)[i] = 0;
   for (int i = 0; i < 4096; i++) (out_d_mlp1_2_W)[i] = 0;
   for (int i = 0; i < 64; i++) (out_d_mlp1_1_b)[i] = 0;
   for (int i = 0; i < 256; i++) (out_d_mlp1_1_W)[i] = 0;
-  for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %278 = matmul %277 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 152;
-      const double *restrict a = in_x + (long)s0 * 4;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nn((long)nc * 1, 4, 64, a, b, y, ws + 25048);
-    }
-    { /* fused elementwise: %280 %281 */
-      const double *p278 = ws + 152;
-      const double *p1 = mlp1_1_b;
-      double *y281 = ws + 152;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t280 = p278[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
-        const double t281 = hn_tanh(t280); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y281[k] = t281;
-      }
-    }
-    { /* %283 = matmul %282 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 2200;
-      const double *restrict a = ws + 152;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 25048);
-    }
-    { /* fused elementwise: %285 %286 %294 %295 %296 */
-      const double *p283 = ws + 2200;
-      const double *p3 = mlp1_2_b;
-      double *y286 = ws + 2200;
-      double *y295 = ws + 6296;
-      double *y296 = ws + 4248;
-      const double *p42 = ws + 24;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t285 = p283[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
-        const double t286 = hn_tanh(t285); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y286[k] = t286;
-        const double t294 = t286 * t286; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t295 = 1.0 - t294; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y295[k] = t295;
-        const double t296 = p42[i] * t295; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y296[k] = t296;
-      }
-    }
-    { /* %298 = matmul %297 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 8344;
-      const double *restrict a = ws + 4248;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
-    }
-    { /* fused elementwise: %301 %302 %303 */
-      const double *p281 = ws + 152;
-      double *y302 = ws + 12440;
-      double *y303 = ws + 10392;
-      const double *p298 = ws + 8344;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t301 = p281[k] * p281[k]; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t302 = 1.0 - t301; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y302[k] = t302;
-        const double t303 = p298[k] * t302; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y303[k] = t303;
-      }
-    }
-    { /* %305 = matmul %304 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 14488;
-      const double *restrict a = ws + 10392;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nt((long)nc * 1, 64, 4, a, b, y);
-    }
-    { /* %308 = slice %307 axis=0 0 2 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:42 in field()) */
-      double *restrict y = ws + 14616;
-      const double *restrict a = ws + 14488;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[l];
-      }
-    }
-    { /* %309 = slice %307 axis=0 2 2 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:42 in field()) */
-      double *restrict y = ws + 14680;
-      const double *restrict a = ws + 14488;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[l + 2];
-      }
-    }
-    { /* %310 = neg %308 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:43 in field()) */
-      double *restrict y = ws + 14488;
-      const double *restrict a = ws + 14616;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = -a[i];
-    }
-    { /* %311 = concat %309 %310 axis=0 : [4] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:43 in field()) */
-      double *restrict y = ws + 14552;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = (ws + 14680)[(long)s * 2 + l];
-        for (long l = 0; l < 2; l++)
-          ys[l + 2] = (ws + 14488)[(long)s * 2 + l];
-      }
-    }
-    { /* fused elementwise: %312 %313 */
-      double *y312 = ws + 14680;
-      const double *p311 = ws + 14552;
-      const double *p276 = in_xdot + (long)s0 * 4;
-      double *y313 = ws + 14488;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 4; i++) {
-        const long k = s * 4 + i;
-        const double t312 = p311[k] - p276[k]; /* sub, models/hnn/henon_heiles.lua:36 */
-        y312[k] = t312;
-        const double t313 = t312 * t312; /* square, models/hnn/henon_heiles.lua:36 */
-        y313[k] = t313;
-      }
-    }
-    { /* %314 = sum %313 0 : [] per sample, models/hnn/henon_heiles.lua:36 */
-      double *restrict y = ws + 14616;
-      const double *restrict a = ws + 14488;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        {
-          double acc = 0;
-          for (long l = 0; l < 4; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* %315 = div %314 %270 : [] per sample, models/hnn/henon_heiles.lua:36 */
-      double *restrict y = ws + 14648;
-      const double *restrict a = ws + 14616;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / 4.0;
-    }
-    { /* %316 = bsum %315 : [], models/hnn/henon_heiles.lua:36 */
-      double *restrict y = ws + 8;
-      const double *restrict a = ws + 14648;
-      for (int s = 0; s < nc; s++) y[0] += a[s];
-    }
-    { /* fused elementwise: %321 %322 */
-      const double *p312 = ws + 14680;
-      double *y322 = ws + 14616;
-      const double *p320 = ws + 0;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 4; i++) {
-        const long k = s * 4 + i;
-        const double t321 = 2.0 * p312[k]; /* mul, models/hnn/henon_heiles.lua:36 */
-        const double t322 = p320[i] * t321; /* mul, models/hnn/henon_heiles.lua:36 */
-        y322[k] = t322;
-      }
-    }
-    { /* %323 = slice %322 axis=0 0 2 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:43 in field()) */
-      double *restrict y = ws + 14488;
-      const double *restrict a = ws + 14616;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[l];
-      }
-    }
-    { /* %324 = slice %322 axis=0 2 2 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:43 in field()) */
-      double *restrict y = ws + 14552;
-      const double *restrict a = ws + 14616;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[l + 2];
-      }
-    }
-    { /* %325 = neg %324 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:43 in field()) */
-      double *restrict y = ws + 14616;
-      const double *restrict a = ws + 14552;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = -a[i];
-    }
-    { /* %326 = concat %325 %323 axis=0 : [4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 14680;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = (ws + 14616)[(long)s * 2 + l];
-        for (long l = 0; l < 2; l++)
-          ys[l + 2] = (ws + 14488)[(long)s * 2 + l];
-      }
-    }
-    { /* %328 = matmul %327 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 14808;
-      const double *restrict a = ws + 14680;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nn((long)nc * 1, 4, 64, a, b, y, ws + 25048);
-    }
-    { /* fused elementwise: %331 %332 %333 %334 %335 */
-      double *y331 = ws + 16856;
-      const double *p328 = ws + 14808;
-      const double *p302 = ws + 12440;
-      const double *p298 = ws + 8344;
-      const double *p281 = ws + 152;
-      double *y335 = ws + 18904;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t331 = p328[k] * p302[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y331[k] = t331;
-        const double t332 = p328[k] * p298[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t333 = -t332; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t334 = 2.0 * p281[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t335 = t333 * t334; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y335[k] = t335;
-      }
-    }
-    { /* %337 = matmul %336 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 14808;
-      const double *restrict a = ws + 16856;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nn((long)nc * 1, 64, 64, a, b, y, ws + 25048);
-    }
-    { /* %340 = mul %339 %295 : [64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-      double *restrict y = ws + 8344;
-      const double *restrict a = ws + 14808;
-      const double *restrict b = ws + 6296;
-      for (long i = 0; i < (long)nc * 64; i++) y[i] = a[i] * b[i];
-    }
-    { /* %341 = bsum %340 : [64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-      double *restrict y = ws + 88;
-      const double *restrict a = ws + 8344;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
-    }
-    { /* fused elementwise: %342 %343 %344 %345 %346 */
-      const double *p337 = ws + 14808;
-      const double *p42 = ws + 24;
-      const double *p286 = ws + 2200;
-      double *y346 = ws + 14808;
-      const double *p295 = ws + 6296;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t342 = p337[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t343 = -t342; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t344 = 2.0 * p286[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t345 = t343 * t344; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        const double t346 = t345 * p295[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y346[k] = t346;
-      }
-    }
-    { /* %347 = bsum %346 : [64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
-      double *restrict y = out_d_mlp1_2_b;
-      const double *restrict a = ws + 14808;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
-    }
-    { /* %349 = matmul %348 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 2200;
-      const double *restrict a = ws + 14808;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
-    }
-    { /* %351 = concat %297 %348 axis=0 : [2,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 6296;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 128;
-        for (long k = 0; k < 64; k++)
-          ys[k] = (ws + 4248)[(long)s * 64 + k];
-        for (long k = 0; k < 64; k++)
-          ys[k + 64] = (ws + 14808)[(long)s * 64 + k];
-      }
-    }
-    { /* %352 = concat %336 %282 axis=0 : [2,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 20952;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 128;
-        for (long k = 0; k < 64; k++)
-          ys[k] = (ws + 16856)[(long)s * 64 + k];
-        for (long k = 0; k < 64; k++)
-          ys[k + 64] = (ws + 152)[(long)s * 64 + k];
-      }
-    }
-    { /* %353 = bmatmul %352 %351 TN : [64,64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = out_d_mlp1_2_W;
-      const double *restrict a = ws + 20952;
-      const double *restrict b = ws + 6296;
-      hn_mm_tn((long)nc * 2, 64, 64, a, b, y);
-    }
-    { /* fused elementwise: %355 %356 */
-      const double *p335 = ws + 18904;
-      const double *p349 = ws + 2200;
-      double *y356 = ws + 2200;
-      const double *p302 = ws + 12440;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 64; i++) {
-        const long k = s * 64 + i;
-        const double t355 = p335[k] + p349[k]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-        const double t356 = t355 * p302[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
-        y356[k] = t356;
-      }
-    }
-    { /* %357 = bsum %356 : [64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
-      double *restrict y = out_d_mlp1_1_b;
-      const double *restrict a = ws + 2200;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
-    }
-    { /* %361 = concat %304 %358 axis=0 : [2,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 4248;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 128;
-        for (long k = 0; k < 64; k++)
-          ys[k] = (ws + 10392)[(long)s * 64 + k];
-        for (long k = 0; k < 64; k++)
-          ys[k + 64] = (ws + 2200)[(long)s * 64 + k];
-      }
-    }
-    { /* %362 = concat %327 %277 axis=0 : [2,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 152;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 8;
-        for (long k = 0; k < 4; k++)
-          ys[k] = (ws + 14680)[(long)s * 4 + k];
-        for (long k = 0; k < 4; k++)
-          ys[k + 4] = (in_x + (long)s0 * 4)[(long)s * 4 + k];
-      }
-    }
-    { /* %363 = bmatmul %362 %361 TN : [4,64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = out_d_mlp1_1_W;
-      const double *restrict a = ws + 152;
-      const double *restrict b = ws + 4248;
-      hn_mm_tn((long)nc * 2, 4, 64, a, b, y);
+}
+
+/* loss_grad, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void henon_heiles_hnn_loss_grad_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *mlp1_1_W = theta + 0; /* [4,64] */
+  const double *mlp1_1_b = theta + 256; /* [64] */
+  const double *mlp1_2_W = theta + 320; /* [64,64] */
+  const double *mlp1_2_b = theta + 4416; /* [64] */
+  const double *in_x = in[0];
+  const double *in_xdot = in[1];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %278 = matmul %277 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 4;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nn((long)nc * 1, 4, 64, a, b, y, wt + 24960);
+  }
+  { /* fused elementwise: %280 %281 */
+    const double *p278 = wt + 0;
+    const double *p1 = mlp1_1_b;
+    double *y281 = wt + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t280 = p278[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+      const double t281 = hn_tanh(t280); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y281[k] = t281;
     }
   }
-  /* phase 2: shared values */
+  { /* %283 = matmul %282 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 2048;
+    const double *restrict a = wt + 0;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nn((long)nc * 1, 64, 64, a, b, y, wt + 24960);
+  }
+  { /* fused elementwise: %285 %286 %294 %295 %296 */
+    const double *p283 = wt + 2048;
+    const double *p3 = mlp1_2_b;
+    double *y286 = wt + 2048;
+    double *y295 = wt + 6144;
+    double *y296 = wt + 4096;
+    const double *p42 = ws + 24;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t285 = p283[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+      const double t286 = hn_tanh(t285); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y286[k] = t286;
+      const double t294 = t286 * t286; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t295 = 1.0 - t294; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y295[k] = t295;
+      const double t296 = p42[i] * t295; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y296[k] = t296;
+    }
+  }
+  { /* %298 = matmul %297 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 8192;
+    const double *restrict a = wt + 4096;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
+  }
+  { /* fused elementwise: %301 %302 %303 */
+    const double *p281 = wt + 0;
+    double *y302 = wt + 12288;
+    double *y303 = wt + 10240;
+    const double *p298 = wt + 8192;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t301 = p281[k] * p281[k]; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t302 = 1.0 - t301; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y302[k] = t302;
+      const double t303 = p298[k] * t302; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y303[k] = t303;
+    }
+  }
+  { /* %305 = matmul %304 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 14336;
+    const double *restrict a = wt + 10240;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nt((long)nc * 1, 64, 4, a, b, y);
+  }
+  { /* %308 = slice %307 axis=0 0 2 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:42 in field()) */
+    double *restrict y = wt + 14464;
+    const double *restrict a = wt + 14336;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[l];
+    }
+  }
+  { /* %309 = slice %307 axis=0 2 2 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:42 in field()) */
+    double *restrict y = wt + 14528;
+    const double *restrict a = wt + 14336;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[l + 2];
+    }
+  }
+  { /* %310 = neg %308 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:43 in field()) */
+    double *restrict y = wt + 14336;
+    const double *restrict a = wt + 14464;
+    for (long i = 0; i < (long)nc * 2; i++) y[i] = -a[i];
+  }
+  { /* %311 = concat %309 %310 axis=0 : [4] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:43 in field()) */
+    double *restrict y = wt + 14400;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = (wt + 14528)[(long)s * 2 + l];
+      for (long l = 0; l < 2; l++)
+        ys[l + 2] = (wt + 14336)[(long)s * 2 + l];
+    }
+  }
+  { /* fused elementwise: %312 %313 */
+    double *y312 = wt + 14528;
+    const double *p311 = wt + 14400;
+    const double *p276 = in_xdot + (long)s0 * 4;
+    double *y313 = wt + 14336;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 4; i++) {
+      const long k = s * 4 + i;
+      const double t312 = p311[k] - p276[k]; /* sub, models/hnn/henon_heiles.lua:36 */
+      y312[k] = t312;
+      const double t313 = t312 * t312; /* square, models/hnn/henon_heiles.lua:36 */
+      y313[k] = t313;
+    }
+  }
+  { /* %314 = sum %313 0 : [] per sample, models/hnn/henon_heiles.lua:36 */
+    double *restrict y = wt + 14464;
+    const double *restrict a = wt + 14336;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      {
+        double acc = 0;
+        for (long l = 0; l < 4; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* %315 = div %314 %270 : [] per sample, models/hnn/henon_heiles.lua:36 */
+    double *restrict y = wt + 14496;
+    const double *restrict a = wt + 14464;
+    for (long i = 0; i < nc; i++) y[i] = a[i] / 4.0;
+  }
+  { /* fused elementwise: %321 %322 */
+    const double *p312 = wt + 14528;
+    double *y322 = wt + 14528;
+    const double *p320 = ws + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 4; i++) {
+      const long k = s * 4 + i;
+      const double t321 = 2.0 * p312[k]; /* mul, models/hnn/henon_heiles.lua:36 */
+      const double t322 = p320[i] * t321; /* mul, models/hnn/henon_heiles.lua:36 */
+      y322[k] = t322;
+    }
+  }
+  { /* %323 = slice %322 axis=0 0 2 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:43 in field()) */
+    double *restrict y = wt + 14336;
+    const double *restrict a = wt + 14528;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[l];
+    }
+  }
+  { /* %324 = slice %322 axis=0 2 2 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:43 in field()) */
+    double *restrict y = wt + 14400;
+    const double *restrict a = wt + 14528;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[l + 2];
+    }
+  }
+  { /* %325 = neg %324 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:43 in field()) */
+    double *restrict y = wt + 14528;
+    const double *restrict a = wt + 14400;
+    for (long i = 0; i < (long)nc * 2; i++) y[i] = -a[i];
+  }
+  { /* %326 = concat %325 %323 axis=0 : [4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 14592;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = (wt + 14528)[(long)s * 2 + l];
+      for (long l = 0; l < 2; l++)
+        ys[l + 2] = (wt + 14336)[(long)s * 2 + l];
+    }
+  }
+  { /* %328 = matmul %327 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 14720;
+    const double *restrict a = wt + 14592;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nn((long)nc * 1, 4, 64, a, b, y, wt + 24960);
+  }
+  { /* fused elementwise: %331 %332 %333 %334 %335 */
+    double *y331 = wt + 16768;
+    const double *p328 = wt + 14720;
+    const double *p302 = wt + 12288;
+    const double *p298 = wt + 8192;
+    const double *p281 = wt + 0;
+    double *y335 = wt + 18816;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t331 = p328[k] * p302[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y331[k] = t331;
+      const double t332 = p328[k] * p298[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t333 = -t332; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t334 = 2.0 * p281[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t335 = t333 * t334; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y335[k] = t335;
+    }
+  }
+  { /* %337 = matmul %336 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 14720;
+    const double *restrict a = wt + 16768;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nn((long)nc * 1, 64, 64, a, b, y, wt + 24960);
+  }
+  { /* fused elementwise: %340 %342 %343 %344 %345 %346 */
+    double *y340 = wt + 8192;
+    const double *p337 = wt + 14720;
+    const double *p295 = wt + 6144;
+    const double *p42 = ws + 24;
+    const double *p286 = wt + 2048;
+    double *y346 = wt + 14720;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t340 = p337[k] * p295[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y340[k] = t340;
+      const double t342 = p337[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t343 = -t342; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t344 = 2.0 * p286[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t345 = t343 * t344; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      const double t346 = t345 * p295[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y346[k] = t346;
+    }
+  }
+  { /* %349 = matmul %348 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 2048;
+    const double *restrict a = wt + 14720;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nt((long)nc * 1, 64, 64, a, b, y);
+  }
+  { /* %351 = concat %297 %348 axis=0 : [2,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 20864;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 128;
+      for (long k = 0; k < 64; k++)
+        ys[k] = (wt + 4096)[(long)s * 64 + k];
+      for (long k = 0; k < 64; k++)
+        ys[k + 64] = (wt + 14720)[(long)s * 64 + k];
+    }
+  }
+  { /* %352 = concat %336 %282 axis=0 : [2,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 4096;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 128;
+      for (long k = 0; k < 64; k++)
+        ys[k] = (wt + 16768)[(long)s * 64 + k];
+      for (long k = 0; k < 64; k++)
+        ys[k + 64] = (wt + 0)[(long)s * 64 + k];
+    }
+  }
+  { /* fused elementwise: %355 %356 */
+    const double *p335 = wt + 18816;
+    const double *p349 = wt + 2048;
+    double *y356 = wt + 18816;
+    const double *p302 = wt + 12288;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 64; i++) {
+      const long k = s * 64 + i;
+      const double t355 = p335[k] + p349[k]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+      const double t356 = t355 * p302[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+      y356[k] = t356;
+    }
+  }
+  { /* %361 = concat %304 %358 axis=0 : [2,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 128;
+      for (long k = 0; k < 64; k++)
+        ys[k] = (wt + 10240)[(long)s * 64 + k];
+      for (long k = 0; k < 64; k++)
+        ys[k + 64] = (wt + 18816)[(long)s * 64 + k];
+    }
+  }
+  { /* %362 = concat %327 %277 axis=0 : [2,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 16768;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 8;
+      for (long k = 0; k < 4; k++)
+        ys[k] = (wt + 14592)[(long)s * 4 + k];
+      for (long k = 0; k < 4; k++)
+        ys[k + 4] = (in_x + (long)s0 * 4)[(long)s * 4 + k];
+    }
+  }
+}
+
+/* loss_grad, phase 1: the chunk's terms of the sums over samples (chunks in ascending order) */
+static void henon_heiles_hnn_loss_grad_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  double *out_d_mlp1_1_W = out[1];
+  double *out_d_mlp1_1_b = out[2];
+  double *out_d_mlp1_2_W = out[3];
+  double *out_d_mlp1_2_b = out[4];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %316 = bsum %315 : [], models/hnn/henon_heiles.lua:36 */
+    double *restrict y = ws + 8;
+    const double *restrict a = wt + 14496;
+    for (int s = 0; s < nc; s++) y[0] += a[s];
+  }
+  { /* %341 = bsum %340 : [64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+    double *restrict y = ws + 88;
+    const double *restrict a = wt + 8192;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
+  }
+  { /* %347 = bsum %346 : [64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+    double *restrict y = out_d_mlp1_2_b;
+    const double *restrict a = wt + 14720;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
+  }
+  { /* %353 = bmatmul %352 %351 TN : [64,64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = out_d_mlp1_2_W;
+    const double *restrict a = wt + 4096;
+    const double *restrict b = wt + 20864;
+    hn_mm_tn((long)nc * 2, 64, 64, a, b, y);
+  }
+  { /* %357 = bsum %356 : [64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+    double *restrict y = out_d_mlp1_1_b;
+    const double *restrict a = wt + 18816;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
+  }
+  { /* %363 = bmatmul %362 %361 TN : [4,64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = out_d_mlp1_1_W;
+    const double *restrict a = wt + 16768;
+    const double *restrict b = wt + 0;
+    hn_mm_tn((long)nc * 2, 4, 64, a, b, y);
+  }
+}
+
+/* loss_grad, phase 2: shared values */
+static void henon_heiles_hnn_loss_grad_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  double *out_y0 = out[0];
+  double *out_d_mlp1_3_W = out[5];
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   { /* %317 = div %316 %272 : [], models/hnn/henon_heiles.lua:36 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 8;
@@ -2519,6 +2680,38 @@ void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, 
           ys[(long)i * 2 + j] = acc;
         }
     }
+  }
+}
+
+void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_d_mlp1_1_W, double *out_d_mlp1_1_b, double *out_d_mlp1_2_W, double *out_d_mlp1_2_b, double *out_d_mlp1_3_W, double *ws)
+{
+  const double *in[2] = {in_x, in_xdot};
+  double *out[6] = {out_y0, out_d_mlp1_1_W, out_d_mlp1_1_b, out_d_mlp1_2_W, out_d_mlp1_2_b, out_d_mlp1_3_W};
+  double *wt = ws + 152L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
+  henon_heiles_hnn_loss_grad_phase0(n, 0, theta, in, out, ws, wt);
+  for (int s0 = 0; s0 < n; s0 += 32) {
+    henon_heiles_hnn_loss_grad_phase1(n, s0, theta, in, out, ws, wt);
+    henon_heiles_hnn_loss_grad_sums1(n, s0, theta, in, out, ws, wt);
+  }
+  henon_heiles_hnn_loss_grad_phase2(n, 0, theta, in, out, ws, wt);
+}
+
+void henon_heiles_hnn_loss_grad_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 0: henon_heiles_hnn_loss_grad_phase0(n, s0, theta, in, out, ws, wt); break;
+  case 1: henon_heiles_hnn_loss_grad_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 2: henon_heiles_hnn_loss_grad_phase2(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void henon_heiles_hnn_loss_grad_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: henon_heiles_hnn_loss_grad_sums1(n, s0, theta, in, out, ws, wt); break;
   }
 }
 

@@ -1141,88 +1141,112 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 
 
 /* ---- H ---- */
+/* H, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void kepler_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %1 = slice %0 axis=0 0 2 : [2] per sample, models/systems/kepler.lua:9 */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[l];
+    }
+  }
+  { /* %2 = slice %0 axis=0 2 2 : [2] per sample, models/systems/kepler.lua:9 */
+    double *restrict y = wt + 64;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[l + 2];
+    }
+  }
+  { /* %3 = mul %2 %2 : [2] per sample, models/systems/kepler.lua:10 */
+    double *restrict y = wt + 128;
+    const double *restrict a = wt + 64;
+    const double *restrict b = wt + 64;
+    for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
+  }
+  { /* %4 = sum %3 0 : [] per sample, models/systems/kepler.lua:10 */
+    double *restrict y = wt + 64;
+    const double *restrict a = wt + 128;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      {
+        double acc = 0;
+        for (long l = 0; l < 2; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* %6 = div %4 %5 : [] per sample, models/systems/kepler.lua:10 */
+    double *restrict y = wt + 96;
+    const double *restrict a = wt + 64;
+    for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
+  }
+  { /* %7 = mul %1 %1 : [2] per sample, models/systems/kepler.lua:10 */
+    double *restrict y = wt + 128;
+    const double *restrict a = wt + 0;
+    const double *restrict b = wt + 0;
+    for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
+  }
+  { /* %8 = sum %7 0 : [] per sample, models/systems/kepler.lua:10 */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 128;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      {
+        double acc = 0;
+        for (long l = 0; l < 2; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* fused elementwise: %9 %11 %12 */
+    const double *p8 = wt + 0;
+    double *y12 = out_y0 + (long)s0 * 1;
+    const double *p6 = wt + 96;
+    for (long k = 0; k < nc; k++) {
+      const double t9 = hn_sqrt(p8[k]); /* sqrt, models/systems/kepler.lua:10 */
+      const double t11 = (-1.0) / t9; /* div, models/systems/kepler.lua:10 */
+      const double t12 = p6[k] + t11; /* add, models/systems/kepler.lua:10 */
+      y12[k] = t12;
+    }
+  }
+}
+
 void kepler_H(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %1 = slice %0 axis=0 0 2 : [2] per sample, models/systems/kepler.lua:9 */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[l];
-      }
-    }
-    { /* %2 = slice %0 axis=0 2 2 : [2] per sample, models/systems/kepler.lua:9 */
-      double *restrict y = ws + 64;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[l + 2];
-      }
-    }
-    { /* %3 = mul %2 %2 : [2] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 128;
-      const double *restrict a = ws + 64;
-      const double *restrict b = ws + 64;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
-    }
-    { /* %4 = sum %3 0 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 64;
-      const double *restrict a = ws + 128;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        {
-          double acc = 0;
-          for (long l = 0; l < 2; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* %6 = div %4 %5 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 96;
-      const double *restrict a = ws + 64;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
-    }
-    { /* %7 = mul %1 %1 : [2] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 128;
-      const double *restrict a = ws + 0;
-      const double *restrict b = ws + 0;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
-    }
-    { /* %8 = sum %7 0 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 128;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        {
-          double acc = 0;
-          for (long l = 0; l < 2; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* fused elementwise: %9 %11 %12 */
-      const double *p8 = ws + 0;
-      double *y12 = out_y0 + (long)s0 * 1;
-      const double *p6 = ws + 96;
-      for (long k = 0; k < nc; k++) {
-        const double t9 = hn_sqrt(p8[k]); /* sqrt, models/systems/kepler.lua:10 */
-        const double t11 = (-1.0) / t9; /* div, models/systems/kepler.lua:10 */
-        const double t12 = p6[k] + t11; /* add, models/systems/kepler.lua:10 */
-        y12[k] = t12;
-      }
-    }
+    kepler_H_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void kepler_H_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: kepler_H_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void kepler_H_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 
@@ -1232,104 +1256,128 @@ void kepler_H_v(int n, const double *theta, const double *const *in, double *con
 }
 
 /* ---- field ---- */
+/* field, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void kepler_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %14 = slice %13 axis=0 0 2 : [2] per sample, models/systems/kepler.lua:9 */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[l];
+    }
+  }
+  { /* %15 = slice %13 axis=0 2 2 : [2] per sample, models/systems/kepler.lua:9 */
+    double *restrict y = wt + 64;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[l + 2];
+    }
+  }
+  { /* %19 = mul %14 %14 : [2] per sample, models/systems/kepler.lua:10 */
+    double *restrict y = wt + 128;
+    const double *restrict a = wt + 0;
+    const double *restrict b = wt + 0;
+    for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
+  }
+  { /* %20 = sum %19 0 : [] per sample, models/systems/kepler.lua:10 */
+    double *restrict y = wt + 192;
+    const double *restrict a = wt + 128;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      {
+        double acc = 0;
+        for (long l = 0; l < 2; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* fused elementwise: %21 %22 %25 %26 %28 %29 */
+    const double *p20 = wt + 192;
+    double *y29 = wt + 128;
+    for (long k = 0; k < nc; k++) {
+      const double t21 = hn_sqrt(p20[k]); /* sqrt, models/systems/kepler.lua:10 */
+      const double t22 = (-1.0) / t21; /* div, models/systems/kepler.lua:10 */
+      const double t25 = t22 / t21; /* div, models/systems/kepler.lua:10 */
+      const double t26 = -t25; /* neg, models/systems/kepler.lua:10 */
+      const double t28 = 0.5 / t21; /* div, models/systems/kepler.lua:10 */
+      const double t29 = t26 * t28; /* mul, models/systems/kepler.lua:10 */
+      y29[k] = t29;
+    }
+  }
+  { /* %30 = expand %29 axis=0 len=2 : [2] per sample, models/systems/kepler.lua:10 */
+    double *restrict y = wt + 160;
+    const double *restrict a = wt + 128;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 1;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[0];
+    }
+  }
+  { /* fused elementwise: %31 %32 %34 %35 %37 */
+    const double *p30 = wt + 160;
+    const double *p14 = wt + 0;
+    const double *p15 = wt + 64;
+    double *y35 = wt + 64;
+    double *y37 = wt + 128;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 2; i++) {
+      const long k = s * 2 + i;
+      const double t31 = p30[k] * p14[k]; /* mul, models/systems/kepler.lua:10 */
+      const double t32 = t31 + t31; /* add, models/systems/kepler.lua:10 */
+      const double t34 = 0.5 * p15[k]; /* mul, models/systems/kepler.lua:10 */
+      const double t35 = t34 + t34; /* add, models/systems/kepler.lua:10 */
+      y35[k] = t35;
+      const double t37 = -t32; /* neg, models/systems/kepler.lua:23 (hnnc.lua:43 in library code) */
+      y37[k] = t37;
+    }
+  }
+  { /* %38 = concat %35 %37 axis=0 : [4] per sample, models/systems/kepler.lua:23 (hnnc.lua:43 in library code) */
+    double *restrict y = out_y0 + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = (wt + 64)[(long)s * 2 + l];
+      for (long l = 0; l < 2; l++)
+        ys[l + 2] = (wt + 128)[(long)s * 2 + l];
+    }
+  }
+}
+
 void kepler_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %14 = slice %13 axis=0 0 2 : [2] per sample, models/systems/kepler.lua:9 */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[l];
-      }
-    }
-    { /* %15 = slice %13 axis=0 2 2 : [2] per sample, models/systems/kepler.lua:9 */
-      double *restrict y = ws + 64;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[l + 2];
-      }
-    }
-    { /* %19 = mul %14 %14 : [2] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 128;
-      const double *restrict a = ws + 0;
-      const double *restrict b = ws + 0;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
-    }
-    { /* %20 = sum %19 0 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 192;
-      const double *restrict a = ws + 128;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        {
-          double acc = 0;
-          for (long l = 0; l < 2; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* fused elementwise: %21 %22 %25 %26 %28 %29 */
-      const double *p20 = ws + 192;
-      double *y29 = ws + 128;
-      for (long k = 0; k < nc; k++) {
-        const double t21 = hn_sqrt(p20[k]); /* sqrt, models/systems/kepler.lua:10 */
-        const double t22 = (-1.0) / t21; /* div, models/systems/kepler.lua:10 */
-        const double t25 = t22 / t21; /* div, models/systems/kepler.lua:10 */
-        const double t26 = -t25; /* neg, models/systems/kepler.lua:10 */
-        const double t28 = 0.5 / t21; /* div, models/systems/kepler.lua:10 */
-        const double t29 = t26 * t28; /* mul, models/systems/kepler.lua:10 */
-        y29[k] = t29;
-      }
-    }
-    { /* %30 = expand %29 axis=0 len=2 : [2] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 160;
-      const double *restrict a = ws + 128;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 1;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[0];
-      }
-    }
-    { /* fused elementwise: %31 %32 %34 %35 %37 */
-      const double *p30 = ws + 160;
-      const double *p14 = ws + 0;
-      const double *p15 = ws + 64;
-      double *y35 = ws + 64;
-      double *y37 = ws + 128;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 2; i++) {
-        const long k = s * 2 + i;
-        const double t31 = p30[k] * p14[k]; /* mul, models/systems/kepler.lua:10 */
-        const double t32 = t31 + t31; /* add, models/systems/kepler.lua:10 */
-        const double t34 = 0.5 * p15[k]; /* mul, models/systems/kepler.lua:10 */
-        const double t35 = t34 + t34; /* add, models/systems/kepler.lua:10 */
-        y35[k] = t35;
-        const double t37 = -t32; /* neg, models/systems/kepler.lua:23 (hnnc.lua:43 in library code) */
-        y37[k] = t37;
-      }
-    }
-    { /* %38 = concat %35 %37 axis=0 : [4] per sample, models/systems/kepler.lua:23 (hnnc.lua:43 in library code) */
-      double *restrict y = out_y0 + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = (ws + 64)[(long)s * 2 + l];
-        for (long l = 0; l < 2; l++)
-          ys[l + 2] = (ws + 128)[(long)s * 2 + l];
-      }
-    }
+    kepler_field_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void kepler_field_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: kepler_field_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void kepler_field_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 
@@ -1339,172 +1387,196 @@ void kepler_field_v(int n, const double *theta, const double *const *in, double 
 }
 
 /* ---- invariants ---- */
+/* invariants, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void kepler_invariants_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %40 = slice %39 axis=0 0 1 : [1] per sample, models/systems/kepler.lua:16 */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      ys[0] = as[0];
+    }
+  }
+  { /* %42 = slice %39 axis=0 1 1 : [1] per sample, models/systems/kepler.lua:16 */
+    double *restrict y = wt + 32;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      ys[0] = as[1];
+    }
+  }
+  { /* %44 = slice %39 axis=0 2 1 : [1] per sample, models/systems/kepler.lua:16 */
+    double *restrict y = wt + 64;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      ys[0] = as[2];
+    }
+  }
+  { /* %46 = slice %39 axis=0 3 1 : [1] per sample, models/systems/kepler.lua:16 */
+    double *restrict y = wt + 96;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      ys[0] = as[3];
+    }
+  }
+  { /* fused elementwise: %48 %49 %50 %51 %52 %53 %54 */
+    const double *p40 = wt + 0;
+    const double *p46 = wt + 96;
+    const double *p42 = wt + 32;
+    const double *p44 = wt + 64;
+    double *y50 = wt + 192;
+    double *y54 = wt + 128;
+    for (long k = 0; k < nc; k++) {
+      const double t48 = p40[k] * p46[k]; /* mul, models/systems/kepler.lua:17 */
+      const double t49 = p42[k] * p44[k]; /* mul, models/systems/kepler.lua:17 */
+      const double t50 = t48 - t49; /* sub, models/systems/kepler.lua:17 */
+      y50[k] = t50;
+      const double t51 = p40[k] * p40[k]; /* mul, models/systems/kepler.lua:18 */
+      const double t52 = p42[k] * p42[k]; /* mul, models/systems/kepler.lua:18 */
+      const double t53 = t51 + t52; /* add, models/systems/kepler.lua:18 */
+      const double t54 = hn_sqrt(t53); /* sqrt, models/systems/kepler.lua:18 */
+      y54[k] = t54;
+    }
+  }
+  { /* %55 = slice %39 axis=0 0 2 : [2] per sample, models/systems/kepler.lua:9 */
+    double *restrict y = wt + 224;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[l];
+    }
+  }
+  { /* %56 = slice %39 axis=0 2 2 : [2] per sample, models/systems/kepler.lua:9 */
+    double *restrict y = wt + 288;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[l + 2];
+    }
+  }
+  { /* %57 = mul %56 %56 : [2] per sample, models/systems/kepler.lua:10 */
+    double *restrict y = wt + 352;
+    const double *restrict a = wt + 288;
+    const double *restrict b = wt + 288;
+    for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
+  }
+  { /* %58 = sum %57 0 : [] per sample, models/systems/kepler.lua:10 */
+    double *restrict y = wt + 160;
+    const double *restrict a = wt + 352;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      {
+        double acc = 0;
+        for (long l = 0; l < 2; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* %59 = div %58 %5 : [] per sample, models/systems/kepler.lua:10 */
+    double *restrict y = wt + 288;
+    const double *restrict a = wt + 160;
+    for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
+  }
+  { /* %60 = mul %55 %55 : [2] per sample, models/systems/kepler.lua:10 */
+    double *restrict y = wt + 320;
+    const double *restrict a = wt + 224;
+    const double *restrict b = wt + 224;
+    for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
+  }
+  { /* %61 = sum %60 0 : [] per sample, models/systems/kepler.lua:10 */
+    double *restrict y = wt + 160;
+    const double *restrict a = wt + 320;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      {
+        double acc = 0;
+        for (long l = 0; l < 2; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* fused elementwise: %62 %63 %64 %65 %66 %67 %68 %69 %70 %71 %72 %73 */
+    const double *p61 = wt + 160;
+    double *y64 = wt + 160;
+    const double *p59 = wt + 288;
+    const double *p46 = wt + 96;
+    const double *p50 = wt + 192;
+    const double *p40 = wt + 0;
+    const double *p54 = wt + 128;
+    double *y68 = wt + 96;
+    const double *p44 = wt + 64;
+    const double *p42 = wt + 32;
+    double *y73 = wt + 0;
+    for (long k = 0; k < nc; k++) {
+      const double t62 = hn_sqrt(p61[k]); /* sqrt, models/systems/kepler.lua:10 */
+      const double t63 = (-1.0) / t62; /* div, models/systems/kepler.lua:10 */
+      const double t64 = p59[k] + t63; /* add, models/systems/kepler.lua:10 */
+      y64[k] = t64;
+      const double t65 = p46[k] * p50[k]; /* mul, models/systems/kepler.lua:19 */
+      const double t66 = -p40[k]; /* neg, models/systems/kepler.lua:19 */
+      const double t67 = t66 / p54[k]; /* div, models/systems/kepler.lua:19 */
+      const double t68 = t65 + t67; /* add, models/systems/kepler.lua:19 */
+      y68[k] = t68;
+      const double t69 = -p44[k]; /* neg, models/systems/kepler.lua:19 */
+      const double t70 = t69 * p50[k]; /* mul, models/systems/kepler.lua:19 */
+      const double t71 = -p42[k]; /* neg, models/systems/kepler.lua:19 */
+      const double t72 = t71 / p54[k]; /* div, models/systems/kepler.lua:19 */
+      const double t73 = t70 + t72; /* add, models/systems/kepler.lua:19 */
+      y73[k] = t73;
+    }
+  }
+  { /* %78 = concat %74 %75 %76 %77 axis=0 : [4] per sample, models/systems/kepler.lua:19 */
+    double *restrict y = out_y0 + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 4;
+      ys[0] = (wt + 160)[(long)s * 1 + 0];
+      ys[1] = (wt + 192)[(long)s * 1 + 0];
+      ys[2] = (wt + 96)[(long)s * 1 + 0];
+      ys[3] = (wt + 0)[(long)s * 1 + 0];
+    }
+  }
+}
+
 void kepler_invariants(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %40 = slice %39 axis=0 0 1 : [1] per sample, models/systems/kepler.lua:16 */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        ys[0] = as[0];
-      }
-    }
-    { /* %42 = slice %39 axis=0 1 1 : [1] per sample, models/systems/kepler.lua:16 */
-      double *restrict y = ws + 32;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        ys[0] = as[1];
-      }
-    }
-    { /* %44 = slice %39 axis=0 2 1 : [1] per sample, models/systems/kepler.lua:16 */
-      double *restrict y = ws + 64;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        ys[0] = as[2];
-      }
-    }
-    { /* %46 = slice %39 axis=0 3 1 : [1] per sample, models/systems/kepler.lua:16 */
-      double *restrict y = ws + 96;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        ys[0] = as[3];
-      }
-    }
-    { /* fused elementwise: %48 %49 %50 %51 %52 %53 %54 */
-      const double *p40 = ws + 0;
-      const double *p46 = ws + 96;
-      const double *p42 = ws + 32;
-      const double *p44 = ws + 64;
-      double *y50 = ws + 192;
-      double *y54 = ws + 128;
-      for (long k = 0; k < nc; k++) {
-        const double t48 = p40[k] * p46[k]; /* mul, models/systems/kepler.lua:17 */
-        const double t49 = p42[k] * p44[k]; /* mul, models/systems/kepler.lua:17 */
-        const double t50 = t48 - t49; /* sub, models/systems/kepler.lua:17 */
-        y50[k] = t50;
-        const double t51 = p40[k] * p40[k]; /* mul, models/systems/kepler.lua:18 */
-        const double t52 = p42[k] * p42[k]; /* mul, models/systems/kepler.lua:18 */
-        const double t53 = t51 + t52; /* add, models/systems/kepler.lua:18 */
-        const double t54 = hn_sqrt(t53); /* sqrt, models/systems/kepler.lua:18 */
-        y54[k] = t54;
-      }
-    }
-    { /* %55 = slice %39 axis=0 0 2 : [2] per sample, models/systems/kepler.lua:9 */
-      double *restrict y = ws + 224;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[l];
-      }
-    }
-    { /* %56 = slice %39 axis=0 2 2 : [2] per sample, models/systems/kepler.lua:9 */
-      double *restrict y = ws + 288;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[l + 2];
-      }
-    }
-    { /* %57 = mul %56 %56 : [2] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 352;
-      const double *restrict a = ws + 288;
-      const double *restrict b = ws + 288;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
-    }
-    { /* %58 = sum %57 0 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 160;
-      const double *restrict a = ws + 352;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        {
-          double acc = 0;
-          for (long l = 0; l < 2; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* %59 = div %58 %5 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 288;
-      const double *restrict a = ws + 160;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
-    }
-    { /* %60 = mul %55 %55 : [2] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 320;
-      const double *restrict a = ws + 224;
-      const double *restrict b = ws + 224;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
-    }
-    { /* %61 = sum %60 0 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 160;
-      const double *restrict a = ws + 320;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        {
-          double acc = 0;
-          for (long l = 0; l < 2; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* fused elementwise: %62 %63 %64 %65 %66 %67 %68 %69 %70 %71 %72 %73 */
-      const double *p61 = ws + 160;
-      double *y64 = ws + 160;
-      const double *p59 = ws + 288;
-      const double *p46 = ws + 96;
-      const double *p50 = ws + 192;
-      const double *p40 = ws + 0;
-      const double *p54 = ws + 128;
-      double *y68 = ws + 96;
-      const double *p44 = ws + 64;
-      const double *p42 = ws + 32;
-      double *y73 = ws + 0;
-      for (long k = 0; k < nc; k++) {
-        const double t62 = hn_sqrt(p61[k]); /* sqrt, models/systems/kepler.lua:10 */
-        const double t63 = (-1.0) / t62; /* div, models/systems/kepler.lua:10 */
-        const double t64 = p59[k] + t63; /* add, models/systems/kepler.lua:10 */
-        y64[k] = t64;
-        const double t65 = p46[k] * p50[k]; /* mul, models/systems/kepler.lua:19 */
-        const double t66 = -p40[k]; /* neg, models/systems/kepler.lua:19 */
-        const double t67 = t66 / p54[k]; /* div, models/systems/kepler.lua:19 */
-        const double t68 = t65 + t67; /* add, models/systems/kepler.lua:19 */
-        y68[k] = t68;
-        const double t69 = -p44[k]; /* neg, models/systems/kepler.lua:19 */
-        const double t70 = t69 * p50[k]; /* mul, models/systems/kepler.lua:19 */
-        const double t71 = -p42[k]; /* neg, models/systems/kepler.lua:19 */
-        const double t72 = t71 / p54[k]; /* div, models/systems/kepler.lua:19 */
-        const double t73 = t70 + t72; /* add, models/systems/kepler.lua:19 */
-        y73[k] = t73;
-      }
-    }
-    { /* %78 = concat %74 %75 %76 %77 axis=0 : [4] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = out_y0 + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 4;
-        ys[0] = (ws + 160)[(long)s * 1 + 0];
-        ys[1] = (ws + 192)[(long)s * 1 + 0];
-        ys[2] = (ws + 96)[(long)s * 1 + 0];
-        ys[3] = (ws + 0)[(long)s * 1 + 0];
-      }
-    }
+    kepler_invariants_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void kepler_invariants_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: kepler_invariants_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void kepler_invariants_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 
@@ -1514,370 +1586,394 @@ void kepler_invariants_v(int n, const double *theta, const double *const *in, do
 }
 
 /* ---- invariants_rate ---- */
+/* invariants_rate, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void kepler_invariants_rate_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %80 = slice %79 axis=0 0 1 : [1] per sample, models/systems/kepler.lua:16 */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      ys[0] = as[0];
+    }
+  }
+  { /* %82 = slice %79 axis=0 1 1 : [1] per sample, models/systems/kepler.lua:16 */
+    double *restrict y = wt + 32;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      ys[0] = as[1];
+    }
+  }
+  { /* %84 = slice %79 axis=0 2 1 : [1] per sample, models/systems/kepler.lua:16 */
+    double *restrict y = wt + 64;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      ys[0] = as[2];
+    }
+  }
+  { /* %86 = slice %79 axis=0 3 1 : [1] per sample, models/systems/kepler.lua:16 */
+    double *restrict y = wt + 96;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      ys[0] = as[3];
+    }
+  }
+  { /* fused elementwise: %88 %89 %90 %91 %92 %93 %94 */
+    const double *p80 = wt + 0;
+    const double *p86 = wt + 96;
+    const double *p82 = wt + 32;
+    const double *p84 = wt + 64;
+    double *y90 = wt + 192;
+    double *y94 = wt + 128;
+    for (long k = 0; k < nc; k++) {
+      const double t88 = p80[k] * p86[k]; /* mul, models/systems/kepler.lua:17 */
+      const double t89 = p82[k] * p84[k]; /* mul, models/systems/kepler.lua:17 */
+      const double t90 = t88 - t89; /* sub, models/systems/kepler.lua:17 */
+      y90[k] = t90;
+      const double t91 = p80[k] * p80[k]; /* mul, models/systems/kepler.lua:18 */
+      const double t92 = p82[k] * p82[k]; /* mul, models/systems/kepler.lua:18 */
+      const double t93 = t91 + t92; /* add, models/systems/kepler.lua:18 */
+      const double t94 = hn_sqrt(t93); /* sqrt, models/systems/kepler.lua:18 */
+      y94[k] = t94;
+    }
+  }
+  { /* %95 = slice %79 axis=0 0 2 : [2] per sample, models/systems/kepler.lua:9 */
+    double *restrict y = wt + 224;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[l];
+    }
+  }
+  { /* %96 = slice %79 axis=0 2 2 : [2] per sample, models/systems/kepler.lua:9 */
+    double *restrict y = wt + 288;
+    const double *restrict a = in_x + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[l + 2];
+    }
+  }
+  { /* %100 = mul %95 %95 : [2] per sample, models/systems/kepler.lua:10 */
+    double *restrict y = wt + 352;
+    const double *restrict a = wt + 224;
+    const double *restrict b = wt + 224;
+    for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
+  }
+  { /* %101 = sum %100 0 : [] per sample, models/systems/kepler.lua:10 */
+    double *restrict y = wt + 160;
+    const double *restrict a = wt + 352;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      {
+        double acc = 0;
+        for (long l = 0; l < 2; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* fused elementwise: %102 %103 %106 %107 %109 %111 %112 %119 %120 %121 %122 */
+    double *y102 = wt + 352;
+    const double *p101 = wt + 160;
+    double *y103 = wt + 160;
+    const double *p80 = wt + 0;
+    double *y107 = wt + 416;
+    const double *p94 = wt + 128;
+    double *y109 = wt + 384;
+    const double *p84 = wt + 64;
+    const double *p82 = wt + 32;
+    double *y112 = wt + 480;
+    double *y121 = wt + 448;
+    double *y122 = wt + 544;
+    for (long k = 0; k < nc; k++) {
+      const double t102 = hn_sqrt(p101[k]); /* sqrt, models/systems/kepler.lua:10 */
+      y102[k] = t102;
+      const double t103 = (-1.0) / t102; /* div, models/systems/kepler.lua:10 */
+      y103[k] = t103;
+      const double t106 = -p80[k]; /* neg, models/systems/kepler.lua:19 */
+      const double t107 = t106 / p94[k]; /* div, models/systems/kepler.lua:19 */
+      y107[k] = t107;
+      const double t109 = -p84[k]; /* neg, models/systems/kepler.lua:19 */
+      y109[k] = t109;
+      const double t111 = -p82[k]; /* neg, models/systems/kepler.lua:19 */
+      const double t112 = t111 / p94[k]; /* div, models/systems/kepler.lua:19 */
+      y112[k] = t112;
+      const double t119 = t103 / t102; /* div, models/systems/kepler.lua:10 */
+      const double t120 = -t119; /* neg, models/systems/kepler.lua:10 */
+      const double t121 = 0.5 / t102; /* div, models/systems/kepler.lua:10 */
+      y121[k] = t121;
+      const double t122 = t120 * t121; /* mul, models/systems/kepler.lua:10 */
+      y122[k] = t122;
+    }
+  }
+  { /* %123 = expand %122 axis=0 len=2 : [2] per sample, models/systems/kepler.lua:10 */
+    double *restrict y = wt + 576;
+    const double *restrict a = wt + 544;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 1;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[0];
+    }
+  }
+  { /* fused elementwise: %124 %125 %126 %127 %129 */
+    const double *p123 = wt + 576;
+    const double *p95 = wt + 224;
+    const double *p96 = wt + 288;
+    double *y127 = wt + 640;
+    double *y129 = wt + 512;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 2; i++) {
+      const long k = s * 2 + i;
+      const double t124 = p123[k] * p95[k]; /* mul, models/systems/kepler.lua:10 */
+      const double t125 = t124 + t124; /* add, models/systems/kepler.lua:10 */
+      const double t126 = 0.5 * p96[k]; /* mul, models/systems/kepler.lua:10 */
+      const double t127 = t126 + t126; /* add, models/systems/kepler.lua:10 */
+      y127[k] = t127;
+      const double t129 = -t125; /* neg, models/systems/kepler.lua:29 (hnnc.lua:43 in library code) */
+      y129[k] = t129;
+    }
+  }
+  { /* %130 = concat %127 %129 axis=0 : [4] per sample, models/systems/kepler.lua:29 (hnnc.lua:43 in library code) */
+    double *restrict y = wt + 704;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = (wt + 640)[(long)s * 2 + l];
+      for (long l = 0; l < 2; l++)
+        ys[l + 2] = (wt + 512)[(long)s * 2 + l];
+    }
+  }
+  { /* %131 = slice %130 axis=0 0 1 : [1] per sample, models/systems/kepler.lua:16 */
+    double *restrict y = wt + 576;
+    const double *restrict a = wt + 704;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      ys[0] = as[0];
+    }
+  }
+  { /* %133 = slice %130 axis=0 1 1 : [1] per sample, models/systems/kepler.lua:16 */
+    double *restrict y = wt + 608;
+    const double *restrict a = wt + 704;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      ys[0] = as[1];
+    }
+  }
+  { /* %135 = slice %130 axis=0 2 1 : [1] per sample, models/systems/kepler.lua:16 */
+    double *restrict y = wt + 832;
+    const double *restrict a = wt + 704;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      ys[0] = as[2];
+    }
+  }
+  { /* %137 = slice %130 axis=0 3 1 : [1] per sample, models/systems/kepler.lua:16 */
+    double *restrict y = wt + 864;
+    const double *restrict a = wt + 704;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      ys[0] = as[3];
+    }
+  }
+  { /* fused elementwise: %139 %140 %141 %142 %143 %144 %145 %146 %147 %148 %149 %150 %151 %152 %153 %154 %155 */
+    const double *p80 = wt + 0;
+    const double *p137 = wt + 864;
+    const double *p131 = wt + 576;
+    const double *p86 = wt + 96;
+    const double *p82 = wt + 32;
+    const double *p135 = wt + 832;
+    const double *p133 = wt + 608;
+    const double *p84 = wt + 64;
+    double *y146 = wt + 800;
+    const double *p94 = wt + 128;
+    double *y155 = wt + 32;
+    for (long k = 0; k < nc; k++) {
+      const double t139 = p80[k] * p137[k]; /* mul, models/systems/kepler.lua:17 */
+      const double t140 = p131[k] * p86[k]; /* mul, models/systems/kepler.lua:17 */
+      const double t141 = t140 + t139; /* add, models/systems/kepler.lua:17 */
+      const double t142 = p82[k] * p135[k]; /* mul, models/systems/kepler.lua:17 */
+      const double t143 = p133[k] * p84[k]; /* mul, models/systems/kepler.lua:17 */
+      const double t144 = t143 + t142; /* add, models/systems/kepler.lua:17 */
+      const double t145 = -t144; /* neg, models/systems/kepler.lua:17 */
+      const double t146 = t141 + t145; /* add, models/systems/kepler.lua:17 */
+      y146[k] = t146;
+      const double t147 = p80[k] * p131[k]; /* mul, models/systems/kepler.lua:18 */
+      const double t148 = p131[k] * p80[k]; /* mul, models/systems/kepler.lua:18 */
+      const double t149 = t148 + t147; /* add, models/systems/kepler.lua:18 */
+      const double t150 = p82[k] * p133[k]; /* mul, models/systems/kepler.lua:18 */
+      const double t151 = p133[k] * p82[k]; /* mul, models/systems/kepler.lua:18 */
+      const double t152 = t151 + t150; /* add, models/systems/kepler.lua:18 */
+      const double t153 = t149 + t152; /* add, models/systems/kepler.lua:18 */
+      const double t154 = 0.5 / p94[k]; /* div, models/systems/kepler.lua:18 */
+      const double t155 = t153 * t154; /* mul, models/systems/kepler.lua:18 */
+      y155[k] = t155;
+    }
+  }
+  { /* fused elementwise: %156 %157 %158 */
+    const double *p96 = wt + 288;
+    const double *p129 = wt + 512;
+    double *y158 = wt + 512;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 2; i++) {
+      const long k = s * 2 + i;
+      const double t156 = p96[k] * p129[k]; /* mul, models/systems/kepler.lua:10 */
+      const double t157 = p129[k] * p96[k]; /* mul, models/systems/kepler.lua:10 */
+      const double t158 = t157 + t156; /* add, models/systems/kepler.lua:10 */
+      y158[k] = t158;
+    }
+  }
+  { /* %159 = sum %158 0 : [] per sample, models/systems/kepler.lua:10 */
+    double *restrict y = wt + 64;
+    const double *restrict a = wt + 512;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      {
+        double acc = 0;
+        for (long l = 0; l < 2; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* %160 = div %159 %5 : [] per sample, models/systems/kepler.lua:10 */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 64;
+    for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
+  }
+  { /* fused elementwise: %161 %162 %163 */
+    const double *p95 = wt + 224;
+    const double *p127 = wt + 640;
+    double *y163 = wt + 224;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 2; i++) {
+      const long k = s * 2 + i;
+      const double t161 = p95[k] * p127[k]; /* mul, models/systems/kepler.lua:10 */
+      const double t162 = p127[k] * p95[k]; /* mul, models/systems/kepler.lua:10 */
+      const double t163 = t162 + t161; /* add, models/systems/kepler.lua:10 */
+      y163[k] = t163;
+    }
+  }
+  { /* %164 = sum %163 0 : [] per sample, models/systems/kepler.lua:10 */
+    double *restrict y = wt + 64;
+    const double *restrict a = wt + 224;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      {
+        double acc = 0;
+        for (long l = 0; l < 2; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* fused elementwise: %165 %166 %167 %168 %169 %170 %171 %172 %173 %174 %175 %176 %177 %178 %179 %180 %181 %182 %183 %184 %185 %186 %187 %188 %189 %190 */
+    const double *p164 = wt + 64;
+    const double *p121 = wt + 448;
+    const double *p103 = wt + 160;
+    const double *p102 = wt + 352;
+    double *y169 = wt + 160;
+    const double *p160 = wt + 0;
+    const double *p86 = wt + 96;
+    const double *p146 = wt + 800;
+    const double *p137 = wt + 864;
+    const double *p90 = wt + 192;
+    const double *p131 = wt + 576;
+    const double *p107 = wt + 416;
+    const double *p155 = wt + 32;
+    const double *p94 = wt + 128;
+    double *y179 = wt + 576;
+    const double *p135 = wt + 832;
+    const double *p109 = wt + 384;
+    const double *p133 = wt + 608;
+    const double *p112 = wt + 480;
+    double *y190 = wt + 32;
+    for (long k = 0; k < nc; k++) {
+      const double t165 = p164[k] * p121[k]; /* mul, models/systems/kepler.lua:10 */
+      const double t166 = p103[k] * t165; /* mul, models/systems/kepler.lua:10 */
+      const double t167 = t166 / p102[k]; /* div, models/systems/kepler.lua:10 */
+      const double t168 = -t167; /* neg, models/systems/kepler.lua:10 */
+      const double t169 = p160[k] + t168; /* add, models/systems/kepler.lua:10 */
+      y169[k] = t169;
+      const double t170 = p86[k] * p146[k]; /* mul, models/systems/kepler.lua:19 */
+      const double t171 = p137[k] * p90[k]; /* mul, models/systems/kepler.lua:19 */
+      const double t172 = t171 + t170; /* add, models/systems/kepler.lua:19 */
+      const double t173 = -p131[k]; /* neg, models/systems/kepler.lua:19 */
+      const double t174 = p107[k] * p155[k]; /* mul, models/systems/kepler.lua:19 */
+      const double t175 = t174 / p94[k]; /* div, models/systems/kepler.lua:19 */
+      const double t176 = -t175; /* neg, models/systems/kepler.lua:19 */
+      const double t177 = t173 / p94[k]; /* div, models/systems/kepler.lua:19 */
+      const double t178 = t177 + t176; /* add, models/systems/kepler.lua:19 */
+      const double t179 = t172 + t178; /* add, models/systems/kepler.lua:19 */
+      y179[k] = t179;
+      const double t180 = -p135[k]; /* neg, models/systems/kepler.lua:19 */
+      const double t181 = p109[k] * p146[k]; /* mul, models/systems/kepler.lua:19 */
+      const double t182 = t180 * p90[k]; /* mul, models/systems/kepler.lua:19 */
+      const double t183 = t182 + t181; /* add, models/systems/kepler.lua:19 */
+      const double t184 = -p133[k]; /* neg, models/systems/kepler.lua:19 */
+      const double t185 = p112[k] * p155[k]; /* mul, models/systems/kepler.lua:19 */
+      const double t186 = t185 / p94[k]; /* div, models/systems/kepler.lua:19 */
+      const double t187 = -t186; /* neg, models/systems/kepler.lua:19 */
+      const double t188 = t184 / p94[k]; /* div, models/systems/kepler.lua:19 */
+      const double t189 = t188 + t187; /* add, models/systems/kepler.lua:19 */
+      const double t190 = t183 + t189; /* add, models/systems/kepler.lua:19 */
+      y190[k] = t190;
+    }
+  }
+  { /* %195 = concat %191 %192 %193 %194 axis=0 : [4] per sample, models/systems/kepler.lua:19 */
+    double *restrict y = out_y0 + (long)s0 * 4;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 4;
+      ys[0] = (wt + 160)[(long)s * 1 + 0];
+      ys[1] = (wt + 800)[(long)s * 1 + 0];
+      ys[2] = (wt + 576)[(long)s * 1 + 0];
+      ys[3] = (wt + 32)[(long)s * 1 + 0];
+    }
+  }
+}
+
 void kepler_invariants_rate(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %80 = slice %79 axis=0 0 1 : [1] per sample, models/systems/kepler.lua:16 */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        ys[0] = as[0];
-      }
-    }
-    { /* %82 = slice %79 axis=0 1 1 : [1] per sample, models/systems/kepler.lua:16 */
-      double *restrict y = ws + 32;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        ys[0] = as[1];
-      }
-    }
-    { /* %84 = slice %79 axis=0 2 1 : [1] per sample, models/systems/kepler.lua:16 */
-      double *restrict y = ws + 64;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        ys[0] = as[2];
-      }
-    }
-    { /* %86 = slice %79 axis=0 3 1 : [1] per sample, models/systems/kepler.lua:16 */
-      double *restrict y = ws + 96;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        ys[0] = as[3];
-      }
-    }
-    { /* fused elementwise: %88 %89 %90 %91 %92 %93 %94 */
-      const double *p80 = ws + 0;
-      const double *p86 = ws + 96;
-      const double *p82 = ws + 32;
-      const double *p84 = ws + 64;
-      double *y90 = ws + 192;
-      double *y94 = ws + 128;
-      for (long k = 0; k < nc; k++) {
-        const double t88 = p80[k] * p86[k]; /* mul, models/systems/kepler.lua:17 */
-        const double t89 = p82[k] * p84[k]; /* mul, models/systems/kepler.lua:17 */
-        const double t90 = t88 - t89; /* sub, models/systems/kepler.lua:17 */
-        y90[k] = t90;
-        const double t91 = p80[k] * p80[k]; /* mul, models/systems/kepler.lua:18 */
-        const double t92 = p82[k] * p82[k]; /* mul, models/systems/kepler.lua:18 */
-        const double t93 = t91 + t92; /* add, models/systems/kepler.lua:18 */
-        const double t94 = hn_sqrt(t93); /* sqrt, models/systems/kepler.lua:18 */
-        y94[k] = t94;
-      }
-    }
-    { /* %95 = slice %79 axis=0 0 2 : [2] per sample, models/systems/kepler.lua:9 */
-      double *restrict y = ws + 224;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[l];
-      }
-    }
-    { /* %96 = slice %79 axis=0 2 2 : [2] per sample, models/systems/kepler.lua:9 */
-      double *restrict y = ws + 288;
-      const double *restrict a = in_x + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[l + 2];
-      }
-    }
-    { /* %100 = mul %95 %95 : [2] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 352;
-      const double *restrict a = ws + 224;
-      const double *restrict b = ws + 224;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
-    }
-    { /* %101 = sum %100 0 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 160;
-      const double *restrict a = ws + 352;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        {
-          double acc = 0;
-          for (long l = 0; l < 2; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* fused elementwise: %102 %103 %106 %107 %109 %111 %112 %119 %120 %121 %122 */
-      double *y102 = ws + 352;
-      const double *p101 = ws + 160;
-      double *y103 = ws + 160;
-      const double *p80 = ws + 0;
-      double *y107 = ws + 416;
-      const double *p94 = ws + 128;
-      double *y109 = ws + 384;
-      const double *p84 = ws + 64;
-      const double *p82 = ws + 32;
-      double *y112 = ws + 480;
-      double *y121 = ws + 448;
-      double *y122 = ws + 544;
-      for (long k = 0; k < nc; k++) {
-        const double t102 = hn_sqrt(p101[k]); /* sqrt, models/systems/kepler.lua:10 */
-        y102[k] = t102;
-        const double t103 = (-1.0) / t102; /* div, models/systems/kepler.lua:10 */
-        y103[k] = t103;
-        const double t106 = -p80[k]; /* neg, models/systems/kepler.lua:19 */
-        const double t107 = t106 / p94[k]; /* div, models/systems/kepler.lua:19 */
-        y107[k] = t107;
-        const double t109 = -p84[k]; /* neg, models/systems/kepler.lua:19 */
-        y109[k] = t109;
-        const double t111 = -p82[k]; /* neg, models/systems/kepler.lua:19 */
-        const double t112 = t111 / p94[k]; /* div, models/systems/kepler.lua:19 */
-        y112[k] = t112;
-        const double t119 = t103 / t102; /* div, models/systems/kepler.lua:10 */
-        const double t120 = -t119; /* neg, models/systems/kepler.lua:10 */
-        const double t121 = 0.5 / t102; /* div, models/systems/kepler.lua:10 */
-        y121[k] = t121;
-        const double t122 = t120 * t121; /* mul, models/systems/kepler.lua:10 */
-        y122[k] = t122;
-      }
-    }
-    { /* %123 = expand %122 axis=0 len=2 : [2] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 576;
-      const double *restrict a = ws + 544;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 1;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[0];
-      }
-    }
-    { /* fused elementwise: %124 %125 %126 %127 %129 */
-      const double *p123 = ws + 576;
-      const double *p95 = ws + 224;
-      const double *p96 = ws + 288;
-      double *y127 = ws + 640;
-      double *y129 = ws + 512;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 2; i++) {
-        const long k = s * 2 + i;
-        const double t124 = p123[k] * p95[k]; /* mul, models/systems/kepler.lua:10 */
-        const double t125 = t124 + t124; /* add, models/systems/kepler.lua:10 */
-        const double t126 = 0.5 * p96[k]; /* mul, models/systems/kepler.lua:10 */
-        const double t127 = t126 + t126; /* add, models/systems/kepler.lua:10 */
-        y127[k] = t127;
-        const double t129 = -t125; /* neg, models/systems/kepler.lua:29 (hnnc.lua:43 in library code) */
-        y129[k] = t129;
-      }
-    }
-    { /* %130 = concat %127 %129 axis=0 : [4] per sample, models/systems/kepler.lua:29 (hnnc.lua:43 in library code) */
-      double *restrict y = ws + 704;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = (ws + 640)[(long)s * 2 + l];
-        for (long l = 0; l < 2; l++)
-          ys[l + 2] = (ws + 512)[(long)s * 2 + l];
-      }
-    }
-    { /* %131 = slice %130 axis=0 0 1 : [1] per sample, models/systems/kepler.lua:16 */
-      double *restrict y = ws + 576;
-      const double *restrict a = ws + 704;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        ys[0] = as[0];
-      }
-    }
-    { /* %133 = slice %130 axis=0 1 1 : [1] per sample, models/systems/kepler.lua:16 */
-      double *restrict y = ws + 608;
-      const double *restrict a = ws + 704;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        ys[0] = as[1];
-      }
-    }
-    { /* %135 = slice %130 axis=0 2 1 : [1] per sample, models/systems/kepler.lua:16 */
-      double *restrict y = ws + 832;
-      const double *restrict a = ws + 704;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        ys[0] = as[2];
-      }
-    }
-    { /* %137 = slice %130 axis=0 3 1 : [1] per sample, models/systems/kepler.lua:16 */
-      double *restrict y = ws + 864;
-      const double *restrict a = ws + 704;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        ys[0] = as[3];
-      }
-    }
-    { /* fused elementwise: %139 %140 %141 %142 %143 %144 %145 %146 %147 %148 %149 %150 %151 %152 %153 %154 %155 */
-      const double *p80 = ws + 0;
-      const double *p137 = ws + 864;
-      const double *p131 = ws + 576;
-      const double *p86 = ws + 96;
-      const double *p82 = ws + 32;
-      const double *p135 = ws + 832;
-      const double *p133 = ws + 608;
-      const double *p84 = ws + 64;
-      double *y146 = ws + 800;
-      const double *p94 = ws + 128;
-      double *y155 = ws + 32;
-      for (long k = 0; k < nc; k++) {
-        const double t139 = p80[k] * p137[k]; /* mul, models/systems/kepler.lua:17 */
-        const double t140 = p131[k] * p86[k]; /* mul, models/systems/kepler.lua:17 */
-        const double t141 = t140 + t139; /* add, models/systems/kepler.lua:17 */
-        const double t142 = p82[k] * p135[k]; /* mul, models/systems/kepler.lua:17 */
-        const double t143 = p133[k] * p84[k]; /* mul, models/systems/kepler.lua:17 */
-        const double t144 = t143 + t142; /* add, models/systems/kepler.lua:17 */
-        const double t145 = -t144; /* neg, models/systems/kepler.lua:17 */
-        const double t146 = t141 + t145; /* add, models/systems/kepler.lua:17 */
-        y146[k] = t146;
-        const double t147 = p80[k] * p131[k]; /* mul, models/systems/kepler.lua:18 */
-        const double t148 = p131[k] * p80[k]; /* mul, models/systems/kepler.lua:18 */
-        const double t149 = t148 + t147; /* add, models/systems/kepler.lua:18 */
-        const double t150 = p82[k] * p133[k]; /* mul, models/systems/kepler.lua:18 */
-        const double t151 = p133[k] * p82[k]; /* mul, models/systems/kepler.lua:18 */
-        const double t152 = t151 + t150; /* add, models/systems/kepler.lua:18 */
-        const double t153 = t149 + t152; /* add, models/systems/kepler.lua:18 */
-        const double t154 = 0.5 / p94[k]; /* div, models/systems/kepler.lua:18 */
-        const double t155 = t153 * t154; /* mul, models/systems/kepler.lua:18 */
-        y155[k] = t155;
-      }
-    }
-    { /* fused elementwise: %156 %157 %158 */
-      const double *p96 = ws + 288;
-      const double *p129 = ws + 512;
-      double *y158 = ws + 512;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 2; i++) {
-        const long k = s * 2 + i;
-        const double t156 = p96[k] * p129[k]; /* mul, models/systems/kepler.lua:10 */
-        const double t157 = p129[k] * p96[k]; /* mul, models/systems/kepler.lua:10 */
-        const double t158 = t157 + t156; /* add, models/systems/kepler.lua:10 */
-        y158[k] = t158;
-      }
-    }
-    { /* %159 = sum %158 0 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 64;
-      const double *restrict a = ws + 512;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        {
-          double acc = 0;
-          for (long l = 0; l < 2; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* %160 = div %159 %5 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 64;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
-    }
-    { /* fused elementwise: %161 %162 %163 */
-      const double *p95 = ws + 224;
-      const double *p127 = ws + 640;
-      double *y163 = ws + 224;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 2; i++) {
-        const long k = s * 2 + i;
-        const double t161 = p95[k] * p127[k]; /* mul, models/systems/kepler.lua:10 */
-        const double t162 = p127[k] * p95[k]; /* mul, models/systems/kepler.lua:10 */
-        const double t163 = t162 + t161; /* add, models/systems/kepler.lua:10 */
-        y163[k] = t163;
-      }
-    }
-    { /* %164 = sum %163 0 : [] per sample, models/systems/kepler.lua:10 */
-      double *restrict y = ws + 64;
-      const double *restrict a = ws + 224;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        {
-          double acc = 0;
-          for (long l = 0; l < 2; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* fused elementwise: %165 %166 %167 %168 %169 %170 %171 %172 %173 %174 %175 %176 %177 %178 %179 %180 %181 %182 %183 %184 %185 %186 %187 %188 %189 %190 */
-      const double *p164 = ws + 64;
-      const double *p121 = ws + 448;
-      const double *p103 = ws + 160;
-      const double *p102 = ws + 352;
-      double *y169 = ws + 160;
-      const double *p160 = ws + 0;
-      const double *p86 = ws + 96;
-      const double *p146 = ws + 800;
-      const double *p137 = ws + 864;
-      const double *p90 = ws + 192;
-      const double *p131 = ws + 576;
-      const double *p107 = ws + 416;
-      const double *p155 = ws + 32;
-      const double *p94 = ws + 128;
-      double *y179 = ws + 576;
-      const double *p135 = ws + 832;
-      const double *p109 = ws + 384;
-      const double *p133 = ws + 608;
-      const double *p112 = ws + 480;
-      double *y190 = ws + 32;
-      for (long k = 0; k < nc; k++) {
-        const double t165 = p164[k] * p121[k]; /* mul, models/systems/kepler.lua:10 */
-        const double t166 = p103[k] * t165; /* mul, models/systems/kepler.lua:10 */
-        const double t167 = t166 / p102[k]; /* div, models/systems/kepler.lua:10 */
-        const double t168 = -t167; /* neg, models/systems/kepler.lua:10 */
-        const double t169 = p160[k] + t168; /* add, models/systems/kepler.lua:10 */
-        y169[k] = t169;
-        const double t170 = p86[k] * p146[k]; /* mul, models/systems/kepler.lua:19 */
-        const double t171 = p137[k] * p90[k]; /* mul, models/systems/kepler.lua:19 */
-        const double t172 = t171 + t170; /* add, models/systems/kepler.lua:19 */
-        const double t173 = -p131[k]; /* neg, models/systems/kepler.lua:19 */
-        const double t174 = p107[k] * p155[k]; /* mul, models/systems/kepler.lua:19 */
-        const double t175 = t174 / p94[k]; /* div, models/systems/kepler.lua:19 */
-        const double t176 = -t175; /* neg, models/systems/kepler.lua:19 */
-        const double t177 = t173 / p94[k]; /* div, models/systems/kepler.lua:19 */
-        const double t178 = t177 + t176; /* add, models/systems/kepler.lua:19 */
-        const double t179 = t172 + t178; /* add, models/systems/kepler.lua:19 */
-        y179[k] = t179;
-        const double t180 = -p135[k]; /* neg, models/systems/kepler.lua:19 */
-        const double t181 = p109[k] * p146[k]; /* mul, models/systems/kepler.lua:19 */
-        const double t182 = t180 * p90[k]; /* mul, models/systems/kepler.lua:19 */
-        const double t183 = t182 + t181; /* add, models/systems/kepler.lua:19 */
-        const double t184 = -p133[k]; /* neg, models/systems/kepler.lua:19 */
-        const double t185 = p112[k] * p155[k]; /* mul, models/systems/kepler.lua:19 */
-        const double t186 = t185 / p94[k]; /* div, models/systems/kepler.lua:19 */
-        const double t187 = -t186; /* neg, models/systems/kepler.lua:19 */
-        const double t188 = t184 / p94[k]; /* div, models/systems/kepler.lua:19 */
-        const double t189 = t188 + t187; /* add, models/systems/kepler.lua:19 */
-        const double t190 = t183 + t189; /* add, models/systems/kepler.lua:19 */
-        y190[k] = t190;
-      }
-    }
-    { /* %195 = concat %191 %192 %193 %194 axis=0 : [4] per sample, models/systems/kepler.lua:19 */
-      double *restrict y = out_y0 + (long)s0 * 4;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 4;
-        ys[0] = (ws + 160)[(long)s * 1 + 0];
-        ys[1] = (ws + 800)[(long)s * 1 + 0];
-        ys[2] = (ws + 576)[(long)s * 1 + 0];
-        ys[3] = (ws + 32)[(long)s * 1 + 0];
-      }
-    }
+    kepler_invariants_rate_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void kepler_invariants_rate_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: kepler_invariants_rate_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void kepler_invariants_rate_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 

@@ -5,7 +5,18 @@
  * rows, row-major; shared ones one value for the whole call), and a
  * workspace of NAME_WS(n) elements. Outputs must not overlap the inputs.
  * The code allocates nothing and has no mutable globals: calls on
- * different workspaces may run in parallel. */
+ * different workspaces may run in parallel.
+ *
+ * Threads. NAME(n, ...) runs phases 0 .. NAME_PHASES - 1: an even phase
+ * once, NAME_phase(p, n, 0, ...); an odd one for every chunk of samples
+ * s0 = 0, KEPLER_CHUNK, ... < n, NAME_phase(p, n, s0, ...) then
+ * NAME_sums(p, n, s0, ...) (its terms of the sums over samples). The chunks
+ * of a phase may run on several threads, each with its own workspace wt
+ * (NAME_WS_THREAD elements) and one shared ws (NAME_WS_SHARED(n)), provided
+ * a chunk's _sums follows its _phase on the same wt, the _sums of a phase
+ * run one at a time in ascending s0, and a phase starts when the one
+ * before it has finished: the results then have the bits of NAME(n, ...)
+ * for any number of threads. in and out list the inputs and outputs. */
 #ifndef KEPLER_H
 #define KEPLER_H
 
@@ -16,27 +27,48 @@ extern "C" {
 typedef double kepler_real;
 
 #define KEPLER_NPARAMS 0
+#define KEPLER_CHUNK 32
 /* parameters: name, shape, offset in theta, initializer */
 
 /* H: x [4] per sample -> y0 [] per sample */
 #define KEPLER_H_WS(n) (192L + 0L * (long)(n))
 void kepler_H(int n, const double *theta, const double *in_x, double *out_y0, double *ws);
 void kepler_H_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
+#define KEPLER_H_PHASES 3
+#define KEPLER_H_WS_SHARED(n) (0L + 0L * (long)(n))
+#define KEPLER_H_WS_THREAD 192L
+void kepler_H_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
+void kepler_H_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
 
 /* field: x [4] per sample -> y0 [4] per sample */
 #define KEPLER_FIELD_WS(n) (288L + 0L * (long)(n))
 void kepler_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws);
 void kepler_field_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
+#define KEPLER_FIELD_PHASES 3
+#define KEPLER_FIELD_WS_SHARED(n) (0L + 0L * (long)(n))
+#define KEPLER_FIELD_WS_THREAD 288L
+void kepler_field_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
+void kepler_field_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
 
 /* invariants: x [4] per sample -> y0 [4] per sample */
 #define KEPLER_INVARIANTS_WS(n) (416L + 0L * (long)(n))
 void kepler_invariants(int n, const double *theta, const double *in_x, double *out_y0, double *ws);
 void kepler_invariants_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
+#define KEPLER_INVARIANTS_PHASES 3
+#define KEPLER_INVARIANTS_WS_SHARED(n) (0L + 0L * (long)(n))
+#define KEPLER_INVARIANTS_WS_THREAD 416L
+void kepler_invariants_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
+void kepler_invariants_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
 
 /* invariants_rate: x [4] per sample -> y0 [4] per sample */
 #define KEPLER_INVARIANTS_RATE_WS(n) (960L + 0L * (long)(n))
 void kepler_invariants_rate(int n, const double *theta, const double *in_x, double *out_y0, double *ws);
 void kepler_invariants_rate_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
+#define KEPLER_INVARIANTS_RATE_PHASES 3
+#define KEPLER_INVARIANTS_RATE_WS_SHARED(n) (0L + 0L * (long)(n))
+#define KEPLER_INVARIANTS_RATE_WS_THREAD 960L
+void kepler_invariants_rate_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
+void kepler_invariants_rate_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
 
 #ifdef __cplusplus
 }

@@ -1141,45 +1141,69 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 
 
 /* ---- H ---- */
+/* H, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void pendulum_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %1 = slice %0 axis=0 0 1 : [1] per sample, models/systems/pendulum.lua:6 */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 2;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[0];
+    }
+  }
+  { /* %3 = slice %0 axis=0 1 1 : [1] per sample, models/systems/pendulum.lua:6 */
+    double *restrict y = wt + 32;
+    const double *restrict a = in_x + (long)s0 * 2;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[1];
+    }
+  }
+  { /* fused elementwise: %5 %7 %9 %10 %11 */
+    const double *p1 = wt + 0;
+    const double *p3 = wt + 32;
+    double *y11 = out_y0 + (long)s0 * 1;
+    for (long k = 0; k < nc; k++) {
+      const double t5 = hn_cos(p1[k]); /* cos, models/systems/pendulum.lua:7 */
+      const double t7 = 1.0 - t5; /* sub, models/systems/pendulum.lua:7 */
+      const double t9 = 3.0 * t7; /* mul, models/systems/pendulum.lua:7 */
+      const double t10 = p3[k] * p3[k]; /* square, models/systems/pendulum.lua:7 */
+      const double t11 = t9 + t10; /* add, models/systems/pendulum.lua:7 */
+      y11[k] = t11;
+    }
+  }
+}
+
 void pendulum_H(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %1 = slice %0 axis=0 0 1 : [1] per sample, models/systems/pendulum.lua:6 */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 2;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[0];
-      }
-    }
-    { /* %3 = slice %0 axis=0 1 1 : [1] per sample, models/systems/pendulum.lua:6 */
-      double *restrict y = ws + 32;
-      const double *restrict a = in_x + (long)s0 * 2;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[1];
-      }
-    }
-    { /* fused elementwise: %5 %7 %9 %10 %11 */
-      const double *p1 = ws + 0;
-      const double *p3 = ws + 32;
-      double *y11 = out_y0 + (long)s0 * 1;
-      for (long k = 0; k < nc; k++) {
-        const double t5 = hn_cos(p1[k]); /* cos, models/systems/pendulum.lua:7 */
-        const double t7 = 1.0 - t5; /* sub, models/systems/pendulum.lua:7 */
-        const double t9 = 3.0 * t7; /* mul, models/systems/pendulum.lua:7 */
-        const double t10 = p3[k] * p3[k]; /* square, models/systems/pendulum.lua:7 */
-        const double t11 = t9 + t10; /* add, models/systems/pendulum.lua:7 */
-        y11[k] = t11;
-      }
-    }
+    pendulum_H_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void pendulum_H_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: pendulum_H_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void pendulum_H_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 
@@ -1189,57 +1213,81 @@ void pendulum_H_v(int n, const double *theta, const double *const *in, double *c
 }
 
 /* ---- field ---- */
+/* field, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void pendulum_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %13 = slice %12 axis=0 0 1 : [1] per sample, models/systems/pendulum.lua:6 */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 2;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[0];
+    }
+  }
+  { /* %15 = slice %12 axis=0 1 1 : [1] per sample, models/systems/pendulum.lua:6 */
+    double *restrict y = wt + 32;
+    const double *restrict a = in_x + (long)s0 * 2;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[1];
+    }
+  }
+  { /* fused elementwise: %23 %25 %26 %27 %31 */
+    double *y23 = wt + 64;
+    const double *p15 = wt + 32;
+    const double *p13 = wt + 0;
+    double *y27 = wt + 32;
+    double *y31 = wt + 0;
+    for (long k = 0; k < nc; k++) {
+      const double t23 = 2.0 * p15[k]; /* mul, models/systems/pendulum.lua:7 */
+      y23[k] = t23;
+      const double t25 = hn_sin(p13[k]); /* sin, models/systems/pendulum.lua:7 */
+      const double t26 = -t25; /* neg, models/systems/pendulum.lua:7 */
+      const double t27 = (-3.0) * t26; /* mul, models/systems/pendulum.lua:7 */
+      y27[k] = t27;
+      const double t31 = -t27; /* neg, models/systems/pendulum.lua:11 (hnnc.lua:43 in library code) */
+      y31[k] = t31;
+    }
+  }
+  { /* %32 = concat %28 %31 axis=0 : [2] per sample, models/systems/pendulum.lua:11 (hnnc.lua:43 in library code) */
+    double *restrict y = out_y0 + (long)s0 * 2;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      ys[0] = (wt + 64)[(long)s * 1 + 0];
+      ys[1] = (wt + 0)[(long)s * 1 + 0];
+    }
+  }
+}
+
 void pendulum_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %13 = slice %12 axis=0 0 1 : [1] per sample, models/systems/pendulum.lua:6 */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 2;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[0];
-      }
-    }
-    { /* %15 = slice %12 axis=0 1 1 : [1] per sample, models/systems/pendulum.lua:6 */
-      double *restrict y = ws + 32;
-      const double *restrict a = in_x + (long)s0 * 2;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[1];
-      }
-    }
-    { /* fused elementwise: %23 %25 %26 %27 %31 */
-      double *y23 = ws + 64;
-      const double *p15 = ws + 32;
-      const double *p13 = ws + 0;
-      double *y27 = ws + 32;
-      double *y31 = ws + 0;
-      for (long k = 0; k < nc; k++) {
-        const double t23 = 2.0 * p15[k]; /* mul, models/systems/pendulum.lua:7 */
-        y23[k] = t23;
-        const double t25 = hn_sin(p13[k]); /* sin, models/systems/pendulum.lua:7 */
-        const double t26 = -t25; /* neg, models/systems/pendulum.lua:7 */
-        const double t27 = (-3.0) * t26; /* mul, models/systems/pendulum.lua:7 */
-        y27[k] = t27;
-        const double t31 = -t27; /* neg, models/systems/pendulum.lua:11 (hnnc.lua:43 in library code) */
-        y31[k] = t31;
-      }
-    }
-    { /* %32 = concat %28 %31 axis=0 : [2] per sample, models/systems/pendulum.lua:11 (hnnc.lua:43 in library code) */
-      double *restrict y = out_y0 + (long)s0 * 2;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        ys[0] = (ws + 64)[(long)s * 1 + 0];
-        ys[1] = (ws + 0)[(long)s * 1 + 0];
-      }
-    }
+    pendulum_field_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void pendulum_field_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: pendulum_field_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void pendulum_field_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 

@@ -1141,65 +1141,89 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 
 
 /* ---- field ---- */
-void pendulum_baseline_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
+/* field, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void pendulum_baseline_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
   const double *mlp1_1_W = theta + 0; /* [2,200] */
   const double *mlp1_1_b = theta + 400; /* [200] */
   const double *mlp1_2_W = theta + 600; /* [200,200] */
   const double *mlp1_2_b = theta + 40600; /* [200] */
   const double *mlp1_3_W = theta + 40800; /* [200,2] */
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %7 = matmul %6 %0 NN : [1,200] per sample, models/baseline/pendulum.lua:17 (hnnc/nn.lua:60 in library code) */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 2;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nn((long)nc * 1, 2, 200, a, b, y, wt + 12800);
+  }
+  { /* fused elementwise: %9 %10 */
+    const double *p7 = wt + 0;
+    const double *p1 = mlp1_1_b;
+    double *y10 = wt + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 200; i++) {
+      const long k = s * 200 + i;
+      const double t9 = p7[k] + p1[i]; /* add, models/baseline/pendulum.lua:17 (hnnc/nn.lua:63 in library code) */
+      const double t10 = hn_tanh(t9); /* tanh, models/baseline/pendulum.lua:17 (hnnc/nn.lua:87 in library code) */
+      y10[k] = t10;
+    }
+  }
+  { /* %12 = matmul %11 %2 NN : [1,200] per sample, models/baseline/pendulum.lua:17 (hnnc/nn.lua:60 in library code) */
+    double *restrict y = wt + 6400;
+    const double *restrict a = wt + 0;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nn((long)nc * 1, 200, 200, a, b, y, wt + 12800);
+  }
+  { /* fused elementwise: %14 %15 */
+    const double *p12 = wt + 6400;
+    const double *p3 = mlp1_2_b;
+    double *y15 = wt + 6400;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 200; i++) {
+      const long k = s * 200 + i;
+      const double t14 = p12[k] + p3[i]; /* add, models/baseline/pendulum.lua:17 (hnnc/nn.lua:63 in library code) */
+      const double t15 = hn_tanh(t14); /* tanh, models/baseline/pendulum.lua:17 (hnnc/nn.lua:87 in library code) */
+      y15[k] = t15;
+    }
+  }
+  { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/baseline/pendulum.lua:17 (hnnc/nn.lua:60 in library code) */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 6400;
+    const double *restrict b = mlp1_3_W;
+    hn_mm_nn((long)nc * 1, 200, 2, a, b, y, wt + 12800);
+  }
+  { /* output y0 = %18 */
+    const double *restrict a = wt + 0;
+    for (long i = 0; i < (long)nc * 2; i++) out_y0[(long)s0 * 2 + i] = a[i];
+  }
+}
+
+void pendulum_baseline_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
+{
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %7 = matmul %6 %0 NN : [1,200] per sample, models/baseline/pendulum.lua:17 (hnnc/nn.lua:60 in library code) */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 2;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nn((long)nc * 1, 2, 200, a, b, y, ws + 12800);
-    }
-    { /* fused elementwise: %9 %10 */
-      const double *p7 = ws + 0;
-      const double *p1 = mlp1_1_b;
-      double *y10 = ws + 0;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 200; i++) {
-        const long k = s * 200 + i;
-        const double t9 = p7[k] + p1[i]; /* add, models/baseline/pendulum.lua:17 (hnnc/nn.lua:63 in library code) */
-        const double t10 = hn_tanh(t9); /* tanh, models/baseline/pendulum.lua:17 (hnnc/nn.lua:87 in library code) */
-        y10[k] = t10;
-      }
-    }
-    { /* %12 = matmul %11 %2 NN : [1,200] per sample, models/baseline/pendulum.lua:17 (hnnc/nn.lua:60 in library code) */
-      double *restrict y = ws + 6400;
-      const double *restrict a = ws + 0;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nn((long)nc * 1, 200, 200, a, b, y, ws + 12800);
-    }
-    { /* fused elementwise: %14 %15 */
-      const double *p12 = ws + 6400;
-      const double *p3 = mlp1_2_b;
-      double *y15 = ws + 6400;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 200; i++) {
-        const long k = s * 200 + i;
-        const double t14 = p12[k] + p3[i]; /* add, models/baseline/pendulum.lua:17 (hnnc/nn.lua:63 in library code) */
-        const double t15 = hn_tanh(t14); /* tanh, models/baseline/pendulum.lua:17 (hnnc/nn.lua:87 in library code) */
-        y15[k] = t15;
-      }
-    }
-    { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/baseline/pendulum.lua:17 (hnnc/nn.lua:60 in library code) */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 6400;
-      const double *restrict b = mlp1_3_W;
-      hn_mm_nn((long)nc * 1, 200, 2, a, b, y, ws + 12800);
-    }
-    { /* output y0 = %18 */
-      const double *restrict a = ws + 0;
-      for (long i = 0; i < (long)nc * 2; i++) out_y0[(long)s0 * 2 + i] = a[i];
-    }
+    pendulum_baseline_field_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void pendulum_baseline_field_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: pendulum_baseline_field_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void pendulum_baseline_field_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 
@@ -1209,103 +1233,152 @@ void pendulum_baseline_field_v(int n, const double *theta, const double *const *
 }
 
 /* ---- loss ---- */
-void pendulum_baseline_loss(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *ws)
+/* loss, phase 0: shared values */
+static void pendulum_baseline_loss_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (ws + 0)[0] = 0;
+}
+
+/* loss, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void pendulum_baseline_loss_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
   const double *mlp1_1_W = theta + 0; /* [2,200] */
   const double *mlp1_1_b = theta + 400; /* [200] */
   const double *mlp1_2_W = theta + 600; /* [200,200] */
   const double *mlp1_2_b = theta + 40600; /* [200] */
   const double *mlp1_3_W = theta + 40800; /* [200,2] */
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
-  (ws + 0)[0] = 0;
-  for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %22 = matmul %21 %0 NN : [1,200] per sample, models/baseline/pendulum.lua:14 (hnnc/nn.lua:60 in field()) */
-      double *restrict y = ws + 8;
-      const double *restrict a = in_x + (long)s0 * 2;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nn((long)nc * 1, 2, 200, a, b, y, ws + 12808);
-    }
-    { /* fused elementwise: %24 %25 */
-      const double *p22 = ws + 8;
-      const double *p1 = mlp1_1_b;
-      double *y25 = ws + 8;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 200; i++) {
-        const long k = s * 200 + i;
-        const double t24 = p22[k] + p1[i]; /* add, models/baseline/pendulum.lua:14 (hnnc/nn.lua:63 in field()) */
-        const double t25 = hn_tanh(t24); /* tanh, models/baseline/pendulum.lua:14 (hnnc/nn.lua:87 in field()) */
-        y25[k] = t25;
-      }
-    }
-    { /* %27 = matmul %26 %2 NN : [1,200] per sample, models/baseline/pendulum.lua:14 (hnnc/nn.lua:60 in field()) */
-      double *restrict y = ws + 6408;
-      const double *restrict a = ws + 8;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nn((long)nc * 1, 200, 200, a, b, y, ws + 12808);
-    }
-    { /* fused elementwise: %29 %30 */
-      const double *p27 = ws + 6408;
-      const double *p3 = mlp1_2_b;
-      double *y30 = ws + 6408;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 200; i++) {
-        const long k = s * 200 + i;
-        const double t29 = p27[k] + p3[i]; /* add, models/baseline/pendulum.lua:14 (hnnc/nn.lua:63 in field()) */
-        const double t30 = hn_tanh(t29); /* tanh, models/baseline/pendulum.lua:14 (hnnc/nn.lua:87 in field()) */
-        y30[k] = t30;
-      }
-    }
-    { /* %32 = matmul %31 %4 NN : [1,2] per sample, models/baseline/pendulum.lua:14 (hnnc/nn.lua:60 in field()) */
-      double *restrict y = ws + 8;
-      const double *restrict a = ws + 6408;
-      const double *restrict b = mlp1_3_W;
-      hn_mm_nn((long)nc * 1, 200, 2, a, b, y, ws + 12808);
-    }
-    { /* fused elementwise: %34 %35 */
-      const double *p32 = ws + 8;
-      const double *p20 = in_xdot + (long)s0 * 2;
-      double *y35 = ws + 8;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 2; i++) {
-        const long k = s * 2 + i;
-        const double t34 = p32[k] - p20[k]; /* sub, models/baseline/pendulum.lua:14 */
-        const double t35 = t34 * t34; /* square, models/baseline/pendulum.lua:14 */
-        y35[k] = t35;
-      }
-    }
-    { /* %36 = sum %35 0 : [] per sample, models/baseline/pendulum.lua:14 */
-      double *restrict y = ws + 72;
-      const double *restrict a = ws + 8;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        {
-          double acc = 0;
-          for (long l = 0; l < 2; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* %38 = div %36 %37 : [] per sample, models/baseline/pendulum.lua:14 */
-      double *restrict y = ws + 8;
-      const double *restrict a = ws + 72;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
-    }
-    { /* %40 = bsum %38 : [], models/baseline/pendulum.lua:14 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 8;
-      for (int s = 0; s < nc; s++) y[0] += a[s];
+  const double *in_x = in[0];
+  const double *in_xdot = in[1];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %22 = matmul %21 %0 NN : [1,200] per sample, models/baseline/pendulum.lua:14 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 2;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nn((long)nc * 1, 2, 200, a, b, y, wt + 12800);
+  }
+  { /* fused elementwise: %24 %25 */
+    const double *p22 = wt + 0;
+    const double *p1 = mlp1_1_b;
+    double *y25 = wt + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 200; i++) {
+      const long k = s * 200 + i;
+      const double t24 = p22[k] + p1[i]; /* add, models/baseline/pendulum.lua:14 (hnnc/nn.lua:63 in field()) */
+      const double t25 = hn_tanh(t24); /* tanh, models/baseline/pendulum.lua:14 (hnnc/nn.lua:87 in field()) */
+      y25[k] = t25;
     }
   }
-  /* phase 2: shared values */
+  { /* %27 = matmul %26 %2 NN : [1,200] per sample, models/baseline/pendulum.lua:14 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = wt + 6400;
+    const double *restrict a = wt + 0;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nn((long)nc * 1, 200, 200, a, b, y, wt + 12800);
+  }
+  { /* fused elementwise: %29 %30 */
+    const double *p27 = wt + 6400;
+    const double *p3 = mlp1_2_b;
+    double *y30 = wt + 6400;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 200; i++) {
+      const long k = s * 200 + i;
+      const double t29 = p27[k] + p3[i]; /* add, models/baseline/pendulum.lua:14 (hnnc/nn.lua:63 in field()) */
+      const double t30 = hn_tanh(t29); /* tanh, models/baseline/pendulum.lua:14 (hnnc/nn.lua:87 in field()) */
+      y30[k] = t30;
+    }
+  }
+  { /* %32 = matmul %31 %4 NN : [1,2] per sample, models/baseline/pendulum.lua:14 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 6400;
+    const double *restrict b = mlp1_3_W;
+    hn_mm_nn((long)nc * 1, 200, 2, a, b, y, wt + 12800);
+  }
+  { /* fused elementwise: %34 %35 */
+    const double *p32 = wt + 0;
+    const double *p20 = in_xdot + (long)s0 * 2;
+    double *y35 = wt + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 2; i++) {
+      const long k = s * 2 + i;
+      const double t34 = p32[k] - p20[k]; /* sub, models/baseline/pendulum.lua:14 */
+      const double t35 = t34 * t34; /* square, models/baseline/pendulum.lua:14 */
+      y35[k] = t35;
+    }
+  }
+  { /* %36 = sum %35 0 : [] per sample, models/baseline/pendulum.lua:14 */
+    double *restrict y = wt + 64;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      {
+        double acc = 0;
+        for (long l = 0; l < 2; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* %38 = div %36 %37 : [] per sample, models/baseline/pendulum.lua:14 */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 64;
+    for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
+  }
+}
+
+/* loss, phase 1: the chunk's terms of the sums over samples (chunks in ascending order) */
+static void pendulum_baseline_loss_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %40 = bsum %38 : [], models/baseline/pendulum.lua:14 */
+    double *restrict y = ws + 0;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) y[0] += a[s];
+  }
+}
+
+/* loss, phase 2: shared values */
+static void pendulum_baseline_loss_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  double *out_y0 = out[0];
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   { /* %41 = div %40 %39 : [], models/baseline/pendulum.lua:14 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 0;
     y[0] = a[0] / (double)n;
+  }
+}
+
+void pendulum_baseline_loss(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *ws)
+{
+  const double *in[2] = {in_x, in_xdot};
+  double *out[1] = {out_y0};
+  double *wt = ws + 8L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
+  pendulum_baseline_loss_phase0(n, 0, theta, in, out, ws, wt);
+  for (int s0 = 0; s0 < n; s0 += 32) {
+    pendulum_baseline_loss_phase1(n, s0, theta, in, out, ws, wt);
+    pendulum_baseline_loss_sums1(n, s0, theta, in, out, ws, wt);
+  }
+  pendulum_baseline_loss_phase2(n, 0, theta, in, out, ws, wt);
+}
+
+void pendulum_baseline_loss_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 0: pendulum_baseline_loss_phase0(n, s0, theta, in, out, ws, wt); break;
+  case 1: pendulum_baseline_loss_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 2: pendulum_baseline_loss_phase2(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void pendulum_baseline_loss_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: pendulum_baseline_loss_sums1(n, s0, theta, in, out, ws, wt); break;
   }
 }
 
@@ -1315,15 +1388,15 @@ void pendulum_baseline_loss_v(int n, const double *theta, const double *const *i
 }
 
 /* ---- loss_grad ---- */
-void pendulum_baseline_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_d_mlp1_1_W, double *out_d_mlp1_1_b, double *out_d_mlp1_2_W, double *out_d_mlp1_2_b, double *out_d_mlp1_3_W, double *ws)
+/* loss_grad, phase 0: shared values */
+static void pendulum_baseline_loss_grad_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
-  const double *mlp1_1_W = theta + 0; /* [2,200] */
-  const double *mlp1_1_b = theta + 400; /* [200] */
-  const double *mlp1_2_W = theta + 600; /* [200,200] */
-  const double *mlp1_2_b = theta + 40600; /* [200] */
-  const double *mlp1_3_W = theta + 40800; /* [200,2] */
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
+  double *out_d_mlp1_1_W = out[1];
+  double *out_d_mlp1_1_b = out[2];
+  double *out_d_mlp1_2_W = out[3];
+  double *out_d_mlp1_2_b = out[4];
+  double *out_d_mlp1_3_W = out[5];
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   { /* %64 = div %63 %39 : [], models/baseline/pendulum.lua:14 */
     double *restrict y = ws + 0;
     y[0] = 1.0 / (double)n;
@@ -1339,181 +1412,241 @@ void pendulum_baseline_loss_grad(int n, const double *theta, const double *in_x,
     for (long l = 0; l < 2; l++)
       y[l] = a[0];
   }
-  /* phase 1: per sample, in chunks of 32 */
   (ws + 8)[0] = 0;
   for (int i = 0; i < 400; i++) (out_d_mlp1_3_W)[i] = 0;
   for (int i = 0; i < 200; i++) (out_d_mlp1_2_b)[i] = 0;
   for (int i = 0; i < 40000; i++) (out_d_mlp1_2_W)[i] = 0;
   for (int i = 0; i < 200; i++) (out_d_mlp1_1_b)[i] = 0;
   for (int i = 0; i < 400; i++) (out_d_mlp1_1_W)[i] = 0;
-  for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %45 = matmul %44 %0 NN : [1,200] per sample, models/baseline/pendulum.lua:14 (hnnc/nn.lua:60 in field()) */
-      double *restrict y = ws + 16;
-      const double *restrict a = in_x + (long)s0 * 2;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nn((long)nc * 1, 2, 200, a, b, y, ws + 25744);
-    }
-    { /* fused elementwise: %47 %48 */
-      const double *p45 = ws + 16;
-      const double *p1 = mlp1_1_b;
-      double *y48 = ws + 16;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 200; i++) {
-        const long k = s * 200 + i;
-        const double t47 = p45[k] + p1[i]; /* add, models/baseline/pendulum.lua:14 (hnnc/nn.lua:63 in field()) */
-        const double t48 = hn_tanh(t47); /* tanh, models/baseline/pendulum.lua:14 (hnnc/nn.lua:87 in field()) */
-        y48[k] = t48;
-      }
-    }
-    { /* %50 = matmul %49 %2 NN : [1,200] per sample, models/baseline/pendulum.lua:14 (hnnc/nn.lua:60 in field()) */
-      double *restrict y = ws + 6416;
-      const double *restrict a = ws + 16;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nn((long)nc * 1, 200, 200, a, b, y, ws + 25744);
-    }
-    { /* fused elementwise: %52 %53 */
-      const double *p50 = ws + 6416;
-      const double *p3 = mlp1_2_b;
-      double *y53 = ws + 6416;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 200; i++) {
-        const long k = s * 200 + i;
-        const double t52 = p50[k] + p3[i]; /* add, models/baseline/pendulum.lua:14 (hnnc/nn.lua:63 in field()) */
-        const double t53 = hn_tanh(t52); /* tanh, models/baseline/pendulum.lua:14 (hnnc/nn.lua:87 in field()) */
-        y53[k] = t53;
-      }
-    }
-    { /* %55 = matmul %54 %4 NN : [1,2] per sample, models/baseline/pendulum.lua:14 (hnnc/nn.lua:60 in field()) */
-      double *restrict y = ws + 12816;
-      const double *restrict a = ws + 6416;
-      const double *restrict b = mlp1_3_W;
-      hn_mm_nn((long)nc * 1, 200, 2, a, b, y, ws + 25744);
-    }
-    { /* fused elementwise: %57 %58 */
-      double *y57 = ws + 12880;
-      const double *p55 = ws + 12816;
-      const double *p43 = in_xdot + (long)s0 * 2;
-      double *y58 = ws + 12816;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 2; i++) {
-        const long k = s * 2 + i;
-        const double t57 = p55[k] - p43[k]; /* sub, models/baseline/pendulum.lua:14 */
-        y57[k] = t57;
-        const double t58 = t57 * t57; /* square, models/baseline/pendulum.lua:14 */
-        y58[k] = t58;
-      }
-    }
-    { /* %59 = sum %58 0 : [] per sample, models/baseline/pendulum.lua:14 */
-      double *restrict y = ws + 12944;
-      const double *restrict a = ws + 12816;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        {
-          double acc = 0;
-          for (long l = 0; l < 2; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* %60 = div %59 %37 : [] per sample, models/baseline/pendulum.lua:14 */
-      double *restrict y = ws + 12816;
-      const double *restrict a = ws + 12944;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
-    }
-    { /* %61 = bsum %60 : [], models/baseline/pendulum.lua:14 */
-      double *restrict y = ws + 8;
-      const double *restrict a = ws + 12816;
-      for (int s = 0; s < nc; s++) y[0] += a[s];
-    }
-    { /* fused elementwise: %67 %68 */
-      const double *p57 = ws + 12880;
-      double *y68 = ws + 12880;
-      const double *p66 = ws + 0;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 2; i++) {
-        const long k = s * 2 + i;
-        const double t67 = 2.0 * p57[k]; /* mul, models/baseline/pendulum.lua:14 */
-        const double t68 = p66[i] * t67; /* mul, models/baseline/pendulum.lua:14 */
-        y68[k] = t68;
-      }
-    }
-    { /* %70 = matmul %69 %4 NT : [1,200] per sample, models/baseline/pendulum.lua:14 (hnnc/nn.lua:60 in field()) */
-      double *restrict y = ws + 12944;
-      const double *restrict a = ws + 12880;
-      const double *restrict b = mlp1_3_W;
-      hn_mm_nt((long)nc * 1, 2, 200, a, b, y);
-    }
-    { /* %71 = bmatmul %54 %69 TN : [200,2], models/baseline/pendulum.lua:14 (hnnc/nn.lua:60 in field()) */
-      double *restrict y = out_d_mlp1_3_W;
-      const double *restrict a = ws + 6416;
-      const double *restrict b = ws + 12880;
-      hn_mm_tn((long)nc * 1, 200, 2, a, b, y);
-    }
-    { /* fused elementwise: %73 %74 %75 */
-      const double *p53 = ws + 6416;
-      double *y75 = ws + 19344;
-      const double *p70 = ws + 12944;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 200; i++) {
-        const long k = s * 200 + i;
-        const double t73 = p53[k] * p53[k]; /* square, models/baseline/pendulum.lua:14 (hnnc/nn.lua:87 in field()) */
-        const double t74 = 1.0 - t73; /* sub, models/baseline/pendulum.lua:14 (hnnc/nn.lua:87 in field()) */
-        const double t75 = p70[k] * t74; /* mul, models/baseline/pendulum.lua:14 (hnnc/nn.lua:87 in field()) */
-        y75[k] = t75;
-      }
-    }
-    { /* %76 = bsum %75 : [200], models/baseline/pendulum.lua:14 (hnnc/nn.lua:63 in field()) */
-      double *restrict y = out_d_mlp1_2_b;
-      const double *restrict a = ws + 19344;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
-    }
-    { /* %78 = matmul %77 %2 NT : [1,200] per sample, models/baseline/pendulum.lua:14 (hnnc/nn.lua:60 in field()) */
-      double *restrict y = ws + 6416;
-      const double *restrict a = ws + 19344;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
-    }
-    { /* %79 = bmatmul %49 %77 TN : [200,200], models/baseline/pendulum.lua:14 (hnnc/nn.lua:60 in field()) */
-      double *restrict y = out_d_mlp1_2_W;
-      const double *restrict a = ws + 16;
-      const double *restrict b = ws + 19344;
-      hn_mm_tn((long)nc * 1, 200, 200, a, b, y);
-    }
-    { /* fused elementwise: %81 %82 %83 */
-      const double *p48 = ws + 16;
-      double *y83 = ws + 12816;
-      const double *p78 = ws + 6416;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 200; i++) {
-        const long k = s * 200 + i;
-        const double t81 = p48[k] * p48[k]; /* square, models/baseline/pendulum.lua:14 (hnnc/nn.lua:87 in field()) */
-        const double t82 = 1.0 - t81; /* sub, models/baseline/pendulum.lua:14 (hnnc/nn.lua:87 in field()) */
-        const double t83 = p78[k] * t82; /* mul, models/baseline/pendulum.lua:14 (hnnc/nn.lua:87 in field()) */
-        y83[k] = t83;
-      }
-    }
-    { /* %84 = bsum %83 : [200], models/baseline/pendulum.lua:14 (hnnc/nn.lua:63 in field()) */
-      double *restrict y = out_d_mlp1_1_b;
-      const double *restrict a = ws + 12816;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
-    }
-    { /* %87 = bmatmul %44 %85 TN : [2,200], models/baseline/pendulum.lua:14 (hnnc/nn.lua:60 in field()) */
-      double *restrict y = out_d_mlp1_1_W;
-      const double *restrict a = in_x + (long)s0 * 2;
-      const double *restrict b = ws + 12816;
-      hn_mm_tn((long)nc * 1, 2, 200, a, b, y);
+}
+
+/* loss_grad, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void pendulum_baseline_loss_grad_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *mlp1_1_W = theta + 0; /* [2,200] */
+  const double *mlp1_1_b = theta + 400; /* [200] */
+  const double *mlp1_2_W = theta + 600; /* [200,200] */
+  const double *mlp1_2_b = theta + 40600; /* [200] */
+  const double *mlp1_3_W = theta + 40800; /* [200,2] */
+  const double *in_x = in[0];
+  const double *in_xdot = in[1];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %45 = matmul %44 %0 NN : [1,200] per sample, models/baseline/pendulum.lua:14 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 2;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nn((long)nc * 1, 2, 200, a, b, y, wt + 38496);
+  }
+  { /* fused elementwise: %47 %48 */
+    const double *p45 = wt + 0;
+    const double *p1 = mlp1_1_b;
+    double *y48 = wt + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 200; i++) {
+      const long k = s * 200 + i;
+      const double t47 = p45[k] + p1[i]; /* add, models/baseline/pendulum.lua:14 (hnnc/nn.lua:63 in field()) */
+      const double t48 = hn_tanh(t47); /* tanh, models/baseline/pendulum.lua:14 (hnnc/nn.lua:87 in field()) */
+      y48[k] = t48;
     }
   }
-  /* phase 2: shared values */
+  { /* %50 = matmul %49 %2 NN : [1,200] per sample, models/baseline/pendulum.lua:14 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = wt + 6400;
+    const double *restrict a = wt + 0;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nn((long)nc * 1, 200, 200, a, b, y, wt + 38496);
+  }
+  { /* fused elementwise: %52 %53 */
+    const double *p50 = wt + 6400;
+    const double *p3 = mlp1_2_b;
+    double *y53 = wt + 6400;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 200; i++) {
+      const long k = s * 200 + i;
+      const double t52 = p50[k] + p3[i]; /* add, models/baseline/pendulum.lua:14 (hnnc/nn.lua:63 in field()) */
+      const double t53 = hn_tanh(t52); /* tanh, models/baseline/pendulum.lua:14 (hnnc/nn.lua:87 in field()) */
+      y53[k] = t53;
+    }
+  }
+  { /* %55 = matmul %54 %4 NN : [1,2] per sample, models/baseline/pendulum.lua:14 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = wt + 12800;
+    const double *restrict a = wt + 6400;
+    const double *restrict b = mlp1_3_W;
+    hn_mm_nn((long)nc * 1, 200, 2, a, b, y, wt + 38496);
+  }
+  { /* fused elementwise: %57 %58 */
+    double *y57 = wt + 12864;
+    const double *p55 = wt + 12800;
+    const double *p43 = in_xdot + (long)s0 * 2;
+    double *y58 = wt + 12800;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 2; i++) {
+      const long k = s * 2 + i;
+      const double t57 = p55[k] - p43[k]; /* sub, models/baseline/pendulum.lua:14 */
+      y57[k] = t57;
+      const double t58 = t57 * t57; /* square, models/baseline/pendulum.lua:14 */
+      y58[k] = t58;
+    }
+  }
+  { /* %59 = sum %58 0 : [] per sample, models/baseline/pendulum.lua:14 */
+    double *restrict y = wt + 12928;
+    const double *restrict a = wt + 12800;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      {
+        double acc = 0;
+        for (long l = 0; l < 2; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* %60 = div %59 %37 : [] per sample, models/baseline/pendulum.lua:14 */
+    double *restrict y = wt + 12800;
+    const double *restrict a = wt + 12928;
+    for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
+  }
+  { /* fused elementwise: %67 %68 */
+    const double *p57 = wt + 12864;
+    double *y68 = wt + 12832;
+    const double *p66 = ws + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 2; i++) {
+      const long k = s * 2 + i;
+      const double t67 = 2.0 * p57[k]; /* mul, models/baseline/pendulum.lua:14 */
+      const double t68 = p66[i] * t67; /* mul, models/baseline/pendulum.lua:14 */
+      y68[k] = t68;
+    }
+  }
+  { /* %70 = matmul %69 %4 NT : [1,200] per sample, models/baseline/pendulum.lua:14 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = wt + 12896;
+    const double *restrict a = wt + 12832;
+    const double *restrict b = mlp1_3_W;
+    hn_mm_nt((long)nc * 1, 2, 200, a, b, y);
+  }
+  { /* fused elementwise: %73 %74 %75 */
+    const double *p53 = wt + 6400;
+    double *y75 = wt + 19296;
+    const double *p70 = wt + 12896;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 200; i++) {
+      const long k = s * 200 + i;
+      const double t73 = p53[k] * p53[k]; /* square, models/baseline/pendulum.lua:14 (hnnc/nn.lua:87 in field()) */
+      const double t74 = 1.0 - t73; /* sub, models/baseline/pendulum.lua:14 (hnnc/nn.lua:87 in field()) */
+      const double t75 = p70[k] * t74; /* mul, models/baseline/pendulum.lua:14 (hnnc/nn.lua:87 in field()) */
+      y75[k] = t75;
+    }
+  }
+  { /* %78 = matmul %77 %2 NT : [1,200] per sample, models/baseline/pendulum.lua:14 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = wt + 12896;
+    const double *restrict a = wt + 19296;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
+  }
+  { /* fused elementwise: %81 %82 %83 */
+    const double *p48 = wt + 0;
+    double *y83 = wt + 25696;
+    const double *p78 = wt + 12896;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 200; i++) {
+      const long k = s * 200 + i;
+      const double t81 = p48[k] * p48[k]; /* square, models/baseline/pendulum.lua:14 (hnnc/nn.lua:87 in field()) */
+      const double t82 = 1.0 - t81; /* sub, models/baseline/pendulum.lua:14 (hnnc/nn.lua:87 in field()) */
+      const double t83 = p78[k] * t82; /* mul, models/baseline/pendulum.lua:14 (hnnc/nn.lua:87 in field()) */
+      y83[k] = t83;
+    }
+  }
+}
+
+/* loss_grad, phase 1: the chunk's terms of the sums over samples (chunks in ascending order) */
+static void pendulum_baseline_loss_grad_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *in_x = in[0];
+  double *out_d_mlp1_1_W = out[1];
+  double *out_d_mlp1_1_b = out[2];
+  double *out_d_mlp1_2_W = out[3];
+  double *out_d_mlp1_2_b = out[4];
+  double *out_d_mlp1_3_W = out[5];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %61 = bsum %60 : [], models/baseline/pendulum.lua:14 */
+    double *restrict y = ws + 8;
+    const double *restrict a = wt + 12800;
+    for (int s = 0; s < nc; s++) y[0] += a[s];
+  }
+  { /* %71 = bmatmul %54 %69 TN : [200,2], models/baseline/pendulum.lua:14 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = out_d_mlp1_3_W;
+    const double *restrict a = wt + 6400;
+    const double *restrict b = wt + 12832;
+    hn_mm_tn((long)nc * 1, 200, 2, a, b, y);
+  }
+  { /* %76 = bsum %75 : [200], models/baseline/pendulum.lua:14 (hnnc/nn.lua:63 in field()) */
+    double *restrict y = out_d_mlp1_2_b;
+    const double *restrict a = wt + 19296;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
+  }
+  { /* %79 = bmatmul %49 %77 TN : [200,200], models/baseline/pendulum.lua:14 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = out_d_mlp1_2_W;
+    const double *restrict a = wt + 0;
+    const double *restrict b = wt + 19296;
+    hn_mm_tn((long)nc * 1, 200, 200, a, b, y);
+  }
+  { /* %84 = bsum %83 : [200], models/baseline/pendulum.lua:14 (hnnc/nn.lua:63 in field()) */
+    double *restrict y = out_d_mlp1_1_b;
+    const double *restrict a = wt + 25696;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
+  }
+  { /* %87 = bmatmul %44 %85 TN : [2,200], models/baseline/pendulum.lua:14 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = out_d_mlp1_1_W;
+    const double *restrict a = in_x + (long)s0 * 2;
+    const double *restrict b = wt + 25696;
+    hn_mm_tn((long)nc * 1, 2, 200, a, b, y);
+  }
+}
+
+/* loss_grad, phase 2: shared values */
+static void pendulum_baseline_loss_grad_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  double *out_y0 = out[0];
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   { /* %62 = div %61 %39 : [], models/baseline/pendulum.lua:14 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 8;
     y[0] = a[0] / (double)n;
+  }
+}
+
+void pendulum_baseline_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_d_mlp1_1_W, double *out_d_mlp1_1_b, double *out_d_mlp1_2_W, double *out_d_mlp1_2_b, double *out_d_mlp1_3_W, double *ws)
+{
+  const double *in[2] = {in_x, in_xdot};
+  double *out[6] = {out_y0, out_d_mlp1_1_W, out_d_mlp1_1_b, out_d_mlp1_2_W, out_d_mlp1_2_b, out_d_mlp1_3_W};
+  double *wt = ws + 16L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
+  pendulum_baseline_loss_grad_phase0(n, 0, theta, in, out, ws, wt);
+  for (int s0 = 0; s0 < n; s0 += 32) {
+    pendulum_baseline_loss_grad_phase1(n, s0, theta, in, out, ws, wt);
+    pendulum_baseline_loss_grad_sums1(n, s0, theta, in, out, ws, wt);
+  }
+  pendulum_baseline_loss_grad_phase2(n, 0, theta, in, out, ws, wt);
+}
+
+void pendulum_baseline_loss_grad_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 0: pendulum_baseline_loss_grad_phase0(n, s0, theta, in, out, ws, wt); break;
+  case 1: pendulum_baseline_loss_grad_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 2: pendulum_baseline_loss_grad_phase2(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void pendulum_baseline_loss_grad_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: pendulum_baseline_loss_grad_sums1(n, s0, theta, in, out, ws, wt); break;
   }
 }
 

@@ -1141,46 +1141,71 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 
 
 /* ---- H ---- */
+/* H, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void spring_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %1 = slice %0 axis=0 0 1 : [1] per sample, models/systems/spring.lua:6 */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 2;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[0];
+    }
+  }
+  { /* %3 = square %2 : [] per sample, models/systems/spring.lua:6 */
+    double *restrict y = wt + 32;
+    const double *restrict a = wt + 0;
+    for (long i = 0; i < nc; i++) y[i] = a[i] * a[i];
+  }
+  { /* %4 = slice %0 axis=0 1 1 : [1] per sample, models/systems/spring.lua:6 */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 2;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[1];
+    }
+  }
+  { /* fused elementwise: %6 %7 */
+    const double *p4 = wt + 0;
+    double *y7 = out_y0 + (long)s0 * 1;
+    const double *p3 = wt + 32;
+    for (long k = 0; k < nc; k++) {
+      const double t6 = p4[k] * p4[k]; /* square, models/systems/spring.lua:6 */
+      const double t7 = p3[k] + t6; /* add, models/systems/spring.lua:6 */
+      y7[k] = t7;
+    }
+  }
+}
+
 void spring_H(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
-  (void)n; (void)theta; (void)ws;
-  /* phase 1: per sample, in chunks of 32 */
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %1 = slice %0 axis=0 0 1 : [1] per sample, models/systems/spring.lua:6 */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 2;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[0];
-      }
-    }
-    { /* %3 = square %2 : [] per sample, models/systems/spring.lua:6 */
-      double *restrict y = ws + 32;
-      const double *restrict a = ws + 0;
-      for (long i = 0; i < nc; i++) y[i] = a[i] * a[i];
-    }
-    { /* %4 = slice %0 axis=0 1 1 : [1] per sample, models/systems/spring.lua:6 */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 2;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[1];
-      }
-    }
-    { /* fused elementwise: %6 %7 */
-      const double *p4 = ws + 0;
-      double *y7 = out_y0 + (long)s0 * 1;
-      const double *p3 = ws + 32;
-      for (long k = 0; k < nc; k++) {
-        const double t6 = p4[k] * p4[k]; /* square, models/systems/spring.lua:6 */
-        const double t7 = p3[k] + t6; /* add, models/systems/spring.lua:6 */
-        y7[k] = t7;
-      }
-    }
+    spring_H_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void spring_H_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: spring_H_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void spring_H_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 
@@ -1190,55 +1215,79 @@ void spring_H_v(int n, const double *theta, const double *const *in, double *con
 }
 
 /* ---- field ---- */
+/* field, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void spring_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %9 = slice %8 axis=0 0 1 : [1] per sample, models/systems/spring.lua:6 */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 2;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[0];
+    }
+  }
+  { /* %12 = slice %8 axis=0 1 1 : [1] per sample, models/systems/spring.lua:6 */
+    double *restrict y = wt + 32;
+    const double *restrict a = in_x + (long)s0 * 2;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[1];
+    }
+  }
+  { /* fused elementwise: %18 %20 %23 */
+    double *y18 = wt + 64;
+    const double *p12 = wt + 32;
+    double *y20 = wt + 32;
+    const double *p9 = wt + 0;
+    double *y23 = wt + 0;
+    for (long k = 0; k < nc; k++) {
+      const double t18 = 2.0 * p12[k]; /* mul, models/systems/spring.lua:6 */
+      y18[k] = t18;
+      const double t20 = 2.0 * p9[k]; /* mul, models/systems/spring.lua:6 */
+      y20[k] = t20;
+      const double t23 = -t20; /* neg, models/systems/spring.lua:10 (hnnc.lua:43 in library code) */
+      y23[k] = t23;
+    }
+  }
+  { /* %24 = concat %19 %23 axis=0 : [2] per sample, models/systems/spring.lua:10 (hnnc.lua:43 in library code) */
+    double *restrict y = out_y0 + (long)s0 * 2;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      ys[0] = (wt + 64)[(long)s * 1 + 0];
+      ys[1] = (wt + 0)[(long)s * 1 + 0];
+    }
+  }
+}
+
 void spring_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %9 = slice %8 axis=0 0 1 : [1] per sample, models/systems/spring.lua:6 */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 2;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[0];
-      }
-    }
-    { /* %12 = slice %8 axis=0 1 1 : [1] per sample, models/systems/spring.lua:6 */
-      double *restrict y = ws + 32;
-      const double *restrict a = in_x + (long)s0 * 2;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[1];
-      }
-    }
-    { /* fused elementwise: %18 %20 %23 */
-      double *y18 = ws + 64;
-      const double *p12 = ws + 32;
-      double *y20 = ws + 32;
-      const double *p9 = ws + 0;
-      double *y23 = ws + 0;
-      for (long k = 0; k < nc; k++) {
-        const double t18 = 2.0 * p12[k]; /* mul, models/systems/spring.lua:6 */
-        y18[k] = t18;
-        const double t20 = 2.0 * p9[k]; /* mul, models/systems/spring.lua:6 */
-        y20[k] = t20;
-        const double t23 = -t20; /* neg, models/systems/spring.lua:10 (hnnc.lua:43 in library code) */
-        y23[k] = t23;
-      }
-    }
-    { /* %24 = concat %19 %23 axis=0 : [2] per sample, models/systems/spring.lua:10 (hnnc.lua:43 in library code) */
-      double *restrict y = out_y0 + (long)s0 * 2;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        ys[0] = (ws + 64)[(long)s * 1 + 0];
-        ys[1] = (ws + 0)[(long)s * 1 + 0];
-      }
-    }
+    spring_field_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void spring_field_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: spring_field_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void spring_field_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 

@@ -1141,74 +1141,98 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 
 
 /* ---- H ---- */
-void spring_hnn_H(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
+/* H, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void spring_hnn_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
   const double *mlp1_1_W = theta + 0; /* [2,200] */
   const double *mlp1_1_b = theta + 400; /* [200] */
   const double *mlp1_2_W = theta + 600; /* [200,200] */
   const double *mlp1_2_b = theta + 40600; /* [200] */
   const double *mlp1_3_W = theta + 40800; /* [200,2] */
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %7 = matmul %6 %0 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 2;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nn((long)nc * 1, 2, 200, a, b, y, wt + 12800);
+  }
+  { /* fused elementwise: %9 %10 */
+    const double *p7 = wt + 0;
+    const double *p1 = mlp1_1_b;
+    double *y10 = wt + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 200; i++) {
+      const long k = s * 200 + i;
+      const double t9 = p7[k] + p1[i]; /* add, models/hnn/spring.lua:15 (hnnc/nn.lua:63 in mlp()) */
+      const double t10 = hn_tanh(t9); /* tanh, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      y10[k] = t10;
+    }
+  }
+  { /* %12 = matmul %11 %2 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 6400;
+    const double *restrict a = wt + 0;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nn((long)nc * 1, 200, 200, a, b, y, wt + 12800);
+  }
+  { /* fused elementwise: %14 %15 */
+    const double *p12 = wt + 6400;
+    const double *p3 = mlp1_2_b;
+    double *y15 = wt + 6400;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 200; i++) {
+      const long k = s * 200 + i;
+      const double t14 = p12[k] + p3[i]; /* add, models/hnn/spring.lua:15 (hnnc/nn.lua:63 in mlp()) */
+      const double t15 = hn_tanh(t14); /* tanh, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      y15[k] = t15;
+    }
+  }
+  { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 6400;
+    const double *restrict b = mlp1_3_W;
+    hn_mm_nn((long)nc * 1, 200, 2, a, b, y, wt + 12800);
+  }
+  { /* %19 = slice %18 axis=0 1 1 : [1] per sample, models/hnn/spring.lua:15 */
+    double *restrict y = wt + 64;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[1];
+    }
+  }
+  { /* output y0 = %20 */
+    const double *restrict a = wt + 64;
+    for (long i = 0; i < (long)nc * 1; i++) out_y0[(long)s0 * 1 + i] = a[i];
+  }
+}
+
+void spring_hnn_H(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
+{
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %7 = matmul %6 %0 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 2;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nn((long)nc * 1, 2, 200, a, b, y, ws + 12800);
-    }
-    { /* fused elementwise: %9 %10 */
-      const double *p7 = ws + 0;
-      const double *p1 = mlp1_1_b;
-      double *y10 = ws + 0;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 200; i++) {
-        const long k = s * 200 + i;
-        const double t9 = p7[k] + p1[i]; /* add, models/hnn/spring.lua:15 (hnnc/nn.lua:63 in mlp()) */
-        const double t10 = hn_tanh(t9); /* tanh, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        y10[k] = t10;
-      }
-    }
-    { /* %12 = matmul %11 %2 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 6400;
-      const double *restrict a = ws + 0;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nn((long)nc * 1, 200, 200, a, b, y, ws + 12800);
-    }
-    { /* fused elementwise: %14 %15 */
-      const double *p12 = ws + 6400;
-      const double *p3 = mlp1_2_b;
-      double *y15 = ws + 6400;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 200; i++) {
-        const long k = s * 200 + i;
-        const double t14 = p12[k] + p3[i]; /* add, models/hnn/spring.lua:15 (hnnc/nn.lua:63 in mlp()) */
-        const double t15 = hn_tanh(t14); /* tanh, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        y15[k] = t15;
-      }
-    }
-    { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 6400;
-      const double *restrict b = mlp1_3_W;
-      hn_mm_nn((long)nc * 1, 200, 2, a, b, y, ws + 12800);
-    }
-    { /* %19 = slice %18 axis=0 1 1 : [1] per sample, models/hnn/spring.lua:15 */
-      double *restrict y = ws + 64;
-      const double *restrict a = ws + 0;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[1];
-      }
-    }
-    { /* output y0 = %20 */
-      const double *restrict a = ws + 64;
-      for (long i = 0; i < (long)nc * 1; i++) out_y0[(long)s0 * 1 + i] = a[i];
-    }
+    spring_hnn_H_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void spring_hnn_H_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: spring_hnn_H_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void spring_hnn_H_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 
@@ -1218,15 +1242,11 @@ void spring_hnn_H_v(int n, const double *theta, const double *const *in, double 
 }
 
 /* ---- field ---- */
-void spring_hnn_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
+/* field, phase 0: shared values */
+static void spring_hnn_field_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
-  const double *mlp1_1_W = theta + 0; /* [2,200] */
-  const double *mlp1_1_b = theta + 400; /* [200] */
-  const double *mlp1_2_W = theta + 600; /* [200,200] */
-  const double *mlp1_2_b = theta + 40600; /* [200] */
   const double *mlp1_3_W = theta + 40800; /* [200,2] */
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   { /* %38 = const 1 : [1], models/hnn/spring.lua:15 */
     double *restrict y = ws + 0;
     y[0] = 1.0;
@@ -1255,106 +1275,142 @@ void spring_hnn_field(int n, const double *theta, const double *in_x, double *ou
         }
     }
   }
-  /* phase 1: per sample, in chunks of 32 */
+}
+
+/* field, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void spring_hnn_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *mlp1_1_W = theta + 0; /* [2,200] */
+  const double *mlp1_1_b = theta + 400; /* [200] */
+  const double *mlp1_2_W = theta + 600; /* [200,200] */
+  const double *mlp1_2_b = theta + 40600; /* [200] */
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %23 = matmul %22 %0 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 2;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nn((long)nc * 1, 2, 200, a, b, y, wt + 19200);
+  }
+  { /* fused elementwise: %25 %26 */
+    const double *p23 = wt + 0;
+    const double *p1 = mlp1_1_b;
+    double *y26 = wt + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 200; i++) {
+      const long k = s * 200 + i;
+      const double t25 = p23[k] + p1[i]; /* add, models/hnn/spring.lua:15 (hnnc/nn.lua:63 in mlp()) */
+      const double t26 = hn_tanh(t25); /* tanh, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      y26[k] = t26;
+    }
+  }
+  { /* %28 = matmul %27 %2 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 6400;
+    const double *restrict a = wt + 0;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nn((long)nc * 1, 200, 200, a, b, y, wt + 19200);
+  }
+  { /* fused elementwise: %30 %31 %46 %47 %48 */
+    const double *p28 = wt + 6400;
+    const double *p3 = mlp1_2_b;
+    double *y48 = wt + 12800;
+    const double *p42 = ws + 24;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 200; i++) {
+      const long k = s * 200 + i;
+      const double t30 = p28[k] + p3[i]; /* add, models/hnn/spring.lua:15 (hnnc/nn.lua:63 in mlp()) */
+      const double t31 = hn_tanh(t30); /* tanh, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      const double t46 = t31 * t31; /* square, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      const double t47 = 1.0 - t46; /* sub, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      const double t48 = p42[i] * t47; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      y48[k] = t48;
+    }
+  }
+  { /* %50 = matmul %49 %2 NT : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 6400;
+    const double *restrict a = wt + 12800;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
+  }
+  { /* fused elementwise: %53 %54 %55 */
+    const double *p26 = wt + 0;
+    double *y55 = wt + 12800;
+    const double *p50 = wt + 6400;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 200; i++) {
+      const long k = s * 200 + i;
+      const double t53 = p26[k] * p26[k]; /* square, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      const double t54 = 1.0 - t53; /* sub, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      const double t55 = p50[k] * t54; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      y55[k] = t55;
+    }
+  }
+  { /* %57 = matmul %56 %0 NT : [1,2] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 12800;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nt((long)nc * 1, 200, 2, a, b, y);
+  }
+  { /* %60 = slice %59 axis=0 0 1 : [1] per sample, models/hnn/spring.lua:23 (hnnc.lua:42 in library code) */
+    double *restrict y = wt + 64;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[0];
+    }
+  }
+  { /* %61 = slice %59 axis=0 1 1 : [1] per sample, models/hnn/spring.lua:23 (hnnc.lua:42 in library code) */
+    double *restrict y = wt + 96;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[1];
+    }
+  }
+  { /* %62 = neg %60 : [1] per sample, models/hnn/spring.lua:23 (hnnc.lua:43 in library code) */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 64;
+    for (long i = 0; i < nc; i++) y[i] = -a[i];
+  }
+  { /* %63 = concat %61 %62 axis=0 : [2] per sample, models/hnn/spring.lua:23 (hnnc.lua:43 in library code) */
+    double *restrict y = out_y0 + (long)s0 * 2;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      ys[0] = (wt + 96)[(long)s * 1 + 0];
+      ys[1] = (wt + 0)[(long)s * 1 + 0];
+    }
+  }
+}
+
+void spring_hnn_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
+{
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 224L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
+  spring_hnn_field_phase0(n, 0, theta, in, out, ws, wt);
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %23 = matmul %22 %0 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 224;
-      const double *restrict a = in_x + (long)s0 * 2;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nn((long)nc * 1, 2, 200, a, b, y, ws + 19424);
-    }
-    { /* fused elementwise: %25 %26 */
-      const double *p23 = ws + 224;
-      const double *p1 = mlp1_1_b;
-      double *y26 = ws + 224;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 200; i++) {
-        const long k = s * 200 + i;
-        const double t25 = p23[k] + p1[i]; /* add, models/hnn/spring.lua:15 (hnnc/nn.lua:63 in mlp()) */
-        const double t26 = hn_tanh(t25); /* tanh, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        y26[k] = t26;
-      }
-    }
-    { /* %28 = matmul %27 %2 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 6624;
-      const double *restrict a = ws + 224;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nn((long)nc * 1, 200, 200, a, b, y, ws + 19424);
-    }
-    { /* fused elementwise: %30 %31 %46 %47 %48 */
-      const double *p28 = ws + 6624;
-      const double *p3 = mlp1_2_b;
-      double *y48 = ws + 13024;
-      const double *p42 = ws + 24;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 200; i++) {
-        const long k = s * 200 + i;
-        const double t30 = p28[k] + p3[i]; /* add, models/hnn/spring.lua:15 (hnnc/nn.lua:63 in mlp()) */
-        const double t31 = hn_tanh(t30); /* tanh, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        const double t46 = t31 * t31; /* square, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        const double t47 = 1.0 - t46; /* sub, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        const double t48 = p42[i] * t47; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        y48[k] = t48;
-      }
-    }
-    { /* %50 = matmul %49 %2 NT : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 6624;
-      const double *restrict a = ws + 13024;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
-    }
-    { /* fused elementwise: %53 %54 %55 */
-      const double *p26 = ws + 224;
-      double *y55 = ws + 13024;
-      const double *p50 = ws + 6624;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 200; i++) {
-        const long k = s * 200 + i;
-        const double t53 = p26[k] * p26[k]; /* square, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        const double t54 = 1.0 - t53; /* sub, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        const double t55 = p50[k] * t54; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        y55[k] = t55;
-      }
-    }
-    { /* %57 = matmul %56 %0 NT : [1,2] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 224;
-      const double *restrict a = ws + 13024;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nt((long)nc * 1, 200, 2, a, b, y);
-    }
-    { /* %60 = slice %59 axis=0 0 1 : [1] per sample, models/hnn/spring.lua:23 (hnnc.lua:42 in library code) */
-      double *restrict y = ws + 288;
-      const double *restrict a = ws + 224;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[0];
-      }
-    }
-    { /* %61 = slice %59 axis=0 1 1 : [1] per sample, models/hnn/spring.lua:23 (hnnc.lua:42 in library code) */
-      double *restrict y = ws + 320;
-      const double *restrict a = ws + 224;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[1];
-      }
-    }
-    { /* %62 = neg %60 : [1] per sample, models/hnn/spring.lua:23 (hnnc.lua:43 in library code) */
-      double *restrict y = ws + 224;
-      const double *restrict a = ws + 288;
-      for (long i = 0; i < nc; i++) y[i] = -a[i];
-    }
-    { /* %63 = concat %61 %62 axis=0 : [2] per sample, models/hnn/spring.lua:23 (hnnc.lua:43 in library code) */
-      double *restrict y = out_y0 + (long)s0 * 2;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        ys[0] = (ws + 320)[(long)s * 1 + 0];
-        ys[1] = (ws + 224)[(long)s * 1 + 0];
-      }
-    }
+    spring_hnn_field_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void spring_hnn_field_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 0: spring_hnn_field_phase0(n, s0, theta, in, out, ws, wt); break;
+  case 1: spring_hnn_field_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void spring_hnn_field_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 
@@ -1364,15 +1420,11 @@ void spring_hnn_field_v(int n, const double *theta, const double *const *in, dou
 }
 
 /* ---- loss ---- */
-void spring_hnn_loss(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *ws)
+/* loss, phase 0: shared values */
+static void spring_hnn_loss_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
-  const double *mlp1_1_W = theta + 0; /* [2,200] */
-  const double *mlp1_1_b = theta + 400; /* [200] */
-  const double *mlp1_2_W = theta + 600; /* [200,200] */
-  const double *mlp1_2_b = theta + 40600; /* [200] */
   const double *mlp1_3_W = theta + 40800; /* [200,2] */
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   { /* %38 = const 1 : [1], models/hnn/spring.lua:15 */
     double *restrict y = ws + 0;
     y[0] = 1.0;
@@ -1401,148 +1453,201 @@ void spring_hnn_loss(int n, const double *theta, const double *in_x, const doubl
         }
     }
   }
-  /* phase 1: per sample, in chunks of 32 */
   (ws + 0)[0] = 0;
-  for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %67 = matmul %66 %0 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 224;
-      const double *restrict a = in_x + (long)s0 * 2;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nn((long)nc * 1, 2, 200, a, b, y, ws + 19424);
-    }
-    { /* fused elementwise: %69 %70 */
-      const double *p67 = ws + 224;
-      const double *p1 = mlp1_1_b;
-      double *y70 = ws + 224;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 200; i++) {
-        const long k = s * 200 + i;
-        const double t69 = p67[k] + p1[i]; /* add, models/hnn/spring.lua:15 (hnnc/nn.lua:63 in mlp()) */
-        const double t70 = hn_tanh(t69); /* tanh, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        y70[k] = t70;
-      }
-    }
-    { /* %72 = matmul %71 %2 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 6624;
-      const double *restrict a = ws + 224;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nn((long)nc * 1, 200, 200, a, b, y, ws + 19424);
-    }
-    { /* fused elementwise: %74 %75 %83 %84 %85 */
-      const double *p72 = ws + 6624;
-      const double *p3 = mlp1_2_b;
-      double *y85 = ws + 13024;
-      const double *p42 = ws + 24;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 200; i++) {
-        const long k = s * 200 + i;
-        const double t74 = p72[k] + p3[i]; /* add, models/hnn/spring.lua:15 (hnnc/nn.lua:63 in mlp()) */
-        const double t75 = hn_tanh(t74); /* tanh, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        const double t83 = t75 * t75; /* square, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        const double t84 = 1.0 - t83; /* sub, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        const double t85 = p42[i] * t84; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        y85[k] = t85;
-      }
-    }
-    { /* %87 = matmul %86 %2 NT : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 6624;
-      const double *restrict a = ws + 13024;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
-    }
-    { /* fused elementwise: %90 %91 %92 */
-      const double *p70 = ws + 224;
-      double *y92 = ws + 13024;
-      const double *p87 = ws + 6624;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 200; i++) {
-        const long k = s * 200 + i;
-        const double t90 = p70[k] * p70[k]; /* square, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        const double t91 = 1.0 - t90; /* sub, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        const double t92 = p87[k] * t91; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        y92[k] = t92;
-      }
-    }
-    { /* %94 = matmul %93 %0 NT : [1,2] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 224;
-      const double *restrict a = ws + 13024;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nt((long)nc * 1, 200, 2, a, b, y);
-    }
-    { /* %97 = slice %96 axis=0 0 1 : [1] per sample, models/hnn/spring.lua:19 (hnnc.lua:42 in field()) */
-      double *restrict y = ws + 288;
-      const double *restrict a = ws + 224;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[0];
-      }
-    }
-    { /* %98 = slice %96 axis=0 1 1 : [1] per sample, models/hnn/spring.lua:19 (hnnc.lua:42 in field()) */
-      double *restrict y = ws + 320;
-      const double *restrict a = ws + 224;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[1];
-      }
-    }
-    { /* %99 = neg %97 : [1] per sample, models/hnn/spring.lua:19 (hnnc.lua:43 in field()) */
-      double *restrict y = ws + 224;
-      const double *restrict a = ws + 288;
-      for (long i = 0; i < nc; i++) y[i] = -a[i];
-    }
-    { /* %100 = concat %98 %99 axis=0 : [2] per sample, models/hnn/spring.lua:19 (hnnc.lua:43 in field()) */
-      double *restrict y = ws + 256;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        ys[0] = (ws + 320)[(long)s * 1 + 0];
-        ys[1] = (ws + 224)[(long)s * 1 + 0];
-      }
-    }
-    { /* fused elementwise: %101 %102 */
-      const double *p100 = ws + 256;
-      const double *p65 = in_xdot + (long)s0 * 2;
-      double *y102 = ws + 224;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 2; i++) {
-        const long k = s * 2 + i;
-        const double t101 = p100[k] - p65[k]; /* sub, models/hnn/spring.lua:19 */
-        const double t102 = t101 * t101; /* square, models/hnn/spring.lua:19 */
-        y102[k] = t102;
-      }
-    }
-    { /* %103 = sum %102 0 : [] per sample, models/hnn/spring.lua:19 */
-      double *restrict y = ws + 288;
-      const double *restrict a = ws + 224;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        {
-          double acc = 0;
-          for (long l = 0; l < 2; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* %105 = div %103 %104 : [] per sample, models/hnn/spring.lua:19 */
-      double *restrict y = ws + 224;
-      const double *restrict a = ws + 288;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
-    }
-    { /* %107 = bsum %105 : [], models/hnn/spring.lua:19 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 224;
-      for (int s = 0; s < nc; s++) y[0] += a[s];
+}
+
+/* loss, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void spring_hnn_loss_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *mlp1_1_W = theta + 0; /* [2,200] */
+  const double *mlp1_1_b = theta + 400; /* [200] */
+  const double *mlp1_2_W = theta + 600; /* [200,200] */
+  const double *mlp1_2_b = theta + 40600; /* [200] */
+  const double *in_x = in[0];
+  const double *in_xdot = in[1];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %67 = matmul %66 %0 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 2;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nn((long)nc * 1, 2, 200, a, b, y, wt + 19200);
+  }
+  { /* fused elementwise: %69 %70 */
+    const double *p67 = wt + 0;
+    const double *p1 = mlp1_1_b;
+    double *y70 = wt + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 200; i++) {
+      const long k = s * 200 + i;
+      const double t69 = p67[k] + p1[i]; /* add, models/hnn/spring.lua:15 (hnnc/nn.lua:63 in mlp()) */
+      const double t70 = hn_tanh(t69); /* tanh, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      y70[k] = t70;
     }
   }
-  /* phase 2: shared values */
+  { /* %72 = matmul %71 %2 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 6400;
+    const double *restrict a = wt + 0;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nn((long)nc * 1, 200, 200, a, b, y, wt + 19200);
+  }
+  { /* fused elementwise: %74 %75 %83 %84 %85 */
+    const double *p72 = wt + 6400;
+    const double *p3 = mlp1_2_b;
+    double *y85 = wt + 12800;
+    const double *p42 = ws + 24;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 200; i++) {
+      const long k = s * 200 + i;
+      const double t74 = p72[k] + p3[i]; /* add, models/hnn/spring.lua:15 (hnnc/nn.lua:63 in mlp()) */
+      const double t75 = hn_tanh(t74); /* tanh, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      const double t83 = t75 * t75; /* square, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      const double t84 = 1.0 - t83; /* sub, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      const double t85 = p42[i] * t84; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      y85[k] = t85;
+    }
+  }
+  { /* %87 = matmul %86 %2 NT : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 6400;
+    const double *restrict a = wt + 12800;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
+  }
+  { /* fused elementwise: %90 %91 %92 */
+    const double *p70 = wt + 0;
+    double *y92 = wt + 12800;
+    const double *p87 = wt + 6400;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 200; i++) {
+      const long k = s * 200 + i;
+      const double t90 = p70[k] * p70[k]; /* square, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      const double t91 = 1.0 - t90; /* sub, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      const double t92 = p87[k] * t91; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      y92[k] = t92;
+    }
+  }
+  { /* %94 = matmul %93 %0 NT : [1,2] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 12800;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nt((long)nc * 1, 200, 2, a, b, y);
+  }
+  { /* %97 = slice %96 axis=0 0 1 : [1] per sample, models/hnn/spring.lua:19 (hnnc.lua:42 in field()) */
+    double *restrict y = wt + 64;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[0];
+    }
+  }
+  { /* %98 = slice %96 axis=0 1 1 : [1] per sample, models/hnn/spring.lua:19 (hnnc.lua:42 in field()) */
+    double *restrict y = wt + 96;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[1];
+    }
+  }
+  { /* %99 = neg %97 : [1] per sample, models/hnn/spring.lua:19 (hnnc.lua:43 in field()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 64;
+    for (long i = 0; i < nc; i++) y[i] = -a[i];
+  }
+  { /* %100 = concat %98 %99 axis=0 : [2] per sample, models/hnn/spring.lua:19 (hnnc.lua:43 in field()) */
+    double *restrict y = wt + 32;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      ys[0] = (wt + 96)[(long)s * 1 + 0];
+      ys[1] = (wt + 0)[(long)s * 1 + 0];
+    }
+  }
+  { /* fused elementwise: %101 %102 */
+    const double *p100 = wt + 32;
+    const double *p65 = in_xdot + (long)s0 * 2;
+    double *y102 = wt + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 2; i++) {
+      const long k = s * 2 + i;
+      const double t101 = p100[k] - p65[k]; /* sub, models/hnn/spring.lua:19 */
+      const double t102 = t101 * t101; /* square, models/hnn/spring.lua:19 */
+      y102[k] = t102;
+    }
+  }
+  { /* %103 = sum %102 0 : [] per sample, models/hnn/spring.lua:19 */
+    double *restrict y = wt + 64;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      {
+        double acc = 0;
+        for (long l = 0; l < 2; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* %105 = div %103 %104 : [] per sample, models/hnn/spring.lua:19 */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 64;
+    for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
+  }
+}
+
+/* loss, phase 1: the chunk's terms of the sums over samples (chunks in ascending order) */
+static void spring_hnn_loss_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %107 = bsum %105 : [], models/hnn/spring.lua:19 */
+    double *restrict y = ws + 0;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) y[0] += a[s];
+  }
+}
+
+/* loss, phase 2: shared values */
+static void spring_hnn_loss_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  double *out_y0 = out[0];
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   { /* %108 = div %107 %106 : [], models/hnn/spring.lua:19 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 0;
     y[0] = a[0] / (double)n;
+  }
+}
+
+void spring_hnn_loss(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *ws)
+{
+  const double *in[2] = {in_x, in_xdot};
+  double *out[1] = {out_y0};
+  double *wt = ws + 224L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
+  spring_hnn_loss_phase0(n, 0, theta, in, out, ws, wt);
+  for (int s0 = 0; s0 < n; s0 += 32) {
+    spring_hnn_loss_phase1(n, s0, theta, in, out, ws, wt);
+    spring_hnn_loss_sums1(n, s0, theta, in, out, ws, wt);
+  }
+  spring_hnn_loss_phase2(n, 0, theta, in, out, ws, wt);
+}
+
+void spring_hnn_loss_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 0: spring_hnn_loss_phase0(n, s0, theta, in, out, ws, wt); break;
+  case 1: spring_hnn_loss_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 2: spring_hnn_loss_phase2(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void spring_hnn_loss_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: spring_hnn_loss_sums1(n, s0, theta, in, out, ws, wt); break;
   }
 }
 
@@ -1552,15 +1657,15 @@ void spring_hnn_loss_v(int n, const double *theta, const double *const *in, doub
 }
 
 /* ---- loss_grad ---- */
-void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_d_mlp1_1_W, double *out_d_mlp1_1_b, double *out_d_mlp1_2_W, double *out_d_mlp1_2_b, double *out_d_mlp1_3_W, double *ws)
+/* loss_grad, phase 0: shared values */
+static void spring_hnn_loss_grad_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
-  const double *mlp1_1_W = theta + 0; /* [2,200] */
-  const double *mlp1_1_b = theta + 400; /* [200] */
-  const double *mlp1_2_W = theta + 600; /* [200,200] */
-  const double *mlp1_2_b = theta + 40600; /* [200] */
   const double *mlp1_3_W = theta + 40800; /* [200,2] */
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
+  double *out_d_mlp1_1_W = out[1];
+  double *out_d_mlp1_1_b = out[2];
+  double *out_d_mlp1_2_W = out[3];
+  double *out_d_mlp1_2_b = out[4];
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   { /* %38 = const 1 : [1], models/hnn/spring.lua:15 */
     double *restrict y = ws + 0;
     y[0] = 1.0;
@@ -1604,343 +1709,366 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
     for (long l = 0; l < 2; l++)
       y[l] = a[0];
   }
-  /* phase 1: per sample, in chunks of 32 */
   (ws + 8)[0] = 0;
   for (int i = 0; i < 200; i++) (ws + 224)[i] = 0;
   for (int i = 0; i < 200; i++) (out_d_mlp1_2_b)[i] = 0;
   for (int i = 0; i < 40000; i++) (out_d_mlp1_2_W)[i] = 0;
   for (int i = 0; i < 200; i++) (out_d_mlp1_1_b)[i] = 0;
   for (int i = 0; i < 400; i++) (out_d_mlp1_1_W)[i] = 0;
-  for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %112 = matmul %111 %0 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 424;
-      const double *restrict a = in_x + (long)s0 * 2;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nn((long)nc * 1, 2, 200, a, b, y, ws + 77384);
-    }
-    { /* fused elementwise: %114 %115 */
-      const double *p112 = ws + 424;
-      const double *p1 = mlp1_1_b;
-      double *y115 = ws + 424;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 200; i++) {
-        const long k = s * 200 + i;
-        const double t114 = p112[k] + p1[i]; /* add, models/hnn/spring.lua:15 (hnnc/nn.lua:63 in mlp()) */
-        const double t115 = hn_tanh(t114); /* tanh, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        y115[k] = t115;
-      }
-    }
-    { /* %117 = matmul %116 %2 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 6824;
-      const double *restrict a = ws + 424;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nn((long)nc * 1, 200, 200, a, b, y, ws + 77384);
-    }
-    { /* fused elementwise: %119 %120 %128 %129 %130 */
-      const double *p117 = ws + 6824;
-      const double *p3 = mlp1_2_b;
-      double *y120 = ws + 6824;
-      double *y129 = ws + 19624;
-      double *y130 = ws + 13224;
-      const double *p42 = ws + 24;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 200; i++) {
-        const long k = s * 200 + i;
-        const double t119 = p117[k] + p3[i]; /* add, models/hnn/spring.lua:15 (hnnc/nn.lua:63 in mlp()) */
-        const double t120 = hn_tanh(t119); /* tanh, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        y120[k] = t120;
-        const double t128 = t120 * t120; /* square, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        const double t129 = 1.0 - t128; /* sub, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        y129[k] = t129;
-        const double t130 = p42[i] * t129; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        y130[k] = t130;
-      }
-    }
-    { /* %132 = matmul %131 %2 NT : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 26024;
-      const double *restrict a = ws + 13224;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
-    }
-    { /* fused elementwise: %135 %136 %137 */
-      const double *p115 = ws + 424;
-      double *y136 = ws + 38824;
-      double *y137 = ws + 32424;
-      const double *p132 = ws + 26024;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 200; i++) {
-        const long k = s * 200 + i;
-        const double t135 = p115[k] * p115[k]; /* square, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        const double t136 = 1.0 - t135; /* sub, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        y136[k] = t136;
-        const double t137 = p132[k] * t136; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        y137[k] = t137;
-      }
-    }
-    { /* %139 = matmul %138 %0 NT : [1,2] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 45224;
-      const double *restrict a = ws + 32424;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nt((long)nc * 1, 200, 2, a, b, y);
-    }
-    { /* %142 = slice %141 axis=0 0 1 : [1] per sample, models/hnn/spring.lua:19 (hnnc.lua:42 in field()) */
-      double *restrict y = ws + 45288;
-      const double *restrict a = ws + 45224;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[0];
-      }
-    }
-    { /* %143 = slice %141 axis=0 1 1 : [1] per sample, models/hnn/spring.lua:19 (hnnc.lua:42 in field()) */
-      double *restrict y = ws + 45320;
-      const double *restrict a = ws + 45224;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[1];
-      }
-    }
-    { /* %144 = neg %142 : [1] per sample, models/hnn/spring.lua:19 (hnnc.lua:43 in field()) */
-      double *restrict y = ws + 45224;
-      const double *restrict a = ws + 45288;
-      for (long i = 0; i < nc; i++) y[i] = -a[i];
-    }
-    { /* %145 = concat %143 %144 axis=0 : [2] per sample, models/hnn/spring.lua:19 (hnnc.lua:43 in field()) */
-      double *restrict y = ws + 45256;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        ys[0] = (ws + 45320)[(long)s * 1 + 0];
-        ys[1] = (ws + 45224)[(long)s * 1 + 0];
-      }
-    }
-    { /* fused elementwise: %146 %147 */
-      double *y146 = ws + 45320;
-      const double *p145 = ws + 45256;
-      const double *p110 = in_xdot + (long)s0 * 2;
-      double *y147 = ws + 45224;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 2; i++) {
-        const long k = s * 2 + i;
-        const double t146 = p145[k] - p110[k]; /* sub, models/hnn/spring.lua:19 */
-        y146[k] = t146;
-        const double t147 = t146 * t146; /* square, models/hnn/spring.lua:19 */
-        y147[k] = t147;
-      }
-    }
-    { /* %148 = sum %147 0 : [] per sample, models/hnn/spring.lua:19 */
-      double *restrict y = ws + 45288;
-      const double *restrict a = ws + 45224;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        {
-          double acc = 0;
-          for (long l = 0; l < 2; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* %149 = div %148 %104 : [] per sample, models/hnn/spring.lua:19 */
-      double *restrict y = ws + 45224;
-      const double *restrict a = ws + 45288;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
-    }
-    { /* %150 = bsum %149 : [], models/hnn/spring.lua:19 */
-      double *restrict y = ws + 8;
-      const double *restrict a = ws + 45224;
-      for (int s = 0; s < nc; s++) y[0] += a[s];
-    }
-    { /* fused elementwise: %155 %156 */
-      const double *p146 = ws + 45320;
-      double *y156 = ws + 45288;
-      const double *p154 = ws + 0;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 2; i++) {
-        const long k = s * 2 + i;
-        const double t155 = 2.0 * p146[k]; /* mul, models/hnn/spring.lua:19 */
-        const double t156 = p154[i] * t155; /* mul, models/hnn/spring.lua:19 */
-        y156[k] = t156;
-      }
-    }
-    { /* %157 = slice %156 axis=0 0 1 : [1] per sample, models/hnn/spring.lua:19 (hnnc.lua:43 in field()) */
-      double *restrict y = ws + 45224;
-      const double *restrict a = ws + 45288;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[0];
-      }
-    }
-    { /* %158 = slice %156 axis=0 1 1 : [1] per sample, models/hnn/spring.lua:19 (hnnc.lua:43 in field()) */
-      double *restrict y = ws + 45256;
-      const double *restrict a = ws + 45288;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        ys[0] = as[1];
-      }
-    }
-    { /* %160 = neg %158 : [1] per sample, models/hnn/spring.lua:19 (hnnc.lua:43 in field()) */
-      double *restrict y = ws + 45288;
-      const double *restrict a = ws + 45256;
-      for (long i = 0; i < nc; i++) y[i] = -a[i];
-    }
-    { /* %161 = concat %160 %157 axis=0 : [2] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 45320;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        ys[0] = (ws + 45288)[(long)s * 1 + 0];
-        ys[1] = (ws + 45224)[(long)s * 1 + 0];
-      }
-    }
-    { /* %163 = matmul %162 %0 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 45384;
-      const double *restrict a = ws + 45320;
-      const double *restrict b = mlp1_1_W;
-      hn_mm_nn((long)nc * 1, 2, 200, a, b, y, ws + 77384);
-    }
-    { /* fused elementwise: %166 %167 %168 %169 %170 */
-      double *y166 = ws + 51784;
-      const double *p163 = ws + 45384;
-      const double *p136 = ws + 38824;
-      const double *p132 = ws + 26024;
-      const double *p115 = ws + 424;
-      double *y170 = ws + 58184;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 200; i++) {
-        const long k = s * 200 + i;
-        const double t166 = p163[k] * p136[k]; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        y166[k] = t166;
-        const double t167 = p163[k] * p132[k]; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        const double t168 = -t167; /* neg, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        const double t169 = 2.0 * p115[k]; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        const double t170 = t168 * t169; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        y170[k] = t170;
-      }
-    }
-    { /* %172 = matmul %171 %2 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 45384;
-      const double *restrict a = ws + 51784;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nn((long)nc * 1, 200, 200, a, b, y, ws + 77384);
-    }
-    { /* %175 = mul %174 %129 : [200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-      double *restrict y = ws + 26024;
-      const double *restrict a = ws + 45384;
-      const double *restrict b = ws + 19624;
-      for (long i = 0; i < (long)nc * 200; i++) y[i] = a[i] * b[i];
-    }
-    { /* %176 = bsum %175 : [200], models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-      double *restrict y = ws + 224;
-      const double *restrict a = ws + 26024;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
-    }
-    { /* fused elementwise: %177 %178 %179 %180 %181 */
-      const double *p172 = ws + 45384;
-      const double *p42 = ws + 24;
-      const double *p120 = ws + 6824;
-      double *y181 = ws + 45384;
-      const double *p129 = ws + 19624;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 200; i++) {
-        const long k = s * 200 + i;
-        const double t177 = p172[k] * p42[i]; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        const double t178 = -t177; /* neg, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        const double t179 = 2.0 * p120[k]; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        const double t180 = t178 * t179; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        const double t181 = t180 * p129[k]; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        y181[k] = t181;
-      }
-    }
-    { /* %182 = bsum %181 : [200], models/hnn/spring.lua:15 (hnnc/nn.lua:63 in mlp()) */
-      double *restrict y = out_d_mlp1_2_b;
-      const double *restrict a = ws + 45384;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
-    }
-    { /* %184 = matmul %183 %2 NT : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 6824;
-      const double *restrict a = ws + 45384;
-      const double *restrict b = mlp1_2_W;
-      hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
-    }
-    { /* %186 = concat %131 %183 axis=0 : [2,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 19624;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 400;
-        for (long k = 0; k < 200; k++)
-          ys[k] = (ws + 13224)[(long)s * 200 + k];
-        for (long k = 0; k < 200; k++)
-          ys[k + 200] = (ws + 45384)[(long)s * 200 + k];
-      }
-    }
-    { /* %187 = concat %171 %116 axis=0 : [2,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 64584;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 400;
-        for (long k = 0; k < 200; k++)
-          ys[k] = (ws + 51784)[(long)s * 200 + k];
-        for (long k = 0; k < 200; k++)
-          ys[k + 200] = (ws + 424)[(long)s * 200 + k];
-      }
-    }
-    { /* %188 = bmatmul %187 %186 TN : [200,200], models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = out_d_mlp1_2_W;
-      const double *restrict a = ws + 64584;
-      const double *restrict b = ws + 19624;
-      hn_mm_tn((long)nc * 2, 200, 200, a, b, y);
-    }
-    { /* fused elementwise: %190 %191 */
-      const double *p170 = ws + 58184;
-      const double *p184 = ws + 6824;
-      double *y191 = ws + 6824;
-      const double *p136 = ws + 38824;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 200; i++) {
-        const long k = s * 200 + i;
-        const double t190 = p170[k] + p184[k]; /* add, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-        const double t191 = t190 * p136[k]; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
-        y191[k] = t191;
-      }
-    }
-    { /* %192 = bsum %191 : [200], models/hnn/spring.lua:15 (hnnc/nn.lua:63 in mlp()) */
-      double *restrict y = out_d_mlp1_1_b;
-      const double *restrict a = ws + 6824;
-      for (int s = 0; s < nc; s++)
-        for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
-    }
-    { /* %196 = concat %138 %193 axis=0 : [2,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 13224;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 400;
-        for (long k = 0; k < 200; k++)
-          ys[k] = (ws + 32424)[(long)s * 200 + k];
-        for (long k = 0; k < 200; k++)
-          ys[k + 200] = (ws + 6824)[(long)s * 200 + k];
-      }
-    }
-    { /* %197 = concat %162 %111 axis=0 : [2,2] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = ws + 424;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 4;
-        for (long k = 0; k < 2; k++)
-          ys[k] = (ws + 45320)[(long)s * 2 + k];
-        for (long k = 0; k < 2; k++)
-          ys[k + 2] = (in_x + (long)s0 * 2)[(long)s * 2 + k];
-      }
-    }
-    { /* %198 = bmatmul %197 %196 TN : [2,200], models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
-      double *restrict y = out_d_mlp1_1_W;
-      const double *restrict a = ws + 424;
-      const double *restrict b = ws + 13224;
-      hn_mm_tn((long)nc * 2, 2, 200, a, b, y);
+}
+
+/* loss_grad, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void spring_hnn_loss_grad_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *mlp1_1_W = theta + 0; /* [2,200] */
+  const double *mlp1_1_b = theta + 400; /* [200] */
+  const double *mlp1_2_W = theta + 600; /* [200,200] */
+  const double *mlp1_2_b = theta + 40600; /* [200] */
+  const double *in_x = in[0];
+  const double *in_xdot = in[1];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %112 = matmul %111 %0 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 2;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nn((long)nc * 1, 2, 200, a, b, y, wt + 76992);
+  }
+  { /* fused elementwise: %114 %115 */
+    const double *p112 = wt + 0;
+    const double *p1 = mlp1_1_b;
+    double *y115 = wt + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 200; i++) {
+      const long k = s * 200 + i;
+      const double t114 = p112[k] + p1[i]; /* add, models/hnn/spring.lua:15 (hnnc/nn.lua:63 in mlp()) */
+      const double t115 = hn_tanh(t114); /* tanh, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      y115[k] = t115;
     }
   }
-  /* phase 2: shared values */
+  { /* %117 = matmul %116 %2 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 6400;
+    const double *restrict a = wt + 0;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nn((long)nc * 1, 200, 200, a, b, y, wt + 76992);
+  }
+  { /* fused elementwise: %119 %120 %128 %129 %130 */
+    const double *p117 = wt + 6400;
+    const double *p3 = mlp1_2_b;
+    double *y120 = wt + 6400;
+    double *y129 = wt + 19200;
+    double *y130 = wt + 12800;
+    const double *p42 = ws + 24;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 200; i++) {
+      const long k = s * 200 + i;
+      const double t119 = p117[k] + p3[i]; /* add, models/hnn/spring.lua:15 (hnnc/nn.lua:63 in mlp()) */
+      const double t120 = hn_tanh(t119); /* tanh, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      y120[k] = t120;
+      const double t128 = t120 * t120; /* square, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      const double t129 = 1.0 - t128; /* sub, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      y129[k] = t129;
+      const double t130 = p42[i] * t129; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      y130[k] = t130;
+    }
+  }
+  { /* %132 = matmul %131 %2 NT : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 25600;
+    const double *restrict a = wt + 12800;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
+  }
+  { /* fused elementwise: %135 %136 %137 */
+    const double *p115 = wt + 0;
+    double *y136 = wt + 38400;
+    double *y137 = wt + 32000;
+    const double *p132 = wt + 25600;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 200; i++) {
+      const long k = s * 200 + i;
+      const double t135 = p115[k] * p115[k]; /* square, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      const double t136 = 1.0 - t135; /* sub, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      y136[k] = t136;
+      const double t137 = p132[k] * t136; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      y137[k] = t137;
+    }
+  }
+  { /* %139 = matmul %138 %0 NT : [1,2] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 44800;
+    const double *restrict a = wt + 32000;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nt((long)nc * 1, 200, 2, a, b, y);
+  }
+  { /* %142 = slice %141 axis=0 0 1 : [1] per sample, models/hnn/spring.lua:19 (hnnc.lua:42 in field()) */
+    double *restrict y = wt + 44864;
+    const double *restrict a = wt + 44800;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[0];
+    }
+  }
+  { /* %143 = slice %141 axis=0 1 1 : [1] per sample, models/hnn/spring.lua:19 (hnnc.lua:42 in field()) */
+    double *restrict y = wt + 44896;
+    const double *restrict a = wt + 44800;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[1];
+    }
+  }
+  { /* %144 = neg %142 : [1] per sample, models/hnn/spring.lua:19 (hnnc.lua:43 in field()) */
+    double *restrict y = wt + 44800;
+    const double *restrict a = wt + 44864;
+    for (long i = 0; i < nc; i++) y[i] = -a[i];
+  }
+  { /* %145 = concat %143 %144 axis=0 : [2] per sample, models/hnn/spring.lua:19 (hnnc.lua:43 in field()) */
+    double *restrict y = wt + 44832;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      ys[0] = (wt + 44896)[(long)s * 1 + 0];
+      ys[1] = (wt + 44800)[(long)s * 1 + 0];
+    }
+  }
+  { /* fused elementwise: %146 %147 */
+    double *y146 = wt + 44896;
+    const double *p145 = wt + 44832;
+    const double *p110 = in_xdot + (long)s0 * 2;
+    double *y147 = wt + 44800;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 2; i++) {
+      const long k = s * 2 + i;
+      const double t146 = p145[k] - p110[k]; /* sub, models/hnn/spring.lua:19 */
+      y146[k] = t146;
+      const double t147 = t146 * t146; /* square, models/hnn/spring.lua:19 */
+      y147[k] = t147;
+    }
+  }
+  { /* %148 = sum %147 0 : [] per sample, models/hnn/spring.lua:19 */
+    double *restrict y = wt + 44864;
+    const double *restrict a = wt + 44800;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      {
+        double acc = 0;
+        for (long l = 0; l < 2; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* %149 = div %148 %104 : [] per sample, models/hnn/spring.lua:19 */
+    double *restrict y = wt + 44800;
+    const double *restrict a = wt + 44864;
+    for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
+  }
+  { /* fused elementwise: %155 %156 */
+    const double *p146 = wt + 44896;
+    double *y156 = wt + 44896;
+    const double *p154 = ws + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 2; i++) {
+      const long k = s * 2 + i;
+      const double t155 = 2.0 * p146[k]; /* mul, models/hnn/spring.lua:19 */
+      const double t156 = p154[i] * t155; /* mul, models/hnn/spring.lua:19 */
+      y156[k] = t156;
+    }
+  }
+  { /* %157 = slice %156 axis=0 0 1 : [1] per sample, models/hnn/spring.lua:19 (hnnc.lua:43 in field()) */
+    double *restrict y = wt + 44832;
+    const double *restrict a = wt + 44896;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[0];
+    }
+  }
+  { /* %158 = slice %156 axis=0 1 1 : [1] per sample, models/hnn/spring.lua:19 (hnnc.lua:43 in field()) */
+    double *restrict y = wt + 44864;
+    const double *restrict a = wt + 44896;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      ys[0] = as[1];
+    }
+  }
+  { /* %160 = neg %158 : [1] per sample, models/hnn/spring.lua:19 (hnnc.lua:43 in field()) */
+    double *restrict y = wt + 44896;
+    const double *restrict a = wt + 44864;
+    for (long i = 0; i < nc; i++) y[i] = -a[i];
+  }
+  { /* %161 = concat %160 %157 axis=0 : [2] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 44928;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      ys[0] = (wt + 44896)[(long)s * 1 + 0];
+      ys[1] = (wt + 44832)[(long)s * 1 + 0];
+    }
+  }
+  { /* %163 = matmul %162 %0 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 44992;
+    const double *restrict a = wt + 44928;
+    const double *restrict b = mlp1_1_W;
+    hn_mm_nn((long)nc * 1, 2, 200, a, b, y, wt + 76992);
+  }
+  { /* fused elementwise: %166 %167 %168 %169 %170 */
+    double *y166 = wt + 51392;
+    const double *p163 = wt + 44992;
+    const double *p136 = wt + 38400;
+    const double *p132 = wt + 25600;
+    const double *p115 = wt + 0;
+    double *y170 = wt + 57792;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 200; i++) {
+      const long k = s * 200 + i;
+      const double t166 = p163[k] * p136[k]; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      y166[k] = t166;
+      const double t167 = p163[k] * p132[k]; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      const double t168 = -t167; /* neg, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      const double t169 = 2.0 * p115[k]; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      const double t170 = t168 * t169; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      y170[k] = t170;
+    }
+  }
+  { /* %172 = matmul %171 %2 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 44992;
+    const double *restrict a = wt + 51392;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nn((long)nc * 1, 200, 200, a, b, y, wt + 76992);
+  }
+  { /* fused elementwise: %175 %177 %178 %179 %180 %181 */
+    double *y175 = wt + 25600;
+    const double *p172 = wt + 44992;
+    const double *p129 = wt + 19200;
+    const double *p42 = ws + 24;
+    const double *p120 = wt + 6400;
+    double *y181 = wt + 44992;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 200; i++) {
+      const long k = s * 200 + i;
+      const double t175 = p172[k] * p129[k]; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      y175[k] = t175;
+      const double t177 = p172[k] * p42[i]; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      const double t178 = -t177; /* neg, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      const double t179 = 2.0 * p120[k]; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      const double t180 = t178 * t179; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      const double t181 = t180 * p129[k]; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      y181[k] = t181;
+    }
+  }
+  { /* %184 = matmul %183 %2 NT : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 6400;
+    const double *restrict a = wt + 44992;
+    const double *restrict b = mlp1_2_W;
+    hn_mm_nt((long)nc * 1, 200, 200, a, b, y);
+  }
+  { /* %186 = concat %131 %183 axis=0 : [2,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 64192;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 400;
+      for (long k = 0; k < 200; k++)
+        ys[k] = (wt + 12800)[(long)s * 200 + k];
+      for (long k = 0; k < 200; k++)
+        ys[k + 200] = (wt + 44992)[(long)s * 200 + k];
+    }
+  }
+  { /* %187 = concat %171 %116 axis=0 : [2,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 12800;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 400;
+      for (long k = 0; k < 200; k++)
+        ys[k] = (wt + 51392)[(long)s * 200 + k];
+      for (long k = 0; k < 200; k++)
+        ys[k + 200] = (wt + 0)[(long)s * 200 + k];
+    }
+  }
+  { /* fused elementwise: %190 %191 */
+    const double *p170 = wt + 57792;
+    const double *p184 = wt + 6400;
+    double *y191 = wt + 57792;
+    const double *p136 = wt + 38400;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 200; i++) {
+      const long k = s * 200 + i;
+      const double t190 = p170[k] + p184[k]; /* add, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+      const double t191 = t190 * p136[k]; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+      y191[k] = t191;
+    }
+  }
+  { /* %196 = concat %138 %193 axis=0 : [2,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 400;
+      for (long k = 0; k < 200; k++)
+        ys[k] = (wt + 32000)[(long)s * 200 + k];
+      for (long k = 0; k < 200; k++)
+        ys[k + 200] = (wt + 57792)[(long)s * 200 + k];
+    }
+  }
+  { /* %197 = concat %162 %111 axis=0 : [2,2] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = wt + 51392;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 4;
+      for (long k = 0; k < 2; k++)
+        ys[k] = (wt + 44928)[(long)s * 2 + k];
+      for (long k = 0; k < 2; k++)
+        ys[k + 2] = (in_x + (long)s0 * 2)[(long)s * 2 + k];
+    }
+  }
+}
+
+/* loss_grad, phase 1: the chunk's terms of the sums over samples (chunks in ascending order) */
+static void spring_hnn_loss_grad_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  double *out_d_mlp1_1_W = out[1];
+  double *out_d_mlp1_1_b = out[2];
+  double *out_d_mlp1_2_W = out[3];
+  double *out_d_mlp1_2_b = out[4];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %150 = bsum %149 : [], models/hnn/spring.lua:19 */
+    double *restrict y = ws + 8;
+    const double *restrict a = wt + 44800;
+    for (int s = 0; s < nc; s++) y[0] += a[s];
+  }
+  { /* %176 = bsum %175 : [200], models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+    double *restrict y = ws + 224;
+    const double *restrict a = wt + 25600;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
+  }
+  { /* %182 = bsum %181 : [200], models/hnn/spring.lua:15 (hnnc/nn.lua:63 in mlp()) */
+    double *restrict y = out_d_mlp1_2_b;
+    const double *restrict a = wt + 44992;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
+  }
+  { /* %188 = bmatmul %187 %186 TN : [200,200], models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = out_d_mlp1_2_W;
+    const double *restrict a = wt + 12800;
+    const double *restrict b = wt + 64192;
+    hn_mm_tn((long)nc * 2, 200, 200, a, b, y);
+  }
+  { /* %192 = bsum %191 : [200], models/hnn/spring.lua:15 (hnnc/nn.lua:63 in mlp()) */
+    double *restrict y = out_d_mlp1_1_b;
+    const double *restrict a = wt + 57792;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
+  }
+  { /* %198 = bmatmul %197 %196 TN : [2,200], models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = out_d_mlp1_1_W;
+    const double *restrict a = wt + 51392;
+    const double *restrict b = wt + 0;
+    hn_mm_tn((long)nc * 2, 2, 200, a, b, y);
+  }
+}
+
+/* loss_grad, phase 2: shared values */
+static void spring_hnn_loss_grad_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  double *out_y0 = out[0];
+  double *out_d_mlp1_3_W = out[5];
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   { /* %151 = div %150 %106 : [], models/hnn/spring.lua:19 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 8;
@@ -1960,6 +2088,38 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
           ys[(long)i * 2 + j] = acc;
         }
     }
+  }
+}
+
+void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_d_mlp1_1_W, double *out_d_mlp1_1_b, double *out_d_mlp1_2_W, double *out_d_mlp1_2_b, double *out_d_mlp1_3_W, double *ws)
+{
+  const double *in[2] = {in_x, in_xdot};
+  double *out[6] = {out_y0, out_d_mlp1_1_W, out_d_mlp1_1_b, out_d_mlp1_2_W, out_d_mlp1_2_b, out_d_mlp1_3_W};
+  double *wt = ws + 424L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
+  spring_hnn_loss_grad_phase0(n, 0, theta, in, out, ws, wt);
+  for (int s0 = 0; s0 < n; s0 += 32) {
+    spring_hnn_loss_grad_phase1(n, s0, theta, in, out, ws, wt);
+    spring_hnn_loss_grad_sums1(n, s0, theta, in, out, ws, wt);
+  }
+  spring_hnn_loss_grad_phase2(n, 0, theta, in, out, ws, wt);
+}
+
+void spring_hnn_loss_grad_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 0: spring_hnn_loss_grad_phase0(n, s0, theta, in, out, ws, wt); break;
+  case 1: spring_hnn_loss_grad_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 2: spring_hnn_loss_grad_phase2(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void spring_hnn_loss_grad_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: spring_hnn_loss_grad_sums1(n, s0, theta, in, out, ws, wt); break;
   }
 }
 

@@ -5,7 +5,18 @@
  * rows, row-major; shared ones one value for the whole call), and a
  * workspace of NAME_WS(n) elements. Outputs must not overlap the inputs.
  * The code allocates nothing and has no mutable globals: calls on
- * different workspaces may run in parallel. */
+ * different workspaces may run in parallel.
+ *
+ * Threads. NAME(n, ...) runs phases 0 .. NAME_PHASES - 1: an even phase
+ * once, NAME_phase(p, n, 0, ...); an odd one for every chunk of samples
+ * s0 = 0, SPRING_HNN_CHUNK, ... < n, NAME_phase(p, n, s0, ...) then
+ * NAME_sums(p, n, s0, ...) (its terms of the sums over samples). The chunks
+ * of a phase may run on several threads, each with its own workspace wt
+ * (NAME_WS_THREAD elements) and one shared ws (NAME_WS_SHARED(n)), provided
+ * a chunk's _sums follows its _phase on the same wt, the _sums of a phase
+ * run one at a time in ascending s0, and a phase starts when the one
+ * before it has finished: the results then have the bits of NAME(n, ...)
+ * for any number of threads. in and out list the inputs and outputs. */
 #ifndef SPRING_HNN_H
 #define SPRING_HNN_H
 
@@ -16,6 +27,7 @@ extern "C" {
 typedef double spring_hnn_real;
 
 #define SPRING_HNN_NPARAMS 41200
+#define SPRING_HNN_CHUNK 32
 /* parameters: name, shape, offset in theta, initializer */
 /*   mlp1.1.W         [2,200]             0  orthogonal */
 /*   mlp1.1.b         [200]             400  torch */
@@ -27,21 +39,41 @@ typedef double spring_hnn_real;
 #define SPRING_HNN_H_WS(n) (25600L + 0L * (long)(n))
 void spring_hnn_H(int n, const double *theta, const double *in_x, double *out_y0, double *ws);
 void spring_hnn_H_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
+#define SPRING_HNN_H_PHASES 3
+#define SPRING_HNN_H_WS_SHARED(n) (0L + 0L * (long)(n))
+#define SPRING_HNN_H_WS_THREAD 25600L
+void spring_hnn_H_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
+void spring_hnn_H_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
 
 /* field: x [2] per sample -> y0 [2] per sample */
 #define SPRING_HNN_FIELD_WS(n) (32224L + 0L * (long)(n))
 void spring_hnn_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws);
 void spring_hnn_field_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
+#define SPRING_HNN_FIELD_PHASES 3
+#define SPRING_HNN_FIELD_WS_SHARED(n) (224L + 0L * (long)(n))
+#define SPRING_HNN_FIELD_WS_THREAD 32000L
+void spring_hnn_field_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
+void spring_hnn_field_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
 
 /* loss: x [2], xdot [2] per sample -> y0 [] shared */
 #define SPRING_HNN_LOSS_WS(n) (32224L + 0L * (long)(n))
 void spring_hnn_loss(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *ws);
 void spring_hnn_loss_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
+#define SPRING_HNN_LOSS_PHASES 3
+#define SPRING_HNN_LOSS_WS_SHARED(n) (224L + 0L * (long)(n))
+#define SPRING_HNN_LOSS_WS_THREAD 32000L
+void spring_hnn_loss_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
+void spring_hnn_loss_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
 
 /* loss_grad: x [2], xdot [2] per sample -> y0 [] shared, d_mlp1_1_W [2,200] shared, d_mlp1_1_b [200] shared, d_mlp1_2_W [200,200] shared, d_mlp1_2_b [200] shared, d_mlp1_3_W [200,2] shared */
-#define SPRING_HNN_LOSS_GRAD_WS(n) (90184L + 0L * (long)(n))
+#define SPRING_HNN_LOSS_GRAD_WS(n) (90216L + 0L * (long)(n))
 void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const double *in_xdot, double *out_y0, double *out_d_mlp1_1_W, double *out_d_mlp1_1_b, double *out_d_mlp1_2_W, double *out_d_mlp1_2_b, double *out_d_mlp1_3_W, double *ws);
 void spring_hnn_loss_grad_v(int n, const double *theta, const double *const *in, double *const *out, double *ws);
+#define SPRING_HNN_LOSS_GRAD_PHASES 3
+#define SPRING_HNN_LOSS_GRAD_WS_SHARED(n) (424L + 0L * (long)(n))
+#define SPRING_HNN_LOSS_GRAD_WS_THREAD 89792L
+void spring_hnn_loss_grad_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
+void spring_hnn_loss_grad_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt);
 
 #ifdef __cplusplus
 }

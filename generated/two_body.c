@@ -1141,114 +1141,138 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 
 
 /* ---- H ---- */
+/* H, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void two_body_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %1 = slice %0 axis=0 0 4 : [4] per sample, models/systems/two_body.lua:7 */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 8;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 4;
+      const double *restrict as = a + (long)s * 8;
+      for (long l = 0; l < 4; l++)
+        ys[l] = as[l];
+    }
+  }
+  { /* %2 = slice %0 axis=0 4 4 : [4] per sample, models/systems/two_body.lua:7 */
+    double *restrict y = wt + 128;
+    const double *restrict a = in_x + (long)s0 * 8;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 4;
+      const double *restrict as = a + (long)s * 8;
+      for (long l = 0; l < 4; l++)
+        ys[l] = as[l + 4];
+    }
+  }
+  { /* %3 = slice %1 axis=0 0 2 : [2] per sample, models/systems/two_body.lua:8 */
+    double *restrict y = wt + 256;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[l];
+    }
+  }
+  { /* %4 = slice %1 axis=0 2 2 : [2] per sample, models/systems/two_body.lua:8 */
+    double *restrict y = wt + 320;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[l + 2];
+    }
+  }
+  { /* %5 = sub %3 %4 : [2] per sample, models/systems/two_body.lua:9 */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 256;
+    const double *restrict b = wt + 320;
+    for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] - b[i];
+  }
+  { /* %6 = mul %2 %2 : [4] per sample, models/systems/two_body.lua:10 */
+    double *restrict y = wt + 256;
+    const double *restrict a = wt + 128;
+    const double *restrict b = wt + 128;
+    for (long i = 0; i < (long)nc * 4; i++) y[i] = a[i] * b[i];
+  }
+  { /* %7 = sum %6 0 : [] per sample, models/systems/two_body.lua:10 */
+    double *restrict y = wt + 64;
+    const double *restrict a = wt + 256;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 4;
+      {
+        double acc = 0;
+        for (long l = 0; l < 4; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* %9 = div %7 %8 : [] per sample, models/systems/two_body.lua:10 */
+    double *restrict y = wt + 96;
+    const double *restrict a = wt + 64;
+    for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
+  }
+  { /* %10 = mul %5 %5 : [2] per sample, models/systems/two_body.lua:10 */
+    double *restrict y = wt + 128;
+    const double *restrict a = wt + 0;
+    const double *restrict b = wt + 0;
+    for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
+  }
+  { /* %11 = sum %10 0 : [] per sample, models/systems/two_body.lua:10 */
+    double *restrict y = wt + 0;
+    const double *restrict a = wt + 128;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      {
+        double acc = 0;
+        for (long l = 0; l < 2; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* fused elementwise: %12 %14 %15 */
+    const double *p11 = wt + 0;
+    double *y15 = out_y0 + (long)s0 * 1;
+    const double *p9 = wt + 96;
+    for (long k = 0; k < nc; k++) {
+      const double t12 = hn_sqrt(p11[k]); /* sqrt, models/systems/two_body.lua:10 */
+      const double t14 = 1.0 / t12; /* div, models/systems/two_body.lua:10 */
+      const double t15 = p9[k] - t14; /* sub, models/systems/two_body.lua:10 */
+      y15[k] = t15;
+    }
+  }
+}
+
 void two_body_H(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %1 = slice %0 axis=0 0 4 : [4] per sample, models/systems/two_body.lua:7 */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 8;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 4;
-        const double *restrict as = a + (long)s * 8;
-        for (long l = 0; l < 4; l++)
-          ys[l] = as[l];
-      }
-    }
-    { /* %2 = slice %0 axis=0 4 4 : [4] per sample, models/systems/two_body.lua:7 */
-      double *restrict y = ws + 128;
-      const double *restrict a = in_x + (long)s0 * 8;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 4;
-        const double *restrict as = a + (long)s * 8;
-        for (long l = 0; l < 4; l++)
-          ys[l] = as[l + 4];
-      }
-    }
-    { /* %3 = slice %1 axis=0 0 2 : [2] per sample, models/systems/two_body.lua:8 */
-      double *restrict y = ws + 256;
-      const double *restrict a = ws + 0;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[l];
-      }
-    }
-    { /* %4 = slice %1 axis=0 2 2 : [2] per sample, models/systems/two_body.lua:8 */
-      double *restrict y = ws + 320;
-      const double *restrict a = ws + 0;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[l + 2];
-      }
-    }
-    { /* %5 = sub %3 %4 : [2] per sample, models/systems/two_body.lua:9 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 256;
-      const double *restrict b = ws + 320;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] - b[i];
-    }
-    { /* %6 = mul %2 %2 : [4] per sample, models/systems/two_body.lua:10 */
-      double *restrict y = ws + 256;
-      const double *restrict a = ws + 128;
-      const double *restrict b = ws + 128;
-      for (long i = 0; i < (long)nc * 4; i++) y[i] = a[i] * b[i];
-    }
-    { /* %7 = sum %6 0 : [] per sample, models/systems/two_body.lua:10 */
-      double *restrict y = ws + 64;
-      const double *restrict a = ws + 256;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 4;
-        {
-          double acc = 0;
-          for (long l = 0; l < 4; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* %9 = div %7 %8 : [] per sample, models/systems/two_body.lua:10 */
-      double *restrict y = ws + 96;
-      const double *restrict a = ws + 64;
-      for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
-    }
-    { /* %10 = mul %5 %5 : [2] per sample, models/systems/two_body.lua:10 */
-      double *restrict y = ws + 128;
-      const double *restrict a = ws + 0;
-      const double *restrict b = ws + 0;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = a[i] * b[i];
-    }
-    { /* %11 = sum %10 0 : [] per sample, models/systems/two_body.lua:10 */
-      double *restrict y = ws + 0;
-      const double *restrict a = ws + 128;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        {
-          double acc = 0;
-          for (long l = 0; l < 2; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* fused elementwise: %12 %14 %15 */
-      const double *p11 = ws + 0;
-      double *y15 = out_y0 + (long)s0 * 1;
-      const double *p9 = ws + 96;
-      for (long k = 0; k < nc; k++) {
-        const double t12 = hn_sqrt(p11[k]); /* sqrt, models/systems/two_body.lua:10 */
-        const double t14 = 1.0 / t12; /* div, models/systems/two_body.lua:10 */
-        const double t15 = p9[k] - t14; /* sub, models/systems/two_body.lua:10 */
-        y15[k] = t15;
-      }
-    }
+    two_body_H_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void two_body_H_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: two_body_H_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void two_body_H_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 
@@ -1258,158 +1282,182 @@ void two_body_H_v(int n, const double *theta, const double *const *in, double *c
 }
 
 /* ---- field ---- */
+/* field, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
+static void two_body_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  const double *in_x = in[0];
+  double *out_y0 = out[0];
+  const int nc = n - s0 < 32 ? n - s0 : 32;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  { /* %17 = slice %16 axis=0 0 4 : [4] per sample, models/systems/two_body.lua:7 */
+    double *restrict y = wt + 0;
+    const double *restrict a = in_x + (long)s0 * 8;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 4;
+      const double *restrict as = a + (long)s * 8;
+      for (long l = 0; l < 4; l++)
+        ys[l] = as[l];
+    }
+  }
+  { /* %18 = slice %16 axis=0 4 4 : [4] per sample, models/systems/two_body.lua:7 */
+    double *restrict y = wt + 128;
+    const double *restrict a = in_x + (long)s0 * 8;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 4;
+      const double *restrict as = a + (long)s * 8;
+      for (long l = 0; l < 4; l++)
+        ys[l] = as[l + 4];
+    }
+  }
+  { /* %19 = slice %17 axis=0 0 2 : [2] per sample, models/systems/two_body.lua:8 */
+    double *restrict y = wt + 256;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[l];
+    }
+  }
+  { /* %20 = slice %17 axis=0 2 2 : [2] per sample, models/systems/two_body.lua:8 */
+    double *restrict y = wt + 320;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[l + 2];
+    }
+  }
+  { /* fused elementwise: %21 %25 */
+    double *y21 = wt + 0;
+    const double *p19 = wt + 256;
+    const double *p20 = wt + 320;
+    double *y25 = wt + 64;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 2; i++) {
+      const long k = s * 2 + i;
+      const double t21 = p19[k] - p20[k]; /* sub, models/systems/two_body.lua:9 */
+      y21[k] = t21;
+      const double t25 = t21 * t21; /* mul, models/systems/two_body.lua:10 */
+      y25[k] = t25;
+    }
+  }
+  { /* %26 = sum %25 0 : [] per sample, models/systems/two_body.lua:10 */
+    double *restrict y = wt + 256;
+    const double *restrict a = wt + 64;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 1;
+      const double *restrict as = a + (long)s * 2;
+      {
+        double acc = 0;
+        for (long l = 0; l < 2; l++) acc += as[l];
+        ys[0] = acc;
+      }
+    }
+  }
+  { /* fused elementwise: %27 %28 %31 %32 %33 %35 %36 */
+    const double *p26 = wt + 256;
+    double *y36 = wt + 64;
+    for (long k = 0; k < nc; k++) {
+      const double t27 = hn_sqrt(p26[k]); /* sqrt, models/systems/two_body.lua:10 */
+      const double t28 = 1.0 / t27; /* div, models/systems/two_body.lua:10 */
+      const double t31 = -t28; /* neg, models/systems/two_body.lua:10 */
+      const double t32 = t31 / t27; /* div, models/systems/two_body.lua:10 */
+      const double t33 = -t32; /* neg, models/systems/two_body.lua:10 */
+      const double t35 = 0.5 / t27; /* div, models/systems/two_body.lua:10 */
+      const double t36 = t33 * t35; /* mul, models/systems/two_body.lua:10 */
+      y36[k] = t36;
+    }
+  }
+  { /* %37 = expand %36 axis=0 len=2 : [2] per sample, models/systems/two_body.lua:10 */
+    double *restrict y = wt + 256;
+    const double *restrict a = wt + 64;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 2;
+      const double *restrict as = a + (long)s * 1;
+      for (long l = 0; l < 2; l++)
+        ys[l] = as[0];
+    }
+  }
+  { /* fused elementwise: %38 %39 */
+    const double *p37 = wt + 256;
+    const double *p21 = wt + 0;
+    double *y39 = wt + 0;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 2; i++) {
+      const long k = s * 2 + i;
+      const double t38 = p37[k] * p21[k]; /* mul, models/systems/two_body.lua:10 */
+      const double t39 = t38 + t38; /* add, models/systems/two_body.lua:10 */
+      y39[k] = t39;
+    }
+  }
+  { /* fused elementwise: %41 %42 */
+    const double *p18 = wt + 128;
+    double *y42 = wt + 64;
+    for (long s = 0; s < nc; s++)
+    for (long i = 0; i < 4; i++) {
+      const long k = s * 4 + i;
+      const double t41 = 0.5 * p18[k]; /* mul, models/systems/two_body.lua:10 */
+      const double t42 = t41 + t41; /* add, models/systems/two_body.lua:10 */
+      y42[k] = t42;
+    }
+  }
+  { /* %43 = neg %39 : [2] per sample, models/systems/two_body.lua:9 */
+    double *restrict y = wt + 192;
+    const double *restrict a = wt + 0;
+    for (long i = 0; i < (long)nc * 2; i++) y[i] = -a[i];
+  }
+  { /* %44 = concat %39 %43 axis=0 : [4] per sample, models/systems/two_body.lua:7 */
+    double *restrict y = wt + 256;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 4;
+      for (long l = 0; l < 2; l++)
+        ys[l] = (wt + 0)[(long)s * 2 + l];
+      for (long l = 0; l < 2; l++)
+        ys[l + 2] = (wt + 192)[(long)s * 2 + l];
+    }
+  }
+  { /* %46 = neg %44 : [4] per sample, models/systems/two_body.lua:14 (hnnc.lua:43 in library code) */
+    double *restrict y = wt + 384;
+    const double *restrict a = wt + 256;
+    for (long i = 0; i < (long)nc * 4; i++) y[i] = -a[i];
+  }
+  { /* %47 = concat %42 %46 axis=0 : [8] per sample, models/systems/two_body.lua:14 (hnnc.lua:43 in library code) */
+    double *restrict y = out_y0 + (long)s0 * 8;
+    for (int s = 0; s < nc; s++) {
+      double *restrict ys = y + (long)s * 8;
+      for (long l = 0; l < 4; l++)
+        ys[l] = (wt + 64)[(long)s * 4 + l];
+      for (long l = 0; l < 4; l++)
+        ys[l + 4] = (wt + 384)[(long)s * 4 + l];
+    }
+  }
+}
+
 void two_body_field(int n, const double *theta, const double *in_x, double *out_y0, double *ws)
 {
-  (void)n; (void)theta; (void)ws;
-  /* phase 0: shared values */
-  /* phase 1: per sample, in chunks of 32 */
+  const double *in[1] = {in_x};
+  double *out[1] = {out_y0};
+  double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
+  (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    const int nc = n - s0 < 32 ? n - s0 : 32;
-    (void)nc;
-    { /* %17 = slice %16 axis=0 0 4 : [4] per sample, models/systems/two_body.lua:7 */
-      double *restrict y = ws + 0;
-      const double *restrict a = in_x + (long)s0 * 8;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 4;
-        const double *restrict as = a + (long)s * 8;
-        for (long l = 0; l < 4; l++)
-          ys[l] = as[l];
-      }
-    }
-    { /* %18 = slice %16 axis=0 4 4 : [4] per sample, models/systems/two_body.lua:7 */
-      double *restrict y = ws + 128;
-      const double *restrict a = in_x + (long)s0 * 8;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 4;
-        const double *restrict as = a + (long)s * 8;
-        for (long l = 0; l < 4; l++)
-          ys[l] = as[l + 4];
-      }
-    }
-    { /* %19 = slice %17 axis=0 0 2 : [2] per sample, models/systems/two_body.lua:8 */
-      double *restrict y = ws + 256;
-      const double *restrict a = ws + 0;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[l];
-      }
-    }
-    { /* %20 = slice %17 axis=0 2 2 : [2] per sample, models/systems/two_body.lua:8 */
-      double *restrict y = ws + 320;
-      const double *restrict a = ws + 0;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[l + 2];
-      }
-    }
-    { /* fused elementwise: %21 %25 */
-      double *y21 = ws + 0;
-      const double *p19 = ws + 256;
-      const double *p20 = ws + 320;
-      double *y25 = ws + 64;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 2; i++) {
-        const long k = s * 2 + i;
-        const double t21 = p19[k] - p20[k]; /* sub, models/systems/two_body.lua:9 */
-        y21[k] = t21;
-        const double t25 = t21 * t21; /* mul, models/systems/two_body.lua:10 */
-        y25[k] = t25;
-      }
-    }
-    { /* %26 = sum %25 0 : [] per sample, models/systems/two_body.lua:10 */
-      double *restrict y = ws + 256;
-      const double *restrict a = ws + 64;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 1;
-        const double *restrict as = a + (long)s * 2;
-        {
-          double acc = 0;
-          for (long l = 0; l < 2; l++) acc += as[l];
-          ys[0] = acc;
-        }
-      }
-    }
-    { /* fused elementwise: %27 %28 %31 %32 %33 %35 %36 */
-      const double *p26 = ws + 256;
-      double *y36 = ws + 64;
-      for (long k = 0; k < nc; k++) {
-        const double t27 = hn_sqrt(p26[k]); /* sqrt, models/systems/two_body.lua:10 */
-        const double t28 = 1.0 / t27; /* div, models/systems/two_body.lua:10 */
-        const double t31 = -t28; /* neg, models/systems/two_body.lua:10 */
-        const double t32 = t31 / t27; /* div, models/systems/two_body.lua:10 */
-        const double t33 = -t32; /* neg, models/systems/two_body.lua:10 */
-        const double t35 = 0.5 / t27; /* div, models/systems/two_body.lua:10 */
-        const double t36 = t33 * t35; /* mul, models/systems/two_body.lua:10 */
-        y36[k] = t36;
-      }
-    }
-    { /* %37 = expand %36 axis=0 len=2 : [2] per sample, models/systems/two_body.lua:10 */
-      double *restrict y = ws + 256;
-      const double *restrict a = ws + 64;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 2;
-        const double *restrict as = a + (long)s * 1;
-        for (long l = 0; l < 2; l++)
-          ys[l] = as[0];
-      }
-    }
-    { /* fused elementwise: %38 %39 */
-      const double *p37 = ws + 256;
-      const double *p21 = ws + 0;
-      double *y39 = ws + 0;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 2; i++) {
-        const long k = s * 2 + i;
-        const double t38 = p37[k] * p21[k]; /* mul, models/systems/two_body.lua:10 */
-        const double t39 = t38 + t38; /* add, models/systems/two_body.lua:10 */
-        y39[k] = t39;
-      }
-    }
-    { /* fused elementwise: %41 %42 */
-      const double *p18 = ws + 128;
-      double *y42 = ws + 64;
-      for (long s = 0; s < nc; s++)
-      for (long i = 0; i < 4; i++) {
-        const long k = s * 4 + i;
-        const double t41 = 0.5 * p18[k]; /* mul, models/systems/two_body.lua:10 */
-        const double t42 = t41 + t41; /* add, models/systems/two_body.lua:10 */
-        y42[k] = t42;
-      }
-    }
-    { /* %43 = neg %39 : [2] per sample, models/systems/two_body.lua:9 */
-      double *restrict y = ws + 192;
-      const double *restrict a = ws + 0;
-      for (long i = 0; i < (long)nc * 2; i++) y[i] = -a[i];
-    }
-    { /* %44 = concat %39 %43 axis=0 : [4] per sample, models/systems/two_body.lua:7 */
-      double *restrict y = ws + 256;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 4;
-        for (long l = 0; l < 2; l++)
-          ys[l] = (ws + 0)[(long)s * 2 + l];
-        for (long l = 0; l < 2; l++)
-          ys[l + 2] = (ws + 192)[(long)s * 2 + l];
-      }
-    }
-    { /* %46 = neg %44 : [4] per sample, models/systems/two_body.lua:14 (hnnc.lua:43 in library code) */
-      double *restrict y = ws + 384;
-      const double *restrict a = ws + 256;
-      for (long i = 0; i < (long)nc * 4; i++) y[i] = -a[i];
-    }
-    { /* %47 = concat %42 %46 axis=0 : [8] per sample, models/systems/two_body.lua:14 (hnnc.lua:43 in library code) */
-      double *restrict y = out_y0 + (long)s0 * 8;
-      for (int s = 0; s < nc; s++) {
-        double *restrict ys = y + (long)s * 8;
-        for (long l = 0; l < 4; l++)
-          ys[l] = (ws + 64)[(long)s * 4 + l];
-        for (long l = 0; l < 4; l++)
-          ys[l + 4] = (ws + 384)[(long)s * 4 + l];
-      }
-    }
+    two_body_field_phase1(n, s0, theta, in, out, ws, wt);
+  }
+}
+
+void two_body_field_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
+  case 1: two_body_field_phase1(n, s0, theta, in, out, ws, wt); break;
+  }
+}
+
+void two_body_field_sums(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+{
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  switch (phase) {
   }
 }
 

@@ -129,17 +129,19 @@ typedef struct Bound {
   rt_objective obj;
 } Bound;
 
-static Bound *bind(const char *path) {
+static Bound *bind_cc(const char *path, int backend) {
   Bound *b = calloc(1, sizeof *b);
   char err[4096];
   ModelOptions mo = {.verify = 1};
-  if (model_build(&b->m, path, &mo, err, sizeof err) || model_jit(&b->m, JIT_TCC, err, sizeof err) ||
+  if (model_build(&b->m, path, &mo, err, sizeof err) || model_jit(&b->m, backend, err, sizeof err) ||
       bind_objective(&b->o, &b->obj, &b->m, path, err, sizeof err)) {
     fprintf(stderr, "%s\n", err);
     fail();
   }
   return b;
 }
+
+static Bound *bind(const char *path) { return bind_cc(path, JIT_TCC); }
 
 static void unbind(Bound *b) {
   obj_free(&b->o);
@@ -352,6 +354,52 @@ static void test_same_seed_same_bits(void **state) {
   run_twice(tiny_file("tiny", NULL, "1e-2", "0"), 0, RT_SAMPLE_EPOCH);
   run_twice(tiny_file("tiny", NULL, "1e-2", "0"), 16, RT_SAMPLE_EPOCH);
   run_twice(tiny_file("tiny", NULL, "1e-2", "0"), 16, RT_SAMPLE_RANDOM);
+}
+
+/* Threads: k steps of full-batch training (90 rows: three chunks of 32, the
+   loss and gradient summed over them) on 1, 2 and 3 threads give the same
+   parameters and losses, bit for bit, on tcc and gcc, in double and float */
+static void test_threads_same_bits(void **state) {
+  static const char *const dtype[] = {NULL, "float"};
+  int cc, ty, nt;
+  (void)state;
+  for (cc = 0; cc < 2; cc++)
+    for (ty = 0; ty < 2; ty++) {
+      Bound *b = bind_cc(tiny_file(ty ? "tiny32" : "tiny", dtype[ty], "1e-2", "0"), cc ? JIT_GCC : JIT_TCC);
+      size_t es = b->obj.is_float ? sizeof(float) : sizeof(double);
+      void *first = NULL;
+      double *hist0 = NULL;
+      rt_dataset d;
+      small_data(&d);
+      for (nt = 1; nt <= 3; nt++) {
+        rt_train_options o;
+        rt_train_result r;
+        void *theta = init_theta(b, 7);
+        char err[1024];
+        b->o.w.pool = nt > 1 ? rt_pool_new(nt) : NULL;
+        assert_int_equal(rt_pool_size(b->o.w.pool), nt);
+        options(&o, 6, NULL);
+        assert_int_equal(rt_train(&b->obj, &d, &o, theta, &r, err, sizeof err), 0);
+        assert_int_equal(r.nhist, 6);
+        if (!first) {
+          first = theta, hist0 = malloc(4 * 6 * sizeof *hist0);
+          memcpy(hist0, r.hist, 4 * 6 * sizeof *hist0);
+        } else {
+          int k;
+          assert_memory_equal(theta, first, b->obj.nparams * es);
+          for (k = 0; k < 6; k++) /* train and test losses (not the seconds) */
+            assert_memory_equal(&r.hist[4 * k + 1], &hist0[4 * k + 1], 2 * sizeof(double));
+          free(theta);
+        }
+        rt_train_result_free(&r);
+        work_free(&b->o.w);
+        rt_pool_free(b->o.w.pool);
+        b->o.w.pool = NULL;
+      }
+      free(first), free(hist0);
+      rt_dataset_free(&d);
+      unbind(b);
+    }
 }
 
 /* the test loss never feeds back: evaluating it every 4th step instead of
@@ -967,6 +1015,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_energy_grouping),
       cmocka_unit_test(test_energy_metric),
       cmocka_unit_test(test_same_seed_same_bits),
+      cmocka_unit_test(test_threads_same_bits),
       cmocka_unit_test(test_eval_every_changes_nothing),
       cmocka_unit_test(test_golden_losses),
       cmocka_unit_test(test_resume_equals_uninterrupted),
