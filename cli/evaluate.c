@@ -50,6 +50,9 @@ const char usage_evaluate[] =
     "  --cc tcc|gcc       backend (default gcc)\n"
     "  --fma              products by fused multiply-adds (as hn.model{fma = true}): as trained\n"
     "  --dtype float64|float32  the element type the model was trained with\n"
+    "  --threads N        threads for the losses (chunks of rows) and the rollouts\n"
+    "                     (default: the processors online); every N gives the\n"
+    "                     same bits\n"
     "  --seed S           seed of the data set and of the rollouts' initial states\n"
     "                     (default: the checkpoint's if there is one, else the model's)\n"
     "  --data DIR         the data set's folder (default: DIR/data of --params DIR\n"
@@ -113,6 +116,30 @@ static int field_loss(Kern *k, const double *x, const double *dx, long rows, int
   rt_loss_stats(f, rows * dim, rows, mean, se);
   free(f);
   return 0;
+}
+
+/* The energy MSE under protocol i (published, corrected) with the
+   rollouts on the team: a learned field, a true field and a true H bound
+   per thread (a Kern's buffers serve one thread at a time). The failed
+   rollouts' count, or -1 after an error (in err). */
+static int energy_metric(Setup *s, const void *theta, rt_pool *pool, int i, uint64_t seed, double *mse, double *e,
+                         double *e_se, char *err, size_t nerr) {
+  int nt = rt_pool_size(pool), t, rc = -1;
+  Kern *k = xmalloc(3 * nt * sizeof *k);
+  rt_system *sys = xmalloc(2 * nt * sizeof *sys);
+  rt_energy *H = xmalloc(nt * sizeof *H);
+  memset(k, 0, 3 * nt * sizeof *k);
+  for (t = 0; t < nt; t++)
+    if (bind_field(&k[t], &s->m, theta, &sys[nt + t], s->path, err, nerr) ||
+        bind_field(&k[nt + t], &s->sys, NULL, &sys[t], s->m.g->data.system, err, nerr) ||
+        bind_energy(&k[2 * nt + t], &s->sys, NULL, sys[t].dim, &H[t]))
+      break;
+  if (t == nt)
+    rc = rt_energy_metric_pool(pool, s->task, i ? RT_PROTOCOL_CORRECTED : RT_PROTOCOL_PUBLISHED, sys, sys + nt, H, seed,
+                               mse, e, e_se, NULL, NULL, err, nerr);
+  for (t = 0; t < 3 * nt; t++) kern_free(&k[t]);
+  free(k), free(sys), free(H);
+  return rc;
 }
 
 /* "a,b,..;c,d,.." into n states of dim numbers */
@@ -204,7 +231,8 @@ static void report_evaluation(const Setup *s, const char *model, uint64_t seed, 
 
 int cmd_evaluate(int argc, char **argv) {
   const char *pos[1], *model, *params = NULL, *data_dir = NULL, *x0s = NULL, *ts = NULL;
-  long nroll = 0;
+  long nroll = 0, threads = 0;
+  rt_pool *pool;
   int fma = 0;
   int dtype = 0, backend = JIT_GCC, json = 0, have_seed = 0, ck_seed = 0, i, nfail[2], rc = 1;
   uint64_t seed = 0, cseed = 0;
@@ -220,6 +248,7 @@ int cmd_evaluate(int argc, char **argv) {
                       {"--x0", OPT_STR, &x0s},
                       {"--t", OPT_STR, &ts},
                       {"--rollouts", OPT_LONG, &nroll, 1, 100000},
+                      {"--threads", OPT_LONG, &threads, 1, 1024},
                       {0}};
   char err[8192], used[4200], ddir[4300], ferr[2][1024];
   double *x0list = NULL;
@@ -289,6 +318,7 @@ int cmd_evaluate(int argc, char **argv) {
   metric = s.have_sys && s.task->energy_nrollout > 0 && s.task->energy_npoints > 1;
   mse = xmalloc((s.task->energy_nrollout + 1) * sizeof *mse);
   e[0] = e[1] = e_se[0] = e_se[1] = NAN;
+  kl.w.pool = pool = cli_pool(threads);
   if (field_loss(&kl, d.x_train, d.dx_train, d.ntrain, d.dim, &tr, &tr_se) ||
       field_loss(&kl, d.x_test, d.dx_test, d.ntest, d.dim, &te, &te_se)) {
     fprintf(stderr, "%s: error: out of memory evaluating the field\n", model);
@@ -296,8 +326,7 @@ int cmd_evaluate(int argc, char **argv) {
   }
   for (i = 0; metric && i < 2; i++) {
     ferr[i][0] = 0;
-    nfail[i] = rt_energy_metric(s.task, i ? RT_PROTOCOL_CORRECTED : RT_PROTOCOL_PUBLISHED, &truth, &learned, &H, seed,
-                                mse, &e[i], &e_se[i], NULL, NULL, ferr[i], sizeof ferr[i]);
+    nfail[i] = energy_metric(&s, theta, pool, i, seed, mse, &e[i], &e_se[i], ferr[i], sizeof ferr[i]);
     if (nfail[i] < 0) {
       fprintf(stderr, "%s\n", ferr[i]);
       goto done;

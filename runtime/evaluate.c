@@ -72,53 +72,100 @@ static int sum_squares(void *ctx, int n, const double *x, double *e) {
   return 0;
 }
 
-int rt_energy_metric(const rt_task *t, int protocol, const rt_system *truth, const rt_system *learned,
-                     const rt_energy *true_h, uint64_t seed, double *mse, double *mean, double *se, double *traj_true,
-                     double *traj_learned, char *err, size_t nerr) {
-  int n = t->energy_npoints, dim = t->dim, k, j, failed = 0;
-  double *tt = malloc(2 * n * sizeof *tt + 8), *tl = tt + n;
-  double *xt = malloc((size_t)2 * n * dim * sizeof *xt + 8), *xl = xt + (size_t)n * dim;
-  double *et = malloc(2 * n * sizeof *et + 8), *el = et + n;
+/* One run of the metric: the rollouts are tasks of the team, thread th
+ * integrates with truth[th], learned[th] and E[th] into its own buffers;
+ * each rollout leaves its value and its failure (why[k], 0: none), and the
+ * first failure in rollout order is reported, as on one thread. */
+typedef struct Rollouts {
+  const rt_task *t;
+  int protocol;
+  const rt_system *truth, *learned;
+  const rt_energy *true_h, *E; /* E: true_h, or &sq for every thread */
+  int Estride;                 /* 1 when E is per thread, else 0 */
+  uint64_t seed;
+  double *mse, *traj_true, *traj_learned;
+  double **buf; /* per thread: times, states, energies (true, learned) */
+  int *why, *code;
+} Rollouts;
+
+enum { WHY_X0 = 1, WHY_TRUE, WHY_LEARNED, WHY_ENERGY }; /* WHY_TRUE, _LEARNED: that rollout failed */
+
+static void rollout(void *ctx, int th, int k) {
+  Rollouts *r = ctx;
+  const rt_task *t = r->t;
+  int n = t->energy_npoints, dim = t->dim, j, e1, e2;
+  double *tt = r->buf[th], *tl = tt + n, *xt = tl + n, *xl = xt + (size_t)n * dim, *et = xl + (size_t)n * dim, *el = et + n;
+  double x0[RT_MAXDIM], t1t, t1l, s = 0;
+  const rt_energy *E = &r->E[th * r->Estride];
+  r->mse[k] = NAN;
+  if (rt_energy_x0(t, &r->true_h[th], r->seed, k, x0)) {
+    r->why[k] = WHY_X0;
+    return;
+  }
+  rt_energy_times(t, r->protocol, k, &t1t, tt, &t1l, tl);
+  e1 = rt_task_rk45(t, &r->truth[th], t->energy_t0, t1t, x0, n, tt, t->energy_rtol, t->energy_atol, xt);
+  e2 = rt_task_rk45(t, &r->learned[th], t->energy_t0, t1l, x0, n, tl, t->energy_rtol, t->energy_atol, xl);
+  if (r->traj_true) memcpy(r->traj_true + (size_t)k * n * dim, xt, (size_t)n * dim * sizeof *xt);
+  if (r->traj_learned) memcpy(r->traj_learned + (size_t)k * n * dim, xl, (size_t)n * dim * sizeof *xl);
+  if (e1 || e2) {
+    r->why[k] = e1 ? WHY_TRUE : WHY_LEARNED, r->code[k] = e1 ? e1 : e2;
+    return;
+  }
+  if (E->fn(E->ctx, n, xt, et) || E->fn(E->ctx, n, xl, el)) {
+    r->why[k] = WHY_ENERGY;
+    return;
+  }
+  for (j = 0; j < n; j++) s += (et[j] - el[j]) * (et[j] - el[j]);
+  r->mse[k] = s / n;
+}
+
+/* The first failure's message and the count */
+static int rollout_failures(const Rollouts *r, char *err, size_t nerr) {
+  int k, failed = 0;
+  for (k = 0; k < r->t->energy_nrollout; k++) {
+    int c = r->code[k];
+    if (!r->why[k]) continue;
+    if (!failed++) {
+      if (r->why[k] == WHY_X0) (void)rt_fail(err, nerr, r->t->name, "energy rollout %d: no initial state", k);
+      else if (r->why[k] == WHY_ENERGY)
+        (void)rt_fail(err, nerr, r->t->name, "energy rollout %d: the energy could not be evaluated", k);
+      else
+        (void)rt_fail(err, nerr, r->t->name, "energy rollout %d: the %s rollout failed: %s", k,
+                      r->why[k] == WHY_TRUE ? "true" : "learned", c < 0 ? "out of memory" : rt_strerror(c));
+    }
+  }
+  return failed;
+}
+
+int rt_energy_metric_pool(rt_pool *pool, const rt_task *t, int protocol, const rt_system *truth,
+                          const rt_system *learned, const rt_energy *true_h, uint64_t seed, double *mse, double *mean,
+                          double *se, double *traj_true, double *traj_learned, char *err, size_t nerr) {
+  int n = t->energy_npoints, dim = t->dim, nt = rt_pool_size(pool), th, failed, ok = 1;
   int sq_dim = dim;
   rt_energy sq = {sum_squares, &sq_dim};
-  const rt_energy *E = true_h;
+  Rollouts r;
   *mean = *se = NAN;
-  if (!tt || !xt || !et) {
-    free(tt), free(xt), free(et);
-    (void)rt_fail(err, nerr, t->name, "out of memory");
-    return -1;
-  }
   if (truth->dim != dim || learned->dim != dim || n < 1 || t->energy_nrollout < 1) {
-    free(tt), free(xt), free(et);
     (void)rt_fail(err, nerr, t->name, "the fields have dimensions %d and %d, the task %d", truth->dim, learned->dim, dim);
     return -1;
   }
-  if (protocol == RT_PROTOCOL_PUBLISHED && (t->published == RT_PUBLISHED_SPRING || t->published == RT_PUBLISHED_PENDULUM)) E = &sq;
-  for (k = 0; k < t->energy_nrollout; k++) {
-    double x0[RT_MAXDIM], t1t, t1l, s = 0;
-    int e1, e2;
-    if (rt_energy_x0(t, true_h, seed, k, x0)) { (void)rt_fail(err, nerr, t->name, "energy rollout %d: no initial state", k); failed++; mse[k] = NAN; continue; }
-    rt_energy_times(t, protocol, k, &t1t, tt, &t1l, tl);
-    e1 = rt_task_rk45(t, truth, t->energy_t0, t1t, x0, n, tt, t->energy_rtol, t->energy_atol, xt);
-    e2 = rt_task_rk45(t, learned, t->energy_t0, t1l, x0, n, tl, t->energy_rtol, t->energy_atol, xl);
-    if (traj_true) memcpy(traj_true + (size_t)k * n * dim, xt, (size_t)n * dim * sizeof *xt);
-    if (traj_learned) memcpy(traj_learned + (size_t)k * n * dim, xl, (size_t)n * dim * sizeof *xl);
-    if (e1 || e2) {
-      if (!failed)
-        (void)rt_fail(err, nerr, t->name, "energy rollout %d: the %s rollout failed: %s", k, e1 ? "true" : "learned",
-            (e1 ? e1 : e2) < 0 ? "out of memory" : rt_strerror(e1 ? e1 : e2));
-      failed++;
-      mse[k] = NAN;
-      continue;
-    }
-    if (E->fn(E->ctx, n, xt, et) || E->fn(E->ctx, n, xl, el)) {
-      if (!failed) (void)rt_fail(err, nerr, t->name, "energy rollout %d: the energy could not be evaluated", k);
-      failed++;
-      mse[k] = NAN;
-      continue;
-    }
-    for (j = 0; j < n; j++) s += (et[j] - el[j]) * (et[j] - el[j]);
-    mse[k] = s / n;
+  memset(&r, 0, sizeof r);
+  r.t = t, r.protocol = protocol, r.truth = truth, r.learned = learned, r.true_h = true_h, r.seed = seed;
+  r.E = true_h, r.Estride = 1;
+  if (protocol == RT_PROTOCOL_PUBLISHED && (t->published == RT_PUBLISHED_SPRING || t->published == RT_PUBLISHED_PENDULUM))
+    r.E = &sq, r.Estride = 0;
+  r.mse = mse, r.traj_true = traj_true, r.traj_learned = traj_learned;
+  r.buf = calloc(nt, sizeof *r.buf);
+  r.why = calloc(t->energy_nrollout, sizeof *r.why), r.code = calloc(t->energy_nrollout, sizeof *r.code);
+  ok = r.buf && r.why && r.code;
+  for (th = 0; ok && th < nt; th++) ok = (r.buf[th] = malloc((size_t)(4 + 2 * dim) * n * sizeof(double) + 8)) != NULL;
+  if (ok) rt_pool_run(pool, t->energy_nrollout, rollout, NULL, &r);
+  for (th = 0; r.buf && th < nt; th++) free(r.buf[th]);
+  failed = ok ? rollout_failures(&r, err, nerr) : -1;
+  free(r.buf), free(r.why), free(r.code);
+  if (!ok) {
+    (void)rt_fail(err, nerr, t->name, "out of memory");
+    return -1;
   }
   if (t->energy_nrollout % RT_ENERGY_GROUPS == 0) rt_group_stats(mse, t->energy_nrollout, RT_ENERGY_GROUPS, mean, se);
   else {
@@ -126,8 +173,14 @@ int rt_energy_metric(const rt_task *t, int protocol, const rt_system *truth, con
     rt_loss_stats(mse, t->energy_nrollout, t->energy_nrollout, mean, &tmp);
     *se = NAN;
   }
-  free(tt), free(xt), free(et);
   return failed;
+}
+
+int rt_energy_metric(const rt_task *t, int protocol, const rt_system *truth, const rt_system *learned,
+                     const rt_energy *true_h, uint64_t seed, double *mse, double *mean, double *se, double *traj_true,
+                     double *traj_learned, char *err, size_t nerr) {
+  return rt_energy_metric_pool(NULL, t, protocol, truth, learned, true_h, seed, mse, mean, se, traj_true, traj_learned,
+                               err, nerr);
 }
 
 /* ---- Poincaré sections (evaluate.h) ---- */

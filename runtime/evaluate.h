@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "data.h"
+#include "pool.h"
 
 enum { RT_PROTOCOL_PUBLISHED, RT_PROTOCOL_CORRECTED };
 #define RT_ENERGY_GROUPS 5
@@ -70,6 +71,14 @@ void rt_energy_times(const rt_task *t, int protocol, int k, double *t1_true, dou
 int rt_energy_metric(const rt_task *t, int protocol, const rt_system *truth, const rt_system *learned,
                      const rt_energy *true_h, uint64_t seed, double *mse, double *mean, double *se, double *traj_true,
                      double *traj_learned, char *err, size_t nerr);
+/* The same with the rollouts spread over the team's threads (pool NULL:
+   the caller's): truth, learned and true_h are then arrays of
+   rt_pool_size(pool) elements, thread t integrating with element t (a
+   compiled field's buffers serve one thread at a time). Every rollout is
+   computed as on one thread, so are the results and the message. */
+int rt_energy_metric_pool(rt_pool *pool, const rt_task *t, int protocol, const rt_system *truth,
+                          const rt_system *learned, const rt_energy *true_h, uint64_t seed, double *mse, double *mean,
+                          double *se, double *traj_true, double *traj_learned, char *err, size_t nerr);
 
 /* Poincaré sections of a system with two degrees of freedom, x = (q1, q2,
  * p1, p2): the crossings of the plane q2 = 0 with p2 > 0.

@@ -961,6 +961,31 @@ static void test_cli_simulate(void **state) {
   }
 }
 
+/* --threads on the command line: train (params.npy) and evaluate (every
+   number of --json) give the same bytes on 1, 2 and 3 threads; the data
+   set has 750 rows, 24 chunks */
+static void test_cli_threads(void **state) {
+  char cmd[8192];
+  int t;
+  (void)state;
+  if (access(hnnc, X_OK)) skip();
+  tiny_file("thr", NULL, "1e-2", "0");
+  for (t = 1; t <= 3; t += 2) {
+    snprintf(cmd, sizeof cmd, "train thr.lua -o thr%d --steps 5 --cc tcc --quiet --force --threads %d", t, t);
+    expect_cli(cmd, 0, "");
+  }
+  snprintf(cmd, sizeof cmd, "cd %s && cmp thr1/params.npy thr3/params.npy", tmpdir);
+  assert_int_equal(system(cmd), 0);
+  for (t = 1; t <= 3; t++) {
+    snprintf(cmd, sizeof cmd, "cd %s && %s evaluate thr.lua --params thr1 --cc tcc --json --threads %d > ev%d.json", tmpdir,
+             hnnc, t, t);
+    assert_int_equal(system(cmd), 0);
+  }
+  snprintf(cmd, sizeof cmd, "cd %s && grep -q energy_mse_corrected ev1.json && cmp ev1.json ev2.json && cmp ev1.json ev3.json",
+           tmpdir);
+  assert_int_equal(system(cmd), 0);
+}
+
 /* A writer that fails names the file the user asked for, never its
    temporary (x.csv.tmp.12390): here the target is a folder, so the rename
    fails after the temporary file was written */
@@ -1028,6 +1053,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_resume_refuses_nonfinite_state),
       cmocka_unit_test(test_cli_bad_input),
       cmocka_unit_test(test_cli_simulate),
+      cmocka_unit_test(test_cli_threads),
   };
   {
     const char *slash = strrchr(argv[0], '/');
