@@ -1,13 +1,13 @@
 /* Flows in `hnnc train` and `hnnc evaluate`: trajectory windows as
  * training rows, and the action-angle measures of a trained flow.
  *
- * A flow model (flow.declare) trains its loss on windows: rows of W time
- * samples of one trajectory, x [W, 2n]. flow_windows makes them from a
- * trajectory-shaped data set: R rounds, each a fresh random permutation
- * of every trajectory's time indices (Fisher-Yates, hnnc's generator,
- * stream 6) cut into floor(T/W) windows, so every window pairs time
- * samples at random and no two rounds pair them alike. The trainer then
- * draws batches of windows (its epoch sampler reshuffles them each epoch).
+ * A flow model (flow.declare) trains its loss on windows: W time samples
+ * of one trajectory, x [W, 2n]. `hnnc train` gives rt_train the
+ * trajectories and the window (rt_train_options.window), and the runtime
+ * cuts the windows anew every epoch (runtime/train.h). For its `loss`,
+ * evaluate cuts every training trajectory EVAL_CUTS times the same way
+ * (a fresh random permutation of its time indices, Fisher-Yates, hnnc's
+ * generator, stream 6, into floor(T/W) windows) and averages over all.
  *
  * flow_evaluate maps every sample x(t) of a trajectory to the latent
  * (Q̂, P̂) = T⁻¹(x) (evaluation mode) and reports, over trajectories:
@@ -18,8 +18,9 @@
  *                  unwrapped angle atan2(P̂_j, Q̂_j) against t, averaged over
  *                  the training trajectories (a harmonic oscillator
  *                  q = cos t, p = -sin t has rate -1)
- *   loss, loss_untrained, loss_ratio: the model's loss over all training
- *                  windows at the trained and the initial parameters
+ *   loss, loss_untrained, loss_ratio: the model's loss over EVAL_CUTS
+ *                  cuts of the training trajectories into windows, at the
+ *                  trained and the initial parameters
  * and, when the model notes a linear baseline (flow.baseline), the same
  * rel_std for its actions (see baseline_actions).
  */
@@ -36,7 +37,7 @@
 #include "../compiler/hnnc.h"
 #include "../prelude/rng.h"
 
-enum { FLOW_STREAM_WINDOWS = 6 };
+enum { FLOW_STREAM_WINDOWS = 6, EVAL_CUTS = 64 };
 
 /* the value of note KEY (its first word), or NULL */
 static const char *note(const Model *m, const char *key, char *buf, size_t nbuf) {
@@ -58,10 +59,9 @@ int flow_is(const Model *m) {
   return note(m, "flow.n", b, sizeof b) != NULL;
 }
 
-int flow_window(const Model *m, int *W, int *R) {
+int flow_window(const Model *m, int *W) {
   char b[64];
   *W = note(m, "flow.window", b, sizeof b) ? atoi(b) : 0;
-  *R = note(m, "flow.reshuffles", b, sizeof b) ? atoi(b) : 1;
   return *W > 0;
 }
 
@@ -86,7 +86,9 @@ static void cut(const double *x, const double *dx, long ntraj, int T, int dim, i
   free(perm);
 }
 
-int flow_windows(const rt_dataset *d, int W, int R, uint64_t seed, rt_dataset *out, char *err, size_t nerr) {
+/* R cuts into windows [W x dim] of d's training trajectories, one of the
+   test trajectories; out owns its arrays (rt_dataset_free). */
+static int flow_windows(const rt_dataset *d, int W, int R, uint64_t seed, rt_dataset *out, char *err, size_t nerr) {
   rt_rng rng;
   long per;
   memset(out, 0, sizeof *out);
@@ -113,19 +115,28 @@ int flow_windows(const rt_dataset *d, int W, int R, uint64_t seed, rt_dataset *o
 
 typedef struct Measure { double rel_std, sum_mean_r, *rate; } Measure;
 
-/* r and unwrapped angle of trajectory z [T, 2n] (latent), into m */
+double flow_angle_rate(const double *z, const double *t, int T, int n, int j) {
+  double prev = 0, turn = 0, st = 0, sa = 0, stt = 0, sta = 0;
+  int k;
+  for (k = 0; k < T; k++) {
+    double a = atan2(z[k * 2 * n + n + j], z[k * 2 * n + j]);
+    if (k && a - prev > M_PI) turn -= 2 * M_PI;
+    if (k && a - prev < -M_PI) turn += 2 * M_PI;
+    prev = a, a += turn;
+    st += t[k], sa += a, stt += t[k] * t[k], sta += t[k] * a;
+  }
+  return (T * sta - st * sa) / (T * stt - st * st);
+}
+
+/* rel_std, Σ mean r and the angle rates of trajectory z [T, 2n] (latent) */
 static void measure_traj(const double *z, const double *t, int T, int n, double *rel, double *summ, double *rate) {
   int j, k;
   double worst = 0, total = 0;
   for (j = 0; j < n; j++) {
-    double mean = 0, var = 0, prev = 0, turn = 0, st = 0, sa = 0, stt = 0, sta = 0;
+    double mean = 0, var = 0;
     for (k = 0; k < T; k++) {
-      double q = z[k * 2 * n + j], p = z[k * 2 * n + n + j], r = q * q + p * p, a = atan2(p, q);
-      mean += r;
-      if (k && a - prev > M_PI) turn -= 2 * M_PI;
-      if (k && a - prev < -M_PI) turn += 2 * M_PI;
-      prev = a, a += turn;
-      st += t[k], sa += a, stt += t[k] * t[k], sta += t[k] * a;
+      double q = z[k * 2 * n + j], p = z[k * 2 * n + n + j];
+      mean += q * q + p * p;
     }
     mean /= T;
     for (k = 0; k < T; k++) {
@@ -134,7 +145,7 @@ static void measure_traj(const double *z, const double *t, int T, int n, double 
     }
     if (sqrt(var / T) > worst) worst = sqrt(var / T);
     total += mean;
-    rate[j] = (T * sta - st * sa) / (T * stt - st * st);
+    rate[j] = flow_angle_rate(z, t, T, n, j);
   }
   *rel = worst / total, *summ = total;
 }
@@ -293,13 +304,13 @@ static void print_result(const Measure *tr, const Measure *te, int n, double los
 int flow_evaluate(Setup *s, const double *theta_d, uint64_t seed, const char *data_dir, int json, const char *plotdir) {
   char err[8192];
   rt_dataset d, w;
-  int W, R, n = s->m.g->notes ? 0 : 0, have_base, rc = 1;
+  int W, n, have_base, rc = 1;
   double loss, loss0, *theta0, *z = NULL, *zt = NULL, *t = NULL, base[2] = {NAN, NAN}, *freq;
   Measure tr, te;
   char b[64];
   n = atoi(note(&s->m, "flow.n", b, sizeof b));
   memset(&w, 0, sizeof w);
-  if (!flow_window(&s->m, &W, &R)) W = 2, R = 1;
+  if (!flow_window(&s->m, &W)) W = 2;
   if (get_data(s, seed, data_dir, &d, err, sizeof err)) return fail(err);
   if (d.dim != 2 * n || d.npoints < 2) {
     fprintf(stderr, "%s: error: the flow has n = %d; the data set needs trajectories of %d values a row\n", s->path, n, 2 * n);
@@ -312,7 +323,7 @@ int flow_evaluate(Setup *s, const double *theta_d, uint64_t seed, const char *da
   tr.rate = xmalloc(n * sizeof *tr.rate), te.rate = xmalloc(n * sizeof *te.rate);
   loss = loss0 = NAN;
   if (model_func(&s->m, "loss") >= 0) {
-    if (flow_windows(&d, W, R, seed, &w, err, sizeof err) || window_loss(s, &w, theta_d, &loss, err, sizeof err) ||
+    if (flow_windows(&d, W, EVAL_CUTS, seed, &w, err, sizeof err) || window_loss(s, &w, theta_d, &loss, err, sizeof err) ||
         window_loss(s, &w, theta0, &loss0, err, sizeof err)) {
       fprintf(stderr, "%s\n", err);
       goto done;

@@ -124,14 +124,20 @@ static void train_options(const Setup *s, long steps, int sampler, long test_bat
 /* the first line on stderr: what is trained on what, and how */
 static void announce(const Setup *s, const rt_dataset *d, const rt_objective *obj, const rt_train_options *opt,
                      uint64_t seed) {
-  char how[128];
+  char how[128], what[160];
+  const char *unit = opt->window ? "windows" : "rows";
   if (opt->batch > 0)
-    snprintf(how, sizeof how, "batches of %ld (%s)", opt->batch, opt->sampler == RT_SAMPLE_EPOCH ? "epochs" : "random subsets");
+    snprintf(how, sizeof how, "batches of %ld %s (%s)", opt->batch, unit, opt->sampler == RT_SAMPLE_EPOCH ? "epochs" : "random subsets");
   else
     snprintf(how, sizeof how, "full batch");
-  fprintf(stderr, "training %s on %s: %ld train / %ld test rows, %ld parameters (%s), %ld steps, lr %g, weight decay %g, %s, seed %llu%s\n",
-          s->m.g->name, s->task->name, d->ntrain, d->ntest, obj->nparams, obj->is_float ? "float32" : "float64", opt->steps,
-          opt->lr, opt->weight_decay, how, (unsigned long long)seed, opt->resume ? ", resumed" : "");
+  if (opt->window)
+    snprintf(what, sizeof what, "%ld train / %ld test trajectories of %d samples, windows of %ld cut anew every epoch",
+             d->ntraj_train, d->ntraj_test, d->npoints, opt->window);
+  else
+    snprintf(what, sizeof what, "%ld train / %ld test rows", d->ntrain, d->ntest);
+  fprintf(stderr, "training %s on %s: %s, %ld parameters (%s), %ld steps, lr %g, weight decay %g, %s, seed %llu%s\n",
+          s->m.g->name, s->task->name, what, obj->nparams, obj->is_float ? "float32" : "float64", opt->steps, opt->lr,
+          opt->weight_decay, how, (unsigned long long)seed, opt->resume ? ", resumed" : "");
 }
 
 /* after a run: the plots, and the summary on stdout */
@@ -171,7 +177,7 @@ static int checkpoint_seed(const char *dir, uint64_t *seed, char *err, size_t ne
 int cmd_train(int argc, char **argv) {
   const char *pos[1], *model, *dir = NULL;
   int fma = 0;
-  int dtype = 0, backend = JIT_GCC, resume = 0, force = 0, quiet = 0, have_seed = 0, sampler = 0, rc;
+  int dtype = 0, backend = JIT_GCC, resume = 0, force = 0, quiet = 0, have_seed = 0, sampler = 0, window = 0, rc;
   int have_steps = 0;
   static volatile sig_atomic_t stop;
   long steps = -1, eval_every = 1, test_batch = -1, ckpt_every = 500, threads = 0;
@@ -226,26 +232,21 @@ int cmd_train(int argc, char **argv) {
     obj_free(&o), setup_free(&s);
     return fail(err);
   }
-  if (flow_is(&s.m)) { /* a flow trains on windows of its trajectories (flow_eval.c) */
-    int W, R;
-    rt_dataset w;
-    snprintf(path, sizeof path, "%s/data", dir);
-    if (!flow_window(&s.m, &W, &R)) W = 2, R = 1;
-    if (rt_dataset_save(&d, path, err, sizeof err) || flow_windows(&d, W, R, seed, &w, err, sizeof err)) {
-      rt_dataset_free(&d), obj_free(&o), setup_free(&s);
-      return fail(err);
-    }
-    rt_dataset_free(&d);
-    d = w;
+  if (flow_is(&s.m) && !flow_window(&s.m, &window)) window = 2;
+  if (window && (d.npoints < window || d.ntraj_train < 1)) {
+    fprintf(stderr, "%s: error: the flow's loss takes windows of %d time samples of a trajectory; the data set %s has %s\n",
+            model, window, data_dir ? data_dir : s.task->name, d.npoints > 0 ? "shorter trajectories" : "no trajectories (rows only)");
+    rt_dataset_free(&d), obj_free(&o), setup_free(&s);
+    return 1;
   }
-  if (obj.dim != d.dim) {
-    fprintf(stderr, "%s: error: the model's loss takes rows of %d values, the data set %s has %d\n", model, obj.dim,
-            data_dir ? data_dir : s.task->name, d.dim);
+  if (obj.dim != (window ? window : 1) * d.dim) {
+    fprintf(stderr, "%s: error: the model's loss takes rows of %d values, the data set %s has %d%s\n", model, obj.dim,
+            data_dir ? data_dir : s.task->name, (window ? window : 1) * d.dim, window ? " in a window" : "");
     rt_dataset_free(&d), obj_free(&o), setup_free(&s);
     return 1;
   }
   snprintf(path, sizeof path, "%s/data", dir);
-  if (!flow_is(&s.m) && rt_dataset_save(&d, path, err, sizeof err)) {
+  if (rt_dataset_save(&d, path, err, sizeof err)) {
     rt_dataset_free(&d), obj_free(&o), setup_free(&s);
     return fail(err);
   }
@@ -254,6 +255,7 @@ int cmd_train(int argc, char **argv) {
   theta = model_to_elem(&s.m, theta_d, obj.nparams);
 
   train_options(&s, steps, sampler, test_batch, eval_every, seed, dir, ckpt_every, resume, &opt);
+  opt.window = window; /* a flow: a sample is a window of a trajectory, cut anew every epoch */
   prog.mode = quiet ? 0 : isatty(2) ? 1 : 2;
   prog.last = 0, prog.test = NAN;
   opt.progress = on_progress, opt.progress_ctx = &prog;

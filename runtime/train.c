@@ -74,11 +74,48 @@ static void shuffle(rt_rng *r, long *perm, long n, long k) {
   }
 }
 
-/* rows idx[0..n) of a (rows x dim, element size es) into out */
-static void gather(const void *a, const long *idx, long n, int dim, size_t es, void *out) {
-  long i;
+/* Samples. A sample is a row, or with o->window = W a window: W rows of
+   one trajectory (of T = the data's npoints rows), at random times. Both
+   are blocks of an index permutation perm of the rows: sample slot k is
+   perm[first(k) .. first(k) + W), the (k % (T/W))-th block of W of
+   trajectory k / (T/W); rows are the case W = T = 1. Shuffling the rows of
+   every trajectory (shuffle_times) and then the blocks (shuffle_blocks)
+   draws new windows, each pairing time samples of one trajectory at
+   random; perm alone holds them, so a checkpoint does too. */
+typedef struct blocks { long W, T, n; } blocks; /* window, trajectory length, samples */
+
+static long first_row(const blocks *b, long k) { return k / (b->T / b->W) * b->T + k % (b->T / b->W) * b->W; }
+
+/* windows: perm anew, every trajectory's T rows in a fresh random order
+   (Fisher-Yates) in its own T entries; rows (T = 1): nothing */
+static void shuffle_times(rt_rng *r, long *perm, long nrows, const blocks *b) {
+  long k;
+  if (b->T == 1) return;
+  for (k = 0; k < nrows; k++) perm[k] = k;
+  for (k = 0; k + b->T <= nrows; k += b->T) shuffle(r, perm + k, b->T, b->T - 1);
+}
+
+/* Fisher-Yates over the b->n blocks: after k swaps, slots 0..k hold a
+   uniform random k-subset of the blocks (rows: exactly shuffle()) */
+static void shuffle_blocks(rt_rng *r, long *perm, const blocks *b, long k) {
+  long i, m;
+  for (i = 0; i < k && i < b->n - 1; i++) {
+    long j = i + (long)rt_rng_below(r, (uint64_t)(b->n - i)), *u = perm + first_row(b, i), *v = perm + first_row(b, j);
+    for (m = 0; m < b->W; m++) {
+      long t = u[m];
+      u[m] = v[m], v[m] = t;
+    }
+  }
+}
+
+/* samples in slots k0 .. k0+n of perm, each W rows of a (dim values,
+   element size es), into out */
+static void gather(const void *a, const long *perm, const blocks *b, long k0, long n, int dim, size_t es, void *out) {
+  long k, m;
   size_t row = (size_t)dim * es;
-  for (i = 0; i < n; i++) memcpy((char *)out + (size_t)i * row, (const char *)a + (size_t)idx[i] * row, row);
+  char *o = out;
+  for (k = k0; k < k0 + n; k++)
+    for (m = 0; m < b->W; m++, o += row) memcpy(o, (const char *)a + (size_t)perm[first_row(b, k) + m] * row, row);
 }
 
 static void *to_float(const double *a, long n) {
@@ -110,7 +147,8 @@ typedef struct state {
   const rt_train_options *o;
   size_t es;                   /* element size */
   int dim;
-  long ntrain, ntest, batch, test_batch;
+  long ntrain, ntest, batch, test_batch; /* rows; samples per step and per test evaluation */
+  blocks tr, te;               /* the samples of the training and test rows */
   const void *xtr, *dxtr, *xte, *dxte;   /* data in the element type */
   void *own[4];                /* float copies, freed at the end */
   void *xb, *dxb, *xtb, *dxtb; /* batch buffers */
@@ -210,7 +248,7 @@ static int restore(state *s, void *theta, long *step, double *seconds, char *err
          c.ntest, s->ntrain, s->ntest);
     goto done;
   }
-  if (c.step < 0 || c.step > o->steps || c.nhist != c.step || c.cursor < 0 || c.cursor > c.ntrain) {
+  if (c.step < 0 || c.step > o->steps || c.nhist != c.step || c.cursor < 0 || c.cursor > s->tr.n) {
     if (c.step > o->steps) rt_fail(err, nerr, path, "the checkpoint is at step %ld, beyond the %ld steps asked for", c.step, o->steps);
     else rt_fail(err, nerr, path, "inconsistent step counters (corrupted)");
     goto done;
@@ -237,8 +275,23 @@ done:
   return rc;
 }
 
+/* the test loss on all test samples, or (batch and o->test_batch) on a
+   random test batch of them; nonzero on failure. Test windows are cut
+   once, at the start of the run (rt_train). */
+static int test_loss_of(state *s, const void *theta, int batch, double *loss) {
+  const void *xt = s->xte, *dxt = s->dxte;
+  long nt = s->te.n;
+  if (batch && s->test_batch) shuffle_blocks(&s->rng_test, s->test_perm, &s->te, nt = s->test_batch);
+  if (nt < s->ntest) { /* a batch, or windows */
+    gather(s->xte, s->test_perm, &s->te, 0, nt, s->dim, s->es, s->xtb);
+    gather(s->dxte, s->test_perm, &s->te, 0, nt, s->dim, s->es, s->dxtb);
+    xt = s->xtb, dxt = s->dxtb;
+  }
+  return s->obj->eval(s->obj->ctx, (int)nt, theta, xt, dxt, loss, NULL);
+}
+
 /* res->train_loss and test_loss (see train.h) */
-static void final_losses(const state *s, const void *theta, rt_train_result *res) {
+static void final_losses(state *s, const void *theta, rt_train_result *res) {
   const rt_objective *obj = s->obj;
   long i;
   res->train_loss = res->test_loss = NAN;
@@ -248,48 +301,65 @@ static void final_losses(const state *s, const void *theta, rt_train_result *res
       if (!isnan(s->hist[4 * i + 2])) { res->test_loss = s->hist[4 * i + 2]; break; }
     return;
   }
-  if (obj->eval(obj->ctx, (int)s->ntrain, theta, s->xtr, s->dxtr, &res->train_loss, NULL)) res->train_loss = NAN;
-  if (s->ntest > 0 && obj->eval(obj->ctx, (int)s->ntest, theta, s->xte, s->dxte, &res->test_loss, NULL))
-    res->test_loss = NAN;
+  if (s->tr.T > 1) { /* windows: all of them, as perm cuts them now */
+    gather(s->xtr, s->perm, &s->tr, 0, s->tr.n, s->dim, s->es, s->xb);
+    gather(s->dxtr, s->perm, &s->tr, 0, s->tr.n, s->dim, s->es, s->dxb);
+    if (obj->eval(obj->ctx, (int)s->tr.n, theta, s->xb, s->dxb, &res->train_loss, NULL)) res->train_loss = NAN;
+  } else if (obj->eval(obj->ctx, (int)s->ntrain, theta, s->xtr, s->dxtr, &res->train_loss, NULL))
+    res->train_loss = NAN;
+  if (s->te.n > 0 && test_loss_of(s, theta, 0, &res->test_loss)) res->test_loss = NAN;
 }
 
-/* the rows of this step: all of them, or a batch drawn by o->sampler */
+/* the samples of this step: all rows, or a batch drawn by o->sampler (with
+   windows, full batch is a batch of all windows, drawn anew every step) */
 static void next_batch(state *s, const void **x, const void **dx, long *nb) {
-  const long *idx;
+  long k0 = 0;
   *x = s->xtr, *dx = s->dxtr, *nb = s->ntrain;
   if (!s->batch) return;
   if (s->o->sampler == RT_SAMPLE_RANDOM) {
-    shuffle(&s->rng_train, s->perm, s->ntrain, s->batch);
-    idx = s->perm;
+    shuffle_times(&s->rng_train, s->perm, s->ntrain, &s->tr);
+    shuffle_blocks(&s->rng_train, s->perm, &s->tr, s->batch);
   } else {
-    if (s->cursor == 0) shuffle(&s->rng_train, s->perm, s->ntrain, s->ntrain - 1);
-    idx = s->perm + s->cursor;
+    if (s->cursor == 0) {
+      shuffle_times(&s->rng_train, s->perm, s->ntrain, &s->tr);
+      shuffle_blocks(&s->rng_train, s->perm, &s->tr, s->tr.n - 1);
+    }
+    k0 = s->cursor;
     s->cursor += s->batch;
-    if (s->cursor + s->batch > s->ntrain) s->cursor = 0;
+    if (s->cursor + s->batch > s->tr.n) s->cursor = 0;
   }
-  gather(s->xtr, idx, s->batch, s->dim, s->es, s->xb);
-  gather(s->dxtr, idx, s->batch, s->dim, s->es, s->dxb);
+  gather(s->xtr, s->perm, &s->tr, k0, s->batch, s->dim, s->es, s->xb);
+  gather(s->dxtr, s->perm, &s->tr, k0, s->batch, s->dim, s->es, s->dxb);
   *x = s->xb, *dx = s->dxb, *nb = s->batch;
 }
 
-/* the test loss on all test rows or a random test batch; nonzero on failure */
-static int test_loss_of(state *s, const void *theta, double *loss) {
-  const void *xt = s->xte, *dxt = s->dxte;
-  long nt = s->ntest;
-  if (s->test_batch) {
-    shuffle(&s->rng_test, s->test_perm, s->ntest, s->test_batch);
-    gather(s->xte, s->test_perm, s->test_batch, s->dim, s->es, s->xtb);
-    gather(s->dxte, s->test_perm, s->test_batch, s->dim, s->es, s->dxtb);
-    xt = s->xtb, dxt = s->dxtb, nt = s->test_batch;
+/* s->tr and s->te: rows, or (o->window) windows of trajectories */
+static int samples(state *s, const rt_objective *obj, const rt_dataset *d, const rt_train_options *o, const char *who,
+                   char *err, size_t nerr) {
+  blocks rows = {1, 1, 0};
+  long W = o->window, T = d->npoints;
+  if (!W) {
+    if (obj->dim != d->dim) return rt_fail(err, nerr, who, "the model takes rows of %d values, the data have %d", obj->dim, d->dim);
+    s->tr = s->te = rows;
+    s->tr.n = d->ntrain, s->te.n = d->ntest;
+    return 0;
   }
-  return s->obj->eval(s->obj->ctx, (int)nt, theta, xt, dxt, loss, NULL);
+  if (W < 0 || T < W || d->ntrain != d->ntraj_train * T || d->ntest != d->ntraj_test * T)
+    return rt_fail(err, nerr, who, "windows of %ld time samples need trajectories of at least %ld samples; the data have %s", W,
+                   W, T > 0 ? "shorter ones" : "rows, not trajectories");
+  if (obj->dim != W * d->dim)
+    return rt_fail(err, nerr, who, "the model takes samples of %d values, windows of %ld rows of %d values have %ld", obj->dim,
+                   W, d->dim, W * d->dim);
+  s->tr.W = s->te.W = W, s->tr.T = s->te.T = T;
+  s->tr.n = d->ntraj_train * (T / W), s->te.n = d->ntraj_test * (T / W);
+  return 0;
 }
 
 /* checks the options and allocates the state's buffers (rt_train's first half) */
 static int setup(state *s, const rt_objective *obj, const rt_dataset *d, const rt_train_options *o,
                  rt_train_result *res, const char *who, char *err, size_t nerr) {
-  long i, P = obj->nparams;
-  if (obj->dim != d->dim) return rt_fail(err, nerr, who, "the model takes rows of %d values, the data have %d", obj->dim, d->dim);
+  long i, P = obj->nparams, nb, ntb;
+  if (samples(s, obj, d, o, who, err, nerr)) return 1;
   if (d->ntrain < 1) return rt_fail(err, nerr, who, "no training rows");
   if (o->steps < 0 || o->eval_every < 1 || o->batch < 0 || o->test_batch < 0 || !(o->lr > 0) || !(o->weight_decay >= 0))
     return rt_fail(err, nerr, who, "invalid training options (steps %ld, eval_every %ld, batch %ld, lr %g)", o->steps,
@@ -299,16 +369,17 @@ static int setup(state *s, const rt_objective *obj, const rt_dataset *d, const r
   s->es = obj->is_float ? sizeof(float) : sizeof(double);
   s->dim = d->dim;
   s->ntrain = d->ntrain, s->ntest = d->ntest;
-  s->batch = o->batch > 0 && o->batch < d->ntrain ? o->batch : 0;
-  s->test_batch = o->test_batch > 0 && o->test_batch < d->ntest ? o->test_batch : 0;
+  s->batch = o->batch > 0 && o->batch < s->tr.n ? o->batch : s->tr.T > 1 ? s->tr.n : 0;
+  s->test_batch = o->test_batch > 0 && o->test_batch < s->te.n ? o->test_batch : 0;
+  nb = (s->tr.T > 1 ? s->tr.n : s->batch) * s->tr.W, ntb = (s->te.T > 1 ? s->te.n : s->test_batch) * s->te.W;
   if (obj->is_float) {
     long ntr = d->ntrain * d->dim, nte = d->ntest * d->dim;
     s->xtr = s->own[0] = to_float(d->x_train, ntr), s->dxtr = s->own[1] = to_float(d->dx_train, ntr);
     s->xte = s->own[2] = to_float(d->x_test, nte), s->dxte = s->own[3] = to_float(d->dx_test, nte);
   } else
     s->xtr = d->x_train, s->dxtr = d->dx_train, s->xte = d->x_test, s->dxte = d->dx_test;
-  s->xb = malloc((size_t)(s->batch + 1) * s->dim * s->es), s->dxb = malloc((size_t)(s->batch + 1) * s->dim * s->es);
-  s->xtb = malloc((size_t)(s->test_batch + 1) * s->dim * s->es), s->dxtb = malloc((size_t)(s->test_batch + 1) * s->dim * s->es);
+  s->xb = malloc((size_t)(nb + 1) * s->dim * s->es), s->dxb = malloc((size_t)(nb + 1) * s->dim * s->es);
+  s->xtb = malloc((size_t)(ntb + 1) * s->dim * s->es), s->dxtb = malloc((size_t)(ntb + 1) * s->dim * s->es);
   s->grad = malloc(P * s->es + 8), s->m = calloc(P + 1, s->es), s->v = calloc(P + 1, s->es);
   s->perm = malloc((s->ntrain + 1) * sizeof *s->perm), s->test_perm = malloc((s->ntest + 1) * sizeof *s->test_perm);
   s->hist = res->hist = malloc(4 * (o->steps + 1) * sizeof *s->hist);
@@ -338,6 +409,7 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
   rt_adam_init(&s.adam, o->lr, o->weight_decay);
   rt_rng_seed(&s.rng_train, o->seed, RT_STREAM_TRAIN);
   rt_rng_seed(&s.rng_test, o->seed, RT_STREAM_TEST);
+  shuffle_times(&s.rng_test, s.test_perm, s.ntest, &s.te); /* the test windows, once (rows: nothing) */
   if (o->resume) {
     if (!o->dir) {
       state_free(&s);
@@ -371,7 +443,7 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
         break;
       }
       if (s.ntest > 0 && (step % o->eval_every == 0 || step == o->steps - 1)) {
-        if (test_loss_of(&s, theta, &test_loss)) {
+        if (test_loss_of(&s, theta, 1, &test_loss)) {
           rc = rt_fail(err, nerr, who, "the test loss could not be evaluated at step %ld", step);
           break;
         }

@@ -27,6 +27,21 @@
  * test rows each time (the reference's two-body test loss each step uses
  * randperm(Ntest)[:200]); 0 uses the whole test set.
  *
+ * Windows (window = W > 0, for a loss of a trajectory's samples, as a
+ * flow's trajectory loss): the data must be trajectory-shaped (npoints =
+ * T >= W rows each), and a sample, what the objective takes as one row of
+ * W * dim values, is W rows of one trajectory at random times. An epoch
+ * cuts every training trajectory anew: its T time indices in a fresh
+ * random order (Fisher-Yates), cut into floor(T/W) windows (a remainder
+ * of T mod W samples sits out that epoch), and all windows in random
+ * order; batches (counted in windows) are taken from that in order, so
+ * the pairing of time samples changes every epoch. batch = 0 is a batch
+ * of all windows, cut anew every step; RT_SAMPLE_RANDOM cuts anew every
+ * step and takes `batch` of the windows. The test windows are cut once,
+ * at the start (stream RT_STREAM_TEST), and test_batch counts windows.
+ * All of it lives in the row permutation that the checkpoint holds, so a
+ * resumed run draws the same windows.
+ *
  * Determinism. The same objective, data, options and seed give the same
  * bits: the samplers use streams RT_STREAM_TRAIN and RT_STREAM_TEST of the
  * seed, the kernels and Adam have fixed operation orders. A run resumed from
@@ -100,9 +115,10 @@ typedef struct rt_train_options {
                          *   exponential  lr gamma^t                              */
   long decay_steps;
   double gamma, min_lr;
-  long batch;           /* rows per step, 0: full batch */
+  long batch;           /* samples per step (rows, or windows), 0: full batch */
   int sampler;          /* RT_SAMPLE_EPOCH or RT_SAMPLE_RANDOM */
-  long test_batch;      /* test rows per evaluation, 0: all */
+  long test_batch;      /* test samples per evaluation, 0: all */
+  long window;          /* 0: a sample is a row; W > 0: W rows of one trajectory (above) */
   long eval_every;      /* test loss at steps s with s % eval_every == 0 and at the last; >= 1 */
   uint64_t seed;
   const char *dir;      /* checkpoint.bin and metrics.csv; NULL: no files */

@@ -17,6 +17,7 @@
 #include "check.h"
 #include "binding.h"
 #include "flowcheck.h"
+#include "flow_eval.h"
 #include "train.h"
 #include "init.h"
 #include "model.h"
@@ -327,12 +328,44 @@ static void test_evaluate_known_flow(void **state) {
   unlink("/tmp/hnnc_test_flows_s.txt");
 }
 
+/* flow_angle_rate (evaluate's angle_rates) on analytic latent curves, the
+ * oracle being the curve's own formula: a circle of radius rho about the
+ * origin in plane 2 of n = 2, (Q̂, P̂) = rho (cos(w t + phi), sin(w t + phi)),
+ * at 1024 times in [0, 10] (and on an uneven grid), turns at w for every
+ * radius down to 1e-12 and w = -1, 1, 2 (twice a period), -0.37; a circle of radius 1e-3 centred at (3e-3, 0), which does not enclose
+ * the origin, at 0 (angles count turns about the origin). Plane 1 holds a
+ * different circle, to catch a mixed-up index. */
+static void test_angle_rate(void **state) {
+  enum { T = 1024 };
+  static double z[T * 4], t[T];
+  const double rhos[] = {1, 1e-1, 1e-3, 1e-8, 1e-12}, ws[] = {-1, 1, 2, -0.37};
+  int i, a, b, uneven;
+  (void)state;
+  for (uneven = 0; uneven < 2; uneven++)
+    for (a = 0; a < 5; a++)
+      for (b = 0; b < 4; b++) {
+        for (i = 0; i < T; i++) {
+          double u = i / (double)(T - 1);
+          t[i] = 10 * (uneven ? u * u : u);
+          z[4 * i + 0] = 2 * cos(3 * t[i]), z[4 * i + 2] = 2 * sin(3 * t[i]);
+          z[4 * i + 1] = rhos[a] * cos(ws[b] * t[i] + 0.7), z[4 * i + 3] = rhos[a] * sin(ws[b] * t[i] + 0.7);
+        }
+        assert_true(fabs(flow_angle_rate(z, t, T, 2, 1) - ws[b]) < 1e-9);
+        assert_true(fabs(flow_angle_rate(z, t, T, 2, 0) - 3) < 1e-9);
+      }
+  for (i = 0; i < T; i++) {
+    t[i] = 10 * i / (double)(T - 1);
+    z[4 * i + 1] = 3e-3 + 1e-3 * cos(t[i]), z[4 * i + 3] = -1e-3 * sin(t[i]);
+  }
+  assert_true(fabs(flow_angle_rate(z, t, T, 2, 1)) < 0.05); /* a bounded angle: no trend to speak of */
+}
+
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_structure_double), cmocka_unit_test(test_each_kind_and_radii_loss),
       cmocka_unit_test(test_structure_float),  cmocka_unit_test(test_nonsymplectic),
       cmocka_unit_test(test_tcc_gcc_bits),     cmocka_unit_test(test_zero_center_state),
-      cmocka_unit_test(test_evaluate_known_flow),
+      cmocka_unit_test(test_evaluate_known_flow), cmocka_unit_test(test_angle_rate),
   };
   {
     const char *slash = strrchr(argv[0], '/');

@@ -1011,6 +1011,159 @@ static void test_messages_hide_tmp(void **state) {
 }
 
 /* Learning-rate schedules: their defining values. */
+/* ---- windows (rt_train_options.window) ---- */
+
+/* An objective that records what it is given: row (k, t) of the data is
+   trajectory k's time sample t, so a sample tells which rows it holds.
+   loss = mean over samples and values of (x - w)^2, one parameter w. */
+typedef struct Recorder {
+  int W;
+  long n, cap;
+  double *rows; /* training calls: the rows seen, in order (2 values a row) */
+  long ntest;
+  double *test; /* the last test call's rows */
+} Recorder;
+
+static int record(void *ctx, int n, const double *x, int training) {
+  Recorder *r = ctx;
+  long m = (long)n * r->W * 2;
+  if (!training) {
+    free(r->test);
+    r->test = malloc(m * sizeof *r->test);
+    memcpy(r->test, x, m * sizeof *x);
+    r->ntest = n;
+    return 0;
+  }
+  if (r->n + m > r->cap) r->cap = 2 * (r->n + m), r->rows = realloc(r->rows, r->cap * sizeof *r->rows);
+  memcpy(r->rows + r->n, x, m * sizeof *x);
+  r->n += m;
+  return 0;
+}
+
+static int recorder_eval(void *ctx, int n, const void *theta, const void *x, const void *xdot, double *loss, void *grad) {
+  Recorder *r = ctx;
+  const double *w = theta, *a = x;
+  double sum = 0, g = 0;
+  long i, m = (long)n * r->W * 2;
+  (void)xdot;
+  for (i = 0; i < m; i++) sum += (a[i] - w[0]) * (a[i] - w[0]), g += -2 * (a[i] - w[0]);
+  *loss = sum / m;
+  if (grad) ((double *)grad)[0] = g / m;
+  return record(ctx, n, a, grad != NULL);
+}
+
+/* ntraj trajectories of T rows (k, t) for training, two for testing */
+static void window_data(rt_dataset *d, long ntraj, int T) {
+  long k, t;
+  memset(d, 0, sizeof *d);
+  d->dim = 2, d->npoints = T, d->ntraj_train = ntraj, d->ntraj_test = 2;
+  d->ntrain = ntraj * T, d->ntest = 2 * T;
+  d->x_train = malloc(d->ntrain * 2 * sizeof(double)), d->dx_train = calloc(d->ntrain * 2, sizeof(double));
+  d->x_test = malloc(d->ntest * 2 * sizeof(double)), d->dx_test = calloc(d->ntest * 2, sizeof(double));
+  for (k = 0; k < ntraj; k++)
+    for (t = 0; t < T; t++) d->x_train[2 * (k * T + t)] = (double)k, d->x_train[2 * (k * T + t) + 1] = (double)t;
+  for (k = 0; k < 2; k++)
+    for (t = 0; t < T; t++) d->x_test[2 * (k * T + t)] = 100.0 + k, d->x_test[2 * (k * T + t) + 1] = (double)t;
+}
+
+/* every sample of rows[0 .. nsamp) is W distinct time samples of one
+   trajectory; count[k * T + t] += how often (k, t) was seen */
+static void check_windows(const double *rows, long nsamp, int W, int T, double k0, int *count) {
+  long s, i, j;
+  for (s = 0; s < nsamp; s++) {
+    const double *w = rows + s * W * 2;
+    for (i = 0; i < W; i++) {
+      assert_true(w[2 * i] == w[0]); /* one trajectory */
+      for (j = 0; j < i; j++) assert_true(w[2 * j + 1] != w[2 * i + 1]);
+      if (count) count[(long)(w[2 * i] - k0) * T + (long)w[2 * i + 1]]++;
+    }
+  }
+}
+
+static void window_run(Recorder *r, const rt_dataset *d, rt_train_options *o, double *w) {
+  rt_objective obj;
+  rt_train_result res;
+  static const int shape[1][5] = {{1, 1, 0, 0, 0}};
+  char err[1024];
+  memset(&obj, 0, sizeof obj);
+  obj.nparams = 1, obj.dim = 2 * r->W, obj.eval = recorder_eval, obj.ctx = r;
+  obj.hash = 0x5eed, obj.ntensor = 1, obj.shape = shape;
+  if (rt_train(&obj, d, o, w, &res, err, sizeof err)) {
+    fprintf(stderr, "%s\n", err);
+    fail();
+  }
+  rt_train_result_free(&res);
+}
+
+/* 3 trajectories of 13 samples, windows of 3: 4 windows a trajectory (one
+   sample sits out each epoch), 12 an epoch, batches of 4: 3 steps an
+   epoch. Every epoch sees every window's rows once, from one trajectory;
+   the pairings change from epoch to epoch; the test windows stay; and a
+   run resumed at step 7 (inside the third epoch) sees the same windows. */
+static void test_windows(void **state) {
+  enum { W = 3, T = 13, NTRAJ = 3, STEPS = 15 };
+  Recorder a = {W, 0, 0, NULL, 0, NULL}, b = {W, 0, 0, NULL, 0, NULL};
+  rt_dataset d;
+  rt_train_options o;
+  double wa = 0.5, wb = 0.5, *first_test;
+  long e, per_epoch = 12 * W * 2, k, same = 0;
+  (void)state;
+  window_data(&d, NTRAJ, T);
+  options(&o, STEPS, subdir("windows_a"));
+  o.window = W, o.batch = 4, o.test_batch = 0, o.checkpoint_every = 0;
+  window_run(&a, &d, &o, &wa);
+  assert_int_equal(a.n, STEPS * 4 * W * 2);
+  for (e = 0; e < STEPS / 3; e++) {
+    int count[NTRAJ * T] = {0}, t, seen;
+    check_windows(a.rows + e * per_epoch, 12, W, T, 0, count);
+    for (k = 0; k < NTRAJ; k++) {
+      for (t = seen = 0; t < T; t++) assert_true(count[k * T + t] <= 1), seen += count[k * T + t];
+      assert_int_equal(seen, 12);
+    }
+  }
+  /* epochs 1 and 2 do not pair the time samples alike: count windows of
+     epoch 2 whose rows, as a set, were a window of epoch 1 */
+  for (e = 0; e < 12; e++) {
+    const double *u = a.rows + per_epoch + e * W * 2;
+    long f;
+    for (f = 0; f < 12; f++) {
+      const double *v = a.rows + f * W * 2;
+      int i, j, hit = 0;
+      for (i = 0; i < W; i++)
+        for (j = 0; j < W; j++) hit += u[2 * i] == v[2 * j] && u[2 * i + 1] == v[2 * j + 1];
+      same += hit == W;
+    }
+  }
+  assert_true(same < 6);
+  /* the test windows: 2 trajectories * 4, one trajectory each, the same every time */
+  assert_int_equal(a.ntest, 8);
+  check_windows(a.test, 8, W, T, 100, NULL);
+  first_test = malloc(8 * W * 2 * sizeof *first_test);
+  memcpy(first_test, a.test, 8 * W * 2 * sizeof *first_test);
+  /* interrupted at step 7, resumed: the same rows in the same order, the same w */
+  o.dir = subdir("windows_b"), o.steps = 7;
+  window_run(&b, &d, &o, &wb);
+  o.steps = STEPS, o.resume = 1;
+  window_run(&b, &d, &o, &wb);
+  assert_int_equal(b.n, a.n);
+  assert_memory_equal(a.rows, b.rows, a.n * sizeof *a.rows);
+  assert_memory_equal(first_test, b.test, 8 * W * 2 * sizeof *first_test);
+  assert_true(wa == wb && wa != 0.5);
+  /* data that are rows, not trajectories, or too short for a window */
+  {
+    rt_train_result res;
+    char err[1024];
+    rt_objective obj = {0};
+    obj.nparams = 1, obj.dim = 2 * W, obj.eval = recorder_eval, obj.ctx = &a;
+    o.resume = 0, o.dir = NULL, o.window = T + 1;
+    assert_int_equal(rt_train(&obj, &d, &o, &wa, &res, err, sizeof err), RT_TRAIN_ERROR);
+    assert_non_null(strstr(err, "windows of 14 time samples need trajectories of at least 14 samples"));
+    rt_train_result_free(&res);
+  }
+  free(first_test), free(a.rows), free(a.test), free(b.rows), free(b.test);
+  rt_dataset_free(&d);
+}
+
 static void test_lr_schedules(void **state) {
   rt_train_options o;
   long t;
@@ -1044,6 +1197,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_eval_every_changes_nothing),
       cmocka_unit_test(test_golden_losses),
       cmocka_unit_test(test_resume_equals_uninterrupted),
+      cmocka_unit_test(test_windows),
       cmocka_unit_test(test_checkpoint_errors),
       cmocka_unit_test(test_divergence),
       cmocka_unit_test(test_float32_training),

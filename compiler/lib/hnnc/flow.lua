@@ -506,10 +506,11 @@ end
 
 -- ---- declaration for the tools ----
 
--- declare(T, {window = W, reshuffles = R, baseline = {w_1, ..., w_n}}):
+-- declare(T, {window = W, baseline = {w_1, ..., w_n}}):
 -- window: the loss takes windows x [W, 2n] of a trajectory, which
--- `hnnc train` makes from the data set's trajectories, R (default 64)
--- rounds of random windows (see README: Flows); baseline: the normal-mode
+-- `hnnc train` cuts from the data set's trajectories anew every epoch (W
+-- time samples of one trajectory in random order; see README: Flows);
+-- baseline: the normal-mode
 -- frequencies of a linear normal form whose actions `hnnc evaluate`
 -- reports beside the flow's (running waves for equal frequencies).
 -- It compiles what `hnnc check` and `hnnc evaluate` use, for one
@@ -522,7 +523,7 @@ end
 -- layers (kind, claim, line) for the tools.
 function flow.declare(T, opts)
   opts = opts or {}
-  options(opts, {window = true, reshuffles = true, baseline = true}, "flow.declare")
+  options(opts, {window = true, baseline = true}, "flow.declare")
   if type(T) ~= "table" or not T.fwd then error("flow.declare needs a flow (a layer or flow.stack)", 2) end
   local d = 2 * T.n
   hn.note("flow.n", tostring(T.n))
@@ -530,9 +531,6 @@ function flow.declare(T, opts)
   if opts.window then
     if math.type(opts.window) ~= "integer" or opts.window < 2 then error("flow.declare: window must be an integer >= 2", 2) end
     hn.note("flow.window", tostring(opts.window))
-    local R = opts.reshuffles or 64
-    if math.type(R) ~= "integer" or R < 1 then error("flow.declare: reshuffles must be a positive integer", 2) end
-    hn.note("flow.reshuffles", tostring(R))
   end
   if opts.baseline then
     local b = opts.baseline
