@@ -618,6 +618,29 @@ static int l_name(lua_State *L) {
   return 1;
 }
 
+/* A function of per-sample inputs returns a shared value only where the
+ * value is a sum over the batch, or is computed from one (a loss, its
+ * gradient). Anything else that came out shared, a value that folding made
+ * constant (x ^ 0) or a parameter returned as it is, is per sample in
+ * meaning: it is broadcast, so every sample gets its row. */
+static void keep_per_sample(Graph *g, Func *f) {
+  int i, top = 0;
+  char *reduced;
+  if (!f->nin) return; /* no inputs: every value is shared */
+  for (i = 0; i < f->nout; i++) top = f->out[i] > top ? f->out[i] : top;
+  reduced = xmalloc(top + 1);
+  for (i = 0; i <= top; i++) {
+    const Node *n = &g->node[i];
+    const int *in = IR_IN(g, i);
+    int k;
+    reduced[i] = (ir_op[n->op].flags & OPF_REDUCE) != 0;
+    for (k = 0; k < n->nin && !reduced[i]; k++) reduced[i] = reduced[in[k]];
+  }
+  for (i = 0; i < f->nout; i++)
+    if (!g->node[f->out[i]].batched && !reduced[f->out[i]]) f->out[i] = ir_bcast(g, f->out[i]);
+  free(reduced);
+}
+
 static void add_output(Func *f, int id, char *name) {
   f->out = xrealloc(f->out, (f->nout + 1) * sizeof *f->out);
   f->outname = xrealloc(f->outname, (f->nout + 1) * sizeof *f->outname);
@@ -748,6 +771,7 @@ static int l_fn(lua_State *L) {
   top = lua_gettop(L);
   for (i = base + 1; i <= top; i++) collect(L, i, f);
   if (!f->nout) ERR(L, "function '%s' returns no tensor", name);
+  keep_per_sample(g, f);
   for (i = 0; i < f->nout; i++)
     if (!f->outname[i]) f->outname[i] = text_fmt("y%d", i);
   return 0;

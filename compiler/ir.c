@@ -327,7 +327,7 @@ int ir_unary(Graph *g, int op, int x) {
 int ir_powi(Graph *g, int x, int k) {
   Node n = blank(OP_POWI, N(x)->shape, N(x)->batched);
   if (k == 1) return x;
-  if (k == 0) return ir_const(g, 1.0, N(x)->shape, N(x)->batched ? 0 : 0);
+  if (k == 0) return ir_const(g, 1.0, N(x)->shape, 0); /* per sample again at an output (bind.c) */
   if (k == 2) return ir_unary(g, OP_SQUARE, x);
   if (k > 64 || k < -64) ir_error(g, g->curloc, "integer power %d out of range (|k| <= 64)", k);
   n.a[0] = k;

@@ -47,6 +47,20 @@ hn.fn("sq", {x = 2}, function(x) return hn.square(x), hn.batch_mean(x[1]) end)
 EOF
 IN=$T/rows run eval "$T/two.lua" sq --cc tcc
 same "$(cat "$T/out" | tr '\n' ' ')" "1,4 0.25,0.0625 0.75 " "eval with a shared output"
+# values that do not depend on the sample stay per sample: x ^ 0 folds to
+# the constant 1 and a parameter is returned as it is, yet every sample gets
+# its row (before, both came out once, as if shared)
+cat > "$T/const.lua" << 'EOF'
+local hn = require "hnnc"
+hn.model{name = "const"}
+local w = hn.param{shape = {2}, init = "ones", name = "w"}
+hn.fn("one", {x = 2}, function(x) return x ^ 0, hn.sum(x ^ 0) end)
+hn.fn("w", {x = 2}, function(x) return w end)
+EOF
+IN=$T/rows run eval "$T/const.lua" one --cc tcc
+same "$(cat "$T/out" | tr '\n' ' ')" "1,1,2 1,1,2 " "eval of x ^ 0: one row a sample"
+IN=$T/rows run eval "$T/const.lua" w --cc gcc
+same "$(cat "$T/out" | tr '\n' ' ')" "1,1 1,1 " "eval of a parameter: one row a sample"
 # --opt=value and --opt value agree
 IN=$T/rows run eval $H H --cc=tcc
 same "$(cat "$T/out" | tr '\n' ' ')" "2.5 0.15625 " "eval --cc=tcc"
