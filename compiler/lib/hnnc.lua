@@ -44,6 +44,20 @@ function hn.field(H)
   end
 end
 
+-- objective(inputs, loss): the two functions `hnnc train` runs, for a loss
+-- of (x, xdot), a scalar over the batch: loss itself, and loss_grad, the
+-- loss and its gradient with respect to every parameter (declaration order).
+function hn.objective(inputs, loss)
+  if type(inputs) ~= "table" or type(loss) ~= "function" then
+    error("objective(inputs, loss): a table of input shapes and a function of (x, xdot)", 2)
+  end
+  core.fn("loss", inputs, function(x, xdot) return loss(x, xdot) end)
+  core.fn("loss_grad", inputs, function(x, xdot)
+    local L = loss(x, xdot)
+    return L, core.gradient(L, core.params())
+  end)
+end
+
 -- data{...}: the data set of this model (hnnc/data.lua)
 function hn.data(spec) return require("hnnc.data")(spec) end
 

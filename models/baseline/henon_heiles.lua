@@ -32,8 +32,4 @@ local function loss(x, xdot)
 end
 
 hn.fn("field", {x = 4}, function(x) return field(x) end)
-hn.fn("loss", {x = 4, xdot = 4}, loss)
-hn.fn("loss_grad", {x = 4, xdot = 4}, function(x, xdot)
-  local L = loss(x, xdot)
-  return L, hn.grad(L, hn.params())
-end)
+hn.objective({x = 4, xdot = 4}, loss)   -- loss, and loss_grad: the loss and its ∇θ

@@ -15,8 +15,4 @@ local function loss(x, xdot)
 end
 
 hn.fn("field", {x = 2}, function(x) return field(x) end)
-hn.fn("loss", {x = 2, xdot = 2}, loss)
-hn.fn("loss_grad", {x = 2, xdot = 2}, function(x, xdot)
-  local L = loss(x, xdot)
-  return L, hn.grad(L, hn.params())
-end)
+hn.objective({x = 2, xdot = 2}, loss)   -- loss, and loss_grad: the loss and its ∇θ

@@ -30,8 +30,4 @@ local T = flow.stack(blocks)
 flow.declare(T, {window = W, baseline = {w1, w1, w2, w2}})
 
 local function loss(x, xdot) return flow.trajectory_loss(T, x) end
-hn.fn("loss", {x = {W, 2 * n}, xdot = {W, 2 * n}}, loss)
-hn.fn("loss_grad", {x = {W, 2 * n}, xdot = {W, 2 * n}}, function(x, xdot)
-  local L = loss(x, xdot)
-  return L, hn.grad(L, hn.params())
-end)
+hn.objective({x = {W, 2 * n}, xdot = {W, 2 * n}}, loss)   -- loss, and loss_grad: the loss and its ∇θ

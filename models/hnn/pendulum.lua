@@ -21,8 +21,4 @@ end
 
 hn.fn("H", {x = 2}, H)
 hn.fn("field", {x = 2}, field)
-hn.fn("loss", {x = 2, xdot = 2}, loss)
-hn.fn("loss_grad", {x = 2, xdot = 2}, function(x, xdot)
-  local L = loss(x, xdot)
-  return L, hn.grad(L, hn.params())
-end)
+hn.objective({x = 2, xdot = 2}, loss)   -- loss, and loss_grad: the loss and its ∇θ

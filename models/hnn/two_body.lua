@@ -21,8 +21,4 @@ end
 
 hn.fn("H", {x = 8}, H)
 hn.fn("field", {x = 8}, field)
-hn.fn("loss", {x = 8, xdot = 8}, loss)
-hn.fn("loss_grad", {x = 8, xdot = 8}, function(x, xdot)
-  local L = loss(x, xdot)
-  return L, hn.grad(L, hn.params())
-end)
+hn.objective({x = 8, xdot = 8}, loss)   -- loss, and loss_grad: the loss and its ∇θ
