@@ -619,26 +619,26 @@ static int l_name(lua_State *L) {
 }
 
 /* A function of per-sample inputs returns a shared value only where the
- * value is a sum over the batch, or is computed from one (a loss, its
- * gradient). Anything else that came out shared, a value that folding made
- * constant (x ^ 0) or a parameter returned as it is, is per sample in
- * meaning: it is broadcast, so every sample gets its row. */
-static void keep_per_sample(Graph *g, Func *f) {
-  int i, top = 0;
+ * value is a sum over the batch, or is computed from one (a loss), or is a
+ * parameter's gradient (a sum over the samples by nature, zero or not).
+ * Anything else that came out shared, a value that folding made constant
+ * (x ^ 0) or a parameter returned as it is, is per sample in meaning: it
+ * is broadcast, so every sample gets its row. */
+static int per_sample(Graph *g, const Func *f, int y) {
+  int i, r;
   char *reduced;
-  if (!f->nin) return; /* no inputs: every value is shared */
-  for (i = 0; i < f->nout; i++) top = f->out[i] > top ? f->out[i] : top;
-  reduced = xmalloc(top + 1);
-  for (i = 0; i <= top; i++) {
+  if (!f->nin || g->node[y].batched) return y; /* no inputs: all is shared */
+  reduced = xmalloc(y + 1);
+  for (i = 0; i <= y; i++) {
     const Node *n = &g->node[i];
     const int *in = IR_IN(g, i);
     int k;
     reduced[i] = (ir_op[n->op].flags & OPF_REDUCE) != 0;
     for (k = 0; k < n->nin && !reduced[i]; k++) reduced[i] = reduced[in[k]];
   }
-  for (i = 0; i < f->nout; i++)
-    if (!g->node[f->out[i]].batched && !reduced[f->out[i]]) f->out[i] = ir_bcast(g, f->out[i]);
+  r = reduced[y];
   free(reduced);
+  return r ? y : ir_bcast(g, y);
 }
 
 static void add_output(Func *f, int id, char *name) {
@@ -669,11 +669,11 @@ static void collect(lua_State *L, int idx, Func *f) {
     }
     for (i = 0; name && i < f->nout; i++)
       if (f->outname[i] && !strcmp(f->outname[i], name)) free(name), name = NULL; /* returned twice */
-    add_output(f, t->id, name);
+    add_output(f, t->dparam >= 0 ? t->id : per_sample(g, f, t->id), name);
     return;
   }
   if (lua_type(L, idx) == LUA_TNUMBER) {
-    add_output(f, tensor_arg(L, idx, "fn"), NULL);
+    add_output(f, per_sample(g, f, tensor_arg(L, idx, "fn")), NULL);
     return;
   }
   if (!lua_istable(L, idx)) ERR(L, "function '%s' returned a %s; return tensors or lists of tensors", f->name, luaL_typename(L, idx));
@@ -771,7 +771,6 @@ static int l_fn(lua_State *L) {
   top = lua_gettop(L);
   for (i = base + 1; i <= top; i++) collect(L, i, f);
   if (!f->nout) ERR(L, "function '%s' returns no tensor", name);
-  keep_per_sample(g, f);
   for (i = 0; i < f->nout; i++)
     if (!f->outname[i]) f->outname[i] = text_fmt("y%d", i);
   return 0;
