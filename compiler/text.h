@@ -6,7 +6,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-typedef struct Text { char *s; size_t n, cap; } Text; /* s is NUL-terminated once written */
+typedef struct Text {
+  char *s;
+  size_t n, cap;
+} Text; /* s is NUL-terminated once written */
 
 void text_put(Text *t, const char *fmt, ...)
 #ifdef __GNUC__

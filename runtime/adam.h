@@ -5,7 +5,7 @@
 
 typedef struct rt_adam {
   double lr, beta1, beta2, eps, weight_decay;
-  long step;             /* updates done                     */
+  long step;               /* updates done                     */
   double beta1_t, beta2_t; /* beta1^step, beta2^step, by products */
 } rt_adam;
 

@@ -24,7 +24,11 @@ uint64_t rt_fnv1a(uint64_t h, const void *data, size_t n) { return hn_fnv1a(h, d
 
 /* ---- a growing little-endian byte buffer ---- */
 
-typedef struct buf { unsigned char *p; size_t n, cap; int oom; } buf;
+typedef struct buf {
+  unsigned char *p;
+  size_t n, cap;
+  int oom;
+} buf;
 
 static void put(buf *b, uint64_t v, int bytes) {
   int i;
@@ -32,7 +36,10 @@ static void put(buf *b, uint64_t v, int bytes) {
     size_t cap = b->cap ? 2 * b->cap : 4096;
     unsigned char *p;
     while (cap < b->n + bytes) cap *= 2;
-    if (!(p = realloc(b->p, cap))) { b->oom = 1; return; }
+    if (!(p = realloc(b->p, cap))) {
+      b->oom = 1;
+      return;
+    }
     b->p = p, b->cap = cap;
   }
   for (i = 0; i < bytes; i++) b->p[b->n++] = (unsigned char)(v >> (8 * i));
@@ -80,7 +87,8 @@ int rt_checkpoint_write(const char *path, const rt_checkpoint *c, char *err, siz
   put_u32(&b, (uint32_t)c->sampler);
   put_i64(&b, c->test_batch);
   put_f64(&b, c->adam.lr), put_f64(&b, c->adam.beta1), put_f64(&b, c->adam.beta2), put_f64(&b, c->adam.eps);
-  put_f64(&b, c->adam.weight_decay), put_i64(&b, c->adam.step), put_f64(&b, c->adam.beta1_t), put_f64(&b, c->adam.beta2_t);
+  put_f64(&b, c->adam.weight_decay), put_i64(&b, c->adam.step), put_f64(&b, c->adam.beta1_t),
+      put_f64(&b, c->adam.beta2_t);
   for (i = 0; i < 4; i++) put_u64(&b, c->rng_train.s[i]);
   for (i = 0; i < 4; i++) put_u64(&b, c->rng_test.s[i]);
   put_i64(&b, c->ntrain);
@@ -110,12 +118,19 @@ int rt_checkpoint_write(const char *path, const rt_checkpoint *c, char *err, siz
 
 /* ---- reading ---- */
 
-typedef struct rd { const unsigned char *p; size_t n, at; int short_; } rd;
+typedef struct rd {
+  const unsigned char *p;
+  size_t n, at;
+  int short_;
+} rd;
 
 static uint64_t get(rd *r, int bytes) {
   uint64_t v = 0;
   int i;
-  if (r->short_ || r->at + bytes > r->n) { r->short_ = 1; return 0; }
+  if (r->short_ || r->at + bytes > r->n) {
+    r->short_ = 1;
+    return 0;
+  }
   for (i = 0; i < bytes; i++) v |= (uint64_t)r->p[r->at + i] << (8 * i);
   r->at += bytes;
   return v;
@@ -131,7 +146,10 @@ static long get_i64(rd *r) { return (long)(int64_t)get(r, 8); }
 static void *get_elems(rd *r, long n, int elem) {
   void *a;
   long i;
-  if (r->short_ || n < 0 || (size_t)n > (r->n - r->at) / elem) { r->short_ = 1; return NULL; }
+  if (r->short_ || n < 0 || (size_t)n > (r->n - r->at) / elem) {
+    r->short_ = 1;
+    return NULL;
+  }
   if (!(a = malloc((size_t)n * elem + 1))) return NULL;
   for (i = 0; i < n; i++) {
     if (elem == 8) ((double *)a)[i] = get_f64(r);
@@ -144,7 +162,10 @@ static void *get_elems(rd *r, long n, int elem) {
 }
 static long *get_longs(rd *r, long n) {
   long *a, i;
-  if (r->short_ || n < 0 || (size_t)n > (r->n - r->at) / 8) { r->short_ = 1; return NULL; }
+  if (r->short_ || n < 0 || (size_t)n > (r->n - r->at) / 8) {
+    r->short_ = 1;
+    return NULL;
+  }
   if (!(a = malloc((size_t)n * sizeof *a + 1))) return NULL;
   for (i = 0; i < n; i++) a[i] = get_i64(r);
   return a;
@@ -188,15 +209,18 @@ static int check_values(const char *path, rt_checkpoint *c, char *err, size_t ne
     if (i >= 0) {
       double v = c->elem == 8 ? ((const double *)arr[k])[i] : ((const float *)arr[k])[i];
       rt_checkpoint_free(c);
-      return rt_fail(err, nerr, path, "%s %g at element %ld: the checkpoint cannot be resumed or used (a diverged "
-                     "run, or a damaged file); train anew, or use an earlier checkpoint", what[k], v, i);
+      return rt_fail(err, nerr, path,
+                     "%s %g at element %ld: the checkpoint cannot be resumed or used (a diverged "
+                     "run, or a damaged file); train anew, or use an earlier checkpoint",
+                     what[k], v, i);
     }
   }
   if (!isfinite(c->lr) || !isfinite(c->weight_decay) || !isfinite(a->lr) || !isfinite(a->beta1) ||
       !isfinite(a->beta2) || !isfinite(a->eps) || !isfinite(a->weight_decay) || !isfinite(a->beta1_t) ||
       !isfinite(a->beta2_t) || a->step < 0 || c->step < 0 || !isfinite(c->seconds)) {
     rt_checkpoint_free(c);
-    return rt_fail(err, nerr, path, "the optimizer state holds a NaN, an infinity or a negative count: the checkpoint "
+    return rt_fail(err, nerr, path,
+                   "the optimizer state holds a NaN, an infinity or a negative count: the checkpoint "
                    "cannot be resumed (a damaged file); train anew");
   }
   return 0;
@@ -213,14 +237,20 @@ int rt_checkpoint_read(const char *path, rt_checkpoint *c, char *err, size_t ner
   for (;;) {
     if (size == cap) {
       unsigned char *p = realloc(data, cap = cap ? 2 * cap : 1 << 16);
-      if (!p) { free(data), fclose(f); return rt_fail(err, nerr, path, "out of memory"); }
+      if (!p) {
+        free(data), fclose(f);
+        return rt_fail(err, nerr, path, "out of memory");
+      }
       data = p;
     }
     got = fread(data + size, 1, cap - size, f);
     size += got;
     if (!got) break;
   }
-  if (ferror(f)) { free(data), fclose(f); return rt_fail(err, nerr, path, "cannot read: %s", strerror(errno)); }
+  if (ferror(f)) {
+    free(data), fclose(f);
+    return rt_fail(err, nerr, path, "cannot read: %s", strerror(errno));
+  }
   fclose(f);
   r.p = data, r.n = size, r.at = 0, r.short_ = 0;
   if (size < 8 || memcmp(data, MAGIC, 8)) {
@@ -231,7 +261,8 @@ int rt_checkpoint_read(const char *path, rt_checkpoint *c, char *err, size_t ner
   c->version = (int)get(&r, 4);
   if (!r.short_ && c->version != RT_CHECKPOINT_VERSION) {
     free(data);
-    return rt_fail(err, nerr, path, "checkpoint version %d; this hnnc reads version %d", c->version, RT_CHECKPOINT_VERSION);
+    return rt_fail(err, nerr, path, "checkpoint version %d; this hnnc reads version %d", c->version,
+                   RT_CHECKPOINT_VERSION);
   }
   c->elem = (int)get(&r, 4);
   if (!r.short_ && c->elem != 4 && c->elem != 8) {

@@ -36,25 +36,25 @@
 
 typedef struct rt_checkpoint {
   int version;
-  int elem;                  /* 4: float, 8: double */
-  uint64_t hash;             /* the model's (see rt_objective) */
+  int elem;      /* 4: float, 8: double */
+  uint64_t hash; /* the model's (see rt_objective) */
   long nparams;
   int ntensor;
-  int (*shape)[5];           /* per parameter tensor: rank, dim[4] */
+  int (*shape)[5]; /* per parameter tensor: rank, dim[4] */
   uint64_t seed;
-  long step;                 /* Adam updates done */
+  long step; /* Adam updates done */
   double lr, weight_decay;
-  long batch;                /* 0: full batch */
-  int sampler;               /* RT_SAMPLE_* (train.h) */
-  long test_batch;           /* 0: the whole test set */
+  long batch;      /* 0: full batch */
+  int sampler;     /* RT_SAMPLE_* (train.h) */
+  long test_batch; /* 0: the whole test set */
   rt_adam adam;
   rt_rng rng_train, rng_test;
   long ntrain, ntest, cursor;
-  long *perm, *test_perm;    /* ntrain and ntest entries */
+  long *perm, *test_perm; /* ntrain and ntest entries */
   double seconds;
   long nhist;
-  double *hist;              /* nhist rows: step, train loss, test loss, seconds */
-  void *theta, *m, *v;       /* nparams elements each */
+  double *hist;        /* nhist rows: step, train loss, test loss, seconds */
+  void *theta, *m, *v; /* nparams elements each */
 } rt_checkpoint;
 
 /* Writes c to path atomically. 0, or nonzero with "PATH: error: ..." */

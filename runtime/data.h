@@ -80,46 +80,46 @@ typedef struct rt_sampler {
 enum { RT_INTEGRATOR_RK45, RT_INTEGRATOR_DOP853 };
 
 typedef struct rt_task {
-	const char *name;
-	int published;          /* RT_PUBLISHED_*: the evaluation protocol */
-	int dim;                /* state dimension the field must have */
-	int ntraj;              /* trajectories (orbits) */
-	rt_sampler x0;          /* initial states of the trajectories */
-	double t0, t1;          /* time span of a trajectory */
-	int npoints;            /* samples a trajectory: linspace(t0, t1, npoints) */
-	const double *times;    /* or these npoints increasing times (t0, t1 = the
+  const char *name;
+  int published;       /* RT_PUBLISHED_*: the evaluation protocol */
+  int dim;             /* state dimension the field must have */
+  int ntraj;           /* trajectories (orbits) */
+  rt_sampler x0;       /* initial states of the trajectories */
+  double t0, t1;       /* time span of a trajectory */
+  int npoints;         /* samples a trajectory: linspace(t0, t1, npoints) */
+  const double *times; /* or these npoints increasing times (t0, t1 = the
 	                           first and the last); NULL: linspace */
-	int integrator;         /* RT_INTEGRATOR_* */
-	double rtol, atol;      /* tolerances of the integrator */
-	/* constant components the reference integrates along with x (two-body:
+  int integrator;      /* RT_INTEGRATOR_* */
+  double rtol, atol;   /* tolerances of the integrator */
+  /* constant components the reference integrates along with x (two-body:
 	   its state carries the two masses). They count in RK45's RMS error
 	   norm and in its initial step, so rt_dataset_make pads the state with
 	   npad constants 1.0 (derivative 0) to take scipy's steps. */
-	int npad;
-	double noise;           /* std of the Gaussian noise on x (0: none) */
-	/* split by trajectory: the first floor(ntraj * split) trajectories are
+  int npad;
+  double noise; /* std of the Gaussian noise on x (0: none) */
+  /* split by trajectory: the first floor(ntraj * split) trajectories are
 	   the test set if test_first, else the training set */
-	double split;
-	int test_first;
-	/* energy metric: nrollout rollouts from eval_x0 on [t0, t1] at npoints */
-	rt_sampler eval_x0;
-	int energy_nrollout;
-	double energy_t0, energy_t1;
-	int energy_npoints;
-	double energy_rtol, energy_atol;
+  double split;
+  int test_first;
+  /* energy metric: nrollout rollouts from eval_x0 on [t0, t1] at npoints */
+  rt_sampler eval_x0;
+  int energy_nrollout;
+  double energy_t0, energy_t1;
+  int energy_npoints;
+  double energy_rtol, energy_atol;
 } rt_task;
 
 typedef struct rt_dataset {
-	int dim;
-	long ntrain, ntest;     /* rows */
-	double *x_train, *dx_train;     /* ntrain x dim, row-major */
-	double *x_test, *dx_test;       /* ntest x dim */
-	/* trajectory shape, when the rows are whole trajectories (npoints > 0):
+  int dim;
+  long ntrain, ntest;         /* rows */
+  double *x_train, *dx_train; /* ntrain x dim, row-major */
+  double *x_test, *dx_test;   /* ntest x dim */
+  /* trajectory shape, when the rows are whole trajectories (npoints > 0):
 	   ntrain = ntraj_train * npoints, ntest = ntraj_test * npoints, and t
 	   holds the npoints sample times (malloc'd, or NULL if unknown) */
-	long ntraj_train, ntraj_test;
-	int npoints;
-	double *t;
+  long ntraj_train, ntraj_test;
+  int npoints;
+  double *t;
 } rt_dataset;
 
 /* n points from a to b as np.linspace: t[k] = k*((b - a)/(n - 1)) + a, and
@@ -149,9 +149,8 @@ int rt_energy_x0(const rt_task *t, const rt_energy *H, uint64_t seed, int k, dou
    reference has them, so that the steps are scipy's on the reference's
    state (two-body: use it for the energy rollouts too). Returns 0, an
    RT_ERR_* code, or -1 if out of memory. */
-int rt_task_rk45(const rt_task *t, const rt_system *field, double t0,
-                 double t1, const double *x0, int nt, const double *t_eval,
-                 double rtol, double atol, double *out);
+int rt_task_rk45(const rt_task *t, const rt_system *field, double t0, double t1, const double *x0, int nt,
+                 const double *t_eval, double rtol, double atol, double *out);
 
 /* Checks a recipe (dimension, counts, times, tolerances, split, sampler
    shapes); 0, or nonzero with err = "NAME: error: ...". */
@@ -161,8 +160,8 @@ int rt_task_check(const rt_task *t, char *err, size_t nerr);
    an energy-shell sampler; else may be NULL). field->dim must be t->dim;
    the field is called with n = npoints to make the targets. Returns 0, or
    nonzero with err = "NAME: error: ..." and *out zeroed. */
-int rt_dataset_make(const rt_task *t, const rt_system *field, const rt_energy *H, uint64_t seed,
-                    rt_dataset *out, char *err, size_t nerr);
+int rt_dataset_make(const rt_task *t, const rt_system *field, const rt_energy *H, uint64_t seed, rt_dataset *out,
+                    char *err, size_t nerr);
 
 void rt_dataset_free(rt_dataset *d);
 
@@ -170,8 +169,7 @@ void rt_dataset_free(rt_dataset *d);
    dx_test.npy, shaped (trajectories, npoints, dim) when d is
    trajectory-shaped, else (rows, dim), and t.npy (npoints) when d->t is
    set; creates DIR if missing (not its parents). */
-int rt_dataset_save(const rt_dataset *d, const char *dir, char *err,
-                    size_t nerr);
+int rt_dataset_save(const rt_dataset *d, const char *dir, char *err, size_t nerr);
 
 /* Loads the four files ('<f8' or '<f4', widened), (rows, dim) or
    (trajectories, npoints, dim), and DIR/t.npy if present; checks one dim

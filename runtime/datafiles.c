@@ -115,8 +115,10 @@ static int read_csv(const char *path, table *tb, char *err, size_t nerr) {
       else if (r - start != len) {
         rt_rows_free(&rows);
         free(tb->x), free(tb->t), tb->x = tb->t = NULL;
-        return rt_fail(err, nerr, path, "trajectory %ld (data row %ld) has %ld rows, trajectory 0 has %ld: "
-                       "trajectories must have equal lengths", n, start + 1, r - start, len);
+        return rt_fail(err, nerr, path,
+                       "trajectory %ld (data row %ld) has %ld rows, trajectory 0 has %ld: "
+                       "trajectories must have equal lengths",
+                       n, start + 1, r - start, len);
       }
       n++, start = r;
     }
@@ -133,8 +135,10 @@ static int read_table(const char *path, table *tb, char *err, size_t nerr) {
   if (rt_npy_read(path, RT_NPY_FINITE | RT_NPY_AS_F8, &a, err, nerr)) return 1;
   if ((a.rank != 2 && a.rank != 3) || a.shape[a.rank - 1] < 1 || a.shape[a.rank - 1] > RT_MAXDIM || a.count < 1) {
     rt_npy_free(&a);
-    return rt_fail(err, nerr, path, "expected a (rows, dim) or (trajectories, points, dim) array with 1 <= dim <= %d "
-                   "and a row or more, found rank %d", RT_MAXDIM, a.rank);
+    return rt_fail(err, nerr, path,
+                   "expected a (rows, dim) or (trajectories, points, dim) array with 1 <= dim <= %d "
+                   "and a row or more, found rank %d",
+                   RT_MAXDIM, a.rank);
   }
   tb->x = a.data;
   tb->dim = (int)a.shape[a.rank - 1];
@@ -180,8 +184,10 @@ static int differences(const table *x, double *dx, const char *who, char *err, s
     double *d = dx + (size_t)j * np * dim;
     for (int k = 1; k < np; k++)
       if (!(t[k] > t[k - 1]))
-        return rt_fail(err, nerr, who, "the times of trajectory %ld are not increasing at its sample %d (t = %.17g "
-                       "after %.17g)", j, k, t[k], t[k - 1]);
+        return rt_fail(err, nerr, who,
+                       "the times of trajectory %ld are not increasing at its sample %d (t = %.17g "
+                       "after %.17g)",
+                       j, k, t[k], t[k - 1]);
     for (int k = 0; k < np; k++) {
       int a = np == 2 ? 0 : k == 0 ? 0 : k == np - 1 ? np - 3 : k - 1; /* the three samples a, a+1, a+2 */
       for (int c = 0; c < dim; c++) {
@@ -224,7 +230,8 @@ int rt_dataset_read(const char *xpath, const char *dxpath, const char *tpath, co
     }
   } else {
     if (!x.t || x.npoints < 1) {
-      rt_fail(err, nerr, xpath, "no dx: the targets are then finite differences along time, which need trajectories "
+      rt_fail(err, nerr, xpath,
+              "no dx: the targets are then finite differences along time, which need trajectories "
               "and their times (a t column, files.t, or the declaration's t = {t0, t1, points = N} matching the "
               "points a trajectory)");
       goto done;
@@ -240,7 +247,8 @@ int rt_dataset_read(const char *xpath, const char *dxpath, const char *tpath, co
     first = (long)((double)n * split);
     ntr = test_first ? n - first : first;
     if (ntr < 1) {
-      rt_fail(err, nerr, xpath, "the split leaves no training %s (%ld in all)", x.npoints > 0 ? "trajectory" : "row", n);
+      rt_fail(err, nerr, xpath, "the split leaves no training %s (%ld in all)", x.npoints > 0 ? "trajectory" : "row",
+              n);
       goto done;
     }
     long train0 = test_first ? first : 0, test0 = test_first ? 0 : ntr;

@@ -79,7 +79,8 @@ int rt_params_id_read(const char *npy_path, rt_params_id *id, char *err, size_t 
   for (k = 0; k < 5; k++) {
     const char *v = NULL;
     if ((len = getline(&line, &cap, f)) < 0) {
-      rt_fail(err, nerr, path, "%s after %d lines: the sidecar is truncated", ferror(f) ? "read error" : "end of file", k);
+      rt_fail(err, nerr, path, "%s after %d lines: the sidecar is truncated", ferror(f) ? "read error" : "end of file",
+              k);
       goto done;
     }
     if (len > 0 && line[len - 1] == '\n') line[--len] = 0;
@@ -97,7 +98,8 @@ int rt_params_id_read(const char *npy_path, rt_params_id *id, char *err, size_t 
       rt_fail(err, nerr, path, "out of memory");
       goto done;
     }
-    if (k == 2 && (strlen(v) != 16 || strspn(v, "0123456789abcdef") != 16 || (id->hash = strtoull(v, &end, 16), *end))) {
+    if (k == 2 &&
+        (strlen(v) != 16 || strspn(v, "0123456789abcdef") != 16 || (id->hash = strtoull(v, &end, 16), *end))) {
       snprintf(err, nerr, "%s:3: error: the hash is not 16 hexadecimal digits", path);
       goto done;
     }

@@ -24,8 +24,8 @@
 typedef struct rt_params_id {
   uint64_t hash;
   long nparams;
-  int elem;        /* 4: float32, 8: float64 (the model's, not the file's) */
-  char *model;     /* the model's name, malloc'd */
+  int elem;    /* 4: float32, 8: float64 (the model's, not the file's) */
+  char *model; /* the model's name, malloc'd */
 } rt_params_id;
 
 /* the sidecar's path for a parameter file: X.npy -> X.model, else

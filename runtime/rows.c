@@ -16,7 +16,7 @@
 
 typedef struct reader {
   const char *name;
-  long width, line, cap;   /* cap: rows data can hold */
+  long width, line, cap; /* cap: rows data can hold */
   rt_rows *out;
   char *err;
   size_t nerr;
@@ -30,7 +30,10 @@ static int is_header(const char *s) {
   while (*s) {
     const char *f = s;
     char *end;
-    if (is_sep(*s)) { s++; continue; }
+    if (is_sep(*s)) {
+      s++;
+      continue;
+    }
     if (!(isalpha((unsigned char)*s) || *s == '_')) return 0;
     while (*s && !is_sep(*s))
       if (!(isalnum((unsigned char)*s++) || s[-1] == '_')) return 0;

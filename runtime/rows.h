@@ -20,10 +20,10 @@
 #include <stdio.h>
 
 typedef struct rt_rows {
-  long n;         /* rows read */
+  long n; /* rows read */
   long width;
-  double *data;   /* n x width, row-major (malloc'd) */
-  int header;     /* 1 if a header line was skipped */
+  double *data; /* n x width, row-major (malloc'd) */
+  int header;   /* 1 if a header line was skipped */
 } rt_rows;
 
 /* Reads every line of f (named name in messages) into *out. 0, or 1 with

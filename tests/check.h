@@ -8,14 +8,17 @@
 
 /* |got - want| <= atol + rtol |want| elementwise; prints the first
  * mismatches and the worst error; returns the number of mismatches. */
-static inline long check_close(const char *what, const double *got, const double *want, long n, double rtol, double atol) {
+static inline long check_close(const char *what, const double *got, const double *want, long n, double rtol,
+                               double atol) {
   long i, bad = 0, worst = -1;
   double werr = 0;
   for (i = 0; i < n; i++) {
     double err = fabs(got[i] - want[i]), tol = atol + rtol * fabs(want[i]);
     int ok = err <= tol || (isnan(got[i]) && isnan(want[i]));
     if (!ok) {
-      if (bad < 5) fprintf(stderr, "  %s[%ld]: got %.17g, want %.17g (error %.3g, tolerance %.3g)\n", what, i, got[i], want[i], err, tol);
+      if (bad < 5)
+        fprintf(stderr, "  %s[%ld]: got %.17g, want %.17g (error %.3g, tolerance %.3g)\n", what, i, got[i], want[i],
+                err, tol);
       bad++;
     }
     if (isnan(err) || err / (tol > 0 ? tol : 1) > werr) werr = err / (tol > 0 ? tol : 1), worst = i;

@@ -11,7 +11,10 @@ int main(int argc, char **argv) {
     FILE *f = fopen(argv[i], "rb");
     unsigned char *buf = NULL;
     size_t n = 0, cap = 0, got;
-    if (!f) { perror(argv[i]); return 1; }
+    if (!f) {
+      perror(argv[i]);
+      return 1;
+    }
     do {
       if (n == cap) buf = realloc(buf, cap = cap ? 2 * cap : 4096);
       n += got = fread(buf + n, 1, cap - n, f);

@@ -32,8 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       for (long i = 0; i < c.ntrain; i++) sink += (double)c.perm[i];
       for (long i = 0; i < c.ntest; i++) sink += (double)c.test_perm[i];
       rt_checkpoint_free(&c);
-    } else if (!strstr(err, ": error: "))
-      __builtin_trap();
+    } else if (!strstr(err, ": error: ")) __builtin_trap();
   }
   return 0;
 }

@@ -14,7 +14,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   memcpy(dir, path, strlen(path) - strlen("/dx_test.csv"));
   dir[strlen(path) - strlen("/dx_test.csv")] = 0;
   if (!rt_dataset_load_csv(dir, &d, err, sizeof err)) rt_dataset_free(&d);
-  else if (!strstr(err, "error"))
-    __builtin_trap();
+  else if (!strstr(err, "error")) __builtin_trap();
   return 0;
 }

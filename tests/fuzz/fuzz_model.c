@@ -16,7 +16,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mo.limits.memory = (size_t)16 << 20;
   mo.limits.instructions = 2000000;
   if (!model_build(&m, path, &mo, err, sizeof err)) model_free(&m);
-  else if (!strstr(err, "error"))
-    __builtin_trap();
+  else if (!strstr(err, "error")) __builtin_trap();
   return 0;
 }

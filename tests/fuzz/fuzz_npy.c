@@ -16,7 +16,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       (void)sink;
       for (size_t i = 0; i < (size_t)a.count * es; i++) sink ^= ((unsigned char *)a.data)[i]; /* touch it all */
       rt_npy_free(&a);
-    } else if (!strstr(err, ": error: "))
-      __builtin_trap(); /* every failure explains itself */
+    } else if (!strstr(err, ": error: ")) __builtin_trap(); /* every failure explains itself */
   return 0;
 }

@@ -12,7 +12,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   memcpy(npy, side, n);
   strcpy(npy + n, ".npy");
   if (!rt_params_id_read(npy, &id, err, sizeof err)) rt_params_id_free(&id);
-  else if (!strstr(err, "p.model"))
-    __builtin_trap();
+  else if (!strstr(err, "p.model")) __builtin_trap();
   return 0;
 }

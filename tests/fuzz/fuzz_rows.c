@@ -16,7 +16,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     (void)sink;
     for (long i = 0; i < r.n * width; i++) sink += r.data[i];
     rt_rows_free(&r);
-  } else if (!strstr(err, "<stdin>"))
-    __builtin_trap();
+  } else if (!strstr(err, "<stdin>")) __builtin_trap();
   return 0;
 }
