@@ -702,19 +702,41 @@ static void zero_dim_check(lua_State *L, const char *input, const char *fname) {
   }
 }
 
+/* fn's options (argument 4): {cold = true} for functions only diagnostics
+ * call (a flow's Jacobians): gcc compiles them for size, in a fraction of
+ * the time, with the same bits. */
+static int fn_cold(lua_State *L, const char *name) {
+  const char *stray = NULL;
+  if (lua_isnoneornil(L, 4)) return 0;
+  if (!lua_istable(L, 4)) ERR(L, "bad argument #4 to 'fn' (table of options expected, got %s)", luaL_typename(L, 4));
+  lua_pushnil(L);
+  while (lua_next(L, 4)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) != LUA_TSTRING || strcmp(lua_tostring(L, -1), "cold")) {
+      const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
+      if (!stray || strcmp(k, stray) < 0) stray = k;
+    }
+  }
+  if (stray) ERR(L, "unknown option '%s' to fn '%s' (expected: cold)", stray, name);
+  lua_getfield(L, 4, "cold");
+  if (!lua_isnil(L, -1) && !lua_isboolean(L, -1)) ERR(L, "fn '%s': cold must be true or false", name);
+  return lua_toboolean(L, -1);
+}
+
 static int l_fn(lua_State *L) {
   Graph *g = enter(L);
   Front *F = front(L);
   const char *name = luaL_checkstring(L, 1);
   lua_Debug ar;
   Func *f;
-  int i, nparams, base, top, declloc = g->curloc;
+  int i, nparams, base, top, declloc = g->curloc, cold;
   if (F->tracing) ERR(L, "hn.fn cannot be called inside another hn.fn");
   if (!valid_ident(name)) ERR(L, "function name '%s' is not a C identifier", name);
   for (i = 0; i < g->nfunc; i++)
     if (!strcmp(g->func[i].name, name)) ERR(L, "function '%s' is declared twice", name);
   if (!lua_istable(L, 2)) ERR(L, "bad argument #2 to 'fn' (table of input shapes expected, got %s)", luaL_typename(L, 2));
   if (lua_type(L, 3) != LUA_TFUNCTION) ERR(L, "bad argument #3 to 'fn' (function expected, got %s)", luaL_typename(L, 3));
+  cold = fn_cold(L, name);
   lua_settop(L, 3);
   lua_pushvalue(L, 3);
   lua_getinfo(L, ">u", &ar);
@@ -725,6 +747,7 @@ static int l_fn(lua_State *L) {
   memset(f, 0, sizeof *f);
   f->name = xstrdup(name);
   f->loc = declloc;
+  f->cold = cold;
   f->in = xmalloc((nparams + 1) * sizeof *f->in);
   g->nfunc++; /* from here on the graph owns f */
   /* every key of the shape table must be an input (the alphabetically first

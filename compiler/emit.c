@@ -29,6 +29,8 @@ typedef struct E {
   int internal;        /* EmitOptions.internal */
   const char **pname;  /* per parameter: its C identifier in the kernels */
   char *use_par, *use_in, *use_out; /* named by the code of the current stage (ptr) */
+  struct Block *blocks; /* the current stage's blocks (see parts below) */
+  int nblocks, capblocks, attrs; /* attrs: HN_PART and HN_COLD are defined */
   char **strs;         /* strings made by str(), freed at the end */
   int nstrs, capstrs;
 } E;
@@ -569,6 +571,61 @@ static void entry(E *e, Text *t, const char *model, Func *f) {
            e->T, e->T, e->T);
 }
 
+/* ---- parts ----
+ * gcc's optimizer is superlinear in the size of a function: a flow's
+ * Jacobian (2n backward passes unrolled, 800 blocks in one chunk loop)
+ * took gcc -O3 48 s as one function and 8 s as parts of 40 blocks. A
+ * stage of more than PART_BLOCKS blocks is therefore emitted as static
+ * functions of at most PART_BLOCKS blocks each, NAME_FUNC_phaseQ_partK,
+ * with the stage's own arguments, called in order by the stage; gcc and
+ * clang must not inline them back. The same statements in the same order:
+ * the same bits. Smaller stages stay whole (every shipped HNN). */
+enum { PART_BLOCKS = 40 };
+
+/* A block of a stage's code: where its text ends, and the parameters,
+ * inputs and outputs it names. */
+typedef struct Block { long end; char *par, *in, *out; } Block;
+
+static void block_end(E *e) {
+  Func *f = e->p->f;
+  Block *b;
+  long end = (long)e->t->n;
+  if (e->nblocks && e->blocks[e->nblocks - 1].end == end) return; /* no code */
+  if (e->nblocks == e->capblocks) {
+    e->capblocks = e->capblocks ? 2 * e->capblocks : 64;
+    e->blocks = xrealloc(e->blocks, e->capblocks * sizeof *e->blocks);
+  }
+  b = &e->blocks[e->nblocks++];
+  b->end = end;
+  b->par = memcpy(xmalloc(e->g->nparam + 1), e->use_par, e->g->nparam + 1);
+  b->in = memcpy(xmalloc(f->nin + 1), e->use_in, f->nin + 1);
+  b->out = memcpy(xmalloc(f->nout + 1), e->use_out, f->nout + 1);
+  memset(e->use_par, 0, e->g->nparam + 1), memset(e->use_in, 0, f->nin + 1), memset(e->use_out, 0, f->nout + 1);
+}
+
+/* The use flags of blocks [b0, b1) into e->use_*; frees the blocks'. */
+static void blocks_use(E *e, int b0, int b1) {
+  Func *f = e->p->f;
+  int b, i;
+  for (b = b0; b < b1; b++) {
+    for (i = 0; i < e->g->nparam; i++) e->use_par[i] |= e->blocks[b].par[i];
+    for (i = 0; i < f->nin; i++) e->use_in[i] |= e->blocks[b].in[i];
+    for (i = 0; i < f->nout; i++) e->use_out[i] |= e->blocks[b].out[i];
+    free(e->blocks[b].par), free(e->blocks[b].in), free(e->blocks[b].out);
+  }
+}
+
+/* The attributes of parts and of cold functions (hn.fn{..., cold = true}:
+ * compiled for size; gcc then skips the vectorizer, which is most of its
+ * time on a flow's Jacobians), once per file, before their first use. */
+static void attributes(E *e) {
+  if (e->attrs++) return;
+  PUT("/* parts of long stages stay parts (gcc's optimizer is superlinear in a\n"
+      " * function's size); cold functions (diagnostics) are compiled for size */\n"
+      "#if defined(__GNUC__) && !defined(__TINYC__)\n#define HN_PART __attribute__((noinline))\n"
+      "#define HN_COLD __attribute__((cold))\n#else\n#define HN_PART\n#define HN_COLD\n#endif\n\n");
+}
+
 /* The code of the nodes of phase q (part 1: only the chunk's sums over
  * samples; part 0: the rest), into e->t. A chunk's per-sample work fuses
  * runs of elementwise nodes into one loop. */
@@ -589,15 +646,17 @@ static void stage_nodes(E *e, int q, int part, const int *uses, int *group) {
       if (n >= 2) {
         emit_fused(e, group, n, uses);
         k = m - 1; /* views inside the run emit nothing */
+        block_end(e);
         continue;
       }
     }
     emit_node(e, x);
+    block_end(e);
   }
   if (part) return;
   for (i = 0; i < p->f->nout; i++) { /* per-sample outputs the nodes could not write */
     int b = sched_base(p, p->f->out[i]);
-    if (q % 2 && p->outcopy[i] && N(p->f->out[i])->batched && p->phase[b] == q) emit_outcopy(e, i);
+    if (q % 2 && p->outcopy[i] && N(p->f->out[i])->batched && p->phase[b] == q) emit_outcopy(e, i), block_end(e);
   }
   if (q % 2) return;
   for (k = 0; k < p->norder; k++) { /* the sums of the next phase start at 0 */
@@ -611,26 +670,17 @@ static void stage_nodes(E *e, int q, int part, const int *uses, int *group) {
       if (p->outcopy[i] && !N(p->f->out[i])->batched) emit_outcopy(e, i);
 }
 
-/* One stage as a static function NAME_FUNC_phaseQ (or _sumsQ): the
- * parameters, inputs and outputs its code names, then the code. 0 when the
- * stage has no code (no function). */
-static int emit_stage(E *e, const char *model, int q, int part, const int *uses, int *group) {
+/* The head of a stage's function (or of a part, suffix "_partK"): the
+ * parameters, inputs and outputs its code names (e->use_*), nc. */
+static void stage_head(E *e, const char *model, int q, int part, const char *suffix) {
   Graph *g = e->g;
-  Plan *p = e->p;
-  Func *f = p->f;
-  Text *save = e->t, body = {0};
+  Func *f = e->p->f;
   const char *T = e->T;
   int i;
-  memset(e->use_par, 0, g->nparam + 1), memset(e->use_in, 0, f->nin + 1), memset(e->use_out, 0, f->nout + 1);
-  e->t = &body;
-  stage_nodes(e, q, part, uses, group);
-  e->t = save;
-  if (!body.s) return 0;
-  if (q % 2 == 0) PUT("/* %s, phase %d: shared values */\n", f->name, q);
-  else if (!part) PUT("/* %s, phase %d: per sample, the chunk of samples s0 .. s0 + nc - 1 */\n", f->name, q);
-  else PUT("/* %s, phase %d: the chunk's terms of the sums over samples (chunks in ascending order) */\n", f->name, q);
-  PUT("static void %s_%s_%s%d(int n, int s0, const %s *theta, const %s *const *in, %s *const *out, %s *ws, %s *wt)\n{\n",
-      model, f->name, part ? "sums" : "phase", q, T, T, T, T, T);
+  if (f->cold) attributes(e), PUT("HN_COLD ");
+  if (*suffix) attributes(e), PUT("HN_PART ");
+  PUT("static void %s_%s_%s%d%s(int n, int s0, const %s *theta, const %s *const *in, %s *const *out, %s *ws, %s *wt)\n{\n",
+      model, f->name, part ? "sums" : "phase", q, suffix, T, T, T, T, T);
   for (i = 0; i < g->nparam; i++) { /* the parameters it reads, by name */
     char sh[64];
     if (e->use_par[i])
@@ -640,10 +690,47 @@ static int emit_stage(E *e, const char *model, int q, int part, const int *uses,
     if (e->use_in[i]) PUT("  const %s *in_%s = in[%d];\n", T, f->in[i].name, i);
   for (i = 0; i < f->nout; i++)
     if (e->use_out[i]) PUT("  %s *out_%s = out[%d];\n", T, f->outname[i], i);
-  if (q % 2) PUT("  const int nc = n - s0 < %d ? n - s0 : %d;\n", p->chunk, p->chunk);
+  if (q % 2) PUT("  const int nc = n - s0 < %d ? n - s0 : %d;\n", e->p->chunk, e->p->chunk);
   PUT("  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;%s\n", q % 2 ? " (void)nc;" : "");
-  PUT("%s}\n\n", body.s);
-  text_free(&body);
+  memset(e->use_par, 0, g->nparam + 1), memset(e->use_in, 0, f->nin + 1), memset(e->use_out, 0, f->nout + 1);
+}
+
+/* One stage as a static function NAME_FUNC_phaseQ (or _sumsQ): the
+ * parameters, inputs and outputs its code names, then the code, or the
+ * calls of its parts. 0 when the stage has no code (no function). */
+static int emit_stage(E *e, const char *model, int q, int part, const int *uses, int *group) {
+  Graph *g = e->g;
+  Func *f = e->p->f;
+  Text *save = e->t, body = {0}, calls = {0};
+  int b, k;
+  memset(e->use_par, 0, g->nparam + 1), memset(e->use_in, 0, f->nin + 1), memset(e->use_out, 0, f->nout + 1);
+  e->t = &body, e->nblocks = 0;
+  stage_nodes(e, q, part, uses, group);
+  block_end(e); /* code after the last block */
+  e->t = save;
+  if (!body.s) return 0;
+  if (q % 2 == 0) PUT("/* %s, phase %d: shared values */\n", f->name, q);
+  else if (!part) PUT("/* %s, phase %d: per sample, the chunk of samples s0 .. s0 + nc - 1 */\n", f->name, q);
+  else PUT("/* %s, phase %d: the chunk's terms of the sums over samples (chunks in ascending order) */\n", f->name, q);
+  if (e->nblocks <= PART_BLOCKS) {
+    blocks_use(e, 0, e->nblocks);
+    stage_head(e, model, q, part, "");
+    PUT("%s}\n\n", body.s);
+  } else {
+    for (b = 0, k = 0; b < e->nblocks; b += PART_BLOCKS, k++) {
+      int b1 = b + PART_BLOCKS < e->nblocks ? b + PART_BLOCKS : e->nblocks;
+      long from = b ? e->blocks[b - 1].end : 0;
+      char suffix[32];
+      sprintf(suffix, "_part%d", k);
+      blocks_use(e, b, b1);
+      stage_head(e, model, q, part, suffix);
+      PUT("%.*s}\n\n", (int)(e->blocks[b1 - 1].end - from), body.s + from);
+      text_put(&calls, "  %s_%s_%s%d%s(n, s0, theta, in, out, ws, wt);\n", model, f->name, part ? "sums" : "phase", q, suffix);
+    }
+    stage_head(e, model, q, part, "");
+    PUT("%s}\n\n", calls.s);
+  }
+  text_free(&body), text_free(&calls);
   return 1;
 }
 
@@ -668,6 +755,7 @@ static void emit_function(E *e, const char *model) {
   for (i = 0; i < f->nout; i++) uses[sched_base(p, f->out[i])]++;
   for (q = 0; q < P; q++)
     for (part = 0; part < 2; part++) has[2 * q + part] = (part == 0 || q % 2) && emit_stage(e, model, q, part, uses, group);
+  if (f->cold) PUT("HN_COLD ");
   if (e->internal) PUT("static ");
   signature(e, e->t, model, f);
   PUT("\n{\n");
@@ -871,5 +959,5 @@ void emit_model(Graph *g, const EmitOptions *o, Plan *plans, Text *c, Text *h) {
   header(&e, o, plans, h);
   for (i = 0; i < e.nstrs; i++) free(e.strs[i]);
   free(e.strs);
-  free(e.pname), free(e.use_par), free(e.use_in), free(e.use_out);
+  free(e.pname), free(e.use_par), free(e.use_in), free(e.use_out), free(e.blocks);
 }

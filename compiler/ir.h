@@ -70,6 +70,7 @@ typedef struct Func {
   int *out;           /* node ids */
   char **outname;
   int loc;
+  int cold;           /* hn.fn{..., cold = true}: compiled for size, not speed */
 } Func;
 
 /* Training settings of a model file, from hn.train{...} (see front.c). */

@@ -544,9 +544,10 @@ function flow.declare(T, opts)
   for i, l in ipairs(T.layers) do
     hn.note("flow.layer", i .. " " .. l.kind .. " " .. (l.symplectic and "symplectic" or "not-symplectic") .. " " .. l.at)
   end
-  hn.fn("forward", {x = d}, function(x) return T.forward(x) end)
-  hn.fn("inverse", {y = d}, function(y) return T.inverse(y) end)
-  hn.fn("jacobian", {x = d}, function(x) return hn.jacobian(T.forward(x), x) end)
+  local cold = {cold = true} -- only the tools call these: compiled for size (gcc in a fraction of the time)
+  hn.fn("forward", {x = d}, function(x) return T.forward(x) end, cold)
+  hn.fn("inverse", {y = d}, function(y) return T.inverse(y) end, cold)
+  hn.fn("jacobian", {x = d}, function(x) return hn.jacobian(T.forward(x), x) end, cold)
   -- the layers' inputs along the forward pass, and each layer's Jacobian at
   -- its own input (a Jacobian with respect to the whole input list, of
   -- which block i is taken: a Jacobian with respect to an intermediate
@@ -556,7 +557,7 @@ function flow.declare(T, opts)
     local X, rows_in = hn.reshape(x, {1, d}), {}
     for i, l in ipairs(T.layers) do rows_in[i] = X; X = l.fwd(X) end
     return hn.concat(rows_in, 1)
-  end)
+  end, cold)
   hn.fn("layer_jacobians", {xs = {nl, d}}, function(xs)
     local J = {}
     for i, l in ipairs(T.layers) do
@@ -564,8 +565,8 @@ function flow.declare(T, opts)
       J[i] = hn.reshape(hn.slice(hn.jacobian(Y, xs), i, i, 2), {1, d, d})
     end
     return hn.concat(J, 1)
-  end)
-  if T.logdet then hn.fn("logdet", {x = d}, function(x) return T.logdet(x) end) end
+  end, cold)
+  if T.logdet then hn.fn("logdet", {x = d}, function(x) return T.logdet(x) end, cold) end
   -- state: the batch mean of each zero_center's data-side input, reached
   -- from the data through the layers after it, in training mode
   local stateful = false
