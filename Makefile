@@ -77,6 +77,7 @@ test: all $(TESTS) $(FUZZ:%=$(B)/fuzzrun_%)
 
 bench: all $(B)/bench_step
 	@sh tests/bench/run.sh $(B)
+	@sh tests/bench/threads.sh $(B)
 
 $(B)/bench_step: tests/bench/bench_step.c $(LIBOBJ)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Icompiler -Iruntime -Iprelude -Icli -o $@ $< $(LIBOBJ) $(LDLIBS)

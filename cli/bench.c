@@ -31,8 +31,9 @@ const char usage_bench[] =
     "                 fused multiply-adds\n"
     "  --threads N    run each call on N threads, chunks of the batch on each and\n"
     "                 the sums over samples in chunk order (the same bits as one);\n"
-    "                 GFLOP/s and %% of peak then come from the wall time, and the\n"
-    "                 CPU time is the calling thread's (default 1: the figures are\n"
+    "                 GFLOP/s and %% of peak then come from the wall time; cpu\n"
+    "                 us/call is the calling thread's (median), workers cpu us the\n"
+    "                 other threads' together (mean) (default 1: the figures are\n"
     "                 those of one core, as the peers' in make bench)\n";
 
 static double wall_us(void) { return rt_seconds() * 1e6; }
@@ -117,8 +118,8 @@ int cmd_bench(int argc, char **argv) {
     printf("peak of this core, %s: %.1f GFLOP/s (%s, %d-byte vectors, measured now)\n",
            m.g->is_float ? "float" : "double", pk.gflops, m.g->fma ? "fused multiply-adds" : "separate multiplies and adds",
            pk.vector_bytes);
-    printf("%-14s %8s %14s %14s %14s %12s %9s %7s\n", "function", "batch", "wall us/call", "cpu us/call", "us/sample",
-           "MFLOP/call", "GFLOP/s", "% peak");
+    printf("%-14s %8s %14s %14s %14s %12s %9s %7s%s\n", "function", "batch", "wall us/call", "cpu us/call", "us/sample",
+           "MFLOP/call", "GFLOP/s", "% peak", threads > 1 ? "  workers cpu us" : "");
   }
   for (fi = 0; fi < m.g->nfunc; fi++) {
     Func *f = &m.g->func[fi];
@@ -128,7 +129,7 @@ int cmd_bench(int argc, char **argv) {
     for (b = 0; b < nb; b++) {
       long n = batch[b], k, reps, r;
       void **in = xmalloc(f->nin * sizeof *in), **out = xmalloc(f->nout * sizeof *out);
-      double *wall, *cpu, t0, c0, flop = (double)fl.per_sample * n + fl.shared, t;
+      double *wall, *cpu, t0, c0, flop = (double)fl.per_sample * n + fl.shared, t, wcpu;
       for (i = 0; i < f->nin; i++) {
         long S = shape_size(&f->in[i].shape) * n;
         double *a = xmalloc(S * sizeof *a);
@@ -148,22 +149,26 @@ int cmd_bench(int argc, char **argv) {
       if (reps < 5) reps = 5;
       if (reps > 100000) reps = 100000;
       wall = xmalloc(reps * sizeof *wall), cpu = xmalloc(reps * sizeof *cpu);
+      wcpu = rt_pool_worker_cpu(w.pool);
       for (r = 0; r < reps; r++) {
         t0 = wall_us(), c0 = cpu_us();
         work_call(&w, &m, fi, (int)n, th, (const void *const *)in, out);
         wall[r] = wall_us() - t0, cpu[r] = cpu_us() - c0;
       }
+      wcpu = (rt_pool_worker_cpu(w.pool) - wcpu) * 1e6 / reps; /* the other threads' CPU, mean per call */
       qsort(wall, reps, sizeof *wall, cmp_double);
       qsort(cpu, reps, sizeof *cpu, cmp_double);
       t = threads > 1 ? wall[reps / 2] : cpu[reps / 2]; /* the time GFLOP/s divide by */
       if (json)
-        printf("%s{\"function\": \"%s\", \"batch\": %ld, \"wall_us\": %.3f, \"cpu_us\": %.3f, \"reps\": %ld, "
-               "\"flops\": %.0f, \"elementary\": %ld}",
-               fi || b ? ", " : "", f->name, n, wall[reps / 2], cpu[reps / 2], reps, flop,
+        printf("%s{\"function\": \"%s\", \"batch\": %ld, \"wall_us\": %.3f, \"cpu_us\": %.3f, \"workers_cpu_us\": %.3f, "
+               "\"reps\": %ld, \"flops\": %.0f, \"elementary\": %ld}",
+               fi || b ? ", " : "", f->name, n, wall[reps / 2], cpu[reps / 2], wcpu, reps, flop,
                fl.elem_per_sample * n + fl.elem_shared);
-      else
-        printf("%-14s %8ld %14.2f %14.2f %14.3f %12.3f %9.2f %7.1f\n", f->name, n, wall[reps / 2], cpu[reps / 2],
-               t / n, flop / 1e6, flop / (t * 1e3), pk.gflops > 0 ? 100 * flop / (t * 1e3) / pk.gflops : 0.0);
+      else {
+        printf("%-14s %8ld %14.2f %14.2f %14.3f %12.3f %9.2f %7.1f", f->name, n, wall[reps / 2], cpu[reps / 2], t / n,
+               flop / 1e6, flop / (t * 1e3), pk.gflops > 0 ? 100 * flop / (t * 1e3) / pk.gflops : 0.0);
+        printf(threads > 1 ? " %14.2f\n" : "\n", wcpu);
+      }
       fflush(stdout);
       for (i = 0; i < f->nin; i++) free(in[i]);
       for (i = 0; i < f->nout; i++) free(out[i]);

@@ -24,13 +24,13 @@ typedef struct Run {
   void *const *out;
 } Run;
 
-static void run_phase(void *ctx, int t, int k) {
+static void run_phase(void *ctx, int slot, int k) {
   Run *r = ctx;
-  r->m->phase[r->fi](r->q, r->n, k * r->chunk, r->theta, r->in, r->out, r->w->ws, r->w->wt[t]);
+  r->m->phase[r->fi](r->q, r->n, k * r->chunk, r->theta, r->in, r->out, r->w->ws, r->w->wt[slot]);
 }
-static void run_sums(void *ctx, int t, int k) {
+static void run_sums(void *ctx, int slot, int k) {
   Run *r = ctx;
-  r->m->sums[r->fi](r->q, r->n, k * r->chunk, r->theta, r->in, r->out, r->w->ws, r->w->wt[t]);
+  r->m->sums[r->fi](r->q, r->n, k * r->chunk, r->theta, r->in, r->out, r->w->ws, r->w->wt[slot]);
 }
 
 /* Grows a workspace to need elements of es bytes; 1 when out of memory. */
@@ -44,9 +44,9 @@ static int grow(void **p, long *cap, long need, size_t es) {
 
 int work_call(Work *w, Model *m, int fi, int n, const void *theta, const void *const *in, void *const *out) {
   size_t es = model_elem(m);
-  int nt = rt_pool_size(w->pool), t, q, chunk = model_chunk(m, fi);
+  int nt = rt_pool_slots(w->pool), t, q, chunk = model_chunk(m, fi);
   Run r;
-  if (nt == 1 || n <= chunk) { /* one thread: the function itself */
+  if (rt_pool_size(w->pool) == 1 || n <= chunk) { /* one thread: the function itself */
     if (grow(&w->ws, &w->cap, model_ws(m, fi, n), es)) return 1;
     m->fn[fi](n, theta, in, out, w->ws);
     return 0;
@@ -66,7 +66,8 @@ int work_call(Work *w, Model *m, int fi, int n, const void *theta, const void *c
   for (q = 0; q < model_phases(m, fi); q++) {
     r.q = q;
     if (q % 2 == 0) m->phase[fi](q, n, 0, theta, in, out, w->ws, w->wt[0]);
-    else rt_pool_run(w->pool, (n + chunk - 1) / chunk, run_phase, model_sums(m, fi, q) ? run_sums : NULL, &r);
+    else if (rt_pool_run(w->pool, (n + chunk - 1) / chunk, run_phase, model_sums(m, fi, q) ? run_sums : NULL, &r))
+      return 1;
   }
   return 0;
 }

@@ -26,7 +26,7 @@ typedef struct Work {
   rt_pool *pool; /* set by the caller after kern_init or bind_objective */
   void *ws;      /* the shared workspace (the whole one on one thread) */
   long cap;      /* its elements */
-  void **wt;     /* a workspace per thread */
+  void **wt;     /* a workspace per slot of the pool (rt_pool_slots) */
   long wtcap;
   int nwt;
 } Work;

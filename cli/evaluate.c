@@ -120,11 +120,11 @@ static int field_loss(Kern *k, const double *x, const double *dx, long rows, int
 
 /* The energy MSE under protocol i (published, corrected) with the
    rollouts on the team: a learned field, a true field and a true H bound
-   per thread (a Kern's buffers serve one thread at a time). The failed
-   rollouts' count, or -1 after an error (in err). */
+   per slot of the team (a Kern's buffers serve one rollout at a time).
+   The failed rollouts' count, or -1 after an error (in err). */
 static int energy_metric(Setup *s, const void *theta, rt_pool *pool, int i, uint64_t seed, double *mse, double *e,
                          double *e_se, char *err, size_t nerr) {
-  int nt = rt_pool_size(pool), t, rc = -1;
+  int nt = rt_pool_slots(pool), t, rc = -1;
   Kern *k = xmalloc(3 * nt * sizeof *k);
   rt_system *sys = xmalloc(2 * nt * sizeof *sys);
   rt_energy *H = xmalloc(nt * sizeof *H);

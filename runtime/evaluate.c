@@ -72,8 +72,8 @@ static int sum_squares(void *ctx, int n, const double *x, double *e) {
   return 0;
 }
 
-/* One run of the metric: the rollouts are tasks of the team, thread th
- * integrates with truth[th], learned[th] and E[th] into its own buffers;
+/* One run of the metric: the rollouts are tasks of the team; the task in
+ * slot th integrates with truth[th], learned[th] and E[th] into buffer th;
  * each rollout leaves its value and its failure (why[k], 0: none), and the
  * first failure in rollout order is reported, as on one thread. */
 typedef struct Rollouts {
@@ -84,7 +84,7 @@ typedef struct Rollouts {
   int Estride;                 /* 1 when E is per thread, else 0 */
   uint64_t seed;
   double *mse, *traj_true, *traj_learned;
-  double **buf; /* per thread: times, states, energies (true, learned) */
+  double **buf; /* per slot: times, states, energies (true, learned) */
   int *why, *code;
 } Rollouts;
 
@@ -140,7 +140,7 @@ static int rollout_failures(const Rollouts *r, char *err, size_t nerr) {
 int rt_energy_metric_pool(rt_pool *pool, const rt_task *t, int protocol, const rt_system *truth,
                           const rt_system *learned, const rt_energy *true_h, uint64_t seed, double *mse, double *mean,
                           double *se, double *traj_true, double *traj_learned, char *err, size_t nerr) {
-  int n = t->energy_npoints, dim = t->dim, nt = rt_pool_size(pool), th, failed, ok = 1;
+  int n = t->energy_npoints, dim = t->dim, nt = rt_pool_slots(pool), th, failed, ok = 1;
   int sq_dim = dim;
   rt_energy sq = {sum_squares, &sq_dim};
   Rollouts r;
@@ -159,7 +159,7 @@ int rt_energy_metric_pool(rt_pool *pool, const rt_task *t, int protocol, const r
   r.why = calloc(t->energy_nrollout, sizeof *r.why), r.code = calloc(t->energy_nrollout, sizeof *r.code);
   ok = r.buf && r.why && r.code;
   for (th = 0; ok && th < nt; th++) ok = (r.buf[th] = malloc((size_t)(4 + 2 * dim) * n * sizeof(double) + 8)) != NULL;
-  if (ok) rt_pool_run(pool, t->energy_nrollout, rollout, NULL, &r);
+  if (ok) ok = !rt_pool_run(pool, t->energy_nrollout, rollout, NULL, &r);
   for (th = 0; r.buf && th < nt; th++) free(r.buf[th]);
   failed = ok ? rollout_failures(&r, err, nerr) : -1;
   free(r.buf), free(r.why), free(r.code);

@@ -73,9 +73,10 @@ int rt_energy_metric(const rt_task *t, int protocol, const rt_system *truth, con
                      double *traj_learned, char *err, size_t nerr);
 /* The same with the rollouts spread over the team's threads (pool NULL:
    the caller's): truth, learned and true_h are then arrays of
-   rt_pool_size(pool) elements, thread t integrating with element t (a
-   compiled field's buffers serve one thread at a time). Every rollout is
-   computed as on one thread, so are the results and the message. */
+   rt_pool_slots(pool) elements, a rollout in slot s integrating with
+   element s (a compiled field's buffers serve one rollout at a time).
+   Every rollout is computed as on one thread, so are the results and the
+   message. */
 int rt_energy_metric_pool(rt_pool *pool, const rt_task *t, int protocol, const rt_system *truth,
                           const rt_system *learned, const rt_energy *true_h, uint64_t seed, double *mse, double *mean,
                           double *se, double *traj_true, double *traj_learned, char *err, size_t nerr);
