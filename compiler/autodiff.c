@@ -193,39 +193,82 @@ static void assemble(Graph *g, Pieces *ps, int *adj, int x) {
   ps->head[x] = -1;
 }
 
-/* Marks the nodes <= y that depend on any of wrt. */
-static char *depends(Graph *g, int y, const int *wrt, int nwrt) {
+/* ---- derivatives with respect to a concatenation ----
+ * Slices of a concatenation fold to its pieces (ir_slice: slice(concat(a,
+ * b)) = a), so a value may read the entries of X = concat(a, b) without
+ * reaching the node X, whose adjoint then misses those reads. When that
+ * happens (y reaches a piece by a path that avoids X), the derivative with
+ * respect to X is taken with respect to its pieces (a piece that is a
+ * concatenation again is opened the same way) as independent leaves: the
+ * sweep does not pass a leaf's adjoint on to its operands, so b = f(a)
+ * does not leak b's adjoint into a. The pieces' derivatives are assembled
+ * into X's shape. A value that reads a piece directly, not through X, is
+ * counted as reading X: after folding the two are the same node. Pieces
+ * that repeat, constants and pieces shared where X is per sample are not
+ * opened: X is then differentiated as a node, and hnnc warns. */
+
+/* Marks the nodes <= y that depend on any of wrt, not through the node
+ * avoid (-1: none). */
+static char *depends(Graph *g, int y, const int *wrt, int nwrt, int avoid) {
   char *dep = xmalloc(y + 1);
   int i, j;
   for (i = 0; i < nwrt; i++)
     if (wrt[i] <= y) dep[wrt[i]] = 1;
   for (i = 0; i <= y; i++)
-    for (j = 0; j < N(i)->nin && !dep[i]; j++) dep[i] = dep[IR_IN(g, i)[j]];
+    for (j = 0; j < N(i)->nin && !dep[i] && i != avoid; j++) dep[i] = dep[IR_IN(g, i)[j]];
   return dep;
 }
 
-/* Slices of a concatenation fold to its pieces, so a value that reads a
- * concatenation X only through slices no longer depends on X, and its
- * derivative with respect to X is an exact zero: say so where that happens. */
-static void warn_folded_concat(Graph *g, int y, const int *wrt, int nwrt) {
-  int i;
-  for (i = 0; i < nwrt; i++) {
-    int x = wrt[i], reaches_x, reaches_pieces;
-    char *d;
-    if (x > y || N(x)->op != OP_CONCAT) continue;
-    d = depends(g, y, &x, 1), reaches_x = d[y], free(d);
-    d = depends(g, y, IR_IN(g, x), N(x)->nin), reaches_pieces = d[y], free(d);
-    if (!reaches_x && reaches_pieces)
-      ir_warn(g, g->curloc, "the value reads this concatenation only through slices, which fold to its pieces: its "
-                            "derivative with respect to the concatenation is zero; differentiate at X + 0 (a node "
-                            "of its own) if the slices should count");
+typedef struct Frontier { int *node, n, cap, ok; } Frontier;
+
+/* The pieces of concatenation x, opening nested concatenations; ok is
+ * cleared for a repeated piece, a constant or a shared piece of a
+ * per-sample x. */
+static void open_pieces(Graph *g, int x, int root, Frontier *f) {
+  int k;
+  if (N(x)->op == OP_CONCAT) {
+    for (k = 0; k < N(x)->nin; k++) open_pieces(g, IR_IN(g, x)[k], root, f);
+    return;
   }
+  for (k = 0; k < f->n; k++) f->ok &= f->node[k] != x;
+  f->ok &= N(x)->op != OP_CONST && N(x)->batched == N(root)->batched;
+  if (f->n == f->cap) f->cap = f->cap ? 2 * f->cap : 16, f->node = xrealloc(f->node, f->cap * sizeof *f->node);
+  f->node[f->n++] = x;
 }
 
-void ad_vjp(Graph *g, int y, int seed, const int *wrt, int nwrt, int *out) {
-  char *dep;
-  warn_folded_concat(g, y, wrt, nwrt);
-  dep = depends(g, y, wrt, nwrt);
+/* 1 when y reads the concatenation x through folded slices (and x can be
+ * opened), with its pieces in f; 0 otherwise. */
+static int bypassed(Graph *g, int y, int x, Frontier *f) {
+  char *d;
+  int r;
+  memset(f, 0, sizeof *f);
+  if (x > y || N(x)->op != OP_CONCAT) return 0;
+  f->ok = 1;
+  open_pieces(g, x, x, f);
+  d = depends(g, y, f->node, f->n, x), r = d[y], free(d);
+  if (r && !f->ok)
+    ir_warn(g, g->curloc, "the value reads this concatenation through slices, which fold to its pieces, and its "
+                          "pieces repeat or are constants or shared: its derivative counts only the reads of the "
+                          "concatenation itself; differentiate at X + 0 (a node of its own) if the slices should count");
+  if (!r || !f->ok) free(f->node);
+  return r && f->ok;
+}
+
+/* X's derivative from its pieces' (d, in f's order, from *k on). */
+static int assemble_pieces(Graph *g, int x, const int *d, int *k) {
+  int j, *parts, r;
+  if (N(x)->op != OP_CONCAT) return d[(*k)++];
+  parts = xmalloc(N(x)->nin * sizeof *parts);
+  for (j = 0; j < N(x)->nin; j++) parts[j] = assemble_pieces(g, IR_IN(g, x)[j], d, k);
+  r = ir_concat(g, parts, N(x)->nin, N(x)->a[0]);
+  free(parts);
+  return r;
+}
+
+/* The reverse sweep from y to the wrt nodes. A leaf (leaf[i] set) keeps
+ * its adjoint: it is not passed on to its operands. */
+static void vjp_sweep(Graph *g, int y, int seed, const int *wrt, int nwrt, const char *leaf, int *out) {
+  char *dep = depends(g, y, wrt, nwrt, -1);
   int *adj = xmalloc((y + 1) * sizeof *adj);
   int i, j, saveloc = g->curloc;
   Pieces ps;
@@ -240,7 +283,7 @@ void ad_vjp(Graph *g, int y, int seed, const int *wrt, int nwrt, int *out) {
     if (dep[i]) g->curloc = N(i)->loc, assemble(g, &ps, adj, i);
     in = IR_IN(g, i); /* after assemble: new nodes may move the operand pool */
     G = adj[i];
-    if (G < 0 || !dep[i] || N(i)->nin == 0) continue;
+    if (G < 0 || !dep[i] || N(i)->nin == 0 || (leaf && leaf[i])) continue;
     g->curloc = N(i)->loc; /* derivative nodes carry their primal's line */
     a = in[0];
     b = N(i)->nin > 1 ? in[1] : -1;
@@ -305,6 +348,33 @@ void ad_vjp(Graph *g, int y, int seed, const int *wrt, int nwrt, int *out) {
   free(ps.head);
 }
 
+void ad_vjp(Graph *g, int y, int seed, const int *wrt, int nwrt, int *out) {
+  Frontier f;
+  int j, k, n = 0, *rest = xmalloc((nwrt + 1) * sizeof *rest), *idx = xmalloc((nwrt + 1) * sizeof *idx);
+  for (j = 0; j < nwrt; j++) {
+    char *leaf;
+    int *d;
+    if (!bypassed(g, y, wrt[j], &f)) {
+      rest[n] = wrt[j], idx[n++] = j;
+      continue;
+    }
+    leaf = xmalloc(y + 1);
+    for (k = 0; k < f.n; k++) leaf[f.node[k]] = 1;
+    d = xmalloc(f.n * sizeof *d);
+    vjp_sweep(g, y, seed, f.node, f.n, leaf, d);
+    k = 0, out[j] = assemble_pieces(g, wrt[j], d, &k);
+    free(leaf), free(d), free(f.node);
+  }
+  if (n == nwrt) vjp_sweep(g, y, seed, wrt, nwrt, NULL, out); /* the common case, unchanged */
+  else if (n) {
+    int *o = xmalloc(n * sizeof *o);
+    vjp_sweep(g, y, seed, rest, n, NULL, o);
+    for (k = 0; k < n; k++) out[idx[k]] = o[k];
+    free(o);
+  }
+  free(rest), free(idx);
+}
+
 /* t broadcast to y's shape (a scalar tangent of a tensor result). */
 static int widen(Graph *g, int t, int y) {
   if (N(t)->shape.rank == 0 && N(y)->shape.rank > 0)
@@ -313,17 +383,27 @@ static int widen(Graph *g, int t, int y) {
 }
 static int tadd(Graph *g, int a, int b) { return a < 0 ? b : b < 0 ? a : ir_binary(g, OP_ADD, a, b); }
 
-int ad_jvp(Graph *g, int y, const int *wrt, const int *tangent, int nwrt) {
-  int *tan = xmalloc((y + 1) * sizeof *tan);
-  int i, j, r, saveloc = g->curloc;
-  memset(tan, -1, (y + 1) * sizeof *tan);
-  for (j = 0; j < nwrt; j++)
-    if (wrt[j] <= y) tan[wrt[j]] = tangent[j];
+/* Seeds the pieces of concatenation x with the slices of its tangent t,
+ * as leaves (see "derivatives with respect to a concatenation"). */
+static void seed_pieces(Graph *g, int x, int t, int y, int *tan, char *leaf) {
+  int k, off = 0;
+  if (x <= y) tan[x] = t, leaf[x] = 1;
+  if (N(x)->op != OP_CONCAT) return;
+  for (k = 0; k < N(x)->nin; k++) {
+    int c = IR_IN(g, x)[k], len = N(c)->shape.dim[N(x)->a[0]];
+    seed_pieces(g, c, ir_slice(g, t, N(x)->a[0], off, len), y, tan, leaf);
+    off += len;
+  }
+}
+
+/* The forward sweep: tangents from the seeded nodes to y; a leaf keeps its seed. */
+static int jvp_sweep(Graph *g, int y, int *tan, const char *leaf) {
+  int i, r, saveloc = g->curloc;
   for (i = 0; i <= y; i++) {
     const int *in = IR_IN(g, i);
     int op = N(i)->op, any = 0, a, b, ta, tb, t = -1, k;
     for (k = 0; k < N(i)->nin; k++) any |= tan[in[k]] >= 0;
-    if (!any) continue;
+    if (!any || (leaf && leaf[i])) continue;
     g->curloc = N(i)->loc;
     a = in[0], ta = tan[a];
     b = N(i)->nin > 1 ? in[1] : -1;
@@ -374,8 +454,31 @@ int ad_jvp(Graph *g, int y, const int *wrt, const int *tangent, int nwrt) {
     }
     tan[i] = t;
   }
-  r = tan[y] >= 0 ? tan[y] : ir_zeros_like(g, y);
+  r = tan[y];
   g->curloc = saveloc;
-  free(tan);
   return r;
+}
+
+int ad_jvp(Graph *g, int y, const int *wrt, const int *tangent, int nwrt) {
+  int *tan = xmalloc((y + 1) * sizeof *tan), j, r = -1, any = 0;
+  Frontier f;
+  for (j = 0; j < nwrt; j++)
+    if (bypassed(g, y, wrt[j], &f)) any = 1, free(f.node);
+  memset(tan, -1, (y + 1) * sizeof *tan);
+  if (!any) { /* the common case, unchanged */
+    for (j = 0; j < nwrt; j++)
+      if (wrt[j] <= y) tan[wrt[j]] = tangent[j];
+    r = jvp_sweep(g, y, tan, NULL);
+  } else /* one sweep per tensor, the pieces of a concatenation seeded as leaves */
+    for (j = 0; j < nwrt; j++) {
+      char *leaf = xmalloc(y + 1);
+      int t;
+      memset(tan, -1, (y + 1) * sizeof *tan);
+      seed_pieces(g, wrt[j], tangent[j], y, tan, leaf);
+      t = jvp_sweep(g, y, tan, leaf);
+      r = t < 0 ? r : tadd(g, r, t);
+      free(leaf);
+    }
+  free(tan);
+  return r >= 0 ? r : ir_zeros_like(g, y);
 }

@@ -112,13 +112,10 @@ end
 
 -- The gradient of a scalar network F applied row by row: F maps rows [T, k]
 -- to [T] or [T, 1]; the gradient of the sum over rows is the rows' gradients.
--- It is taken at A = X + 0, a node of its own: X may be a concatenation
--- whose slices inside F fold back to its parts, bypassing X (a gradient
--- with respect to X would then miss them). X + 0 is not folded (it is not
--- an identity for -0.0), and F reaches the point only through A.
+-- (X may be a concatenation that F reads through slices: hn.grad then
+-- differentiates with respect to its pieces.)
 local function row_gradient(F, X)
-  local A = X + 0
-  return hn.grad(hn.sum(F(A)), A)
+  return hn.grad(hn.sum(F(X)), X)
 end
 
 -- A scalar network, checked where the user builds the layer: on two rows
@@ -487,8 +484,7 @@ end
 function flow.radii_loss(T, H, x)
   local Z = T.inverse(x, "train")
   local s = Z:shape()
-  -- a node of its own (see row_gradient): Z may be a concatenation
-  local Zr = (#s == 1 and hn.reshape(Z, {1, s[1]}) or Z) + 0
+  local Zr = #s == 1 and hn.reshape(Z, {1, s[1]}) or Z
   local function K(Y) -- Σ over rows of H(T(y_t)); rows are independent
     local X = T.forward(Y)
     local total
