@@ -13,22 +13,24 @@
 
 const char usage_bench[] =
     "usage: hnnc bench MODEL.lua [--batch 1,32,750] [--cc tcc|gcc] [--json] [--reps N] [--chunk N] [--threads N]\n"
+    "                  [--no-fma]\n"
     "\n"
     "Times every function of the model at each batch size: median wall time\n"
     "and median per-thread CPU time per call, in microseconds, its FLOPs\n"
     "(counted from the compiled graph, as hnnc dump prints them), GFLOP/s,\n"
     "and the fraction of the core's peak, measured in the same run by a\n"
-    "built-in loop of independent multiplies and adds at the widest vector\n"
-    "width gcc targets (the kernels never fuse a multiply and an add). Also\n"
-    "the time to compile the model with libtcc.\n"
+    "built-in loop of independent fused multiply-adds (the model's products\n"
+    "fuse them by default), or of separate multiplies and adds under --no-fma,\n"
+    "at the widest vector width gcc targets. Also the time to compile the\n"
+    "model with libtcc.\n"
     "\n"
     "  --batch LIST   comma-separated batch sizes (default 1,32,750)\n"
     "  --cc tcc|gcc   backend (default gcc)\n"
     "  --json         one JSON object instead of a table\n"
     "  --reps N       timed calls per measurement (default: about 0.2 s worth)\n"
     "  --chunk N      samples per chunk in the per-sample loops (default 32)\n"
-    "  --fma          products by fused multiply-adds (as hn.model{fma = true}); the peak is then that of\n"
-    "                 fused multiply-adds\n"
+    "  --no-fma       products by separate multiplies and adds (hn.model{fma = false})\n"
+    "                 (default: fused multiply-adds, or as the model says; --fma forces them)\n"
     "  --threads N    run each call on N threads, chunks of the batch on each and\n"
     "                 the sums over samples in chunk order (the same bits as one);\n"
     "                 GFLOP/s and %% of peak then come from the wall time; cpu\n"
@@ -70,7 +72,8 @@ int cmd_bench(int argc, char **argv) {
                       {"--json", OPT_FLAG, &json},
                       {"--reps", OPT_LONG, &reps_opt, 1, 100000},
                       {"--chunk", OPT_LONG, &chunk, 1, 4096},
-                      {"--fma", OPT_FLAG, &fma},
+                      {"--fma", OPT_SET, &fma, 2},
+                      {"--no-fma", OPT_SET, &fma, 1},
                       {"--threads", OPT_LONG, &threads, 1, 1024},
                       {0}};
   ModelOptions mo;
@@ -86,7 +89,7 @@ int cmd_bench(int argc, char **argv) {
   memset(&mo, 0, sizeof mo);
   mo.note = cli_note;
   mo.chunk = (int)chunk;
-  mo.limits.fma = fma ? 2 : 0;
+  mo.limits.fma = fma;
   if (model_build(&m, model, &mo, err, sizeof err)) return fail(err);
   /* the libtcc compile time of the whole model, median of 9 */
   for (i = 0; i < 9; i++) {

@@ -440,7 +440,7 @@ static int check_identity(const Model *m, const char *mpath, const char *src, co
   }
   snprintf(err, nerr,
            "%s: error: these parameters belong to %s (model hash %016llx), not to %s (hash %016llx): another model, "
-           "another element type (--dtype), or another hnnc; --force uses them anyway",
+           "another element type (--dtype), other products (--no-fma), or another hnnc; --force uses them anyway",
            src, whose, (unsigned long long)have, mpath, (unsigned long long)want);
   return 1;
 }

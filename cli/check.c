@@ -44,7 +44,8 @@ const char usage_check[] =
     "                     claim, symplectic_error, failed)\n"
     "  --cc tcc|gcc       backend (default gcc)\n"
     "  --dtype float64|float32  element type (default: the model's)\n"
-    "  --fma              products by fused multiply-adds (as hn.model{fma = true})\n";
+    "  --no-fma           products by separate multiplies and adds (hn.model{fma = false})\n"
+    "                     (default: fused multiply-adds, or as the model says; --fma forces them)\n";
 
 static void print_json(const FlowReport *r) {
   int i;
@@ -95,7 +96,8 @@ int cmd_check(int argc, char **argv) {
                       {"--perturb", OPT_DOUBLE, &perturb},
                       {"--cc", OPT_BACKEND, &backend},
                       {"--dtype", OPT_DTYPE, &dtype},
-                      {"--fma", OPT_FLAG, &fma},
+                      {"--fma", OPT_SET, &fma, 2},
+                      {"--no-fma", OPT_SET, &fma, 1},
                       {"--force", OPT_FLAG, &force},
                       {0}};
   char err[8192], used[4200];
@@ -106,7 +108,7 @@ int cmd_check(int argc, char **argv) {
   model = pos[0];
   if (!(scale > 0)) return usage_error("check", "--scale takes a number > 0, not %g", scale);
   if (perturb < 0) return usage_error("check", "--perturb takes a number >= 0, not %g", perturb);
-  if (setup_open(&s, model, backend, 0, dtype, fma ? 2 : 0, err, sizeof err)) return fail(err);
+  if (setup_open(&s, model, backend, 0, dtype, fma, err, sizeof err)) return fail(err);
   if (flow_describe(&s.m, model, &r, err, sizeof err)) {
     setup_free(&s);
     return fail(err);

@@ -42,6 +42,7 @@ typedef enum {
   OPT_CHOICE,  /* int: the index of the value in choices "a|b|c" */
   OPT_BACKEND, /* int: JIT_TCC or JIT_GCC from "tcc" or "gcc" */
   OPT_DTYPE,   /* int: 1 for float64 (or double), 2 for float32 (or float) */
+  OPT_SET,     /* int: set to min; takes no value (--fma 2, --no-fma 1: the last wins) */
 } OptKind;
 
 typedef struct Opt {

@@ -19,7 +19,8 @@ const char usage_compile[] =
     "an error leaves no output.\n"
     "\n"
     "  -o DIR       output folder\n"
-    "  --fma        products by fused multiply-adds (as hn.model{fma = true})\n"
+    "  --no-fma     products by separate multiplies and adds (hn.model{fma = false})\n"
+    "               (default: fused multiply-adds, or as the model says; --fma forces them)\n"
     "  --chunk N    samples per chunk in the per-sample loops (default 32);\n"
     "               results do not depend on it\n"
     "  --verify     run the verifiers between the compiler's passes (shapes,\n"
@@ -55,7 +56,8 @@ int cmd_compile(int argc, char **argv) {
   const Opt opts[] = {{"-o", OPT_STR, &dir},
                       {"--chunk", OPT_LONG, &chunk, 1, 4096},
                       {"--verify", OPT_FLAG, &verify},
-                      {"--fma", OPT_FLAG, &fma},
+                      {"--fma", OPT_SET, &fma, 2},
+                      {"--no-fma", OPT_SET, &fma, 1},
                       {0}};
   ModelOptions mo;
   Model m;
@@ -65,7 +67,7 @@ int cmd_compile(int argc, char **argv) {
   memset(&mo, 0, sizeof mo);
   mo.chunk = (int)chunk;
   mo.verify = verify;
-  mo.limits.fma = fma ? 2 : 0;
+  mo.limits.fma = fma;
   mo.note = cli_note;
   if (model_build(&m, model, &mo, err, sizeof err)) return fail(err);
   cpath = text_fmt("%s/%s.c", dir, m.g->name);

@@ -24,7 +24,8 @@ const char usage_eval[] =
     "Numbers are printed with 17 significant digits.\n"
     "\n"
     "  --cc tcc|gcc   backend (default gcc)\n"
-    "  --fma          products by fused multiply-adds (as hn.model{fma = true})\n"
+    "  --no-fma       products by separate multiplies and adds (hn.model{fma = false})\n"
+    "                 (default: fused multiply-adds, or as the model says; --fma forces them)\n"
     "  --params DIR|FILE  parameters, as every verb takes them: a training\n"
     "                 folder (its params.npy, else its checkpoint.bin), a\n"
     "                 checkpoint, a .npy, or text numbers; default: the\n"
@@ -44,7 +45,8 @@ int cmd_eval(int argc, char **argv) {
                       {"--params", OPT_STR, &params},
                       {"--force", OPT_FLAG, &force},
                       {"--seed", OPT_SEED, &seed, .given = &have_seed},
-                      {"--fma", OPT_FLAG, &fma},
+                      {"--fma", OPT_SET, &fma, 2},
+                      {"--no-fma", OPT_SET, &fma, 1},
                       {0}};
   long rows, width = 0;
   ModelOptions mo;
@@ -59,7 +61,7 @@ int cmd_eval(int argc, char **argv) {
   model = pos[0], fname = pos[1];
   memset(&mo, 0, sizeof mo);
   mo.note = cli_note;
-  mo.limits.fma = fma ? 2 : 0;
+  mo.limits.fma = fma;
   if (model_build(&m, model, &mo, err, sizeof err)) return fail(err);
   if ((fi = model_func(&m, fname)) < 0) {
     fprintf(stderr, "%s: error: the model has no function '%s' (it has:", model, fname);

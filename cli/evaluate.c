@@ -48,7 +48,8 @@ const char usage_evaluate[] =
     "                     train_loss_se, test_loss, test_loss_se, energy_mse,\n"
     "                     energy_mse_se, energy_mse_corrected, energy_mse_corrected_se\n"
     "  --cc tcc|gcc       backend (default gcc)\n"
-    "  --fma              products by fused multiply-adds (as hn.model{fma = true}): as trained\n"
+    "  --no-fma           products by separate multiplies and adds (hn.model{fma = false}): as trained\n"
+    "                     (default: fused multiply-adds, or as the model says; --fma forces them)\n"
     "  --dtype float64|float32  the element type the model was trained with\n"
     "  --threads N        threads for the losses (chunks of rows) and the rollouts\n"
     "                     (default: the processors online); every N gives the\n"
@@ -101,7 +102,8 @@ const char usage_simulate[] =
     "  -o FILE            write FILE.csv or FILE.npy (float64, rows x columns)\n"
     "                     instead of printing\n"
     "  --cc tcc|gcc       backend (default gcc)\n"
-    "  --fma              products by fused multiply-adds (as hn.model{fma = true}): as trained\n"
+    "  --no-fma           products by separate multiplies and adds (hn.model{fma = false}): as trained\n"
+    "                     (default: fused multiply-adds, or as the model says; --fma forces them)\n"
     "  --dtype float64|float32  the element type the model was trained with\n";
 
 /* mean and standard error of (xdot - field(x))^2 over all rows */
@@ -244,7 +246,8 @@ int cmd_evaluate(int argc, char **argv) {
                       {"--seed", OPT_SEED, &seed, .given = &have_seed},
                       {"--cc", OPT_BACKEND, &backend},
                       {"--dtype", OPT_DTYPE, &dtype},
-                      {"--fma", OPT_FLAG, &fma},
+                      {"--fma", OPT_SET, &fma, 2},
+                      {"--no-fma", OPT_SET, &fma, 1},
                       {"--x0", OPT_STR, &x0s},
                       {"--t", OPT_STR, &ts},
                       {"--rollouts", OPT_LONG, &nroll, 1, 100000},
@@ -263,7 +266,7 @@ int cmd_evaluate(int argc, char **argv) {
   if (opts_parse("evaluate", opts, "MODEL.lua", argc, argv, pos)) return 2;
   model = pos[0];
   if (!params) return usage_error("evaluate", "no parameters given (--params DIR|FILE)");
-  if (setup_open(&s, model, backend, 1, dtype, fma ? 2 : 0, err, sizeof err)) return fail(err);
+  if (setup_open(&s, model, backend, 1, dtype, fma, err, sizeof err)) return fail(err);
   theta_d = xmalloc((s.m.g->nparams_total + 1) * sizeof *theta_d);
   if (load_params(&s.m, model, params, force, theta_d, &ck_seed, &cseed, used, sizeof used, err, sizeof err)) {
     free(theta_d), setup_free(&s);
@@ -525,7 +528,8 @@ int cmd_simulate(int argc, char **argv) {
                       {"--atol", OPT_DOUBLE, &atol},
                       {"--cc", OPT_BACKEND, &backend},
                       {"--dtype", OPT_DTYPE, &dtype},
-                      {"--fma", OPT_FLAG, &fma},
+                      {"--fma", OPT_SET, &fma, 2},
+                      {"--no-fma", OPT_SET, &fma, 1},
                       {0}};
   uint64_t cseed;
   char err[8192], used[4200];
@@ -554,7 +558,7 @@ int cmd_simulate(int argc, char **argv) {
     return usage_error("simulate", "-o takes a .csv or .npy file name, not '%s'", out);
   if (parse_x0(x0s, x0, &nx0)) return 1;
   memset(&kf, 0, sizeof kf), memset(&kj, 0, sizeof kj), memset(&kh, 0, sizeof kh), memset(&ks, 0, sizeof ks);
-  if (setup_open(&s, model, backend, 0, dtype, fma ? 2 : 0, err, sizeof err)) return fail(err);
+  if (setup_open(&s, model, backend, 0, dtype, fma, err, sizeof err)) return fail(err);
   theta_d = xmalloc((s.m.g->nparams_total + 1) * sizeof *theta_d);
   if (params) {
     if (load_params(&s.m, model, params, force, theta_d, &ck_seed, &cseed, used, sizeof used, err, sizeof err)) {

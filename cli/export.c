@@ -50,6 +50,11 @@ const char usage_export[] =
     "  --x0 a,b,...       the example's initial state (default 0.5 everywhere)\n"
     "  --dtype float64|float32  the element type the parameters were trained with\n"
     "  --force            use parameters that belong to another model (a warning)\n"
+    "  --no-fma           products by separate multiplies and adds (hn.model{fma = false}):\n"
+    "                     as trained. The default, fused multiply-adds, is the hardware's\n"
+    "                     instruction when NAME.c is built for a target with FMA (e.g.\n"
+    "                     -march=native, -mfma), else a correctly rounded software fma:\n"
+    "                     the same bits, slower products; --fma forces them\n"
     "\n"
     "NAME_step(x, h, k) gives the bits of `hnnc simulate MODEL.lua --integrator\n"
     "NAME --h h` (float64; implicit_midpoint: with --newton N and a model\n"
@@ -57,7 +62,7 @@ const char usage_export[] =
 
 typedef struct Args {
   const char *model, *params, *dir, *x0s, *integ;
-  int integrator, is_float, example, dtype, force;
+  int integrator, is_float, example, dtype, force, fma;
   long newton;
   double h;
 } Args;
@@ -74,6 +79,8 @@ static int parse(int argc, char **argv, Args *a) {
                       {"--x0", OPT_STR, &a->x0s},
                       {"--dtype", OPT_DTYPE, &a->dtype},
                       {"--force", OPT_FLAG, &a->force},
+                      {"--fma", OPT_SET, &a->fma, 2},
+                      {"--no-fma", OPT_SET, &a->fma, 1},
                       {0}};
   memset(a, 0, sizeof *a);
   a->h = 0.1;
@@ -182,7 +189,7 @@ static void float_report(Setup *s, const Args *a, const double *theta, uint64_t 
   int dim, i;
   memset(&mo, 0, sizeof mo), memset(&mf, 0, sizeof mf), memset(&d, 0, sizeof d);
   memset(&kd, 0, sizeof kd), memset(&kf, 0, sizeof kf);
-  mo.limits.dtype = 2;
+  mo.limits.dtype = 2, mo.limits.fma = a->fma;
   snprintf(data, sizeof data, "%s/data", a->params ? a->params : "");
   if (a->params && is_dir(data) ? rt_dataset_load(data, &d, err, sizeof err)
       : !s->have_sys ? (snprintf(err, sizeof err, "the model has no hn.train task, so no training data"), 1)
@@ -289,14 +296,14 @@ int cmd_export(int argc, char **argv) {
   if ((rc = parse(argc, argv, &a))) return rc;
   rc = 1;
   memset(&mf, 0, sizeof mf), memset(&mo, 0, sizeof mo), memset(&ex, 0, sizeof ex);
-  if (setup_open(&s, a.model, JIT_TCC, 0, a.dtype, 0, err, sizeof err)) return fail(err);
+  if (setup_open(&s, a.model, JIT_TCC, 0, a.dtype, a.fma, err, sizeof err)) return fail(err);
   theta = xmalloc((s.m.g->nparams_total + 1) * sizeof *theta);
   memset(&eo, 0, sizeof eo);
   eo.source = a.model, eo.integrator = a.integrator, eo.newton = (int)a.newton;
   if (export_check(s.m.g, &eo, &ex, err, sizeof err)) goto fail; /* before asking for parameters */
   if (parameters(&s, &a, theta, &seed, origin, sizeof origin, err, sizeof err)) goto fail;
   if (a.is_float) { /* the exported graph in float; the parameters were checked against the trained model */
-    mo.limits.dtype = 2;
+    mo.limits.dtype = 2, mo.limits.fma = a.fma;
     if (model_build(&mf, a.model, &mo, err, sizeof err)) goto fail;
   }
   eo.origin = origin, eo.theta = theta;

@@ -95,7 +95,8 @@ static int set_value(const char *verb, const Opt *o, const char *v) {
   const char *c;
   size_t vlen = strlen(v);
   switch (o->kind) {
-  case OPT_FLAG: break;
+  case OPT_FLAG:
+  case OPT_SET: break;
   case OPT_STR: *(const char **)o->dst = v; break;
   case OPT_LONG:
     if (parse_long(v, &l)) return usage_error(verb, "%s takes an integer, not '%s'", o->name, v);
@@ -199,9 +200,9 @@ int opts_parse(const char *verb, const Opt *opts, const char *args, int argc, ch
       return rc;
     }
     if (o->given) *o->given = 1;
-    if (o->kind == OPT_FLAG) {
+    if (o->kind == OPT_FLAG || o->kind == OPT_SET) {
       if (eq) return usage_error(verb, "%s takes no value", o->name);
-      *(int *)o->dst = 1;
+      *(int *)o->dst = o->kind == OPT_SET ? (int)o->min : 1;
       continue;
     }
     if (eq) v = eq + 1;

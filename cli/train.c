@@ -47,7 +47,8 @@ const char usage_train[] =
     "                          the checkpoint's)\n"
     "  --steps N               Adam updates in all (default: hn.train's steps)\n"
     "  --cc tcc|gcc            backend (default gcc)\n"
-    "  --fma                   products by fused multiply-adds (as hn.model{fma = true})\n"
+    "  --no-fma                products by separate multiplies and adds (hn.model{fma = false})\n"
+    "                          (default: fused multiply-adds, or as the model says; --fma forces them)\n"
     "  --dtype float64|float32 element type of the learned model, overriding its\n"
     "                          hn.model (the reference trained in float32);\n"
     "                          evaluate with the same --dtype\n"
@@ -189,7 +190,8 @@ int cmd_train(int argc, char **argv) {
                       {"--steps", OPT_LONG, &steps, 0, 100000000, .given = &have_steps},
                       {"--cc", OPT_BACKEND, &backend},
                       {"--dtype", OPT_DTYPE, &dtype},
-                      {"--fma", OPT_FLAG, &fma},
+                      {"--fma", OPT_SET, &fma, 2},
+                      {"--no-fma", OPT_SET, &fma, 1},
                       {"--eval-every", OPT_LONG, &eval_every, 1, LONG_MAX},
                       {"--test-batch", OPT_LONG, &test_batch, 0, LONG_MAX},
                       {"--checkpoint-every", OPT_LONG, &ckpt_every, 0, LONG_MAX},
@@ -213,7 +215,7 @@ int cmd_train(int argc, char **argv) {
   model = pos[0];
   if (!dir) return usage_error("train", "no output folder given (-o DIR)");
   sampler = sampler ? RT_SAMPLE_RANDOM : RT_SAMPLE_EPOCH;
-  if (setup_open(&s, model, backend, 1, dtype, fma ? 2 : 0, err, sizeof err)) return fail(err);
+  if (setup_open(&s, model, backend, 1, dtype, fma, err, sizeof err)) return fail(err);
   if (prepare_dir(dir, err, sizeof err) || rundir_claim(dir, resume, force, err, sizeof err)) {
     setup_free(&s);
     return fail(err);

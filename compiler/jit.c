@@ -11,6 +11,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,6 +169,10 @@ int jit_compile(Jit *j, int backend, const char *src, char *err, size_t nerr) {
   tcc_add_symbol(s, "memset", memset);
   tcc_add_symbol(s, "memcpy", memcpy);
   tcc_add_symbol(s, "memmove", memmove);
+  /* the FMA build's fma (prelude/kernels.c): the C library's, correctly rounded */
+  tcc_define_symbol(s, "HN_HOST_FMA", "1");
+  tcc_add_symbol(s, "hn_host_fma", fma);
+  tcc_add_symbol(s, "hn_host_fmaf", fmaf);
   if (tcc_compile_string(s, src) < 0 || tcc_relocate(s, TCC_RELOCATE_AUTO) < 0) {
     if (!err[0]) snprintf(err, nerr, "hnnc: error: tcc failed on the generated code");
     tcc_delete(s);

@@ -690,6 +690,7 @@ static inline double hn_step(double x) { return x > 0 ? (double)1 : x == x ? (do
 
 typedef double hn_real;
 #define HN_VW 4
+#define HN_FMA 1
 /* kernels.c: the matrix products of generated code. Pasted into every
  * generated file after "typedef double hn_real;" (or float) and
  * "#define HN_VW 4" (or 8): the number of elements in 32 bytes.
@@ -810,7 +811,19 @@ static inline double hn_add_odd(double x, double y)
   if (e != 0 && !(w.u & 1)) w.u = (e > 0) == (s > 0) ? w.u + 1 : w.u - 1;
   return w.d;
 }
+#if defined(HN_HOST_FMA) && !defined(HN_SOFT_FMA)
+/* hnnc's libtcc JIT defines HN_HOST_FMA and binds these to the C
+ * library's fma and fmaf: correctly rounded too (the same bits), and the
+ * hardware's instruction where the CPU has one (12x faster than the
+ * software fma under tcc, measured). Standalone files never see it. */
 #if HN_VW == 8
+float hn_host_fmaf(float, float, float);
+#define hn_fma(a, b, c) hn_host_fmaf((a), (b), (c))
+#else
+double hn_host_fma(double, double, double);
+#define hn_fma(a, b, c) hn_host_fma((a), (b), (c))
+#endif
+#elif HN_VW == 8
 #if defined(__GNUC__) && !defined(__TINYC__) && defined(__FP_FAST_FMAF)
 #define hn_fma(a, b, c) __builtin_fmaf((a), (b), (c))
 #else
@@ -1059,75 +1072,92 @@ static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, con
     }
 }
 
+/* Rows of a and b per block of hn_mm_tn: a panel of b, HN_TNB rows by two
+ * vectors, is 16 KB and stays in L1 while every block of four rows of y
+ * passes over it (without blocks, b streamed from L2 for each of them);
+ * and columns of a per block, HN_TNKB: HN_TNB rows of them, 128 KB, stay
+ * in L2 while every panel of b passes (wide layers: 1.0 MB of a at
+ * K = 1000 streamed from memory for each panel). 1.9x at 1024x200x200. */
+#define HN_TNB (16384 / (2 * HN_VL * (int)sizeof(hn_real)))
+#define HN_TNKB (131072 / (HN_TNB * (int)sizeof(hn_real)))
+
 static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
 {
-  long r;
-  int k = 0, j = 0;
+  long r, r0;
+  int k = 0, j = 0, k0, kn;
 #ifdef HN_VECTOR
   const int K4 = K - K % 4, M8 = M - M % (2 * HN_VL), M4 = M - M % HN_VL;
-  for (k = 0; k < K4; k += 4) { /* four rows of y, two vectors wide */
-    hn_real *y0 = y + (long)k * M, *y1 = y0 + M, *y2 = y1 + M, *y3 = y2 + M;
-    for (j = 0; j < M8; j += 2 * HN_VL) {
-      hn_vec c00 = HN_LD(y0 + j), c01 = HN_LD(y0 + j + HN_VL), c10 = HN_LD(y1 + j), c11 = HN_LD(y1 + j + HN_VL);
-      hn_vec c20 = HN_LD(y2 + j), c21 = HN_LD(y2 + j + HN_VL), c30 = HN_LD(y3 + j), c31 = HN_LD(y3 + j + HN_VL);
-      for (r = 0; r < R; r++) {
-        const hn_real *br = b + r * M + j, *ar = a + r * K + k;
-        hn_vec b0 = HN_LD(br), b1 = HN_LD(br + HN_VL), x;
-        x = hn_splat(ar[0]), HN_MAC(c00, x, b0), HN_MAC(c01, x, b1);
-        x = hn_splat(ar[1]), HN_MAC(c10, x, b0), HN_MAC(c11, x, b1);
-        x = hn_splat(ar[2]), HN_MAC(c20, x, b0), HN_MAC(c21, x, b1);
-        x = hn_splat(ar[3]), HN_MAC(c30, x, b0), HN_MAC(c31, x, b1);
+  /* y holds the sums between blocks of rows: each y[k,j] still adds its
+   * terms for r ascending */
+  for (r0 = 0; r0 < R; r0 += HN_TNB) {
+    const long rn = R - r0 < HN_TNB ? R - r0 : HN_TNB;
+    const hn_real *ab = a + r0 * K, *bb = b + r0 * M;
+    for (k0 = 0; k0 < K4; k0 += HN_TNKB) {
+      kn = K4 - k0 < HN_TNKB ? K4 : k0 + HN_TNKB;
+      for (j = 0; j < M8; j += 2 * HN_VL) /* four rows of y, two vectors wide */
+        for (k = k0; k < kn; k += 4) {
+          hn_real *y0 = y + (long)k * M + j, *y1 = y0 + M, *y2 = y1 + M, *y3 = y2 + M;
+          hn_vec c00 = HN_LD(y0), c01 = HN_LD(y0 + HN_VL), c10 = HN_LD(y1), c11 = HN_LD(y1 + HN_VL);
+          hn_vec c20 = HN_LD(y2), c21 = HN_LD(y2 + HN_VL), c30 = HN_LD(y3), c31 = HN_LD(y3 + HN_VL);
+          for (r = 0; r < rn; r++) {
+            const hn_real *br = bb + r * M + j, *ar = ab + r * K + k;
+            hn_vec b0 = HN_LD(br), b1 = HN_LD(br + HN_VL), x;
+            x = hn_splat(ar[0]), HN_MAC(c00, x, b0), HN_MAC(c01, x, b1);
+            x = hn_splat(ar[1]), HN_MAC(c10, x, b0), HN_MAC(c11, x, b1);
+            x = hn_splat(ar[2]), HN_MAC(c20, x, b0), HN_MAC(c21, x, b1);
+            x = hn_splat(ar[3]), HN_MAC(c30, x, b0), HN_MAC(c31, x, b1);
+          }
+          HN_ST(y0, c00), HN_ST(y0 + HN_VL, c01), HN_ST(y1, c10), HN_ST(y1 + HN_VL, c11);
+          HN_ST(y2, c20), HN_ST(y2 + HN_VL, c21), HN_ST(y3, c30), HN_ST(y3 + HN_VL, c31);
+        }
+      for (; j < M4; j += HN_VL) /* one vector wide */
+        for (k = k0; k < kn; k += 4) {
+          hn_real *y0 = y + (long)k * M + j, *y1 = y0 + M, *y2 = y1 + M, *y3 = y2 + M;
+          hn_vec c0 = HN_LD(y0), c1 = HN_LD(y1), c2 = HN_LD(y2), c3 = HN_LD(y3);
+          for (r = 0; r < rn; r++) {
+            const hn_real *ar = ab + r * K + k;
+            hn_vec b0 = HN_LD(bb + r * M + j);
+            HN_MAC(c0, hn_splat(ar[0]), b0), HN_MAC(c1, hn_splat(ar[1]), b0), HN_MAC(c2, hn_splat(ar[2]), b0), HN_MAC(c3, hn_splat(ar[3]), b0);
+          }
+          HN_ST(y0, c0), HN_ST(y1, c1), HN_ST(y2, c2), HN_ST(y3, c3);
+        }
+  #if HN_VL > 8
+      for (; j + 8 <= M; j += 8) /* half a 16-lane vector */
+        for (k = k0; k < kn; k += 4) {
+          hn_real *y0 = y + (long)k * M + j, *y1 = y0 + M, *y2 = y1 + M, *y3 = y2 + M;
+          hn_v8 c0 = *(hn_v8 *)(void *)y0, c1 = *(hn_v8 *)(void *)y1, c2 = *(hn_v8 *)(void *)y2, c3 = *(hn_v8 *)(void *)y3;
+          for (r = 0; r < rn; r++) {
+            const hn_real *ar = ab + r * K + k;
+            hn_v8 b0 = HN_LD8(bb + r * M + j);
+            HN_MAC8(c0, hn_splat8(ar[0]), b0), HN_MAC8(c1, hn_splat8(ar[1]), b0), HN_MAC8(c2, hn_splat8(ar[2]), b0);
+            HN_MAC8(c3, hn_splat8(ar[3]), b0);
+          }
+          *(hn_v8 *)(void *)y0 = c0, *(hn_v8 *)(void *)y1 = c1, *(hn_v8 *)(void *)y2 = c2, *(hn_v8 *)(void *)y3 = c3;
+        }
+  #endif
+      for (; j < M; j++)
+        for (k = k0; k < kn; k++) {
+          hn_real *yk = y + (long)k * M + j, c0 = *yk;
+          for (r = 0; r < rn; r++) HN_SMAC(c0, ab[r * K + k], bb[r * M + j]);
+          *yk = c0;
+        }
+    }
+    for (k = K4; k < K; k++) {
+      hn_real *y0 = y + (long)k * M;
+      for (j = 0; j < M4; j += HN_VL) {
+        hn_vec c0 = HN_LD(y0 + j);
+        for (r = 0; r < rn; r++) HN_MAC(c0, hn_splat(ab[r * K + k]), HN_LD(bb + r * M + j));
+        HN_ST(y0 + j, c0);
       }
-      HN_ST(y0 + j, c00), HN_ST(y0 + j + HN_VL, c01), HN_ST(y1 + j, c10), HN_ST(y1 + j + HN_VL, c11);
-      HN_ST(y2 + j, c20), HN_ST(y2 + j + HN_VL, c21), HN_ST(y3 + j, c30), HN_ST(y3 + j + HN_VL, c31);
-    }
-    for (; j < M4; j += HN_VL) { /* one vector wide */
-      hn_vec c0 = HN_LD(y0 + j), c1 = HN_LD(y1 + j), c2 = HN_LD(y2 + j), c3 = HN_LD(y3 + j);
-      for (r = 0; r < R; r++) {
-        const hn_real *ar = a + r * K + k;
-        hn_vec b0 = HN_LD(b + r * M + j);
-        HN_MAC(c0, hn_splat(ar[0]), b0), HN_MAC(c1, hn_splat(ar[1]), b0), HN_MAC(c2, hn_splat(ar[2]), b0), HN_MAC(c3, hn_splat(ar[3]), b0);
+      for (j = M4; j < M; j++) {
+        hn_real c0 = y0[j];
+        for (r = 0; r < rn; r++) HN_SMAC(c0, ab[r * K + k], bb[r * M + j]);
+        y0[j] = c0;
       }
-      HN_ST(y0 + j, c0), HN_ST(y1 + j, c1), HN_ST(y2 + j, c2), HN_ST(y3 + j, c3);
-    }
-#if HN_VL > 8
-    for (; j + 8 <= M; j += 8) { /* half a 16-lane vector */
-      hn_v8 c0 = *(hn_v8 *)(void *)(y0 + j), c1 = *(hn_v8 *)(void *)(y1 + j), c2 = *(hn_v8 *)(void *)(y2 + j),
-            c3 = *(hn_v8 *)(void *)(y3 + j);
-      for (r = 0; r < R; r++) {
-        const hn_real *ar = a + r * K + k;
-        hn_v8 b0 = HN_LD8(b + r * M + j);
-        HN_MAC8(c0, hn_splat8(ar[0]), b0), HN_MAC8(c1, hn_splat8(ar[1]), b0), HN_MAC8(c2, hn_splat8(ar[2]), b0);
-        HN_MAC8(c3, hn_splat8(ar[3]), b0);
-      }
-      *(hn_v8 *)(void *)(y0 + j) = c0, *(hn_v8 *)(void *)(y1 + j) = c1, *(hn_v8 *)(void *)(y2 + j) = c2;
-      *(hn_v8 *)(void *)(y3 + j) = c3;
-    }
-#endif
-    for (; j < M; j++) {
-      int q;
-      for (q = 0; q < 4; q++) {
-        hn_real *yq = y + (long)(k + q) * M + j, c0 = *yq;
-        const hn_real *aq = a + k + q, *bj = b + j;
-        for (r = 0; r < R; r++) HN_SMAC(c0, aq[r * K], bj[r * M]);
-        *yq = c0;
-      }
-    }
-  }
-  for (k = K4; k < K; k++) {
-    hn_real *y0 = y + (long)k * M;
-    for (j = 0; j < M4; j += HN_VL) {
-      hn_vec c0 = HN_LD(y0 + j);
-      for (r = 0; r < R; r++) HN_MAC(c0, hn_splat(a[r * K + k]), HN_LD(b + r * M + j));
-      HN_ST(y0 + j, c0);
-    }
-    for (j = M4; j < M; j++) {
-      hn_real c0 = y0[j];
-      for (r = 0; r < R; r++) HN_SMAC(c0, a[r * K + k], b[r * M + j]);
-      y0[j] = c0;
     }
   }
 #else
+  (void)r0, (void)k0, (void)kn;
   for (r = 0; r < R; r++) {
     const hn_real *ar = a + r * K, *br = b + r * M;
     for (k = 0; k < K; k++) {

@@ -72,6 +72,18 @@ matrix pendulum_hnn_jac "$tmp/mid" $e_mid
 simulate_same tests/models/pendulum_hnn_jac.lua "--params $tmp/run" "$tmp/mid" $e_mid 0.1 \
   --integrator implicit_midpoint --newton 4
 
+# 2b. the mul+add build (--no-fma, trained so): the same bits on every
+# compiler and as simulate's; the default build (fused multiply-adds) above
+"$hnnc" train tests/models/pendulum_hnn_jac.lua -o "$tmp/runnf" --steps 1 --cc tcc --quiet --no-fma > /dev/null ||
+  fail "training --no-fma"
+"$hnnc" export tests/models/pendulum_hnn_jac.lua --params "$tmp/runnf" -o "$tmp/nf" --example --integrator rk4 \
+  --no-fma > /dev/null || fail "export --no-fma"
+grep -q "#define HN_FMA 1" "$tmp/nf/pendulum_hnn_jac.c" && fail "--no-fma exported fused multiply-adds" || pass
+grep -q "#define HN_FMA 1" "$tmp/rk4/pendulum_hnn_jac.c" && pass || fail "the default export has no fused multiply-adds"
+matrix pendulum_hnn_jac "$tmp/nf" $e_rk4
+simulate_same tests/models/pendulum_hnn_jac.lua "--params $tmp/runnf" "$tmp/nf" $e_rk4 0.1 --integrator rk4 --no-fma
+cmp -s "$tmp/nf/ref.txt" "$tmp/rk4/ref.txt" && fail "--no-fma and the default print the same bits" || pass
+
 # 3. float32: the same bytes on every compiler; the report of the difference
 "$hnnc" export tests/models/pendulum_hnn_jac.lua --params "$tmp/run" -o "$tmp/f32" --example --float \
   > "$tmp/f32.txt" || fail "float export"
@@ -196,4 +208,4 @@ mkdir -p "$tmp/ro/pendulum.h"
   [ "$(ls -A "$tmp/ro" | wc -l)" -eq 2 ] && pass || { fail "a folder in the way of pendulum.h"; cat "$tmp/bad.err"; ls -A "$tmp/ro"; }
 
 [ $fails -eq 0 ] || exit 1
-echo "$checks checks: 5 compilers x 5 exports print the same bits, equal to simulate's; strict C99 and C++; README lines (embedding, params.npy into compile's kernels); bad input (gcc -O2 builds the exported pendulum HNN in $build_ms ms)"
+echo "$checks checks: 5 compilers x 6 exports (FMA and --no-fma) print the same bits, equal to simulate's; strict C99 and C++; README lines (embedding, params.npy into compile's kernels); bad input (gcc -O2 builds the exported pendulum HNN in $build_ms ms)"

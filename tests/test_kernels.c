@@ -3,7 +3,8 @@
  * compiled by gcc for 32-byte vectors (-mavx2 -mno-avx512f), 64-byte
  * vectors (-mavx512f, when this CPU has AVX-512) and -march=native, in
  * double and float, on shapes that reach every remainder loop (R, K and M
- * not multiples of the blocks) and the blocks of K of wide layers; the
+ * not multiples of the blocks) and the blocks of K and R of wide layers and
+ * large batches; the
  * same for the FMA build (HN_FMA: fused multiply-adds, the software fma on
  * tcc), whose software fma is checked against the C library's. */
 #include <dlfcn.h>
@@ -26,6 +27,7 @@ typedef void (*mm_fn)(long R, int K, int M, const void *a, const void *b, void *
 typedef struct Kernels { mm_fn nn, nt, tn; void *dl; Jit jit; } Kernels;
 
 static int fma_build; /* the kernels of hn.model{fma = true} */
+static int soft_fma;  /* the software fma even under hnnc's tcc JIT (HN_SOFT_FMA) */
 
 static const char driver[] =
     "void drv_nn(long R, int K, int M, const hn_real *a, const hn_real *b, hn_real *y, hn_real *pack)\n"
@@ -40,8 +42,8 @@ static const char driver[] =
 
 static char *source(int is_float) {
   Text t = {0};
-  text_put(&t, "typedef %s hn_real;\n#define HN_VW %d\n%s%s\n%s", is_float ? "float" : "double", is_float ? 8 : 4,
-           fma_build ? "#define HN_FMA 1\n" : "", hnnc_kernels, driver);
+  text_put(&t, "typedef %s hn_real;\n#define HN_VW %d\n%s%s%s\n%s", is_float ? "float" : "double", is_float ? 8 : 4,
+           fma_build ? "#define HN_FMA 1\n" : "", soft_fma ? "#define HN_SOFT_FMA 1\n" : "", hnnc_kernels, driver);
   return t.s;
 }
 
@@ -127,6 +129,7 @@ static void run_width(const char *target) {
   static const long Rs[] = {1, 2, 3, 33, 64};
   static const int Ks[] = {1, 2, 7, 8, 9, 200, 301};
   static const int Ms[] = {1, 2, 3, 7, 8, 9, 17, 33, 64, 65, 200};
+  static const long big[][3] = {{300, 301, 200}, {257, 9, 65}, {513, 130, 33}};
   int is_float;
   for (is_float = 0; is_float < 2; is_float++) {
     Kernels ref, k;
@@ -137,6 +140,9 @@ static void run_width(const char *target) {
     for (r = 0; r < sizeof Rs / sizeof *Rs; r++)
       for (kk = 0; kk < sizeof Ks / sizeof *Ks; kk++)
         for (m = 0; m < sizeof Ms / sizeof *Ms; m++) bad += compare(&ref, &k, is_float, Rs[r], Ks[kk], Ms[m]);
+    /* more rows than a block of hn_mm_tn (HN_TNB: 128 or 256), with its
+     * blocks of K and every remainder */
+    for (r = 0; r < sizeof big / sizeof *big; r++) bad += compare(&ref, &k, is_float, big[r][0], (int)big[r][1], (int)big[r][2]);
     fprintf(stderr, "%s%s, %s: %ld mismatching products\n", fma_build ? "FMA build, " : "", target, is_float ? "float" : "double", bad);
     assert_int_equal(bad, 0);
     unload(&ref), unload(&k);
@@ -200,6 +206,11 @@ static void test_soft_fma(void **state) {
   (void)state;
   fma_build = 1;
   for (is_float = 0; is_float < 2; is_float++) {
+    soft_fma = 1; /* standalone files under tcc */
+    load_tcc(&k, is_float);
+    check_soft_fma(&k, is_float);
+    unload(&k);
+    soft_fma = 0; /* hnnc's tcc JIT: the C library's fma, bound by jit.c */
     load_tcc(&k, is_float);
     check_soft_fma(&k, is_float);
     unload(&k);

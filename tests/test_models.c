@@ -20,13 +20,15 @@ typedef struct Loaded { Model m; double *theta; } Loaded;
 /* The tests build every model with the verifiers on. */
 static const ModelOptions verified = {.verify = 1};
 
-static int fma_build; /* load the FMA build of every model (hn.model{fma = true}) */
+static int no_fma; /* load the mul+add build of every model (--no-fma), not the default FMA one */
 
 static void load(Loaded *l, const char *path, int backend) {
   char err[4096];
   ModelOptions mo = verified;
-  mo.limits.fma = fma_build ? 2 : 0;
+  mo.limits.fma = no_fma ? 1 : 0;
   if (model_build(&l->m, path, &mo, err, sizeof err)) fail_msg("%s", err);
+  assert_int_equal(l->m.g->fma, !no_fma); /* FMA unless the model or --no-fma says otherwise */
+  assert_int_equal(strstr(l->m.c.s, "#define HN_FMA 1\n") != NULL, !no_fma);
   if (model_jit(&l->m, backend, err, sizeof err)) fail_msg("%s", err);
   l->theta = malloc((l->m.g->nparams_total + 1) * sizeof *l->theta);
   init_params(l->m.g, l->m.g->seed, l->theta);
@@ -198,12 +200,13 @@ static void test_kepler_invariants(void **state) {
 
 /* Every function of every model: tcc and gcc give the same bits, and a
  * sample's result does not depend on the batch it is computed in; in the
- * default build and in the FMA build (state: fused multiply-adds, tcc's
- * through the software fma). */
+ * default build (fused multiply-adds: the hardware's on gcc, the C
+ * library's under hnnc's tcc JIT) and in the mul+add build (state:
+ * --no-fma). Every loaded model is checked to be the build asked for. */
 static void test_tcc_gcc_and_batch_bits(void **state) {
   int s, fi, j;
   long bad = 0;
-  fma_build = state && *state;
+  no_fma = state && *state;
   const char *all[NSYS + 3];
   for (s = 0; s < NSYS; s++) all[s] = systems[s];
   all[NSYS] = trainable[3], all[NSYS + 1] = trainable[4], all[NSYS + 2] = trainable[5]; /* the baselines */
@@ -254,7 +257,7 @@ static void test_tcc_gcc_and_batch_bits(void **state) {
     unload(&t);
     unload(&g);
   }
-  fma_build = 0;
+  no_fma = 0;
   assert_int_equal(bad, 0);
 }
 

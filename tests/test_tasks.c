@@ -6,7 +6,10 @@
  * data arrays for seeds 0 and 1, the first three training steps' losses of
  * each shipped HNN and baseline, and their evaluation (losses and energy
  * MSE under both protocols). This program runs the hnnc binary beside it
- * on models/{hnn,baseline}/TASK.lua and compares bits.
+ * on models/{hnn,baseline}/TASK.lua and compares bits; 3a308d7 built
+ * products by separate multiplies and adds, so these runs pass --no-fma.
+ * The default build (fused multiply-adds) trains to losses within the
+ * rounding bound derived at test_losses_and_evaluation of them.
  *
  * Also: every state size from 2 to 16 trains; a user's files (.npy, CSV) train from hn.data{files = ...} and
  * with --data DIR, and a bad file is an error naming it.
@@ -95,6 +98,41 @@ static void test_data_bits(void **state) {
   printf("  24 arrays (3 tasks, seeds 0 and 1) bit-identical to 3a308d7's\n");
 }
 
+/* The default build's first three training losses against 3a308d7's
+ * mul+add ones. The bound: a product of K terms is computed by either
+ * build within gamma_K = K u / (1 - K u) (u = 2^-53) of the exact sum,
+ * relative to sum |a_i b_i|, so the builds differ by at most 2 gamma_K
+ * (K = 200, the widest layer: 4.4e-14); with sum |a_i b_i| <= 10 |sum
+ * a_i b_i| (random weights, no deliberate cancellation), three chained
+ * products a step (the field, the gradient, its reverse) and 3 steps
+ * compounding: 3 x 3 x 10 x 4.4e-14 = 4e-12 relative; 1e-11 below. */
+static void fma_losses(const char *kind, const char *task, char (*loss)[512], int nl) {
+  char dir[300], path[400], buf[4096], want_kind[16], want_task[32];
+  double worst = 0;
+  FILE *f;
+  snprintf(dir, sizeof dir, "%s/fma_%s_%s", tmpdir, kind, task);
+  assert_int_equal(run("%s train models/%s/%s.lua -o %s --steps 3 --quiet --cc gcc > /dev/null", hnnc, kind, task, dir),
+                   0);
+  snprintf(path, sizeof path, "%s/metrics.csv", dir);
+  assert_non_null(f = fopen(path, "r"));
+  assert_non_null(fgets(buf, sizeof buf, f));
+  for (int step = 0; step < 3; step++) {
+    double got[2], want[2];
+    int s, ws;
+    assert_int_equal(fscanf(f, "%d,%lf,%lf,%*f\n", &s, &got[0], &got[1]), 3);
+    for (int i = 0; i < nl; i++) {
+      assert_int_equal(sscanf(loss[i], "loss %15s %31s %d %lf %lf", want_kind, want_task, &ws, &want[0], &want[1]), 5);
+      if (strcmp(want_kind, kind) || strcmp(want_task, task) || ws != s) continue;
+      for (int j = 0; j < 2; j++)
+        if (fabs(got[j] - want[j]) / fabs(want[j]) > worst) worst = fabs(got[j] - want[j]) / fabs(want[j]);
+    }
+  }
+  fclose(f);
+  printf("  %s %s, FMA build: 3 steps' losses within %.2g of 3a308d7's mul+add ones, relative (bound 1e-11)\n", kind,
+         task, worst);
+  assert_true(worst <= 1e-11);
+}
+
 static void test_losses_and_evaluation(void **state) {
   static char loss[64][512], eval[16][512];
   int nl = fixture_lines("loss ", loss, 64), ne = fixture_lines("eval ", eval, 16), checked = 0;
@@ -109,8 +147,9 @@ static void test_losses_and_evaluation(void **state) {
       char dir[300], path[400], buf[4096], want_kind[16], want_task[32];
       FILE *f;
       snprintf(dir, sizeof dir, "%s/%s_%s", tmpdir, kinds[k], tasks[t]);
-      assert_int_equal(run("%s train models/%s/%s.lua -o %s --steps 3 --quiet --cc gcc > /dev/null", hnnc, kinds[k],
-                           tasks[t], dir), 0);
+      assert_int_equal(run("%s train models/%s/%s.lua -o %s --steps 3 --quiet --cc gcc --no-fma > /dev/null", hnnc,
+                           kinds[k], tasks[t], dir), 0);
+      fma_losses(kinds[k], tasks[t], loss, nl);
       /* metrics.csv: step,train_loss,test_loss,seconds; %.17g round-trips */
       snprintf(path, sizeof path, "%s/metrics.csv", dir);
       assert_non_null(f = fopen(path, "r"));
@@ -133,8 +172,8 @@ static void test_losses_and_evaluation(void **state) {
       fclose(f);
       /* evaluate --json */
       snprintf(path, sizeof path, "%s/eval.json", dir);
-      assert_int_equal(run("%s evaluate models/%s/%s.lua --params %s --json --cc gcc > %s", hnnc, kinds[k], tasks[t],
-                           dir, path), 0);
+      assert_int_equal(run("%s evaluate models/%s/%s.lua --params %s --json --cc gcc --no-fma > %s", hnnc, kinds[k],
+                           tasks[t], dir, path), 0);
       assert_non_null(f = fopen(path, "r"));
       assert_non_null(fgets(buf, sizeof buf, f));
       fclose(f);

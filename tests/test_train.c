@@ -4,7 +4,11 @@
  * in the comment); the energy-metric grouping against exact arithmetic;
  * the first 10 training losses of a small model against
  * tests/golden/train_losses.txt (written once by `make regen`, which runs
- * this program with --regen-golden FILE, and reviewed like code); and
+ * this program with --regen-golden FILE, and reviewed like code) in the
+ * default build (fused multiply-adds), and against
+ * tests/golden/train_losses_no_fma.txt in the mul+add build (--no-fma:
+ * the file as the mul+add default wrote it before FMA became the
+ * default), the two agreeing within the rounding bound derived below; and
  * self-consistency where bits are the contract: the same seed twice, a
  * resumed run against an uninterrupted one. The command-line part runs
  * the hnnc binary next to this program on bad input.
@@ -36,6 +40,7 @@
 #include "published.h"
 
 #define GOLDEN "tests/golden/train_losses.txt"
+#define GOLDEN_NO_FMA "tests/golden/train_losses_no_fma.txt"
 
 static char tmpdir[64];
 static char hnnc[4200]; /* the hnnc binary beside this program */
@@ -129,10 +134,13 @@ typedef struct Bound {
   rt_objective obj;
 } Bound;
 
+static int no_fma; /* bind() builds the mul+add products (--no-fma) */
+
 static Bound *bind_cc(const char *path, int backend) {
   Bound *b = calloc(1, sizeof *b);
   char err[4096];
   ModelOptions mo = {.verify = 1};
+  mo.limits.fma = no_fma ? 1 : 0;
   if (model_build(&b->m, path, &mo, err, sizeof err) || model_jit(&b->m, backend, err, sizeof err) ||
       bind_objective(&b->o, &b->obj, &b->m, path, err, sizeof err)) {
     fprintf(stderr, "%s\n", err);
@@ -451,25 +459,51 @@ static int golden_losses(double *loss) {
   return rc;
 }
 
-static void test_golden_losses(void **state) {
-  double got[10], want[10];
-  FILE *f = fopen(GOLDEN, "r");
+static void read_golden(const char *path, double *want) {
+  FILE *f = fopen(path, "r");
   char line[256];
   int n = 0;
-  (void)state;
   if (!f) {
-    fprintf(stderr, "  %s is missing: run 'make regen' and review it\n", GOLDEN);
+    fprintf(stderr, "  %s is missing: run 'make regen' and review it\n", path);
     fail();
   }
   while (n < 10 && fgets(line, sizeof line, f))
     if (line[0] != '#') want[n++] = strtod(line, NULL);
   fclose(f);
   assert_int_equal(n, 10);
+}
+
+/* Both builds against their golden files, and against each other. The
+ * bound: every product of this model sums at most 8 terms, so each build
+ * computes it within gamma_8 = 8u / (1 - 8u) (u = 2^-53) of the exact sum,
+ * relative to sum |a_i b_i|, and the builds differ by at most twice that,
+ * 1.8e-15; with sum |a_i b_i| <= 10 |sum a_i b_i| (random weights, no
+ * deliberate cancellation), three chained products a step (the field, the
+ * gradient, its reverse) and 10 steps compounding, the losses differ by
+ * at most 10 x 3 x 10 x 1.8e-15 = 5.4e-13 relative: 1e-12 below. A build
+ * that drops or misplaces a term differs by 1e-3 or more. */
+static void test_golden_losses(void **state) {
+  double got[10], want[10], muladd[10], worst = 0;
+  int i;
+  (void)state;
+  read_golden(GOLDEN, want);
   assert_int_equal(golden_losses(got), 0);
   if (check_bits("golden loss", got, want, 10)) {
     fprintf(stderr, "  the training losses changed: if on purpose, run 'make regen' and review %s\n", GOLDEN);
     fail();
   }
+  read_golden(GOLDEN_NO_FMA, want);
+  no_fma = 1;
+  assert_int_equal(golden_losses(muladd), 0);
+  no_fma = 0;
+  if (check_bits("golden loss (--no-fma)", muladd, want, 10)) {
+    fprintf(stderr, "  the mul+add build's losses changed (%s is not rewritten by make regen)\n", GOLDEN_NO_FMA);
+    fail();
+  }
+  for (i = 0; i < 10; i++)
+    if (fabs(got[i] - muladd[i]) / fabs(muladd[i]) > worst) worst = fabs(got[i] - muladd[i]) / fabs(muladd[i]);
+  fprintf(stderr, "  FMA vs mul+add: the 10 losses differ by %.3g at most, relative (bound 1e-12)\n", worst);
+  assert_true(worst <= 1e-12);
 }
 
 static void resume_case(const char *model, long batch, const char *name) {
@@ -1224,7 +1258,8 @@ int main(int argc, char **argv) {
     teardown(NULL);
     if (!(f = fopen(argv[2], "w"))) return 1;
     fprintf(f, "# the first 10 training losses of tests/test_train.c's small model (2-8-8-2 tanh HNN, seed 7,\n"
-               "# 6 spring trajectories, full batch, Adam lr 1e-2, weight decay 1e-4); written by make regen\n");
+               "# 6 spring trajectories, full batch, Adam lr 1e-2, weight decay 1e-4), the default build (fused\n"
+               "# multiply-adds); written by make regen (the --no-fma build's: train_losses_no_fma.txt)\n");
     for (i = 0; i < 10; i++) fprintf(f, "%a  # %.17g\n", loss[i], loss[i]);
     return fclose(f) != 0;
   }
