@@ -3,7 +3,7 @@
 #   make          build/hnnc
 #   make run      the main job on the shipped default model
 #   make test     every test suite (cmocka), goldens, staleness of generated/
-#   make bench    benchmarks (and PyTorch side by side when it is installed)
+#   make bench    benchmarks beside OpenBLAS and PyTorch (installs them as root when missing)
 #   make flows    train and evaluate the flow experiments (models/flows; minutes)
 #   make asan     the test suite under AddressSanitizer + UBSan
 #   make lint     formatting (.clang-format, files in tests/lint.list), layering, function length
@@ -76,6 +76,7 @@ test: all $(TESTS) $(FUZZ:%=$(B)/fuzzrun_%)
 	@sh tests/run.sh $(B) $(TESTS)
 
 bench: all $(B)/bench_step
+	@sh .ci/deps.sh bench
 	@sh tests/bench/run.sh $(B)
 	@sh tests/bench/threads.sh $(B)
 

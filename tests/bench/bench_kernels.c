@@ -4,9 +4,10 @@
  *
  *   bench_kernels [--json]
  *
- * Built twice by make bench: double, and float (-DHN_FLOAT), with the flags
- * of hnnc's gcc path (-O3 -march=native -ffp-contract=off), linked with
- * OpenBLAS (cblas). The shapes are the products of the benchmark models:
+ * Built by make bench with the flags of hnnc's gcc path (-O3 -march=native
+ * -ffp-contract=off), linked with OpenBLAS (cblas): double and float
+ * (-DHN_FLOAT) in the default build (-DHN_FMA: fused multiply-adds), and
+ * double in the --no-fma build. Prints OpenBLAS's core type and build. The shapes are the products of the benchmark models:
  * rows = batch x per-sample rows, K and M the layer widths. */
 #include <math.h>
 #include <stdio.h>
@@ -28,6 +29,11 @@ typedef double hn_real;
 #define TYPE "float64"
 #endif
 #include "../../prelude/kernels.c"
+#ifdef HN_FMA
+#define FMA 1
+#else
+#define FMA 0
+#endif
 
 static double cpu_us(void) {
   struct timespec ts;
@@ -41,7 +47,8 @@ static int cmp(const void *a, const void *b) {
 
 /* The peak of separate multiplies and adds at the widest vector width the
  * compiler targets: 8 independent multiply chains and 8 add chains (enough
- * to cover a 4-cycle latency on two ports); FLOPs = lanes x 16 per round. */
+ * to cover a 4-cycle latency on two ports); FLOPs = lanes x 16 per round.
+ * The FMA build's: 16 chains of fused multiply-adds, lanes x 32. */
 __attribute__((noinline)) static hn_real peak_loop(long rounds, hn_real m, hn_real s) {
 #ifdef HN_VECTOR
   hn_vec x = hn_splat(m), d = hn_splat(s);
@@ -53,8 +60,14 @@ __attribute__((noinline)) static hn_real peak_loop(long rounds, hn_real m, hn_re
      * hoisted (x = 1 and d = 0 at run time) */
     __asm__("" : "+v"(p0), "+v"(p1), "+v"(p2), "+v"(p3), "+v"(p4), "+v"(p5), "+v"(p6), "+v"(p7), "+v"(x));
     __asm__("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5), "+v"(a6), "+v"(a7), "+v"(d));
+#ifdef HN_FMA
+    HN_MAC(p0, x, d), HN_MAC(p1, x, d), HN_MAC(p2, x, d), HN_MAC(p3, x, d), HN_MAC(p4, x, d), HN_MAC(p5, x, d);
+    HN_MAC(p6, x, d), HN_MAC(p7, x, d), HN_MAC(a0, x, d), HN_MAC(a1, x, d), HN_MAC(a2, x, d), HN_MAC(a3, x, d);
+    HN_MAC(a4, x, d), HN_MAC(a5, x, d), HN_MAC(a6, x, d), HN_MAC(a7, x, d);
+#else
     p0 *= x, p1 *= x, p2 *= x, p3 *= x, p4 *= x, p5 *= x, p6 *= x, p7 *= x;
     a0 += d, a1 += d, a2 += d, a3 += d, a4 += d, a5 += d, a6 += d, a7 += d;
+#endif
   }
   p0 += p1 + p2 + p3 + p4 + p5 + p6 + p7 + a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;
   return p0[0];
@@ -149,15 +162,21 @@ int main(int argc, char **argv) {
   t0 = cpu_us() - t0;
 #ifdef HN_VECTOR
   peak = rounds * 16.0 * HN_VL / (t0 * 1e3);
+#ifdef HN_FMA
+  peak *= 2;
+#endif
 #else
   peak = 0;
 #endif
   if (json)
-    printf("{\"dtype\": \"%s\", \"vector_bytes\": %d, \"peak_gflops\": %.2f, \"l2_twice_200x200_us\": %.3f, \"results\": [",
-           TYPE, (int)(HN_VL * sizeof(hn_real)), peak + 0 * t, l2_bound_us());
+    printf("{\"dtype\": \"%s\", \"fma\": %s, \"vector_bytes\": %d, \"peak_gflops\": %.2f, \"l2_twice_200x200_us\": %.3f, "
+           "\"openblas_core\": \"%s\", \"openblas_config\": \"%s\", \"results\": [",
+           TYPE, FMA ? "true" : "false", (int)(HN_VL * sizeof(hn_real)), peak + 0 * t, l2_bound_us(),
+           openblas_get_corename(), openblas_get_config());
   else
-    printf("%s, %d-byte vectors; peak (separate multiplies and adds): %.1f GFLOP/s; the 200x200 weight twice from L2: %.2f us\n",
-           TYPE, (int)(HN_VL * sizeof(hn_real)), peak + 0 * t, l2_bound_us());
+    printf("%s, %d-byte vectors; peak (%s): %.1f GFLOP/s; the 200x200 weight twice from L2: %.2f us; OpenBLAS %s, core %s\n",
+           TYPE, (int)(HN_VL * sizeof(hn_real)), FMA ? "fused multiply-adds" : "separate multiplies and adds", peak + 0 * t,
+           l2_bound_us(), openblas_get_config(), openblas_get_corename());
   for (k = 0; k < (int)(sizeof shapes / sizeof *shapes); k++) {
     const Shape *s = &shapes[k];
     long R = s->R, K = s->K, M = s->M, i;

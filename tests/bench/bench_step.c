@@ -1,6 +1,8 @@
 /* One training step of the pendulum HNN, as PyTorch's benchmark does it:
  * the loss, its parameter gradient through grad_x H (one compiled kernel),
- * and an Adam update (lr 1e-3, weight decay 1e-4). Prints JSON.
+ * and an Adam update (lr 1e-3, weight decay 1e-4). Prints JSON. Also Adam
+ * alone over the model's parameters, and the divider's bound on it: a loop
+ * of nothing but Adam's square root and division a parameter.
  *   bench_step [--json] [--cc gcc|tcc] [--batch 1,32,750] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,36 @@ static double clock_us(clockid_t id) {
 static int cmp(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
+}
+
+/* Adam's divider work alone: y = m / (sqrt(v) + e), vectorized as
+ * runtime/adam.c is (-O3, an AVX2 clone); the square root and the division
+ * share the divider, whose throughput bounds Adam in double. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default"), optimize("O3")))
+#endif
+static void sqrt_div(long n, double *restrict y, const double *restrict m, const double *restrict v, double e) {
+  for (long i = 0; i < n; i++) y[i] = m[i] / (__builtin_sqrt(v[i]) + e);
+}
+
+/* the median per-thread CPU time of Adam (which = 0) or of its divider
+ * work alone (which = 1) over P parameters */
+static double adam_us(long P, int which) {
+  double *th = malloc(P * sizeof *th), *g = malloc(P * sizeof *g), *mo = calloc(P, sizeof *mo),
+         *v = calloc(P, sizeof *v), t[101], c0;
+  rt_adam opt;
+  long k;
+  for (k = 0; k < P; k++) th[k] = 0.01 * (double)(k % 97), g[k] = 1e-3 * (double)(k % 89 - 44), v[k] = 1e-6 * (k % 13);
+  rt_adam_init(&opt, 1e-3, 1e-4);
+  for (k = 0; k < 101; k++) {
+    c0 = clock_us(CLOCK_THREAD_CPUTIME_ID);
+    if (which) sqrt_div(P, th, g, v, 1e-8);
+    else rt_adam_step(&opt, P, th, g, mo, v);
+    t[k] = clock_us(CLOCK_THREAD_CPUTIME_ID) - c0;
+  }
+  qsort(t, 101, sizeof *t, cmp);
+  free(th), free(g), free(mo), free(v);
+  return t[50];
 }
 
 int main(int argc, char **argv) {
@@ -82,6 +114,14 @@ int main(int argc, char **argv) {
     else printf("%-8s %8ld %14.2f %14.2f\n", "step", n, wall[reps / 2], cpu[reps / 2]);
     first = 0;
     free(theta), free(g), free(mo), free(v), free(x), free(xd), free(ws), free(wall), free(cpu);
+  }
+  {
+    double a = adam_us(m.g->nparams_total, 0), d = adam_us(m.g->nparams_total, 1);
+    if (json)
+      printf("%s{\"what\": \"adam\", \"batch\": 1, \"params\": %ld, \"cpu_us\": %.3f}, "
+             "{\"what\": \"sqrt_div\", \"batch\": 1, \"params\": %ld, \"cpu_us\": %.3f}",
+             first ? "" : ", ", m.g->nparams_total, a, m.g->nparams_total, d);
+    else printf("adam over %ld parameters: %.2f us; its square roots and divisions alone: %.2f us\n", m.g->nparams_total, a, d);
   }
   if (json) printf("]}\n");
   model_free(&m);

@@ -61,11 +61,16 @@ fi
 # ---- beyond one shape: more models, float32, and the kernels beside OpenBLAS ----
 # (hnnc's own peak is measured by every hnnc bench run, in its JSON)
 : >"$tmp/more.json"
-for spec in "models/hnn/pendulum.lua 1,32,1024 --fma" "models/hnn/two_body.lua 1,200" "tests/bench/hnn_1000.lua 1,256" \
-            "tests/models/pendulum_hnn_f32.lua 1,1024" "tests/bench/hnn_1000_f32.lua 1,256"; do
+# (the --no-fma build and tcc's code beside the default: the choice of the default is measured here)
+for spec in "models/hnn/pendulum.lua 1,32,750,1024 --no-fma" "models/hnn/pendulum.lua 1,32 --cc tcc" \
+            "models/hnn/pendulum.lua 1,32 --cc tcc --no-fma" "models/hnn/two_body.lua 1,200" "tests/bench/hnn_1000.lua 1,256" \
+            "tests/models/pendulum_hnn_f32.lua 1,1024" "tests/models/pendulum_hnn_f32.lua 1,1024 --no-fma" \
+            "tests/bench/hnn_1000_f32.lua 1,256"; do
   set -- $spec
-  echo "bench: hnnc bench $1 --batch $2 ${3:-}..."
-  if "$B/hnnc" bench "$1" --cc gcc --batch "$2" ${3:-} --json >>"$tmp/more.json" 2>"$tmp/more.err"; then :; else
+  m=$1 b=$2
+  shift 2
+  echo "bench: hnnc bench $m --batch $b $*..."
+  if "$B/hnnc" bench "$m" --cc gcc --batch "$b" "$@" --json >>"$tmp/more.json" 2>"$tmp/more.err"; then :; else
     echo "hnnc bench $1 FAILED: $(head -c 2000 "$tmp/more.err")" >>"$tmp/notes"
     status=1
   fi
@@ -76,8 +81,8 @@ done
 : >"$tmp/kernels.json"
 cblas=$(ls /usr/include/*/openblas*/cblas.h /usr/include/openblas/cblas.h 2>/dev/null | head -1)
 if [ -n "$cblas" ]; then
-  for t in d f; do
-    def=; [ $t = f ] && def=-DHN_FLOAT
+  for t in d f d_nofma; do # the default build (FMA) in double and float; double in the --no-fma build
+    def=-DHN_FMA; [ $t = f ] && def="-DHN_FLOAT -DHN_FMA"; [ $t = d_nofma ] && def=
     if gcc -std=gnu11 -O3 -march=native -ffp-contract=off $def -I"$(dirname "$cblas")" -o "$tmp/bench_kernels_$t" \
         tests/bench/bench_kernels.c -lopenblas -lm 2>"$tmp/bk.err"; then
       echo "bench: bench_kernels ($t) ..."
@@ -231,27 +236,31 @@ if extra:
 gemm = {}  # (dtype, K) -> OpenBLAS GFLOP/s of the NN product at the largest R
 if hnnc:
     print()
-    print("CPU: %s; %d-byte vectors; peak (separate multiplies and adds) measured in this run: %.1f GFLOP/s"
-          " in double" % (cpu, hnnc.get("vector_bytes", 0), hnnc.get("peak_gflops", 0)))
+    print("CPU: %s; %d-byte vectors; peak (%s) measured in this run: %.1f GFLOP/s in double"
+          % (cpu, hnnc.get("vector_bytes", 0), "fused multiply-adds" if hnnc.get("fma") else
+             "separate multiplies and adds", hnnc.get("peak_gflops", 0)))
 if kernels:
     print()
-    print("%-9s %-22s %-4s %19s %10s %10s %8s" % ("dtype", "shape", "form", "R x K x M", "hnnc GF/s",
+    print("%-17s %-22s %-4s %19s %10s %10s %8s" % ("dtype", "shape", "form", "R x K x M", "hnnc GF/s",
                                                 "BLAS GF/s", "hnnc/BLAS"))
     for k in kernels:
         for r in k.get("results", []):
-            print("%-9s %-22s %-4s %19s %10.1f %10.1f %7.0f%%" % (
-                k["dtype"], r["model"] + " " + r["shape"].replace("batch ", "b="), r["form"],
+            print("%-17s %-22s %-4s %19s %10.1f %10.1f %7.0f%%" % (
+                k["dtype"] + ("" if k.get("fma") else " mul+add"), r["model"] + " " + r["shape"].replace("batch ", "b="), r["form"],
                 "%dx%dx%d" % (r["R"], r["K"], r["M"]), r["hnnc_gflops"], r["blas_gflops"],
                 100 * r["hnnc_gflops"] / r["blas_gflops"]))
-            if r["form"] == "nn" and r["R"] > 1:
+            if r["form"] == "nn" and r["R"] > 1 and k.get("fma", True):
                 gemm[(k["dtype"], r["K"])] = max(gemm.get((k["dtype"], r["K"]), 0), r["blas_gflops"])
-        print("  %s peak in that process: %.1f GFLOP/s (%d-byte vectors); the 200x200 weight read twice from L2"
-              " (the field's bound at batch 1): %.2f us" % (k["dtype"], k["peak_gflops"], k["vector_bytes"],
-                                                          k.get("l2_twice_200x200_us", float("nan"))))
+        print("  %s peak in that process (%s): %.1f GFLOP/s (%d-byte vectors); the 200x200 weight read twice"
+              " from L2 (the field's bound at batch 1): %.2f us" % (
+                  k["dtype"], "fused multiply-adds" if k.get("fma") else "separate multiplies and adds",
+                  k["peak_gflops"], k["vector_bytes"], k.get("l2_twice_200x200_us", float("nan"))))
+    print("  OpenBLAS linked there: %s; core type it picked (OPENBLAS_CORETYPE unset): %s"
+          % (kernels[0].get("openblas_config", "?"), kernels[0].get("openblas_core", "?")))
 runs = ([hnnc] if hnnc else []) + more
 if runs:
     print()
-    print("%-22s %-9s %-10s %6s %12s %9s %7s %10s" % ("model", "dtype", "function", "batch", "cpu us/call",
+    print("%-30s %-9s %-10s %6s %12s %9s %7s %10s" % ("model", "dtype", "function", "batch", "cpu us/call",
                                                      "GFLOP/s", "% peak", "% of GEMM"))
     for h in runs:
         for r in h.get("results", []):
@@ -260,14 +269,29 @@ if runs:
             rate = r["flops"] / (r["cpu_us"] * 1e3)
             width = 1000 if "1000" in h["model"] else 200
             g = gemm.get((h.get("dtype", "float64"), width))
-            print("%-22s %-9s %-10s %6d %12.1f %9.1f %6.1f%% %10s" % (
-                h["model"] + (" (FMA)" if h.get("fma") else ""), h.get("dtype", "float64"), r["function"], r["batch"],
+            print("%-30s %-9s %-10s %6d %12.1f %9.1f %6.1f%% %10s" % (
+                h["model"] + ("" if h.get("fma") else " mul+add") + (" tcc" if h.get("backend") == "tcc" else ""),
+                h.get("dtype", "float64"), r["function"], r["batch"],
                 r["cpu_us"], rate,
                 100 * rate / h["peak_gflops"] if h.get("peak_gflops") else 0,
                 ("%9.0f%%" % (100 * rate / g)) if g and r["batch"] > 1 else "-"))
     print("'% of GEMM': GFLOP/s of the whole function over OpenBLAS's on the NN product of its hidden layer"
-          " (R = the largest batch above); '% peak': of the peak measured by that hnnc bench run (FMA: of fused"
-          " multiply-adds).")
+          " (R = the largest batch above); '% peak': of the peak measured by that hnnc bench run (of fused"
+          " multiply-adds in the default build, of separate multiplies and adds in the mul+add (--no-fma) one).")
+# batch 1: the targets (25x PyTorch) beside the machine's bounds
+l2 = [k.get("l2_twice_200x200_us") for k in kernels if k.get("dtype") == "float64"]
+f1, s1, t_f1, t_s1 = us(ours.get(("field", 1))), us(ours.get(("step", 1))), us(theirs.get(("field", 1))), us(theirs.get(("step", 1)))
+adam, sd, lg1 = us(ours.get(("adam", 1))), us(ours.get(("sqrt_div", 1))), us(ours.get(("loss_grad", 1)))
+print()
+if f1 and l2 and l2[0]:
+    print("batch 1, field: hnnc %.2f us; the 200x200 weight read twice from L2 (the streaming bound, double): %.2f us"
+          " = %.2fx of it%s" % (f1, l2[0], f1 / l2[0], "; 25x PyTorch would be %.2f us, %s the bound"
+                                % (t_f1 / 25, "below" if t_f1 / 25 < l2[0] else "above") if t_f1 else ""))
+if s1 and adam:
+    print("batch 1, step: hnnc %.2f us = loss gradient %s us + Adam %.2f us over the parameters (its square roots and"
+          " divisions alone: %.2f us, the divider's bound)%s" % (
+              s1, "%.2f" % lg1 if lg1 else "?", adam, sd or float("nan"),
+              "; 25x PyTorch would be %.2f us" % (t_s1 / 25) if t_s1 else ""))
 for n in notes:
     print("note: " + n)
 if out_json:
