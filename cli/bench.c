@@ -88,8 +88,7 @@ int cmd_bench(int argc, char **argv) {
   if (parse_batches(batches, &batch, &nb)) return 2;
   memset(&mo, 0, sizeof mo);
   mo.note = cli_note;
-  mo.chunk = (int)chunk;
-  mo.limits.fma = fma;
+  mo.chunk = (int)chunk, mo.limits.fma = fma;
   if (model_build(&m, model, &mo, err, sizeof err)) return fail(err);
   /* the libtcc compile time of the whole model, median of 9 */
   for (i = 0; i < 9; i++) {
