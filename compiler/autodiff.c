@@ -106,6 +106,29 @@ static void matmul_adjoints(Graph *g, int i, int G, int *dA, int *dB) {
   else *dA = product(g, B, G, 1, 1, sa), *dB = product(g, G, A, 1, 1, sb);
 }
 
+/* x = op(A)⁻¹ b with adjoint G (the adjoint method): b̄ = op(A)⁻ᵀ G, and
+ * Ā = -b̄ xᵀ (op(A) = A) or -x b̄ᵀ (op(A) = Aᵀ), summed over samples when
+ * A is shared. Vectors are columns [m,1] in the products. */
+static void solve_adjoints(Graph *g, int i, int G, int *dA, int *dB) {
+  int A = IR_IN(g, i)[0], ta = N(i)->a[0], x = i, bb;
+  Shape col = N(i)->shape;
+  bb = *dB = ir_solve(g, A, G, !ta);
+  if (col.rank == 1) col.rank = 2, col.dim[1] = 1, x = ir_reshape(g, x, col), bb = ir_reshape(g, bb, col);
+  *dA = ir_unary(g, OP_NEG, ta ? product(g, x, bb, 0, 1, !N(A)->batched) : product(g, bb, x, 0, 1, !N(A)->batched));
+}
+
+/* The tangent of x = op(A)⁻¹ b: op(A)⁻¹ (t_b - op(t_A) x). */
+static int solve_tangent(Graph *g, int i, int tA, int tb) {
+  int A = IR_IN(g, i)[0], ta = N(i)->a[0], t = tb, x = i, r;
+  Shape col = N(i)->shape;
+  if (tA >= 0) {
+    if (col.rank == 1) col.rank = 2, col.dim[1] = 1, x = ir_reshape(g, x, col);
+    r = ir_reshape(g, ir_matmul(g, tA, x, ta, 0), N(i)->shape);
+    t = t < 0 ? ir_unary(g, OP_NEG, r) : ir_binary(g, OP_SUB, t, r);
+  }
+  return ir_solve(g, A, t, ta);
+}
+
 /* Two sums over samples of products, sum_s A1ᵀB1 + sum_s A2ᵀB2 (a weight
  * used twice: in H and in its gradient), become one sum over stacked rows,
  * sum_s [A1; A2]ᵀ [B1; B2]: one accumulator, each sample's terms added in
@@ -306,6 +329,13 @@ static void vjp_sweep(Graph *g, int y, int seed, const int *wrt, int nwrt, const
           accumulate(g, adj, b, ir_unary(g, OP_NEG, ir_binary(g, OP_DIV, ir_binary(g, OP_MUL, G, i), b)));
       }
       break;
+    case KIND_SOLVE: {
+      int dA, dB;
+      solve_adjoints(g, i, G, &dA, &dB);
+      if (dep[a]) accumulate(g, adj, a, dA);
+      if (dep[b]) accumulate(g, adj, b, dB);
+      break;
+    }
     case KIND_MM: {
       int dA, dB;
       matmul_adjoints(g, i, G, &dA, &dB);
@@ -424,6 +454,7 @@ static int jvp_sweep(Graph *g, int y, int *tan, const char *leaf) {
                  tb < 0 ? -1 : ir_unary(g, OP_NEG, ir_binary(g, OP_DIV, ir_binary(g, OP_MUL, i, tb), b)));
       if (t >= 0) t = widen(g, t, i);
       break;
+    case KIND_SOLVE: t = solve_tangent(g, i, ta, tb); break;
     case KIND_MM: {
       int (*mm)(Graph *, int, int, int, int) = op == OP_MATMUL ? ir_matmul : ir_bmatmul;
       t = tadd(g, ta < 0 ? -1 : mm(g, ta, b, N(i)->a[0], N(i)->a[1]),

@@ -171,6 +171,15 @@ static int l_unary(lua_State *L) {
   return 1;
 }
 
+/* solve(A, b): x = A⁻¹ b for A [m,m] and b [m] or [m,k] (LU with partial
+ * pivoting in the generated code; derivatives by the adjoint method). */
+static int l_solve(lua_State *L) {
+  Graph *g = enter(L);
+  int a = tensor_arg(L, 1, "solve"), b = tensor_arg(L, 2, "solve");
+  push_tensor(L, ir_solve(g, a, b, 0));
+  return 1;
+}
+
 static int l_matmul(lua_State *L) {
   Graph *g = enter(L);
   int a = tensor_arg(L, 1, "matmul"), b = tensor_arg(L, 2, "matmul"), r;
@@ -889,7 +898,7 @@ static int l_model(lua_State *L) {
 }
 
 static const luaL_Reg core_funcs[] = {
-    {"matmul", l_matmul}, {"transpose", l_transpose}, {"sum", l_sum}, {"mean", l_mean},
+    {"matmul", l_matmul}, {"solve", l_solve}, {"transpose", l_transpose}, {"sum", l_sum}, {"mean", l_mean},
     {"dot", l_dot}, {"concat", l_concat}, {"split", l_split}, {"slice", l_slice}, {"reshape", l_reshape}, {"expand", l_expand},
     {"const", l_const}, {"zeros", l_zeros}, {"ones", l_ones}, {"batch_sum", l_batch_sum},
     {"batch_mean", l_batch_mean}, {"gradient", l_gradient}, {"vjp", l_vjp}, {"jvp", l_jvp},

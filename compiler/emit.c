@@ -511,6 +511,48 @@ static void emit_matmul(E *e, int x) {
   }
 }
 
+/* x = op(A)⁻¹ b, per sample or once: A copied to lu (transposed for
+ * op(A) = Aᵀ), b to y; Gaussian elimination with partial pivoting (the
+ * first row of largest |entry|, rows swapped in place), then back
+ * substitution; every operation in a fixed order, so tcc and gcc agree to
+ * the bit. A singular A gives infinities or NaNs. */
+static void emit_solve(E *e, int x) {
+  Graph *g = e->g;
+  int A = IR_IN(g, x)[0], B = IR_IN(g, x)[1], m = N(A)->shape.dim[0], ta = N(x)->a[0];
+  long S = size_of(g, x), k = S / m;
+  const char *T = e->T;
+  if (N(x)->batched) {
+    PUT("    for (int s = 0; s < nc; s++) {\n");
+    PUT("      const %s *restrict as = a + (long)s * %ld, *restrict bs = b + (long)s * %ld;\n", T,
+        N(A)->batched ? (long)m * m : 0L, N(B)->batched ? S : 0L);
+    PUT("      %s *restrict ys = y + (long)s * %ld;\n", T, S);
+  } else
+    PUT("    {\n      const %s *restrict as = a, *restrict bs = b;\n      %s *restrict ys = y;\n", T, T);
+  PUT("      %s lu[%d];\n", T, m * m);
+  PUT("      for (int i = 0; i < %d; i++)\n        for (int j = 0; j < %d; j++) lu[i * %d + j] = as[%s];\n", m, m, m,
+      ta ? str(e, "j * %d + i", m) : str(e, "i * %d + j", m));
+  PUT("      for (int i = 0; i < %ld; i++) ys[i] = bs[i];\n", S);
+  PUT("      for (int c = 0; c < %d; c++) {\n        int p = c;\n", m);
+  PUT("        %s best = lu[c * %d + c] < 0 ? -lu[c * %d + c] : lu[c * %d + c];\n", T, m, m, m);
+  PUT("        for (int r = c + 1; r < %d; r++) {\n", m);
+  PUT("          %s v = lu[r * %d + c] < 0 ? -lu[r * %d + c] : lu[r * %d + c];\n", T, m, m, m);
+  PUT("          if (v > best) best = v, p = r;\n        }\n");
+  PUT("        if (p != c) {\n");
+  PUT("          for (int j = 0; j < %d; j++) { %s t = lu[c * %d + j]; lu[c * %d + j] = lu[p * %d + j]; lu[p * %d + j] = t; }\n",
+      m, T, m, m, m, m);
+  PUT("          for (int j = 0; j < %ld; j++) { %s t = ys[c * %ld + j]; ys[c * %ld + j] = ys[p * %ld + j]; ys[p * %ld + j] = t; }\n",
+      k, T, k, k, k, k);
+  PUT("        }\n        for (int r = c + 1; r < %d; r++) {\n", m);
+  PUT("          %s f = lu[r * %d + c] / lu[c * %d + c];\n", T, m, m);
+  PUT("          for (int j = c + 1; j < %d; j++) lu[r * %d + j] = lu[r * %d + j] - f * lu[c * %d + j];\n", m, m, m, m);
+  PUT("          for (int j = 0; j < %ld; j++) ys[r * %ld + j] = ys[r * %ld + j] - f * ys[c * %ld + j];\n", k, k, k, k);
+  PUT("        }\n      }\n");
+  PUT("      for (int r = %d; r >= 0; r--)\n        for (int j = 0; j < %ld; j++) {\n", m - 1, k);
+  PUT("          %s acc = ys[r * %ld + j];\n", T, k);
+  PUT("          for (int q = r + 1; q < %d; q++) acc = acc - lu[r * %d + q] * ys[q * %ld + j];\n", m, m, k);
+  PUT("          ys[r * %ld + j] = acc / lu[r * %d + r];\n        }\n    }\n", k, m);
+}
+
 static void emit_node(E *e, int x) {
   Graph *g = e->g;
   int op = N(x)->op;
@@ -522,6 +564,7 @@ static void emit_node(E *e, int x) {
   switch (ir_opkind[op]) {
   case KIND_EW1: case KIND_EW2: emit_elementwise(e, x); break;
   case KIND_MM: emit_matmul(e, x); break;
+  case KIND_SOLVE: emit_solve(e, x); break;
   default: emit_linear(e, x);
   }
   PUT("  }\n");

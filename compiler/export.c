@@ -162,6 +162,7 @@ static void mask_node(Graph *g, int x, char **z, char *y) {
       }
     }
   } else if (kind == KIND_MM) mask_matmul(g, x, z, y);
+  else if (kind == KIND_SOLVE) memset(y, 0, S); /* no entry known to be zero */
   else if (n->op == OP_CONST) memset(y, n->value == 0, S);
   else if (n->op == OP_TENSOR)
     for (i = 0; i < S; i++) y[i] = g->cdata[n->data + i] == 0;

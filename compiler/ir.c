@@ -560,6 +560,27 @@ int ir_bmatmul(Graph *g, int a, int b, int ta, int tb) {
   return intern(g, n, in);
 }
 
+/* x = op(A)⁻¹ b: no folding (even A = I would change no bits, but a
+ * solve of constants is rare enough not to need it). */
+int ir_solve(Graph *g, int a, int b, int ta) {
+  Shape sa = N(a)->shape, sb = N(b)->shape;
+  Node n;
+  int in[2];
+  char s1[64], s2[64];
+  if (sa.rank != 2 || sa.dim[0] != sa.dim[1])
+    ir_error(g, g->curloc, "solve: A must be a square matrix [m,m], got %s", shape_str(&sa, s1));
+  if ((sb.rank != 1 && sb.rank != 2) || sb.dim[0] != sa.dim[0])
+    ir_error(g, g->curloc, "solve: b must be [m] or [m,k] with m = %d (A is %s), got %s", sa.dim[0], shape_str(&sa, s1),
+             shape_str(&sb, s2));
+  if (sa.dim[0] > IR_SOLVE_MAX)
+    ir_error(g, g->curloc, "solve: A is %s; hnnc solves systems of at most %d unknowns (LU in the generated code)",
+             shape_str(&sa, s1), IR_SOLVE_MAX);
+  n = blank(OP_SOLVE, sb, N(a)->batched || N(b)->batched);
+  in[0] = a, in[1] = b;
+  n.a[0] = ta;
+  return intern(g, n, in);
+}
+
 /* ---- reachability and printing ---- */
 
 int ir_reach(Graph *g, const int *roots, int nroots, char *keep) {

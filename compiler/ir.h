@@ -22,7 +22,7 @@ enum {
 #undef OP
   OP_COUNT
 };
-enum { KIND_LEAF, KIND_EW1, KIND_EW2, KIND_LIN, KIND_MM };
+enum { KIND_LEAF, KIND_EW1, KIND_EW2, KIND_LIN, KIND_MM, KIND_SOLVE };
 enum { OPF_LUA = 1, OPF_VIEW = 2, OPF_REDUCE = 4, OPF_INLINE = 8, OPF_CALL = 16 };
 
 /* One row of the op table (ops.h describes the columns). */
@@ -158,6 +158,9 @@ int ir_bsum(Graph *g, int x);
 int ir_bcast(Graph *g, int x);
 int ir_matmul(Graph *g, int a, int b, int ta, int tb);
 int ir_bmatmul(Graph *g, int a, int b, int ta, int tb);
+/* x = op(A)⁻¹ b for A [m,m], b [m] or [m,k] (ta: op(A) = Aᵀ); m <= IR_SOLVE_MAX */
+int ir_solve(Graph *g, int a, int b, int ta);
+enum { IR_SOLVE_MAX = 64 };
 int ir_zeros_like(Graph *g, int x);
 int ir_is_const(Graph *g, int x, double v);
 

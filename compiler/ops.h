@@ -15,6 +15,7 @@
  *          EW2   elementwise binary with scalar and batch broadcasting
  *          LIN   linear structural op (reshape, slice, sums, ...)
  *          MM    matrix products
+ *          SOLVE linear systems (LU with partial pivoting)
  *   name   the printed name; for OPF_LUA ops also the Lua function hn.NAME
  *   flags  OPF_LUA     a unary function of the model language (hn.NAME)
  *          OPF_VIEW    the result is the operand's storage (no code)
@@ -83,6 +84,8 @@ OP(BCAST,     1,  LIN,  "bcast",    0,                   "",                "", 
 
 OP(MATMUL,    2,  MM,   "matmul",   0,                   " %t0%t1",         "",                "",                 0,    "",                   "")
 OP(BMATMUL,   2,  MM,   "bmatmul",  OPF_REDUCE,          " %t0%t1",         "",                "",                 0,    "",                   "")
+
+OP(SOLVE,     2,  SOLVE, "solve",   0,                   " %t0",            "",                "",                 0,    "",                   "")
 /* The rows' meanings, where a name does not say it:
  *   input   function argument number a[0]    param  theta + the offset of a[0]
  *   const   the scalar value, broadcast      tensor a constant tensor (graph data)
@@ -94,4 +97,5 @@ OP(BMATMUL,   2,  MM,   "bmatmul",  OPF_REDUCE,          " %t0%t1",         "", 
  *   pad     axis a[0]: zeros, x at a[1], length a[2]
  *   concat  along axis a[0]                  bsum   batched -> shared: sum over samples
  *   bcast   shared -> batched                matmul op(A) op(B), a[0] = tA, a[1] = tB
- *   bmatmul the sum over samples of op(A_s) op(B_s) */
+ *   bmatmul the sum over samples of op(A_s) op(B_s)
+ *   solve   x = op(A)⁻¹ b, a[0] = tA: A [m,m], b and x [m] or [m,k] */

@@ -110,6 +110,12 @@ static int expected_shape(Graph *g, int i, Shape *s) {
     s->dim[0] = a.dim[n->a[0]], s->dim[1] = b.dim[!n->a[1]];
     return 1;
   }
+  case OP_SOLVE: {
+    Shape b = N(in[1])->shape;
+    if (a.rank != 2 || a.dim[0] != a.dim[1] || (b.rank != 1 && b.rank != 2) || b.dim[0] != a.dim[0]) return 0;
+    *s = b;
+    return 1;
+  }
   case OP_PARAM: *s = g->param[n->a[0]].shape; return 1;
   }
   return 1; /* leaves, elementwise unary, bsum, bcast: the operand's shape */

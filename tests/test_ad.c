@@ -104,6 +104,22 @@ B(b_bmatmul) {
   xs[2] = R(y3, v1(12));
   return ir_concat(G, xs, 3, 0);
 }
+/* linear systems: per-sample A with a shared b, a shared A (transposed)
+ * with a per-sample b, matrix right sides, both shared, and an A whose
+ * elimination swaps rows */
+B(b_solve) {
+  static const double two[4] = {2, 0, 0, 2}, three[9] = {3, 0, 0, 0, 3, 0, 0, 0, 3}, swap[4] = {0, 2, 2, 0};
+  int I2 = ir_tensor(g, two, m2(2, 2)), I3 = ir_tensor(g, three, m2(3, 3)), S2 = ir_tensor(g, swap, m2(2, 2));
+  int Ax = bin(OP_ADD, R(X(x, 0, 4), m2(2, 2)), I2), At = bin(OP_ADD, R(X(th, 0, 9), m2(3, 3)), I3);
+  int Ath = bin(OP_ADD, R(X(th, 4, 4), m2(2, 2)), I2), Ap = bin(OP_ADD, R(bin(OP_MUL, X(x, 2, 4), X(th, 8, 4)), m2(2, 2)), S2);
+  int xs[5];
+  xs[0] = ir_solve(g, Ax, X(th, 9, 2), 0);                                     /* [2] per sample, b shared */
+  xs[1] = ir_solve(g, At, X(x, 1, 3), 1);                                      /* [3] shared Aᵀ, b per sample */
+  xs[2] = R(ir_solve(g, Ax, R(un(OP_SIN, X(x, 2, 4)), m2(2, 2)), 0), v1(4));    /* [2,2] right sides */
+  xs[3] = ir_solve(g, Ath, X(th, 0, 2), 0);                                    /* both shared */
+  xs[4] = R(ir_solve(g, Ap, R(X(x, 0, 4), m2(2, 2)), 0), v1(4));               /* pivoting swaps rows */
+  return ir_concat(G, xs, 5, 0);
+}
 /* leaves: constants, constant tensors, n */
 B(b_leaves) {
   static const double t[6] = {0.5, -1.25, 2.0, 0.75, -0.3, 1.1};
@@ -120,7 +136,7 @@ static const Case cases[] = {
     {OP_DIV, "div", b_div}, {OP_RESHAPE, "reshape", b_reshape}, {OP_TRANSPOSE, "transpose", b_transpose},
     {OP_SUM, "sum", b_sum}, {OP_EXPAND, "expand", b_expand}, {OP_SLICE, "slice", b_slice}, {OP_PAD, "pad", b_pad},
     {OP_CONCAT, "concat", b_concat}, {OP_BSUM, "bsum", b_bsum}, {OP_BCAST, "bcast", b_bcast},
-    {OP_MATMUL, "matmul", b_matmul}, {OP_BMATMUL, "bmatmul", b_bmatmul},
+    {OP_MATMUL, "matmul", b_matmul}, {OP_BMATMUL, "bmatmul", b_bmatmul}, {OP_SOLVE, "solve", b_solve},
     {OP_INPUT, "input", b_neg}, {OP_PARAM, "param", b_tanh}, {OP_CONST, "const", b_leaves},
     {OP_TENSOR, "tensor", b_leaves}, {OP_NBATCH, "nbatch", b_leaves},
 };

@@ -64,6 +64,25 @@ static void test_small_mlp(void **state) {
   check("tests/models/flops_mlp.lua", 4, 24, 2);
 }
 
+/* hn.solve (tests/models/solve.lua), counted by hand: per column c of the
+ * elimination, each of the m - c - 1 rows below takes a division, m - c - 1
+ * multiply-subtracts in A and k in the right sides; back substitution
+ * takes, per right side, m - r - 1 multiply-subtracts and a division in
+ * row r: k m². x (m = 2, k = 1): 5 + 4 = 9; X (m = 3, k = 2): 18 + 7 + 18
+ * = 43. */
+static void test_solve(void **state) {
+  Model m;
+  char err[4096];
+  Flops f;
+  (void)state;
+  if (model_build(&m, "tests/models/solve.lua", NULL, err, sizeof err)) fail_msg("%s", err);
+  flops_count(m.g, model_func(&m, "x"), &f);
+  assert_int_equal(f.per_sample, 9);
+  flops_count(m.g, model_func(&m, "X"), &f);
+  assert_int_equal(f.per_sample, 43);
+  model_free(&m);
+}
+
 /* the shipped pendulum HNN: the same formulas at D = 2, H = 200 (the
  * functions H, field, loss, loss_grad; "H" is output 2 of the MLP, whose
  * last product then has one column: 2H instead of 2HO) */
@@ -86,6 +105,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_small_mlp),
       cmocka_unit_test(test_pendulum),
+      cmocka_unit_test(test_solve),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

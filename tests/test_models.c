@@ -338,6 +338,40 @@ static void test_folded_concat_derivatives(void **state) {
   assert_int_equal(bad, 0);
 }
 
+/* hn.solve against Cramer's rule, its gradients against the adjoint
+ * method's closed form (b̄ = A⁻ᵀ w, Ā = -b̄ xᵀ), and tcc against gcc bit
+ * for bit with per-sample systems that need row swaps. */
+static void test_solve(void **state) {
+  Loaded t, g;
+  int fx, fg, fX, k, i, j;
+  long bad = 0, n = 37;
+  double A[37 * 9], b[37 * 6], xt[37 * 6], xg[37 * 6], *in[2], *out[2];
+  (void)state;
+  load(&t, "tests/models/solve.lua", JIT_TCC);
+  load(&g, "tests/models/solve.lua", JIT_GCC);
+  fx = model_func(&t.m, "x"), fg = model_func(&t.m, "grads"), fX = model_func(&t.m, "X");
+  for (k = 0; k < 9; k++) {
+    double a[4] = {0.3 + 0.2 * k, 2 - 0.1 * k, 1.5 + 0.05 * k, -0.4 + 0.3 * k}, r[2] = {1 - 0.2 * k, 0.5 + 0.1 * k};
+    double det = a[0] * a[3] - a[1] * a[2], x[2], want[2], wb[2], wA[4], gA[4], gb[2], w[2] = {0.7, -1.3};
+    want[0] = (a[3] * r[0] - a[1] * r[1]) / det, want[1] = (a[0] * r[1] - a[2] * r[0]) / det;
+    wb[0] = (a[3] * w[0] - a[2] * w[1]) / det, wb[1] = (a[0] * w[1] - a[1] * w[0]) / det; /* A⁻ᵀ w */
+    for (i = 0; i < 2; i++)
+      for (j = 0; j < 2; j++) wA[2 * i + j] = -wb[i] * want[j];
+    in[0] = a, in[1] = r, out[0] = x, call(&t, fx, 1, t.theta, in, out);
+    out[0] = gA, out[1] = gb, call(&t, fg, 1, t.theta, in, out);
+    bad += check_close("solve vs Cramer", x, want, 2, 1e-14, 1e-15);
+    bad += check_close("dA vs adjoint closed form", gA, wA, 4, 1e-13, 1e-15);
+    bad += check_close("db vs adjoint closed form", gb, wb, 2, 1e-13, 1e-15);
+  }
+  for (i = 0; i < n * 9; i++) A[i] = sin(1.7 * i + 0.3) + (i % 9 == 1 || i % 9 == 3 ? 2.5 : 0); /* pivots swap */
+  for (i = 0; i < n * 6; i++) b[i] = cos(0.9 * i);
+  in[0] = A, in[1] = b, out[0] = xt, call(&t, fX, n, t.theta, in, out);
+  out[0] = xg, call(&g, fX, n, g.theta, in, out);
+  bad += check_bits("solve tcc vs gcc", xt, xg, n * 6);
+  unload(&t), unload(&g);
+  assert_int_equal(bad, 0);
+}
+
 /* relu'' = 0 makes a field-matching loss blind to curvature: hnnc warns
  * at the line of the network; a tanh network gets no warning. */
 static void test_relu_warning(void **state) {
@@ -491,6 +525,7 @@ int main(void) {
       cmocka_unit_test(test_jacobian_hvp),
       cmocka_unit_test(test_relu_warning),
       cmocka_unit_test(test_folded_concat_derivatives),
+      cmocka_unit_test(test_solve),
       cmocka_unit_test(test_float_model),
       cmocka_unit_test(test_field_vs_fd_of_H),
       cmocka_unit_test(test_loss_grad_vs_fd),
