@@ -76,6 +76,8 @@ void report_rollouts(Setup *s, const rt_system *learned, const rt_system *truth,
                           const rt_dataset *d, uint64_t seed, const char *dir, char *written, size_t nw) {
   const rt_task *t = s->task;
   enum { NROLL = 3 };
+  rt_stats st;
+  rt_system lf;
   int dim = t->dim, np = t->published == RT_PUBLISHED_TWO_BODY ? t->energy_npoints : 400, k, j, ok[NROLL];
   double *tt = xmalloc(np * sizeof *tt), *xt = xmalloc((size_t)NROLL * np * dim * sizeof *xt),
          *xl = xmalloc((size_t)NROLL * np * dim * sizeof *xl), *et = xmalloc(np * sizeof *et),
@@ -89,8 +91,9 @@ void report_rollouts(Setup *s, const rt_system *learned, const rt_system *truth,
       ok[k] = 0;
       continue;
     }
-    ok[k] = !rt_task_rk45(t, truth, t->energy_t0, t->energy_t1, x0, np, tt, 1e-10, 1e-10, xt + (size_t)k * np * dim);
-    ok[k] &= !rt_task_rk45(t, learned, t->energy_t0, t->energy_t1, x0, np, tt, 1e-10, 1e-10, xl + (size_t)k * np * dim);
+    ok[k] = !rt_task_rk45(t, truth, t->energy_t0, t->energy_t1, x0, np, tt, 1e-10, 1e-10, xt + (size_t)k * np * dim, &st);
+    lf = rt_learned_budget(learned, &st, 1);
+    ok[k] = ok[k] && !rt_task_rk45(t, &lf, t->energy_t0, t->energy_t1, x0, np, tt, 1e-10, 1e-10, xl + (size_t)k * np * dim, NULL);
   }
   /* energy along the rollouts */
   snprintf(title, sizeof title, "%s: true energy along rollouts", s->m.g->name);

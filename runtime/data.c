@@ -171,14 +171,22 @@ static int padded_eval(void *ctx, int n, const double *x, double *xdot) {
 }
 
 static int integrate(const rt_task *t, const rt_system *s, double t0, double t1, const double *x0, int nt,
-                     const double *t_eval, double rtol, double atol, double *out) {
-  if (t->integrator == RT_INTEGRATOR_DOP853) return rt_dop853(s, t0, t1, x0, nt, t_eval, rtol, atol, out, NULL);
-  return rt_rk45(s, t0, t1, x0, nt, t_eval, rtol, atol, out, NULL);
+                     const double *t_eval, double rtol, double atol, double *out, rt_stats *st) {
+  if (t->integrator == RT_INTEGRATOR_DOP853) return rt_dop853(s, t0, t1, x0, nt, t_eval, rtol, atol, out, st);
+  return rt_rk45(s, t0, t1, x0, nt, t_eval, rtol, atol, out, st);
+}
+
+rt_system rt_learned_budget(const rt_system *learned, const rt_stats *truth, double span_ratio) {
+  rt_system s = *learned;
+  double b = (double)RT_LEARNED_STEPS * (double)(truth->nstep + truth->nreject) * (span_ratio > 1 ? span_ratio : 1);
+  s.max_steps = b < (double)RT_LEARNED_MIN_STEPS ? RT_LEARNED_MIN_STEPS : b > (double)RT_MAX_STEPS ? RT_MAX_STEPS : (long)b;
+  if (learned->max_steps > 0 && learned->max_steps < s.max_steps) s.max_steps = learned->max_steps;
+  return s;
 }
 
 int rt_task_rk45(const rt_task *t, const rt_system *field, double t0, double t1, const double *x0, int nt,
-                 const double *t_eval, double rtol, double atol, double *out) {
-  if (t->npad == 0) return integrate(t, field, t0, t1, x0, nt, t_eval, rtol, atol, out);
+                 const double *t_eval, double rtol, double atol, double *out, rt_stats *st) {
+  if (t->npad == 0) return integrate(t, field, t0, t1, x0, nt, t_eval, rtol, atol, out, st);
   if (t->npad < 0 || field->dim + t->npad > RT_MAXDIM || nt < 0) return RT_ERR_ARG;
   padded_field pf = {field, t->npad};
   rt_system ps = {padded_eval, &pf, field->dim + t->npad, field->max_steps, field->min_step};
@@ -186,7 +194,7 @@ int rt_task_rk45(const rt_task *t, const rt_system *field, double t0, double t1,
   double *pad = malloc((size_t)nt * ps.dim * sizeof *pad + 1);
   if (!pad) return -1;
   for (int i = 0; i < ps.dim; i++) y0[i] = i < field->dim ? x0[i] : 1.0;
-  int e = integrate(t, &ps, t0, t1, y0, nt, t_eval, rtol, atol, pad);
+  int e = integrate(t, &ps, t0, t1, y0, nt, t_eval, rtol, atol, pad, st);
   for (int k = 0; k < nt; k++)
     memcpy(out + (size_t)k * field->dim, pad + (size_t)k * ps.dim, (size_t)field->dim * sizeof *out);
   free(pad);
@@ -295,7 +303,7 @@ int rt_dataset_make(const rt_task *t, const rt_system *field, const rt_energy *H
     double *xj = x + (size_t)j * np * dim, *dxj = dx + (size_t)j * np * dim;
     int e = np == 1 ? (memcpy(xj, x0 + (size_t)j * dim, (size_t)dim * sizeof *xj), 0)
                     : rt_task_rk45(t, field, t_eval[0], t_eval[np - 1], x0 + (size_t)j * dim, np, t_eval, t->rtol,
-                                   t->atol, xj);
+                                   t->atol, xj, NULL);
     if (e) {
       rt_fail(err, nerr, t->name, "trajectory %d of %d: %s: %s", j, t->ntraj,
               t->integrator == RT_INTEGRATOR_DOP853 ? "dop853" : "rk45", e < 0 ? "out of memory" : rt_strerror(e));

@@ -147,10 +147,21 @@ int rt_energy_x0(const rt_task *t, const rt_energy *H, uint64_t seed, int k, dou
    doubles) over [t0, t1], the state at the nt times t_eval into out (nt x
    dim), with the task's npad constants appended to the state as the
    reference has them, so that the steps are scipy's on the reference's
-   state (two-body: use it for the energy rollouts too). Returns 0, an
-   RT_ERR_* code, or -1 if out of memory. */
+   state (two-body: use it for the energy rollouts too). The counters go
+   to *st unless st is NULL. Returns 0, an RT_ERR_* code, or -1 if out of
+   memory. */
 int rt_task_rk45(const rt_task *t, const rt_system *field, double t0, double t1, const double *x0, int nt,
-                 const double *t_eval, double rtol, double atol, double *out);
+                 const double *t_eval, double rtol, double atol, double *out, rt_stats *st);
+
+/* A learned field rolled out beside the true one: its step budget is
+   RT_LEARNED_STEPS times the true rollout's trial steps, scaled by the
+   ratio of the spans and at least RT_LEARNED_MIN_STEPS. A learned field
+   that needs more is stiff or diverging: its rollout stops there with
+   RT_ERR_STEP_BUDGET, in seconds, instead of after the 10^6 steps of the
+   default budget (minutes for an MLP field). */
+#define RT_LEARNED_STEPS 100
+#define RT_LEARNED_MIN_STEPS 10000L
+rt_system rt_learned_budget(const rt_system *learned, const rt_stats *truth, double span_ratio);
 
 /* Checks a recipe (dimension, counts, times, tolerances, split, sampler
    shapes); 0, or nonzero with err = "NAME: error: ...". */

@@ -97,14 +97,17 @@ static void rollout(void *ctx, int th, int k) {
   double *tt = r->buf[th], *tl = tt + n, *xt = tl + n, *xl = xt + (size_t)n * dim, *et = xl + (size_t)n * dim, *el = et + n;
   double x0[RT_MAXDIM], t1t, t1l, s = 0;
   const rt_energy *E = &r->E[th * r->Estride];
+  rt_stats st;
+  rt_system learned;
   r->mse[k] = NAN;
   if (rt_energy_x0(t, &r->true_h[th], r->seed, k, x0)) {
     r->why[k] = WHY_X0;
     return;
   }
   rt_energy_times(t, r->protocol, k, &t1t, tt, &t1l, tl);
-  e1 = rt_task_rk45(t, &r->truth[th], t->energy_t0, t1t, x0, n, tt, t->energy_rtol, t->energy_atol, xt);
-  e2 = rt_task_rk45(t, &r->learned[th], t->energy_t0, t1l, x0, n, tl, t->energy_rtol, t->energy_atol, xl);
+  e1 = rt_task_rk45(t, &r->truth[th], t->energy_t0, t1t, x0, n, tt, t->energy_rtol, t->energy_atol, xt, &st);
+  learned = e1 ? r->learned[th] : rt_learned_budget(&r->learned[th], &st, (t1l - t->energy_t0) / (t1t - t->energy_t0));
+  e2 = rt_task_rk45(t, &learned, t->energy_t0, t1l, x0, n, tl, t->energy_rtol, t->energy_atol, xl, NULL);
   if (r->traj_true) memcpy(r->traj_true + (size_t)k * n * dim, xt, (size_t)n * dim * sizeof *xt);
   if (r->traj_learned) memcpy(r->traj_learned + (size_t)k * n * dim, xl, (size_t)n * dim * sizeof *xl);
   if (e1 || e2) {

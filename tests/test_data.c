@@ -687,7 +687,7 @@ static void test_scipy_reference(void **state)
 	double te[50], orbit[400];
 	rt_linspace(0.0, 20.0, 50, te);
 	assert_int_equal(rt_task_rk45(t, &two_body_sys, 0.0, 20.0, x0, 50, te,
-	                              1e-9, 1e-6, orbit), 0);
+	                              1e-9, 1e-6, orbit, NULL), 0);
 	assert_int_equal(check_bits("rt_task_rk45", orbit, d.x_test, 400), 0);
 	assert_int_equal(rt_rk45(&two_body_sys, 0.0, 20.0, x0, 50, te, 1e-9, 1e-6,
 	                         orbit, NULL), 0);
@@ -1041,6 +1041,47 @@ static int failing_field(void *ctx, int n, const double *x, double *xdot)
 	return --*budget < 0;
 }
 
+/* the spring's field, sped up by the factor in ctx: f = w (2p, -2q) */
+static int fast_spring_field(void *ctx, int n, const double *x, double *xdot)
+{
+	double w = *(const double *)ctx;
+	for (int k = 0; k < n; k++) {
+		xdot[2 * k] = w * 2.0 * x[2 * k + 1];
+		xdot[2 * k + 1] = -w * 2.0 * x[2 * k];
+	}
+	return 0;
+}
+
+/* A learned field that needs far more steps than the true one is stopped
+   at RT_LEARNED_STEPS times the true rollout's steps: a spring 1000 times
+   too fast needs about 1000 times the steps (adaptive steps scale with
+   the frequency), so it spends its budget; one 3 times too fast does not. */
+static void test_learned_budget(void **state)
+{
+	(void)state;
+	const rt_task *t = rt_task_find("spring");
+	double te[20], xt[40], xl[40], x0[2] = {1, 0}, w;
+	rt_system truth = {spring_field, NULL, 2, 0, 0}, learned = {fast_spring_field, &w, 2, 0, 0}, lf;
+	rt_stats st, sl;
+	rt_linspace(0, 20, 20, te);
+	assert_int_equal(rt_task_rk45(t, &truth, 0, 20, x0, 20, te, 1e-10, 1e-10, xt, &st), 0);
+	assert_true(st.nstep > 10);
+	lf = rt_learned_budget(&learned, &st, 1);
+	assert_true(lf.max_steps == RT_LEARNED_MIN_STEPS || lf.max_steps == RT_LEARNED_STEPS * (st.nstep + st.nreject));
+	w = 3;
+	assert_int_equal(rt_task_rk45(t, &lf, 0, 20, x0, 20, te, 1e-10, 1e-10, xl, &sl), 0);
+	w = 1000;
+	assert_int_equal(rt_task_rk45(t, &lf, 0, 20, x0, 20, te, 1e-10, 1e-10, xl, &sl), RT_ERR_STEP_BUDGET);
+	assert_true(sl.nstep + sl.nreject <= lf.max_steps);
+	/* a longer span for the learned rollout scales the budget; the
+	   floor and the default ceiling hold */
+	assert_true(rt_learned_budget(&learned, &st, 2).max_steps >= lf.max_steps);
+	st.nstep = 1, st.nreject = 0;
+	assert_int_equal(rt_learned_budget(&learned, &st, 1).max_steps, RT_LEARNED_MIN_STEPS);
+	st.nstep = RT_MAX_STEPS;
+	assert_int_equal(rt_learned_budget(&learned, &st, 1).max_steps, RT_MAX_STEPS);
+}
+
 static void test_make_errors(void **state)
 {
 	(void)state;
@@ -1363,6 +1404,7 @@ int main(void)
 		cmocka_unit_test(test_spring_energy),
 		cmocka_unit_test(test_energy_x0),
 		cmocka_unit_test(test_save_load),
+		cmocka_unit_test(test_learned_budget),
 		cmocka_unit_test(test_make_errors),
 		cmocka_unit_test(test_recipes),
 		cmocka_unit_test(test_user_files),
