@@ -179,7 +179,9 @@ static int integrate(const rt_task *t, const rt_system *s, double t0, double t1,
 rt_system rt_learned_budget(const rt_system *learned, const rt_stats *truth, double span_ratio) {
   rt_system s = *learned;
   double b = (double)RT_LEARNED_STEPS * (double)(truth->nstep + truth->nreject) * (span_ratio > 1 ? span_ratio : 1);
-  s.max_steps = b < (double)RT_LEARNED_MIN_STEPS ? RT_LEARNED_MIN_STEPS : b > (double)RT_MAX_STEPS ? RT_MAX_STEPS : (long)b;
+  s.max_steps = b < (double)RT_LEARNED_MIN_STEPS ? RT_LEARNED_MIN_STEPS
+                : b > (double)RT_MAX_STEPS       ? RT_MAX_STEPS
+                                                 : (long)b;
   if (learned->max_steps > 0 && learned->max_steps < s.max_steps) s.max_steps = learned->max_steps;
   return s;
 }
