@@ -751,7 +751,10 @@ static int emit_stage(E *e, const char *model, int q, int part, const int *uses,
   stage_nodes(e, q, part, uses, group);
   block_end(e); /* code after the last block */
   e->t = save;
-  if (!body.s) return 0;
+  if (!body.s) {
+    blocks_use(e, 0, e->nblocks); /* frees the empty block's flags */
+    return 0;
+  }
   if (q % 2 == 0) PUT("/* %s, phase %d: shared values */\n", f->name, q);
   else if (!part) PUT("/* %s, phase %d: per sample, the chunk of samples s0 .. s0 + nc - 1 */\n", f->name, q);
   else PUT("/* %s, phase %d: the chunk's terms of the sums over samples (chunks in ascending order) */\n", f->name, q);
