@@ -143,7 +143,7 @@ static void announce(const Setup *s, const rt_dataset *d, const rt_objective *ob
 
 /* after a run: the plots, and the summary on stdout */
 static void summarize(Setup *s, const char *model, const char *dir, int backend, uint64_t seed, const void *theta,
-                      const rt_dataset *d, const rt_train_result *res, double t_start) {
+                      const rt_dataset *d, const rt_train_result *res, double t_start, const rt_pool *pool, double cpu) {
   char err[8192], written[1024] = "";
   double train_loss = res->train_loss, test_loss = res->test_loss;
   double t_run = res->seconds - (res->first > 0 && res->first <= res->nhist ? res->hist[4 * (res->first - 1) + 3] : 0);
@@ -160,6 +160,9 @@ static void summarize(Setup *s, const char *model, const char *dir, int backend,
   printf("trained %s (%s) on %s, seed %llu, %s backend: steps %ld to %ld in %.2f s (%.0f steps/s)\n", s->m.g->name,
          model, s->task->name, (unsigned long long)seed, backend == JIT_GCC ? "gcc" : "tcc", res->first, res->step, t_run,
          res->step > res->first && t_run > 0 ? (res->step - res->first) / t_run : 0);
+  if (rt_pool_size(pool) > 1) /* per-thread CPU time of the training loop */
+    printf("  %d threads: %.2f s of CPU in this one, %.2f s in the others\n", rt_pool_size(pool), cpu,
+           rt_pool_worker_cpu(pool));
   printf("  %s train loss %.4e, test loss %.4e\n", res->nhist ? "final" : "initial", train_loss, test_loss);
   printf("  wrote %s/: checkpoint.bin params.npy params.model metrics.csv data/%s (%.1f s in all)\n", dir, written, rt_seconds() - t_start);
 }
@@ -209,7 +212,7 @@ int cmd_train(int argc, char **argv) {
   rt_train_options opt;
   rt_train_result res;
   Progress prog;
-  double *theta_d, t_start = rt_seconds();
+  double *theta_d, t_start = rt_seconds(), cpu;
   void *theta;
   if (opts_parse("train", opts, "MODEL.lua", argc, argv, pos)) return 2;
   model = pos[0];
@@ -264,7 +267,9 @@ int cmd_train(int argc, char **argv) {
   if (!quiet) announce(&s, &d, &obj, &opt, seed);
   stop = 0, opt.stop = &stop;
   rundir_catch_signals(&stop, dir);
+  cpu = rt_thread_seconds();
   rc = rt_train(&obj, &d, &opt, theta, &res, err, sizeof err);
+  cpu = rt_thread_seconds() - cpu;
   if (rc == RT_TRAIN_INTERRUPTED) { /* the checkpoint holds the step reached: so do the parameters */
     char e2[4400], more[40] = "";
     if (have_steps) snprintf(more, sizeof more, " --steps %ld", opt.steps);
@@ -282,7 +287,7 @@ int cmd_train(int argc, char **argv) {
     rt_train_result_free(&res), free(theta), free(theta_d), rt_dataset_free(&d), obj_free(&o), setup_free(&s);
     return fail(err);
   }
-  summarize(&s, model, dir, backend, seed, theta, &d, &res, t_start);
+  summarize(&s, model, dir, backend, seed, theta, &d, &res, t_start, o.w.pool, cpu);
   rt_train_result_free(&res);
   free(theta), free(theta_d);
   rt_dataset_free(&d);

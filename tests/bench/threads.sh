@@ -3,8 +3,9 @@
 # 750 rows, the test loss every step) on 1 and on 2 threads, side by side in
 # one run, alternating 1, 2, 1, 2 so that a change in the machine's load
 # hits both; the best of each. Reports the wall time of the training loop
-# (metrics.csv), the process's CPU time (all threads) and the ratio, and
-# checks that both give the same parameters, bit for bit.
+# (metrics.csv), the process's CPU time (all threads), the training loop's
+# CPU time per thread (hnnc train prints it) and the ratio, and checks that
+# both give the same parameters, bit for bit.
 #
 #   sh tests/bench/threads.sh BUILD [STEPS]     (STEPS default 2001, as the reference)
 B=${1:-build}
@@ -20,11 +21,12 @@ w1= w2= c1= c2=
 for round in 1 2; do
   for t in 1 2; do
     /usr/bin/time -f "%U %S" -o "$tmp/time" "$H" train models/hnn/spring.lua --dtype float32 --data "$tmp/data" \
-      -o "$tmp/run$t" --force --quiet --steps "$STEPS" --threads "$t" >/dev/null 2>"$tmp/err" ||
+      -o "$tmp/run$t" --force --quiet --steps "$STEPS" --threads "$t" >"$tmp/out" 2>"$tmp/err" ||
       { echo "threads: hnnc train --threads $t failed: $(head -c 500 "$tmp/err")"; exit 1; }
     wall=$(tail -n 1 "$tmp/run$t/metrics.csv" | cut -d, -f4)
     cpu=$(awk '{ print $1 + $2 }' "$tmp/time")
-    echo "threads: round $round, $t thread(s): training loop $wall s wall; process $cpu s CPU"
+    per=$(grep 'threads:' "$tmp/out" | sed 's/^ *//')
+    echo "threads: round $round, $t thread(s): training loop $wall s wall; process $cpu s CPU${per:+; $per}"
     if [ "$t" = 1 ]; then w1=$(best "$w1" "$wall") c1=$(best "$c1" "$cpu"); else w2=$(best "$w2" "$wall") c2=$(best "$c2" "$cpu"); fi
   done
 done
