@@ -5,7 +5,7 @@
 # model's C once, cached in ~/.cache/hnnc); not part of make test.
 B=${1:-build}
 status=0
-for m in kepler kepler_relative fput_harmonic fput; do
+for m in kepler fput_harmonic fput; do
   dir="$B/flows/$m"
   mkdir -p "$B/flows"
   echo "== $m: hnnc train models/flows/$m.lua -o $dir"
