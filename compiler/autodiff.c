@@ -110,9 +110,14 @@ static void matmul_adjoints(Graph *g, int i, int G, int *dA, int *dB) {
  * Ā = -b̄ xᵀ (op(A) = A) or -x b̄ᵀ (op(A) = Aᵀ), summed over samples when
  * A is shared. Vectors are columns [m,1] in the products. */
 static void solve_adjoints(Graph *g, int i, int G, int *dA, int *dB) {
-  int A = IR_IN(g, i)[0], ta = N(i)->a[0], x = i, bb;
+  int A = IR_IN(g, i)[0], ta = N(i)->a[0], x = i, bb, m = N(A)->shape.dim[1];
   Shape col = N(i)->shape;
   bb = *dB = ir_solve(g, A, G, !ta);
+  if (N(A)->shape.rank == 3) { /* rows of systems: outer products row by row */
+    int u = ta ? x : bb, v = ta ? bb : x;
+    *dA = ir_unary(g, OP_NEG, ir_binary(g, OP_MUL, ir_expand(g, u, 2, m), ir_expand(g, v, 1, m)));
+    return;
+  }
   if (col.rank == 1) col.rank = 2, col.dim[1] = 1, x = ir_reshape(g, x, col), bb = ir_reshape(g, bb, col);
   *dA = ir_unary(g, OP_NEG, ta ? product(g, x, bb, 0, 1, !N(A)->batched) : product(g, bb, x, 0, 1, !N(A)->batched));
 }
@@ -121,7 +126,12 @@ static void solve_adjoints(Graph *g, int i, int G, int *dA, int *dB) {
 static int solve_tangent(Graph *g, int i, int tA, int tb) {
   int A = IR_IN(g, i)[0], ta = N(i)->a[0], t = tb, x = i, r;
   Shape col = N(i)->shape;
-  if (tA >= 0) {
+  if (tA >= 0 && N(A)->shape.rank == 3) { /* row by row: (op(t_A) x)_ri = sum_j op(t_A)_rij x_rj */
+    int m = N(A)->shape.dim[1];
+    r = ta ? ir_sum(g, ir_binary(g, OP_MUL, tA, ir_expand(g, x, 2, m)), 1)
+           : ir_sum(g, ir_binary(g, OP_MUL, tA, ir_expand(g, x, 1, m)), 2);
+    t = t < 0 ? ir_unary(g, OP_NEG, r) : ir_binary(g, OP_SUB, t, r);
+  } else if (tA >= 0) {
     if (col.rank == 1) col.rank = 2, col.dim[1] = 1, x = ir_reshape(g, x, col);
     r = ir_reshape(g, ir_matmul(g, tA, x, ta, 0), N(i)->shape);
     t = t < 0 ? ir_unary(g, OP_NEG, r) : ir_binary(g, OP_SUB, t, r);

@@ -511,27 +511,30 @@ static void emit_matmul(E *e, int x) {
   }
 }
 
-/* x = op(A)⁻¹ b, per sample or once: A copied to lu (transposed for
- * op(A) = Aᵀ), b to y; Gaussian elimination with partial pivoting (the
- * first row of largest |entry|, rows swapped in place), then back
- * substitution; every operation in a fixed order, so tcc and gcc agree to
- * the bit. A singular A gives infinities or NaNs. */
+/* x = op(A)⁻¹ b, per sample or once, for each row of systems: A copied
+ * to lu (transposed for op(A) = Aᵀ), b to y; Gaussian elimination with
+ * partial pivoting (the first row of largest |entry|, rows swapped in
+ * place), then back substitution; every operation in a fixed order, so tcc
+ * and gcc agree to the bit. A singular A gives infinities or NaNs. */
 static void emit_solve(E *e, int x) {
   Graph *g = e->g;
-  int A = IR_IN(g, x)[0], B = IR_IN(g, x)[1], m = N(A)->shape.dim[0], ta = N(x)->a[0];
-  long S = size_of(g, x), k = S / m;
+  int A = IR_IN(g, x)[0], B = IR_IN(g, x)[1], ra = N(A)->shape.rank, m = N(A)->shape.dim[ra - 1], ta = N(x)->a[0];
+  long S = size_of(g, x), r = ra == 3 ? N(A)->shape.dim[0] : 1, k = S / (r * m);
   const char *T = e->T;
   if (N(x)->batched) {
     PUT("    for (int s = 0; s < nc; s++) {\n");
     PUT("      const %s *restrict as = a + (long)s * %ld, *restrict bs = b + (long)s * %ld;\n", T,
-        N(A)->batched ? (long)m * m : 0L, N(B)->batched ? S : 0L);
+        N(A)->batched ? size_of(g, A) : 0L, N(B)->batched ? S : 0L);
     PUT("      %s *restrict ys = y + (long)s * %ld;\n", T, S);
   } else
     PUT("    {\n      const %s *restrict as = a, *restrict bs = b;\n      %s *restrict ys = y;\n", T, T);
+  PUT("      for (int w = 0; w < %ld; w++) { /* the rows of systems */\n", r);
+  PUT("      const %s *restrict ar = as + w * %d, *restrict br = bs + w * %ld;\n", T, m * m, m * k);
+  PUT("      %s *restrict yr = ys + w * %ld;\n", T, m * k);
   PUT("      %s lu[%d];\n", T, m * m);
-  PUT("      for (int i = 0; i < %d; i++)\n        for (int j = 0; j < %d; j++) lu[i * %d + j] = as[%s];\n", m, m, m,
+  PUT("      for (int i = 0; i < %d; i++)\n        for (int j = 0; j < %d; j++) lu[i * %d + j] = ar[%s];\n", m, m, m,
       ta ? str(e, "j * %d + i", m) : str(e, "i * %d + j", m));
-  PUT("      for (int i = 0; i < %ld; i++) ys[i] = bs[i];\n", S);
+  PUT("      for (int i = 0; i < %ld; i++) yr[i] = br[i];\n", m * k);
   PUT("      for (int c = 0; c < %d; c++) {\n        int p = c;\n", m);
   PUT("        %s best = lu[c * %d + c] < 0 ? -lu[c * %d + c] : lu[c * %d + c];\n", T, m, m, m);
   PUT("        for (int r = c + 1; r < %d; r++) {\n", m);
@@ -540,17 +543,17 @@ static void emit_solve(E *e, int x) {
   PUT("        if (p != c) {\n");
   PUT("          for (int j = 0; j < %d; j++) { %s t = lu[c * %d + j]; lu[c * %d + j] = lu[p * %d + j]; lu[p * %d + j] = t; }\n",
       m, T, m, m, m, m);
-  PUT("          for (int j = 0; j < %ld; j++) { %s t = ys[c * %ld + j]; ys[c * %ld + j] = ys[p * %ld + j]; ys[p * %ld + j] = t; }\n",
+  PUT("          for (int j = 0; j < %ld; j++) { %s t = yr[c * %ld + j]; yr[c * %ld + j] = yr[p * %ld + j]; yr[p * %ld + j] = t; }\n",
       k, T, k, k, k, k);
   PUT("        }\n        for (int r = c + 1; r < %d; r++) {\n", m);
   PUT("          %s f = lu[r * %d + c] / lu[c * %d + c];\n", T, m, m);
   PUT("          for (int j = c + 1; j < %d; j++) lu[r * %d + j] = lu[r * %d + j] - f * lu[c * %d + j];\n", m, m, m, m);
-  PUT("          for (int j = 0; j < %ld; j++) ys[r * %ld + j] = ys[r * %ld + j] - f * ys[c * %ld + j];\n", k, k, k, k);
+  PUT("          for (int j = 0; j < %ld; j++) yr[r * %ld + j] = yr[r * %ld + j] - f * yr[c * %ld + j];\n", k, k, k, k);
   PUT("        }\n      }\n");
   PUT("      for (int r = %d; r >= 0; r--)\n        for (int j = 0; j < %ld; j++) {\n", m - 1, k);
-  PUT("          %s acc = ys[r * %ld + j];\n", T, k);
-  PUT("          for (int q = r + 1; q < %d; q++) acc = acc - lu[r * %d + q] * ys[q * %ld + j];\n", m, m, k);
-  PUT("          ys[r * %ld + j] = acc / lu[r * %d + r];\n        }\n    }\n", k, m);
+  PUT("          %s acc = yr[r * %ld + j];\n", T, k);
+  PUT("          for (int q = r + 1; q < %d; q++) acc = acc - lu[r * %d + q] * yr[q * %ld + j];\n", m, m, k);
+  PUT("          yr[r * %ld + j] = acc / lu[r * %d + r];\n        }\n      }\n    }\n", k, m);
 }
 
 static void emit_node(E *e, int x) {

@@ -47,9 +47,10 @@ static long node_flops(const Graph *g, int x, long *elem) {
   case OP_SUM: return size_of(g, IR_IN(g, x)[0]);
   case OP_BSUM: return S;
   case OP_SOLVE: { /* LU: per column c, m-c-1 rows of a division and 2(m-c-1) + 2k; back substitution k m² */
-    long m = N(IR_IN(g, x)[0])->shape.dim[0], k = S / m, c, total = k * m * m;
+    const Shape *a = &N(IR_IN(g, x)[0])->shape;
+    long m = a->dim[a->rank - 1], r = a->rank == 3 ? a->dim[0] : 1, k = S / (r * m), c, total = k * m * m;
     for (c = 0; c < m; c++) total += (m - c - 1) * (1 + 2 * (m - c - 1) + 2 * k);
-    return total;
+    return r * total; /* r systems of m unknowns, k right sides each */
   }
   case OP_MATMUL: case OP_BMATMUL: {
     const Shape *a = &N(IR_IN(g, x)[0])->shape;

@@ -567,12 +567,18 @@ int ir_solve(Graph *g, int a, int b, int ta) {
   Node n;
   int in[2];
   char s1[64], s2[64];
-  if (sa.rank != 2 || sa.dim[0] != sa.dim[1])
-    ir_error(g, g->curloc, "solve: A must be a square matrix [m,m], got %s", shape_str(&sa, s1));
-  if ((sb.rank != 1 && sb.rank != 2) || sb.dim[0] != sa.dim[0])
+  if (sa.rank == 3) { /* rows of systems: A [r,m,m], b [r,m] */
+    if (sa.dim[1] != sa.dim[2])
+      ir_error(g, g->curloc, "solve: A must be square matrices [r,m,m], got %s", shape_str(&sa, s1));
+    if (sb.rank != 2 || sb.dim[0] != sa.dim[0] || sb.dim[1] != sa.dim[1])
+      ir_error(g, g->curloc, "solve: with A %s, b must be [%d,%d], got %s", shape_str(&sa, s1), sa.dim[0], sa.dim[1],
+               shape_str(&sb, s2));
+  } else if (sa.rank != 2 || sa.dim[0] != sa.dim[1])
+    ir_error(g, g->curloc, "solve: A must be a square matrix [m,m] (or rows of them, [r,m,m]), got %s", shape_str(&sa, s1));
+  else if ((sb.rank != 1 && sb.rank != 2) || sb.dim[0] != sa.dim[0])
     ir_error(g, g->curloc, "solve: b must be [m] or [m,k] with m = %d (A is %s), got %s", sa.dim[0], shape_str(&sa, s1),
              shape_str(&sb, s2));
-  if (sa.dim[0] > IR_SOLVE_MAX)
+  if (sa.dim[sa.rank - 1] > IR_SOLVE_MAX)
     ir_error(g, g->curloc, "solve: A is %s; hnnc solves systems of at most %d unknowns (LU in the generated code)",
              shape_str(&sa, s1), IR_SOLVE_MAX);
   n = blank(OP_SOLVE, sb, N(a)->batched || N(b)->batched);

@@ -158,7 +158,8 @@ int ir_bsum(Graph *g, int x);
 int ir_bcast(Graph *g, int x);
 int ir_matmul(Graph *g, int a, int b, int ta, int tb);
 int ir_bmatmul(Graph *g, int a, int b, int ta, int tb);
-/* x = op(A)⁻¹ b for A [m,m], b [m] or [m,k] (ta: op(A) = Aᵀ); m <= IR_SOLVE_MAX */
+/* x = op(A)⁻¹ b for A [m,m], b [m] or [m,k], or row by row for A [r,m,m],
+ * b [r,m] (ta: op(A) = Aᵀ); m <= IR_SOLVE_MAX */
 int ir_solve(Graph *g, int a, int b, int ta);
 enum { IR_SOLVE_MAX = 64 };
 int ir_zeros_like(Graph *g, int x);

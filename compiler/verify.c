@@ -112,7 +112,9 @@ static int expected_shape(Graph *g, int i, Shape *s) {
   }
   case OP_SOLVE: {
     Shape b = N(in[1])->shape;
-    if (a.rank != 2 || a.dim[0] != a.dim[1] || (b.rank != 1 && b.rank != 2) || b.dim[0] != a.dim[0]) return 0;
+    if (a.rank == 3 && (a.dim[1] != a.dim[2] || b.rank != 2 || b.dim[0] != a.dim[0] || b.dim[1] != a.dim[1])) return 0;
+    if (a.rank == 2 && (a.dim[0] != a.dim[1] || (b.rank != 1 && b.rank != 2) || b.dim[0] != a.dim[0])) return 0;
+    if (a.rank != 2 && a.rank != 3) return 0;
     *s = b;
     return 1;
   }

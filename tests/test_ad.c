@@ -112,13 +112,20 @@ B(b_solve) {
   int I2 = ir_tensor(g, two, m2(2, 2)), I3 = ir_tensor(g, three, m2(3, 3)), S2 = ir_tensor(g, swap, m2(2, 2));
   int Ax = bin(OP_ADD, R(X(x, 0, 4), m2(2, 2)), I2), At = bin(OP_ADD, R(X(th, 0, 9), m2(3, 3)), I3);
   int Ath = bin(OP_ADD, R(X(th, 4, 4), m2(2, 2)), I2), Ap = bin(OP_ADD, R(bin(OP_MUL, X(x, 2, 4), X(th, 8, 4)), m2(2, 2)), S2);
-  int xs[5];
+  int xs[7], cat[2], A3, At3;
+  Shape s3 = shp(3, 2, 2);
+  s3.dim[2] = 2;
+  cat[0] = X(x, 0, 6), cat[1] = X(th, 0, 2);
+  A3 = bin(OP_ADD, R(ir_concat(g, cat, 2, 0), s3), ir_expand(g, I2, 0, 2)); /* rows of systems [2,2,2] */
+  At3 = bin(OP_ADD, R(X(th, 3, 8), s3), ir_expand(g, I2, 0, 2));
+  xs[5] = R(ir_solve(g, A3, R(un(OP_COS, X(x, 2, 4)), m2(2, 2)), 0), v1(4));
+  xs[6] = R(ir_solve(g, At3, R(X(x, 0, 4), m2(2, 2)), 1), v1(4));       /* shared rows, transposed */
   xs[0] = ir_solve(g, Ax, X(th, 9, 2), 0);                                     /* [2] per sample, b shared */
   xs[1] = ir_solve(g, At, X(x, 1, 3), 1);                                      /* [3] shared Aᵀ, b per sample */
   xs[2] = R(ir_solve(g, Ax, R(un(OP_SIN, X(x, 2, 4)), m2(2, 2)), 0), v1(4));    /* [2,2] right sides */
   xs[3] = ir_solve(g, Ath, X(th, 0, 2), 0);                                    /* both shared */
   xs[4] = R(ir_solve(g, Ap, R(X(x, 0, 4), m2(2, 2)), 0), v1(4));               /* pivoting swaps rows */
-  return ir_concat(G, xs, 5, 0);
+  return ir_concat(G, xs, 7, 0);
 }
 /* leaves: constants, constant tensors, n */
 B(b_leaves) {

@@ -236,6 +236,49 @@ static void test_tcc_gcc_bits(void **state) {
   assert_int_equal(bad, 0);
 }
 
+/* The implicit midpoint by Newton's method (hn.solve on I - (h/2) Ω∇²G, row
+ * by row) at a step h = 1 that 4 fixed-point iterations do not solve:
+ * canonical and inverted to round-off with 4 Newton iterations, its loss
+ * gradient within 1e-6 of central differences; the fixed-point map with
+ * as many iterations is measurably not canonical. tcc and gcc agree bit for
+ * bit on the Newton flow's functions. */
+static void test_newton_midpoint(void **state) {
+  static const char *const extra[2] = {
+      "layers = {flow.continuous{n = n, G = net(2 * n), tau = 1, steps = 1}}\n",
+      "layers = {flow.continuous{n = n, G = net(2 * n), tau = 1, steps = 1, solver = \"fixed_point\", iterations = 4}}\n"};
+  int k, bad = 0;
+  (void)state;
+  for (k = 0; k < 2; k++) {
+    Flow fl;
+    char err[1024];
+    flow_open(&fl, 1, 1, 4, 0, extra[k], JIT_TCC, 0); /* kind 4, exchange (no parameters), replaced */
+    if (flow_measure(&fl.m, fl.theta, 8, 1.0, 6, 60, &fl.r, err, sizeof err)) fail_msg("%s", err);
+    fprintf(stderr, "%-11s symplectic %.2g roundtrip %.2g det %.2g grad %.2g\n", k ? "fixed point" : "newton",
+            fl.r.symplectic_error, fl.r.roundtrip_error, fl.r.det_error, fl.r.grad_error);
+    if (k == 0) {
+      static const char *const fns[] = {"forward", "inverse", "jacobian", "loss_grad"};
+      double x[7 * 4 * 4], ya[400], yb[400];
+      Flow gc;
+      long i;
+      bad += !(fl.r.symplectic_error <= 1e-12) + !(fl.r.roundtrip_error <= 1e-12) + !(fl.r.det_error <= 1e-12);
+      bad += !(fl.r.grad_error <= 1e-6) + fl.r.failed;
+      flow_open(&gc, 1, 1, 4, 0, extra[k], JIT_GCC, 0);
+      for (i = 0; i < 7 * 16; i++) x[i] = sin(0.7 * i);
+      for (i = 0; i < 4; i++) {
+        memset(ya, 0, sizeof ya), memset(yb, 0, sizeof yb);
+        call(&fl.m, fns[i], 7, fl.theta, x, ya);
+        call(&gc.m, fns[i], 7, gc.theta, x, yb);
+        bad += check_bits(fns[i], ya, yb, 400);
+      }
+      assert_true(fl.m.g->nparams_total * 2 < 400);
+      flow_close(&gc);
+    } else
+      bad += !(fl.r.symplectic_error > 1e-9);
+    flow_close(&fl);
+  }
+  assert_int_equal(bad, 0);
+}
+
 /* zero_center's moving average: trained on the full batch (the same
  * windows every step), the state after S steps is m (1 - 0.99^S), m the
  * data mean, whatever Adam does to the other parameters; and it is not
@@ -364,7 +407,7 @@ int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_structure_double), cmocka_unit_test(test_each_kind_and_radii_loss),
       cmocka_unit_test(test_structure_float),  cmocka_unit_test(test_nonsymplectic),
-      cmocka_unit_test(test_tcc_gcc_bits),     cmocka_unit_test(test_zero_center_state),
+      cmocka_unit_test(test_tcc_gcc_bits), cmocka_unit_test(test_newton_midpoint),     cmocka_unit_test(test_zero_center_state),
       cmocka_unit_test(test_evaluate_known_flow), cmocka_unit_test(test_angle_rate),
   };
   {

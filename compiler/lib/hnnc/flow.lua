@@ -300,32 +300,41 @@ function flow.zero_center(o)
 end
 
 -- continuous{n =, G = scalar network of x = (q, p), tau = 1, steps = 4,
--- separable = false, iterations = 20}: the time-tau map of the learned
--- Hamiltonian G by `steps` symplectic steps of h = tau/steps.
+-- separable = false, solver = "newton", iterations = 4 (newton) or 20}:
+-- the time-tau map of the learned Hamiltonian G by `steps` symplectic
+-- steps of h = tau/steps.
 --   separable = true (G(q, p) = V(q) + K(p), the user's claim): leapfrog,
 --     p -= h/2 ∂G/∂q; q += h ∂G/∂p; p -= h/2 ∂G/∂q. Exact inverse: the same
 --     steps with -h. (If G is not separable, the map is not canonical, and
 --     `hnnc check` says so.)
---   otherwise: implicit midpoint y = x + h Ω∇G((x + y)/2), solved by a fixed
---     number of fixed-point iterations from the explicit Euler guess. The
+--   otherwise: implicit midpoint y = x + h Ω∇G((x + y)/2), from the
+--     explicit Euler guess by a fixed number of Newton iterations (solver
+--     "newton": y -= J⁻¹ R(y) with R(y) = y - x - h Ω∇G(m), m = (x + y)/2,
+--     J = I - (h/2) Ω ∇²G(m), row by row with hn.solve; converges
+--     quadratically) or of fixed-point iterations (solver "fixed_point":
+--     y = x + h Ω∇G(m); contracts by about h‖∇²G‖/2 per iteration). The
 --     result is the midpoint map, canonical, to the residual of the last
---     iteration (it contracts by about h‖∇²G‖/2 per iteration; `hnnc check`
---     measures what is left). Inverse: the adjoint step, x = y - h Ω∇G((x+y)/2),
---     solved the same way. (A Newton iteration would need a linear solve,
---     which hnnc has no primitive for yet.)
+--     iteration (`hnnc check` measures what is left). Inverse: the adjoint
+--     step, x = y - h Ω∇G((x + y)/2), solved the same way.
 function flow.continuous(o)
-  options(o, {n = true, G = true, tau = true, steps = true, separable = true, iterations = true}, "flow.continuous")
+  options(o, {n = true, G = true, tau = true, steps = true, separable = true, iterations = true, solver = true},
+    "flow.continuous")
   local n = degrees(o, "flow.continuous")
   local G = scalar_net(o.G, 2 * n, "flow.continuous", "G")
-  local tau, steps, iters = o.tau or 1, o.steps or 4, o.iterations or 20
+  local solver = o.solver or "newton"
+  if solver ~= "newton" and solver ~= "fixed_point" then
+    error("flow.continuous: unknown solver '" .. tostring(solver) .. "' (expected newton or fixed_point)", 2)
+  end
+  local tau, steps, iters = o.tau or 1, o.steps or 4, o.iterations or (solver == "newton" and 4 or 20)
   if type(tau) ~= "number" or math.type(steps) ~= "integer" or steps < 1 or math.type(iters) ~= "integer" or iters < 1 then
     error("flow.continuous: tau must be a number, steps and iterations positive integers", 2)
   end
   local h = tau / steps
-  local function omega_grad(X) -- Ω∇G row by row: (∂G/∂p, -∂G/∂q)
-    local gq, gp = halves(row_gradient(G, X))
+  local function omega(g) -- Ω g row by row: (g_p, -g_q)
+    local gq, gp = halves(g)
     return join(gp, -gq)
   end
+  local function omega_grad(X) return omega(row_gradient(G, X)) end
   local function leapfrog(X, dt)
     local q, p = halves(X)
     for _ = 1, steps do
@@ -338,10 +347,41 @@ function flow.continuous(o)
     end
     return join(q, p)
   end
+  -- ∇²G at each row of M [T, 2n], as rows of matrices [T, 2n, 2n]: G acts
+  -- row by row, so the vjp of the rows' gradients g with the seed e_i in
+  -- every row is row i of each row's Hessian.
+  local function hessians(M, g)
+    local T, d, rows = T_of(M), 2 * n, {}
+    for i = 1, d do
+      local e = {}
+      for t = 1, T do
+        e[t] = {}
+        for j = 1, d do e[t][j] = (i == j) and 1 or 0 end
+      end
+      rows[i] = hn.reshape(hn.vjp(g, M, hn.const(e)), {T, 1, d})
+    end
+    return hn.concat(rows, 2)
+  end
+  local eye = {}
+  for i = 1, 2 * n do
+    eye[i] = {}
+    for j = 1, 2 * n do eye[i][j] = (i == j) and 1 or 0 end
+  end
+  local function newton(X, Y, dt)
+    local T = T_of(X)
+    local M = (X + Y) / 2
+    local g = row_gradient(G, M)
+    local R = Y - X - dt * omega(g)
+    local Hq, Hp = hn.split(hessians(M, g), 2, 2)   -- Ω ∇²G: rows (∂²G/∂p·, -∂²G/∂q·)
+    local J = hn.expand(hn.const(eye), 1, T) - (dt / 2) * hn.concat({Hp, -Hq}, 2)
+    return Y - hn.solve(J, R)
+  end
   local function midpoint(X, dt)
     for _ = 1, steps do
       local Y = X + dt * omega_grad(X)
-      for _ = 1, iters do Y = X + dt * omega_grad((X + Y) / 2) end
+      for _ = 1, iters do
+        if solver == "newton" then Y = newton(X, Y, dt) else Y = X + dt * omega_grad((X + Y) / 2) end
+      end
       X = Y
     end
     return X
