@@ -854,6 +854,69 @@ static inline double hn_fma(double a, double b, double c)
 #endif
 #endif
 
+#ifdef HN_VECTOR
+#ifdef __AVX512F__
+/* hn_mm_nn's four rows of a (at a0, rows K apart) by a packed panel of
+ * four vectors (kn rows of K; k0 > 0 continues the sums in y): 32
+ * registers hold 16 accumulators, enough independent fused multiply-adds
+ * to cover their latency on two ports */
+static inline void hn_nn_rows4(const hn_real *a0, int K, int M, int kn, int k0, const hn_real *bp, hn_real *y0)
+{
+  const hn_real *a1 = a0 + K, *a2 = a1 + K, *a3 = a2 + K;
+  hn_real *y1 = y0 + M, *y2 = y1 + M, *y3 = y2 + M;
+  hn_vec c00 = {0}, c01 = {0}, c02 = {0}, c03 = {0}, c10 = {0}, c11 = {0}, c12 = {0}, c13 = {0};
+  hn_vec c20 = {0}, c21 = {0}, c22 = {0}, c23 = {0}, c30 = {0}, c31 = {0}, c32 = {0}, c33 = {0};
+  int p;
+  if (k0) {
+    c00 = HN_LD(y0), c01 = HN_LD(y0 + HN_VL), c02 = HN_LD(y0 + 2 * HN_VL), c03 = HN_LD(y0 + 3 * HN_VL);
+    c10 = HN_LD(y1), c11 = HN_LD(y1 + HN_VL), c12 = HN_LD(y1 + 2 * HN_VL), c13 = HN_LD(y1 + 3 * HN_VL);
+    c20 = HN_LD(y2), c21 = HN_LD(y2 + HN_VL), c22 = HN_LD(y2 + 2 * HN_VL), c23 = HN_LD(y2 + 3 * HN_VL);
+    c30 = HN_LD(y3), c31 = HN_LD(y3 + HN_VL), c32 = HN_LD(y3 + 2 * HN_VL), c33 = HN_LD(y3 + 3 * HN_VL);
+  }
+  for (p = 0; p < kn; p++, bp += 4 * HN_VL) {
+    hn_vec b0 = HN_LD(bp), b1 = HN_LD(bp + HN_VL), b2 = HN_LD(bp + 2 * HN_VL), b3 = HN_LD(bp + 3 * HN_VL), x;
+    x = hn_splat(a0[p]), HN_MAC(c00, x, b0), HN_MAC(c01, x, b1), HN_MAC(c02, x, b2), HN_MAC(c03, x, b3);
+    x = hn_splat(a1[p]), HN_MAC(c10, x, b0), HN_MAC(c11, x, b1), HN_MAC(c12, x, b2), HN_MAC(c13, x, b3);
+    x = hn_splat(a2[p]), HN_MAC(c20, x, b0), HN_MAC(c21, x, b1), HN_MAC(c22, x, b2), HN_MAC(c23, x, b3);
+    x = hn_splat(a3[p]), HN_MAC(c30, x, b0), HN_MAC(c31, x, b1), HN_MAC(c32, x, b2), HN_MAC(c33, x, b3);
+  }
+  HN_ST(y0, c00), HN_ST(y0 + HN_VL, c01), HN_ST(y0 + 2 * HN_VL, c02), HN_ST(y0 + 3 * HN_VL, c03);
+  HN_ST(y1, c10), HN_ST(y1 + HN_VL, c11), HN_ST(y1 + 2 * HN_VL, c12), HN_ST(y1 + 3 * HN_VL, c13);
+  HN_ST(y2, c20), HN_ST(y2 + HN_VL, c21), HN_ST(y2 + 2 * HN_VL, c22), HN_ST(y2 + 3 * HN_VL, c23);
+  HN_ST(y3, c30), HN_ST(y3 + HN_VL, c31), HN_ST(y3 + 2 * HN_VL, c32), HN_ST(y3 + 3 * HN_VL, c33);
+}
+#endif
+
+/* hn_mm_nn's columns from j0 on, fewer than a vector (an output layer:
+ * M = 1 or 2), one scalar sum each */
+static inline void hn_nn_last(long R, int K, int M, int j0, const hn_real *restrict a, const hn_real *restrict b,
+                              hn_real *restrict y)
+{
+  long i;
+  int j, p;
+  for (j = j0; j < M; j++) { /* 8.5 us -> 2.2 at 32x200x2 */
+    for (i = 0; i + 8 <= R; i += 8) { /* eight independent sums hide the latency */
+      const hn_real *a0 = a + i * K, *a1 = a0 + K, *a2 = a1 + K, *a3 = a2 + K, *a4 = a3 + K, *a5 = a4 + K, *a6 = a5 + K;
+      const hn_real *a7 = a6 + K, *bp = b + j;
+      hn_real c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0;
+      for (p = 0; p < K; p++, bp += M) {
+        const hn_real bv = *bp;
+        HN_SMAC(c0, a0[p], bv), HN_SMAC(c1, a1[p], bv), HN_SMAC(c2, a2[p], bv), HN_SMAC(c3, a3[p], bv);
+        HN_SMAC(c4, a4[p], bv), HN_SMAC(c5, a5[p], bv), HN_SMAC(c6, a6[p], bv), HN_SMAC(c7, a7[p], bv);
+      }
+      y[i * M + j] = c0, y[(i + 1) * M + j] = c1, y[(i + 2) * M + j] = c2, y[(i + 3) * M + j] = c3;
+      y[(i + 4) * M + j] = c4, y[(i + 5) * M + j] = c5, y[(i + 6) * M + j] = c6, y[(i + 7) * M + j] = c7;
+    }
+    for (; i < R; i++) {
+      const hn_real *a0 = a + i * K;
+      hn_real c0 = 0;
+      for (p = 0; p < K; p++) HN_SMAC(c0, a0[p], b[(long)p * M + j]);
+      y[i * M + j] = c0;
+    }
+  }
+}
+#endif
+
 /* Loop order for the cache: a panel of b (all K rows, a block of columns)
  * stays in L1 while every row of a passes over it. */
 static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y,
@@ -892,7 +955,11 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
       }
       /* a later block of K continues the sums where the previous one left
        * them in y: the same additions in the same order */
-      for (i = 0; i + 2 <= R; i += 2) {
+      i = 0;
+#ifdef __AVX512F__
+      for (; i + 4 <= R; i += 4) hn_nn_rows4(a + i * K + k0, K, M, kn, k0, pack, y + i * M + j);
+#endif
+      for (; i + 2 <= R; i += 2) {
         const hn_real *a0 = a + i * K + k0, *a1 = a0 + K, *bp = pack;
         hn_real *y0 = y + i * M + j, *y1 = y0 + M;
         hn_vec c00 = {0}, c01 = {0}, c02 = {0}, c03 = {0}, c10 = {0}, c11 = {0}, c12 = {0}, c13 = {0};
@@ -938,13 +1005,7 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
     }
   M4 = j;
 #endif
-  for (j = M4; j < M; j++)
-    for (i = 0; i < R; i++) {
-      const hn_real *a0 = a + i * K;
-      hn_real c0 = 0;
-      for (p = 0; p < K; p++) HN_SMAC(c0, a0[p], b[(long)p * M + j]);
-      y[i * M + j] = c0;
-    }
+  hn_nn_last(R, K, M, M4, a, b, y);
 #else
   (void)pack, (void)k0;
   for (i = 0; i < R; i++) {
@@ -1072,13 +1133,18 @@ static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, con
     }
 }
 
-/* Rows of a and b per block of hn_mm_tn: a panel of b, HN_TNB rows by two
- * vectors, is 16 KB and stays in L1 while every block of four rows of y
+/* Rows of a and b per block of hn_mm_tn: a panel of b, HN_TNB rows by
+ * HN_TNW vectors, is 16 KB and stays in L1 while every block of four rows of y
  * passes over it (without blocks, b streamed from L2 for each of them);
  * and columns of a per block, HN_TNKB: HN_TNB rows of them, 128 KB, stay
  * in L2 while every panel of b passes (wide layers: 1.0 MB of a at
  * K = 1000 streamed from memory for each panel). 1.9x at 1024x200x200. */
-#define HN_TNB (16384 / (2 * HN_VL * (int)sizeof(hn_real)))
+#ifdef __AVX512F__
+#define HN_TNW 4 /* vectors per tile of y: 16 accumulators in 32 registers */
+#else
+#define HN_TNW 2
+#endif
+#define HN_TNB (16384 / (HN_TNW * HN_VL * (int)sizeof(hn_real)))
 #define HN_TNKB (131072 / (HN_TNB * (int)sizeof(hn_real)))
 
 static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
@@ -1094,7 +1160,32 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
     const hn_real *ab = a + r0 * K, *bb = b + r0 * M;
     for (k0 = 0; k0 < K4; k0 += HN_TNKB) {
       kn = K4 - k0 < HN_TNKB ? K4 : k0 + HN_TNKB;
-      for (j = 0; j < M8; j += 2 * HN_VL) /* four rows of y, two vectors wide */
+      j = 0;
+#if HN_TNW == 4
+      /* four rows of y, four vectors wide (from 8 rows on: at batch 1 it
+       * measured slower, 7.0 us against 5.9) */
+      for (; rn >= 8 && j + 4 * HN_VL <= M; j += 4 * HN_VL)
+        for (k = k0; k < kn; k += 4) {
+          hn_real *y0 = y + (long)k * M + j, *y1 = y0 + M, *y2 = y1 + M, *y3 = y2 + M;
+          hn_vec c00 = HN_LD(y0), c01 = HN_LD(y0 + HN_VL), c02 = HN_LD(y0 + 2 * HN_VL), c03 = HN_LD(y0 + 3 * HN_VL);
+          hn_vec c10 = HN_LD(y1), c11 = HN_LD(y1 + HN_VL), c12 = HN_LD(y1 + 2 * HN_VL), c13 = HN_LD(y1 + 3 * HN_VL);
+          hn_vec c20 = HN_LD(y2), c21 = HN_LD(y2 + HN_VL), c22 = HN_LD(y2 + 2 * HN_VL), c23 = HN_LD(y2 + 3 * HN_VL);
+          hn_vec c30 = HN_LD(y3), c31 = HN_LD(y3 + HN_VL), c32 = HN_LD(y3 + 2 * HN_VL), c33 = HN_LD(y3 + 3 * HN_VL);
+          for (r = 0; r < rn; r++) {
+            const hn_real *br = bb + r * M + j, *ar = ab + r * K + k;
+            hn_vec b0 = HN_LD(br), b1 = HN_LD(br + HN_VL), b2 = HN_LD(br + 2 * HN_VL), b3 = HN_LD(br + 3 * HN_VL), x;
+            x = hn_splat(ar[0]), HN_MAC(c00, x, b0), HN_MAC(c01, x, b1), HN_MAC(c02, x, b2), HN_MAC(c03, x, b3);
+            x = hn_splat(ar[1]), HN_MAC(c10, x, b0), HN_MAC(c11, x, b1), HN_MAC(c12, x, b2), HN_MAC(c13, x, b3);
+            x = hn_splat(ar[2]), HN_MAC(c20, x, b0), HN_MAC(c21, x, b1), HN_MAC(c22, x, b2), HN_MAC(c23, x, b3);
+            x = hn_splat(ar[3]), HN_MAC(c30, x, b0), HN_MAC(c31, x, b1), HN_MAC(c32, x, b2), HN_MAC(c33, x, b3);
+          }
+          HN_ST(y0, c00), HN_ST(y0 + HN_VL, c01), HN_ST(y0 + 2 * HN_VL, c02), HN_ST(y0 + 3 * HN_VL, c03);
+          HN_ST(y1, c10), HN_ST(y1 + HN_VL, c11), HN_ST(y1 + 2 * HN_VL, c12), HN_ST(y1 + 3 * HN_VL, c13);
+          HN_ST(y2, c20), HN_ST(y2 + HN_VL, c21), HN_ST(y2 + 2 * HN_VL, c22), HN_ST(y2 + 3 * HN_VL, c23);
+          HN_ST(y3, c30), HN_ST(y3 + HN_VL, c31), HN_ST(y3 + 2 * HN_VL, c32), HN_ST(y3 + 3 * HN_VL, c33);
+        }
+#endif
+      for (; j < M8; j += 2 * HN_VL) /* four rows of y, two vectors wide */
         for (k = k0; k < kn; k += 4) {
           hn_real *y0 = y + (long)k * M + j, *y1 = y0 + M, *y2 = y1 + M, *y3 = y2 + M;
           hn_vec c00 = HN_LD(y0), c01 = HN_LD(y0 + HN_VL), c10 = HN_LD(y1), c11 = HN_LD(y1 + HN_VL);
