@@ -57,15 +57,17 @@ static void sample_shell(const rt_sampler *s, int dim, rt_rng *r, double *x0) {
   for (int c = 0; c < dim; c++) x0[c] = x0[c] / norm * radius;
 }
 
-/* H(q, s d) = E for s >= 0 (data.h); 0, or 1 to redraw */
-static int shell_momentum(const rt_energy *H, int dim, double E, double *x0, const double *d) {
-  int n = dim / 2;
+int rt_energy_ray(const rt_energy *H, int dim, double E, double *x, const double *d) {
   double lo = 0, hi = 1, h;
-  for (int c = 0; c < n; c++) x0[n + c] = 0;
-  if (H->fn(H->ctx, 1, x0, &h) || !(h <= E)) return 1;
+#define AT(s)                                                                                                          \
+  for (int c = 0; c < dim; c++)                                                                                        \
+    if (d[c] != 0) x[c] = (s)*d[c];
+  for (int c = 0; c < dim; c++)
+    if (d[c] != 0) x[c] = 0;
+  if (H->fn(H->ctx, 1, x, &h) || !(h <= E)) return 1;
   for (;;) {
-    for (int c = 0; c < n; c++) x0[n + c] = hi * d[c];
-    if (H->fn(H->ctx, 1, x0, &h) || isnan(h)) return 1;
+    AT(hi);
+    if (H->fn(H->ctx, 1, x, &h) || isnan(h)) return 1;
     if (h >= E) break;
     lo = hi, hi *= 2;
     if (hi > 1048576.0) return 1;
@@ -74,12 +76,13 @@ static int shell_momentum(const rt_energy *H, int dim, double E, double *x0, con
   for (int it = 0; it < 200; it++) {
     double mid = lo + (hi - lo) / 2;
     if (mid <= lo || mid >= hi) break;
-    for (int c = 0; c < n; c++) x0[n + c] = mid * d[c];
-    if (H->fn(H->ctx, 1, x0, &h) || isnan(h)) return 1;
+    AT(mid);
+    if (H->fn(H->ctx, 1, x, &h) || isnan(h)) return 1;
     if (h < E) lo = mid;
     else hi = mid;
   }
-  for (int c = 0; c < n; c++) x0[n + c] = lo * d[c];
+  AT(lo);
+#undef AT
   return 0;
 }
 
@@ -114,8 +117,8 @@ int rt_sample(const rt_task *t, const rt_sampler *s, const rt_energy *H, uint64_
           ss = 0;
           for (int c = 0; c < dim / 2; c++) d[c] = rt_rng_normal(&r), ss += d[c] * d[c];
         } while (ss == 0.0);
-        for (int c = 0; c < dim / 2; c++) d[c] /= sqrt(ss);
-      } while (shell_momentum(H, dim, s->energy, x, d));
+        for (int c = 0; c < dim / 2; c++) d[dim / 2 + c] = d[c] / sqrt(ss), d[c] = 0;
+      } while (rt_energy_ray(H, dim, s->energy, x, d)); /* p = s d, H = E */
       break;
     }
     case RT_X0_CALLBACK:

@@ -49,6 +49,15 @@ typedef struct rt_energy {
   void *ctx;
 } rt_energy;
 
+/* The point of the ray x + s d, s >= 0, where H = E, d a direction in
+   state space (dim values): the components where d is nonzero become s d
+   (from 0; the others are held), s bracketed by doubling from 1 (up to
+   2^20) and bisected to the last bit, H below E at the returned s. 0, or
+   1 if H > E already at s = 0, no bracket exists, or H cannot be
+   evaluated (NaN). The energy-shell sampler and the Poincaré sections'
+   starting states use it. */
+int rt_energy_ray(const rt_energy *H, int dim, double E, double *x, const double *d);
+
 /* How initial states are drawn (from stream RT_STREAM_INIT for the data,
    RT_STREAM_ENERGY for the energy rollouts), one state after another:
    RT_X0_BOX       component c uniform in [lo[c], hi[c]): u*(hi-lo) + lo

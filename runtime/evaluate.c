@@ -189,26 +189,9 @@ int rt_energy_metric(const rt_task *t, int protocol, const rt_system *truth, con
 /* ---- Poincaré sections (evaluate.h) ---- */
 
 int rt_section_start(const rt_energy *H, double E, double q1, double p1, double *x0) {
-  double lo = 0, hi = 1, h;
-  x0[0] = q1, x0[1] = 0, x0[2] = p1, x0[3] = 0;
-  if (H->fn(H->ctx, 1, x0, &h) || !(h <= E)) return 1;
-  for (;;) {
-    x0[3] = hi;
-    if (H->fn(H->ctx, 1, x0, &h) || isnan(h)) return 1;
-    if (h >= E) break;
-    lo = hi, hi *= 2;
-    if (hi > 1048576.0) return 1;
-  }
-  for (int it = 0; it < 200; it++) {
-    double mid = lo + (hi - lo) / 2;
-    if (mid <= lo || mid >= hi) break;
-    x0[3] = mid;
-    if (H->fn(H->ctx, 1, x0, &h) || isnan(h)) return 1;
-    if (h < E) lo = mid;
-    else hi = mid;
-  }
-  x0[3] = lo;
-  return 0;
+  const double up[4] = {0, 0, 0, 1}; /* p2 */
+  x0[0] = q1, x0[1] = 0, x0[2] = p1;
+  return rt_energy_ray(H, 4, E, x0, up);
 }
 
 /* the cubic Hermite interpolant of (a, fa) at 0 and (b, fb) at h, at s*h */
