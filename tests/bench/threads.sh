@@ -30,13 +30,25 @@ for round in 1 2; do
     if [ "$t" = 1 ]; then w1=$(best "$w1" "$wall") c1=$(best "$c1" "$cpu"); else w2=$(best "$w2" "$wall") c2=$(best "$c2" "$cpu"); fi
   done
 done
+# the control: two independent 1-thread runs at once. If the machine has two
+# free cores they take the time of one alone; the ratio bounds what any
+# threading can gain here now.
+for t in a b; do
+  "$H" train models/hnn/spring.lua --dtype float32 --data "$tmp/data" -o "$tmp/ctl$t" --force --quiet \
+    --steps "$STEPS" --threads 1 >/dev/null 2>&1 &
+done
+wait
+wa=$(tail -n 1 "$tmp/ctla/metrics.csv" | cut -d, -f4) wb=$(tail -n 1 "$tmp/ctlb/metrics.csv" | cut -d, -f4)
+echo "threads: control, two 1-thread runs at once: $wa s and $wb s wall"
 same=no
 cmp -s "$tmp/run1/params.npy" "$tmp/run2/params.npy" && same=yes
-awk -v w1="$w1" -v w2="$w2" -v c1="$c1" -v c2="$c2" -v s="$STEPS" -v same="$same" -v np="$(nproc)" 'BEGIN {
+awk -v w1="$w1" -v w2="$w2" -v c1="$c1" -v c2="$c2" -v s="$STEPS" -v same="$same" -v np="$(nproc)" -v wa="$wa" -v wb="$wb" 'BEGIN {
   printf "threads: spring HNN, float32, %d steps, best of 2 (%d processors online, load: see uptime)\n", s, np
   printf "threads:   1 thread   %8.2f s wall   %8.2f s CPU\n", w1, c1
   printf "threads:   2 threads  %8.2f s wall   %8.2f s CPU\n", w2, c2
   printf "threads:   speed-up %.2fx (target >= 1.7x); CPU 2 / 1 = %.2f; the same parameters: %s\n", w1 / w2, c2 / c1, same
+  m = wa > wb ? wa : wb
+  printf "threads:   the machine now: two 1-thread runs at once took %.2f and %.2f s, i.e. %.2f cores free for this\n", wa, wb, 2 * w1 / m
 }'
 uptime
 [ "$same" = yes ]
