@@ -69,7 +69,7 @@ static void test_small_mlp(void **state) {
  * multiply-subtracts in A and k in the right sides; back substitution
  * takes, per right side, m - r - 1 multiply-subtracts and a division in
  * row r: k m². x (m = 2, k = 1): 5 + 4 = 9; X (m = 3, k = 2): 18 + 7 + 18
- * = 43. */
+ * = 43; rows (2 systems, m = 3, k = 1): 2 (14 + 5 + 9) = 56. */
 static void test_solve(void **state) {
   Model m;
   char err[4096];
@@ -80,6 +80,8 @@ static void test_solve(void **state) {
   assert_int_equal(f.per_sample, 9);
   flops_count(m.g, model_func(&m, "X"), &f);
   assert_int_equal(f.per_sample, 43);
+  flops_count(m.g, model_func(&m, "rows"), &f);
+  assert_int_equal(f.per_sample, 56);
   model_free(&m);
 }
 

@@ -345,7 +345,7 @@ static void test_solve(void **state) {
   Loaded t, g;
   int fx, fg, fX, k, i, j;
   long bad = 0, n = 37;
-  double A[37 * 9], b[37 * 6], xt[37 * 6], xg[37 * 6], *in[2], *out[2];
+  double A[37 * 18], b[37 * 6], xt[37 * 6], xg[37 * 6], *in[2], *out[2];
   (void)state;
   load(&t, "tests/models/solve.lua", JIT_TCC);
   load(&g, "tests/models/solve.lua", JIT_GCC);
@@ -363,11 +363,23 @@ static void test_solve(void **state) {
     bad += check_close("dA vs adjoint closed form", gA, wA, 4, 1e-13, 1e-15);
     bad += check_close("db vs adjoint closed form", gb, wb, 2, 1e-13, 1e-15);
   }
-  for (i = 0; i < n * 9; i++) A[i] = sin(1.7 * i + 0.3) + (i % 9 == 1 || i % 9 == 3 ? 2.5 : 0); /* pivots swap */
+  for (i = 0; i < n * 18; i++) A[i] = sin(1.7 * i + 0.3) + (i % 9 == 1 || i % 9 == 3 ? 2.5 : 0); /* pivots swap */
   for (i = 0; i < n * 6; i++) b[i] = cos(0.9 * i);
   in[0] = A, in[1] = b, out[0] = xt, call(&t, fX, n, t.theta, in, out);
   out[0] = xg, call(&g, fX, n, g.theta, in, out);
   bad += check_bits("solve tcc vs gcc", xt, xg, n * 6);
+  fX = model_func(&t.m, "rows"); /* rows of 3 x 3 systems: the same inputs, a right side per row */
+  out[0] = xt, call(&t, fX, n, t.theta, in, out);
+  out[0] = xg, call(&g, fX, n, g.theta, in, out);
+  bad += check_bits("rows of systems tcc vs gcc", xt, xg, n * 6);
+  for (k = 0; k < n * 2; k++) { /* each row's residual A x - b */
+    double res[3], zero[3] = {0, 0, 0};
+    for (i = 0; i < 3; i++) {
+      res[i] = -b[3 * k + i];
+      for (j = 0; j < 3; j++) res[i] += A[9 * k + 3 * i + j] * xt[3 * k + j];
+    }
+    bad += check_close("rows of systems: residual", res, zero, 3, 0, 1e-13);
+  }
   unload(&t), unload(&g);
   assert_int_equal(bad, 0);
 }

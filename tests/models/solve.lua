@@ -8,3 +8,4 @@ hn.fn("grads", {A = {2, 2}, b = 2}, function(A, b) -- ∂(w·x)/∂A, ∂(w·x)/
   return hn.grad(hn.sum(w * hn.solve(A, b)), {A, b})
 end)
 hn.fn("X", {A = {3, 3}, B = {3, 2}}, function(A, B) return hn.solve(A, B) end)
+hn.fn("rows", {A = {2, 3, 3}, b = {2, 3}}, function(A, b) return hn.solve(A, b) end) -- a system per row
