@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "binding.h"
 #include "check.h"
 #include "harness.h"
 
@@ -46,6 +47,18 @@ static void call(Loaded *l, int fi, long n, const double *theta, double **in, do
   double *ws = malloc((model_ws(&l->m, fi, n) + 8) * sizeof *ws);
   l->m.fn[fi]((int)n, theta, (const void *const *)in, (void *const *)out, ws);
   free(ws);
+}
+
+/* The same call on a team of nt threads (cli/binding.c's work_call: the
+   phases, chunks on every thread, the sums in chunk order). */
+static void call_threads(Loaded *l, int fi, long n, const double *theta, double **in, double **out, int nt) {
+  Work w;
+  memset(&w, 0, sizeof w);
+  w.pool = rt_pool_new(nt);
+  assert_int_equal(rt_pool_size(w.pool), nt);
+  assert_int_equal(work_call(&w, &l->m, fi, (int)n, theta, (const void *const *)in, (void *const *)out), 0);
+  work_free(&w);
+  rt_pool_free(w.pool);
 }
 
 /* Deterministic test inputs, in [-1.2, 1.2] (positions away from 0). */
@@ -237,6 +250,14 @@ static void test_tcc_gcc_and_batch_bits(void **state) {
         char what[256];
         snprintf(what, sizeof what, "%s %s tcc vs gcc", all[s], f->name);
         bad += check_bits(what, ot[j], og[j], out_size(&t.m, fi, j, n));
+      }
+      for (k = 2; k <= 3; k++) { /* 77 samples, three chunks, on 2 and 3 threads (tcc): the bits of one */
+        call_threads(&t, fi, n, t.theta, in, o1, (int)k);
+        for (j = 0; j < f->nout; j++) {
+          char what[256];
+          snprintf(what, sizeof what, "%s %s on %ld threads vs one", all[s], f->name, k);
+          bad += check_bits(what, ot[j], o1[j], out_size(&t.m, fi, j, n));
+        }
       }
       if (!shared) { /* one sample at a time gives the same bits */
         double *in1[4], *out1[16];
@@ -524,6 +545,18 @@ static void test_batch_mean_layer(void **state) {
     fd[i] = (lp - lm) / (2 * h);
   }
   assert_close("gradient through the batch mean", grad, fd, 9, 1e-6, 1e-9);
+  for (k = 2; k <= 3; k++) { /* four phases, a value kept for all samples: the same bits on 2 and 3 threads */
+    double y2[3 * 77], L2, grad2[9];
+    out[0] = y2;
+    call_threads(&l, fc, n, l.theta, in, out, k);
+    assert_int_equal(check_bits("centered on threads", y, y2, 3 * n), 0);
+    out[0] = &L, out[1] = grad;
+    call(&l, fg, n, l.theta, in, out);
+    out[0] = &L2, out[1] = grad2;
+    call_threads(&l, fg, n, l.theta, in, out, k);
+    assert_int_equal(check_bits("loss on threads", &L, &L2, 1), 0);
+    assert_int_equal(check_bits("gradient on threads", grad, grad2, 9), 0);
+  }
   free(x), free(y), free(want);
   unload(&l);
 }
