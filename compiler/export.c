@@ -656,7 +656,13 @@ static void header(Ex *e, Text *h) {
   text_put(h, " *     reorder sums, drop NaN and Inf checks and flush subnormals to zero;\n");
   text_put(h, " *   - with IEEE double and float arithmetic without excess precision\n");
   text_put(h, " *     (x86-32: -msse2 -mfpmath=sse).\n");
-  text_put(h, " * For example: gcc -std=c99 -O2 -ffp-contract=off -c %s.c */\n", e->name);
+  if (e->g->fma) /* the default build: the products' explicit fma (prelude/kernels.c) */
+    text_put(h, " * Its matrix products use fused multiply-adds (hn.model{fma = false} or\n"
+                " * hnnc export --no-fma for separate ones): the hardware's where the target\n"
+                " * has FMA (-mfma, -march=native), else a correctly rounded software fma,\n"
+                " * the same bits but several times slower products.\n");
+  text_put(h, " * For example: gcc -std=c99 -O2 -ffp-contract=off -c %s.c%s */\n", e->name,
+           e->g->fma ? "\n *   (with -march=native for the hardware's FMA)" : "");
   text_put(h, "#ifndef %s_H\n#define %s_H\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n", M, M);
   text_put(h, "typedef %s %s_real;\n", e->T, e->name);
   text_put(h, "#define %s_DIM %d /* the state x = (q, p): q is x[0..%d], p is x[%d..%d] */\n", M, e->d, e->d / 2 - 1,
