@@ -80,6 +80,26 @@ run bench $H --batch=2 --reps=5 --cc=tcc
 same "$(awk '$1 == "H" || $1 == "field" {print $1, $2}' "$T/out" | tr '\n' ';')" "H 2;field 2;" "bench table rows"
 same "$(awk '$1 == "H" {print ($3 > 0 && $4 > 0)}' "$T/out")" 1 "bench table: positive times"
 
+# ---- the products' build: fused multiply-adds by default, hn.model{fma =
+# false} or --no-fma for separate ones, the command line over the model ----
+# (compile writes the C: #define HN_FMA 1 marks the FMA build)
+fma_of() { # fma_of MODEL ARGS...: 1 if compile writes the FMA build, 0 if not
+  m=$1
+  shift
+  rm -rf "$T/c" && mkdir -p "$T/c" && run compile "$m" -o "$T/c" "$@" && grep -q "#define HN_FMA 1" "$T/c"/*.c && echo 1 || echo 0
+}
+printf 'local hn = require "hnnc"\nhn.model{name = "nofma", fma = false}\nhn.fn("H", {x = 2}, function(x) return hn.sum(hn.square(x)) end)\n' > "$T/nofma.lua"
+printf 'local hn = require "hnnc"\nhn.model{name = "badfma", fma = "yes"}\n' > "$T/badfma.lua"
+same "$(fma_of $H)" 1 "compile: the default build fuses"
+same "$(fma_of $H --no-fma)" 0 "compile --no-fma"
+same "$(fma_of "$T/nofma.lua")" 0 "compile of hn.model{fma = false}"
+same "$(fma_of "$T/nofma.lua" --fma)" 1 "compile --fma over hn.model{fma = false}"
+same "$(fma_of $H --fma --no-fma)" 0 "compile --fma --no-fma (the last wins)"
+run compile "$T/badfma.lua" -o "$T/c"
+same "$st:$(grep -c 'fma must be true or false' "$T/err")" "1:1" "hn.model{fma = \"yes\"}: an error"
+run bench $H --batch 1 --reps 5 --json --no-fma
+same "$(grep -o '"fma": [a-z]*' "$T/out")" '"fma": false' "bench --no-fma"
+
 # ---- the parser ----
 run --version
 same "$st $(cut -d' ' -f1 "$T/out")" "0 hnnc" "--version"
