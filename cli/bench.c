@@ -141,7 +141,7 @@ int cmd_bench(int argc, char **argv) {
       }
       for (i = 0; i < f->nout; i++) {
         Node *o = &m.g->node[f->out[i]];
-        out[i] = xmalloc((shape_size(&o->shape) * (o->batched ? n : 1) + 1) * model_elem(&m));
+        out[i] = xmalloc_vec((shape_size(&o->shape) * (o->batched ? n : 1) + 1) * model_elem(&m));
       }
       /* calibrate: about 0.2 s per measurement, 5..100000 calls */
       t0 = wall_us();

@@ -34,10 +34,13 @@ static void run_sums(void *ctx, int slot, int k) {
 }
 
 /* Grows a workspace to need elements of es bytes; 1 when out of memory. */
+/* n elements and 8 spare, 64-byte aligned (xmalloc_vec's reason); NULL if out of memory */
+static void *vec_alloc(long n, size_t es) { return aligned_alloc(64, ((n + 8) * es + 63) / 64 * 64); }
+
 static int grow(void **p, long *cap, long need, size_t es) {
   if (need <= *cap) return 0;
   free(*p);
-  *p = malloc((need + 8) * es);
+  *p = vec_alloc(need, es);
   *cap = *p ? need : 0;
   return !*p;
 }
@@ -59,7 +62,7 @@ int work_call(Work *w, Model *m, int fi, int n, const void *theta, const void *c
     w->wt = calloc(nt, sizeof *w->wt);
     w->nwt = w->wt ? nt : 0;
     for (t = 0, w->wtcap = need; t < w->nwt; t++)
-      if (!(w->wt[t] = malloc((need + 8) * es))) w->wtcap = 0;
+      if (!(w->wt[t] = vec_alloc(need, es))) w->wtcap = 0;
     if (!w->wt || !w->wtcap) return 1;
   }
   r.m = m, r.w = w, r.fi = fi, r.n = n, r.chunk = chunk, r.theta = theta, r.in = in, r.out = out;
@@ -203,7 +206,7 @@ static int obj_state(void *ctx, int n, void *theta, const void *x) {
   for (j = 0; j < f->nout; j++) total += size[j] = shape_size(&m->g->node[f->out[j]].shape);
   if (need + total > o->scap) { /* the workspace, then the new values (outputs must not overlap theta) */
     free(o->sws);
-    if (!(o->sws = malloc((need + total) * es))) { o->scap = 0; return 1; }
+    if (!(o->sws = vec_alloc(need + total, es))) { o->scap = 0; return 1; }
     o->scap = need + total;
   }
   for (j = 0, total = 0; j < f->nout; total += size[j++]) out[j] = (char *)o->sws + (need + total) * es;

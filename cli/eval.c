@@ -112,9 +112,9 @@ int cmd_eval(int argc, char **argv) {
   }
   for (j = 0; j < f->nout; j++) {
     Node *o = &m.g->node[f->out[j]];
-    out[j] = xmalloc(((o->batched ? rows : 1) * shape_size(&o->shape) + 1) * model_elem(&m));
+    out[j] = xmalloc_vec(((o->batched ? rows : 1) * shape_size(&o->shape) + 1) * model_elem(&m));
   }
-  ws = xmalloc((model_ws(&m, fi, rows) + 8) * model_elem(&m));
+  ws = xmalloc_vec((model_ws(&m, fi, rows) + 8) * model_elem(&m));
   m.fn[fi]((int)rows, th, (const void *const *)in, out, ws);
 #define VAL(p, k) (m.g->is_float ? (double)((float *)(p))[k] : ((double *)(p))[k])
   {

@@ -68,10 +68,10 @@ static int call(Model *m, int fi, long n, const double *theta, double *const *in
   const Func *f = &m->g->func[fi];
   void **ein = xmalloc((f->nin + f->nout + 1) * sizeof *ein), **eout = ein + f->nin;
   void *th = model_to_elem(m, theta, m->g->nparams_total);
-  void *ws = xmalloc((model_ws(m, fi, n) + 8) * model_elem(m));
+  void *ws = xmalloc_vec((model_ws(m, fi, n) + 8) * model_elem(m));
   int j, bad = 0;
   for (j = 0; j < f->nin; j++) ein[j] = model_to_elem(m, in[j], shape_size(&f->in[j].shape) * n);
-  for (j = 0; j < f->nout; j++) eout[j] = xmalloc(out_elems(m, fi, j, n) * model_elem(m) + 8);
+  for (j = 0; j < f->nout; j++) eout[j] = xmalloc_vec(out_elems(m, fi, j, n) * model_elem(m) + 8);
   m->fn[fi]((int)n, th, (const void *const *)ein, eout, ws);
   for (j = 0; j < f->nout; j++) {
     long k, ne = out_elems(m, fi, j, n);

@@ -36,6 +36,12 @@ void *xmalloc(size_t n) {
   if (!p) { fputs("hnnc: out of memory\n", stderr); abort(); }
   return p;
 }
+void *xmalloc_vec(size_t n) {
+  size_t size = (n + 63) / 64 * 64; /* aligned_alloc wants a multiple of the alignment */
+  void *p = aligned_alloc(64, size ? size : 64);
+  if (!p) { fputs("hnnc: out of memory\n", stderr); abort(); }
+  return memset(p, 0, size ? size : 64);
+}
 void *xrealloc(void *p, size_t n) {
   p = realloc(p, n ? n : 1);
   if (!p) { fputs("hnnc: out of memory\n", stderr); abort(); }

@@ -180,7 +180,7 @@ void model_free(Model *m) {
 }
 
 void *model_to_elem(const Model *m, const double *x, long n) {
-  void *p = xmalloc(n * model_elem(m) + 64);
+  void *p = xmalloc_vec(n * model_elem(m) + 64);
   long i;
   if (m->g->is_float)
     for (i = 0; i < n; i++) ((float *)p)[i] = (float)x[i];
