@@ -672,13 +672,44 @@ static void attributes(E *e) {
       "#define HN_COLD __attribute__((cold))\n#else\n#define HN_PART\n#define HN_COLD\n#endif\n\n");
 }
 
+/* The chunk's sums over samples whose operands are made by position k of
+ * the emission order (and not before), each under "if (sums)": a chunk run
+ * in turn (the function itself, on one thread) adds its terms while they
+ * are still in cache. The plan keeps every sum's operands to the end of
+ * the chunk, so they hold the same values here as in _sums: the same
+ * additions in the same order, the same bits. */
+static void inline_sums(E *e, int q, int k, const int *pos) {
+  Graph *g = e->g;
+  Plan *p = e->p;
+  int r, j;
+  for (r = 0; r < p->norder; r++) {
+    int x = p->order[r], ready = -1;
+    if (p->phase[x] != q || !sched_is_reduction(N(x)->op)) continue;
+    for (j = 0; j < N(x)->nin; j++) {
+      int b = sched_base(p, IR_IN(g, x)[j]);
+      if (p->phase[b] == q && pos[b] > ready) ready = pos[b];
+    }
+    if (ready != k) continue;
+    PUT("  if (sums)\n");
+    emit_node(e, x);
+    block_end(e);
+  }
+}
+
 /* The code of the nodes of phase q (part 1: only the chunk's sums over
- * samples; part 0: the rest), into e->t. A chunk's per-sample work fuses
- * runs of elementwise nodes into one loop. */
+ * samples; part 0: the rest, and in an odd phase the sums again, each
+ * after its operands, run when the caller passes sums = 1), into e->t. A
+ * chunk's per-sample work fuses runs of elementwise nodes into one loop. */
 static void stage_nodes(E *e, int q, int part, const int *uses, int *group) {
   Graph *g = e->g;
   Plan *p = e->p;
-  int k, m, i;
+  int k, m, i, *pos = NULL;
+  if (q % 2 && !part) {
+    pos = xmalloc(g->nnode * sizeof *pos);
+    for (k = 0; k < g->nnode; k++) pos[k] = -1;
+    for (k = 0; k < p->norder; k++) pos[p->order[k]] = k;
+    inline_sums(e, q, -1, pos);
+  }
   for (k = 0; k < p->norder; k++) {
     int x = p->order[k], n = 0;
     if (p->phase[x] != q || !sched_is_reduction(N(x)->op) != !part) continue;
@@ -691,14 +722,18 @@ static void stage_nodes(E *e, int q, int part, const int *uses, int *group) {
       }
       if (n >= 2) {
         emit_fused(e, group, n, uses);
-        k = m - 1; /* views inside the run emit nothing */
         block_end(e);
+        for (i = k; i < m; i++)
+          if (pos) inline_sums(e, q, i, pos);
+        k = m - 1; /* views inside the run emit nothing */
         continue;
       }
     }
     emit_node(e, x);
     block_end(e);
+    if (pos) inline_sums(e, q, k, pos);
   }
+  free(pos);
   if (part) return;
   for (i = 0; i < p->f->nout; i++) { /* per-sample outputs the nodes could not write */
     int b = sched_base(p, p->f->out[i]);
@@ -725,7 +760,7 @@ static void stage_head(E *e, const char *model, int q, int part, const char *suf
   int i;
   if (f->cold) attributes(e), PUT("HN_COLD ");
   if (*suffix) attributes(e), PUT("HN_PART ");
-  PUT("static void %s_%s_%s%d%s(int n, int s0, const %s *theta, const %s *const *in, %s *const *out, %s *ws, %s *wt)\n{\n",
+  PUT("static void %s_%s_%s%d%s(int n, int s0, const %s *theta, const %s *const *in, %s *const *out, %s *ws, %s *wt, int sums)\n{\n",
       model, f->name, part ? "sums" : "phase", q, suffix, T, T, T, T, T);
   for (i = 0; i < g->nparam; i++) { /* the parameters it reads, by name */
     char sh[64];
@@ -737,7 +772,7 @@ static void stage_head(E *e, const char *model, int q, int part, const char *suf
   for (i = 0; i < f->nout; i++)
     if (e->use_out[i]) PUT("  %s *out_%s = out[%d];\n", T, f->outname[i], i);
   if (q % 2) PUT("  const int nc = n - s0 < %d ? n - s0 : %d;\n", e->p->chunk, e->p->chunk);
-  PUT("  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;%s\n", q % 2 ? " (void)nc;" : "");
+  PUT("  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;%s\n", q % 2 ? " (void)nc;" : "");
   memset(e->use_par, 0, g->nparam + 1), memset(e->use_in, 0, f->nin + 1), memset(e->use_out, 0, f->nout + 1);
 }
 
@@ -774,7 +809,7 @@ static int emit_stage(E *e, const char *model, int q, int part, const int *uses,
       blocks_use(e, b, b1);
       stage_head(e, model, q, part, suffix);
       PUT("%.*s}\n\n", (int)(e->blocks[b1 - 1].end - from), body.s + from);
-      text_put(&calls, "  %s_%s_%s%d%s(n, s0, theta, in, out, ws, wt);\n", model, f->name, part ? "sums" : "phase", q, suffix);
+      text_put(&calls, "  %s_%s_%s%d%s(n, s0, theta, in, out, ws, wt, sums);\n", model, f->name, part ? "sums" : "phase", q, suffix);
     }
     stage_head(e, model, q, part, "");
     PUT("%s}\n\n", calls.s);
@@ -821,13 +856,15 @@ static void emit_function(E *e, const char *model) {
   PUT("  (void)in; (void)out; (void)wt;\n");
   for (q = 0; q < P; q++) {
     if (q % 2 == 0) {
-      if (has[2 * q]) PUT("  %s_%s_phase%d(n, 0, theta, in, out, ws, wt);\n", model, f->name, q);
+      if (has[2 * q]) PUT("  %s_%s_phase%d(n, 0, theta, in, out, ws, wt, 0);\n", model, f->name, q);
       continue;
     }
     if (!has[2 * q] && !has[2 * q + 1]) continue;
     PUT("  for (int s0 = 0; s0 < n; s0 += %d) {\n", p->chunk);
-    for (part = 0; part < 2; part++)
-      if (has[2 * q + part]) PUT("    %s_%s_%s%d(n, s0, theta, in, out, ws, wt);\n", model, f->name, part ? "sums" : "phase", q);
+    if (has[2 * q]) /* on one thread, the chunks in turn: the sums inside the phase */
+      PUT("    %s_%s_phase%d(n, s0, theta, in, out, ws, wt, 1);\n", model, f->name, q);
+    else
+      PUT("    %s_%s_sums%d(n, s0, theta, in, out, ws, wt, 0);\n", model, f->name, q);
     PUT("  }\n");
   }
   PUT("}\n\n");
@@ -836,7 +873,7 @@ static void emit_function(E *e, const char *model) {
     PUT("\n{\n  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;\n  switch (phase) {\n");
     for (q = 0; q < P; q++)
       if (has[2 * q + part])
-        PUT("  case %d: %s_%s_%s%d(n, s0, theta, in, out, ws, wt); break;\n", q, model, f->name, part ? "sums" : "phase", q);
+        PUT("  case %d: %s_%s_%s%d(n, s0, theta, in, out, ws, wt, 0); break;\n", q, model, f->name, part ? "sums" : "phase", q);
     PUT("  }\n}\n\n");
   }
   free(uses), free(group), free(has);

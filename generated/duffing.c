@@ -1263,12 +1263,12 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 
 /* ---- H ---- */
 /* H, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void duffing_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void duffing_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *in_x = in[0];
   double *out_y0 = out[0];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %1 = slice %0 axis=0 0 1 : [1] per sample, models/systems/duffing.lua:10 */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 2;
@@ -1313,7 +1313,7 @@ void duffing_H(int n, const double *theta, const double *in_x, double *out_y0, d
   double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    duffing_H_phase1(n, s0, theta, in, out, ws, wt);
+    duffing_H_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
 }
 
@@ -1321,7 +1321,7 @@ void duffing_H_phase(int phase, int n, int s0, const double *theta, const double
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: duffing_H_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 1: duffing_H_phase1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1339,12 +1339,12 @@ void duffing_H_v(int n, const double *theta, const double *const *in, double *co
 
 /* ---- field ---- */
 /* field, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void duffing_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void duffing_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *in_x = in[0];
   double *out_y0 = out[0];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %19 = slice %18 axis=0 0 1 : [1] per sample, models/systems/duffing.lua:10 */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 2;
@@ -1401,7 +1401,7 @@ void duffing_field(int n, const double *theta, const double *in_x, double *out_y
   double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    duffing_field_phase1(n, s0, theta, in, out, ws, wt);
+    duffing_field_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
 }
 
@@ -1409,7 +1409,7 @@ void duffing_field_phase(int phase, int n, int s0, const double *theta, const do
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: duffing_field_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 1: duffing_field_phase1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 

@@ -1263,7 +1263,7 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 
 /* ---- field ---- */
 /* field, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void duffing_baseline_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void duffing_baseline_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_1_W = theta + 0; /* [2,64] */
   const double *mlp1_1_b = theta + 128; /* [64] */
@@ -1273,7 +1273,7 @@ static void duffing_baseline_field_phase1(int n, int s0, const double *theta, co
   const double *in_x = in[0];
   double *out_y0 = out[0];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %7 = matmul %6 %0 NN : [1,64] per sample, models/baseline/duffing.lua:21 (hnnc/nn.lua:60 in library code) */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 2;
@@ -1329,7 +1329,7 @@ void duffing_baseline_field(int n, const double *theta, const double *in_x, doub
   double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    duffing_baseline_field_phase1(n, s0, theta, in, out, ws, wt);
+    duffing_baseline_field_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
 }
 
@@ -1337,7 +1337,7 @@ void duffing_baseline_field_phase(int phase, int n, int s0, const double *theta,
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: duffing_baseline_field_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 1: duffing_baseline_field_phase1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1355,14 +1355,14 @@ void duffing_baseline_field_v(int n, const double *theta, const double *const *i
 
 /* ---- loss ---- */
 /* loss, phase 0: shared values */
-static void duffing_baseline_loss_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void duffing_baseline_loss_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   (ws + 0)[0] = 0;
 }
 
 /* loss, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void duffing_baseline_loss_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void duffing_baseline_loss_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_1_W = theta + 0; /* [2,64] */
   const double *mlp1_1_b = theta + 128; /* [64] */
@@ -1372,7 +1372,7 @@ static void duffing_baseline_loss_phase1(int n, int s0, const double *theta, con
   const double *in_x = in[0];
   const double *in_xdot = in[1];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %22 = matmul %21 %0 NN : [1,64] per sample, models/baseline/duffing.lua:18 (hnnc/nn.lua:60 in field()) */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 2;
@@ -1445,13 +1445,19 @@ static void duffing_baseline_loss_phase1(int n, int s0, const double *theta, con
     const double *restrict a = wt + 64;
     for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
   }
+  if (sums)
+  { /* %40 = bsum %38 : [], models/baseline/duffing.lua:18 */
+    double *restrict y = ws + 0;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) y[0] += a[s];
+  }
 }
 
 /* loss, phase 1: the chunk's terms of the sums over samples (chunks in ascending order) */
-static void duffing_baseline_loss_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void duffing_baseline_loss_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %40 = bsum %38 : [], models/baseline/duffing.lua:18 */
     double *restrict y = ws + 0;
     const double *restrict a = wt + 0;
@@ -1460,10 +1466,10 @@ static void duffing_baseline_loss_sums1(int n, int s0, const double *theta, cons
 }
 
 /* loss, phase 2: shared values */
-static void duffing_baseline_loss_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void duffing_baseline_loss_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   double *out_y0 = out[0];
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   { /* %41 = div %40 %39 : [], models/baseline/duffing.lua:18 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 0;
@@ -1477,21 +1483,20 @@ void duffing_baseline_loss(int n, const double *theta, const double *in_x, const
   double *out[1] = {out_y0};
   double *wt = ws + 8L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
-  duffing_baseline_loss_phase0(n, 0, theta, in, out, ws, wt);
+  duffing_baseline_loss_phase0(n, 0, theta, in, out, ws, wt, 0);
   for (int s0 = 0; s0 < n; s0 += 32) {
-    duffing_baseline_loss_phase1(n, s0, theta, in, out, ws, wt);
-    duffing_baseline_loss_sums1(n, s0, theta, in, out, ws, wt);
+    duffing_baseline_loss_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
-  duffing_baseline_loss_phase2(n, 0, theta, in, out, ws, wt);
+  duffing_baseline_loss_phase2(n, 0, theta, in, out, ws, wt, 0);
 }
 
 void duffing_baseline_loss_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 0: duffing_baseline_loss_phase0(n, s0, theta, in, out, ws, wt); break;
-  case 1: duffing_baseline_loss_phase1(n, s0, theta, in, out, ws, wt); break;
-  case 2: duffing_baseline_loss_phase2(n, s0, theta, in, out, ws, wt); break;
+  case 0: duffing_baseline_loss_phase0(n, s0, theta, in, out, ws, wt, 0); break;
+  case 1: duffing_baseline_loss_phase1(n, s0, theta, in, out, ws, wt, 0); break;
+  case 2: duffing_baseline_loss_phase2(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1499,7 +1504,7 @@ void duffing_baseline_loss_sums(int phase, int n, int s0, const double *theta, c
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: duffing_baseline_loss_sums1(n, s0, theta, in, out, ws, wt); break;
+  case 1: duffing_baseline_loss_sums1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1510,14 +1515,14 @@ void duffing_baseline_loss_v(int n, const double *theta, const double *const *in
 
 /* ---- loss_grad ---- */
 /* loss_grad, phase 0: shared values */
-static void duffing_baseline_loss_grad_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void duffing_baseline_loss_grad_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   double *out_d_mlp1_1_W = out[1];
   double *out_d_mlp1_1_b = out[2];
   double *out_d_mlp1_2_W = out[3];
   double *out_d_mlp1_2_b = out[4];
   double *out_d_mlp1_3_W = out[5];
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   { /* %64 = div %63 %39 : [], models/baseline/duffing.lua:18 */
     double *restrict y = ws + 0;
     y[0] = 1.0 / (double)n;
@@ -1542,7 +1547,7 @@ static void duffing_baseline_loss_grad_phase0(int n, int s0, const double *theta
 }
 
 /* loss_grad, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void duffing_baseline_loss_grad_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void duffing_baseline_loss_grad_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_1_W = theta + 0; /* [2,64] */
   const double *mlp1_1_b = theta + 128; /* [64] */
@@ -1551,8 +1556,13 @@ static void duffing_baseline_loss_grad_phase1(int n, int s0, const double *theta
   const double *mlp1_3_W = theta + 4352; /* [64,2] */
   const double *in_x = in[0];
   const double *in_xdot = in[1];
+  double *out_d_mlp1_1_W = out[1];
+  double *out_d_mlp1_1_b = out[2];
+  double *out_d_mlp1_2_W = out[3];
+  double *out_d_mlp1_2_b = out[4];
+  double *out_d_mlp1_3_W = out[5];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %45 = matmul %44 %0 NN : [1,64] per sample, models/baseline/duffing.lua:18 (hnnc/nn.lua:60 in field()) */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 2;
@@ -1627,6 +1637,12 @@ static void duffing_baseline_loss_grad_phase1(int n, int s0, const double *theta
     const double *restrict a = wt + 4224;
     for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
   }
+  if (sums)
+  { /* %61 = bsum %60 : [], models/baseline/duffing.lua:18 */
+    double *restrict y = ws + 8;
+    const double *restrict a = wt + 4096;
+    for (int s = 0; s < nc; s++) y[0] += a[s];
+  }
   { /* fused elementwise: %67 %68 */
     const double *p57 = wt + 4160;
     double *y68 = wt + 4128;
@@ -1638,6 +1654,13 @@ static void duffing_baseline_loss_grad_phase1(int n, int s0, const double *theta
       const double t68 = p66[i] * t67; /* mul, models/baseline/duffing.lua:18 */
       y68[k] = t68;
     }
+  }
+  if (sums)
+  { /* %71 = bmatmul %54 %69 TN : [64,2], models/baseline/duffing.lua:18 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = out_d_mlp1_3_W;
+    const double *restrict a = wt + 2048;
+    const double *restrict b = wt + 4128;
+    hn_mm_tn((long)nc * 1, 64, 2, a, b, y);
   }
   { /* %70 = matmul %69 %4 NT : [1,64] per sample, models/baseline/duffing.lua:18 (hnnc/nn.lua:60 in field()) */
     double *restrict y = wt + 4192;
@@ -1658,6 +1681,20 @@ static void duffing_baseline_loss_grad_phase1(int n, int s0, const double *theta
       y75[k] = t75;
     }
   }
+  if (sums)
+  { /* %76 = bsum %75 : [64], models/baseline/duffing.lua:18 (hnnc/nn.lua:63 in field()) */
+    double *restrict y = out_d_mlp1_2_b;
+    const double *restrict a = wt + 6240;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
+  }
+  if (sums)
+  { /* %79 = bmatmul %49 %77 TN : [64,64], models/baseline/duffing.lua:18 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = out_d_mlp1_2_W;
+    const double *restrict a = wt + 0;
+    const double *restrict b = wt + 6240;
+    hn_mm_tn((long)nc * 1, 64, 64, a, b, y);
+  }
   { /* %78 = matmul %77 %2 NT : [1,64] per sample, models/baseline/duffing.lua:18 (hnnc/nn.lua:60 in field()) */
     double *restrict y = wt + 4192;
     const double *restrict a = wt + 6240;
@@ -1677,10 +1714,24 @@ static void duffing_baseline_loss_grad_phase1(int n, int s0, const double *theta
       y83[k] = t83;
     }
   }
+  if (sums)
+  { /* %84 = bsum %83 : [64], models/baseline/duffing.lua:18 (hnnc/nn.lua:63 in field()) */
+    double *restrict y = out_d_mlp1_1_b;
+    const double *restrict a = wt + 8288;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
+  }
+  if (sums)
+  { /* %87 = bmatmul %44 %85 TN : [2,64], models/baseline/duffing.lua:18 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = out_d_mlp1_1_W;
+    const double *restrict a = in_x + (long)s0 * 2;
+    const double *restrict b = wt + 8288;
+    hn_mm_tn((long)nc * 1, 2, 64, a, b, y);
+  }
 }
 
 /* loss_grad, phase 1: the chunk's terms of the sums over samples (chunks in ascending order) */
-static void duffing_baseline_loss_grad_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void duffing_baseline_loss_grad_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *in_x = in[0];
   double *out_d_mlp1_1_W = out[1];
@@ -1689,7 +1740,7 @@ static void duffing_baseline_loss_grad_sums1(int n, int s0, const double *theta,
   double *out_d_mlp1_2_b = out[4];
   double *out_d_mlp1_3_W = out[5];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %61 = bsum %60 : [], models/baseline/duffing.lua:18 */
     double *restrict y = ws + 8;
     const double *restrict a = wt + 4096;
@@ -1728,10 +1779,10 @@ static void duffing_baseline_loss_grad_sums1(int n, int s0, const double *theta,
 }
 
 /* loss_grad, phase 2: shared values */
-static void duffing_baseline_loss_grad_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void duffing_baseline_loss_grad_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   double *out_y0 = out[0];
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   { /* %62 = div %61 %39 : [], models/baseline/duffing.lua:18 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 8;
@@ -1745,21 +1796,20 @@ void duffing_baseline_loss_grad(int n, const double *theta, const double *in_x, 
   double *out[6] = {out_y0, out_d_mlp1_1_W, out_d_mlp1_1_b, out_d_mlp1_2_W, out_d_mlp1_2_b, out_d_mlp1_3_W};
   double *wt = ws + 16L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
-  duffing_baseline_loss_grad_phase0(n, 0, theta, in, out, ws, wt);
+  duffing_baseline_loss_grad_phase0(n, 0, theta, in, out, ws, wt, 0);
   for (int s0 = 0; s0 < n; s0 += 32) {
-    duffing_baseline_loss_grad_phase1(n, s0, theta, in, out, ws, wt);
-    duffing_baseline_loss_grad_sums1(n, s0, theta, in, out, ws, wt);
+    duffing_baseline_loss_grad_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
-  duffing_baseline_loss_grad_phase2(n, 0, theta, in, out, ws, wt);
+  duffing_baseline_loss_grad_phase2(n, 0, theta, in, out, ws, wt, 0);
 }
 
 void duffing_baseline_loss_grad_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 0: duffing_baseline_loss_grad_phase0(n, s0, theta, in, out, ws, wt); break;
-  case 1: duffing_baseline_loss_grad_phase1(n, s0, theta, in, out, ws, wt); break;
-  case 2: duffing_baseline_loss_grad_phase2(n, s0, theta, in, out, ws, wt); break;
+  case 0: duffing_baseline_loss_grad_phase0(n, s0, theta, in, out, ws, wt, 0); break;
+  case 1: duffing_baseline_loss_grad_phase1(n, s0, theta, in, out, ws, wt, 0); break;
+  case 2: duffing_baseline_loss_grad_phase2(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1767,7 +1817,7 @@ void duffing_baseline_loss_grad_sums(int phase, int n, int s0, const double *the
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: duffing_baseline_loss_grad_sums1(n, s0, theta, in, out, ws, wt); break;
+  case 1: duffing_baseline_loss_grad_sums1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 

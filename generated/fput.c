@@ -1264,12 +1264,12 @@ static const double k3[25] = {1.0, (-1.0), 0.0, 0.0, 0.0, 0.0, 1.0, (-1.0), 0.0,
 
 /* ---- H ---- */
 /* H, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void fput_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void fput_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *in_x = in[0];
   double *out_y0 = out[0];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %1 = slice %0 axis=0 0 5 : [5] per sample, models/systems/fput.lua:10 */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 10;
@@ -1412,7 +1412,7 @@ void fput_H(int n, const double *theta, const double *in_x, double *out_y0, doub
   double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    fput_H_phase1(n, s0, theta, in, out, ws, wt);
+    fput_H_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
 }
 
@@ -1420,7 +1420,7 @@ void fput_H_phase(int phase, int n, int s0, const double *theta, const double *c
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: fput_H_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 1: fput_H_phase1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1438,12 +1438,12 @@ void fput_H_v(int n, const double *theta, const double *const *in, double *const
 
 /* ---- field ---- */
 /* field, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void fput_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void fput_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *in_x = in[0];
   double *out_y0 = out[0];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %26 = slice %25 axis=0 0 5 : [5] per sample, models/systems/fput.lua:10 */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 10;
@@ -1524,7 +1524,7 @@ void fput_field(int n, const double *theta, const double *in_x, double *out_y0, 
   double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    fput_field_phase1(n, s0, theta, in, out, ws, wt);
+    fput_field_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
 }
 
@@ -1532,7 +1532,7 @@ void fput_field_phase(int phase, int n, int s0, const double *theta, const doubl
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: fput_field_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 1: fput_field_phase1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 

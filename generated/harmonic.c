@@ -1263,12 +1263,12 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 
 /* ---- H ---- */
 /* H, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void harmonic_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void harmonic_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *in_x = in[0];
   double *out_y0 = out[0];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %1 = slice %0 axis=0 0 1 : [1] per sample, models/systems/harmonic.lua:6 */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 2;
@@ -1312,7 +1312,7 @@ void harmonic_H(int n, const double *theta, const double *in_x, double *out_y0, 
   double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    harmonic_H_phase1(n, s0, theta, in, out, ws, wt);
+    harmonic_H_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
 }
 
@@ -1320,7 +1320,7 @@ void harmonic_H_phase(int phase, int n, int s0, const double *theta, const doubl
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: harmonic_H_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 1: harmonic_H_phase1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1338,12 +1338,12 @@ void harmonic_H_v(int n, const double *theta, const double *const *in, double *c
 
 /* ---- field ---- */
 /* field, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void harmonic_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void harmonic_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *in_x = in[0];
   double *out_y0 = out[0];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %11 = slice %10 axis=0 0 1 : [1] per sample, models/systems/harmonic.lua:6 */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 2;
@@ -1396,7 +1396,7 @@ void harmonic_field(int n, const double *theta, const double *in_x, double *out_
   double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    harmonic_field_phase1(n, s0, theta, in, out, ws, wt);
+    harmonic_field_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
 }
 
@@ -1404,7 +1404,7 @@ void harmonic_field_phase(int phase, int n, int s0, const double *theta, const d
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: harmonic_field_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 1: harmonic_field_phase1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 

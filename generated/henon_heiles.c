@@ -1263,12 +1263,12 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 
 /* ---- H ---- */
 /* H, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void henon_heiles_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *in_x = in[0];
   double *out_y0 = out[0];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %1 = slice %0 axis=0 0 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 4;
@@ -1338,7 +1338,7 @@ void henon_heiles_H(int n, const double *theta, const double *in_x, double *out_
   double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    henon_heiles_H_phase1(n, s0, theta, in, out, ws, wt);
+    henon_heiles_H_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
 }
 
@@ -1346,7 +1346,7 @@ void henon_heiles_H_phase(int phase, int n, int s0, const double *theta, const d
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: henon_heiles_H_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 1: henon_heiles_H_phase1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1364,12 +1364,12 @@ void henon_heiles_H_v(int n, const double *theta, const double *const *in, doubl
 
 /* ---- field ---- */
 /* field, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void henon_heiles_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *in_x = in[0];
   double *out_y0 = out[0];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %26 = slice %25 axis=0 0 1 : [1] per sample, models/systems/henon_heiles.lua:7 */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 4;
@@ -1491,7 +1491,7 @@ void henon_heiles_field(int n, const double *theta, const double *in_x, double *
   double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    henon_heiles_field_phase1(n, s0, theta, in, out, ws, wt);
+    henon_heiles_field_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
 }
 
@@ -1499,7 +1499,7 @@ void henon_heiles_field_phase(int phase, int n, int s0, const double *theta, con
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: henon_heiles_field_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 1: henon_heiles_field_phase1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 

@@ -1263,7 +1263,7 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 
 /* ---- field ---- */
 /* field, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void henon_heiles_baseline_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_baseline_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_1_W = theta + 0; /* [4,64] */
   const double *mlp1_1_b = theta + 256; /* [64] */
@@ -1273,7 +1273,7 @@ static void henon_heiles_baseline_field_phase1(int n, int s0, const double *thet
   const double *in_x = in[0];
   double *out_y0 = out[0];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %7 = matmul %6 %0 NN : [1,64] per sample, models/baseline/henon_heiles.lua:34 (hnnc/nn.lua:60 in library code) */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 4;
@@ -1329,7 +1329,7 @@ void henon_heiles_baseline_field(int n, const double *theta, const double *in_x,
   double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    henon_heiles_baseline_field_phase1(n, s0, theta, in, out, ws, wt);
+    henon_heiles_baseline_field_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
 }
 
@@ -1337,7 +1337,7 @@ void henon_heiles_baseline_field_phase(int phase, int n, int s0, const double *t
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: henon_heiles_baseline_field_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 1: henon_heiles_baseline_field_phase1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1355,14 +1355,14 @@ void henon_heiles_baseline_field_v(int n, const double *theta, const double *con
 
 /* ---- loss ---- */
 /* loss, phase 0: shared values */
-static void henon_heiles_baseline_loss_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_baseline_loss_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   (ws + 0)[0] = 0;
 }
 
 /* loss, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void henon_heiles_baseline_loss_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_baseline_loss_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_1_W = theta + 0; /* [4,64] */
   const double *mlp1_1_b = theta + 256; /* [64] */
@@ -1372,7 +1372,7 @@ static void henon_heiles_baseline_loss_phase1(int n, int s0, const double *theta
   const double *in_x = in[0];
   const double *in_xdot = in[1];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %22 = matmul %21 %0 NN : [1,64] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 4;
@@ -1445,13 +1445,19 @@ static void henon_heiles_baseline_loss_phase1(int n, int s0, const double *theta
     const double *restrict a = wt + 128;
     for (long i = 0; i < nc; i++) y[i] = a[i] / 4.0;
   }
+  if (sums)
+  { /* %40 = bsum %38 : [], models/baseline/henon_heiles.lua:31 */
+    double *restrict y = ws + 0;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) y[0] += a[s];
+  }
 }
 
 /* loss, phase 1: the chunk's terms of the sums over samples (chunks in ascending order) */
-static void henon_heiles_baseline_loss_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_baseline_loss_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %40 = bsum %38 : [], models/baseline/henon_heiles.lua:31 */
     double *restrict y = ws + 0;
     const double *restrict a = wt + 0;
@@ -1460,10 +1466,10 @@ static void henon_heiles_baseline_loss_sums1(int n, int s0, const double *theta,
 }
 
 /* loss, phase 2: shared values */
-static void henon_heiles_baseline_loss_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_baseline_loss_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   double *out_y0 = out[0];
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   { /* %41 = div %40 %39 : [], models/baseline/henon_heiles.lua:31 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 0;
@@ -1477,21 +1483,20 @@ void henon_heiles_baseline_loss(int n, const double *theta, const double *in_x, 
   double *out[1] = {out_y0};
   double *wt = ws + 8L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
-  henon_heiles_baseline_loss_phase0(n, 0, theta, in, out, ws, wt);
+  henon_heiles_baseline_loss_phase0(n, 0, theta, in, out, ws, wt, 0);
   for (int s0 = 0; s0 < n; s0 += 32) {
-    henon_heiles_baseline_loss_phase1(n, s0, theta, in, out, ws, wt);
-    henon_heiles_baseline_loss_sums1(n, s0, theta, in, out, ws, wt);
+    henon_heiles_baseline_loss_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
-  henon_heiles_baseline_loss_phase2(n, 0, theta, in, out, ws, wt);
+  henon_heiles_baseline_loss_phase2(n, 0, theta, in, out, ws, wt, 0);
 }
 
 void henon_heiles_baseline_loss_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 0: henon_heiles_baseline_loss_phase0(n, s0, theta, in, out, ws, wt); break;
-  case 1: henon_heiles_baseline_loss_phase1(n, s0, theta, in, out, ws, wt); break;
-  case 2: henon_heiles_baseline_loss_phase2(n, s0, theta, in, out, ws, wt); break;
+  case 0: henon_heiles_baseline_loss_phase0(n, s0, theta, in, out, ws, wt, 0); break;
+  case 1: henon_heiles_baseline_loss_phase1(n, s0, theta, in, out, ws, wt, 0); break;
+  case 2: henon_heiles_baseline_loss_phase2(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1499,7 +1504,7 @@ void henon_heiles_baseline_loss_sums(int phase, int n, int s0, const double *the
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: henon_heiles_baseline_loss_sums1(n, s0, theta, in, out, ws, wt); break;
+  case 1: henon_heiles_baseline_loss_sums1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1510,14 +1515,14 @@ void henon_heiles_baseline_loss_v(int n, const double *theta, const double *cons
 
 /* ---- loss_grad ---- */
 /* loss_grad, phase 0: shared values */
-static void henon_heiles_baseline_loss_grad_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_baseline_loss_grad_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   double *out_d_mlp1_1_W = out[1];
   double *out_d_mlp1_1_b = out[2];
   double *out_d_mlp1_2_W = out[3];
   double *out_d_mlp1_2_b = out[4];
   double *out_d_mlp1_3_W = out[5];
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   { /* %64 = div %63 %39 : [], models/baseline/henon_heiles.lua:31 */
     double *restrict y = ws + 0;
     y[0] = 1.0 / (double)n;
@@ -1542,7 +1547,7 @@ static void henon_heiles_baseline_loss_grad_phase0(int n, int s0, const double *
 }
 
 /* loss_grad, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void henon_heiles_baseline_loss_grad_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_baseline_loss_grad_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_1_W = theta + 0; /* [4,64] */
   const double *mlp1_1_b = theta + 256; /* [64] */
@@ -1551,8 +1556,13 @@ static void henon_heiles_baseline_loss_grad_phase1(int n, int s0, const double *
   const double *mlp1_3_W = theta + 4480; /* [64,4] */
   const double *in_x = in[0];
   const double *in_xdot = in[1];
+  double *out_d_mlp1_1_W = out[1];
+  double *out_d_mlp1_1_b = out[2];
+  double *out_d_mlp1_2_W = out[3];
+  double *out_d_mlp1_2_b = out[4];
+  double *out_d_mlp1_3_W = out[5];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %45 = matmul %44 %0 NN : [1,64] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 4;
@@ -1627,6 +1637,12 @@ static void henon_heiles_baseline_loss_grad_phase1(int n, int s0, const double *
     const double *restrict a = wt + 4352;
     for (long i = 0; i < nc; i++) y[i] = a[i] / 4.0;
   }
+  if (sums)
+  { /* %61 = bsum %60 : [], models/baseline/henon_heiles.lua:31 */
+    double *restrict y = ws + 8;
+    const double *restrict a = wt + 4096;
+    for (int s = 0; s < nc; s++) y[0] += a[s];
+  }
   { /* fused elementwise: %68 %69 */
     const double *p57 = wt + 4224;
     double *y69 = wt + 4128;
@@ -1638,6 +1654,13 @@ static void henon_heiles_baseline_loss_grad_phase1(int n, int s0, const double *
       const double t69 = p66[i] * t68; /* mul, models/baseline/henon_heiles.lua:31 */
       y69[k] = t69;
     }
+  }
+  if (sums)
+  { /* %72 = bmatmul %54 %70 TN : [64,4], models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = out_d_mlp1_3_W;
+    const double *restrict a = wt + 2048;
+    const double *restrict b = wt + 4128;
+    hn_mm_tn((long)nc * 1, 64, 4, a, b, y);
   }
   { /* %71 = matmul %70 %4 NT : [1,64] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
     double *restrict y = wt + 4256;
@@ -1658,6 +1681,20 @@ static void henon_heiles_baseline_loss_grad_phase1(int n, int s0, const double *
       y76[k] = t76;
     }
   }
+  if (sums)
+  { /* %77 = bsum %76 : [64], models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:63 in field()) */
+    double *restrict y = out_d_mlp1_2_b;
+    const double *restrict a = wt + 6304;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
+  }
+  if (sums)
+  { /* %80 = bmatmul %49 %78 TN : [64,64], models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = out_d_mlp1_2_W;
+    const double *restrict a = wt + 0;
+    const double *restrict b = wt + 6304;
+    hn_mm_tn((long)nc * 1, 64, 64, a, b, y);
+  }
   { /* %79 = matmul %78 %2 NT : [1,64] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
     double *restrict y = wt + 4256;
     const double *restrict a = wt + 6304;
@@ -1677,10 +1714,24 @@ static void henon_heiles_baseline_loss_grad_phase1(int n, int s0, const double *
       y84[k] = t84;
     }
   }
+  if (sums)
+  { /* %85 = bsum %84 : [64], models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:63 in field()) */
+    double *restrict y = out_d_mlp1_1_b;
+    const double *restrict a = wt + 8352;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
+  }
+  if (sums)
+  { /* %88 = bmatmul %44 %86 TN : [4,64], models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
+    double *restrict y = out_d_mlp1_1_W;
+    const double *restrict a = in_x + (long)s0 * 4;
+    const double *restrict b = wt + 8352;
+    hn_mm_tn((long)nc * 1, 4, 64, a, b, y);
+  }
 }
 
 /* loss_grad, phase 1: the chunk's terms of the sums over samples (chunks in ascending order) */
-static void henon_heiles_baseline_loss_grad_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_baseline_loss_grad_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *in_x = in[0];
   double *out_d_mlp1_1_W = out[1];
@@ -1689,7 +1740,7 @@ static void henon_heiles_baseline_loss_grad_sums1(int n, int s0, const double *t
   double *out_d_mlp1_2_b = out[4];
   double *out_d_mlp1_3_W = out[5];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %61 = bsum %60 : [], models/baseline/henon_heiles.lua:31 */
     double *restrict y = ws + 8;
     const double *restrict a = wt + 4096;
@@ -1728,10 +1779,10 @@ static void henon_heiles_baseline_loss_grad_sums1(int n, int s0, const double *t
 }
 
 /* loss_grad, phase 2: shared values */
-static void henon_heiles_baseline_loss_grad_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_baseline_loss_grad_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   double *out_y0 = out[0];
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   { /* %62 = div %61 %39 : [], models/baseline/henon_heiles.lua:31 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 8;
@@ -1745,21 +1796,20 @@ void henon_heiles_baseline_loss_grad(int n, const double *theta, const double *i
   double *out[6] = {out_y0, out_d_mlp1_1_W, out_d_mlp1_1_b, out_d_mlp1_2_W, out_d_mlp1_2_b, out_d_mlp1_3_W};
   double *wt = ws + 16L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
-  henon_heiles_baseline_loss_grad_phase0(n, 0, theta, in, out, ws, wt);
+  henon_heiles_baseline_loss_grad_phase0(n, 0, theta, in, out, ws, wt, 0);
   for (int s0 = 0; s0 < n; s0 += 32) {
-    henon_heiles_baseline_loss_grad_phase1(n, s0, theta, in, out, ws, wt);
-    henon_heiles_baseline_loss_grad_sums1(n, s0, theta, in, out, ws, wt);
+    henon_heiles_baseline_loss_grad_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
-  henon_heiles_baseline_loss_grad_phase2(n, 0, theta, in, out, ws, wt);
+  henon_heiles_baseline_loss_grad_phase2(n, 0, theta, in, out, ws, wt, 0);
 }
 
 void henon_heiles_baseline_loss_grad_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 0: henon_heiles_baseline_loss_grad_phase0(n, s0, theta, in, out, ws, wt); break;
-  case 1: henon_heiles_baseline_loss_grad_phase1(n, s0, theta, in, out, ws, wt); break;
-  case 2: henon_heiles_baseline_loss_grad_phase2(n, s0, theta, in, out, ws, wt); break;
+  case 0: henon_heiles_baseline_loss_grad_phase0(n, s0, theta, in, out, ws, wt, 0); break;
+  case 1: henon_heiles_baseline_loss_grad_phase1(n, s0, theta, in, out, ws, wt, 0); break;
+  case 2: henon_heiles_baseline_loss_grad_phase2(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1767,7 +1817,7 @@ void henon_heiles_baseline_loss_grad_sums(int phase, int n, int s0, const double
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: henon_heiles_baseline_loss_grad_sums1(n, s0, theta, in, out, ws, wt); break;
+  case 1: henon_heiles_baseline_loss_grad_sums1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 

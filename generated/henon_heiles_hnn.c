@@ -1267,7 +1267,7 @@ static const double k198[4] = {0.0, 0.0, 0.0, 1.0};
 
 /* ---- H ---- */
 /* H, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void henon_heiles_hnn_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_hnn_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_1_W = theta + 0; /* [4,64] */
   const double *mlp1_1_b = theta + 256; /* [64] */
@@ -1277,7 +1277,7 @@ static void henon_heiles_hnn_H_phase1(int n, int s0, const double *theta, const 
   const double *in_x = in[0];
   double *out_y0 = out[0];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %7 = matmul %6 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 4;
@@ -1342,7 +1342,7 @@ void henon_heiles_hnn_H(int n, const double *theta, const double *in_x, double *
   double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    henon_heiles_hnn_H_phase1(n, s0, theta, in, out, ws, wt);
+    henon_heiles_hnn_H_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
 }
 
@@ -1350,7 +1350,7 @@ void henon_heiles_hnn_H_phase(int phase, int n, int s0, const double *theta, con
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: henon_heiles_hnn_H_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 1: henon_heiles_hnn_H_phase1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1368,10 +1368,10 @@ void henon_heiles_hnn_H_v(int n, const double *theta, const double *const *in, d
 
 /* ---- field ---- */
 /* field, phase 0: shared values */
-static void henon_heiles_hnn_field_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_hnn_field_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_3_W = theta + 4480; /* [64,2] */
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   { /* %38 = const 1 : [1], models/hnn/henon_heiles.lua:32 */
     double *restrict y = ws + 0;
     y[0] = 1.0;
@@ -1403,7 +1403,7 @@ static void henon_heiles_hnn_field_phase0(int n, int s0, const double *theta, co
 }
 
 /* field, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void henon_heiles_hnn_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_hnn_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_1_W = theta + 0; /* [4,64] */
   const double *mlp1_1_b = theta + 256; /* [64] */
@@ -1412,7 +1412,7 @@ static void henon_heiles_hnn_field_phase1(int n, int s0, const double *theta, co
   const double *in_x = in[0];
   double *out_y0 = out[0];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %23 = matmul %22 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 4;
@@ -1521,9 +1521,9 @@ void henon_heiles_hnn_field(int n, const double *theta, const double *in_x, doub
   double *out[1] = {out_y0};
   double *wt = ws + 88L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
-  henon_heiles_hnn_field_phase0(n, 0, theta, in, out, ws, wt);
+  henon_heiles_hnn_field_phase0(n, 0, theta, in, out, ws, wt, 0);
   for (int s0 = 0; s0 < n; s0 += 32) {
-    henon_heiles_hnn_field_phase1(n, s0, theta, in, out, ws, wt);
+    henon_heiles_hnn_field_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
 }
 
@@ -1531,8 +1531,8 @@ void henon_heiles_hnn_field_phase(int phase, int n, int s0, const double *theta,
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 0: henon_heiles_hnn_field_phase0(n, s0, theta, in, out, ws, wt); break;
-  case 1: henon_heiles_hnn_field_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 0: henon_heiles_hnn_field_phase0(n, s0, theta, in, out, ws, wt, 0); break;
+  case 1: henon_heiles_hnn_field_phase1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1550,11 +1550,11 @@ void henon_heiles_hnn_field_v(int n, const double *theta, const double *const *i
 
 /* ---- jacobian ---- */
 /* jacobian, phase 0: shared values */
-static void henon_heiles_hnn_jacobian_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_hnn_jacobian_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_1_W = theta + 0; /* [4,64] */
   const double *mlp1_3_W = theta + 4480; /* [64,2] */
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   { /* %38 = const 1 : [1], models/hnn/henon_heiles.lua:32 */
     double *restrict y = ws + 0;
     y[0] = 1.0;
@@ -1742,7 +1742,7 @@ static void henon_heiles_hnn_jacobian_phase0(int n, int s0, const double *theta,
 }
 
 /* jacobian, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_1_W = theta + 0; /* [4,64] */
   const double *mlp1_1_b = theta + 256; /* [64] */
@@ -1751,7 +1751,7 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
   const double *in_x = in[0];
   double *out_y0 = out[0];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %66 = matmul %65 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 4;
@@ -2093,9 +2093,9 @@ void henon_heiles_hnn_jacobian(int n, const double *theta, const double *in_x, d
   double *out[1] = {out_y0};
   double *wt = ws + 344L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
-  henon_heiles_hnn_jacobian_phase0(n, 0, theta, in, out, ws, wt);
+  henon_heiles_hnn_jacobian_phase0(n, 0, theta, in, out, ws, wt, 0);
   for (int s0 = 0; s0 < n; s0 += 32) {
-    henon_heiles_hnn_jacobian_phase1(n, s0, theta, in, out, ws, wt);
+    henon_heiles_hnn_jacobian_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
 }
 
@@ -2103,8 +2103,8 @@ void henon_heiles_hnn_jacobian_phase(int phase, int n, int s0, const double *the
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 0: henon_heiles_hnn_jacobian_phase0(n, s0, theta, in, out, ws, wt); break;
-  case 1: henon_heiles_hnn_jacobian_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 0: henon_heiles_hnn_jacobian_phase0(n, s0, theta, in, out, ws, wt, 0); break;
+  case 1: henon_heiles_hnn_jacobian_phase1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -2122,10 +2122,10 @@ void henon_heiles_hnn_jacobian_v(int n, const double *theta, const double *const
 
 /* ---- loss ---- */
 /* loss, phase 0: shared values */
-static void henon_heiles_hnn_loss_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_hnn_loss_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_3_W = theta + 4480; /* [64,2] */
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   { /* %38 = const 1 : [1], models/hnn/henon_heiles.lua:32 */
     double *restrict y = ws + 0;
     y[0] = 1.0;
@@ -2158,7 +2158,7 @@ static void henon_heiles_hnn_loss_phase0(int n, int s0, const double *theta, con
 }
 
 /* loss, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void henon_heiles_hnn_loss_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_hnn_loss_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_1_W = theta + 0; /* [4,64] */
   const double *mlp1_1_b = theta + 256; /* [64] */
@@ -2167,7 +2167,7 @@ static void henon_heiles_hnn_loss_phase1(int n, int s0, const double *theta, con
   const double *in_x = in[0];
   const double *in_xdot = in[1];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %233 = matmul %232 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 4;
@@ -2298,13 +2298,19 @@ static void henon_heiles_hnn_loss_phase1(int n, int s0, const double *theta, con
     const double *restrict a = wt + 128;
     for (long i = 0; i < nc; i++) y[i] = a[i] / 4.0;
   }
+  if (sums)
+  { /* %273 = bsum %271 : [], models/hnn/henon_heiles.lua:36 */
+    double *restrict y = ws + 0;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) y[0] += a[s];
+  }
 }
 
 /* loss, phase 1: the chunk's terms of the sums over samples (chunks in ascending order) */
-static void henon_heiles_hnn_loss_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_hnn_loss_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %273 = bsum %271 : [], models/hnn/henon_heiles.lua:36 */
     double *restrict y = ws + 0;
     const double *restrict a = wt + 0;
@@ -2313,10 +2319,10 @@ static void henon_heiles_hnn_loss_sums1(int n, int s0, const double *theta, cons
 }
 
 /* loss, phase 2: shared values */
-static void henon_heiles_hnn_loss_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_hnn_loss_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   double *out_y0 = out[0];
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   { /* %274 = div %273 %272 : [], models/hnn/henon_heiles.lua:36 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 0;
@@ -2330,21 +2336,20 @@ void henon_heiles_hnn_loss(int n, const double *theta, const double *in_x, const
   double *out[1] = {out_y0};
   double *wt = ws + 88L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
-  henon_heiles_hnn_loss_phase0(n, 0, theta, in, out, ws, wt);
+  henon_heiles_hnn_loss_phase0(n, 0, theta, in, out, ws, wt, 0);
   for (int s0 = 0; s0 < n; s0 += 32) {
-    henon_heiles_hnn_loss_phase1(n, s0, theta, in, out, ws, wt);
-    henon_heiles_hnn_loss_sums1(n, s0, theta, in, out, ws, wt);
+    henon_heiles_hnn_loss_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
-  henon_heiles_hnn_loss_phase2(n, 0, theta, in, out, ws, wt);
+  henon_heiles_hnn_loss_phase2(n, 0, theta, in, out, ws, wt, 0);
 }
 
 void henon_heiles_hnn_loss_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 0: henon_heiles_hnn_loss_phase0(n, s0, theta, in, out, ws, wt); break;
-  case 1: henon_heiles_hnn_loss_phase1(n, s0, theta, in, out, ws, wt); break;
-  case 2: henon_heiles_hnn_loss_phase2(n, s0, theta, in, out, ws, wt); break;
+  case 0: henon_heiles_hnn_loss_phase0(n, s0, theta, in, out, ws, wt, 0); break;
+  case 1: henon_heiles_hnn_loss_phase1(n, s0, theta, in, out, ws, wt, 0); break;
+  case 2: henon_heiles_hnn_loss_phase2(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -2352,7 +2357,7 @@ void henon_heiles_hnn_loss_sums(int phase, int n, int s0, const double *theta, c
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: henon_heiles_hnn_loss_sums1(n, s0, theta, in, out, ws, wt); break;
+  case 1: henon_heiles_hnn_loss_sums1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -2363,14 +2368,14 @@ void henon_heiles_hnn_loss_v(int n, const double *theta, const double *const *in
 
 /* ---- loss_grad ---- */
 /* loss_grad, phase 0: shared values */
-static void henon_heiles_hnn_loss_grad_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_hnn_loss_grad_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_3_W = theta + 4480; /* [64,2] */
   double *out_d_mlp1_1_W = out[1];
   double *out_d_mlp1_1_b = out[2];
   double *out_d_mlp1_2_W = out[3];
   double *out_d_mlp1_2_b = out[4];
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   { /* %38 = const 1 : [1], models/hnn/henon_heiles.lua:32 */
     double *restrict y = ws + 0;
     y[0] = 1.0;
@@ -2423,7 +2428,7 @@ static void henon_heiles_hnn_loss_grad_phase0(int n, int s0, const double *theta
 }
 
 /* loss_grad, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void henon_heiles_hnn_loss_grad_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_hnn_loss_grad_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_1_W = theta + 0; /* [4,64] */
   const double *mlp1_1_b = theta + 256; /* [64] */
@@ -2431,8 +2436,12 @@ static void henon_heiles_hnn_loss_grad_phase1(int n, int s0, const double *theta
   const double *mlp1_2_b = theta + 4416; /* [64] */
   const double *in_x = in[0];
   const double *in_xdot = in[1];
+  double *out_d_mlp1_1_W = out[1];
+  double *out_d_mlp1_1_b = out[2];
+  double *out_d_mlp1_2_W = out[3];
+  double *out_d_mlp1_2_b = out[4];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %278 = matmul %277 %0 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 4;
@@ -2571,6 +2580,12 @@ static void henon_heiles_hnn_loss_grad_phase1(int n, int s0, const double *theta
     const double *restrict a = wt + 14464;
     for (long i = 0; i < nc; i++) y[i] = a[i] / 4.0;
   }
+  if (sums)
+  { /* %316 = bsum %315 : [], models/hnn/henon_heiles.lua:36 */
+    double *restrict y = ws + 8;
+    const double *restrict a = wt + 14496;
+    for (int s = 0; s < nc; s++) y[0] += a[s];
+  }
   { /* fused elementwise: %321 %322 */
     const double *p312 = wt + 14528;
     double *y322 = wt + 14528;
@@ -2669,6 +2684,20 @@ static void henon_heiles_hnn_loss_grad_phase1(int n, int s0, const double *theta
       y346[k] = t346;
     }
   }
+  if (sums)
+  { /* %341 = bsum %340 : [64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
+    double *restrict y = ws + 88;
+    const double *restrict a = wt + 8192;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
+  }
+  if (sums)
+  { /* %347 = bsum %346 : [64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+    double *restrict y = out_d_mlp1_2_b;
+    const double *restrict a = wt + 14720;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
+  }
   { /* %349 = matmul %348 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = wt + 2048;
     const double *restrict a = wt + 14720;
@@ -2695,6 +2724,13 @@ static void henon_heiles_hnn_loss_grad_phase1(int n, int s0, const double *theta
         ys[k + 64] = (wt + 0)[(long)s * 64 + k];
     }
   }
+  if (sums)
+  { /* %353 = bmatmul %352 %351 TN : [64,64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = out_d_mlp1_2_W;
+    const double *restrict a = wt + 4096;
+    const double *restrict b = wt + 20864;
+    hn_mm_tn((long)nc * 2, 64, 64, a, b, y);
+  }
   { /* fused elementwise: %355 %356 */
     const double *p335 = wt + 18816;
     const double *p349 = wt + 2048;
@@ -2707,6 +2743,13 @@ static void henon_heiles_hnn_loss_grad_phase1(int n, int s0, const double *theta
       const double t356 = t355 * p302[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y356[k] = t356;
     }
+  }
+  if (sums)
+  { /* %357 = bsum %356 : [64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
+    double *restrict y = out_d_mlp1_1_b;
+    const double *restrict a = wt + 18816;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 64; i++) y[i] += a[s * 64L + i];
   }
   { /* %361 = concat %304 %358 axis=0 : [2,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = wt + 0;
@@ -2728,17 +2771,24 @@ static void henon_heiles_hnn_loss_grad_phase1(int n, int s0, const double *theta
         ys[k + 4] = (in_x + (long)s0 * 4)[(long)s * 4 + k];
     }
   }
+  if (sums)
+  { /* %363 = bmatmul %362 %361 TN : [4,64], models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = out_d_mlp1_1_W;
+    const double *restrict a = wt + 16768;
+    const double *restrict b = wt + 0;
+    hn_mm_tn((long)nc * 2, 4, 64, a, b, y);
+  }
 }
 
 /* loss_grad, phase 1: the chunk's terms of the sums over samples (chunks in ascending order) */
-static void henon_heiles_hnn_loss_grad_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_hnn_loss_grad_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   double *out_d_mlp1_1_W = out[1];
   double *out_d_mlp1_1_b = out[2];
   double *out_d_mlp1_2_W = out[3];
   double *out_d_mlp1_2_b = out[4];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %316 = bsum %315 : [], models/hnn/henon_heiles.lua:36 */
     double *restrict y = ws + 8;
     const double *restrict a = wt + 14496;
@@ -2777,11 +2827,11 @@ static void henon_heiles_hnn_loss_grad_sums1(int n, int s0, const double *theta,
 }
 
 /* loss_grad, phase 2: shared values */
-static void henon_heiles_hnn_loss_grad_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void henon_heiles_hnn_loss_grad_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   double *out_y0 = out[0];
   double *out_d_mlp1_3_W = out[5];
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   { /* %317 = div %316 %272 : [], models/hnn/henon_heiles.lua:36 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 8;
@@ -2810,21 +2860,20 @@ void henon_heiles_hnn_loss_grad(int n, const double *theta, const double *in_x, 
   double *out[6] = {out_y0, out_d_mlp1_1_W, out_d_mlp1_1_b, out_d_mlp1_2_W, out_d_mlp1_2_b, out_d_mlp1_3_W};
   double *wt = ws + 152L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
-  henon_heiles_hnn_loss_grad_phase0(n, 0, theta, in, out, ws, wt);
+  henon_heiles_hnn_loss_grad_phase0(n, 0, theta, in, out, ws, wt, 0);
   for (int s0 = 0; s0 < n; s0 += 32) {
-    henon_heiles_hnn_loss_grad_phase1(n, s0, theta, in, out, ws, wt);
-    henon_heiles_hnn_loss_grad_sums1(n, s0, theta, in, out, ws, wt);
+    henon_heiles_hnn_loss_grad_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
-  henon_heiles_hnn_loss_grad_phase2(n, 0, theta, in, out, ws, wt);
+  henon_heiles_hnn_loss_grad_phase2(n, 0, theta, in, out, ws, wt, 0);
 }
 
 void henon_heiles_hnn_loss_grad_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 0: henon_heiles_hnn_loss_grad_phase0(n, s0, theta, in, out, ws, wt); break;
-  case 1: henon_heiles_hnn_loss_grad_phase1(n, s0, theta, in, out, ws, wt); break;
-  case 2: henon_heiles_hnn_loss_grad_phase2(n, s0, theta, in, out, ws, wt); break;
+  case 0: henon_heiles_hnn_loss_grad_phase0(n, s0, theta, in, out, ws, wt, 0); break;
+  case 1: henon_heiles_hnn_loss_grad_phase1(n, s0, theta, in, out, ws, wt, 0); break;
+  case 2: henon_heiles_hnn_loss_grad_phase2(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -2832,7 +2881,7 @@ void henon_heiles_hnn_loss_grad_sums(int phase, int n, int s0, const double *the
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: henon_heiles_hnn_loss_grad_sums1(n, s0, theta, in, out, ws, wt); break;
+  case 1: henon_heiles_hnn_loss_grad_sums1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 

@@ -1263,12 +1263,12 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 
 /* ---- H ---- */
 /* H, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void kepler_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void kepler_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *in_x = in[0];
   double *out_y0 = out[0];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %1 = slice %0 axis=0 0 2 : [2] per sample, models/systems/kepler.lua:9 */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 4;
@@ -1352,7 +1352,7 @@ void kepler_H(int n, const double *theta, const double *in_x, double *out_y0, do
   double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    kepler_H_phase1(n, s0, theta, in, out, ws, wt);
+    kepler_H_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
 }
 
@@ -1360,7 +1360,7 @@ void kepler_H_phase(int phase, int n, int s0, const double *theta, const double 
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: kepler_H_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 1: kepler_H_phase1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1378,12 +1378,12 @@ void kepler_H_v(int n, const double *theta, const double *const *in, double *con
 
 /* ---- field ---- */
 /* field, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void kepler_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void kepler_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *in_x = in[0];
   double *out_y0 = out[0];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %14 = slice %13 axis=0 0 2 : [2] per sample, models/systems/kepler.lua:9 */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 4;
@@ -1483,7 +1483,7 @@ void kepler_field(int n, const double *theta, const double *in_x, double *out_y0
   double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    kepler_field_phase1(n, s0, theta, in, out, ws, wt);
+    kepler_field_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
 }
 
@@ -1491,7 +1491,7 @@ void kepler_field_phase(int phase, int n, int s0, const double *theta, const dou
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: kepler_field_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 1: kepler_field_phase1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1509,12 +1509,12 @@ void kepler_field_v(int n, const double *theta, const double *const *in, double 
 
 /* ---- invariants ---- */
 /* invariants, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void kepler_invariants_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void kepler_invariants_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *in_x = in[0];
   double *out_y0 = out[0];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %40 = slice %39 axis=0 0 1 : [1] per sample, models/systems/kepler.lua:16 */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 4;
@@ -1682,7 +1682,7 @@ void kepler_invariants(int n, const double *theta, const double *in_x, double *o
   double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    kepler_invariants_phase1(n, s0, theta, in, out, ws, wt);
+    kepler_invariants_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
 }
 
@@ -1690,7 +1690,7 @@ void kepler_invariants_phase(int phase, int n, int s0, const double *theta, cons
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: kepler_invariants_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 1: kepler_invariants_phase1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1708,12 +1708,12 @@ void kepler_invariants_v(int n, const double *theta, const double *const *in, do
 
 /* ---- invariants_rate ---- */
 /* invariants_rate, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void kepler_invariants_rate_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void kepler_invariants_rate_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *in_x = in[0];
   double *out_y0 = out[0];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %80 = slice %79 axis=0 0 1 : [1] per sample, models/systems/kepler.lua:16 */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 4;
@@ -2079,7 +2079,7 @@ void kepler_invariants_rate(int n, const double *theta, const double *in_x, doub
   double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    kepler_invariants_rate_phase1(n, s0, theta, in, out, ws, wt);
+    kepler_invariants_rate_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
 }
 
@@ -2087,7 +2087,7 @@ void kepler_invariants_rate_phase(int phase, int n, int s0, const double *theta,
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: kepler_invariants_rate_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 1: kepler_invariants_rate_phase1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 

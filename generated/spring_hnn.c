@@ -1263,7 +1263,7 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 
 /* ---- H ---- */
 /* H, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void spring_hnn_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void spring_hnn_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_1_W = theta + 0; /* [2,200] */
   const double *mlp1_1_b = theta + 400; /* [200] */
@@ -1273,7 +1273,7 @@ static void spring_hnn_H_phase1(int n, int s0, const double *theta, const double
   const double *in_x = in[0];
   double *out_y0 = out[0];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %7 = matmul %6 %0 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 2;
@@ -1338,7 +1338,7 @@ void spring_hnn_H(int n, const double *theta, const double *in_x, double *out_y0
   double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    spring_hnn_H_phase1(n, s0, theta, in, out, ws, wt);
+    spring_hnn_H_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
 }
 
@@ -1346,7 +1346,7 @@ void spring_hnn_H_phase(int phase, int n, int s0, const double *theta, const dou
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: spring_hnn_H_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 1: spring_hnn_H_phase1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1364,10 +1364,10 @@ void spring_hnn_H_v(int n, const double *theta, const double *const *in, double 
 
 /* ---- field ---- */
 /* field, phase 0: shared values */
-static void spring_hnn_field_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void spring_hnn_field_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_3_W = theta + 40800; /* [200,2] */
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   { /* %38 = const 1 : [1], models/hnn/spring.lua:15 */
     double *restrict y = ws + 0;
     y[0] = 1.0;
@@ -1399,7 +1399,7 @@ static void spring_hnn_field_phase0(int n, int s0, const double *theta, const do
 }
 
 /* field, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void spring_hnn_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void spring_hnn_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_1_W = theta + 0; /* [2,200] */
   const double *mlp1_1_b = theta + 400; /* [200] */
@@ -1408,7 +1408,7 @@ static void spring_hnn_field_phase1(int n, int s0, const double *theta, const do
   const double *in_x = in[0];
   double *out_y0 = out[0];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %23 = matmul %22 %0 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 2;
@@ -1513,9 +1513,9 @@ void spring_hnn_field(int n, const double *theta, const double *in_x, double *ou
   double *out[1] = {out_y0};
   double *wt = ws + 224L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
-  spring_hnn_field_phase0(n, 0, theta, in, out, ws, wt);
+  spring_hnn_field_phase0(n, 0, theta, in, out, ws, wt, 0);
   for (int s0 = 0; s0 < n; s0 += 32) {
-    spring_hnn_field_phase1(n, s0, theta, in, out, ws, wt);
+    spring_hnn_field_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
 }
 
@@ -1523,8 +1523,8 @@ void spring_hnn_field_phase(int phase, int n, int s0, const double *theta, const
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 0: spring_hnn_field_phase0(n, s0, theta, in, out, ws, wt); break;
-  case 1: spring_hnn_field_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 0: spring_hnn_field_phase0(n, s0, theta, in, out, ws, wt, 0); break;
+  case 1: spring_hnn_field_phase1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1542,10 +1542,10 @@ void spring_hnn_field_v(int n, const double *theta, const double *const *in, dou
 
 /* ---- loss ---- */
 /* loss, phase 0: shared values */
-static void spring_hnn_loss_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void spring_hnn_loss_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_3_W = theta + 40800; /* [200,2] */
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   { /* %38 = const 1 : [1], models/hnn/spring.lua:15 */
     double *restrict y = ws + 0;
     y[0] = 1.0;
@@ -1578,7 +1578,7 @@ static void spring_hnn_loss_phase0(int n, int s0, const double *theta, const dou
 }
 
 /* loss, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void spring_hnn_loss_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void spring_hnn_loss_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_1_W = theta + 0; /* [2,200] */
   const double *mlp1_1_b = theta + 400; /* [200] */
@@ -1587,7 +1587,7 @@ static void spring_hnn_loss_phase1(int n, int s0, const double *theta, const dou
   const double *in_x = in[0];
   const double *in_xdot = in[1];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %67 = matmul %66 %0 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 2;
@@ -1714,13 +1714,19 @@ static void spring_hnn_loss_phase1(int n, int s0, const double *theta, const dou
     const double *restrict a = wt + 64;
     for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
   }
+  if (sums)
+  { /* %107 = bsum %105 : [], models/hnn/spring.lua:19 */
+    double *restrict y = ws + 0;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) y[0] += a[s];
+  }
 }
 
 /* loss, phase 1: the chunk's terms of the sums over samples (chunks in ascending order) */
-static void spring_hnn_loss_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void spring_hnn_loss_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %107 = bsum %105 : [], models/hnn/spring.lua:19 */
     double *restrict y = ws + 0;
     const double *restrict a = wt + 0;
@@ -1729,10 +1735,10 @@ static void spring_hnn_loss_sums1(int n, int s0, const double *theta, const doub
 }
 
 /* loss, phase 2: shared values */
-static void spring_hnn_loss_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void spring_hnn_loss_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   double *out_y0 = out[0];
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   { /* %108 = div %107 %106 : [], models/hnn/spring.lua:19 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 0;
@@ -1746,21 +1752,20 @@ void spring_hnn_loss(int n, const double *theta, const double *in_x, const doubl
   double *out[1] = {out_y0};
   double *wt = ws + 224L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
-  spring_hnn_loss_phase0(n, 0, theta, in, out, ws, wt);
+  spring_hnn_loss_phase0(n, 0, theta, in, out, ws, wt, 0);
   for (int s0 = 0; s0 < n; s0 += 32) {
-    spring_hnn_loss_phase1(n, s0, theta, in, out, ws, wt);
-    spring_hnn_loss_sums1(n, s0, theta, in, out, ws, wt);
+    spring_hnn_loss_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
-  spring_hnn_loss_phase2(n, 0, theta, in, out, ws, wt);
+  spring_hnn_loss_phase2(n, 0, theta, in, out, ws, wt, 0);
 }
 
 void spring_hnn_loss_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 0: spring_hnn_loss_phase0(n, s0, theta, in, out, ws, wt); break;
-  case 1: spring_hnn_loss_phase1(n, s0, theta, in, out, ws, wt); break;
-  case 2: spring_hnn_loss_phase2(n, s0, theta, in, out, ws, wt); break;
+  case 0: spring_hnn_loss_phase0(n, s0, theta, in, out, ws, wt, 0); break;
+  case 1: spring_hnn_loss_phase1(n, s0, theta, in, out, ws, wt, 0); break;
+  case 2: spring_hnn_loss_phase2(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1768,7 +1773,7 @@ void spring_hnn_loss_sums(int phase, int n, int s0, const double *theta, const d
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: spring_hnn_loss_sums1(n, s0, theta, in, out, ws, wt); break;
+  case 1: spring_hnn_loss_sums1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1779,14 +1784,14 @@ void spring_hnn_loss_v(int n, const double *theta, const double *const *in, doub
 
 /* ---- loss_grad ---- */
 /* loss_grad, phase 0: shared values */
-static void spring_hnn_loss_grad_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void spring_hnn_loss_grad_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_3_W = theta + 40800; /* [200,2] */
   double *out_d_mlp1_1_W = out[1];
   double *out_d_mlp1_1_b = out[2];
   double *out_d_mlp1_2_W = out[3];
   double *out_d_mlp1_2_b = out[4];
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   { /* %38 = const 1 : [1], models/hnn/spring.lua:15 */
     double *restrict y = ws + 0;
     y[0] = 1.0;
@@ -1839,7 +1844,7 @@ static void spring_hnn_loss_grad_phase0(int n, int s0, const double *theta, cons
 }
 
 /* loss_grad, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void spring_hnn_loss_grad_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void spring_hnn_loss_grad_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_1_W = theta + 0; /* [2,200] */
   const double *mlp1_1_b = theta + 400; /* [200] */
@@ -1847,8 +1852,12 @@ static void spring_hnn_loss_grad_phase1(int n, int s0, const double *theta, cons
   const double *mlp1_2_b = theta + 40600; /* [200] */
   const double *in_x = in[0];
   const double *in_xdot = in[1];
+  double *out_d_mlp1_1_W = out[1];
+  double *out_d_mlp1_1_b = out[2];
+  double *out_d_mlp1_2_W = out[3];
+  double *out_d_mlp1_2_b = out[4];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %112 = matmul %111 %0 NN : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 2;
@@ -1983,6 +1992,12 @@ static void spring_hnn_loss_grad_phase1(int n, int s0, const double *theta, cons
     const double *restrict a = wt + 44864;
     for (long i = 0; i < nc; i++) y[i] = a[i] / 2.0;
   }
+  if (sums)
+  { /* %150 = bsum %149 : [], models/hnn/spring.lua:19 */
+    double *restrict y = ws + 8;
+    const double *restrict a = wt + 44800;
+    for (int s = 0; s < nc; s++) y[0] += a[s];
+  }
   { /* fused elementwise: %155 %156 */
     const double *p146 = wt + 44896;
     double *y156 = wt + 44896;
@@ -2077,6 +2092,20 @@ static void spring_hnn_loss_grad_phase1(int n, int s0, const double *theta, cons
       y181[k] = t181;
     }
   }
+  if (sums)
+  { /* %176 = bsum %175 : [200], models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
+    double *restrict y = ws + 224;
+    const double *restrict a = wt + 25600;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
+  }
+  if (sums)
+  { /* %182 = bsum %181 : [200], models/hnn/spring.lua:15 (hnnc/nn.lua:63 in mlp()) */
+    double *restrict y = out_d_mlp1_2_b;
+    const double *restrict a = wt + 44992;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
+  }
   { /* %184 = matmul %183 %2 NT : [1,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = wt + 6400;
     const double *restrict a = wt + 44992;
@@ -2103,6 +2132,13 @@ static void spring_hnn_loss_grad_phase1(int n, int s0, const double *theta, cons
         ys[k + 200] = (wt + 0)[(long)s * 200 + k];
     }
   }
+  if (sums)
+  { /* %188 = bmatmul %187 %186 TN : [200,200], models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = out_d_mlp1_2_W;
+    const double *restrict a = wt + 12800;
+    const double *restrict b = wt + 64192;
+    hn_mm_tn((long)nc * 2, 200, 200, a, b, y);
+  }
   { /* fused elementwise: %190 %191 */
     const double *p170 = wt + 57792;
     const double *p184 = wt + 6400;
@@ -2115,6 +2151,13 @@ static void spring_hnn_loss_grad_phase1(int n, int s0, const double *theta, cons
       const double t191 = t190 * p136[k]; /* mul, models/hnn/spring.lua:15 (hnnc/nn.lua:87 in mlp()) */
       y191[k] = t191;
     }
+  }
+  if (sums)
+  { /* %192 = bsum %191 : [200], models/hnn/spring.lua:15 (hnnc/nn.lua:63 in mlp()) */
+    double *restrict y = out_d_mlp1_1_b;
+    const double *restrict a = wt + 57792;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
   }
   { /* %196 = concat %138 %193 axis=0 : [2,200] per sample, models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = wt + 0;
@@ -2136,17 +2179,24 @@ static void spring_hnn_loss_grad_phase1(int n, int s0, const double *theta, cons
         ys[k + 2] = (in_x + (long)s0 * 2)[(long)s * 2 + k];
     }
   }
+  if (sums)
+  { /* %198 = bmatmul %197 %196 TN : [2,200], models/hnn/spring.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = out_d_mlp1_1_W;
+    const double *restrict a = wt + 51392;
+    const double *restrict b = wt + 0;
+    hn_mm_tn((long)nc * 2, 2, 200, a, b, y);
+  }
 }
 
 /* loss_grad, phase 1: the chunk's terms of the sums over samples (chunks in ascending order) */
-static void spring_hnn_loss_grad_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void spring_hnn_loss_grad_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   double *out_d_mlp1_1_W = out[1];
   double *out_d_mlp1_1_b = out[2];
   double *out_d_mlp1_2_W = out[3];
   double *out_d_mlp1_2_b = out[4];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %150 = bsum %149 : [], models/hnn/spring.lua:19 */
     double *restrict y = ws + 8;
     const double *restrict a = wt + 44800;
@@ -2185,11 +2235,11 @@ static void spring_hnn_loss_grad_sums1(int n, int s0, const double *theta, const
 }
 
 /* loss_grad, phase 2: shared values */
-static void spring_hnn_loss_grad_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void spring_hnn_loss_grad_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   double *out_y0 = out[0];
   double *out_d_mlp1_3_W = out[5];
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   { /* %151 = div %150 %106 : [], models/hnn/spring.lua:19 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 8;
@@ -2218,21 +2268,20 @@ void spring_hnn_loss_grad(int n, const double *theta, const double *in_x, const 
   double *out[6] = {out_y0, out_d_mlp1_1_W, out_d_mlp1_1_b, out_d_mlp1_2_W, out_d_mlp1_2_b, out_d_mlp1_3_W};
   double *wt = ws + 424L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
-  spring_hnn_loss_grad_phase0(n, 0, theta, in, out, ws, wt);
+  spring_hnn_loss_grad_phase0(n, 0, theta, in, out, ws, wt, 0);
   for (int s0 = 0; s0 < n; s0 += 32) {
-    spring_hnn_loss_grad_phase1(n, s0, theta, in, out, ws, wt);
-    spring_hnn_loss_grad_sums1(n, s0, theta, in, out, ws, wt);
+    spring_hnn_loss_grad_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
-  spring_hnn_loss_grad_phase2(n, 0, theta, in, out, ws, wt);
+  spring_hnn_loss_grad_phase2(n, 0, theta, in, out, ws, wt, 0);
 }
 
 void spring_hnn_loss_grad_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 0: spring_hnn_loss_grad_phase0(n, s0, theta, in, out, ws, wt); break;
-  case 1: spring_hnn_loss_grad_phase1(n, s0, theta, in, out, ws, wt); break;
-  case 2: spring_hnn_loss_grad_phase2(n, s0, theta, in, out, ws, wt); break;
+  case 0: spring_hnn_loss_grad_phase0(n, s0, theta, in, out, ws, wt, 0); break;
+  case 1: spring_hnn_loss_grad_phase1(n, s0, theta, in, out, ws, wt, 0); break;
+  case 2: spring_hnn_loss_grad_phase2(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -2240,7 +2289,7 @@ void spring_hnn_loss_grad_sums(int phase, int n, int s0, const double *theta, co
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: spring_hnn_loss_grad_sums1(n, s0, theta, in, out, ws, wt); break;
+  case 1: spring_hnn_loss_grad_sums1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 

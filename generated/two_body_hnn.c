@@ -1263,7 +1263,7 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
 
 /* ---- H ---- */
 /* H, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void two_body_hnn_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void two_body_hnn_H_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_1_W = theta + 0; /* [8,200] */
   const double *mlp1_1_b = theta + 1600; /* [200] */
@@ -1273,7 +1273,7 @@ static void two_body_hnn_H_phase1(int n, int s0, const double *theta, const doub
   const double *in_x = in[0];
   double *out_y0 = out[0];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %7 = matmul %6 %0 NN : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 8;
@@ -1338,7 +1338,7 @@ void two_body_hnn_H(int n, const double *theta, const double *in_x, double *out_
   double *wt = ws + 0L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
   for (int s0 = 0; s0 < n; s0 += 32) {
-    two_body_hnn_H_phase1(n, s0, theta, in, out, ws, wt);
+    two_body_hnn_H_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
 }
 
@@ -1346,7 +1346,7 @@ void two_body_hnn_H_phase(int phase, int n, int s0, const double *theta, const d
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: two_body_hnn_H_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 1: two_body_hnn_H_phase1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1364,10 +1364,10 @@ void two_body_hnn_H_v(int n, const double *theta, const double *const *in, doubl
 
 /* ---- field ---- */
 /* field, phase 0: shared values */
-static void two_body_hnn_field_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void two_body_hnn_field_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_3_W = theta + 42000; /* [200,2] */
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   { /* %38 = const 1 : [1], models/hnn/two_body.lua:15 */
     double *restrict y = ws + 0;
     y[0] = 1.0;
@@ -1399,7 +1399,7 @@ static void two_body_hnn_field_phase0(int n, int s0, const double *theta, const 
 }
 
 /* field, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void two_body_hnn_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void two_body_hnn_field_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_1_W = theta + 0; /* [8,200] */
   const double *mlp1_1_b = theta + 1600; /* [200] */
@@ -1408,7 +1408,7 @@ static void two_body_hnn_field_phase1(int n, int s0, const double *theta, const 
   const double *in_x = in[0];
   double *out_y0 = out[0];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %23 = matmul %22 %0 NN : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 8;
@@ -1517,9 +1517,9 @@ void two_body_hnn_field(int n, const double *theta, const double *in_x, double *
   double *out[1] = {out_y0};
   double *wt = ws + 224L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
-  two_body_hnn_field_phase0(n, 0, theta, in, out, ws, wt);
+  two_body_hnn_field_phase0(n, 0, theta, in, out, ws, wt, 0);
   for (int s0 = 0; s0 < n; s0 += 32) {
-    two_body_hnn_field_phase1(n, s0, theta, in, out, ws, wt);
+    two_body_hnn_field_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
 }
 
@@ -1527,8 +1527,8 @@ void two_body_hnn_field_phase(int phase, int n, int s0, const double *theta, con
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 0: two_body_hnn_field_phase0(n, s0, theta, in, out, ws, wt); break;
-  case 1: two_body_hnn_field_phase1(n, s0, theta, in, out, ws, wt); break;
+  case 0: two_body_hnn_field_phase0(n, s0, theta, in, out, ws, wt, 0); break;
+  case 1: two_body_hnn_field_phase1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1546,10 +1546,10 @@ void two_body_hnn_field_v(int n, const double *theta, const double *const *in, d
 
 /* ---- loss ---- */
 /* loss, phase 0: shared values */
-static void two_body_hnn_loss_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void two_body_hnn_loss_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_3_W = theta + 42000; /* [200,2] */
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   { /* %38 = const 1 : [1], models/hnn/two_body.lua:15 */
     double *restrict y = ws + 0;
     y[0] = 1.0;
@@ -1582,7 +1582,7 @@ static void two_body_hnn_loss_phase0(int n, int s0, const double *theta, const d
 }
 
 /* loss, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void two_body_hnn_loss_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void two_body_hnn_loss_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_1_W = theta + 0; /* [8,200] */
   const double *mlp1_1_b = theta + 1600; /* [200] */
@@ -1591,7 +1591,7 @@ static void two_body_hnn_loss_phase1(int n, int s0, const double *theta, const d
   const double *in_x = in[0];
   const double *in_xdot = in[1];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %67 = matmul %66 %0 NN : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 8;
@@ -1722,13 +1722,19 @@ static void two_body_hnn_loss_phase1(int n, int s0, const double *theta, const d
     const double *restrict a = wt + 256;
     for (long i = 0; i < nc; i++) y[i] = a[i] / 8.0;
   }
+  if (sums)
+  { /* %107 = bsum %105 : [], models/hnn/two_body.lua:19 */
+    double *restrict y = ws + 0;
+    const double *restrict a = wt + 0;
+    for (int s = 0; s < nc; s++) y[0] += a[s];
+  }
 }
 
 /* loss, phase 1: the chunk's terms of the sums over samples (chunks in ascending order) */
-static void two_body_hnn_loss_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void two_body_hnn_loss_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %107 = bsum %105 : [], models/hnn/two_body.lua:19 */
     double *restrict y = ws + 0;
     const double *restrict a = wt + 0;
@@ -1737,10 +1743,10 @@ static void two_body_hnn_loss_sums1(int n, int s0, const double *theta, const do
 }
 
 /* loss, phase 2: shared values */
-static void two_body_hnn_loss_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void two_body_hnn_loss_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   double *out_y0 = out[0];
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   { /* %108 = div %107 %106 : [], models/hnn/two_body.lua:19 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 0;
@@ -1754,21 +1760,20 @@ void two_body_hnn_loss(int n, const double *theta, const double *in_x, const dou
   double *out[1] = {out_y0};
   double *wt = ws + 224L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
-  two_body_hnn_loss_phase0(n, 0, theta, in, out, ws, wt);
+  two_body_hnn_loss_phase0(n, 0, theta, in, out, ws, wt, 0);
   for (int s0 = 0; s0 < n; s0 += 32) {
-    two_body_hnn_loss_phase1(n, s0, theta, in, out, ws, wt);
-    two_body_hnn_loss_sums1(n, s0, theta, in, out, ws, wt);
+    two_body_hnn_loss_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
-  two_body_hnn_loss_phase2(n, 0, theta, in, out, ws, wt);
+  two_body_hnn_loss_phase2(n, 0, theta, in, out, ws, wt, 0);
 }
 
 void two_body_hnn_loss_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 0: two_body_hnn_loss_phase0(n, s0, theta, in, out, ws, wt); break;
-  case 1: two_body_hnn_loss_phase1(n, s0, theta, in, out, ws, wt); break;
-  case 2: two_body_hnn_loss_phase2(n, s0, theta, in, out, ws, wt); break;
+  case 0: two_body_hnn_loss_phase0(n, s0, theta, in, out, ws, wt, 0); break;
+  case 1: two_body_hnn_loss_phase1(n, s0, theta, in, out, ws, wt, 0); break;
+  case 2: two_body_hnn_loss_phase2(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1776,7 +1781,7 @@ void two_body_hnn_loss_sums(int phase, int n, int s0, const double *theta, const
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: two_body_hnn_loss_sums1(n, s0, theta, in, out, ws, wt); break;
+  case 1: two_body_hnn_loss_sums1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -1787,14 +1792,14 @@ void two_body_hnn_loss_v(int n, const double *theta, const double *const *in, do
 
 /* ---- loss_grad ---- */
 /* loss_grad, phase 0: shared values */
-static void two_body_hnn_loss_grad_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void two_body_hnn_loss_grad_phase0(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_3_W = theta + 42000; /* [200,2] */
   double *out_d_mlp1_1_W = out[1];
   double *out_d_mlp1_1_b = out[2];
   double *out_d_mlp1_2_W = out[3];
   double *out_d_mlp1_2_b = out[4];
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   { /* %38 = const 1 : [1], models/hnn/two_body.lua:15 */
     double *restrict y = ws + 0;
     y[0] = 1.0;
@@ -1847,7 +1852,7 @@ static void two_body_hnn_loss_grad_phase0(int n, int s0, const double *theta, co
 }
 
 /* loss_grad, phase 1: per sample, the chunk of samples s0 .. s0 + nc - 1 */
-static void two_body_hnn_loss_grad_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void two_body_hnn_loss_grad_phase1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   const double *mlp1_1_W = theta + 0; /* [8,200] */
   const double *mlp1_1_b = theta + 1600; /* [200] */
@@ -1855,8 +1860,12 @@ static void two_body_hnn_loss_grad_phase1(int n, int s0, const double *theta, co
   const double *mlp1_2_b = theta + 41800; /* [200] */
   const double *in_x = in[0];
   const double *in_xdot = in[1];
+  double *out_d_mlp1_1_W = out[1];
+  double *out_d_mlp1_1_b = out[2];
+  double *out_d_mlp1_2_W = out[3];
+  double *out_d_mlp1_2_b = out[4];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %112 = matmul %111 %0 NN : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = wt + 0;
     const double *restrict a = in_x + (long)s0 * 8;
@@ -1995,6 +2004,12 @@ static void two_body_hnn_loss_grad_phase1(int n, int s0, const double *theta, co
     const double *restrict a = wt + 45056;
     for (long i = 0; i < nc; i++) y[i] = a[i] / 8.0;
   }
+  if (sums)
+  { /* %150 = bsum %149 : [], models/hnn/two_body.lua:19 */
+    double *restrict y = ws + 8;
+    const double *restrict a = wt + 45088;
+    for (int s = 0; s < nc; s++) y[0] += a[s];
+  }
   { /* fused elementwise: %156 %157 */
     const double *p146 = wt + 45184;
     double *y157 = wt + 45120;
@@ -2093,6 +2108,20 @@ static void two_body_hnn_loss_grad_phase1(int n, int s0, const double *theta, co
       y182[k] = t182;
     }
   }
+  if (sums)
+  { /* %177 = bsum %176 : [200], models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
+    double *restrict y = ws + 224;
+    const double *restrict a = wt + 25600;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
+  }
+  if (sums)
+  { /* %183 = bsum %182 : [200], models/hnn/two_body.lua:15 (hnnc/nn.lua:63 in mlp()) */
+    double *restrict y = out_d_mlp1_2_b;
+    const double *restrict a = wt + 45504;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
+  }
   { /* %185 = matmul %184 %2 NT : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = wt + 6400;
     const double *restrict a = wt + 45504;
@@ -2119,6 +2148,13 @@ static void two_body_hnn_loss_grad_phase1(int n, int s0, const double *theta, co
         ys[k + 200] = (wt + 0)[(long)s * 200 + k];
     }
   }
+  if (sums)
+  { /* %189 = bmatmul %188 %187 TN : [200,200], models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = out_d_mlp1_2_W;
+    const double *restrict a = wt + 12800;
+    const double *restrict b = wt + 64704;
+    hn_mm_tn((long)nc * 2, 200, 200, a, b, y);
+  }
   { /* fused elementwise: %191 %192 */
     const double *p171 = wt + 58304;
     const double *p185 = wt + 6400;
@@ -2131,6 +2167,13 @@ static void two_body_hnn_loss_grad_phase1(int n, int s0, const double *theta, co
       const double t192 = t191 * p136[k]; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       y192[k] = t192;
     }
+  }
+  if (sums)
+  { /* %193 = bsum %192 : [200], models/hnn/two_body.lua:15 (hnnc/nn.lua:63 in mlp()) */
+    double *restrict y = out_d_mlp1_1_b;
+    const double *restrict a = wt + 58304;
+    for (int s = 0; s < nc; s++)
+      for (int i = 0; i < 200; i++) y[i] += a[s * 200L + i];
   }
   { /* %197 = concat %138 %194 axis=0 : [2,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
     double *restrict y = wt + 0;
@@ -2152,17 +2195,24 @@ static void two_body_hnn_loss_grad_phase1(int n, int s0, const double *theta, co
         ys[k + 8] = (in_x + (long)s0 * 8)[(long)s * 8 + k];
     }
   }
+  if (sums)
+  { /* %199 = bmatmul %198 %197 TN : [8,200], models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
+    double *restrict y = out_d_mlp1_1_W;
+    const double *restrict a = wt + 51904;
+    const double *restrict b = wt + 0;
+    hn_mm_tn((long)nc * 2, 8, 200, a, b, y);
+  }
 }
 
 /* loss_grad, phase 1: the chunk's terms of the sums over samples (chunks in ascending order) */
-static void two_body_hnn_loss_grad_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void two_body_hnn_loss_grad_sums1(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   double *out_d_mlp1_1_W = out[1];
   double *out_d_mlp1_1_b = out[2];
   double *out_d_mlp1_2_W = out[3];
   double *out_d_mlp1_2_b = out[4];
   const int nc = n - s0 < 32 ? n - s0 : 32;
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)nc;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums; (void)nc;
   { /* %150 = bsum %149 : [], models/hnn/two_body.lua:19 */
     double *restrict y = ws + 8;
     const double *restrict a = wt + 45088;
@@ -2201,11 +2251,11 @@ static void two_body_hnn_loss_grad_sums1(int n, int s0, const double *theta, con
 }
 
 /* loss_grad, phase 2: shared values */
-static void two_body_hnn_loss_grad_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
+static void two_body_hnn_loss_grad_phase2(int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt, int sums)
 {
   double *out_y0 = out[0];
   double *out_d_mlp1_3_W = out[5];
-  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
+  (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt; (void)sums;
   { /* %151 = div %150 %106 : [], models/hnn/two_body.lua:19 */
     double *restrict y = out_y0;
     const double *restrict a = ws + 8;
@@ -2234,21 +2284,20 @@ void two_body_hnn_loss_grad(int n, const double *theta, const double *in_x, cons
   double *out[6] = {out_y0, out_d_mlp1_1_W, out_d_mlp1_1_b, out_d_mlp1_2_W, out_d_mlp1_2_b, out_d_mlp1_3_W};
   double *wt = ws + 424L + 0L * (long)n; /* the thread's workspace */
   (void)in; (void)out; (void)wt;
-  two_body_hnn_loss_grad_phase0(n, 0, theta, in, out, ws, wt);
+  two_body_hnn_loss_grad_phase0(n, 0, theta, in, out, ws, wt, 0);
   for (int s0 = 0; s0 < n; s0 += 32) {
-    two_body_hnn_loss_grad_phase1(n, s0, theta, in, out, ws, wt);
-    two_body_hnn_loss_grad_sums1(n, s0, theta, in, out, ws, wt);
+    two_body_hnn_loss_grad_phase1(n, s0, theta, in, out, ws, wt, 1);
   }
-  two_body_hnn_loss_grad_phase2(n, 0, theta, in, out, ws, wt);
+  two_body_hnn_loss_grad_phase2(n, 0, theta, in, out, ws, wt, 0);
 }
 
 void two_body_hnn_loss_grad_phase(int phase, int n, int s0, const double *theta, const double *const *in, double *const *out, double *ws, double *wt)
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 0: two_body_hnn_loss_grad_phase0(n, s0, theta, in, out, ws, wt); break;
-  case 1: two_body_hnn_loss_grad_phase1(n, s0, theta, in, out, ws, wt); break;
-  case 2: two_body_hnn_loss_grad_phase2(n, s0, theta, in, out, ws, wt); break;
+  case 0: two_body_hnn_loss_grad_phase0(n, s0, theta, in, out, ws, wt, 0); break;
+  case 1: two_body_hnn_loss_grad_phase1(n, s0, theta, in, out, ws, wt, 0); break;
+  case 2: two_body_hnn_loss_grad_phase2(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
@@ -2256,7 +2305,7 @@ void two_body_hnn_loss_grad_sums(int phase, int n, int s0, const double *theta, 
 {
   (void)n; (void)s0; (void)theta; (void)in; (void)out; (void)ws; (void)wt;
   switch (phase) {
-  case 1: two_body_hnn_loss_grad_sums1(n, s0, theta, in, out, ws, wt); break;
+  case 1: two_body_hnn_loss_grad_sums1(n, s0, theta, in, out, ws, wt, 0); break;
   }
 }
 
