@@ -62,7 +62,8 @@ def main():
     torch.set_num_threads(1)
     torch.manual_seed(0)
     dt = torch.float32 if a.dtype == "float32" else torch.float64
-    load = lambda n: torch.tensor(np.load(os.path.join(a.data, n + ".npy")), dtype=dt)
+    # hnnc stores trajectories [traj, T, 2n]: the rows are the last axis
+    load = lambda n: torch.tensor(np.load(os.path.join(a.data, n + ".npy")), dtype=dt).reshape(-1, 2)
     x, dx, tx, tdx = load("x_train"), load("dx_train"), load("x_test"), load("dx_test")
     x.requires_grad_(True)
     tx.requires_grad_(True)
