@@ -51,6 +51,9 @@ function hn.objective(inputs, loss)
   if type(inputs) ~= "table" or type(loss) ~= "function" then
     error("objective(inputs, loss): a table of input shapes and a function of (x, xdot)", 2)
   end
+  if #core.params() == 0 then
+    error("objective: the model has no parameters to train (declare them first: hn.param{...} or a layer of hnnc.nn)", 2)
+  end
   core.fn("loss", inputs, function(x, xdot) return loss(x, xdot) end)
   core.fn("loss_grad", inputs, function(x, xdot)
     local L = loss(x, xdot)
