@@ -33,10 +33,10 @@ static void run_sums(void *ctx, int slot, int k) {
   r->m->sums[r->fi](r->q, r->n, k * r->chunk, r->theta, r->in, r->out, r->w->ws, r->w->wt[slot]);
 }
 
-/* Grows a workspace to need elements of es bytes; 1 when out of memory. */
-/* n elements and 8 spare, 64-byte aligned (xmalloc_vec's reason); NULL if out of memory */
-static void *vec_alloc(long n, size_t es) { return aligned_alloc(64, ((n + 8) * es + 63) / 64 * 64); }
+/* n elements and 8 spare (rt_alloc_vec: aligned); NULL if out of memory */
+static void *vec_alloc(long n, size_t es) { return rt_alloc_vec((size_t)(n + 8) * es); }
 
+/* Grows a workspace to need elements of es bytes; 1 when out of memory. */
 static int grow(void **p, long *cap, long need, size_t es) {
   if (need <= *cap) return 0;
   free(*p);

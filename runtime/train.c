@@ -9,6 +9,7 @@
  */
 #include "atomic.h"
 #include "error.h"
+#include "pool.h"
 #include "train.h"
 
 #include <errno.h>
@@ -118,17 +119,8 @@ static void gather(const void *a, const long *perm, const blocks *b, long k0, lo
     for (m = 0; m < b->W; m++, o += row) memcpy(o, (const char *)a + (size_t)perm[first_row(b, k) + m] * row, row);
 }
 
-/* bytes rounded up to 64, 64-byte aligned, zeroed (NULL if out of memory): the
- * arrays the generated code reads and writes start on a cache line, so that
- * its vector loads do not split across two (the same bits, faster) */
-static void *vec_alloc(size_t bytes) {
-  size_t size = (bytes + 63) / 64 * 64;
-  void *p = aligned_alloc(64, size ? size : 64);
-  return p ? memset(p, 0, size ? size : 64) : NULL;
-}
-
 static void *to_float(const double *a, long n) {
-  float *f = vec_alloc((size_t)n * sizeof *f + 1);
+  float *f = rt_alloc_vec((size_t)n * sizeof *f + 1);
   long i;
   if (f)
     for (i = 0; i < n; i++) f[i] = (float)a[i];
@@ -387,9 +379,9 @@ static int setup(state *s, const rt_objective *obj, const rt_dataset *d, const r
     s->xte = s->own[2] = to_float(d->x_test, nte), s->dxte = s->own[3] = to_float(d->dx_test, nte);
   } else
     s->xtr = d->x_train, s->dxtr = d->dx_train, s->xte = d->x_test, s->dxte = d->dx_test;
-  s->xb = vec_alloc((size_t)(nb + 1) * s->dim * s->es), s->dxb = vec_alloc((size_t)(nb + 1) * s->dim * s->es);
-  s->xtb = vec_alloc((size_t)(ntb + 1) * s->dim * s->es), s->dxtb = vec_alloc((size_t)(ntb + 1) * s->dim * s->es);
-  s->grad = vec_alloc(P * s->es + 8), s->m = vec_alloc((P + 1) * s->es), s->v = vec_alloc((P + 1) * s->es);
+  s->xb = rt_alloc_vec((size_t)(nb + 1) * s->dim * s->es), s->dxb = rt_alloc_vec((size_t)(nb + 1) * s->dim * s->es);
+  s->xtb = rt_alloc_vec((size_t)(ntb + 1) * s->dim * s->es), s->dxtb = rt_alloc_vec((size_t)(ntb + 1) * s->dim * s->es);
+  s->grad = rt_alloc_vec(P * s->es + 8), s->m = rt_alloc_vec((P + 1) * s->es), s->v = rt_alloc_vec((P + 1) * s->es);
   s->perm = malloc((s->ntrain + 1) * sizeof *s->perm), s->test_perm = malloc((s->ntest + 1) * sizeof *s->test_perm);
   s->hist = res->hist = malloc(4 * (o->steps + 1) * sizeof *s->hist);
   if (!s->xtr || !s->dxtr || !s->xte || !s->dxte || !s->xb || !s->dxb || !s->xtb || !s->dxtb || !s->grad || !s->m || !s->v ||
