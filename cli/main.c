@@ -51,7 +51,10 @@ static void usage_main(FILE *f) {
       "for models/hnn/spring.lua) is cached by the hash of the source in\n"
       "$XDG_CACHE_HOME/hnnc, so it is paid once per model; tcc compiles in\n"
       "milliseconds, for one-off runs. --seed S is a seed (an integer >= 0),\n"
-      "--dtype float64|float32 the element type of a learned model.\n"
+      "--dtype float64|float32 the element type of a learned model, --no-fma\n"
+      "products by separate multiplies and adds (fused multiply-adds are the\n"
+      "default; the two give different bits, each the same on every compiler).\n"
+      "train, evaluate and bench take --threads N: every N gives the same bits.\n"
       "\n"
       "Run 'hnnc help VERB' for a verb's options.\n",
       f);
