@@ -917,6 +917,36 @@ static inline void hn_nn_last(long R, int K, int M, int j0, const hn_real *restr
 }
 #endif
 
+#ifdef HN_VECTOR
+#define HN_ST8(p, v) (*(hn_v8 *)(void *)(p) = (v))
+/* hn_mm_nn's columns j .. j + (lanes of V) - 1 left after the panels: eight
+ * rows at a time, so that eight independent chains of multiply-adds cover
+ * their latency (a row alone is one chain of K dependent operations: 40%
+ * of a float 1024x200x200 product went to its last 8 columns) */
+#define HN_NN_COLUMN(V, LD, ST, MAC, SPLAT)                                                                       \
+  do {                                                                                                             \
+    for (i = 0; i + 8 <= R; i += 8) {                                                                              \
+      const hn_real *a0 = a + i * K, *bp = b + j;                                                                  \
+      V c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0}, c6 = {0}, c7 = {0}, t;                         \
+      for (p = 0; p < K; p++, bp += M) {                                                                           \
+        t = LD(bp);                                                                                                \
+        MAC(c0, SPLAT(a0[p]), t), MAC(c1, SPLAT(a0[K + p]), t), MAC(c2, SPLAT(a0[2 * K + p]), t);                  \
+        MAC(c3, SPLAT(a0[3 * K + p]), t), MAC(c4, SPLAT(a0[4 * K + p]), t), MAC(c5, SPLAT(a0[5 * K + p]), t);      \
+        MAC(c6, SPLAT(a0[6 * K + p]), t), MAC(c7, SPLAT(a0[7 * K + p]), t);                                        \
+      }                                                                                                            \
+      ST(y + i * M + j, c0), ST(y + (i + 1) * M + j, c1), ST(y + (i + 2) * M + j, c2), ST(y + (i + 3) * M + j, c3); \
+      ST(y + (i + 4) * M + j, c4), ST(y + (i + 5) * M + j, c5), ST(y + (i + 6) * M + j, c6);                       \
+      ST(y + (i + 7) * M + j, c7);                                                                                 \
+    }                                                                                                              \
+    for (; i < R; i++) {                                                                                           \
+      const hn_real *a0 = a + i * K, *bp = b + j;                                                                  \
+      V c0 = {0};                                                                                                  \
+      for (p = 0; p < K; p++, bp += M) MAC(c0, SPLAT(a0[p]), LD(bp));                                              \
+      ST(y + i * M + j, c0);                                                                                       \
+    }                                                                                                              \
+  } while (0)
+#endif
+
 /* Loop order for the cache: a panel of b (all K rows, a block of columns)
  * stays in L1 while every row of a passes over it. */
 static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y,
@@ -988,21 +1018,10 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
         HN_ST(y0, c0), HN_ST(y0 + HN_VL, c1), HN_ST(y0 + 2 * HN_VL, c2), HN_ST(y0 + 3 * HN_VL, c3);
       }
     }
-  for (j = M16; j < M4; j += HN_VL)
-    for (i = 0; i < R; i++) {
-      const hn_real *a0 = a + i * K, *bp = b + j;
-      hn_vec c0 = {0};
-      for (p = 0; p < K; p++, bp += M) HN_MAC(c0, hn_splat(a0[p]), HN_LD(bp));
-      HN_ST(y + i * M + j, c0);
-    }
+  for (j = M16; j < M4; j += HN_VL) HN_NN_COLUMN(hn_vec, HN_LD, HN_ST, HN_MAC, hn_splat);
 #if HN_VL > 8
   for (j = M4; j + 8 <= M; j += 8) /* half a 16-lane vector (float: 200 = 12 x 16 + 8) */
-    for (i = 0; i < R; i++) {
-      const hn_real *a0 = a + i * K, *bp = b + j;
-      hn_v8 c0 = {0};
-      for (p = 0; p < K; p++, bp += M) HN_MAC8(c0, hn_splat8(a0[p]), HN_LD8(bp));
-      *(hn_v8 *)(void *)(y + i * M + j) = c0;
-    }
+    HN_NN_COLUMN(hn_v8, HN_LD8, HN_ST8, HN_MAC8, hn_splat8);
   M4 = j;
 #endif
   hn_nn_last(R, K, M, M4, a, b, y);
@@ -1037,6 +1056,20 @@ static inline hn_real hn_lanes8(const hn_real *s)
 #else
 #define hn_pairsum(x, y) (__builtin_shuffle((x), (y), hn_even) + __builtin_shuffle((x), (y), hn_odd))
 #endif
+/* float under AVX-512: 16-lane vectors from two halves of eight, and
+ * back (__builtin_shufflevector: gcc 12 and clang) */
+#if defined(__AVX512F__) && HN_VW == 8 && defined(__has_builtin)
+#if __has_builtin(__builtin_shufflevector)
+#define HN_NT_PAIRS 1
+#define HN_CAT8(x, z) __builtin_shufflevector((x), (z), 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+#define HN_HALF0(v) __builtin_shufflevector((v), (v), 0, 1, 2, 3, 4, 5, 6, 7)
+#define HN_HALF1(v) __builtin_shufflevector((v), (v), 8, 9, 10, 11, 12, 13, 14, 15)
+/* the results of one row: half H of the partial sums c0 .. c7 */
+#define HN_NT_ROW(y, H, c)                                                                                            \
+  (*(hn_v8 *)(void *)(y) = hn_pairsum(hn_pairsum(hn_pairsum(H(c##0), H(c##1)), hn_pairsum(H(c##2), H(c##3))),         \
+                                      hn_pairsum(hn_pairsum(H(c##4), H(c##5)), hn_pairsum(H(c##6), H(c##7)))))
+#endif
+#endif
 /* Outputs per block of hn_mm_nt: eight partial-sum vectors where they fit
  * the registers (64-byte vectors, or float), else four. */
 #if defined(__AVX512F__) || HN_VW == 8
@@ -1056,6 +1089,33 @@ static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, con
   MQ = M - M % HN_NTQ;
   for (j = 0; j < MQ; j += HN_NTQ) { /* HN_NTQ rows of b stay in L1 for every row of a */
     i = 0;
+#ifdef HN_NT_PAIRS
+    /* float: a 16-lane vector holds the eight partial sums of two rows of
+     * a (lanes 0-7 and 8-15), so that each fused multiply-add serves both
+     * (eight lanes alone left half of each register idle: 47% of
+     * OpenBLAS at 1024x200x200); four rows share each load of b */
+    if (K8 == K)
+      for (; i + 4 <= R; i += 4) {
+        const hn_real *a0 = a + i * K, *a2 = a0 + 2 * K, *b0 = b + (long)j * K;
+        hn_vec c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0}, c6 = {0}, c7 = {0};
+        hn_vec d0 = {0}, d1 = {0}, d2 = {0}, d3 = {0}, d4 = {0}, d5 = {0}, d6 = {0}, d7 = {0};
+        for (p = 0; p < K; p += 8) {
+          const hn_real *bp = b0 + p;
+          const hn_vec x = HN_CAT8(HN_LD8(a0 + p), HN_LD8(a0 + K + p)), z = HN_CAT8(HN_LD8(a2 + p), HN_LD8(a2 + K + p));
+          hn_vec t;
+          t = HN_CAT8(HN_LD8(bp), HN_LD8(bp)), HN_MAC(c0, x, t), HN_MAC(d0, z, t);
+          t = HN_CAT8(HN_LD8(bp + K), HN_LD8(bp + K)), HN_MAC(c1, x, t), HN_MAC(d1, z, t);
+          t = HN_CAT8(HN_LD8(bp + 2 * K), HN_LD8(bp + 2 * K)), HN_MAC(c2, x, t), HN_MAC(d2, z, t);
+          t = HN_CAT8(HN_LD8(bp + 3 * K), HN_LD8(bp + 3 * K)), HN_MAC(c3, x, t), HN_MAC(d3, z, t);
+          t = HN_CAT8(HN_LD8(bp + 4 * K), HN_LD8(bp + 4 * K)), HN_MAC(c4, x, t), HN_MAC(d4, z, t);
+          t = HN_CAT8(HN_LD8(bp + 5 * K), HN_LD8(bp + 5 * K)), HN_MAC(c5, x, t), HN_MAC(d5, z, t);
+          t = HN_CAT8(HN_LD8(bp + 6 * K), HN_LD8(bp + 6 * K)), HN_MAC(c6, x, t), HN_MAC(d6, z, t);
+          t = HN_CAT8(HN_LD8(bp + 7 * K), HN_LD8(bp + 7 * K)), HN_MAC(c7, x, t), HN_MAC(d7, z, t);
+        }
+        HN_NT_ROW(y + i * M + j, HN_HALF0, c), HN_NT_ROW(y + (i + 1) * M + j, HN_HALF1, c);
+        HN_NT_ROW(y + (i + 2) * M + j, HN_HALF0, d), HN_NT_ROW(y + (i + 3) * M + j, HN_HALF1, d);
+      }
+#endif
 #if HN_NTQ == 8 && defined(__AVX512F__) /* 32 registers: two rows of a share each load of b */
     if (K8 == K)
       for (; i + 2 <= R; i += 2) {
