@@ -12,7 +12,8 @@
  * within 1 ulp of glibc (tanh: 2, glibc's own tanh errs by up to 2.1 ulp;
  * points where glibc is off by more than 1 ulp and we are not are counted
  * apart); sqrt is bit-identical; the float functions are within
- * 0.5 + 2^-20 ulp of the exact value.
+ * 0.5 + 2^-20 ulp of the exact value, except tanhf, computed in float:
+ * 1.052 (its largest error over every float is 1.051 ulp).
  * Special values are checked one by one. Finally the same fragment is
  * compiled in process by libtcc with -nostdlib, and every function must
  * give the same bits as the gcc build.
@@ -184,7 +185,7 @@ static const struct fn fns[] = {
 	    DBL_MAX } },
 	{ "tanh", hn_tanh, tanh, tanhl, hn_tanhf, tanhf, tanh, 2, 2,
 	  { { -20, 20 }, { -1, 1 }, { -0.6, 0.6 } },
-	  { 0.55, -0.55, 20, -20, 19.06, 1, 0x1p-26, 9.01 } },
+	  { 0.55, -0.55, 20, -20, 19.06, 1, 0x1p-26, 9.01, 0.875, 9.5 } },
 	{ "sin", hn_sin, sin, sinl, hn_sinf, sinf, sin, 1, 1,
 	  { { -20, 20 }, { -1e5, 1e5 }, { -0x1p20, 0x1p20 } },
 	  { 0x1.921fb54442d18p+0, 0x1.921fb54442d18p-1, 0x1.921fb54442d18p+1, 0x1p-27, 0x1p20,
@@ -332,7 +333,10 @@ static void test_float(void **state)
 	}
 	print_stats(f->name, "f", &st, f->boundf);
 	assert_true(st.glibc <= f->boundf);
-	assert_true(st.exact <= 0.5 + 0x1p-20);  /* rounded once from a double within 1 ulp */
+	/* rounded once from a double within 1 ulp; tanhf is computed in float
+	 * (prelude/elemfn.c): 1.051 ulp at most over every float, at
+	 * 0x1.c1c67ep-1 (measured exhaustively) */
+	assert_true(st.exact <= (f->hnf == hn_tanhf ? 1.052 : 0.5 + 0x1p-20));
 }
 
 /* special values, checked bit for bit (any NaN matches any NaN) */
