@@ -761,6 +761,15 @@ typedef double hn_real;
  *   hn_mm_tn    y[K,M] += a[R,K]^T b[R,M]    each y[k,j] += a[r,k] b[r,j]
  *                                            for r ascending
  */
+/* marks a loop whose iterations do not depend on each other (the fused
+ * elementwise loops of generated code), so that gcc vectorizes it without
+ * versioning it for aliasing (clang's counterpart, assume_safety, warns
+ * where it cannot vectorize: left out) */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__TINYC__)
+#define HN_IVDEP _Pragma("GCC ivdep")
+#else
+#define HN_IVDEP
+#endif
 #if defined(__GNUC__) && !defined(__TINYC__) && !defined(HN_NO_VECTOR)
 #define HN_VECTOR 1
 #ifdef __AVX512F__
@@ -1398,6 +1407,7 @@ static void duffing_H_phase1(int n, int s0, const double *theta, const double *c
     const double *p3 = wt + 32;
     const double *p1 = wt + 0;
     double *y17 = out_y0 + (long)s0 * 1;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t5 = p3[k] * p3[k]; /* square, models/systems/duffing.lua:11 */
       const double t7 = t5 / 2.0; /* div, models/systems/duffing.lua:11 */
@@ -1476,6 +1486,7 @@ static void duffing_field_phase1(int n, int s0, const double *theta, const doubl
     const double *p21 = wt + 32;
     double *y42 = wt + 0;
     double *y46 = wt + 32;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t33 = hn_powi(p19[k], 3); /* powi, models/systems/duffing.lua:11 */
       const double t34 = 4.0 * t33; /* mul, models/systems/duffing.lua:11 */

@@ -761,6 +761,15 @@ typedef double hn_real;
  *   hn_mm_tn    y[K,M] += a[R,K]^T b[R,M]    each y[k,j] += a[r,k] b[r,j]
  *                                            for r ascending
  */
+/* marks a loop whose iterations do not depend on each other (the fused
+ * elementwise loops of generated code), so that gcc vectorizes it without
+ * versioning it for aliasing (clang's counterpart, assume_safety, warns
+ * where it cannot vectorize: left out) */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__TINYC__)
+#define HN_IVDEP _Pragma("GCC ivdep")
+#else
+#define HN_IVDEP
+#endif
 #if defined(__GNUC__) && !defined(__TINYC__) && !defined(HN_NO_VECTOR)
 #define HN_VECTOR 1
 #ifdef __AVX512F__
@@ -1448,6 +1457,7 @@ static void fput_H_phase1(int n, int s0, const double *theta, const double *cons
     const double *p12 = wt + 160;
     double *y14 = wt + 256;
     const double *p10 = wt + 192;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t13 = p12[k] / 2.0; /* div, models/systems/fput.lua:20 */
       const double t14 = p10[k] + t13; /* add, models/systems/fput.lua:20 */
@@ -1476,6 +1486,7 @@ static void fput_H_phase1(int n, int s0, const double *theta, const double *cons
     const double *p16 = wt + 288;
     double *y19 = wt + 288;
     const double *p14 = wt + 256;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t18 = 0.0 * p16[k]; /* mul, models/systems/fput.lua:21 */
       const double t19 = p14[k] + t18; /* add, models/systems/fput.lua:21 */
@@ -1504,6 +1515,7 @@ static void fput_H_phase1(int n, int s0, const double *theta, const double *cons
     const double *p21 = wt + 160;
     double *y24 = out_y0 + (long)s0 * 1;
     const double *p19 = wt + 288;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t23 = 0.0625 * p21[k]; /* mul, models/systems/fput.lua:21 */
       const double t24 = p19[k] + t23; /* add, models/systems/fput.lua:21 */
@@ -1582,7 +1594,8 @@ static void fput_field_phase1(int n, int s0, const double *theta, const double *
     double *y60 = wt + 320;
     const double *p27 = wt + 160;
     double *y62 = wt + 160;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 5; i++) {
       const long k = s * 5 + i;
       const double t34 = p29[k] * p29[k]; /* square, models/systems/fput.lua:20 */
@@ -1599,6 +1612,7 @@ static void fput_field_phase1(int n, int s0, const double *theta, const double *
       const double t61 = 2.0 * p27[k]; /* mul, models/systems/fput.lua:20 */
       const double t62 = 0.5 * t61; /* mul, models/systems/fput.lua:20 */
       y62[k] = t62;
+    }
     }
   }
   { /* %64 = matmul %63 %3 NN : [1,5] per sample, models/systems/fput.lua:19 */

@@ -761,6 +761,15 @@ typedef double hn_real;
  *   hn_mm_tn    y[K,M] += a[R,K]^T b[R,M]    each y[k,j] += a[r,k] b[r,j]
  *                                            for r ascending
  */
+/* marks a loop whose iterations do not depend on each other (the fused
+ * elementwise loops of generated code), so that gcc vectorizes it without
+ * versioning it for aliasing (clang's counterpart, assume_safety, warns
+ * where it cannot vectorize: left out) */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__TINYC__)
+#define HN_IVDEP _Pragma("GCC ivdep")
+#else
+#define HN_IVDEP
+#endif
 #if defined(__GNUC__) && !defined(__TINYC__) && !defined(HN_NO_VECTOR)
 #define HN_VECTOR 1
 #ifdef __AVX512F__
@@ -1403,6 +1412,7 @@ static void harmonic_H_phase1(int n, int s0, const double *theta, const double *
     const double *p4 = wt + 0;
     const double *p3 = wt + 32;
     double *y9 = out_y0 + (long)s0 * 1;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t6 = p4[k] * p4[k]; /* square, models/systems/harmonic.lua:6 */
       const double t7 = p3[k] + t6; /* add, models/systems/harmonic.lua:6 */
@@ -1475,6 +1485,7 @@ static void harmonic_field_phase1(int n, int s0, const double *theta, const doub
     const double *p11 = wt + 0;
     double *y25 = wt + 0;
     double *y28 = wt + 64;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t21 = 2.0 * p14[k]; /* mul, models/systems/harmonic.lua:6 */
       const double t22 = 0.5 * t21; /* mul, models/systems/harmonic.lua:6 */

@@ -761,6 +761,15 @@ typedef double hn_real;
  *   hn_mm_tn    y[K,M] += a[R,K]^T b[R,M]    each y[k,j] += a[r,k] b[r,j]
  *                                            for r ascending
  */
+/* marks a loop whose iterations do not depend on each other (the fused
+ * elementwise loops of generated code), so that gcc vectorizes it without
+ * versioning it for aliasing (clang's counterpart, assume_safety, warns
+ * where it cannot vectorize: left out) */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__TINYC__)
+#define HN_IVDEP _Pragma("GCC ivdep")
+#else
+#define HN_IVDEP
+#endif
 #if defined(__GNUC__) && !defined(__TINYC__) && !defined(HN_NO_VECTOR)
 #define HN_VECTOR 1
 #ifdef __AVX512F__
@@ -1418,6 +1427,7 @@ static void henon_heiles_H_phase1(int n, int s0, const double *theta, const doub
     const double *p1 = wt + 0;
     const double *p3 = wt + 32;
     double *y24 = out_y0 + (long)s0 * 1;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t9 = p5[k] * p5[k]; /* mul, models/systems/henon_heiles.lua:8 */
       const double t10 = p7[k] * p7[k]; /* mul, models/systems/henon_heiles.lua:8 */
@@ -1522,6 +1532,7 @@ static void henon_heiles_field_phase1(int n, int s0, const double *theta, const 
     double *y63 = wt + 96;
     const double *p30 = wt + 64;
     double *y65 = wt + 64;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t38 = p26[k] * p26[k]; /* mul, models/systems/henon_heiles.lua:8 */
       const double t51 = p28[k] * p28[k]; /* square, models/systems/henon_heiles.lua:8 */

@@ -761,6 +761,15 @@ typedef double hn_real;
  *   hn_mm_tn    y[K,M] += a[R,K]^T b[R,M]    each y[k,j] += a[r,k] b[r,j]
  *                                            for r ascending
  */
+/* marks a loop whose iterations do not depend on each other (the fused
+ * elementwise loops of generated code), so that gcc vectorizes it without
+ * versioning it for aliasing (clang's counterpart, assume_safety, warns
+ * where it cannot vectorize: left out) */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__TINYC__)
+#define HN_IVDEP _Pragma("GCC ivdep")
+#else
+#define HN_IVDEP
+#endif
 #if defined(__GNUC__) && !defined(__TINYC__) && !defined(HN_NO_VECTOR)
 #define HN_VECTOR 1
 #ifdef __AVX512F__
@@ -1391,12 +1400,14 @@ static void henon_heiles_baseline_field_phase1(int n, int s0, const double *thet
     const double *p7 = wt + 0;
     const double *p1 = mlp1_1_b;
     double *y10 = wt + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t9 = p7[k] + p1[i]; /* add, models/baseline/henon_heiles.lua:34 (hnnc/nn.lua:63 in library code) */
       const double t10 = hn_tanh(t9); /* tanh, models/baseline/henon_heiles.lua:34 (hnnc/nn.lua:87 in library code) */
       y10[k] = t10;
+    }
     }
   }
   { /* %12 = matmul %11 %2 NN : [1,64] per sample, models/baseline/henon_heiles.lua:34 (hnnc/nn.lua:60 in library code) */
@@ -1409,12 +1420,14 @@ static void henon_heiles_baseline_field_phase1(int n, int s0, const double *thet
     const double *p12 = wt + 2048;
     const double *p3 = mlp1_2_b;
     double *y15 = wt + 2048;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t14 = p12[k] + p3[i]; /* add, models/baseline/henon_heiles.lua:34 (hnnc/nn.lua:63 in library code) */
       const double t15 = hn_tanh(t14); /* tanh, models/baseline/henon_heiles.lua:34 (hnnc/nn.lua:87 in library code) */
       y15[k] = t15;
+    }
     }
   }
   { /* %17 = matmul %16 %4 NN : [1,4] per sample, models/baseline/henon_heiles.lua:34 (hnnc/nn.lua:60 in library code) */
@@ -1490,12 +1503,14 @@ static void henon_heiles_baseline_loss_phase1(int n, int s0, const double *theta
     const double *p22 = wt + 0;
     const double *p1 = mlp1_1_b;
     double *y25 = wt + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t24 = p22[k] + p1[i]; /* add, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:63 in field()) */
       const double t25 = hn_tanh(t24); /* tanh, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
       y25[k] = t25;
+    }
     }
   }
   { /* %27 = matmul %26 %2 NN : [1,64] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
@@ -1508,12 +1523,14 @@ static void henon_heiles_baseline_loss_phase1(int n, int s0, const double *theta
     const double *p27 = wt + 2048;
     const double *p3 = mlp1_2_b;
     double *y30 = wt + 2048;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t29 = p27[k] + p3[i]; /* add, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:63 in field()) */
       const double t30 = hn_tanh(t29); /* tanh, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
       y30[k] = t30;
+    }
     }
   }
   { /* %32 = matmul %31 %4 NN : [1,4] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
@@ -1526,12 +1543,14 @@ static void henon_heiles_baseline_loss_phase1(int n, int s0, const double *theta
     const double *p32 = wt + 0;
     const double *p20 = in_xdot + (long)s0 * 4;
     double *y35 = wt + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 4; i++) {
       const long k = s * 4 + i;
       const double t34 = p32[k] - p20[k]; /* sub, models/baseline/henon_heiles.lua:31 */
       const double t35 = t34 * t34; /* square, models/baseline/henon_heiles.lua:31 */
       y35[k] = t35;
+    }
     }
   }
   { /* %36 = sum %35 0 : [] per sample, models/baseline/henon_heiles.lua:31 */
@@ -1680,12 +1699,14 @@ static void henon_heiles_baseline_loss_grad_phase1(int n, int s0, const double *
     const double *p45 = wt + 0;
     const double *p1 = mlp1_1_b;
     double *y48 = wt + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t47 = p45[k] + p1[i]; /* add, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:63 in field()) */
       const double t48 = hn_tanh(t47); /* tanh, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
       y48[k] = t48;
+    }
     }
   }
   { /* %50 = matmul %49 %2 NN : [1,64] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
@@ -1698,12 +1719,14 @@ static void henon_heiles_baseline_loss_grad_phase1(int n, int s0, const double *
     const double *p50 = wt + 2048;
     const double *p3 = mlp1_2_b;
     double *y53 = wt + 2048;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t52 = p50[k] + p3[i]; /* add, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:63 in field()) */
       const double t53 = hn_tanh(t52); /* tanh, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
       y53[k] = t53;
+    }
     }
   }
   { /* %55 = matmul %54 %4 NN : [1,4] per sample, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:60 in field()) */
@@ -1717,13 +1740,15 @@ static void henon_heiles_baseline_loss_grad_phase1(int n, int s0, const double *
     const double *p55 = wt + 4096;
     const double *p43 = in_xdot + (long)s0 * 4;
     double *y58 = wt + 4096;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 4; i++) {
       const long k = s * 4 + i;
       const double t57 = p55[k] - p43[k]; /* sub, models/baseline/henon_heiles.lua:31 */
       y57[k] = t57;
       const double t58 = t57 * t57; /* square, models/baseline/henon_heiles.lua:31 */
       y58[k] = t58;
+    }
     }
   }
   { /* %59 = sum %58 0 : [] per sample, models/baseline/henon_heiles.lua:31 */
@@ -1754,12 +1779,14 @@ static void henon_heiles_baseline_loss_grad_phase1(int n, int s0, const double *
     const double *p57 = wt + 4224;
     double *y69 = wt + 4128;
     const double *p66 = ws + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 4; i++) {
       const long k = s * 4 + i;
       const double t68 = 2.0 * p57[k]; /* mul, models/baseline/henon_heiles.lua:31 */
       const double t69 = p66[i] * t68; /* mul, models/baseline/henon_heiles.lua:31 */
       y69[k] = t69;
+    }
     }
   }
   if (sums)
@@ -1779,13 +1806,15 @@ static void henon_heiles_baseline_loss_grad_phase1(int n, int s0, const double *
     const double *p53 = wt + 2048;
     double *y76 = wt + 6304;
     const double *p71 = wt + 4256;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t74 = p53[k] * p53[k]; /* square, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
       const double t75 = 1.0 - t74; /* sub, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
       const double t76 = p71[k] * t75; /* mul, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
       y76[k] = t76;
+    }
     }
   }
   if (sums)
@@ -1812,13 +1841,15 @@ static void henon_heiles_baseline_loss_grad_phase1(int n, int s0, const double *
     const double *p48 = wt + 0;
     double *y84 = wt + 8352;
     const double *p79 = wt + 4256;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t82 = p48[k] * p48[k]; /* square, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
       const double t83 = 1.0 - t82; /* sub, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
       const double t84 = p79[k] * t83; /* mul, models/baseline/henon_heiles.lua:31 (hnnc/nn.lua:87 in field()) */
       y84[k] = t84;
+    }
     }
   }
   if (sums)

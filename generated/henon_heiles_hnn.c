@@ -761,6 +761,15 @@ typedef double hn_real;
  *   hn_mm_tn    y[K,M] += a[R,K]^T b[R,M]    each y[k,j] += a[r,k] b[r,j]
  *                                            for r ascending
  */
+/* marks a loop whose iterations do not depend on each other (the fused
+ * elementwise loops of generated code), so that gcc vectorizes it without
+ * versioning it for aliasing (clang's counterpart, assume_safety, warns
+ * where it cannot vectorize: left out) */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__TINYC__)
+#define HN_IVDEP _Pragma("GCC ivdep")
+#else
+#define HN_IVDEP
+#endif
 #if defined(__GNUC__) && !defined(__TINYC__) && !defined(HN_NO_VECTOR)
 #define HN_VECTOR 1
 #ifdef __AVX512F__
@@ -1395,12 +1404,14 @@ static void henon_heiles_hnn_H_phase1(int n, int s0, const double *theta, const 
     const double *p7 = wt + 0;
     const double *p1 = mlp1_1_b;
     double *y10 = wt + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t9 = p7[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
       const double t10 = hn_tanh(t9); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y10[k] = t10;
+    }
     }
   }
   { /* %12 = matmul %11 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -1413,12 +1424,14 @@ static void henon_heiles_hnn_H_phase1(int n, int s0, const double *theta, const 
     const double *p12 = wt + 2048;
     const double *p3 = mlp1_2_b;
     double *y15 = wt + 2048;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t14 = p12[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
       const double t15 = hn_tanh(t14); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y15[k] = t15;
+    }
     }
   }
   { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -1530,12 +1543,14 @@ static void henon_heiles_hnn_field_phase1(int n, int s0, const double *theta, co
     const double *p23 = wt + 0;
     const double *p1 = mlp1_1_b;
     double *y26 = wt + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t25 = p23[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
       const double t26 = hn_tanh(t25); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y26[k] = t26;
+    }
     }
   }
   { /* %28 = matmul %27 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -1549,7 +1564,8 @@ static void henon_heiles_hnn_field_phase1(int n, int s0, const double *theta, co
     const double *p3 = mlp1_2_b;
     double *y48 = wt + 4096;
     const double *p42 = ws + 24;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t30 = p28[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
@@ -1558,6 +1574,7 @@ static void henon_heiles_hnn_field_phase1(int n, int s0, const double *theta, co
       const double t47 = 1.0 - t46; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       const double t48 = p42[i] * t47; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y48[k] = t48;
+    }
     }
   }
   { /* %50 = matmul %49 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -1570,13 +1587,15 @@ static void henon_heiles_hnn_field_phase1(int n, int s0, const double *theta, co
     const double *p26 = wt + 0;
     double *y55 = wt + 4096;
     const double *p50 = wt + 2048;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t53 = p26[k] * p26[k]; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       const double t54 = 1.0 - t53; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       const double t55 = p50[k] * t54; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y55[k] = t55;
+    }
     }
   }
   { /* %57 = matmul %56 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -1869,12 +1888,14 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
     const double *p66 = wt + 0;
     const double *p1 = mlp1_1_b;
     double *y69 = wt + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t68 = p66[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
       const double t69 = hn_tanh(t68); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y69[k] = t69;
+    }
     }
   }
   { /* %71 = matmul %70 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -1890,7 +1911,8 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
     double *y83 = wt + 6144;
     double *y84 = wt + 4096;
     const double *p42 = ws + 24;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t73 = p71[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
@@ -1901,6 +1923,7 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
       y83[k] = t83;
       const double t84 = p42[i] * t83; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y84[k] = t84;
+    }
     }
   }
   { /* %86 = matmul %85 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -1917,7 +1940,8 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
     const double *p86 = wt + 8192;
     double *y115 = wt + 12288;
     double *y116 = wt + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t89 = p69[k] * p69[k]; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
@@ -1931,6 +1955,7 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
       y115[k] = t115;
       const double t116 = t113 * t115; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y116[k] = t116;
+    }
     }
   }
   { /* %118 = matmul %117 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -1946,7 +1971,8 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
     const double *p74 = wt + 2048;
     double *y125 = wt + 14336;
     const double *p83 = wt + 6144;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t121 = p118[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
@@ -1956,6 +1982,7 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
       const double t124 = t122 * t123; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       const double t125 = t124 * p83[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y125[k] = t125;
+    }
     }
   }
   { /* %127 = matmul %126 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -1969,12 +1996,14 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
     const double *p127 = wt + 2048;
     double *y131 = wt + 0;
     const double *p90 = wt + 10240;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t130 = p116[k] + p127[k]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       const double t131 = t130 * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y131[k] = t131;
+    }
     }
   }
   { /* %133 = matmul %132 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -1990,7 +2019,8 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
     const double *p86 = wt + 8192;
     double *y148 = wt + 14336;
     const double *p115 = wt + 12288;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t145 = p142[i] * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
@@ -1999,6 +2029,7 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
       const double t147 = -t146; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       const double t148 = t147 * p115[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y148[k] = t148;
+    }
     }
   }
   { /* %150 = matmul %149 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -2013,7 +2044,8 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
     const double *p123 = wt + 4096;
     double *y156 = wt + 16384;
     const double *p83 = wt + 6144;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t153 = p150[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
@@ -2021,6 +2053,7 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
       const double t155 = t154 * p123[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       const double t156 = t155 * p83[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y156[k] = t156;
+    }
     }
   }
   { /* %158 = matmul %157 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -2034,12 +2067,14 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
     const double *p158 = wt + 0;
     double *y162 = wt + 14336;
     const double *p90 = wt + 10240;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t161 = p148[k] + p158[k]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       const double t162 = t161 * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y162[k] = t162;
+    }
     }
   }
   { /* %164 = matmul %163 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -2055,7 +2090,8 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
     const double *p86 = wt + 8192;
     double *y179 = wt + 14336;
     const double *p115 = wt + 12288;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t176 = p173[i] * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
@@ -2064,6 +2100,7 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
       const double t178 = -t177; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       const double t179 = t178 * p115[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y179[k] = t179;
+    }
     }
   }
   { /* %181 = matmul %180 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -2078,7 +2115,8 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
     const double *p123 = wt + 4096;
     double *y187 = wt + 16384;
     const double *p83 = wt + 6144;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t184 = p181[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
@@ -2086,6 +2124,7 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
       const double t186 = t185 * p123[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       const double t187 = t186 * p83[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y187[k] = t187;
+    }
     }
   }
   { /* %189 = matmul %188 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -2099,12 +2138,14 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
     const double *p189 = wt + 0;
     double *y193 = wt + 14336;
     const double *p90 = wt + 10240;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t192 = p179[k] + p189[k]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       const double t193 = t192 * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y193[k] = t193;
+    }
     }
   }
   { /* %195 = matmul %194 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -2120,7 +2161,8 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
     const double *p86 = wt + 8192;
     double *y210 = wt + 14336;
     const double *p115 = wt + 12288;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t207 = p204[i] * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
@@ -2129,6 +2171,7 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
       const double t209 = -t208; /* neg, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       const double t210 = t209 * p115[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y210[k] = t210;
+    }
     }
   }
   { /* %212 = matmul %211 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -2143,7 +2186,8 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
     const double *p123 = wt + 4096;
     double *y218 = wt + 12288;
     const double *p83 = wt + 6144;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t215 = p212[k] * p42[i]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
@@ -2151,6 +2195,7 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
       const double t217 = t216 * p123[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       const double t218 = t217 * p83[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y218[k] = t218;
+    }
     }
   }
   { /* %220 = matmul %219 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -2164,12 +2209,14 @@ static void henon_heiles_hnn_jacobian_phase1(int n, int s0, const double *theta,
     const double *p220 = wt + 0;
     double *y224 = wt + 0;
     const double *p90 = wt + 10240;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t223 = p210[k] + p220[k]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       const double t224 = t223 * p90[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y224[k] = t224;
+    }
     }
   }
   { /* %226 = matmul %225 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -2285,12 +2332,14 @@ static void henon_heiles_hnn_loss_phase1(int n, int s0, const double *theta, con
     const double *p233 = wt + 0;
     const double *p1 = mlp1_1_b;
     double *y236 = wt + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t235 = p233[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
       const double t236 = hn_tanh(t235); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y236[k] = t236;
+    }
     }
   }
   { /* %238 = matmul %237 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -2304,7 +2353,8 @@ static void henon_heiles_hnn_loss_phase1(int n, int s0, const double *theta, con
     const double *p3 = mlp1_2_b;
     double *y251 = wt + 4096;
     const double *p42 = ws + 24;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t240 = p238[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
@@ -2313,6 +2363,7 @@ static void henon_heiles_hnn_loss_phase1(int n, int s0, const double *theta, con
       const double t250 = 1.0 - t249; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       const double t251 = p42[i] * t250; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y251[k] = t251;
+    }
     }
   }
   { /* %253 = matmul %252 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -2325,13 +2376,15 @@ static void henon_heiles_hnn_loss_phase1(int n, int s0, const double *theta, con
     const double *p236 = wt + 0;
     double *y258 = wt + 4096;
     const double *p253 = wt + 2048;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t256 = p236[k] * p236[k]; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       const double t257 = 1.0 - t256; /* sub, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       const double t258 = p253[k] * t257; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y258[k] = t258;
+    }
     }
   }
   { /* %260 = matmul %259 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -2379,12 +2432,14 @@ static void henon_heiles_hnn_loss_phase1(int n, int s0, const double *theta, con
     const double *p266 = wt + 64;
     const double *p231 = in_xdot + (long)s0 * 4;
     double *y268 = wt + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 4; i++) {
       const long k = s * 4 + i;
       const double t267 = p266[k] - p231[k]; /* sub, models/hnn/henon_heiles.lua:36 */
       const double t268 = t267 * t267; /* square, models/hnn/henon_heiles.lua:36 */
       y268[k] = t268;
+    }
     }
   }
   { /* %269 = sum %268 0 : [] per sample, models/hnn/henon_heiles.lua:36 */
@@ -2559,12 +2614,14 @@ static void henon_heiles_hnn_loss_grad_phase1(int n, int s0, const double *theta
     const double *p278 = wt + 0;
     const double *p1 = mlp1_1_b;
     double *y281 = wt + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t280 = p278[k] + p1[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
       const double t281 = hn_tanh(t280); /* tanh, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y281[k] = t281;
+    }
     }
   }
   { /* %283 = matmul %282 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -2580,7 +2637,8 @@ static void henon_heiles_hnn_loss_grad_phase1(int n, int s0, const double *theta
     double *y295 = wt + 6144;
     double *y296 = wt + 4096;
     const double *p42 = ws + 24;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t285 = p283[k] + p3[i]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:63 in mlp()) */
@@ -2591,6 +2649,7 @@ static void henon_heiles_hnn_loss_grad_phase1(int n, int s0, const double *theta
       y295[k] = t295;
       const double t296 = p42[i] * t295; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y296[k] = t296;
+    }
     }
   }
   { /* %298 = matmul %297 %2 NT : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -2604,7 +2663,8 @@ static void henon_heiles_hnn_loss_grad_phase1(int n, int s0, const double *theta
     double *y302 = wt + 12288;
     double *y303 = wt + 10240;
     const double *p298 = wt + 8192;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t301 = p281[k] * p281[k]; /* square, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
@@ -2612,6 +2672,7 @@ static void henon_heiles_hnn_loss_grad_phase1(int n, int s0, const double *theta
       y302[k] = t302;
       const double t303 = p298[k] * t302; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y303[k] = t303;
+    }
     }
   }
   { /* %305 = matmul %304 %0 NT : [1,4] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -2660,13 +2721,15 @@ static void henon_heiles_hnn_loss_grad_phase1(int n, int s0, const double *theta
     const double *p311 = wt + 14400;
     const double *p276 = in_xdot + (long)s0 * 4;
     double *y313 = wt + 14336;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 4; i++) {
       const long k = s * 4 + i;
       const double t312 = p311[k] - p276[k]; /* sub, models/hnn/henon_heiles.lua:36 */
       y312[k] = t312;
       const double t313 = t312 * t312; /* square, models/hnn/henon_heiles.lua:36 */
       y313[k] = t313;
+    }
     }
   }
   { /* %314 = sum %313 0 : [] per sample, models/hnn/henon_heiles.lua:36 */
@@ -2697,12 +2760,14 @@ static void henon_heiles_hnn_loss_grad_phase1(int n, int s0, const double *theta
     const double *p312 = wt + 14528;
     double *y322 = wt + 14528;
     const double *p320 = ws + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 4; i++) {
       const long k = s * 4 + i;
       const double t321 = 2.0 * p312[k]; /* mul, models/hnn/henon_heiles.lua:36 */
       const double t322 = p320[i] * t321; /* mul, models/hnn/henon_heiles.lua:36 */
       y322[k] = t322;
+    }
     }
   }
   { /* %323 = slice %322 axis=0 0 2 : [2] per sample, models/hnn/henon_heiles.lua:36 (hnnc.lua:43 in field()) */
@@ -2753,7 +2818,8 @@ static void henon_heiles_hnn_loss_grad_phase1(int n, int s0, const double *theta
     const double *p298 = wt + 8192;
     const double *p281 = wt + 0;
     double *y335 = wt + 18816;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t331 = p328[k] * p302[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
@@ -2763,6 +2829,7 @@ static void henon_heiles_hnn_loss_grad_phase1(int n, int s0, const double *theta
       const double t334 = 2.0 * p281[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       const double t335 = t333 * t334; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y335[k] = t335;
+    }
     }
   }
   { /* %337 = matmul %336 %2 NN : [1,64] per sample, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
@@ -2778,7 +2845,8 @@ static void henon_heiles_hnn_loss_grad_phase1(int n, int s0, const double *theta
     const double *p42 = ws + 24;
     const double *p286 = wt + 2048;
     double *y346 = wt + 14720;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t340 = p337[k] * p295[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
@@ -2789,6 +2857,7 @@ static void henon_heiles_hnn_loss_grad_phase1(int n, int s0, const double *theta
       const double t345 = t343 * t344; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       const double t346 = t345 * p295[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y346[k] = t346;
+    }
     }
   }
   if (sums)
@@ -2843,12 +2912,14 @@ static void henon_heiles_hnn_loss_grad_phase1(int n, int s0, const double *theta
     const double *p349 = wt + 2048;
     double *y356 = wt + 18816;
     const double *p302 = wt + 12288;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 64; i++) {
       const long k = s * 64 + i;
       const double t355 = p335[k] + p349[k]; /* add, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:60 in mlp()) */
       const double t356 = t355 * p302[k]; /* mul, models/hnn/henon_heiles.lua:32 (hnnc/nn.lua:87 in mlp()) */
       y356[k] = t356;
+    }
     }
   }
   if (sums)

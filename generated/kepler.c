@@ -761,6 +761,15 @@ typedef double hn_real;
  *   hn_mm_tn    y[K,M] += a[R,K]^T b[R,M]    each y[k,j] += a[r,k] b[r,j]
  *                                            for r ascending
  */
+/* marks a loop whose iterations do not depend on each other (the fused
+ * elementwise loops of generated code), so that gcc vectorizes it without
+ * versioning it for aliasing (clang's counterpart, assume_safety, warns
+ * where it cannot vectorize: left out) */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__TINYC__)
+#define HN_IVDEP _Pragma("GCC ivdep")
+#else
+#define HN_IVDEP
+#endif
 #if defined(__GNUC__) && !defined(__TINYC__) && !defined(HN_NO_VECTOR)
 #define HN_VECTOR 1
 #ifdef __AVX512F__
@@ -1443,6 +1452,7 @@ static void kepler_H_phase1(int n, int s0, const double *theta, const double *co
     const double *p8 = wt + 0;
     double *y12 = out_y0 + (long)s0 * 1;
     const double *p6 = wt + 96;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t9 = hn_sqrt(p8[k]); /* sqrt, models/systems/kepler.lua:10 */
       const double t11 = (-1.0) / t9; /* div, models/systems/kepler.lua:10 */
@@ -1533,6 +1543,7 @@ static void kepler_field_phase1(int n, int s0, const double *theta, const double
   { /* fused elementwise: %21 %22 %25 %26 %28 %29 */
     const double *p20 = wt + 192;
     double *y29 = wt + 128;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t21 = hn_sqrt(p20[k]); /* sqrt, models/systems/kepler.lua:10 */
       const double t22 = (-1.0) / t21; /* div, models/systems/kepler.lua:10 */
@@ -1559,7 +1570,8 @@ static void kepler_field_phase1(int n, int s0, const double *theta, const double
     const double *p15 = wt + 64;
     double *y35 = wt + 64;
     double *y37 = wt + 128;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 2; i++) {
       const long k = s * 2 + i;
       const double t31 = p30[k] * p14[k]; /* mul, models/systems/kepler.lua:10 */
@@ -1569,6 +1581,7 @@ static void kepler_field_phase1(int n, int s0, const double *theta, const double
       y35[k] = t35;
       const double t37 = -t32; /* neg, models/systems/kepler.lua:23 (hnnc.lua:43 in library code) */
       y37[k] = t37;
+    }
     }
   }
   { /* %38 = concat %35 %37 axis=0 : [4] per sample, models/systems/kepler.lua:23 (hnnc.lua:43 in library code) */
@@ -1665,6 +1678,7 @@ static void kepler_invariants_phase1(int n, int s0, const double *theta, const d
     const double *p44 = wt + 64;
     double *y50 = wt + 192;
     double *y54 = wt + 128;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t48 = p40[k] * p46[k]; /* mul, models/systems/kepler.lua:17 */
       const double t49 = p42[k] * p44[k]; /* mul, models/systems/kepler.lua:17 */
@@ -1752,6 +1766,7 @@ static void kepler_invariants_phase1(int n, int s0, const double *theta, const d
     const double *p44 = wt + 64;
     const double *p42 = wt + 32;
     double *y73 = wt + 0;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t62 = hn_sqrt(p61[k]); /* sqrt, models/systems/kepler.lua:10 */
       const double t63 = (-1.0) / t62; /* div, models/systems/kepler.lua:10 */
@@ -1864,6 +1879,7 @@ static void kepler_invariants_rate_phase1(int n, int s0, const double *theta, co
     const double *p84 = wt + 64;
     double *y90 = wt + 192;
     double *y94 = wt + 128;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t88 = p80[k] * p86[k]; /* mul, models/systems/kepler.lua:17 */
       const double t89 = p82[k] * p84[k]; /* mul, models/systems/kepler.lua:17 */
@@ -1928,6 +1944,7 @@ static void kepler_invariants_rate_phase1(int n, int s0, const double *theta, co
     double *y112 = wt + 480;
     double *y121 = wt + 448;
     double *y122 = wt + 544;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t102 = hn_sqrt(p101[k]); /* sqrt, models/systems/kepler.lua:10 */
       y102[k] = t102;
@@ -1965,7 +1982,8 @@ static void kepler_invariants_rate_phase1(int n, int s0, const double *theta, co
     const double *p96 = wt + 288;
     double *y127 = wt + 640;
     double *y129 = wt + 512;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 2; i++) {
       const long k = s * 2 + i;
       const double t124 = p123[k] * p95[k]; /* mul, models/systems/kepler.lua:10 */
@@ -1975,6 +1993,7 @@ static void kepler_invariants_rate_phase1(int n, int s0, const double *theta, co
       y127[k] = t127;
       const double t129 = -t125; /* neg, models/systems/kepler.lua:29 (hnnc.lua:43 in library code) */
       y129[k] = t129;
+    }
     }
   }
   { /* %130 = concat %127 %129 axis=0 : [4] per sample, models/systems/kepler.lua:29 (hnnc.lua:43 in library code) */
@@ -2035,6 +2054,7 @@ static void kepler_invariants_rate_phase1(int n, int s0, const double *theta, co
     double *y146 = wt + 800;
     const double *p94 = wt + 128;
     double *y155 = wt + 32;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t139 = p80[k] * p137[k]; /* mul, models/systems/kepler.lua:17 */
       const double t140 = p131[k] * p86[k]; /* mul, models/systems/kepler.lua:17 */
@@ -2061,13 +2081,15 @@ static void kepler_invariants_rate_phase1(int n, int s0, const double *theta, co
     const double *p96 = wt + 288;
     const double *p129 = wt + 512;
     double *y158 = wt + 512;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 2; i++) {
       const long k = s * 2 + i;
       const double t156 = p96[k] * p129[k]; /* mul, models/systems/kepler.lua:10 */
       const double t157 = p129[k] * p96[k]; /* mul, models/systems/kepler.lua:10 */
       const double t158 = t157 + t156; /* add, models/systems/kepler.lua:10 */
       y158[k] = t158;
+    }
     }
   }
   { /* %159 = sum %158 0 : [] per sample, models/systems/kepler.lua:10 */
@@ -2092,13 +2114,15 @@ static void kepler_invariants_rate_phase1(int n, int s0, const double *theta, co
     const double *p95 = wt + 224;
     const double *p127 = wt + 640;
     double *y163 = wt + 224;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 2; i++) {
       const long k = s * 2 + i;
       const double t161 = p95[k] * p127[k]; /* mul, models/systems/kepler.lua:10 */
       const double t162 = p127[k] * p95[k]; /* mul, models/systems/kepler.lua:10 */
       const double t163 = t162 + t161; /* add, models/systems/kepler.lua:10 */
       y163[k] = t163;
+    }
     }
   }
   { /* %164 = sum %163 0 : [] per sample, models/systems/kepler.lua:10 */
@@ -2135,6 +2159,7 @@ static void kepler_invariants_rate_phase1(int n, int s0, const double *theta, co
     const double *p133 = wt + 608;
     const double *p112 = wt + 480;
     double *y190 = wt + 32;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t165 = p164[k] * p121[k]; /* mul, models/systems/kepler.lua:10 */
       const double t166 = p103[k] * t165; /* mul, models/systems/kepler.lua:10 */

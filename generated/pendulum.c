@@ -761,6 +761,15 @@ typedef double hn_real;
  *   hn_mm_tn    y[K,M] += a[R,K]^T b[R,M]    each y[k,j] += a[r,k] b[r,j]
  *                                            for r ascending
  */
+/* marks a loop whose iterations do not depend on each other (the fused
+ * elementwise loops of generated code), so that gcc vectorizes it without
+ * versioning it for aliasing (clang's counterpart, assume_safety, warns
+ * where it cannot vectorize: left out) */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__TINYC__)
+#define HN_IVDEP _Pragma("GCC ivdep")
+#else
+#define HN_IVDEP
+#endif
 #if defined(__GNUC__) && !defined(__TINYC__) && !defined(HN_NO_VECTOR)
 #define HN_VECTOR 1
 #ifdef __AVX512F__
@@ -1398,6 +1407,7 @@ static void pendulum_H_phase1(int n, int s0, const double *theta, const double *
     const double *p1 = wt + 0;
     const double *p3 = wt + 32;
     double *y11 = out_y0 + (long)s0 * 1;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t5 = hn_cos(p1[k]); /* cos, models/systems/pendulum.lua:7 */
       const double t7 = 1.0 - t5; /* sub, models/systems/pendulum.lua:7 */
@@ -1472,6 +1482,7 @@ static void pendulum_field_phase1(int n, int s0, const double *theta, const doub
     const double *p13 = wt + 0;
     double *y27 = wt + 32;
     double *y31 = wt + 0;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t23 = 2.0 * p15[k]; /* mul, models/systems/pendulum.lua:7 */
       y23[k] = t23;

@@ -761,6 +761,15 @@ typedef double hn_real;
  *   hn_mm_tn    y[K,M] += a[R,K]^T b[R,M]    each y[k,j] += a[r,k] b[r,j]
  *                                            for r ascending
  */
+/* marks a loop whose iterations do not depend on each other (the fused
+ * elementwise loops of generated code), so that gcc vectorizes it without
+ * versioning it for aliasing (clang's counterpart, assume_safety, warns
+ * where it cannot vectorize: left out) */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__TINYC__)
+#define HN_IVDEP _Pragma("GCC ivdep")
+#else
+#define HN_IVDEP
+#endif
 #if defined(__GNUC__) && !defined(__TINYC__) && !defined(HN_NO_VECTOR)
 #define HN_VECTOR 1
 #ifdef __AVX512F__
@@ -1403,6 +1412,7 @@ static void spring_H_phase1(int n, int s0, const double *theta, const double *co
     const double *p4 = wt + 0;
     double *y7 = out_y0 + (long)s0 * 1;
     const double *p3 = wt + 32;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t6 = p4[k] * p4[k]; /* square, models/systems/spring.lua:6 */
       const double t7 = p3[k] + t6; /* add, models/systems/spring.lua:6 */
@@ -1474,6 +1484,7 @@ static void spring_field_phase1(int n, int s0, const double *theta, const double
     double *y20 = wt + 32;
     const double *p9 = wt + 0;
     double *y23 = wt + 0;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t18 = 2.0 * p12[k]; /* mul, models/systems/spring.lua:6 */
       y18[k] = t18;

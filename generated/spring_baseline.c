@@ -761,6 +761,15 @@ typedef double hn_real;
  *   hn_mm_tn    y[K,M] += a[R,K]^T b[R,M]    each y[k,j] += a[r,k] b[r,j]
  *                                            for r ascending
  */
+/* marks a loop whose iterations do not depend on each other (the fused
+ * elementwise loops of generated code), so that gcc vectorizes it without
+ * versioning it for aliasing (clang's counterpart, assume_safety, warns
+ * where it cannot vectorize: left out) */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__TINYC__)
+#define HN_IVDEP _Pragma("GCC ivdep")
+#else
+#define HN_IVDEP
+#endif
 #if defined(__GNUC__) && !defined(__TINYC__) && !defined(HN_NO_VECTOR)
 #define HN_VECTOR 1
 #ifdef __AVX512F__
@@ -1391,12 +1400,14 @@ static void spring_baseline_field_phase1(int n, int s0, const double *theta, con
     const double *p7 = wt + 0;
     const double *p1 = mlp1_1_b;
     double *y10 = wt + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 200; i++) {
       const long k = s * 200 + i;
       const double t9 = p7[k] + p1[i]; /* add, models/baseline/spring.lua:17 (hnnc/nn.lua:63 in library code) */
       const double t10 = hn_tanh(t9); /* tanh, models/baseline/spring.lua:17 (hnnc/nn.lua:87 in library code) */
       y10[k] = t10;
+    }
     }
   }
   { /* %12 = matmul %11 %2 NN : [1,200] per sample, models/baseline/spring.lua:17 (hnnc/nn.lua:60 in library code) */
@@ -1409,12 +1420,14 @@ static void spring_baseline_field_phase1(int n, int s0, const double *theta, con
     const double *p12 = wt + 6400;
     const double *p3 = mlp1_2_b;
     double *y15 = wt + 6400;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 200; i++) {
       const long k = s * 200 + i;
       const double t14 = p12[k] + p3[i]; /* add, models/baseline/spring.lua:17 (hnnc/nn.lua:63 in library code) */
       const double t15 = hn_tanh(t14); /* tanh, models/baseline/spring.lua:17 (hnnc/nn.lua:87 in library code) */
       y15[k] = t15;
+    }
     }
   }
   { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/baseline/spring.lua:17 (hnnc/nn.lua:60 in library code) */
@@ -1490,12 +1503,14 @@ static void spring_baseline_loss_phase1(int n, int s0, const double *theta, cons
     const double *p22 = wt + 0;
     const double *p1 = mlp1_1_b;
     double *y25 = wt + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 200; i++) {
       const long k = s * 200 + i;
       const double t24 = p22[k] + p1[i]; /* add, models/baseline/spring.lua:14 (hnnc/nn.lua:63 in field()) */
       const double t25 = hn_tanh(t24); /* tanh, models/baseline/spring.lua:14 (hnnc/nn.lua:87 in field()) */
       y25[k] = t25;
+    }
     }
   }
   { /* %27 = matmul %26 %2 NN : [1,200] per sample, models/baseline/spring.lua:14 (hnnc/nn.lua:60 in field()) */
@@ -1508,12 +1523,14 @@ static void spring_baseline_loss_phase1(int n, int s0, const double *theta, cons
     const double *p27 = wt + 6400;
     const double *p3 = mlp1_2_b;
     double *y30 = wt + 6400;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 200; i++) {
       const long k = s * 200 + i;
       const double t29 = p27[k] + p3[i]; /* add, models/baseline/spring.lua:14 (hnnc/nn.lua:63 in field()) */
       const double t30 = hn_tanh(t29); /* tanh, models/baseline/spring.lua:14 (hnnc/nn.lua:87 in field()) */
       y30[k] = t30;
+    }
     }
   }
   { /* %32 = matmul %31 %4 NN : [1,2] per sample, models/baseline/spring.lua:14 (hnnc/nn.lua:60 in field()) */
@@ -1526,12 +1543,14 @@ static void spring_baseline_loss_phase1(int n, int s0, const double *theta, cons
     const double *p32 = wt + 0;
     const double *p20 = in_xdot + (long)s0 * 2;
     double *y35 = wt + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 2; i++) {
       const long k = s * 2 + i;
       const double t34 = p32[k] - p20[k]; /* sub, models/baseline/spring.lua:14 */
       const double t35 = t34 * t34; /* square, models/baseline/spring.lua:14 */
       y35[k] = t35;
+    }
     }
   }
   { /* %36 = sum %35 0 : [] per sample, models/baseline/spring.lua:14 */
@@ -1680,12 +1699,14 @@ static void spring_baseline_loss_grad_phase1(int n, int s0, const double *theta,
     const double *p45 = wt + 0;
     const double *p1 = mlp1_1_b;
     double *y48 = wt + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 200; i++) {
       const long k = s * 200 + i;
       const double t47 = p45[k] + p1[i]; /* add, models/baseline/spring.lua:14 (hnnc/nn.lua:63 in field()) */
       const double t48 = hn_tanh(t47); /* tanh, models/baseline/spring.lua:14 (hnnc/nn.lua:87 in field()) */
       y48[k] = t48;
+    }
     }
   }
   { /* %50 = matmul %49 %2 NN : [1,200] per sample, models/baseline/spring.lua:14 (hnnc/nn.lua:60 in field()) */
@@ -1698,12 +1719,14 @@ static void spring_baseline_loss_grad_phase1(int n, int s0, const double *theta,
     const double *p50 = wt + 6400;
     const double *p3 = mlp1_2_b;
     double *y53 = wt + 6400;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 200; i++) {
       const long k = s * 200 + i;
       const double t52 = p50[k] + p3[i]; /* add, models/baseline/spring.lua:14 (hnnc/nn.lua:63 in field()) */
       const double t53 = hn_tanh(t52); /* tanh, models/baseline/spring.lua:14 (hnnc/nn.lua:87 in field()) */
       y53[k] = t53;
+    }
     }
   }
   { /* %55 = matmul %54 %4 NN : [1,2] per sample, models/baseline/spring.lua:14 (hnnc/nn.lua:60 in field()) */
@@ -1717,13 +1740,15 @@ static void spring_baseline_loss_grad_phase1(int n, int s0, const double *theta,
     const double *p55 = wt + 12800;
     const double *p43 = in_xdot + (long)s0 * 2;
     double *y58 = wt + 12800;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 2; i++) {
       const long k = s * 2 + i;
       const double t57 = p55[k] - p43[k]; /* sub, models/baseline/spring.lua:14 */
       y57[k] = t57;
       const double t58 = t57 * t57; /* square, models/baseline/spring.lua:14 */
       y58[k] = t58;
+    }
     }
   }
   { /* %59 = sum %58 0 : [] per sample, models/baseline/spring.lua:14 */
@@ -1754,12 +1779,14 @@ static void spring_baseline_loss_grad_phase1(int n, int s0, const double *theta,
     const double *p57 = wt + 12864;
     double *y68 = wt + 12832;
     const double *p66 = ws + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 2; i++) {
       const long k = s * 2 + i;
       const double t67 = 2.0 * p57[k]; /* mul, models/baseline/spring.lua:14 */
       const double t68 = p66[i] * t67; /* mul, models/baseline/spring.lua:14 */
       y68[k] = t68;
+    }
     }
   }
   if (sums)
@@ -1779,13 +1806,15 @@ static void spring_baseline_loss_grad_phase1(int n, int s0, const double *theta,
     const double *p53 = wt + 6400;
     double *y75 = wt + 19296;
     const double *p70 = wt + 12896;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 200; i++) {
       const long k = s * 200 + i;
       const double t73 = p53[k] * p53[k]; /* square, models/baseline/spring.lua:14 (hnnc/nn.lua:87 in field()) */
       const double t74 = 1.0 - t73; /* sub, models/baseline/spring.lua:14 (hnnc/nn.lua:87 in field()) */
       const double t75 = p70[k] * t74; /* mul, models/baseline/spring.lua:14 (hnnc/nn.lua:87 in field()) */
       y75[k] = t75;
+    }
     }
   }
   if (sums)
@@ -1812,13 +1841,15 @@ static void spring_baseline_loss_grad_phase1(int n, int s0, const double *theta,
     const double *p48 = wt + 0;
     double *y83 = wt + 25696;
     const double *p78 = wt + 12896;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 200; i++) {
       const long k = s * 200 + i;
       const double t81 = p48[k] * p48[k]; /* square, models/baseline/spring.lua:14 (hnnc/nn.lua:87 in field()) */
       const double t82 = 1.0 - t81; /* sub, models/baseline/spring.lua:14 (hnnc/nn.lua:87 in field()) */
       const double t83 = p78[k] * t82; /* mul, models/baseline/spring.lua:14 (hnnc/nn.lua:87 in field()) */
       y83[k] = t83;
+    }
     }
   }
   if (sums)

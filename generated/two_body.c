@@ -761,6 +761,15 @@ typedef double hn_real;
  *   hn_mm_tn    y[K,M] += a[R,K]^T b[R,M]    each y[k,j] += a[r,k] b[r,j]
  *                                            for r ascending
  */
+/* marks a loop whose iterations do not depend on each other (the fused
+ * elementwise loops of generated code), so that gcc vectorizes it without
+ * versioning it for aliasing (clang's counterpart, assume_safety, warns
+ * where it cannot vectorize: left out) */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__TINYC__)
+#define HN_IVDEP _Pragma("GCC ivdep")
+#else
+#define HN_IVDEP
+#endif
 #if defined(__GNUC__) && !defined(__TINYC__) && !defined(HN_NO_VECTOR)
 #define HN_VECTOR 1
 #ifdef __AVX512F__
@@ -1469,6 +1478,7 @@ static void two_body_H_phase1(int n, int s0, const double *theta, const double *
     const double *p11 = wt + 0;
     double *y15 = out_y0 + (long)s0 * 1;
     const double *p9 = wt + 96;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t12 = hn_sqrt(p11[k]); /* sqrt, models/systems/two_body.lua:10 */
       const double t14 = 1.0 / t12; /* div, models/systems/two_body.lua:10 */
@@ -1562,13 +1572,15 @@ static void two_body_field_phase1(int n, int s0, const double *theta, const doub
     const double *p19 = wt + 256;
     const double *p20 = wt + 320;
     double *y25 = wt + 64;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 2; i++) {
       const long k = s * 2 + i;
       const double t21 = p19[k] - p20[k]; /* sub, models/systems/two_body.lua:9 */
       y21[k] = t21;
       const double t25 = t21 * t21; /* mul, models/systems/two_body.lua:10 */
       y25[k] = t25;
+    }
     }
   }
   { /* %26 = sum %25 0 : [] per sample, models/systems/two_body.lua:10 */
@@ -1587,6 +1599,7 @@ static void two_body_field_phase1(int n, int s0, const double *theta, const doub
   { /* fused elementwise: %27 %28 %31 %32 %33 %35 %36 */
     const double *p26 = wt + 256;
     double *y36 = wt + 64;
+    HN_IVDEP
     for (long k = 0; k < nc; k++) {
       const double t27 = hn_sqrt(p26[k]); /* sqrt, models/systems/two_body.lua:10 */
       const double t28 = 1.0 / t27; /* div, models/systems/two_body.lua:10 */
@@ -1612,23 +1625,27 @@ static void two_body_field_phase1(int n, int s0, const double *theta, const doub
     const double *p37 = wt + 256;
     const double *p21 = wt + 0;
     double *y39 = wt + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 2; i++) {
       const long k = s * 2 + i;
       const double t38 = p37[k] * p21[k]; /* mul, models/systems/two_body.lua:10 */
       const double t39 = t38 + t38; /* add, models/systems/two_body.lua:10 */
       y39[k] = t39;
     }
+    }
   }
   { /* fused elementwise: %41 %42 */
     const double *p18 = wt + 128;
     double *y42 = wt + 64;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 4; i++) {
       const long k = s * 4 + i;
       const double t41 = 0.5 * p18[k]; /* mul, models/systems/two_body.lua:10 */
       const double t42 = t41 + t41; /* add, models/systems/two_body.lua:10 */
       y42[k] = t42;
+    }
     }
   }
   { /* %43 = neg %39 : [2] per sample, models/systems/two_body.lua:9 */

@@ -761,6 +761,15 @@ typedef double hn_real;
  *   hn_mm_tn    y[K,M] += a[R,K]^T b[R,M]    each y[k,j] += a[r,k] b[r,j]
  *                                            for r ascending
  */
+/* marks a loop whose iterations do not depend on each other (the fused
+ * elementwise loops of generated code), so that gcc vectorizes it without
+ * versioning it for aliasing (clang's counterpart, assume_safety, warns
+ * where it cannot vectorize: left out) */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__TINYC__)
+#define HN_IVDEP _Pragma("GCC ivdep")
+#else
+#define HN_IVDEP
+#endif
 #if defined(__GNUC__) && !defined(__TINYC__) && !defined(HN_NO_VECTOR)
 #define HN_VECTOR 1
 #ifdef __AVX512F__
@@ -1391,12 +1400,14 @@ static void two_body_hnn_H_phase1(int n, int s0, const double *theta, const doub
     const double *p7 = wt + 0;
     const double *p1 = mlp1_1_b;
     double *y10 = wt + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 200; i++) {
       const long k = s * 200 + i;
       const double t9 = p7[k] + p1[i]; /* add, models/hnn/two_body.lua:15 (hnnc/nn.lua:63 in mlp()) */
       const double t10 = hn_tanh(t9); /* tanh, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       y10[k] = t10;
+    }
     }
   }
   { /* %12 = matmul %11 %2 NN : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
@@ -1409,12 +1420,14 @@ static void two_body_hnn_H_phase1(int n, int s0, const double *theta, const doub
     const double *p12 = wt + 6400;
     const double *p3 = mlp1_2_b;
     double *y15 = wt + 6400;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 200; i++) {
       const long k = s * 200 + i;
       const double t14 = p12[k] + p3[i]; /* add, models/hnn/two_body.lua:15 (hnnc/nn.lua:63 in mlp()) */
       const double t15 = hn_tanh(t14); /* tanh, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       y15[k] = t15;
+    }
     }
   }
   { /* %17 = matmul %16 %4 NN : [1,2] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
@@ -1526,12 +1539,14 @@ static void two_body_hnn_field_phase1(int n, int s0, const double *theta, const 
     const double *p23 = wt + 0;
     const double *p1 = mlp1_1_b;
     double *y26 = wt + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 200; i++) {
       const long k = s * 200 + i;
       const double t25 = p23[k] + p1[i]; /* add, models/hnn/two_body.lua:15 (hnnc/nn.lua:63 in mlp()) */
       const double t26 = hn_tanh(t25); /* tanh, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       y26[k] = t26;
+    }
     }
   }
   { /* %28 = matmul %27 %2 NN : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
@@ -1545,7 +1560,8 @@ static void two_body_hnn_field_phase1(int n, int s0, const double *theta, const 
     const double *p3 = mlp1_2_b;
     double *y48 = wt + 12800;
     const double *p42 = ws + 24;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 200; i++) {
       const long k = s * 200 + i;
       const double t30 = p28[k] + p3[i]; /* add, models/hnn/two_body.lua:15 (hnnc/nn.lua:63 in mlp()) */
@@ -1554,6 +1570,7 @@ static void two_body_hnn_field_phase1(int n, int s0, const double *theta, const 
       const double t47 = 1.0 - t46; /* sub, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       const double t48 = p42[i] * t47; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       y48[k] = t48;
+    }
     }
   }
   { /* %50 = matmul %49 %2 NT : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
@@ -1566,13 +1583,15 @@ static void two_body_hnn_field_phase1(int n, int s0, const double *theta, const 
     const double *p26 = wt + 0;
     double *y55 = wt + 12800;
     const double *p50 = wt + 6400;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 200; i++) {
       const long k = s * 200 + i;
       const double t53 = p26[k] * p26[k]; /* square, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       const double t54 = 1.0 - t53; /* sub, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       const double t55 = p50[k] * t54; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       y55[k] = t55;
+    }
     }
   }
   { /* %57 = matmul %56 %0 NT : [1,8] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
@@ -1709,12 +1728,14 @@ static void two_body_hnn_loss_phase1(int n, int s0, const double *theta, const d
     const double *p67 = wt + 0;
     const double *p1 = mlp1_1_b;
     double *y70 = wt + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 200; i++) {
       const long k = s * 200 + i;
       const double t69 = p67[k] + p1[i]; /* add, models/hnn/two_body.lua:15 (hnnc/nn.lua:63 in mlp()) */
       const double t70 = hn_tanh(t69); /* tanh, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       y70[k] = t70;
+    }
     }
   }
   { /* %72 = matmul %71 %2 NN : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
@@ -1728,7 +1749,8 @@ static void two_body_hnn_loss_phase1(int n, int s0, const double *theta, const d
     const double *p3 = mlp1_2_b;
     double *y85 = wt + 12800;
     const double *p42 = ws + 24;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 200; i++) {
       const long k = s * 200 + i;
       const double t74 = p72[k] + p3[i]; /* add, models/hnn/two_body.lua:15 (hnnc/nn.lua:63 in mlp()) */
@@ -1737,6 +1759,7 @@ static void two_body_hnn_loss_phase1(int n, int s0, const double *theta, const d
       const double t84 = 1.0 - t83; /* sub, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       const double t85 = p42[i] * t84; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       y85[k] = t85;
+    }
     }
   }
   { /* %87 = matmul %86 %2 NT : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
@@ -1749,13 +1772,15 @@ static void two_body_hnn_loss_phase1(int n, int s0, const double *theta, const d
     const double *p70 = wt + 0;
     double *y92 = wt + 12800;
     const double *p87 = wt + 6400;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 200; i++) {
       const long k = s * 200 + i;
       const double t90 = p70[k] * p70[k]; /* square, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       const double t91 = 1.0 - t90; /* sub, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       const double t92 = p87[k] * t91; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       y92[k] = t92;
+    }
     }
   }
   { /* %94 = matmul %93 %0 NT : [1,8] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
@@ -1803,12 +1828,14 @@ static void two_body_hnn_loss_phase1(int n, int s0, const double *theta, const d
     const double *p100 = wt + 128;
     const double *p65 = in_xdot + (long)s0 * 8;
     double *y102 = wt + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 8; i++) {
       const long k = s * 8 + i;
       const double t101 = p100[k] - p65[k]; /* sub, models/hnn/two_body.lua:19 */
       const double t102 = t101 * t101; /* square, models/hnn/two_body.lua:19 */
       y102[k] = t102;
+    }
     }
   }
   { /* %103 = sum %102 0 : [] per sample, models/hnn/two_body.lua:19 */
@@ -1983,12 +2010,14 @@ static void two_body_hnn_loss_grad_phase1(int n, int s0, const double *theta, co
     const double *p112 = wt + 0;
     const double *p1 = mlp1_1_b;
     double *y115 = wt + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 200; i++) {
       const long k = s * 200 + i;
       const double t114 = p112[k] + p1[i]; /* add, models/hnn/two_body.lua:15 (hnnc/nn.lua:63 in mlp()) */
       const double t115 = hn_tanh(t114); /* tanh, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       y115[k] = t115;
+    }
     }
   }
   { /* %117 = matmul %116 %2 NN : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
@@ -2004,7 +2033,8 @@ static void two_body_hnn_loss_grad_phase1(int n, int s0, const double *theta, co
     double *y129 = wt + 19200;
     double *y130 = wt + 12800;
     const double *p42 = ws + 24;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 200; i++) {
       const long k = s * 200 + i;
       const double t119 = p117[k] + p3[i]; /* add, models/hnn/two_body.lua:15 (hnnc/nn.lua:63 in mlp()) */
@@ -2015,6 +2045,7 @@ static void two_body_hnn_loss_grad_phase1(int n, int s0, const double *theta, co
       y129[k] = t129;
       const double t130 = p42[i] * t129; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       y130[k] = t130;
+    }
     }
   }
   { /* %132 = matmul %131 %2 NT : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
@@ -2028,7 +2059,8 @@ static void two_body_hnn_loss_grad_phase1(int n, int s0, const double *theta, co
     double *y136 = wt + 38400;
     double *y137 = wt + 32000;
     const double *p132 = wt + 25600;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 200; i++) {
       const long k = s * 200 + i;
       const double t135 = p115[k] * p115[k]; /* square, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
@@ -2036,6 +2068,7 @@ static void two_body_hnn_loss_grad_phase1(int n, int s0, const double *theta, co
       y136[k] = t136;
       const double t137 = p132[k] * t136; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       y137[k] = t137;
+    }
     }
   }
   { /* %139 = matmul %138 %0 NT : [1,8] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
@@ -2084,13 +2117,15 @@ static void two_body_hnn_loss_grad_phase1(int n, int s0, const double *theta, co
     const double *p145 = wt + 44928;
     const double *p110 = in_xdot + (long)s0 * 8;
     double *y147 = wt + 44800;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 8; i++) {
       const long k = s * 8 + i;
       const double t146 = p145[k] - p110[k]; /* sub, models/hnn/two_body.lua:19 */
       y146[k] = t146;
       const double t147 = t146 * t146; /* square, models/hnn/two_body.lua:19 */
       y147[k] = t147;
+    }
     }
   }
   { /* %148 = sum %147 0 : [] per sample, models/hnn/two_body.lua:19 */
@@ -2121,12 +2156,14 @@ static void two_body_hnn_loss_grad_phase1(int n, int s0, const double *theta, co
     const double *p146 = wt + 45184;
     double *y157 = wt + 45120;
     const double *p154 = ws + 0;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 8; i++) {
       const long k = s * 8 + i;
       const double t156 = 2.0 * p146[k]; /* mul, models/hnn/two_body.lua:19 */
       const double t157 = p154[i] * t156; /* mul, models/hnn/two_body.lua:19 */
       y157[k] = t157;
+    }
     }
   }
   { /* %158 = slice %157 axis=0 0 4 : [4] per sample, models/hnn/two_body.lua:19 (hnnc.lua:43 in field()) */
@@ -2177,7 +2214,8 @@ static void two_body_hnn_loss_grad_phase1(int n, int s0, const double *theta, co
     const double *p132 = wt + 25600;
     const double *p115 = wt + 0;
     double *y171 = wt + 58304;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 200; i++) {
       const long k = s * 200 + i;
       const double t167 = p164[k] * p136[k]; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
@@ -2187,6 +2225,7 @@ static void two_body_hnn_loss_grad_phase1(int n, int s0, const double *theta, co
       const double t170 = 2.0 * p115[k]; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       const double t171 = t169 * t170; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       y171[k] = t171;
+    }
     }
   }
   { /* %173 = matmul %172 %2 NN : [1,200] per sample, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
@@ -2202,7 +2241,8 @@ static void two_body_hnn_loss_grad_phase1(int n, int s0, const double *theta, co
     const double *p42 = ws + 24;
     const double *p120 = wt + 6400;
     double *y182 = wt + 45504;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 200; i++) {
       const long k = s * 200 + i;
       const double t176 = p173[k] * p129[k]; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
@@ -2213,6 +2253,7 @@ static void two_body_hnn_loss_grad_phase1(int n, int s0, const double *theta, co
       const double t181 = t179 * t180; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       const double t182 = t181 * p129[k]; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       y182[k] = t182;
+    }
     }
   }
   if (sums)
@@ -2267,12 +2308,14 @@ static void two_body_hnn_loss_grad_phase1(int n, int s0, const double *theta, co
     const double *p185 = wt + 6400;
     double *y192 = wt + 58304;
     const double *p136 = wt + 38400;
-    for (long s = 0; s < nc; s++)
+    for (long s = 0; s < nc; s++) {
+    HN_IVDEP
     for (long i = 0; i < 200; i++) {
       const long k = s * 200 + i;
       const double t191 = p171[k] + p185[k]; /* add, models/hnn/two_body.lua:15 (hnnc/nn.lua:60 in mlp()) */
       const double t192 = t191 * p136[k]; /* mul, models/hnn/two_body.lua:15 (hnnc/nn.lua:87 in mlp()) */
       y192[k] = t192;
+    }
     }
   }
   if (sums)

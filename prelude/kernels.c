@@ -21,6 +21,15 @@
  *   hn_mm_tn    y[K,M] += a[R,K]^T b[R,M]    each y[k,j] += a[r,k] b[r,j]
  *                                            for r ascending
  */
+/* marks a loop whose iterations do not depend on each other (the fused
+ * elementwise loops of generated code), so that gcc vectorizes it without
+ * versioning it for aliasing (clang's counterpart, assume_safety, warns
+ * where it cannot vectorize: left out) */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__TINYC__)
+#define HN_IVDEP _Pragma("GCC ivdep")
+#else
+#define HN_IVDEP
+#endif
 #if defined(__GNUC__) && !defined(__TINYC__) && !defined(HN_NO_VECTOR)
 #define HN_VECTOR 1
 #ifdef __AVX512F__
