@@ -1003,6 +1003,18 @@ static inline void hn_nn_last(long R, int K, int M, int j0, const hn_real *restr
   } while (0)
 #endif
 
+#ifdef HN_VECTOR
+/* eight vectors of y: c0 .. c7 = 0; c += x b[0 .. 8 vectors]; stored */
+#define HN_ACC8(c) hn_vec c##0 = {0}, c##1 = {0}, c##2 = {0}, c##3 = {0}, c##4 = {0}, c##5 = {0}, c##6 = {0}, c##7 = {0}
+#define HN_MAC8V(c, x, p)                                                                                         \
+  (HN_MAC(c##0, x, HN_LD(p)), HN_MAC(c##1, x, HN_LD((p) + HN_VL)), HN_MAC(c##2, x, HN_LD((p) + 2 * HN_VL)),          \
+   HN_MAC(c##3, x, HN_LD((p) + 3 * HN_VL)), HN_MAC(c##4, x, HN_LD((p) + 4 * HN_VL)),                                \
+   HN_MAC(c##5, x, HN_LD((p) + 5 * HN_VL)), HN_MAC(c##6, x, HN_LD((p) + 6 * HN_VL)), HN_MAC(c##7, x, HN_LD((p) + 7 * HN_VL)))
+#define HN_ST8V(p, c)                                                                                             \
+  (HN_ST(p, c##0), HN_ST((p) + HN_VL, c##1), HN_ST((p) + 2 * HN_VL, c##2), HN_ST((p) + 3 * HN_VL, c##3),             \
+   HN_ST((p) + 4 * HN_VL, c##4), HN_ST((p) + 5 * HN_VL, c##5), HN_ST((p) + 6 * HN_VL, c##6), HN_ST((p) + 7 * HN_VL, c##7))
+#endif
+
 /* Loop order for the cache: a panel of b (all K rows, a block of columns)
  * stays in L1 while every row of a passes over it. */
 static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y,
@@ -1014,6 +1026,23 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
   const int M32 = M - M % (8 * HN_VL), M16 = M - M % (4 * HN_VL); /* explicit bounds */
   int M4 = M - M % HN_VL;
   j = 0;
+#ifdef __AVX512F__
+  /* one row (batch 1) under AVX-512: 24 vectors of y in registers, so that
+   * b streams row by row, 24 vectors of each contiguous (three blocks of
+   * 8 read each row of b in three strided passes) */
+  if (R == 1)
+    for (; j + 24 * HN_VL <= M; j += 24 * HN_VL) {
+      const hn_real *bp = b + j;
+      HN_ACC8(c);
+      HN_ACC8(d);
+      HN_ACC8(e);
+      for (p = 0; p < K; p++, bp += M) {
+        hn_vec x0 = hn_splat(a[p]);
+        HN_MAC8V(c, x0, bp), HN_MAC8V(d, x0, bp + 8 * HN_VL), HN_MAC8V(e, x0, bp + 16 * HN_VL);
+      }
+      HN_ST8V(y + j, c), HN_ST8V(y + j + 8 * HN_VL, d), HN_ST8V(y + j + 16 * HN_VL, e);
+    }
+#endif
   if (R == 1) /* one row (batch 1): eight accumulators hide the latency of the adds */
     for (; j < M32; j += 8 * HN_VL) {
       const hn_real *bp = b + j;
@@ -1026,6 +1055,16 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
       }
       HN_ST(y + j, c0), HN_ST(y + j + HN_VL, c1), HN_ST(y + j + 2 * HN_VL, c2), HN_ST(y + j + 3 * HN_VL, c3);
       HN_ST(y + j + 4 * HN_VL, c4), HN_ST(y + j + 5 * HN_VL, c5), HN_ST(y + j + 6 * HN_VL, c6), HN_ST(y + j + 7 * HN_VL, c7);
+    }
+  if (R == 1) /* four vectors, read in place: one row would read a packed copy only once */
+    for (; j < M16; j += 4 * HN_VL) {
+      const hn_real *bp = b + j;
+      hn_vec c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
+      for (p = 0; p < K; p++, bp += M) {
+        hn_vec x0 = hn_splat(a[p]);
+        HN_MAC(c0, x0, HN_LD(bp)), HN_MAC(c1, x0, HN_LD(bp + HN_VL)), HN_MAC(c2, x0, HN_LD(bp + 2 * HN_VL)), HN_MAC(c3, x0, HN_LD(bp + 3 * HN_VL));
+      }
+      HN_ST(y + j, c0), HN_ST(y + j + HN_VL, c1), HN_ST(y + j + 2 * HN_VL, c2), HN_ST(y + j + 3 * HN_VL, c3);
     }
   for (; j < M16; j += 4 * HN_VL)
     for (k0 = 0; k0 < K; k0 += HN_KB) {

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "adam.h"
+#include "pool.h"
 #include "hnnc.h"
 
 static double clock_us(clockid_t id) {
@@ -78,9 +79,12 @@ int main(int argc, char **argv) {
   snprintf(list, sizeof list, "%s", batches);
   for (char *t = strtok(list, ","); t; t = strtok(NULL, ",")) {
     long n = atol(t), P = m.g->nparams_total, k, reps, r;
-    double *theta = malloc(P * sizeof *theta), *g = calloc(P, sizeof *g), *mo = calloc(P, sizeof *mo),
-           *v = calloc(P, sizeof *v), *x = malloc(2 * n * sizeof *x), *xd = malloc(2 * n * sizeof *xd), loss,
-           *ws = malloc((model_ws(&m, fi, n) + 8) * sizeof *ws), *wall, *cpu, t0, c0, flop;
+    /* 64-byte aligned, as hnnc train's arrays (rt_alloc_vec): at malloc's
+     * offsets the step at 750 rows measured 8.7 ms against 5.3 for the
+     * loss gradient alone in hnnc bench */
+    double *theta = rt_alloc_vec(P * sizeof *theta), *g = rt_alloc_vec(P * sizeof *g), *mo = rt_alloc_vec(P * sizeof *mo),
+           *v = rt_alloc_vec(P * sizeof *v), *x = rt_alloc_vec(2 * n * sizeof *x), *xd = rt_alloc_vec(2 * n * sizeof *xd),
+           loss, *ws = rt_alloc_vec(model_ws(&m, fi, n) * sizeof *ws), *wall, *cpu, t0, c0, flop;
     void *in[2], *out[64];
     rt_adam opt;
     if (n < 1) continue;
