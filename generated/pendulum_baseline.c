@@ -1192,6 +1192,89 @@ static inline hn_real hn_lanes8(const hn_real *s)
 #endif
 #endif
 
+#if HN_NTQ == 8 && defined(__AVX512F__)
+/* hn_mm_nt for wide layers (K > 2 HN_NTKB, eight rows of b beyond L1):
+ * blocks of HN_NTKB columns of K, eight rows of b (16 KB) in L1 while a
+ * group of up to 32 rows of a passes; each row's eight partial-sum
+ * vectors wait in s (on the stack, 16 KB in double) between blocks, so
+ * every lane still adds its terms in ascending order. Without the blocks
+ * b came from L2 for every pair of rows of a: 60% of OpenBLAS at
+ * 256x1000x1000. */
+#define HN_NTKB (16384 / (8 * (int)sizeof(hn_real)))
+#ifdef __clang__
+__attribute__((noinline))
+#else
+__attribute__((noipa)) /* gcc's clones for a constant b (a model's small constant matrix) warned of
+                        * reads past its end on this path, which needs K > 2 HN_NTKB */
+#endif
+static void hn_nt_wide(long R, int K, int MQ, int M, const hn_real *restrict a, const hn_real *restrict b,
+                              hn_real *restrict y)
+{
+  const hn_i8 hn_even = {0, 2, 4, 6, 8, 10, 12, 14}, hn_odd = {1, 3, 5, 7, 9, 11, 13, 15};
+  hn_v8 s[32][8];
+  long i0, i;
+  int j, k0, p;
+  (void)hn_even, (void)hn_odd;
+  for (i0 = 0; i0 < R; i0 += 32) {
+    const long rn = R - i0 < 32 ? R - i0 : 32;
+    for (j = 0; j < MQ; j += 8)
+      for (k0 = 0; k0 < K; k0 += HN_NTKB) {
+        const int kn = K - k0 < HN_NTKB ? K - k0 : HN_NTKB, last = k0 + kn == K;
+        const hn_real *b0 = b + (long)j * K + k0;
+        for (i = 0; i + 2 <= rn; i += 2) { /* two rows of a share each load of b */
+          const hn_real *ai = a + (i0 + i) * K + k0, *aj = ai + K;
+          hn_v8 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0}, c6 = {0}, c7 = {0};
+          hn_v8 d0 = {0}, d1 = {0}, d2 = {0}, d3 = {0}, d4 = {0}, d5 = {0}, d6 = {0}, d7 = {0}, t;
+          if (k0) {
+            c0 = s[i][0], c1 = s[i][1], c2 = s[i][2], c3 = s[i][3], c4 = s[i][4], c5 = s[i][5], c6 = s[i][6], c7 = s[i][7];
+            d0 = s[i + 1][0], d1 = s[i + 1][1], d2 = s[i + 1][2], d3 = s[i + 1][3];
+            d4 = s[i + 1][4], d5 = s[i + 1][5], d6 = s[i + 1][6], d7 = s[i + 1][7];
+          }
+          for (p = 0; p < kn; p += 8) {
+            const hn_real *bp = b0 + p;
+            const hn_v8 x = HN_LD8(ai + p), z = HN_LD8(aj + p);
+            t = HN_LD8(bp), HN_INREG(t), HN_MAC8(c0, x, t), HN_MAC8(d0, z, t);
+            t = HN_LD8(bp + K), HN_INREG(t), HN_MAC8(c1, x, t), HN_MAC8(d1, z, t);
+            t = HN_LD8(bp + 2 * K), HN_INREG(t), HN_MAC8(c2, x, t), HN_MAC8(d2, z, t);
+            t = HN_LD8(bp + 3 * K), HN_INREG(t), HN_MAC8(c3, x, t), HN_MAC8(d3, z, t);
+            t = HN_LD8(bp + 4 * K), HN_INREG(t), HN_MAC8(c4, x, t), HN_MAC8(d4, z, t);
+            t = HN_LD8(bp + 5 * K), HN_INREG(t), HN_MAC8(c5, x, t), HN_MAC8(d5, z, t);
+            t = HN_LD8(bp + 6 * K), HN_INREG(t), HN_MAC8(c6, x, t), HN_MAC8(d6, z, t);
+            t = HN_LD8(bp + 7 * K), HN_INREG(t), HN_MAC8(c7, x, t), HN_MAC8(d7, z, t);
+          }
+          if (last) {
+            *(hn_v8 *)(void *)(y + (i0 + i) * M + j) =
+                hn_pairsum(hn_pairsum(hn_pairsum(c0, c1), hn_pairsum(c2, c3)), hn_pairsum(hn_pairsum(c4, c5), hn_pairsum(c6, c7)));
+            *(hn_v8 *)(void *)(y + (i0 + i + 1) * M + j) =
+                hn_pairsum(hn_pairsum(hn_pairsum(d0, d1), hn_pairsum(d2, d3)), hn_pairsum(hn_pairsum(d4, d5), hn_pairsum(d6, d7)));
+          } else {
+            s[i][0] = c0, s[i][1] = c1, s[i][2] = c2, s[i][3] = c3, s[i][4] = c4, s[i][5] = c5, s[i][6] = c6, s[i][7] = c7;
+            s[i + 1][0] = d0, s[i + 1][1] = d1, s[i + 1][2] = d2, s[i + 1][3] = d3;
+            s[i + 1][4] = d4, s[i + 1][5] = d5, s[i + 1][6] = d6, s[i + 1][7] = d7;
+          }
+        }
+        for (; i < rn; i++) {
+          const hn_real *ai = a + (i0 + i) * K + k0;
+          hn_v8 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0}, c6 = {0}, c7 = {0};
+          if (k0) c0 = s[i][0], c1 = s[i][1], c2 = s[i][2], c3 = s[i][3], c4 = s[i][4], c5 = s[i][5], c6 = s[i][6], c7 = s[i][7];
+          for (p = 0; p < kn; p += 8) {
+            const hn_real *bp = b0 + p;
+            const hn_v8 x = HN_LD8(ai + p);
+            HN_MAC8(c0, x, HN_LD8(bp)), HN_MAC8(c1, x, HN_LD8(bp + K)), HN_MAC8(c2, x, HN_LD8(bp + 2 * K));
+            HN_MAC8(c3, x, HN_LD8(bp + 3 * K)), HN_MAC8(c4, x, HN_LD8(bp + 4 * K)), HN_MAC8(c5, x, HN_LD8(bp + 5 * K));
+            HN_MAC8(c6, x, HN_LD8(bp + 6 * K)), HN_MAC8(c7, x, HN_LD8(bp + 7 * K));
+          }
+          if (last)
+            *(hn_v8 *)(void *)(y + (i0 + i) * M + j) =
+                hn_pairsum(hn_pairsum(hn_pairsum(c0, c1), hn_pairsum(c2, c3)), hn_pairsum(hn_pairsum(c4, c5), hn_pairsum(c6, c7)));
+          else
+            s[i][0] = c0, s[i][1] = c1, s[i][2] = c2, s[i][3] = c3, s[i][4] = c4, s[i][5] = c5, s[i][6] = c6, s[i][7] = c7;
+        }
+      }
+  }
+}
+#endif
+
 static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
 {
   long i;
@@ -1200,7 +1283,13 @@ static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, con
   const hn_i8 hn_even = {0, 2, 4, 6, 8, 10, 12, 14}, hn_odd = {1, 3, 5, 7, 9, 11, 13, 15};
   (void)hn_even, (void)hn_odd;
   MQ = M - M % HN_NTQ;
-  for (j = 0; j < MQ; j += HN_NTQ) { /* HN_NTQ rows of b stay in L1 for every row of a */
+#if HN_NTQ == 8 && defined(__AVX512F__)
+  if (K8 == K && K > 2 * HN_NTKB) { /* wide layers: blocks of K */
+    hn_nt_wide(R, K, MQ, M, a, b, y);
+    j = MQ;
+  }
+#endif
+  for (; j < MQ; j += HN_NTQ) { /* HN_NTQ rows of b stay in L1 for every row of a */
     i = 0;
 #ifdef HN_NT_PAIRS
     /* float: a 16-lane vector holds the eight partial sums of two rows of
