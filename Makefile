@@ -79,6 +79,7 @@ bench: all $(B)/bench_step
 	@sh .ci/deps.sh bench
 	@sh tests/bench/run.sh $(B)
 	@sh tests/bench/threads.sh $(B)
+	@sh tests/bench/spring.sh $(B)
 
 $(B)/bench_step: tests/bench/bench_step.c $(LIBOBJ)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Icompiler -Iruntime -Iprelude -Icli -o $@ $< $(LIBOBJ) $(LDLIBS)

@@ -100,29 +100,9 @@ fi
 if [ ! -x "$PY" ]; then
   echo "PyTorch comparison skipped: $PY does not exist (apt-get install python3-torch)" >>"$tmp/notes"
 else
-  preload=${TORCH_BLAS_PRELOAD:-}
-  if [ -z "$preload" ]; then
-    # Debian's python3-torch links libblas.so.3, which is the slow reference BLAS
-    # unless the alternatives say otherwise: preload OpenBLAS for this process only.
-    ma=$(gcc -print-multiarch 2>/dev/null)
-    [ -n "$ma" ] || ma=x86_64-linux-gnu
-    for flavour in openblas-openmp openblas-pthread openblas-serial; do
-      d=/usr/lib/$ma/$flavour
-      if [ -f "$d/libblas.so.3" ]; then
-        preload=$d/libblas.so.3
-        [ -f "$d/liblapack.so.3" ] && preload="$preload $d/liblapack.so.3"
-        break
-      fi
-    done
-    [ -n "$preload" ] || echo "PyTorch: no OpenBLAS found (apt-get install libopenblas0-openmp): using whatever libblas.so.3 is" >>"$tmp/notes"
-  fi
-  [ "$preload" = none ] && preload=
+  . tests/bench/blas.sh
+  [ -z "$blas_note" ] || echo "$blas_note" >>"$tmp/notes"
   echo "bench: $PY tests/bench/torch_hnn.py --dtype ${TORCH_DTYPE:-float64} (LD_PRELOAD=${preload:-nothing}) ..."
-  run_torch() {
-    # OpenBLAS picks its own kernels for this CPU (no inherited overrides)
-    if [ -n "$preload" ]; then env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE LD_PRELOAD="$preload" "$PY" "$@"
-    else env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PY" "$@"; fi
-  }
   if ! run_torch tests/bench/torch_hnn.py --dtype "${TORCH_DTYPE:-float64}" >"$tmp/torch.json" 2>"$tmp/torch.err"; then
     echo "PyTorch benchmark FAILED: $(tail -c 2000 "$tmp/torch.err")" >>"$tmp/notes"
     : >"$tmp/torch.json"
