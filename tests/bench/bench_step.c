@@ -24,10 +24,10 @@ static int cmp(const void *a, const void *b) {
 }
 
 /* Adam's divider work alone: y = m / (sqrt(v) + e), vectorized as
- * runtime/adam.c is (-O3, an AVX2 clone); the square root and the division
+ * runtime/adam.c is (-O3, AVX-512 and AVX2 clones); the square root and the division
  * share the divider, whose throughput bounds Adam in double. */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
-__attribute__((target_clones("avx2", "default"), optimize("O3")))
+__attribute__((target_clones("avx512f", "avx2", "default"), optimize("O3")))
 #endif
 static void sqrt_div(long n, double *restrict y, const double *restrict m, const double *restrict v, double e) {
   for (long i = 0; i < n; i++) y[i] = m[i] / (__builtin_sqrt(v[i]) + e);
