@@ -1177,10 +1177,23 @@ static inline hn_real hn_lanes8(const hn_real *s)
 #define HN_CAT8(x, z) __builtin_shufflevector((x), (z), 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 #define HN_HALF0(v) __builtin_shufflevector((v), (v), 0, 1, 2, 3, 4, 5, 6, 7)
 #define HN_HALF1(v) __builtin_shufflevector((v), (v), 8, 9, 10, 11, 12, 13, 14, 15)
-/* the results of one row: half H of the partial sums c0 .. c7 */
-#define HN_NT_ROW(y, H, c)                                                                                            \
-  (*(hn_v8 *)(void *)(y) = hn_pairsum(hn_pairsum(hn_pairsum(H(c##0), H(c##1)), hn_pairsum(H(c##2), H(c##3))),         \
-                                      hn_pairsum(hn_pairsum(H(c##4), H(c##5)), hn_pairsum(H(c##6), H(c##7)))))
+/* hn_pairsum on 16 lanes: lane i < 8 is x[2i] + x[2i+1], lane 8 + i is
+ * y[2i] + y[2i+1] */
+#define HN_PS16(x, y)                                                                                                 \
+  (__builtin_shufflevector((x), (y), 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30) +                     \
+   __builtin_shufflevector((x), (y), 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31))
+/* the results of two rows (lanes 0-7 and 8-15 of the partial sums c0 ..
+ * c7) at y0 and y1: three rounds of pairs on whole vectors leave output q
+ * of the first row in lane 2q and of the second in lane 2q + 1, each the
+ * sum of hn_lanes8's tree; one shuffle puts the rows apart (a third of
+ * the shuffles of reducing the halves separately) */
+#define HN_NT_ROWS(y0, y1, c)                                                                                         \
+  do {                                                                                                               \
+    const hn_vec w_ = HN_PS16(HN_PS16(HN_PS16(c##0, c##1), HN_PS16(c##2, c##3)),                                      \
+                              HN_PS16(HN_PS16(c##4, c##5), HN_PS16(c##6, c##7)));                                     \
+    const hn_vec r_ = __builtin_shufflevector(w_, w_, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);          \
+    *(hn_v8 *)(void *)(y0) = HN_HALF0(r_), *(hn_v8 *)(void *)(y1) = HN_HALF1(r_);                                   \
+  } while (0)
 #endif
 #endif
 /* Outputs per block of hn_mm_nt: eight partial-sum vectors where they fit
@@ -1314,8 +1327,8 @@ static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, con
           t = HN_CAT8(HN_LD8(bp + 6 * K), HN_LD8(bp + 6 * K)), HN_INREG(t), HN_MAC(c6, x, t), HN_MAC(d6, z, t);
           t = HN_CAT8(HN_LD8(bp + 7 * K), HN_LD8(bp + 7 * K)), HN_INREG(t), HN_MAC(c7, x, t), HN_MAC(d7, z, t);
         }
-        HN_NT_ROW(y + i * M + j, HN_HALF0, c), HN_NT_ROW(y + (i + 1) * M + j, HN_HALF1, c);
-        HN_NT_ROW(y + (i + 2) * M + j, HN_HALF0, d), HN_NT_ROW(y + (i + 3) * M + j, HN_HALF1, d);
+        HN_NT_ROWS(y + i * M + j, y + (i + 1) * M + j, c);
+        HN_NT_ROWS(y + (i + 2) * M + j, y + (i + 3) * M + j, d);
       }
 #endif
 #if HN_NTQ == 8 && defined(__AVX512F__) /* 32 registers: two rows of a share each load of b */
