@@ -798,10 +798,14 @@ __extension__ typedef int hn_i8 __attribute__((vector_size(8 * sizeof(hn_real)))
 #else
 #define HN_INREG(v) ((void)0)
 #endif
+/* hn_mm_nn reads its panels of b in place for at most this many rows of a
+ * (a chunk of the generated code: 32): so few rows do not pay for the copy
+ * (double 32x200x200: 82 GFLOP/s packed, 100-106 in place) */
+#define HN_NOPACK 64
+/* rows of K per panel of hn_mm_nn: 32 KB, within L1 */
+#define HN_KB (32768 / (4 * HN_VL * (int)sizeof(hn_real)))
 /* x in every lane, without arithmetic (0 + x would cost an add and turn -0
  * into +0) */
-/* rows of K per packed panel of hn_mm_nn: 32 KB, within L1 */
-#define HN_KB (32768 / (4 * HN_VL * (int)sizeof(hn_real)))
 #define HN_X4(x) (x), (x), (x), (x)
 #define hn_splat8(x) ((hn_v8){HN_X4(x), HN_X4(x)})
 #if HN_VL == 4
@@ -925,7 +929,7 @@ static inline double hn_fma(double a, double b, double c)
  * four vectors (kn rows of K; k0 > 0 continues the sums in y): 32
  * registers hold 16 accumulators, enough independent fused multiply-adds
  * to cover their latency on two ports */
-static inline void hn_nn_rows4(const hn_real *a0, int K, int M, int kn, int k0, const hn_real *bp, hn_real *y0)
+static inline void hn_nn_rows4(const hn_real *a0, int K, int M, int kn, int k0, const hn_real *bp, long ldp, hn_real *y0)
 {
   const hn_real *a1 = a0 + K, *a2 = a1 + K, *a3 = a2 + K;
   hn_real *y1 = y0 + M, *y2 = y1 + M, *y3 = y2 + M;
@@ -938,7 +942,7 @@ static inline void hn_nn_rows4(const hn_real *a0, int K, int M, int kn, int k0, 
     c20 = HN_LD(y2), c21 = HN_LD(y2 + HN_VL), c22 = HN_LD(y2 + 2 * HN_VL), c23 = HN_LD(y2 + 3 * HN_VL);
     c30 = HN_LD(y3), c31 = HN_LD(y3 + HN_VL), c32 = HN_LD(y3 + 2 * HN_VL), c33 = HN_LD(y3 + 3 * HN_VL);
   }
-  for (p = 0; p < kn; p++, bp += 4 * HN_VL) {
+  for (p = 0; p < kn; p++, bp += ldp) {
     hn_vec b0 = HN_LD(bp), b1 = HN_LD(bp + HN_VL), b2 = HN_LD(bp + 2 * HN_VL), b3 = HN_LD(bp + 3 * HN_VL), x;
     HN_INREG(b0);
     HN_INREG(b1);
@@ -1082,11 +1086,13 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
     }
   for (; j < M16; j += 4 * HN_VL)
     for (k0 = 0; k0 < K; k0 += HN_KB) {
-      const int kn = K - k0 < HN_KB ? K - k0 : HN_KB;
+      const int kn = K - k0 < HN_KB ? K - k0 : HN_KB, packed = R > HN_NOPACK;
+      const hn_real *panel = packed ? pack : b + (long)k0 * M + j;
+      const long ldp = packed ? 4 * HN_VL : M;
       /* copy the panel b[k0:k0+kn, j:j+4*HN_VL] to pack, contiguous: one
        * stream through L1 instead of kn rows 8*M bytes apart (TLB misses;
        * 1.5x measured), at most 32 KB (blocks of K: wide layers) */
-      for (p = 0; p < kn; p++) {
+      for (p = 0; packed && p < kn; p++) {
         const hn_real *src = b + (long)(k0 + p) * M + j;
         hn_real *dst = pack + (long)p * 4 * HN_VL;
         HN_ST(dst, HN_LD(src)), HN_ST(dst + HN_VL, HN_LD(src + HN_VL));
@@ -1096,17 +1102,17 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
        * them in y: the same additions in the same order */
       i = 0;
 #ifdef __AVX512F__
-      for (; i + 4 <= R; i += 4) hn_nn_rows4(a + i * K + k0, K, M, kn, k0, pack, y + i * M + j);
+      for (; i + 4 <= R; i += 4) hn_nn_rows4(a + i * K + k0, K, M, kn, k0, panel, ldp, y + i * M + j);
 #endif
       for (; i + 2 <= R; i += 2) {
-        const hn_real *a0 = a + i * K + k0, *a1 = a0 + K, *bp = pack;
+        const hn_real *a0 = a + i * K + k0, *a1 = a0 + K, *bp = panel;
         hn_real *y0 = y + i * M + j, *y1 = y0 + M;
         hn_vec c00 = {0}, c01 = {0}, c02 = {0}, c03 = {0}, c10 = {0}, c11 = {0}, c12 = {0}, c13 = {0};
         if (k0) {
           c00 = HN_LD(y0), c01 = HN_LD(y0 + HN_VL), c02 = HN_LD(y0 + 2 * HN_VL), c03 = HN_LD(y0 + 3 * HN_VL);
           c10 = HN_LD(y1), c11 = HN_LD(y1 + HN_VL), c12 = HN_LD(y1 + 2 * HN_VL), c13 = HN_LD(y1 + 3 * HN_VL);
         }
-        for (p = 0; p < kn; p++, bp += 4 * HN_VL) {
+        for (p = 0; p < kn; p++, bp += ldp) {
           hn_vec b0 = HN_LD(bp), b1 = HN_LD(bp + HN_VL), b2 = HN_LD(bp + 2 * HN_VL), b3 = HN_LD(bp + 3 * HN_VL);
           HN_INREG(b0);
           HN_INREG(b1);
@@ -1120,11 +1126,11 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
         HN_ST(y1, c10), HN_ST(y1 + HN_VL, c11), HN_ST(y1 + 2 * HN_VL, c12), HN_ST(y1 + 3 * HN_VL, c13);
       }
       for (; i < R; i++) {
-        const hn_real *a0 = a + i * K + k0, *bp = pack;
+        const hn_real *a0 = a + i * K + k0, *bp = panel;
         hn_real *y0 = y + i * M + j;
         hn_vec c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
         if (k0) c0 = HN_LD(y0), c1 = HN_LD(y0 + HN_VL), c2 = HN_LD(y0 + 2 * HN_VL), c3 = HN_LD(y0 + 3 * HN_VL);
-        for (p = 0; p < kn; p++, bp += 4 * HN_VL) {
+        for (p = 0; p < kn; p++, bp += ldp) {
           hn_vec x0 = hn_splat(a0[p]);
           HN_MAC(c0, x0, HN_LD(bp)), HN_MAC(c1, x0, HN_LD(bp + HN_VL)), HN_MAC(c2, x0, HN_LD(bp + 2 * HN_VL)), HN_MAC(c3, x0, HN_LD(bp + 3 * HN_VL));
         }
