@@ -21,12 +21,13 @@ K=${HNNC_EVAL_EVERY:-10}
 DT=${HNNC_DTYPE:-float32}
 mkdir -p "$O"
 start=$(date +%s)
+# build/run is make run's own: a second make run replaces the runs (--force)
 
 echo "== training $HNN and $BASE (seed 0, gcc, $DT, test loss every $K steps), in parallel"
-"$B/hnnc" train "$BASE" -o "$O/pendulum_baseline" --cc gcc --dtype "$DT" --eval-every "$K" --quiet \
+"$B/hnnc" train "$BASE" -o "$O/pendulum_baseline" --force --cc gcc --dtype "$DT" --eval-every "$K" --quiet \
   > "$O/baseline.txt" 2> "$O/baseline.log" &
 pid=$!
-if ! "$B/hnnc" train "$HNN" -o "$O/pendulum_hnn" --cc gcc --dtype "$DT" --eval-every "$K" > "$O/hnn.txt"; then
+if ! "$B/hnnc" train "$HNN" -o "$O/pendulum_hnn" --force --cc gcc --dtype "$DT" --eval-every "$K" > "$O/hnn.txt"; then
   kill "$pid" 2> /dev/null || true
   exit 1
 fi
