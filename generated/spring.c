@@ -1033,6 +1033,54 @@ static inline void hn_nn_last(long R, int K, int M, int j0, const hn_real *restr
    HN_ST((p) + 4 * HN_VL, c##4), HN_ST((p) + 5 * HN_VL, c##5), HN_ST((p) + 6 * HN_VL, c##6), HN_ST((p) + 7 * HN_VL, c##7))
 #endif
 
+#ifdef HN_VECTOR
+/* hn_mm_nn for one row of a (batch 1), the columns up to the last four
+ * vectors' block; returns the first column left */
+static inline int hn_nn_row(int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
+{
+  const int M32 = M - M % (8 * HN_VL), M16 = M - M % (4 * HN_VL);
+  int j = 0, p;
+#ifdef __AVX512F__
+  /* one row (batch 1) under AVX-512: 24 vectors of y in registers, so that
+   * b streams row by row, 24 vectors of each contiguous (three blocks of
+   * 8 read each row of b in three strided passes) */
+  for (; j + 24 * HN_VL <= M; j += 24 * HN_VL) {
+    const hn_real *bp = b + j;
+    HN_ACC8(c);
+    HN_ACC8(d);
+    HN_ACC8(e);
+    for (p = 0; p < K; p++, bp += M) {
+      hn_vec x0 = hn_splat(a[p]);
+      HN_MAC8V(c, x0, bp), HN_MAC8V(d, x0, bp + 8 * HN_VL), HN_MAC8V(e, x0, bp + 16 * HN_VL);
+    }
+    HN_ST8V(y + j, c), HN_ST8V(y + j + 8 * HN_VL, d), HN_ST8V(y + j + 16 * HN_VL, e);
+  }
+#endif
+  for (; j < M32; j += 8 * HN_VL) { /* eight accumulators hide the latency of the adds */
+    const hn_real *bp = b + j;
+    hn_vec c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0}, c6 = {0}, c7 = {0};
+    for (p = 0; p < K; p++, bp += M) {
+      hn_vec x0 = hn_splat(a[p]);
+      HN_MAC(c0, x0, HN_LD(bp)), HN_MAC(c1, x0, HN_LD(bp + HN_VL)), HN_MAC(c2, x0, HN_LD(bp + 2 * HN_VL)), HN_MAC(c3, x0, HN_LD(bp + 3 * HN_VL));
+      HN_MAC(c4, x0, HN_LD(bp + 4 * HN_VL)), HN_MAC(c5, x0, HN_LD(bp + 5 * HN_VL)), HN_MAC(c6, x0, HN_LD(bp + 6 * HN_VL));
+      HN_MAC(c7, x0, HN_LD(bp + 7 * HN_VL));
+    }
+    HN_ST(y + j, c0), HN_ST(y + j + HN_VL, c1), HN_ST(y + j + 2 * HN_VL, c2), HN_ST(y + j + 3 * HN_VL, c3);
+    HN_ST(y + j + 4 * HN_VL, c4), HN_ST(y + j + 5 * HN_VL, c5), HN_ST(y + j + 6 * HN_VL, c6), HN_ST(y + j + 7 * HN_VL, c7);
+  }
+  for (; j < M16; j += 4 * HN_VL) { /* four vectors, read in place: one row would read a packed copy only once */
+    const hn_real *bp = b + j;
+    hn_vec c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
+    for (p = 0; p < K; p++, bp += M) {
+      hn_vec x0 = hn_splat(a[p]);
+      HN_MAC(c0, x0, HN_LD(bp)), HN_MAC(c1, x0, HN_LD(bp + HN_VL)), HN_MAC(c2, x0, HN_LD(bp + 2 * HN_VL)), HN_MAC(c3, x0, HN_LD(bp + 3 * HN_VL));
+    }
+    HN_ST(y + j, c0), HN_ST(y + j + HN_VL, c1), HN_ST(y + j + 2 * HN_VL, c2), HN_ST(y + j + 3 * HN_VL, c3);
+  }
+  return j;
+}
+#endif
+
 /* Loop order for the cache: a panel of b (all K rows, a block of columns)
  * stays in L1 while every row of a passes over it. */
 static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y,
@@ -1041,49 +1089,10 @@ static inline void hn_mm_nn(long R, int K, int M, const hn_real *restrict a, con
   long i;
   int j, p, k0;
 #ifdef HN_VECTOR
-  const int M32 = M - M % (8 * HN_VL), M16 = M - M % (4 * HN_VL); /* explicit bounds */
+  const int M16 = M - M % (4 * HN_VL); /* explicit bounds */
   int M4 = M - M % HN_VL;
   j = 0;
-#ifdef __AVX512F__
-  /* one row (batch 1) under AVX-512: 24 vectors of y in registers, so that
-   * b streams row by row, 24 vectors of each contiguous (three blocks of
-   * 8 read each row of b in three strided passes) */
-  if (R == 1)
-    for (; j + 24 * HN_VL <= M; j += 24 * HN_VL) {
-      const hn_real *bp = b + j;
-      HN_ACC8(c);
-      HN_ACC8(d);
-      HN_ACC8(e);
-      for (p = 0; p < K; p++, bp += M) {
-        hn_vec x0 = hn_splat(a[p]);
-        HN_MAC8V(c, x0, bp), HN_MAC8V(d, x0, bp + 8 * HN_VL), HN_MAC8V(e, x0, bp + 16 * HN_VL);
-      }
-      HN_ST8V(y + j, c), HN_ST8V(y + j + 8 * HN_VL, d), HN_ST8V(y + j + 16 * HN_VL, e);
-    }
-#endif
-  if (R == 1) /* one row (batch 1): eight accumulators hide the latency of the adds */
-    for (; j < M32; j += 8 * HN_VL) {
-      const hn_real *bp = b + j;
-      hn_vec c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0}, c6 = {0}, c7 = {0};
-      for (p = 0; p < K; p++, bp += M) {
-        hn_vec x0 = hn_splat(a[p]);
-        HN_MAC(c0, x0, HN_LD(bp)), HN_MAC(c1, x0, HN_LD(bp + HN_VL)), HN_MAC(c2, x0, HN_LD(bp + 2 * HN_VL)), HN_MAC(c3, x0, HN_LD(bp + 3 * HN_VL));
-        HN_MAC(c4, x0, HN_LD(bp + 4 * HN_VL)), HN_MAC(c5, x0, HN_LD(bp + 5 * HN_VL)), HN_MAC(c6, x0, HN_LD(bp + 6 * HN_VL));
-        HN_MAC(c7, x0, HN_LD(bp + 7 * HN_VL));
-      }
-      HN_ST(y + j, c0), HN_ST(y + j + HN_VL, c1), HN_ST(y + j + 2 * HN_VL, c2), HN_ST(y + j + 3 * HN_VL, c3);
-      HN_ST(y + j + 4 * HN_VL, c4), HN_ST(y + j + 5 * HN_VL, c5), HN_ST(y + j + 6 * HN_VL, c6), HN_ST(y + j + 7 * HN_VL, c7);
-    }
-  if (R == 1) /* four vectors, read in place: one row would read a packed copy only once */
-    for (; j < M16; j += 4 * HN_VL) {
-      const hn_real *bp = b + j;
-      hn_vec c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
-      for (p = 0; p < K; p++, bp += M) {
-        hn_vec x0 = hn_splat(a[p]);
-        HN_MAC(c0, x0, HN_LD(bp)), HN_MAC(c1, x0, HN_LD(bp + HN_VL)), HN_MAC(c2, x0, HN_LD(bp + 2 * HN_VL)), HN_MAC(c3, x0, HN_LD(bp + 3 * HN_VL));
-      }
-      HN_ST(y + j, c0), HN_ST(y + j + HN_VL, c1), HN_ST(y + j + 2 * HN_VL, c2), HN_ST(y + j + 3 * HN_VL, c3);
-    }
+  if (R == 1) j = hn_nn_row(K, M, a, b, y);
   for (; j < M16; j += 4 * HN_VL)
     for (k0 = 0; k0 < K; k0 += HN_KB) {
       const int kn = K - k0 < HN_KB ? K - k0 : HN_KB, packed = R > HN_NOPACK;
@@ -1294,6 +1303,42 @@ static void hn_nt_wide(long R, int K, int MQ, int M, const hn_real *restrict a, 
 }
 #endif
 
+#ifdef HN_NT_PAIRS
+/* hn_mm_nt's rows of a four at a time for the outputs j .. j + 7 (K a
+ * multiple of 8); returns the first row left */
+static inline long hn_nt_pairs(long R, int K, int M, int j, const hn_real *restrict a, const hn_real *restrict b,
+                               hn_real *restrict y)
+{
+  long i = 0;
+  int p;
+  /* float: a 16-lane vector holds the eight partial sums of two rows of
+   * a (lanes 0-7 and 8-15), so that each fused multiply-add serves both
+   * (eight lanes alone left half of each register idle: 47% of
+   * OpenBLAS at 1024x200x200); four rows share each load of b */
+  for (; i + 4 <= R; i += 4) {
+    const hn_real *a0 = a + i * K, *a2 = a0 + 2 * K, *b0 = b + (long)j * K;
+    hn_vec c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0}, c6 = {0}, c7 = {0};
+    hn_vec d0 = {0}, d1 = {0}, d2 = {0}, d3 = {0}, d4 = {0}, d5 = {0}, d6 = {0}, d7 = {0};
+    for (p = 0; p < K; p += 8) {
+      const hn_real *bp = b0 + p;
+      const hn_vec x = HN_CAT8(HN_LD8(a0 + p), HN_LD8(a0 + K + p)), z = HN_CAT8(HN_LD8(a2 + p), HN_LD8(a2 + K + p));
+      hn_vec t;
+      t = HN_CAT8(HN_LD8(bp), HN_LD8(bp)), HN_INREG(t), HN_MAC(c0, x, t), HN_MAC(d0, z, t);
+      t = HN_CAT8(HN_LD8(bp + K), HN_LD8(bp + K)), HN_INREG(t), HN_MAC(c1, x, t), HN_MAC(d1, z, t);
+      t = HN_CAT8(HN_LD8(bp + 2 * K), HN_LD8(bp + 2 * K)), HN_INREG(t), HN_MAC(c2, x, t), HN_MAC(d2, z, t);
+      t = HN_CAT8(HN_LD8(bp + 3 * K), HN_LD8(bp + 3 * K)), HN_INREG(t), HN_MAC(c3, x, t), HN_MAC(d3, z, t);
+      t = HN_CAT8(HN_LD8(bp + 4 * K), HN_LD8(bp + 4 * K)), HN_INREG(t), HN_MAC(c4, x, t), HN_MAC(d4, z, t);
+      t = HN_CAT8(HN_LD8(bp + 5 * K), HN_LD8(bp + 5 * K)), HN_INREG(t), HN_MAC(c5, x, t), HN_MAC(d5, z, t);
+      t = HN_CAT8(HN_LD8(bp + 6 * K), HN_LD8(bp + 6 * K)), HN_INREG(t), HN_MAC(c6, x, t), HN_MAC(d6, z, t);
+      t = HN_CAT8(HN_LD8(bp + 7 * K), HN_LD8(bp + 7 * K)), HN_INREG(t), HN_MAC(c7, x, t), HN_MAC(d7, z, t);
+    }
+    HN_NT_ROWS(y + i * M + j, y + (i + 1) * M + j, c);
+    HN_NT_ROWS(y + (i + 2) * M + j, y + (i + 3) * M + j, d);
+  }
+  return i;
+}
+#endif
+
 static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
 {
   long i;
@@ -1311,31 +1356,7 @@ static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, con
   for (; j < MQ; j += HN_NTQ) { /* HN_NTQ rows of b stay in L1 for every row of a */
     i = 0;
 #ifdef HN_NT_PAIRS
-    /* float: a 16-lane vector holds the eight partial sums of two rows of
-     * a (lanes 0-7 and 8-15), so that each fused multiply-add serves both
-     * (eight lanes alone left half of each register idle: 47% of
-     * OpenBLAS at 1024x200x200); four rows share each load of b */
-    if (K8 == K)
-      for (; i + 4 <= R; i += 4) {
-        const hn_real *a0 = a + i * K, *a2 = a0 + 2 * K, *b0 = b + (long)j * K;
-        hn_vec c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0}, c6 = {0}, c7 = {0};
-        hn_vec d0 = {0}, d1 = {0}, d2 = {0}, d3 = {0}, d4 = {0}, d5 = {0}, d6 = {0}, d7 = {0};
-        for (p = 0; p < K; p += 8) {
-          const hn_real *bp = b0 + p;
-          const hn_vec x = HN_CAT8(HN_LD8(a0 + p), HN_LD8(a0 + K + p)), z = HN_CAT8(HN_LD8(a2 + p), HN_LD8(a2 + K + p));
-          hn_vec t;
-          t = HN_CAT8(HN_LD8(bp), HN_LD8(bp)), HN_INREG(t), HN_MAC(c0, x, t), HN_MAC(d0, z, t);
-          t = HN_CAT8(HN_LD8(bp + K), HN_LD8(bp + K)), HN_INREG(t), HN_MAC(c1, x, t), HN_MAC(d1, z, t);
-          t = HN_CAT8(HN_LD8(bp + 2 * K), HN_LD8(bp + 2 * K)), HN_INREG(t), HN_MAC(c2, x, t), HN_MAC(d2, z, t);
-          t = HN_CAT8(HN_LD8(bp + 3 * K), HN_LD8(bp + 3 * K)), HN_INREG(t), HN_MAC(c3, x, t), HN_MAC(d3, z, t);
-          t = HN_CAT8(HN_LD8(bp + 4 * K), HN_LD8(bp + 4 * K)), HN_INREG(t), HN_MAC(c4, x, t), HN_MAC(d4, z, t);
-          t = HN_CAT8(HN_LD8(bp + 5 * K), HN_LD8(bp + 5 * K)), HN_INREG(t), HN_MAC(c5, x, t), HN_MAC(d5, z, t);
-          t = HN_CAT8(HN_LD8(bp + 6 * K), HN_LD8(bp + 6 * K)), HN_INREG(t), HN_MAC(c6, x, t), HN_MAC(d6, z, t);
-          t = HN_CAT8(HN_LD8(bp + 7 * K), HN_LD8(bp + 7 * K)), HN_INREG(t), HN_MAC(c7, x, t), HN_MAC(d7, z, t);
-        }
-        HN_NT_ROWS(y + i * M + j, y + (i + 1) * M + j, c);
-        HN_NT_ROWS(y + (i + 2) * M + j, y + (i + 3) * M + j, d);
-      }
+    if (K8 == K) i = hn_nt_pairs(R, K, M, j, a, b, y);
 #endif
 #if HN_NTQ == 8 && defined(__AVX512F__) /* 32 registers: two rows of a share each load of b */
     if (K8 == K)
