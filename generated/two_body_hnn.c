@@ -1058,15 +1058,12 @@ static inline int hn_nn_row(int K, int M, const hn_real *restrict a, const hn_re
 #endif
   for (; j < M32; j += 8 * HN_VL) { /* eight accumulators hide the latency of the adds */
     const hn_real *bp = b + j;
-    hn_vec c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0}, c6 = {0}, c7 = {0};
+    HN_ACC8(c);
     for (p = 0; p < K; p++, bp += M) {
       hn_vec x0 = hn_splat(a[p]);
-      HN_MAC(c0, x0, HN_LD(bp)), HN_MAC(c1, x0, HN_LD(bp + HN_VL)), HN_MAC(c2, x0, HN_LD(bp + 2 * HN_VL)), HN_MAC(c3, x0, HN_LD(bp + 3 * HN_VL));
-      HN_MAC(c4, x0, HN_LD(bp + 4 * HN_VL)), HN_MAC(c5, x0, HN_LD(bp + 5 * HN_VL)), HN_MAC(c6, x0, HN_LD(bp + 6 * HN_VL));
-      HN_MAC(c7, x0, HN_LD(bp + 7 * HN_VL));
+      HN_MAC8V(c, x0, bp);
     }
-    HN_ST(y + j, c0), HN_ST(y + j + HN_VL, c1), HN_ST(y + j + 2 * HN_VL, c2), HN_ST(y + j + 3 * HN_VL, c3);
-    HN_ST(y + j + 4 * HN_VL, c4), HN_ST(y + j + 5 * HN_VL, c5), HN_ST(y + j + 6 * HN_VL, c6), HN_ST(y + j + 7 * HN_VL, c7);
+    HN_ST8V(y + j, c);
   }
   for (; j < M16; j += 4 * HN_VL) { /* four vectors, read in place: one row would read a packed copy only once */
     const hn_real *bp = b + j;
@@ -1184,6 +1181,13 @@ static inline hn_real hn_lanes8(const hn_real *s)
 #else
 #define hn_pairsum(x, y) (__builtin_shuffle((x), (y), hn_even) + __builtin_shuffle((x), (y), hn_odd))
 #endif
+/* hn_mm_nt's results for eight outputs from their partial-sum vectors
+ * c0 .. c7: hn_lanes8's tree, in the outputs' order */
+#define HN_TREE8(c)                                                                                                  \
+  hn_pairsum(hn_pairsum(hn_pairsum(c##0, c##1), hn_pairsum(c##2, c##3)), hn_pairsum(hn_pairsum(c##4, c##5), hn_pairsum(c##6, c##7)))
+/* the eight partial-sum vectors c0 .. c7 from, and to, v[0 .. 7] */
+#define HN_GET8(c, v) (c##0 = (v)[0], c##1 = (v)[1], c##2 = (v)[2], c##3 = (v)[3], c##4 = (v)[4], c##5 = (v)[5], c##6 = (v)[6], c##7 = (v)[7])
+#define HN_PUT8(v, c) ((v)[0] = c##0, (v)[1] = c##1, (v)[2] = c##2, (v)[3] = c##3, (v)[4] = c##4, (v)[5] = c##5, (v)[6] = c##6, (v)[7] = c##7)
 /* float under AVX-512: 16-lane vectors from two halves of eight, and
  * back (__builtin_shufflevector: gcc 12 and clang) */
 #if defined(__AVX512F__) && HN_VW == 8 && defined(__has_builtin)
@@ -1253,11 +1257,7 @@ static void hn_nt_wide(long R, int K, int MQ, int M, const hn_real *restrict a, 
           const hn_real *ai = a + (i0 + i) * K + k0, *aj = ai + K;
           hn_v8 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0}, c6 = {0}, c7 = {0};
           hn_v8 d0 = {0}, d1 = {0}, d2 = {0}, d3 = {0}, d4 = {0}, d5 = {0}, d6 = {0}, d7 = {0}, t;
-          if (k0) {
-            c0 = s[i][0], c1 = s[i][1], c2 = s[i][2], c3 = s[i][3], c4 = s[i][4], c5 = s[i][5], c6 = s[i][6], c7 = s[i][7];
-            d0 = s[i + 1][0], d1 = s[i + 1][1], d2 = s[i + 1][2], d3 = s[i + 1][3];
-            d4 = s[i + 1][4], d5 = s[i + 1][5], d6 = s[i + 1][6], d7 = s[i + 1][7];
-          }
+          if (k0) HN_GET8(c, s[i]), HN_GET8(d, s[i + 1]);
           for (p = 0; p < kn; p += 8) {
             const hn_real *bp = b0 + p;
             const hn_v8 x = HN_LD8(ai + p), z = HN_LD8(aj + p);
@@ -1270,21 +1270,15 @@ static void hn_nt_wide(long R, int K, int MQ, int M, const hn_real *restrict a, 
             t = HN_LD8(bp + 6 * K), HN_INREG(t), HN_MAC8(c6, x, t), HN_MAC8(d6, z, t);
             t = HN_LD8(bp + 7 * K), HN_INREG(t), HN_MAC8(c7, x, t), HN_MAC8(d7, z, t);
           }
-          if (last) {
-            *(hn_v8 *)(void *)(y + (i0 + i) * M + j) =
-                hn_pairsum(hn_pairsum(hn_pairsum(c0, c1), hn_pairsum(c2, c3)), hn_pairsum(hn_pairsum(c4, c5), hn_pairsum(c6, c7)));
-            *(hn_v8 *)(void *)(y + (i0 + i + 1) * M + j) =
-                hn_pairsum(hn_pairsum(hn_pairsum(d0, d1), hn_pairsum(d2, d3)), hn_pairsum(hn_pairsum(d4, d5), hn_pairsum(d6, d7)));
-          } else {
-            s[i][0] = c0, s[i][1] = c1, s[i][2] = c2, s[i][3] = c3, s[i][4] = c4, s[i][5] = c5, s[i][6] = c6, s[i][7] = c7;
-            s[i + 1][0] = d0, s[i + 1][1] = d1, s[i + 1][2] = d2, s[i + 1][3] = d3;
-            s[i + 1][4] = d4, s[i + 1][5] = d5, s[i + 1][6] = d6, s[i + 1][7] = d7;
-          }
+          if (last)
+            *(hn_v8 *)(void *)(y + (i0 + i) * M + j) = HN_TREE8(c), *(hn_v8 *)(void *)(y + (i0 + i + 1) * M + j) = HN_TREE8(d);
+          else
+            HN_PUT8(s[i], c), HN_PUT8(s[i + 1], d);
         }
         for (; i < rn; i++) {
           const hn_real *ai = a + (i0 + i) * K + k0;
           hn_v8 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0}, c6 = {0}, c7 = {0};
-          if (k0) c0 = s[i][0], c1 = s[i][1], c2 = s[i][2], c3 = s[i][3], c4 = s[i][4], c5 = s[i][5], c6 = s[i][6], c7 = s[i][7];
+          if (k0) HN_GET8(c, s[i]);
           for (p = 0; p < kn; p += 8) {
             const hn_real *bp = b0 + p;
             const hn_v8 x = HN_LD8(ai + p);
@@ -1293,10 +1287,9 @@ static void hn_nt_wide(long R, int K, int MQ, int M, const hn_real *restrict a, 
             HN_MAC8(c6, x, HN_LD8(bp + 6 * K)), HN_MAC8(c7, x, HN_LD8(bp + 7 * K));
           }
           if (last)
-            *(hn_v8 *)(void *)(y + (i0 + i) * M + j) =
-                hn_pairsum(hn_pairsum(hn_pairsum(c0, c1), hn_pairsum(c2, c3)), hn_pairsum(hn_pairsum(c4, c5), hn_pairsum(c6, c7)));
+            *(hn_v8 *)(void *)(y + (i0 + i) * M + j) = HN_TREE8(c);
           else
-            s[i][0] = c0, s[i][1] = c1, s[i][2] = c2, s[i][3] = c3, s[i][4] = c4, s[i][5] = c5, s[i][6] = c6, s[i][7] = c7;
+            HN_PUT8(s[i], c);
         }
       }
   }
@@ -1376,10 +1369,8 @@ static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, con
           t = HN_LD8(bp + 6 * K), HN_INREG(t), HN_MAC8(c6, x, t), HN_MAC8(d6, z, t);
           t = HN_LD8(bp + 7 * K), HN_INREG(t), HN_MAC8(c7, x, t), HN_MAC8(d7, z, t);
         }
-        *(hn_v8 *)(void *)(y + i * M + j) = hn_pairsum(hn_pairsum(hn_pairsum(c0, c1), hn_pairsum(c2, c3)),
-                                                       hn_pairsum(hn_pairsum(c4, c5), hn_pairsum(c6, c7)));
-        *(hn_v8 *)(void *)(y + (i + 1) * M + j) = hn_pairsum(hn_pairsum(hn_pairsum(d0, d1), hn_pairsum(d2, d3)),
-                                                             hn_pairsum(hn_pairsum(d4, d5), hn_pairsum(d6, d7)));
+        *(hn_v8 *)(void *)(y + i * M + j) = HN_TREE8(c);
+        *(hn_v8 *)(void *)(y + (i + 1) * M + j) = HN_TREE8(d);
       }
 #endif
     for (; i < R; i++) {
@@ -1413,7 +1404,7 @@ static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, con
 #endif
       }
 #if HN_NTQ == 8
-      r = hn_pairsum(hn_pairsum(hn_pairsum(c0, c1), hn_pairsum(c2, c3)), hn_pairsum(hn_pairsum(c4, c5), hn_pairsum(c6, c7)));
+      r = HN_TREE8(c);
       *(hn_v8 *)(void *)(y + i * M + j) = r;
 #else
       r = hn_pairsum(hn_pairsum(c0, c1), hn_pairsum(c2, c3));
