@@ -490,7 +490,9 @@ static void emit_matmul(E *e, int x) {
   int bsum = n->op == OP_BMATMUL;
   const char *T = e->T;
   if (!bsum && !ta && N(A)->batched && !N(B)->batched) { /* rows of all samples stacked */
-    if (tb) PUT("    hn_mm_nt((long)nc * %d, %d, %d, a, b, y);\n", r, K, m);
+    if (tb && e->p->ntpk[x] >= 0)
+      PUT("    hn_mm_ntp((long)n * %d, (long)nc * %d, %d, %d, a, b, ws + %ld, y);\n", r, r, K, m, e->p->ntpk[x]);
+    else if (tb) PUT("    hn_mm_nt((long)nc * %d, %d, %d, a, b, y);\n", r, K, m);
     else PUT("    hn_mm_nn((long)nc * %d, %d, %d, a, b, y, wt + %ld);\n", r, K, m, e->p->pack);
     return;
   }
@@ -745,6 +747,13 @@ static void stage_nodes(E *e, int q, int part, const int *uses, int *group) {
     if (q % 2 && p->outcopy[i] && N(p->f->out[i])->batched && p->phase[b] == q) emit_outcopy(e, i), block_end(e);
   }
   if (q % 2) return;
+  for (k = 0; k < p->norder; k++) { /* the panels of the next phase's products by shared matrices */
+    int x = p->order[k], r;
+    if (p->phase[x] != q + 1 || !sched_ntpk_first(p, x)) continue;
+    r = N(x)->shape.dim[0];
+    PUT("  hn_nt_pack((long)n * %d, %d, %d, %s, ws + %ld);\n", r, N(IR_IN(g, x)[0])->shape.dim[1], N(x)->shape.dim[1],
+        ptr(e, IR_IN(g, x)[1]), p->ntpk[x]);
+  }
   for (k = 0; k < p->norder; k++) { /* the sums of the next phase start at 0 */
     int x = p->order[k];
     if (p->phase[x] != q + 1 || !sched_is_reduction(N(x)->op)) continue;

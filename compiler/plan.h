@@ -37,6 +37,10 @@ typedef struct Plan {
    * whole workspace is ws_fixed + ws_full * n elements. */
   long ws_shared, ws_thread, ws_fixed, ws_full;
   long pack;
+  long *ntpk;      /* per node: for a product by a shared matrix transposed,
+                    * ws + ntpk holds that matrix in hn_mm_ntp's panels
+                    * (hn_nt_pack, at the end of the shared phase before
+                    * its first such product); else -1 */
 } Plan;
 
 /* The passes of one function: sched_dce marks p->keep (returns the count),
@@ -51,4 +55,7 @@ int sched_is_reduction(int op); /* bsum, bmatmul: accumulate over chunks */
 int sched_phases(const Plan *p);
 /* the node whose storage holds x's value (follows views) */
 int sched_base(const Plan *p, int x);
+/* hn_nt_pack of x's right operand comes before x, at the end of the
+   shared phase before x's (the first product by that matrix) */
+int sched_ntpk_first(const Plan *p, int x);
 #endif

@@ -199,6 +199,42 @@ static long ws_size(Plan *p, int x) {
   return shape_size(&p->g->node[x].shape) * (p->g->node[x].batched ? p->chunk : 1);
 }
 
+/* hn_mm_ntp's panels: a product of a chunk's rows by a shared matrix
+ * transposed (hn_mm_nt's form, b a weight) reads b as panels of 16
+ * columns, copied once per call by hn_nt_pack instead of reshuffled in
+ * every chunk. Each such matrix gets a region of the shared workspace of
+ * its own (K x M elements), live for the whole call. Where kernels.c never
+ * uses the panels (double; K > HN_NTP_KMAX; M below 16 lanes) none. */
+enum { NTP_KMAX = 512, NTP_MMIN = 16 };
+static int ntp_form(const Plan *p, int x) {
+  Graph *g = p->g;
+  int A, B;
+  if (!g->is_float || N(x)->op != OP_MATMUL || N(x)->a[0] || !N(x)->a[1]) return 0;
+  A = IR_IN(g, x)[0], B = sched_base(p, IR_IN(g, x)[1]);
+  return N(A)->batched && !N(B)->batched && p->phase[B] % 2 == 0 && p->phase[B] < p->phase[x] &&
+         p->slot[B].kind != ST_NONE && N(A)->shape.dim[1] <= NTP_KMAX && N(x)->shape.dim[1] >= NTP_MMIN;
+}
+int sched_ntpk_first(const Plan *p, int x) {
+  int k, B = sched_base(p, IR_IN(p->g, x)[1]);
+  for (k = 0; k < p->norder && p->order[k] != x; k++)
+    if (p->ntpk[p->order[k]] >= 0 && sched_base(p, IR_IN(p->g, p->order[k])[1]) == B) return 0;
+  return p->ntpk[x] >= 0;
+}
+static void ntp_regions(Plan *p) {
+  Graph *g = p->g;
+  int k, j;
+  p->ntpk = xmalloc(g->nnode * sizeof *p->ntpk);
+  for (k = 0; k < g->nnode; k++) p->ntpk[k] = -1;
+  for (k = 0; k < p->norder; k++) {
+    int x = p->order[k], B;
+    if (!ntp_form(p, x)) continue;
+    B = sched_base(p, IR_IN(g, x)[1]);
+    for (j = 0; j < k; j++) /* the same matrix's panels */
+      if (p->ntpk[p->order[j]] >= 0 && sched_base(p, IR_IN(g, p->order[j])[1]) == B) p->ntpk[x] = p->ntpk[p->order[j]];
+    if (p->ntpk[x] < 0) p->ntpk[x] = p->ws_shared, p->ws_shared += round8(shape_size(&N(B)->shape));
+  }
+}
+
 /* Workspace offsets by a linear scan in emission order, per region: chunk
  * buffers (per-sample values) in the thread's region, the rest in the
  * shared one. A chunk buffer used by a later node of its phase survives to
@@ -237,6 +273,7 @@ static void allocate(Plan *p, const int *last) {
   /* after the chunk buffers: scratch for hn_mm_nn's panel copies, K x 64
    * elements (room for float's 8-wide vectors too) */
   p->ws_shared = round8(al[0].peak);
+  ntp_regions(p);
   p->pack = round8(al[1].peak);
   p->ws_thread = p->pack;
   for (k = 0; k < p->norder; k++) {
@@ -280,6 +317,7 @@ void sched_print(const Plan *p, Text *t) {
     text_put(t, "phase %d  %%%-5d %-9s %-10s %s", p->phase[x], x, ir_opname[g->node[x].op], shape_str(&g->node[x].shape, sh),
              s->kind == ST_WS && g->node[x].batched ? "wt" : kinds[s->kind]); /* a chunk buffer: the thread's */
     if (s->kind == ST_WS || s->kind == ST_FULL || s->kind == ST_PARAM) text_put(t, " +%ld", s->off);
+    if (p->ntpk[x] >= 0) text_put(t, " (b in panels at ws +%ld)", p->ntpk[x]);
     if (s->kind == ST_OUT) text_put(t, " %s", p->f->outname[s->index]);
     if (s->kind == ST_INPUT) text_put(t, " %s", p->f->in[s->index].name);
     text_put(t, "\n");
@@ -287,6 +325,6 @@ void sched_print(const Plan *p, Text *t) {
 }
 
 void sched_free(Plan *p) {
-  free(p->keep), free(p->order), free(p->phase), free(p->slot), free(p->outcopy);
+  free(p->keep), free(p->order), free(p->phase), free(p->slot), free(p->outcopy), free(p->ntpk);
   memset(p, 0, sizeof *p);
 }

@@ -24,7 +24,7 @@
 #include "model.h"
 
 typedef void (*mm_fn)(long R, int K, int M, const void *a, const void *b, void *y, void *pack);
-typedef struct Kernels { mm_fn nn, nt, tn; void *dl; Jit jit; } Kernels;
+typedef struct Kernels { mm_fn nn, nt, tn, ntp; void *dl; Jit jit; } Kernels;
 
 static int fma_build; /* the kernels of hn.model{fma = true} */
 static int soft_fma;  /* the software fma even under hnnc's tcc JIT (HN_SOFT_FMA) */
@@ -36,6 +36,9 @@ static const char driver[] =
     "{ (void)pack; hn_mm_nt(R, K, M, a, b, y); }\n"
     "void drv_tn(long R, int K, int M, const hn_real *a, const hn_real *b, hn_real *y, hn_real *pack)\n"
     "{ (void)pack; hn_mm_tn(R, K, M, a, b, y); }\n"
+    /* hn_mm_nt through b's panels (for any n where the target uses them) */
+    "void drv_ntp(long R, int K, int M, const hn_real *a, const hn_real *b, hn_real *y, hn_real *pk)\n"
+    "{ hn_nt_pack(1L << 20, K, M, b, pk); hn_mm_ntp(1L << 20, R, K, M, a, b, pk, y); }\n"
     "#ifdef HN_FMA\n"
     "hn_real drv_fma(hn_real a, hn_real b, hn_real c) { return hn_fma(a, b, c); }\n"
     "#endif\n";
@@ -51,7 +54,8 @@ static void bind(Kernels *k, void *(*sym)(void *, const char *), void *h) {
   k->nn = (mm_fn)(uintptr_t)sym(h, "drv_nn");
   k->nt = (mm_fn)(uintptr_t)sym(h, "drv_nt");
   k->tn = (mm_fn)(uintptr_t)sym(h, "drv_tn");
-  assert_non_null(k->nn), assert_non_null(k->nt), assert_non_null(k->tn);
+  k->ntp = (mm_fn)(uintptr_t)sym(h, "drv_ntp");
+  assert_non_null(k->nn), assert_non_null(k->nt), assert_non_null(k->tn), assert_non_null(k->ntp);
 }
 static void *jit_sym(void *h, const char *name) { return jit_symbol(h, name); }
 
@@ -108,20 +112,23 @@ static long compare(Kernels *ref, Kernels *k, int is_float, long R, int K, int M
   size_t e = is_float ? 4 : 8;
   char *a = malloc(R * K * e), *b = malloc((size_t)K * M * e), *bt = malloc((size_t)M * K * e), *y0 = malloc(R * M * e),
        *y1 = malloc(R * M * e), *t0 = malloc((size_t)K * M * e), *t1 = malloc((size_t)K * M * e),
-       *pack = malloc(64 * (size_t)K * e + 64);
+       *pack = malloc(64 * (size_t)K * e + 64), *pk = malloc((size_t)K * M * e);
   long bad = 0;
   fill(a, R * K, is_float), fill(b, (long)K * M, is_float), fill(bt, (long)M * K, is_float);
   ref->nn(R, K, M, a, b, y0, pack), k->nn(R, K, M, a, b, y1, pack);
   bad += memcmp(y0, y1, R * M * e) != 0;
   ref->nt(R, K, M, a, bt, y0, pack), k->nt(R, K, M, a, bt, y1, pack);
   bad += memcmp(y0, y1, R * M * e) != 0;
+  memset(y1, 0x7f, R * M * e); /* every output written */
+  k->ntp(R, K, M, a, bt, y1, pk);
+  bad += memcmp(y0, y1, R * M * e) != 0;
   /* tn accumulates into y: start both from the same nonzero values */
   fill(t0, (long)K * M, is_float);
   memcpy(t1, t0, (size_t)K * M * e);
   ref->tn(R, K, M, a, y0, t0, pack), k->tn(R, K, M, a, y0, t1, pack);
   bad += memcmp(t0, t1, (size_t)K * M * e) != 0;
-  if (bad) fprintf(stderr, "  %s R=%ld K=%d M=%d: %ld of 3 kernels differ\n", is_float ? "float" : "double", R, K, M, bad);
-  free(a), free(b), free(bt), free(y0), free(y1), free(t0), free(t1), free(pack);
+  if (bad) fprintf(stderr, "  %s R=%ld K=%d M=%d: %ld of 4 kernels differ\n", is_float ? "float" : "double", R, K, M, bad);
+  free(a), free(b), free(bt), free(y0), free(y1), free(t0), free(t1), free(pack), free(pk);
   return bad;
 }
 
