@@ -381,7 +381,8 @@ static void emit_kernels(Ex *e, Text *c) {
   memset(&eo, 0, sizeof eo);
   eo.chunk = CHUNK, eo.source = e->o->source, eo.internal = 1;
   g->func = e->fn, g->nfunc = e->nfn, g->name = (char *)e->name;
-  for (i = 0; i < e->nfn; i++) sched_dce(&e->plan[i], g, i), sched_plan(&e->plan[i], CHUNK);
+  for (i = 0; i < e->nfn; i++) /* no NT panels: the workspace is on the stack */
+    sched_dce(&e->plan[i], g, i), e->plan[i].no_panels = 1, sched_plan(&e->plan[i], CHUNK);
   emit_model(g, &eo, e->plan, c, &h);
   g->func = func, g->nfunc = nfunc, g->name = name;
   text_free(&h);

@@ -37,6 +37,8 @@ typedef struct Plan {
    * whole workspace is ws_fixed + ws_full * n elements. */
   long ws_shared, ws_thread, ws_fixed, ws_full;
   long pack;
+  int no_panels;   /* no hn_mm_ntp panels (set between sched_dce and
+                    * sched_plan: hnnc export's workspace is on the stack) */
   long *ntpk;      /* per node: for a product by a shared matrix transposed,
                     * ws + ntpk holds that matrix in hn_mm_ntp's panels
                     * (hn_nt_pack, at the end of the shared phase before

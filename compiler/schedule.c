@@ -204,12 +204,13 @@ static long ws_size(Plan *p, int x) {
  * columns, copied once per call by hn_nt_pack instead of reshuffled in
  * every chunk. Each such matrix gets a region of the shared workspace of
  * its own (K x M elements), live for the whole call. Where kernels.c never
- * uses the panels (double; K > HN_NTP_KMAX; M below 16 lanes) none. */
+ * uses the panels (double; K > HN_NTP_KMAX; M below 16 lanes) none, nor
+ * where the plan says no_panels (the export: 160 KB more stack a weight). */
 enum { NTP_KMAX = 512, NTP_MMIN = 16 };
 static int ntp_form(const Plan *p, int x) {
   Graph *g = p->g;
   int A, B;
-  if (!g->is_float || N(x)->op != OP_MATMUL || N(x)->a[0] || !N(x)->a[1]) return 0;
+  if (p->no_panels || !g->is_float || N(x)->op != OP_MATMUL || N(x)->a[0] || !N(x)->a[1]) return 0;
   A = IR_IN(g, x)[0], B = sched_base(p, IR_IN(g, x)[1]);
   return N(A)->batched && !N(B)->batched && p->phase[B] % 2 == 0 && p->phase[B] < p->phase[x] &&
          p->slot[B].kind != ST_NONE && N(A)->shape.dim[1] <= NTP_KMAX && N(x)->shape.dim[1] >= NTP_MMIN;
