@@ -176,9 +176,10 @@ static int parameters(Setup *s, const Args *a, double *theta, uint64_t *seed, ch
 }
 
 /* The float32 field against the float64 one over the training rows:
- * per row ||f32 - f64|| / ||f64||, its maximum and RMS. */
+ * per row ||f32 - f64|| / ||f64||, its maximum and RMS. The float64 side
+ * is the model built in double (s->m is float under --dtype float32). */
 static void float_report(Setup *s, const Args *a, const double *theta, uint64_t seed) {
-  Model mf;
+  Model mf, md, *m64 = &s->m;
   ModelOptions mo;
   Kern kd, kf;
   rt_dataset d;
@@ -187,7 +188,7 @@ static void float_report(Setup *s, const Args *a, const double *theta, uint64_t 
   double *yd = NULL, *yf = NULL, mx = 0, ss = 0;
   long r, n;
   int dim, i;
-  memset(&mo, 0, sizeof mo), memset(&mf, 0, sizeof mf), memset(&d, 0, sizeof d);
+  memset(&mo, 0, sizeof mo), memset(&mf, 0, sizeof mf), memset(&md, 0, sizeof md), memset(&d, 0, sizeof d);
   memset(&kd, 0, sizeof kd), memset(&kf, 0, sizeof kf);
   mo.limits.dtype = 2, mo.limits.fma = a->fma;
   snprintf(data, sizeof data, "%s/data", a->params ? a->params : "");
@@ -201,10 +202,17 @@ static void float_report(Setup *s, const Args *a, const double *theta, uint64_t 
     printf("float32 vs float64 field: not measured (%s)\n", err);
     goto done;
   }
+  if (s->m.g->is_float) {
+    mo.limits.dtype = 1, m64 = &md;
+    if (model_build(&md, a->model, &mo, err, sizeof err) || model_jit(&md, JIT_TCC, err, sizeof err)) {
+      printf("float32 vs float64 field: not measured (%s)\n", err);
+      goto done;
+    }
+  }
   tf = model_to_elem(&mf, theta, mf.g->nparams_total);
   n = d.ntrain, dim = d.dim;
   yd = xmalloc(((size_t)n * dim + 1) * sizeof *yd), yf = xmalloc(((size_t)n * dim + 1) * sizeof *yf);
-  if (kern_init(&kd, &s->m, "field", theta) || kern_init(&kf, &mf, "field", tf) || kd.din != dim ||
+  if (kern_init(&kd, m64, "field", theta) || kern_init(&kf, &mf, "field", tf) || kd.din != dim ||
       kern_call(&kd, n, d.x_train, yd) || kern_call(&kf, n, d.x_train, yf)) {
     printf("float32 vs float64 field: not measured (the model's field does not take the data's rows)\n");
     goto done;
@@ -226,6 +234,7 @@ done:
   free(yd), free(yf), free(tf);
   rt_dataset_free(&d);
   if (mf.g) model_free(&mf);
+  if (md.g) model_free(&md);
 }
 
 /* Writes every file to its temporary, then renames them all: the folder
@@ -302,8 +311,9 @@ int cmd_export(int argc, char **argv) {
   eo.source = a.model, eo.integrator = a.integrator, eo.newton = (int)a.newton;
   if (export_check(s.m.g, &eo, &ex, err, sizeof err)) goto fail; /* before asking for parameters */
   if (parameters(&s, &a, theta, &seed, origin, sizeof origin, err, sizeof err)) goto fail;
-  if (a.is_float) { /* the exported graph in float; the parameters were checked against the trained model */
-    mo.limits.dtype = 2, mo.limits.fma = a.fma;
+  if (a.is_float || s.m.g->is_float) { /* the exported graph in the element type of --float (the
+                                          * parameters were checked against the trained model, --dtype) */
+    mo.limits.dtype = a.is_float ? 2 : 1, mo.limits.fma = a.fma;
     if (model_build(&mf, a.model, &mo, err, sizeof err)) goto fail;
   }
   eo.origin = origin, eo.theta = theta;
@@ -311,8 +321,8 @@ int cmd_export(int argc, char **argv) {
   for (i = 0; i < 64; i++) x0[i] = 0.5;
   if (a.x0s && parse_x0(a.x0s, x0, ex.dim, err, sizeof err)) goto fail; /* ex.dim from export_check */
   export_free(&ex);
-  if (export_model(a.is_float ? mf.g : s.m.g, &eo, &ex, err, sizeof err)) goto fail;
-  if (prepare_dir(a.dir, err, sizeof err) || write_export(&a, a.is_float ? mf.g : s.m.g, &ex, err, sizeof err))
+  if (export_model(mf.g ? mf.g : s.m.g, &eo, &ex, err, sizeof err)) goto fail;
+  if (prepare_dir(a.dir, err, sizeof err) || write_export(&a, mf.g ? mf.g : s.m.g, &ex, err, sizeof err))
     goto fail;
   printf("wrote %s/%s.c and %s.h%s: %s, %s%s%s, %d-dimensional state\n", a.dir, s.m.g->name, s.m.g->name,
          a.example ? ", example.c, Makefile" : "", a.is_float ? "float32" : "float64",

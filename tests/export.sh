@@ -89,6 +89,18 @@ cmp -s "$tmp/nf/ref.txt" "$tmp/rk4/ref.txt" && fail "--no-fma and the default pr
   > "$tmp/f32.txt" || fail "float export"
 grep -q "float32 vs float64 field over 1125 training rows" "$tmp/f32.txt" && pass || fail "no float32 report"
 matrix pendulum_hnn_jac "$tmp/f32" $e_mid
+# parameters trained in float32 (--dtype): --float alone picks the exported
+# type, and the report compares against the float64 field (it once read
+# float32 weights as double: a relative difference of 11)
+"$hnnc" train tests/models/pendulum_hnn_jac.lua -o "$tmp/run32" --steps 1 --cc tcc --quiet --dtype float32 > /dev/null ||
+  fail "float32 training"
+"$hnnc" export tests/models/pendulum_hnn_jac.lua --params "$tmp/run32" --dtype float32 -o "$tmp/d32" > /dev/null &&
+  grep -q "^typedef double hn_real;" "$tmp/d32/pendulum_hnn_jac.c" && pass ||
+  fail "export --dtype float32 without --float did not write float64 code"
+"$hnnc" export tests/models/pendulum_hnn_jac.lua --params "$tmp/run32" --dtype float32 --float -o "$tmp/f32b" > "$tmp/f32b.txt" &&
+  grep -q "^typedef float hn_real;" "$tmp/f32b/pendulum_hnn_jac.c" &&
+  awk '/float32 vs float64 field/ { m = $(NF - 2); sub(",", "", m); ok = m + 0 < 1e-3 } END { exit !ok }' "$tmp/f32b.txt" && pass ||
+  { fail "export --dtype float32 --float: $(grep 'float32 vs' "$tmp/f32b.txt")"; }
 
 # 4. strict C99, C++, and the build time of the pendulum HNN at gcc -O2
 for d in sys rk4 mid f32; do
