@@ -136,9 +136,13 @@ static double median_us(void (*f)(const Shape *, hn_real *const *), const Shape 
   return t[n / 2];
 }
 
-/* buf: a [R,K], b [K,M], y [R,M], pack, bt [M,K] (b transposed), at [K,R]... */
+/* buf: a [R,K], b [K,M], y [R,M], pack, bt [M,K] (b transposed), at [K,R],
+ * bt in hn_mm_ntp's panels. NT as generated code calls it: through the
+ * panels where the target uses them (float under AVX-512, a call of at
+ * least HN_NTP_MIN rows: copied once per call, not per chunk, so outside
+ * the timing here) */
 static void run_nn(const Shape *s, hn_real *const *b) { hn_mm_nn(s->R, s->K, s->M, b[0], b[1], b[2], b[3]); }
-static void run_nt(const Shape *s, hn_real *const *b) { hn_mm_nt(s->R, s->K, s->M, b[0], b[4], b[2]); }
+static void run_nt(const Shape *s, hn_real *const *b) { hn_mm_ntp(s->R, s->R, s->K, s->M, b[0], b[4], b[6], b[2]); }
 static void run_tn(const Shape *s, hn_real *const *b) { hn_mm_tn(s->R, s->M, s->K, b[2], b[0], b[5]); }
 static void run_gemm_nn(const Shape *s, hn_real *const *b) {
   GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)s->R, s->M, s->K, 1, b[0], s->K, b[1], s->M, 0, b[2], s->M);
@@ -184,16 +188,18 @@ int main(int argc, char **argv) {
   for (k = 0; k < (int)(sizeof shapes / sizeof *shapes); k++) {
     const Shape *s = &shapes[k];
     long R = s->R, K = s->K, M = s->M, i;
-    hn_real *buf[6];
+    hn_real *buf[7];
     static const char *const form[] = {"nn", "nt", "tn"};
     void (*ours[3])(const Shape *, hn_real *const *) = {run_nn, run_nt, run_tn};
     void (*blas[3])(const Shape *, hn_real *const *) = {run_gemm_nn, run_gemm_nt, run_gemm_tn};
     buf[0] = amalloc(R * K * sizeof(hn_real)), buf[1] = amalloc(K * M * sizeof(hn_real));
     buf[2] = amalloc(R * M * sizeof(hn_real)), buf[3] = amalloc(64 * K * sizeof(hn_real));
     buf[4] = amalloc(K * M * sizeof(hn_real)), buf[5] = memset(amalloc(K * M * sizeof(hn_real)), 0, K * M * sizeof(hn_real));
+    buf[6] = amalloc(K * M * sizeof(hn_real));
     for (i = 0; i < R * K; i++) buf[0][i] = (hn_real)sin(0.1 * i);
     for (i = 0; i < K * M; i++) buf[1][i] = buf[4][i] = (hn_real)cos(0.3 * i) * 0.05f;
     for (i = 0; i < R * M; i++) buf[2][i] = (hn_real)sin(0.7 * i);
+    hn_nt_pack(R, (int)K, (int)M, buf[4], buf[6]);
     for (v = 0; v < 3; v++) {
       double flops = 2.0 * R * K * M, a, b;
       a = median_us(ours[v], s, buf, 2e5);
@@ -207,7 +213,7 @@ int main(int argc, char **argv) {
                s->model, s->what, form[v], R, K, M, a, flops / a / 1e3, b, flops / b / 1e3, 100 * b / a);
       fflush(stdout);
     }
-    for (i = 0; i < 6; i++) free(buf[i]);
+    for (i = 0; i < 7; i++) free(buf[i]);
   }
   if (json) printf("]}\n");
   return 0;
