@@ -55,8 +55,8 @@ int work_call(Work *w, Model *m, int fi, int n, const void *theta, const void *c
     return 0;
   }
   if (grow(&w->ws, &w->cap, model_ws_shared(m, fi, n), es)) return 1;
-  if (w->nwt < nt || w->wtcap < model_ws_thread(m, fi)) {
-    long need = model_ws_thread(m, fi) > w->wtcap ? model_ws_thread(m, fi) : w->wtcap;
+  if (w->nwt < nt || w->wtcap < model_ws_thread(m, fi)) { /* at least 1: wtcap 0 means none */
+    long need = model_ws_thread(m, fi) > w->wtcap ? model_ws_thread(m, fi) : w->wtcap > 1 ? w->wtcap : 1;
     for (t = 0; t < w->nwt; t++) free(w->wt[t]);
     free(w->wt);
     w->wt = calloc(nt, sizeof *w->wt);
