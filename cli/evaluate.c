@@ -29,7 +29,9 @@ const char usage_evaluate[] =
     "    time rescaled by 1.09; pendulum energy q^2 + p^2) and corrected\n"
     "    (nominal time span, the system's true H). A learned rollout that needs\n"
     "    more than 100 times the steps of the true one (at least 10^4) is stiff or\n"
-    "    diverging: it is stopped there, its MSE is NaN, and a warning names it.\n"
+    "    diverging: it is stopped there, its MSE is NaN (so is the mean), a warning\n"
+    "    names it and the report counts the failed rollouts (the exit status\n"
+    "    stays 0: a diverging learned model is a result, not an error).\n"
     "A flow (a model that calls flow.declare) is evaluated as action-angle\n"
     "coordinates instead: with r_j = Qh_j^2 + Ph_j^2 of inverse(x(t)) along each\n"
     "trajectory, the keys loss, loss_untrained, loss_ratio (the model's loss on\n"
@@ -50,6 +52,8 @@ const char usage_evaluate[] =
     "  --json             print one JSON object with the keys train_loss,\n"
     "                     train_loss_se, test_loss, test_loss_se, energy_mse,\n"
     "                     energy_mse_se, energy_mse_corrected, energy_mse_corrected_se\n"
+    "                     (null when not finite), energy_rollouts, energy_failed,\n"
+    "                     energy_failed_corrected\n"
     "  --cc tcc|gcc       backend (default gcc)\n"
     "  --no-fma           products by separate multiplies and adds (hn.model{fma = false}): as trained\n"
     "                     (default: fused multiply-adds, or as the model says; --fma forces them)\n"
@@ -198,14 +202,19 @@ static int rollout_span(const char *arg, double *T, int *N) {
 /* evaluate's report: JSON, or the table with the protocols named */
 static void report_evaluation(const Setup *s, const char *model, uint64_t seed, const char *used, const char *data_dir,
                               const rt_dataset *d, int json, int metric, double tr, double tr_se, double te,
-                              double te_se, const double *e, const double *e_se) {
+                              double te_se, const double *e, const double *e_se, const int *nfail) {
+  char failed[2][64] = {"", ""};
+  int i;
+  for (i = 0; i < 2; i++) /* failed rollouts: their MSE is NaN, and so is the mean */
+    if (metric && nfail[i]) snprintf(failed[i], sizeof failed[i], "; %d failed", nfail[i]);
   if (json) {
     printf("{");
     json_num("train_loss", tr, 0), json_num("train_loss_se", tr_se, 0);
     json_num("test_loss", te, 0), json_num("test_loss_se", te_se, 0);
     json_num("energy_mse", e[0], 0), json_num("energy_mse_se", e_se[0], 0);
-    json_num("energy_mse_corrected", e[1], 0), json_num("energy_mse_corrected_se", e_se[1], 1);
-    printf("}\n");
+    json_num("energy_mse_corrected", e[1], 0), json_num("energy_mse_corrected_se", e_se[1], 0);
+    printf("\"energy_rollouts\": %d, \"energy_failed\": %d, \"energy_failed_corrected\": %d}\n",
+           metric ? s->task->energy_nrollout : 0, metric ? nfail[0] : 0, metric ? nfail[1] : 0);
   } else {
     const rt_task *t = s->task;
     double t1, t1l, *tt = xmalloc(2 * t->energy_npoints * sizeof *tt);
@@ -218,18 +227,18 @@ static void report_evaluation(const Setup *s, const char *model, uint64_t seed, 
       printf("  energy MSE            none: %s\n", !s->have_sys ? "the data set names no system (its H is the truth)"
              : "no rollouts (declare eval = {x0 = ..., t = {0, T, points = N}} in hn.data, or give --x0 and --t)");
     else if (t->published) {
-      printf("  energy MSE published  %.4e +/- %.2e   (%d rollouts; the reference analysis of %s: %s)\n", e[0], e_se[0],
-             t->energy_nrollout, t->name,
+      printf("  energy MSE published  %.4e +/- %.2e   (%d rollouts%s; the reference analysis of %s: %s)\n", e[0],
+             e_se[0], t->energy_nrollout, failed[0], t->name,
              t->published == RT_PUBLISHED_SPRING     ? "E = q^2 + p^2; spans grow per rollout"
              : t->published == RT_PUBLISHED_PENDULUM ? "E = q^2 + p^2; t in [0, 20]"
                                                      : "E = true H; t in [0, 25]");
       if (t->published == RT_PUBLISHED_SPRING)
         printf("                                                  (the last learned rollout ends at t = %.1f)\n", t1l);
-      printf("  energy MSE corrected  %.4e +/- %.2e   (%d rollouts; E = true H; t in [%g, %g])\n", e[1], e_se[1],
-             t->energy_nrollout, t->energy_t0, t->energy_t1);
+      printf("  energy MSE corrected  %.4e +/- %.2e   (%d rollouts%s; E = true H; t in [%g, %g])\n", e[1], e_se[1],
+             t->energy_nrollout, failed[1], t->energy_t0, t->energy_t1);
     } else
-      printf("  energy MSE            %.4e +/- %.2e   (%d rollouts; E = the system's H; t in [%g, %g])\n", e[1], e_se[1],
-             t->energy_nrollout, t->energy_t0, t->energy_t1);
+      printf("  energy MSE            %.4e +/- %.2e   (%d rollouts%s; E = the system's H; t in [%g, %g])\n", e[1], e_se[1],
+             t->energy_nrollout, failed[1], t->energy_t0, t->energy_t1);
     free(tt);
   }
 }
@@ -239,7 +248,7 @@ int cmd_evaluate(int argc, char **argv) {
   long nroll = 0, threads = 0;
   rt_pool *pool;
   int fma = 0;
-  int dtype = 0, backend = JIT_GCC, json = 0, have_seed = 0, ck_seed = 0, i, nfail[2], rc = 1;
+  int dtype = 0, backend = JIT_GCC, json = 0, have_seed = 0, ck_seed = 0, i, nfail[2] = {0, 0}, rc = 1;
   uint64_t seed = 0, cseed = 0;
   int force = 0;
   const Opt opts[] = {{"--params", OPT_STR, &params},
@@ -340,7 +349,7 @@ int cmd_evaluate(int argc, char **argv) {
     if (nfail[i]) fprintf(stderr, "hnnc: warning: %d of %d %s rollouts failed, their energy MSE is NaN (first: %s)\n",
                           nfail[i], s.task->energy_nrollout, i ? "corrected" : "published", ferr[i]);
   }
-  report_evaluation(&s, model, seed, used, data_dir, &d, json, metric, tr, tr_se, te, te_se, e, e_se);
+  report_evaluation(&s, model, seed, used, data_dir, &d, json, metric, tr, tr_se, te, te_se, e, e_se, nfail);
   rc = 0;
 done:
   free(mse), free(x0list);

@@ -1020,6 +1020,34 @@ static void test_cli_threads(void **state) {
   assert_int_equal(system(cmd), 0);
 }
 
+/* evaluate on a field that overflows (x e^(w 1e-9) with w = 1e12): every
+   learned rollout fails, the report counts them (15 of 15 under each
+   protocol, the MSEs null), exit 0; and w = 1 on two threads, a model with
+   no per-thread workspace (it once failed as "out of memory") */
+static void test_cli_failed_rollouts(void **state) {
+  char cmd[8192], path[512];
+  (void)state;
+  if (access(hnnc, X_OK)) skip();
+  snprintf(path, sizeof path, "%s/diverge.lua", tmpdir);
+  write_text(path, diverge_src);
+  snprintf(path, sizeof path, "%s/w_big.txt", tmpdir);
+  write_text(path, "1e12\n");
+  snprintf(path, sizeof path, "%s/w_one.txt", tmpdir);
+  write_text(path, "1\n");
+  snprintf(cmd, sizeof cmd, "cd %s && %s evaluate diverge.lua --params w_big.txt --cc tcc --json > evf.json 2> evf.err", tmpdir,
+           hnnc);
+  assert_int_equal(system(cmd), 0);
+  snprintf(cmd, sizeof cmd,
+           "cd %s && grep -q '\"energy_mse\": null' evf.json && grep -q '\"energy_rollouts\": 15, \"energy_failed\": 15, "
+           "\"energy_failed_corrected\": 15' evf.json && grep -q '15 of 15 corrected rollouts failed' evf.err",
+           tmpdir);
+  assert_int_equal(system(cmd), 0);
+  snprintf(cmd, sizeof cmd, "cd %s && %s evaluate diverge.lua --params w_big.txt --cc tcc | grep -q '(15 rollouts; 15 failed;'",
+           tmpdir, hnnc);
+  assert_int_equal(system(cmd), 0);
+  expect_cli("evaluate diverge.lua --params w_one.txt --cc tcc --threads 2", 0, "");
+}
+
 /* A writer that fails names the file the user asked for, never its
    temporary (x.csv.tmp.12390): here the target is a folder, so the rename
    fails after the temporary file was written */
@@ -1242,6 +1270,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_cli_bad_input),
       cmocka_unit_test(test_cli_simulate),
       cmocka_unit_test(test_cli_threads),
+      cmocka_unit_test(test_cli_failed_rollouts),
   };
   {
     const char *slash = strrchr(argv[0], '/');
