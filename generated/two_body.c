@@ -1501,7 +1501,7 @@ static inline void hn_mm_nt(long R, int K, int M, const hn_real *restrict a, con
 #if defined(HN_VECTOR) && defined(__AVX512F__) && HN_VW == 8
 #define HN_NTP 1
 #endif
-#define HN_NTP_MIN 128  /* rows in a call from which the copy pays (11 µs at 200 x 200) */
+#define HN_NTP_MIN 128  /* rows in a call from which the copy pays (11 us at 200 x 200) */
 #define HN_NTP_KMAX 512 /* a panel, K x 16 floats, in 32 KB of L1 */
 static inline int hn_ntp_on(long n, int K, int M)
 {
