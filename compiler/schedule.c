@@ -216,10 +216,12 @@ static int ntp_form(const Plan *p, int x) {
          p->slot[B].kind != ST_NONE && N(A)->shape.dim[1] <= NTP_KMAX && N(x)->shape.dim[1] >= NTP_MMIN;
 }
 int sched_ntpk_first(const Plan *p, int x) {
-  int k, B = sched_base(p, IR_IN(p->g, x)[1]);
+  int k, B;
+  if (p->ntpk[x] < 0) return 0; /* not a product (x may have one operand) */
+  B = sched_base(p, IR_IN(p->g, x)[1]);
   for (k = 0; k < p->norder && p->order[k] != x; k++)
     if (p->ntpk[p->order[k]] >= 0 && sched_base(p, IR_IN(p->g, p->order[k])[1]) == B) return 0;
-  return p->ntpk[x] >= 0;
+  return 1;
 }
 static void ntp_regions(Plan *p) {
   Graph *g = p->g;
