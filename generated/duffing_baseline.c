@@ -1364,6 +1364,106 @@ static inline long hn_nt_rows3(long R, int K, int M, int j, const hn_real *restr
 }
 #endif
 
+#if defined(HN_VECTOR) && HN_VL == 4
+/* Double without AVX-512: gcc keeps vectors of eight doubles (64 bytes) in
+ * memory there, not in two registers (double NT under AVX2 ran at 15
+ * GFLOP/s, 28% of OpenBLAS, on a Xeon with AVX-512 turned off), so an
+ * output's eight partial sums are two 4-lane halves, lanes 0-3 and 4-7. */
+__extension__ typedef long long hn_i4 __attribute__((vector_size(32)));
+#ifdef __clang__
+#define HN_PS4(x, y) (__builtin_shufflevector((x), (y), 0, 2, 4, 6) + __builtin_shufflevector((x), (y), 1, 3, 5, 7))
+#else
+#define HN_PS4(x, y) (__builtin_shuffle((x), (y), hn_ev4) + __builtin_shuffle((x), (y), hn_od4))
+#endif
+/* the totals of four outputs (or rows) from their halves l, h: lane q is
+ * ((l0 + l1) + (l2 + l3)) + ((h0 + h1) + (h2 + h3)) of the q-th, hn_lanes8's
+ * tree */
+#define HN_RED4(l0, h0, l1, h1, l2, h2, l3, h3)                                                                      \
+  HN_PS4(HN_PS4(HN_PS4(l0, h0), HN_PS4(l1, h1)), HN_PS4(HN_PS4(l2, h2), HN_PS4(l3, h3)))
+#define HN_MAC2(l, h, xl, xh, bp) (HN_MAC(l, xl, HN_LD(bp)), HN_MAC(h, xh, HN_LD((bp) + 4)))
+/* one row of a (ai) by the rows j .. j + 3 of b, into yi[j .. j + 3] */
+static inline void hn_nt_row4h(int K, int j, const hn_real *restrict ai, const hn_real *restrict b,
+                               hn_real *restrict yi)
+{
+  const hn_i4 hn_ev4 = {0, 2, 4, 6}, hn_od4 = {1, 3, 5, 7};
+  const hn_real *b0 = b + (long)j * K, *b1 = b0 + K, *b2 = b1 + K, *b3 = b2 + K;
+  const int K8 = K / 8 * 8;
+  hn_vec l0 = {0}, l1 = {0}, l2 = {0}, l3 = {0}, h0 = {0}, h1 = {0}, h2 = {0}, h3 = {0}, r;
+  int p, q;
+  (void)hn_ev4, (void)hn_od4;
+  for (p = 0; p < K8; p += 8) {
+    const hn_vec xl = HN_LD(ai + p), xh = HN_LD(ai + p + 4);
+    HN_MAC2(l0, h0, xl, xh, b0 + p), HN_MAC2(l1, h1, xl, xh, b1 + p), HN_MAC2(l2, h2, xl, xh, b2 + p);
+    HN_MAC2(l3, h3, xl, xh, b3 + p);
+  }
+  if (K8 < K) { /* the last K - K8 indices go to lanes 0 ..; the other lanes add 0 * 0 = +0 (hn_mm_nt) */
+    hn_vec xl = {0}, xh = {0}, tl[4], th[4];
+    for (q = 0; q < 4; q++) tl[q] = xl, th[q] = xl;
+    for (p = K8; p < K; p++) {
+      const int l = p - K8;
+      if (l < 4)
+        for (xl[l] = ai[p], q = 0; q < 4; q++) tl[q][l] = b0[(long)q * K + p];
+      else
+        for (xh[l - 4] = ai[p], q = 0; q < 4; q++) th[q][l - 4] = b0[(long)q * K + p];
+    }
+    HN_MAC(l0, xl, tl[0]), HN_MAC(h0, xh, th[0]), HN_MAC(l1, xl, tl[1]), HN_MAC(h1, xh, th[1]);
+    HN_MAC(l2, xl, tl[2]), HN_MAC(h2, xh, th[2]), HN_MAC(l3, xl, tl[3]), HN_MAC(h3, xh, th[3]);
+  }
+  r = HN_RED4(l0, h0, l1, h1, l2, h2, l3, h3);
+  yi[j] = r[0], yi[j + 1] = r[1], yi[j + 2] = r[2], yi[j + 3] = r[3];
+}
+/* four rows of a (a0, K a multiple of 8) by the row bj of b, into y0[0],
+ * y0[M], y0[2M], y0[3M] */
+static inline void hn_nt_col4h(int K, int M, const hn_real *restrict a0, const hn_real *restrict bj,
+                               hn_real *restrict y0)
+{
+  const hn_i4 hn_ev4 = {0, 2, 4, 6}, hn_od4 = {1, 3, 5, 7};
+  hn_vec l0 = {0}, l1 = {0}, l2 = {0}, l3 = {0}, h0 = {0}, h1 = {0}, h2 = {0}, h3 = {0}, r;
+  int p;
+  (void)hn_ev4, (void)hn_od4;
+  for (p = 0; p < K; p += 8) {
+    const hn_vec tl = HN_LD(bj + p), th = HN_LD(bj + p + 4);
+    HN_MAC2(l0, h0, tl, th, a0 + p), HN_MAC2(l1, h1, tl, th, a0 + K + p), HN_MAC2(l2, h2, tl, th, a0 + 2 * K + p);
+    HN_MAC2(l3, h3, tl, th, a0 + 3 * K + p);
+  }
+  r = HN_RED4(l0, h0, l1, h1, l2, h2, l3, h3);
+  y0[0] = r[0], y0[M] = r[1], y0[2 * M] = r[2], y0[3 * M] = r[3];
+}
+#endif
+
+#ifdef HN_VECTOR
+/* hn_mm_nt's last columns (an output layer's: M = 1 or 2), column j, rows
+ * four at a time (K a multiple of 8): four independent chains of
+ * multiply-adds instead of one (9% of the float pendulum field at 1024
+ * rows went here); the pairs below leave each row's total in lane 0 .. 3,
+ * by hn_lanes8's tree. Returns the first row left. */
+static inline long hn_nt_last4(long R, int K, int M, int j, const hn_real *restrict a, const hn_real *restrict b,
+                               hn_real *restrict y)
+{
+  const hn_i8 hn_even = {0, 2, 4, 6, 8, 10, 12, 14}, hn_odd = {1, 3, 5, 7, 9, 11, 13, 15};
+  long i = 0;
+  int p;
+  (void)hn_even, (void)hn_odd, (void)p;
+  for (; i + 4 <= R; i += 4) {
+    const hn_real *a0 = a + i * K, *bj = b + (long)j * K;
+#if HN_VL == 4
+    hn_nt_col4h(K, M, a0, bj, y + i * M + j);
+#else
+    hn_v8 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, t, r;
+    for (p = 0; p < K; p += 8) {
+      t = HN_LD8(bj + p);
+      HN_MAC8(s0, HN_LD8(a0 + p), t), HN_MAC8(s1, HN_LD8(a0 + K + p), t), HN_MAC8(s2, HN_LD8(a0 + 2 * K + p), t);
+      HN_MAC8(s3, HN_LD8(a0 + 3 * K + p), t);
+    }
+    r = hn_pairsum(hn_pairsum(s0, s1), hn_pairsum(s2, s3));
+    r = hn_pairsum(r, r);
+    y[i * M + j] = r[0], y[(i + 1) * M + j] = r[1], y[(i + 2) * M + j] = r[2], y[(i + 3) * M + j] = r[3];
+#endif
+  }
+  return i;
+}
+#endif
+
 /* hn_mm_nt on the outputs j0 .. M - 1 (j0 a multiple of 16) */
 static inline void hn_nt_cols(long R, int K, int M, int j0, const hn_real *restrict a, const hn_real *restrict b,
                               hn_real *restrict y)
@@ -1410,6 +1510,9 @@ static inline void hn_nt_cols(long R, int K, int M, int j0, const hn_real *restr
         *(hn_v8 *)(void *)(y + (i + 1) * M + j) = HN_TREE8(d);
       }
 #endif
+#if HN_VL == 4
+    for (; i < R; i++) hn_nt_row4h(K, j, a + i * K, b, y + i * M);
+#endif
     for (; i < R; i++) {
       const hn_real *ai = a + i * K, *b0 = b + (long)j * K;
       hn_v8 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, r;
@@ -1454,23 +1557,7 @@ static inline void hn_nt_cols(long R, int K, int M, int j0, const hn_real *restr
   for (j = MQ > j0 ? MQ : j0; j < M; j++) {
     i = 0;
 #ifdef HN_VECTOR
-    /* the last columns (an output layer's: M = 1 or 2), four rows at a
-     * time: four independent chains of multiply-adds instead of one (9% of
-     * the float pendulum field at 1024 rows went here); the pairs below
-     * leave each row's total in lane 0 .. 3, by hn_lanes8's tree */
-    if (K8 == K)
-      for (; i + 4 <= R; i += 4) {
-        const hn_real *a0 = a + i * K, *bj = b + (long)j * K;
-        hn_v8 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, t, r;
-        for (p = 0; p < K; p += 8) {
-          t = HN_LD8(bj + p);
-          HN_MAC8(s0, HN_LD8(a0 + p), t), HN_MAC8(s1, HN_LD8(a0 + K + p), t), HN_MAC8(s2, HN_LD8(a0 + 2 * K + p), t);
-          HN_MAC8(s3, HN_LD8(a0 + 3 * K + p), t);
-        }
-        r = hn_pairsum(hn_pairsum(s0, s1), hn_pairsum(s2, s3));
-        r = hn_pairsum(r, r);
-        y[i * M + j] = r[0], y[(i + 1) * M + j] = r[1], y[(i + 2) * M + j] = r[2], y[(i + 3) * M + j] = r[3];
-      }
+    if (K8 == K) i = hn_nt_last4(R, K, M, j, a, b, y);
 #endif
     for (; i < R; i++) {
       const hn_real *ai = a + i * K, *bj = b + (long)j * K;
