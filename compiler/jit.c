@@ -128,12 +128,29 @@ static int gcc_run(const char *cc, const char *src, const char *stem, const char
   return rc;
 }
 
+/* The machine the code is built for, as the cache key sees it: the model
+ * name and feature flags of the first CPU in /proc/cpuinfo (-march=native
+ * code from an AVX-512 machine would stop with SIGILL on an AVX2 one that
+ * shares the home folder); nothing where there is no such file. */
+static uint64_t cpu_key(uint64_t h) {
+  FILE *f = fopen("/proc/cpuinfo", "r");
+  char line[8192];
+  int got = 0;
+  if (!f) return h;
+  while (got < 2 && fgets(line, sizeof line, f))
+    if (!strncmp(line, "model name", 10) || !strncmp(line, "flags", 5) || !strncmp(line, "Features", 8))
+      h = hn_fnv1a(h, line, strlen(line)), got++;
+  fclose(f);
+  return h;
+}
+
 static int gcc_compile(Jit *j, const char *src, char *err, size_t nerr) {
   const char *cc = getenv("HNNC_CC");
   char *dir = cache_dir(), *so = NULL, *stem = NULL, *tmpso = NULL;
   uint64_t h = hn_fnv1a(hn_fnv1a(HN_FNV_INIT, src, strlen(src)), JIT_GCC_FLAGS, strlen(JIT_GCC_FLAGS));
   int rc = 1;
   if (!cc) cc = "gcc";
+  h = cpu_key(hn_fnv1a(h, cc, strlen(cc) + 1)); /* the compiler and the machine too */
   if (mkdirs(dir)) {
     snprintf(err, nerr, "hnnc: error: cannot create the cache folder %s: %s", dir, strerror(errno));
     goto out;

@@ -33,6 +33,15 @@ if cmp -s "$T/ids.dump" "$T/ids.plan" && [ -s "$T/ids.dump" ]; then ok; else bad
 run dump $H nothing
 same "$st" 1 "dump of a missing function: status"
 
+# ---- gcc's cache: one build per source, compiler (HNNC_CC) and CPU ----
+mkdir -p "$T/cache"
+printf '1 2\n' > "$T/rows1"
+for cc in gcc "$(command -v gcc)" gcc; do
+  IN=$T/rows1 XDG_CACHE_HOME=$T/cache HNNC_CC=$cc run eval $H H --cc gcc
+  same "$(cat "$T/out")" "2.5" "eval H with HNNC_CC=$cc"
+done
+same "$(ls "$T/cache/hnnc" | grep -c '\.so$')" 2 "cached builds for two spellings of the compiler, the first run twice"
+
 # ---- eval: H = (q^2 + p^2)/2 and field = (p, -q), by hand ----
 printf '1 2\n0.5,-0.25\n' > "$T/rows"
 IN=$T/rows run eval $H H --cc tcc
