@@ -216,26 +216,26 @@ static int ntp_form(const Plan *p, int x) {
          p->slot[B].kind != ST_NONE && N(A)->shape.dim[1] <= NTP_KMAX && N(x)->shape.dim[1] >= NTP_MMIN;
 }
 int sched_ntpk_first(const Plan *p, int x) {
-  int k, B;
-  if (p->ntpk[x] < 0) return 0; /* not a product (x may have one operand) */
-  B = sched_base(p, IR_IN(p->g, x)[1]);
-  for (k = 0; k < p->norder && p->order[k] != x; k++)
-    if (p->ntpk[p->order[k]] >= 0 && sched_base(p, IR_IN(p->g, p->order[k])[1]) == B) return 0;
+  int k;
+  if (p->ntpk[x] < 0) return 0;
+  for (k = 0; k < p->norder && p->order[k] != x; k++) /* a matrix's region is its own: the same offset, the same matrix */
+    if (p->ntpk[p->order[k]] == p->ntpk[x]) return 0;
   return 1;
 }
 static void ntp_regions(Plan *p) {
   Graph *g = p->g;
-  int k, j;
+  long *at = xmalloc(g->nnode * sizeof *at); /* per matrix: its region */
+  int k;
   p->ntpk = xmalloc(g->nnode * sizeof *p->ntpk);
-  for (k = 0; k < g->nnode; k++) p->ntpk[k] = -1;
+  for (k = 0; k < g->nnode; k++) p->ntpk[k] = at[k] = -1;
   for (k = 0; k < p->norder; k++) {
     int x = p->order[k], B;
     if (!ntp_form(p, x)) continue;
     B = sched_base(p, IR_IN(g, x)[1]);
-    for (j = 0; j < k; j++) /* the same matrix's panels */
-      if (p->ntpk[p->order[j]] >= 0 && sched_base(p, IR_IN(g, p->order[j])[1]) == B) p->ntpk[x] = p->ntpk[p->order[j]];
-    if (p->ntpk[x] < 0) p->ntpk[x] = p->ws_shared, p->ws_shared += round8(shape_size(&N(B)->shape));
+    if (at[B] < 0) at[B] = p->ws_shared, p->ws_shared += round8(shape_size(&N(B)->shape));
+    p->ntpk[x] = at[B];
   }
+  free(at);
 }
 
 /* Workspace offsets by a linear scan in emission order, per region: chunk
