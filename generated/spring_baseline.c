@@ -1216,7 +1216,8 @@ static inline hn_real hn_lanes8(const hn_real *s)
 #endif
 #endif
 /* Outputs per block of hn_mm_nt: eight partial-sum vectors where they fit
- * the registers (64-byte vectors, or float), else four. */
+ * the registers (64-byte vectors, or float), else four (double without
+ * AVX-512, HN_VL == 4: each output's sums as two 4-lane halves). */
 #if defined(__AVX512F__) || HN_VW == 8
 #define HN_NTQ 8
 #else
@@ -1364,7 +1365,7 @@ static inline long hn_nt_rows3(long R, int K, int M, int j, const hn_real *restr
 }
 #endif
 
-#if defined(HN_VECTOR) && HN_VL == 4
+#if defined(HN_VECTOR) && HN_NTQ == 4
 /* Double without AVX-512: gcc keeps vectors of eight doubles (64 bytes) in
  * memory there, not in two registers (double NT under AVX2 ran at 15
  * GFLOP/s, 28% of OpenBLAS, on a Xeon with AVX-512 turned off), so an
@@ -1446,7 +1447,7 @@ static inline long hn_nt_last4(long R, int K, int M, int j, const hn_real *restr
   (void)hn_even, (void)hn_odd, (void)p;
   for (; i + 4 <= R; i += 4) {
     const hn_real *a0 = a + i * K, *bj = b + (long)j * K;
-#if HN_VL == 4
+#if HN_NTQ == 4
     hn_nt_col4h(K, M, a0, bj, y + i * M + j);
 #else
     hn_v8 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, t, r;
@@ -1510,48 +1511,35 @@ static inline void hn_nt_cols(long R, int K, int M, int j0, const hn_real *restr
         *(hn_v8 *)(void *)(y + (i + 1) * M + j) = HN_TREE8(d);
       }
 #endif
-#if HN_VL == 4
+#if HN_NTQ == 4
     for (; i < R; i++) hn_nt_row4h(K, j, a + i * K, b, y + i * M);
-#endif
+#else
     for (; i < R; i++) {
       const hn_real *ai = a + i * K, *b0 = b + (long)j * K;
-      hn_v8 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, r;
-#if HN_NTQ == 8
-      hn_v8 c4 = {0}, c5 = {0}, c6 = {0}, c7 = {0};
-#endif
+      hn_v8 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0}, c6 = {0}, c7 = {0};
       for (p = 0; p < K8; p += 8) {
         const hn_real *bp = b0 + p;
         hn_v8 x = HN_LD8(ai + p);
         HN_MAC8(c0, x, HN_LD8(bp)), HN_MAC8(c1, x, HN_LD8(bp + K)), HN_MAC8(c2, x, HN_LD8(bp + 2 * K)), HN_MAC8(c3, x, HN_LD8(bp + 3 * K));
-#if HN_NTQ == 8
         HN_MAC8(c4, x, HN_LD8(bp + 4 * K)), HN_MAC8(c5, x, HN_LD8(bp + 5 * K)), HN_MAC8(c6, x, HN_LD8(bp + 6 * K));
         HN_MAC8(c7, x, HN_LD8(bp + 7 * K));
-#endif
       }
       if (K8 < K) { /* the last K - K8 indices go to lanes 0 ..; the other
                      * lanes add 0 * 0 = +0, which leaves a partial sum
                      * unchanged (it starts at +0, so it is never -0) */
-        hn_v8 x = {0}, t[HN_NTQ];
+        hn_v8 x = {0}, t[8];
         int q;
-        for (q = 0; q < HN_NTQ; q++) t[q] = x;
+        for (q = 0; q < 8; q++) t[q] = x;
         for (p = K8; p < K; p++) {
           x[p - K8] = ai[p];
-          for (q = 0; q < HN_NTQ; q++) t[q][p - K8] = b0[(long)q * K + p];
+          for (q = 0; q < 8; q++) t[q][p - K8] = b0[(long)q * K + p];
         }
         HN_MAC8(c0, x, t[0]), HN_MAC8(c1, x, t[1]), HN_MAC8(c2, x, t[2]), HN_MAC8(c3, x, t[3]);
-#if HN_NTQ == 8
         HN_MAC8(c4, x, t[4]), HN_MAC8(c5, x, t[5]), HN_MAC8(c6, x, t[6]), HN_MAC8(c7, x, t[7]);
-#endif
       }
-#if HN_NTQ == 8
-      r = HN_TREE8(c);
-      *(hn_v8 *)(void *)(y + i * M + j) = r;
-#else
-      r = hn_pairsum(hn_pairsum(c0, c1), hn_pairsum(c2, c3));
-      r = hn_pairsum(r, r);
-      y[i * M + j] = r[0], y[i * M + j + 1] = r[1], y[i * M + j + 2] = r[2], y[i * M + j + 3] = r[3];
-#endif
+      *(hn_v8 *)(void *)(y + i * M + j) = HN_TREE8(c);
     }
+#endif
   }
 #endif
   for (j = MQ > j0 ? MQ : j0; j < M; j++) {
