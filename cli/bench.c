@@ -27,7 +27,9 @@ const char usage_bench[] =
     "  --batch LIST   comma-separated batch sizes (default 1,32,750)\n"
     "  --cc tcc|gcc   backend (default gcc)\n"
     "  --json         one JSON object instead of a table\n"
-    "  --reps N       timed calls per measurement (default: about 0.2 s worth)\n"
+    "  --reps N       timed samples per measurement (default: about 0.2 s worth); a\n"
+    "                 sample is as many calls in a row as take 100 us, its time\n"
+    "                 divided by them (the clock costs 0.5 us under KVM)\n"
     "  --chunk N      samples per chunk in the per-sample loops (default 32)\n"
     "  --no-fma       products by separate multiplies and adds (hn.model{fma = false})\n"
     "                 (default: fused multiply-adds, or as the model says; --fma forces them)\n"
@@ -61,6 +63,41 @@ static int parse_batches(const char *s, long **batch, int *nb) {
     if (!t[n]) return 0;
     t += n + 1;
   }
+}
+
+/* medians per call (us) of the wall and calling thread's CPU time, the
+ * other threads' CPU (mean), timed samples and calls per sample */
+typedef struct Timing { double wall, cpu, wcpu; long reps, per; } Timing;
+
+/* Times fi at n samples: about 0.2 s (or reps_opt samples), 5..100000
+ * samples, each `per` calls in a row of at least 100 us: reading the
+ * thread's CPU clock is a system call under KVM (0.5-0.6 us, and the
+ * kernel's entry and exit disturb the caches and predictors); timed one
+ * call at a time, a 7 us call read 8-9. 1 when out of memory. */
+static int timed(Timing *tm, Work *w, Model *m, int fi, long n, const void *th, void **in, void **out, long reps_opt) {
+  double t0, c0, *wall, *cpu, wcpu;
+  long r, k;
+  if (work_call(w, m, fi, (int)n, th, (const void *const *)in, out)) return 1; /* warm: the first call faults pages in */
+  t0 = wall_us();
+  work_call(w, m, fi, (int)n, th, (const void *const *)in, out);
+  t0 = wall_us() - t0;
+  tm->per = (long)(100 / (t0 > 0.05 ? t0 : 0.05)) + 1;
+  tm->reps = reps_opt > 0 ? reps_opt : (long)(2e5 / (t0 > 0.05 ? t0 : 0.05)) / tm->per;
+  if (tm->reps < 5) tm->reps = 5;
+  if (tm->reps > 100000) tm->reps = 100000;
+  wall = xmalloc(tm->reps * sizeof *wall), cpu = xmalloc(tm->reps * sizeof *cpu);
+  wcpu = rt_pool_worker_cpu(w->pool);
+  for (r = 0; r < tm->reps; r++) {
+    t0 = wall_us(), c0 = cpu_us();
+    for (k = 0; k < tm->per; k++) work_call(w, m, fi, (int)n, th, (const void *const *)in, out);
+    wall[r] = (wall_us() - t0) / tm->per, cpu[r] = (cpu_us() - c0) / tm->per;
+  }
+  tm->wcpu = (rt_pool_worker_cpu(w->pool) - wcpu) * 1e6 / ((double)tm->reps * tm->per); /* mean per call */
+  qsort(wall, tm->reps, sizeof *wall, cmp_double);
+  qsort(cpu, tm->reps, sizeof *cpu, cmp_double);
+  tm->wall = wall[tm->reps / 2], tm->cpu = cpu[tm->reps / 2];
+  free(wall), free(cpu);
+  return 0;
 }
 
 int cmd_bench(int argc, char **argv) {
@@ -129,9 +166,10 @@ int cmd_bench(int argc, char **argv) {
     int b;
     flops_count(m.g, fi, &fl);
     for (b = 0; b < nb; b++) {
-      long n = batch[b], k, reps, r;
+      long n = batch[b], k;
       void **in = xmalloc(f->nin * sizeof *in), **out = xmalloc(f->nout * sizeof *out);
-      double *wall, *cpu, t0, c0, flop = (double)fl.per_sample * n + fl.shared, t, wcpu;
+      double flop = (double)fl.per_sample * n + fl.shared, t;
+      Timing tm;
       for (i = 0; i < f->nin; i++) {
         long S = shape_size(&f->in[i].shape) * n;
         double *a = xmalloc(S * sizeof *a);
@@ -143,38 +181,22 @@ int cmd_bench(int argc, char **argv) {
         Node *o = &m.g->node[f->out[i]];
         out[i] = xmalloc_vec((shape_size(&o->shape) * (o->batched ? n : 1) + 1) * model_elem(&m));
       }
-      /* calibrate: about 0.2 s per measurement, 5..100000 calls */
-      t0 = wall_us();
-      if (work_call(&w, &m, fi, (int)n, th, (const void *const *)in, out)) return fail("hnnc bench: error: out of memory");
-      t0 = wall_us() - t0;
-      reps = reps_opt > 0 ? reps_opt : (long)(2e5 / (t0 > 0.05 ? t0 : 0.05));
-      if (reps < 5) reps = 5;
-      if (reps > 100000) reps = 100000;
-      wall = xmalloc(reps * sizeof *wall), cpu = xmalloc(reps * sizeof *cpu);
-      wcpu = rt_pool_worker_cpu(w.pool);
-      for (r = 0; r < reps; r++) {
-        t0 = wall_us(), c0 = cpu_us();
-        work_call(&w, &m, fi, (int)n, th, (const void *const *)in, out);
-        wall[r] = wall_us() - t0, cpu[r] = cpu_us() - c0;
-      }
-      wcpu = (rt_pool_worker_cpu(w.pool) - wcpu) * 1e6 / reps; /* the other threads' CPU, mean per call */
-      qsort(wall, reps, sizeof *wall, cmp_double);
-      qsort(cpu, reps, sizeof *cpu, cmp_double);
-      t = threads > 1 ? wall[reps / 2] : cpu[reps / 2]; /* the time GFLOP/s divide by */
+      if (timed(&tm, &w, &m, fi, n, th, in, out, reps_opt)) return fail("hnnc bench: error: out of memory");
+      t = threads > 1 ? tm.wall : tm.cpu; /* the time GFLOP/s divide by */
       if (json)
         printf("%s{\"function\": \"%s\", \"batch\": %ld, \"wall_us\": %.3f, \"cpu_us\": %.3f, \"workers_cpu_us\": %.3f, "
-               "\"reps\": %ld, \"flops\": %.0f, \"elementary\": %ld}",
-               fi || b ? ", " : "", f->name, n, wall[reps / 2], cpu[reps / 2], wcpu, reps, flop,
+               "\"reps\": %ld, \"calls_per_rep\": %ld, \"flops\": %.0f, \"elementary\": %ld}",
+               fi || b ? ", " : "", f->name, n, tm.wall, tm.cpu, tm.wcpu, tm.reps, tm.per, flop,
                fl.elem_per_sample * n + fl.elem_shared);
       else {
-        printf("%-14s %8ld %14.2f %14.2f %14.3f %12.3f %9.2f %7.1f", f->name, n, wall[reps / 2], cpu[reps / 2], t / n,
+        printf("%-14s %8ld %14.2f %14.2f %14.3f %12.3f %9.2f %7.1f", f->name, n, tm.wall, tm.cpu, t / n,
                flop / 1e6, flop / (t * 1e3), pk.gflops > 0 ? 100 * flop / (t * 1e3) / pk.gflops : 0.0);
-        printf(threads > 1 ? " %14.2f\n" : "\n", wcpu);
+        printf(threads > 1 ? " %14.2f\n" : "\n", tm.wcpu);
       }
       fflush(stdout);
       for (i = 0; i < f->nin; i++) free(in[i]);
       for (i = 0; i < f->nout; i++) free(out[i]);
-      free(in), free(out), free(wall), free(cpu);
+      free(in), free(out);
     }
   }
   if (json) printf("]}\n");

@@ -7,8 +7,10 @@ Times, single-threaded, per call:
          grad_x H (create_graph=True), Adam(lr=1e-3, weight_decay=1e-4).step()
          (multi-tensor "foreach" code unless --adam single), zero_grad; batch 1, 32, 750
 and prints one JSON object on stdout. Each number is the median over enough
-calls to fill about --min-time seconds (at least --min-reps calls): wall time
-(time.perf_counter_ns) and the CPU time of this thread (time.thread_time_ns).
+timed samples to fill about --min-time seconds (at least --min-reps): wall time
+(time.perf_counter_ns) and the CPU time of this thread (time.thread_time_ns)
+per call, a sample being as many calls in a row as take 100 us (hnnc bench's
+rule).
 
 Meant to be run by tests/bench/run.sh, which preloads OpenBLAS and sets
 OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=1; the BLAS that really ran is found
@@ -196,15 +198,19 @@ def measure(fn, min_time, min_reps):
     t0 = time.perf_counter()
     fn()
     one = max(time.perf_counter() - t0, 1e-7)
-    reps = max(min_reps, min(200000, int(min_time / one)))
+    # a timed sample is as many calls in a row as take 100 us (hnnc bench's
+    # rule: the thread's CPU clock is a system call under KVM, 0.5 us)
+    per = int(100e-6 / one) + 1
+    reps = max(min_reps, min(200000, int(min_time / one) // per))
     wall, cpu = [], []
     pc, tt = time.perf_counter_ns, time.thread_time_ns
     for _ in range(reps):
         w0, c0 = pc(), tt()
-        fn()
+        for _ in range(per):
+            fn()
         c1, w1 = tt(), pc()
-        wall.append(w1 - w0)
-        cpu.append(c1 - c0)
+        wall.append((w1 - w0) / per)
+        cpu.append((c1 - c0) / per)
     return statistics.median(wall) / 1e3, statistics.median(cpu) / 1e3, reps
 
 
