@@ -1371,27 +1371,31 @@ static inline long hn_nt_rows3(long R, int K, int M, int j, const hn_real *restr
  * GFLOP/s, 28% of OpenBLAS, on a Xeon with AVX-512 turned off), so an
  * output's eight partial sums are two 4-lane halves, lanes 0-3 and 4-7. */
 __extension__ typedef long long hn_i4 __attribute__((vector_size(32)));
+/* HN_PA4(x, y) = [x0 + x1, y0 + y1, x2 + x3, y2 + y3] (shuffles within the
+ * 16-byte lanes), HN_LH4(x, y) = [x0 + x2, x1 + x3, y0 + y2, y1 + y3] */
 #ifdef __clang__
-#define HN_PS4(x, y) (__builtin_shufflevector((x), (y), 0, 2, 4, 6) + __builtin_shufflevector((x), (y), 1, 3, 5, 7))
+#define HN_PA4(x, y) (__builtin_shufflevector((x), (y), 0, 4, 2, 6) + __builtin_shufflevector((x), (y), 1, 5, 3, 7))
+#define HN_LH4(x, y) (__builtin_shufflevector((x), (y), 0, 1, 4, 5) + __builtin_shufflevector((x), (y), 2, 3, 6, 7))
 #else
-#define HN_PS4(x, y) (__builtin_shuffle((x), (y), hn_ev4) + __builtin_shuffle((x), (y), hn_od4))
+#define HN_PA4(x, y) (__builtin_shuffle((x), (y), (hn_i4){0, 4, 2, 6}) + __builtin_shuffle((x), (y), (hn_i4){1, 5, 3, 7}))
+#define HN_LH4(x, y) (__builtin_shuffle((x), (y), (hn_i4){0, 1, 4, 5}) + __builtin_shuffle((x), (y), (hn_i4){2, 3, 6, 7}))
 #endif
 /* the totals of four outputs (or rows) from their halves l, h: lane q is
  * ((l0 + l1) + (l2 + l3)) + ((h0 + h1) + (h2 + h3)) of the q-th, hn_lanes8's
- * tree */
+ * tree (pairs within 16-byte lanes first, then across: 12 shuffles and 7
+ * adds, where pairing even and odd lanes took 28, half of them across
+ * lanes; at 32x200x200 on Zen 4 with AVX-512 off 0-3% faster, the noise) */
 #define HN_RED4(l0, h0, l1, h1, l2, h2, l3, h3)                                                                      \
-  HN_PS4(HN_PS4(HN_PS4(l0, h0), HN_PS4(l1, h1)), HN_PS4(HN_PS4(l2, h2), HN_PS4(l3, h3)))
+  (HN_LH4(HN_PA4(l0, l1), HN_PA4(l2, l3)) + HN_LH4(HN_PA4(h0, h1), HN_PA4(h2, h3)))
 #define HN_MAC2(l, h, xl, xh, bp) (HN_MAC(l, xl, HN_LD(bp)), HN_MAC(h, xh, HN_LD((bp) + 4)))
 /* one row of a (ai) by the rows j .. j + 3 of b, into yi[j .. j + 3] */
 static inline void hn_nt_row4h(int K, int j, const hn_real *restrict ai, const hn_real *restrict b,
                                hn_real *restrict yi)
 {
-  const hn_i4 hn_ev4 = {0, 2, 4, 6}, hn_od4 = {1, 3, 5, 7};
   const hn_real *b0 = b + (long)j * K, *b1 = b0 + K, *b2 = b1 + K, *b3 = b2 + K;
   const int K8 = K / 8 * 8;
   hn_vec l0 = {0}, l1 = {0}, l2 = {0}, l3 = {0}, h0 = {0}, h1 = {0}, h2 = {0}, h3 = {0}, r;
   int p, q;
-  (void)hn_ev4, (void)hn_od4;
   for (p = 0; p < K8; p += 8) {
     const hn_vec xl = HN_LD(ai + p), xh = HN_LD(ai + p + 4);
     HN_MAC2(l0, h0, xl, xh, b0 + p), HN_MAC2(l1, h1, xl, xh, b1 + p), HN_MAC2(l2, h2, xl, xh, b2 + p);
@@ -1413,15 +1417,73 @@ static inline void hn_nt_row4h(int K, int j, const hn_real *restrict ai, const h
   r = HN_RED4(l0, h0, l1, h1, l2, h2, l3, h3);
   yi[j] = r[0], yi[j + 1] = r[1], yi[j + 2] = r[2], yi[j + 3] = r[3];
 }
+/* Two rows of a (a0, a0 + K) by the rows b0, b0 + K, .. + 3K of b, over
+ * the columns p < kn with p mod 8 in off .. off + 3 (off = 0 or 4): one
+ * half (lanes 0-3 or 4-7) of each output's eight partial sums, c[q] for
+ * the first row and c[4 + q] for the second, continued from c. Each half
+ * in a pass of its own: eight accumulators, two loads of a and four of b
+ * for eight multiply-adds (hn_nt_row4h's one pass over both halves loads
+ * ten; three rows here measured no faster). */
+static inline void hn_nt_half2(int K, int kn, int off, const hn_real *restrict a0, const hn_real *restrict b0, hn_vec *c)
+{
+  const hn_real *a1 = a0 + K, *b1 = b0 + K, *b2 = b1 + K, *b3 = b2 + K;
+  hn_vec c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], d0 = c[4], d1 = c[5], d2 = c[6], d3 = c[7], x, z, t;
+  int p;
+  for (p = off; p < kn; p += 8) {
+    x = HN_LD(a0 + p), z = HN_LD(a1 + p);
+    HN_INREG(x); /* else gcc reads a from memory in each multiply-add: twelve loads */
+    HN_INREG(z);
+    t = HN_LD(b0 + p), HN_INREG(t), HN_MAC(c0, x, t), HN_MAC(d0, z, t);
+    t = HN_LD(b1 + p), HN_INREG(t), HN_MAC(c1, x, t), HN_MAC(d1, z, t);
+    t = HN_LD(b2 + p), HN_INREG(t), HN_MAC(c2, x, t), HN_MAC(d2, z, t);
+    t = HN_LD(b3 + p), HN_INREG(t), HN_MAC(c3, x, t), HN_MAC(d3, z, t);
+  }
+  c[0] = c0, c[1] = c1, c[2] = c2, c[3] = c3, c[4] = d0, c[5] = d1, c[6] = d2, c[7] = d3;
+}
+/* hn_mm_nt's rows of a two at a time for the outputs j .. j + 3 (K a
+ * multiple of 8), over blocks of HN_NTKB4 columns of K where K is wider:
+ * the four rows of b (16 KB) stay in L1 while a group of up to 32 rows
+ * of a passes, and each row's partial sums wait in s between blocks, so
+ * every lane still adds its terms in ascending order (hn_nt_wide's
+ * scheme; without the blocks b came from L2 for every row of a, and a
+ * 256x1000x1000 product ran at 45-50% of OpenBLAS on Zen 4 with AVX-512
+ * off: 1.3-1.5x faster now). Returns the first row left. */
+#define HN_NTKB4 (16384 / (4 * (int)sizeof(hn_real)))
+static long hn_nt_pairs4(long R, int K, int M, int j, const hn_real *restrict a, const hn_real *restrict b,
+                         hn_real *restrict y)
+{
+  hn_vec s[32][8], r; /* rows i, i + 1: their lanes 0-3 in s[i], 4-7 in s[i + 1] */
+  const long R2 = R / 2 * 2;
+  long i0, i;
+  int k0, q;
+  for (i0 = 0; i0 < R2; i0 += 32) {
+    const long rn = R2 - i0 < 32 ? R2 - i0 : 32;
+    for (k0 = 0; k0 < K; k0 += HN_NTKB4) {
+      const int kn = K - k0 < HN_NTKB4 ? K - k0 : HN_NTKB4;
+      for (i = 0; i < rn; i += 2) {
+        hn_vec *l = s[i], *h = s[i + 1];
+        const hn_real *a0 = a + (i0 + i) * K + k0, *b0 = b + (long)j * K + k0;
+        hn_real *y0 = y + (i0 + i) * M + j, *y1 = y0 + M;
+        if (!k0)
+          for (q = 0; q < 8; q++) l[q] = h[q] = (hn_vec){0};
+        hn_nt_half2(K, kn, 0, a0, b0, l), hn_nt_half2(K, kn, 4, a0, b0, h);
+        if (k0 + kn < K) continue;
+        r = HN_RED4(l[0], h[0], l[1], h[1], l[2], h[2], l[3], h[3]);
+        y0[0] = r[0], y0[1] = r[1], y0[2] = r[2], y0[3] = r[3];
+        r = HN_RED4(l[4], h[4], l[5], h[5], l[6], h[6], l[7], h[7]);
+        y1[0] = r[0], y1[1] = r[1], y1[2] = r[2], y1[3] = r[3];
+      }
+    }
+  }
+  return R2;
+}
 /* four rows of a (a0, K a multiple of 8) by the row bj of b, into y0[0],
  * y0[M], y0[2M], y0[3M] */
 static inline void hn_nt_col4h(int K, int M, const hn_real *restrict a0, const hn_real *restrict bj,
                                hn_real *restrict y0)
 {
-  const hn_i4 hn_ev4 = {0, 2, 4, 6}, hn_od4 = {1, 3, 5, 7};
   hn_vec l0 = {0}, l1 = {0}, l2 = {0}, l3 = {0}, h0 = {0}, h1 = {0}, h2 = {0}, h3 = {0}, r;
   int p;
-  (void)hn_ev4, (void)hn_od4;
   for (p = 0; p < K; p += 8) {
     const hn_vec tl = HN_LD(bj + p), th = HN_LD(bj + p + 4);
     HN_MAC2(l0, h0, tl, th, a0 + p), HN_MAC2(l1, h1, tl, th, a0 + K + p), HN_MAC2(l2, h2, tl, th, a0 + 2 * K + p);
@@ -1481,6 +1543,7 @@ static inline void hn_nt_cols(long R, int K, int M, int j0, const hn_real *restr
     j = MQ;
   }
 #endif
+
   for (; j < MQ; j += HN_NTQ) { /* HN_NTQ rows of b stay in L1 for every row of a */
     i = 0;
 #ifdef HN_NT_PAIRS
@@ -1512,6 +1575,7 @@ static inline void hn_nt_cols(long R, int K, int M, int j0, const hn_real *restr
       }
 #endif
 #if HN_NTQ == 4
+    if (K8 == K && K > HN_NTKB4) i = hn_nt_pairs4(R, K, M, j, a, b, y); /* wide layers */
     for (; i < R; i++) hn_nt_row4h(K, j, a + i * K, b, y + i * M);
 #else
     for (; i < R; i++) {
@@ -1675,6 +1739,13 @@ static inline void hn_mm_ntp(long n, long R, int K, int M, const hn_real *restri
 #endif
 #define HN_TNB (16384 / (HN_TNW * HN_VL * (int)sizeof(hn_real)))
 #define HN_TNKB (131072 / (HN_TNB * (int)sizeof(hn_real)))
+/* Where y is larger (HN_TNY bytes: a 1000x1000 weight's gradient, 8 MB in
+ * double, against 320 KB at 200x200), the blocks of K are one tile high,
+ * so that y is swept four rows at a time, each row in order: a call of a
+ * chunk (64 rows) read and wrote every tile of it from L3, across rows
+ * 8000 bytes apart; 1.45-1.55x at 256x1000x1000 in chunks of 32 rows on
+ * Zen 4 with AVX-512 off (and 0.90-0.95x at 200x200, hence the bound). */
+#define HN_TNY (1L << 20)
 
 static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
 {
@@ -1682,13 +1753,14 @@ static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, con
   int k = 0, j = 0, k0, kn;
 #ifdef HN_VECTOR
   const int K4 = K - K % 4, M8 = M - M % (2 * HN_VL), M4 = M - M % HN_VL;
+  const int kb = (long)K * M * (long)sizeof(hn_real) > HN_TNY ? 4 : HN_TNKB;
   /* y holds the sums between blocks of rows: each y[k,j] still adds its
    * terms for r ascending */
   for (r0 = 0; r0 < R; r0 += HN_TNB) {
     const long rn = R - r0 < HN_TNB ? R - r0 : HN_TNB;
     const hn_real *ab = a + r0 * K, *bb = b + r0 * M;
-    for (k0 = 0; k0 < K4; k0 += HN_TNKB) {
-      kn = K4 - k0 < HN_TNKB ? K4 : k0 + HN_TNKB;
+    for (k0 = 0; k0 < K4; k0 += kb) {
+      kn = K4 - k0 < kb ? K4 : k0 + kb;
       j = 0;
 #if HN_TNW == 4
       /* four rows of y, four vectors wide (from 8 rows on: at batch 1 it

@@ -136,11 +136,13 @@ static void run_width(const char *target) {
   static const long Rs[] = {1, 2, 3, 33, 64};
   static const int Ks[] = {1, 2, 7, 8, 9, 200, 301};
   static const int Ms[] = {1, 2, 3, 7, 8, 9, 17, 33, 64, 65, 200};
-  /* and one row (batch 1) wider than its 24-vector block (hn_mm_nn), and
-   * hn_mm_nt's blocks of K (K > 2 HN_NTKB: 512 double, 1024 float) over
-   * more rows than a group of 32 */
+  /* and one row (batch 1) wider than its 24-vector block (hn_mm_nn),
+   * hn_mm_nt's blocks of K (K > 2 HN_NTKB: 512 double, 1024 float; without
+   * AVX-512, K > HN_NTKB4: 512 double) over more rows than a group of 32,
+   * and hn_mm_tn's y swept row by row (K M beyond HN_TNY bytes: 1 MB in
+   * float and double) */
   static const long big[][3] = {{300, 301, 200}, {257, 9, 65},  {513, 130, 33},
-                                {1, 130, 450},   {1, 9, 833},   {35, 1040, 17}};
+                                {1, 130, 450},   {1, 9, 833},   {35, 1040, 17}, {66, 1000, 12}, {70, 515, 517}};
   int is_float;
   for (is_float = 0; is_float < 2; is_float++) {
     Kernels ref, k;
