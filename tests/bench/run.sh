@@ -262,6 +262,7 @@ if runs:
 l2 = [k.get("l2_twice_200x200_us") for k in kernels if k.get("dtype") == "float64"]
 f1, s1, t_f1, t_s1 = us(ours.get(("field", 1))), us(ours.get(("step", 1))), us(theirs.get(("field", 1))), us(theirs.get(("step", 1)))
 adam, sd, lg1 = us(ours.get(("adam", 1))), us(ours.get(("sqrt_div", 1))), us(ours.get(("loss_grad", 1)))
+onepass = us(ours.get(("one_pass", 1)))
 print()
 if f1 and l2 and l2[0]:
     print("batch 1, field: hnnc %.2f us; the 200x200 weight read twice from L2 (the streaming bound, double): %.2f us"
@@ -272,6 +273,9 @@ if s1 and adam:
           " divisions alone: %.2f us, the divider's bound)%s" % (
               s1, "%.2f" % lg1 if lg1 else "?", adam, sd or float("nan"),
               "; 25x PyTorch would be %.2f us" % (t_s1 / 25) if t_s1 else ""))
+if adam and onepass:
+    print("batch 1, Adam: %.2f us = %.2fx one pass over theta, the gradient and both moments without the square"
+          " roots and divisions (%.2f us)" % (adam, adam / onepass, onepass))
 for n in notes:
     print("note: " + n)
 if out_json:
