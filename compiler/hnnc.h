@@ -20,13 +20,15 @@
  *     "hnnc: error: WHAT" otherwise;
  *   - nothing is left allocated by a failed call (the caller frees what it
  *     got from a successful one: model_free);
- *   - the library never prints and never exits: warnings and the model's
- *     print() reach the caller through ModelOptions.note, dumps through
- *     ModelOptions.dump;
+ *   - the library never prints and never exits, but for the two cases
+ *     below: warnings and the model's print() reach the caller through
+ *     ModelOptions.note, dumps through ModelOptions.dump;
+ *   - running out of memory ends the process with status 1 and "hnnc:
+ *     error: out of memory ..." on stderr (xmalloc, xrealloc);
  *   - a broken invariant of the compiler itself (a bug, not bad input)
  *     aborts with "hnnc: internal error at FILE:LINE" on stderr (IR_ASSERT,
- *     ir_bug), as does running out of memory; a verifier (--verify) reports
- *     "hnnc: internal error: after pass P: ..." through err instead.
+ *     ir_bug); a verifier (--verify) reports "hnnc: internal error: after
+ *     pass P: ..." through err instead.
  */
 #ifndef HNNC_H
 #define HNNC_H

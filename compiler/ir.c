@@ -31,20 +31,29 @@ const int ir_opkind[OP_COUNT] = {
 #undef OP
 };
 
+/* Out of memory is the machine's or the model's limit, not a bug: the
+ * process ends with status 1 and a message, not with abort()'s core dump.
+ * The library's one exit (compiler/hnnc.h); every file hnnc writes goes to
+ * a temporary name first, so nothing is left half-written under its name. */
+static _Noreturn void ir_oom(size_t n) {
+  fprintf(stderr, "hnnc: error: out of memory (asking for %zu bytes more): give the process more memory, or make the "
+                  "model smaller\n", n);
+  exit(1);
+}
 void *xmalloc(size_t n) {
   void *p = calloc(1, n ? n : 1);
-  if (!p) { fputs("hnnc: out of memory\n", stderr); abort(); }
+  if (!p) ir_oom(n);
   return p;
 }
 void *xmalloc_vec(size_t n) {
   size_t size = (n + 63) / 64 * 64; /* aligned_alloc wants a multiple of the alignment */
   void *p = aligned_alloc(64, size ? size : 64);
-  if (!p) { fputs("hnnc: out of memory\n", stderr); abort(); }
+  if (!p) ir_oom(size);
   return memset(p, 0, size ? size : 64);
 }
 void *xrealloc(void *p, size_t n) {
   p = realloc(p, n ? n : 1);
-  if (!p) { fputs("hnnc: out of memory\n", stderr); abort(); }
+  if (!p) ir_oom(n);
   return p;
 }
 char *xstrdup(const char *s) { return strcpy(xmalloc(strlen(s) + 1), s); }

@@ -131,7 +131,7 @@ static int rollout_failures(const Rollouts *r, char *err, size_t nerr) {
     if (!failed++) {
       if (r->why[k] == WHY_X0) (void)rt_fail(err, nerr, r->t->name, "energy rollout %d: no initial state", k);
       else if (r->why[k] == WHY_ENERGY)
-        (void)rt_fail(err, nerr, r->t->name, "energy rollout %d: the energy could not be evaluated", k);
+        (void)rt_fail(err, nerr, r->t->name, "energy rollout %d: the energy could not be evaluated: out of memory", k);
       else
         (void)rt_fail(err, nerr, r->t->name, "energy rollout %d: the %s rollout failed: %s", k,
                       r->why[k] == WHY_TRUE ? "true" : "learned", c < 0 ? "out of memory" : rt_strerror(c));

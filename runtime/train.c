@@ -432,7 +432,7 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
     int evaluated = 0;
     next_batch(&s, &x, &dx, &nb);
     if (obj->eval(obj->ctx, (int)nb, theta, x, dx, &train_loss, s.grad)) {
-      rc = rt_fail(err, nerr, who, "the loss gradient could not be evaluated at step %ld", step);
+      rc = rt_fail(err, nerr, who, "the loss gradient could not be evaluated at step %ld: out of memory", step);
       break;
     }
     if (isfinite(train_loss)) {
@@ -440,12 +440,12 @@ int rt_train(const rt_objective *obj, const rt_dataset *d, const rt_train_option
       if (obj->is_float) rt_adam_stepf(&s.adam, P, theta, s.grad, s.m, s.v);
       else rt_adam_step(&s.adam, P, theta, s.grad, s.m, s.v);
       if (obj->after_step && obj->after_step(obj->ctx, (int)nb, theta, x)) {
-        rc = rt_fail(err, nerr, who, "the state update could not be evaluated at step %ld", step);
+        rc = rt_fail(err, nerr, who, "the state update could not be evaluated at step %ld: out of memory", step);
         break;
       }
       if (s.ntest > 0 && (step % o->eval_every == 0 || step == o->steps - 1)) {
         if (test_loss_of(&s, theta, 1, &test_loss)) {
-          rc = rt_fail(err, nerr, who, "the test loss could not be evaluated at step %ld", step);
+          rc = rt_fail(err, nerr, who, "the test loss could not be evaluated at step %ld: out of memory", step);
           break;
         }
         evaluated = 1;

@@ -80,7 +80,8 @@ typedef struct rt_objective {
   int dim;              /* width of a row of x and of xdot */
   /* loss over n rows (x and xdot: n x dim, row-major) at theta into *loss;
      the gradient (nparams elements) into grad unless grad is NULL. Returns
-     0, or nonzero if it could not evaluate. */
+     0, or nonzero if it could not evaluate (out of memory: the messages
+     say so). */
   int (*eval)(void *ctx, int n, const void *theta, const void *x, const void *xdot, double *loss, void *grad);
   void *ctx;
   /* optional (NULL: none): called after every update with the step's n

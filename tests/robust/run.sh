@@ -33,6 +33,19 @@ expect() {
 expect 1 "models: error: cannot read the model file: it is a folder" compile "$root/models" -o out
 expect 1 "cannot read the model file: No such file" dump nothing.lua
 
+# out of memory: the compiler aborted (status 134, a core dump); now a
+# message and status 1 (ulimit -v 8000: hnnc starts, Kepler's flow does
+# not fit; skipped where hnnc cannot even start so, and under
+# AddressSanitizer, which reserves terabytes of address space)
+printf '#!/bin/sh\nulimit -v 8000\nexec "%s" "$@"\n' "$hnnc" > lowmem.sh
+chmod +x lowmem.sh
+if [ -z "${HNNC_ASAN:-}" ] && ./lowmem.sh --version > /dev/null 2>&1; then
+  real=$hnnc
+  hnnc=$T/lowmem.sh
+  expect 1 "hnnc: error: out of memory" dump "$root/models/flows/kepler.lua"
+  hnnc=$real
+fi
+
 # simulate: a fixed step too large used to print NaN rows and exit 0; the
 # default step (a tenth of the output spacing) depended on the row count
 expect 2 "rk4 takes a fixed step: give --h STEP" simulate "$here/duffing.lua" --x0 1.5,0 --t 100:3 --integrator rk4
