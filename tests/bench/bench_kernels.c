@@ -1,6 +1,9 @@
 /* The matrix kernels of generated code (prelude/kernels.c) in isolation,
  * beside the core's peak and OpenBLAS's GEMM on the same shapes, in one
- * process, one thread: per-thread CPU time, median of repeated calls.
+ * process, one thread: per-thread CPU time, median of repeated calls; the
+ * large shapes also as generated code calls the kernels, a chunk of 32
+ * samples a call (TN: 64 rows, the loss gradient's two a sample), OpenBLAS
+ * likewise.
  *
  *   bench_kernels [--json]
  *
@@ -117,7 +120,10 @@ static double l2_bound_us(void) {
   return t[20] + 0 * (double)sink;
 }
 
-typedef struct Shape { const char *model, *what; long R; int K, M; } Shape;
+/* chunk > 0: R rows in calls of chunk rows (NN, NT) or 2 chunk (TN), as
+ * generated code calls the kernels: once a chunk of 32 samples, the loss
+ * gradient's TN with two rows a sample */
+typedef struct Shape { const char *model, *what; long R; int K, M, chunk; } Shape;
 
 static double median_us(void (*f)(const Shape *, hn_real *const *), const Shape *s, hn_real *const *buf, double budget_us) {
   double t[64], t0;
@@ -142,24 +148,49 @@ static double median_us(void (*f)(const Shape *, hn_real *const *), const Shape 
  * panels where the target uses them (float under AVX-512, a call of at
  * least HN_NTP_MIN rows: copied once per call, not per chunk, so outside
  * the timing here) */
-static void run_nn(const Shape *s, hn_real *const *b) { hn_mm_nn(s->R, s->K, s->M, b[0], b[1], b[2], b[3]); }
-static void run_nt(const Shape *s, hn_real *const *b) { hn_mm_ntp(s->R, s->R, s->K, s->M, b[0], b[4], b[6], b[2]); }
-static void run_tn(const Shape *s, hn_real *const *b) { hn_mm_tn(s->R, s->M, s->K, b[2], b[0], b[5]); }
+/* the rows of the call from row i on: c (0: all the rest) */
+static long rows(const Shape *s, long i, long c) { return c > 0 && c < s->R - i ? c : s->R - i; }
+static void run_nn(const Shape *s, hn_real *const *b) {
+  for (long i = 0, n; i < s->R; i += n)
+    n = rows(s, i, s->chunk), hn_mm_nn(n, s->K, s->M, b[0] + i * s->K, b[1], b[2] + i * s->M, b[3]);
+}
+static void run_nt(const Shape *s, hn_real *const *b) {
+  for (long i = 0, n; i < s->R; i += n)
+    n = rows(s, i, s->chunk), hn_mm_ntp(s->R, n, s->K, s->M, b[0] + i * s->K, b[4], b[6], b[2] + i * s->M);
+}
+static void run_tn(const Shape *s, hn_real *const *b) {
+  for (long i = 0, n; i < s->R; i += n)
+    n = rows(s, i, 2L * s->chunk), hn_mm_tn(n, s->M, s->K, b[2] + i * s->M, b[0] + i * s->K, b[5]);
+}
 static void run_gemm_nn(const Shape *s, hn_real *const *b) {
-  GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)s->R, s->M, s->K, 1, b[0], s->K, b[1], s->M, 0, b[2], s->M);
+  for (long i = 0, n; i < s->R; i += n) {
+    n = rows(s, i, s->chunk);
+    GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, s->M, s->K, 1, b[0] + i * s->K, s->K, b[1], s->M, 0,
+         b[2] + i * s->M, s->M);
+  }
 }
 static void run_gemm_nt(const Shape *s, hn_real *const *b) {
-  GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (int)s->R, s->M, s->K, 1, b[0], s->K, b[4], s->K, 0, b[2], s->M);
+  for (long i = 0, n; i < s->R; i += n) {
+    n = rows(s, i, s->chunk);
+    GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, s->M, s->K, 1, b[0] + i * s->K, s->K, b[4], s->K, 0,
+         b[2] + i * s->M, s->M);
+  }
 }
 static void run_gemm_tn(const Shape *s, hn_real *const *b) {
-  GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, s->M, s->K, (int)s->R, 1, b[2], s->M, b[0], s->K, 1, b[5], s->K);
+  for (long i = 0, n; i < s->R; i += n) {
+    n = rows(s, i, 2L * s->chunk);
+    GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, s->M, s->K, (int)n, 1, b[2] + i * s->M, s->M, b[0] + i * s->K, s->K,
+         1, b[5], s->K);
+  }
 }
 
 int main(int argc, char **argv) {
   static const Shape shapes[] = { /* the hidden layers of the benchmark models */
-      {"200 wide", "batch 1", 1, 200, 200},   {"200 wide", "batch 32", 32, 200, 200},
-      {"200 wide", "batch 1024", 1024, 200, 200}, {"1000 wide", "batch 1", 1, 1000, 1000},
-      {"1000 wide", "batch 256", 256, 1000, 1000},
+      {"200 wide", "batch 1", 1, 200, 200, 0},   {"200 wide", "batch 32", 32, 200, 200, 0},
+      {"200 wide", "batch 1024", 1024, 200, 200, 0}, {"1000 wide", "batch 1", 1, 1000, 1000, 0},
+      {"1000 wide", "batch 256", 256, 1000, 1000, 0},
+      /* as generated code calls them: a chunk of 32 samples a call */
+      {"200 wide", "batch 1024 in 32s", 1024, 200, 200, 32}, {"1000 wide", "batch 256 in 32s", 256, 1000, 1000, 32},
   };
   int json = argc > 1 && !strcmp(argv[1], "--json"), k, v;
   double peak, t0, t;
