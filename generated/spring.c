@@ -1445,9 +1445,10 @@ static inline void hn_nt_half2(int K, int kn, int off, const hn_real *restrict a
  * the four rows of b (16 KB) stay in L1 while a group of up to 32 rows
  * of a passes, and each row's partial sums wait in s between blocks, so
  * every lane still adds its terms in ascending order (hn_nt_wide's
- * scheme; without the blocks b came from L2 for every row of a, and a
- * 256x1000x1000 product ran at 45-50% of OpenBLAS on Zen 4 with AVX-512
- * off: 1.3-1.5x faster now). Returns the first row left. */
+ * scheme; without the blocks b came from L2 for every row of a: at
+ * 256x1000x1000 in chunks of 32 rows on Zen 4 with AVX-512 off, 1.45-1.66x
+ * faster now; at K = 200 0.92-0.99x, so narrower layers keep
+ * hn_nt_row4h). Returns the first row left. */
 #define HN_NTKB4 (16384 / (4 * (int)sizeof(hn_real)))
 static long hn_nt_pairs4(long R, int K, int M, int j, const hn_real *restrict a, const hn_real *restrict b,
                          hn_real *restrict y)
@@ -1543,7 +1544,6 @@ static inline void hn_nt_cols(long R, int K, int M, int j0, const hn_real *restr
     j = MQ;
   }
 #endif
-
   for (; j < MQ; j += HN_NTQ) { /* HN_NTQ rows of b stay in L1 for every row of a */
     i = 0;
 #ifdef HN_NT_PAIRS
@@ -1743,8 +1743,9 @@ static inline void hn_mm_ntp(long n, long R, int K, int M, const hn_real *restri
  * double, against 320 KB at 200x200), the blocks of K are one tile high,
  * so that y is swept four rows at a time, each row in order: a call of a
  * chunk (64 rows) read and wrote every tile of it from L3, across rows
- * 8000 bytes apart; 1.45-1.55x at 256x1000x1000 in chunks of 32 rows on
- * Zen 4 with AVX-512 off (and 0.90-0.95x at 200x200, hence the bound). */
+ * 8000 bytes apart; at 256x1000x1000 in chunks of 32 rows on Zen 4,
+ * 1.29-1.54x with AVX-512 off, 1.01-1.32x with it (and 0.90-0.95x at
+ * 200x200, hence the bound). */
 #define HN_TNY (1L << 20)
 
 static inline void hn_mm_tn(long R, int K, int M, const hn_real *restrict a, const hn_real *restrict b, hn_real *restrict y)
